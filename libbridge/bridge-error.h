@@ -1,0 +1,57 @@
+/* bridge-error.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (BRIDGE_INSIDE) && !defined (BRIDGE_COMPILATION)
+# error "Only <libbridge.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+#include "bridge-version-macros.h"
+
+G_BEGIN_DECLS
+
+#define BRIDGE_ERROR (bridge_error_quark ())
+
+/**
+ * BridgeError:
+ * @BRIDGE_ERROR_FAILED: a generic failure
+ * @BRIDGE_ERROR_INVALID_STATE: the call does not fit the object's state: a
+ *   result set twice, the result of a pending future, a loop that is already
+ *   running or closed, an await outside a task (asyncio's `InvalidStateError`
+ *   and `RuntimeError`)
+ * @BRIDGE_ERROR_TASK_GROUP: one or more children of a task group failed; the
+ *   message lists each of them (asyncio's `ExceptionGroup`)
+ * @BRIDGE_ERROR_QUEUE_FULL: a `_nowait` put on a full queue
+ * @BRIDGE_ERROR_QUEUE_EMPTY: a `_nowait` get on an empty queue
+ * @BRIDGE_ERROR_QUEUE_SHUT_DOWN: the queue was shut down
+ * @BRIDGE_ERROR_BROKEN_BARRIER: the barrier was aborted or reset while waiting
+ * @BRIDGE_ERROR_VALUE: a value out of range, such as releasing a bounded
+ *   semaphore more often than it was acquired (asyncio's `ValueError`)
+ *
+ * Errors in the %BRIDGE_ERROR domain. Cancellation is never one of these: it is
+ * always %G_IO_ERROR_CANCELLED, and a timeout %G_IO_ERROR_TIMED_OUT, so GIO and
+ * libbridge errors look alike to callers.
+ */
+typedef enum
+{
+  BRIDGE_ERROR_FAILED,
+  BRIDGE_ERROR_INVALID_STATE,
+  BRIDGE_ERROR_TASK_GROUP,
+  BRIDGE_ERROR_QUEUE_FULL,
+  BRIDGE_ERROR_QUEUE_EMPTY,
+  BRIDGE_ERROR_QUEUE_SHUT_DOWN,
+  BRIDGE_ERROR_BROKEN_BARRIER,
+  BRIDGE_ERROR_VALUE,
+} BridgeError;
+
+BRIDGE_AVAILABLE_IN_ALL
+GQuark bridge_error_quark (void);
+
+G_END_DECLS

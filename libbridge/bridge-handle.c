@@ -1,0 +1,161 @@
+/* bridge-handle.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "bridge-handle-private.h"
+#include "bridge-loop.h"
+
+/**
+ * BridgeHandle:
+ *
+ * A scheduled callback (asyncio's `Handle` and `TimerHandle`), returned by
+ * [method@Bridge.Loop.call_soon] and its siblings so it can be cancelled.
+ *
+ * The loop owns the handles it returns from `call_soon()`, `call_later()`
+ * and `call_at()`: they stay valid until the callback has run or was
+ * cancelled. Take a reference with [method@Bridge.Handle.ref] to keep one
+ * longer, for example to cancel it later without knowing whether it ran.
+ */
+
+G_DEFINE_BOXED_TYPE (BridgeHandle, bridge_handle, bridge_handle_ref, bridge_handle_unref)
+
+BridgeHandle *
+_bridge_handle_new (BridgeLoop     *loop,
+                    BridgeCallback  callback,
+                    gpointer        user_data,
+                    GDestroyNotify  destroy)
+{
+  BridgeHandle *handle = g_new (BridgeHandle, 1);
+
+  handle->ref_count = 1;
+  handle->state = BRIDGE_HANDLE_SCHEDULED;
+  handle->loop = loop;
+  handle->callback = callback;
+  handle->user_data = user_data;
+  handle->destroy = destroy;
+  handle->when = 0;
+  handle->sequence = 0;
+  return handle;
+}
+
+static void
+release_data (BridgeHandle *handle)
+{
+  GDestroyNotify destroy = g_steal_pointer (&handle->destroy);
+
+  handle->callback = NULL;
+  if (destroy != NULL)
+    destroy (g_steal_pointer (&handle->user_data));
+}
+
+/* Ready-queue entry point; the queue's reference is dropped here. */
+void
+_bridge_handle_run (gpointer a,
+                    gpointer b)
+{
+  BridgeHandle *handle = a;
+
+  if (g_atomic_int_compare_and_exchange (&handle->state,
+                                         BRIDGE_HANDLE_SCHEDULED, BRIDGE_HANDLE_RAN))
+    {
+      if (G_LIKELY (!bridge_loop_is_closed (handle->loop)))
+        handle->callback (handle->user_data);
+      release_data (handle);
+    }
+
+  bridge_handle_unref (handle);
+}
+
+/* The loop is closing: forget the callback without running it. */
+void
+_bridge_handle_drop (BridgeHandle *handle)
+{
+  if (g_atomic_int_compare_and_exchange (&handle->state,
+                                         BRIDGE_HANDLE_SCHEDULED, BRIDGE_HANDLE_CANCELLED))
+    release_data (handle);
+  bridge_handle_unref (handle);
+}
+
+/**
+ * bridge_handle_ref:
+ * @handle: a [struct@Bridge.Handle]
+ *
+ * Returns: (transfer full): @handle
+ */
+BridgeHandle *
+bridge_handle_ref (BridgeHandle *handle)
+{
+  g_return_val_if_fail (handle != NULL, NULL);
+
+  g_atomic_int_inc (&handle->ref_count);
+  return handle;
+}
+
+/**
+ * bridge_handle_unref:
+ * @handle: (transfer full): a [struct@Bridge.Handle]
+ */
+void
+bridge_handle_unref (BridgeHandle *handle)
+{
+  g_return_if_fail (handle != NULL);
+
+  if (g_atomic_int_dec_and_test (&handle->ref_count))
+    {
+      release_data (handle);
+      g_free (handle);
+    }
+}
+
+/**
+ * bridge_handle_cancel:
+ * @handle: a [struct@Bridge.Handle]
+ *
+ * Cancels the callback (`Handle.cancel()`): if it has not run yet it never
+ * will, and its data is freed now. Cancelling a handle that already ran does
+ * nothing. A handle from [method@Bridge.Loop.call_soon_threadsafe] may be
+ * cancelled from any thread.
+ */
+void
+bridge_handle_cancel (BridgeHandle *handle)
+{
+  g_return_if_fail (handle != NULL);
+
+  if (g_atomic_int_compare_and_exchange (&handle->state,
+                                         BRIDGE_HANDLE_SCHEDULED, BRIDGE_HANDLE_CANCELLED))
+    release_data (handle);
+}
+
+/**
+ * bridge_handle_is_cancelled:
+ * @handle: a [struct@Bridge.Handle]
+ *
+ * Returns: whether @handle was cancelled (`Handle.cancelled()`)
+ */
+gboolean
+bridge_handle_is_cancelled (BridgeHandle *handle)
+{
+  g_return_val_if_fail (handle != NULL, FALSE);
+
+  return g_atomic_int_get (&handle->state) == BRIDGE_HANDLE_CANCELLED;
+}
+
+/**
+ * bridge_handle_get_when:
+ * @handle: a [struct@Bridge.Handle] from `call_later()` or `call_at()`
+ *
+ * Returns: when the callback is due, in [method@Bridge.Loop.time] seconds
+ *   (`TimerHandle.when()`); 0 for handles that are not timers
+ */
+double
+bridge_handle_get_when (BridgeHandle *handle)
+{
+  g_return_val_if_fail (handle != NULL, 0);
+
+  return handle->when / (double) G_USEC_PER_SEC;
+}

@@ -1,0 +1,56 @@
+/* bridge-loop-private.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#ifndef PACKAGE_VERSION
+# error "config.h must be included before bridge-loop-private.h"
+#endif
+
+#include "bridge-loop.h"
+#include "bridge-stack-pool-private.h"
+#include "bridge-task.h"
+
+G_BEGIN_DECLS
+
+/* An entry of the ready queue: the loop's unit of work. Internal work (waking
+ * a task, running a future's done callbacks) goes in as a bare function and
+ * two pointers, with no allocation; public call_soon() entries carry their
+ * BridgeHandle in @a. */
+typedef void (*BridgeReadyFunc) (gpointer a,
+                                 gpointer b);
+
+typedef struct
+{
+  BridgeReadyFunc func;
+  gpointer        a;
+  gpointer        b;
+} BridgeReadyItem;
+
+void             _bridge_loop_push_ready            (BridgeLoop      *loop,
+                                                     BridgeReadyFunc  func,
+                                                     gpointer         a,
+                                                     gpointer         b);
+void             _bridge_loop_push_ready_threadsafe (BridgeLoop      *loop,
+                                                     BridgeReadyFunc  func,
+                                                     gpointer         a,
+                                                     gpointer         b);
+gboolean         _bridge_loop_is_owner_thread       (BridgeLoop      *loop);
+BridgeLoop      *_bridge_loop_get_current           (void);
+BridgeStackPool *_bridge_loop_get_stack_pool        (BridgeLoop      *loop);
+void             _bridge_loop_add_task              (BridgeLoop      *loop,
+                                                     BridgeTask      *task);
+void             _bridge_loop_remove_task           (BridgeLoop      *loop,
+                                                     BridgeTask      *task);
+guint64          _bridge_loop_next_task_number      (BridgeLoop      *loop);
+gint64           _bridge_loop_get_dispatch_clock    (BridgeLoop      *loop);
+gboolean         _bridge_loop_get_debug_fast        (BridgeLoop      *loop);
+void             _bridge_loop_note_slow_step        (BridgeLoop      *loop,
+                                                     const char      *what,
+                                                     gint64           duration_usec);
+
+G_END_DECLS

@@ -1,0 +1,1412 @@
+/* bridge-loop.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <dlfcn.h>
+#include <gio/gio.h>
+
+#include "bridge-error.h"
+#include "bridge-future-private.h"
+#include "bridge-handle-private.h"
+#include "bridge-loop-private.h"
+#include "bridge-task-private.h"
+
+/**
+ * BridgeLoop:
+ *
+ * asyncio's event loop, living inside a `GMainContext`.
+ *
+ * There is one loop per `GMainContext`, and it adds exactly one `GSource` to
+ * it. That source holds the FIFO ready queue, a heap of timers and a
+ * thread-safe inbox, and it runs whenever the context is iterated: by
+ * [method@Bridge.Loop.run_until_complete], by a plain `GMainLoop`, by
+ * `g_application_run()` in a GTK application, or by Qt's GLib-based event
+ * dispatcher. Nothing else is needed to use tasks in those programs.
+ *
+ * One dispatch drains newly ready work until the queue is empty or a time
+ * budget of 2 ms is spent, so a task readied by another task resumes with a
+ * context switch, not a trip through `poll()`. When the budget runs out with
+ * work left, the source stands aside for one main-loop iteration, so sources
+ * of lower priority (GTK's redraw and layout, input) still run while tasks keep
+ * each other busy.
+ */
+
+#define DISPATCH_BUDGET_USEC  2000
+#define ITEMS_BETWEEN_CLOCKS  64
+#define DEFAULT_SLOW_CALLBACK 0.1
+
+typedef struct _InboxNode InboxNode;
+struct _InboxNode
+{
+  InboxNode       *next;
+  BridgeReadyItem  item;
+};
+
+typedef struct
+{
+  GSource     source;
+  BridgeLoop *loop;   /* borrowed: the loop destroys the source first */
+} LoopSource;
+
+struct _BridgeLoop
+{
+  GObject                 parent_instance;
+
+  GMainContext           *context;
+  LoopSource             *source;
+
+  /* Ready queue: a ring buffer whose capacity is a power of two. */
+  BridgeReadyItem        *ring;
+  guint                   ring_mask;
+  guint                   ring_head;
+  guint                   ring_count;
+
+  /* Timers: a binary min-heap ordered by (when, sequence). Cancelled timers
+   * stay in the heap until they reach the top, or until they are half of it. */
+  BridgeHandle          **timers;
+  guint                   n_timers;
+  guint                   timers_allocated;
+  guint                   n_cancelled_timers;
+  guint64                 timer_sequence;
+
+  /* Other threads push here (a lock-free stack); the loop takes it whole. */
+  InboxNode              *inbox;
+
+  BridgeTask             *tasks;
+  guint                   n_tasks;
+  guint64                 next_task_number;
+
+  BridgeStackPool        *stack_pool;
+  gconstpointer           owner;        /* the thread that last dispatched */
+
+  BridgeExceptionHandler  exception_handler;
+  gpointer                exception_handler_data;
+  GDestroyNotify          exception_handler_destroy;
+
+  double                  slow_callback_duration;
+  gint64                  dispatch_clock;
+
+  guint                   running : 1;
+  guint                   stopping : 1;
+  guint                   closed : 1;
+  guint                   debug : 1;
+  guint                   stand_aside : 1;
+  guint                   slow_reported : 1;
+};
+
+G_DEFINE_FINAL_TYPE (BridgeLoop, bridge_loop, G_TYPE_OBJECT)
+
+/* Identifies the current thread: the address of a thread-local variable. */
+static __thread char thread_token;
+static __thread BridgeLoop *dispatching_loop;
+static __thread GMainContext *default_cache_context;
+static __thread BridgeLoop *default_cache_loop;
+
+static GMutex registry_lock;
+static GHashTable *registry;   /* GMainContext → BridgeLoop (strong) */
+
+/* ---- ready queue -------------------------------------------------------- */
+
+static void
+ring_grow (BridgeLoop *loop)
+{
+  guint old_capacity = loop->ring_mask + 1;
+  guint new_capacity = old_capacity * 2;
+  BridgeReadyItem *ring = g_new (BridgeReadyItem, new_capacity);
+
+  for (guint i = 0; i < loop->ring_count; i++)
+    ring[i] = loop->ring[(loop->ring_head + i) & loop->ring_mask];
+
+  g_free (loop->ring);
+  loop->ring = ring;
+  loop->ring_mask = new_capacity - 1;
+  loop->ring_head = 0;
+}
+
+static inline void
+ring_push (BridgeLoop      *loop,
+           BridgeReadyFunc  func,
+           gpointer         a,
+           gpointer         b)
+{
+  BridgeReadyItem *item;
+
+  if (G_UNLIKELY (loop->ring_count > loop->ring_mask))
+    ring_grow (loop);
+
+  item = &loop->ring[(loop->ring_head + loop->ring_count) & loop->ring_mask];
+  item->func = func;
+  item->a = a;
+  item->b = b;
+  loop->ring_count++;
+}
+
+static inline BridgeReadyItem
+ring_pop (BridgeLoop *loop)
+{
+  BridgeReadyItem item = loop->ring[loop->ring_head];
+
+  loop->ring_head = (loop->ring_head + 1) & loop->ring_mask;
+  loop->ring_count--;
+  return item;
+}
+
+void
+_bridge_loop_push_ready (BridgeLoop      *loop,
+                         BridgeReadyFunc  func,
+                         gpointer         a,
+                         gpointer         b)
+{
+  if (G_UNLIKELY (loop->owner != &thread_token))
+    {
+      _bridge_loop_push_ready_threadsafe (loop, func, a, b);
+      return;
+    }
+
+  ring_push (loop, func, a, b);
+
+  /* Outside a dispatch, make sure the context wakes up for it. */
+  if (G_UNLIKELY (dispatching_loop != loop) && loop->ring_count == 1 && loop->context != NULL)
+    g_main_context_wakeup (loop->context);
+}
+
+/* ---- thread inbox ----------------------------------------------------- */
+
+void
+_bridge_loop_push_ready_threadsafe (BridgeLoop      *loop,
+                                    BridgeReadyFunc  func,
+                                    gpointer         a,
+                                    gpointer         b)
+{
+  InboxNode *node = g_new (InboxNode, 1);
+  InboxNode *head;
+
+  node->item.func = func;
+  node->item.a = a;
+  node->item.b = b;
+
+  do
+    {
+      head = g_atomic_pointer_get (&loop->inbox);
+      node->next = head;
+    }
+  while (!g_atomic_pointer_compare_and_exchange (&loop->inbox, head, node));
+
+  /* Only the push that makes the inbox non-empty wakes the context: the
+   * loop takes the whole inbox at once, so later pushes ride along. */
+  if (head == NULL)
+    g_main_context_wakeup (loop->context);
+}
+
+static void
+inbox_drain (BridgeLoop *loop)
+{
+  InboxNode *node = g_atomic_pointer_exchange (&loop->inbox, NULL);
+  InboxNode *reversed = NULL;
+
+  /* The stack holds the newest first; reverse it to keep each thread's order. */
+  while (node != NULL)
+    {
+      InboxNode *next = node->next;
+      node->next = reversed;
+      reversed = node;
+      node = next;
+    }
+
+  while (reversed != NULL)
+    {
+      InboxNode *next = reversed->next;
+      ring_push (loop, reversed->item.func, reversed->item.a, reversed->item.b);
+      g_free (reversed);
+      reversed = next;
+    }
+}
+
+static inline gboolean
+inbox_is_empty (BridgeLoop *loop)
+{
+  return g_atomic_pointer_get (&loop->inbox) == NULL;
+}
+
+/* ---- timers --------------------------------------------------------------- */
+
+static inline gboolean
+timer_before (BridgeHandle *a,
+              BridgeHandle *b)
+{
+  return a->when < b->when || (a->when == b->when && a->sequence < b->sequence);
+}
+
+static void
+heap_sift_up (BridgeLoop *loop,
+              guint       index)
+{
+  BridgeHandle *handle = loop->timers[index];
+
+  while (index > 0)
+    {
+      guint parent = (index - 1) / 2;
+
+      if (!timer_before (handle, loop->timers[parent]))
+        break;
+      loop->timers[index] = loop->timers[parent];
+      index = parent;
+    }
+  loop->timers[index] = handle;
+}
+
+static void
+heap_sift_down (BridgeLoop *loop,
+                guint       index)
+{
+  BridgeHandle *handle = loop->timers[index];
+  guint n = loop->n_timers;
+
+  for (;;)
+    {
+      guint child = 2 * index + 1;
+
+      if (child >= n)
+        break;
+      if (child + 1 < n && timer_before (loop->timers[child + 1], loop->timers[child]))
+        child++;
+      if (!timer_before (loop->timers[child], handle))
+        break;
+      loop->timers[index] = loop->timers[child];
+      index = child;
+    }
+  loop->timers[index] = handle;
+}
+
+static void
+heap_push (BridgeLoop   *loop,
+           BridgeHandle *handle)
+{
+  if (loop->n_timers == loop->timers_allocated)
+    {
+      loop->timers_allocated = MAX (64, loop->timers_allocated * 2);
+      loop->timers = g_renew (BridgeHandle *, loop->timers, loop->timers_allocated);
+    }
+  loop->timers[loop->n_timers++] = handle;
+  heap_sift_up (loop, loop->n_timers - 1);
+}
+
+static BridgeHandle *
+heap_pop (BridgeLoop *loop)
+{
+  BridgeHandle *top = loop->timers[0];
+
+  loop->n_timers--;
+  if (loop->n_timers > 0)
+    {
+      loop->timers[0] = loop->timers[loop->n_timers];
+      heap_sift_down (loop, 0);
+    }
+  return top;
+}
+
+static inline gboolean
+handle_is_cancelled (BridgeHandle *handle)
+{
+  return g_atomic_int_get (&handle->state) == BRIDGE_HANDLE_CANCELLED;
+}
+
+/* Drops cancelled timers from the top, and rebuilds the heap when they make
+ * up more than half of it, so cancelled timeouts cannot pile up. */
+static void
+timers_prune (BridgeLoop *loop)
+{
+  if (loop->n_cancelled_timers > 64 && loop->n_cancelled_timers > loop->n_timers / 2)
+    {
+      guint kept = 0;
+
+      for (guint i = 0; i < loop->n_timers; i++)
+        {
+          if (handle_is_cancelled (loop->timers[i]))
+            bridge_handle_unref (loop->timers[i]);
+          else
+            loop->timers[kept++] = loop->timers[i];
+        }
+      loop->n_timers = kept;
+      loop->n_cancelled_timers = 0;
+      for (guint i = kept / 2 + 1; i > 0; i--)
+        if (i - 1 < kept)
+          heap_sift_down (loop, i - 1);
+    }
+
+  while (loop->n_timers > 0 && handle_is_cancelled (loop->timers[0]))
+    {
+      bridge_handle_unref (heap_pop (loop));
+      if (loop->n_cancelled_timers > 0)
+        loop->n_cancelled_timers--;
+    }
+}
+
+static void
+timers_collect (BridgeLoop *loop,
+                gint64      now)
+{
+  timers_prune (loop);
+
+  while (loop->n_timers > 0 && loop->timers[0]->when <= now)
+    {
+      BridgeHandle *handle = heap_pop (loop);
+
+      if (handle_is_cancelled (handle))
+        {
+          bridge_handle_unref (handle);
+          continue;
+        }
+      ring_push (loop, _bridge_handle_run, handle, NULL);
+    }
+}
+
+/* ---- the GSource ---------------------------------------------------------- */
+
+static gboolean
+has_ready_work (BridgeLoop *loop)
+{
+  return loop->ring_count > 0 || !inbox_is_empty (loop);
+}
+
+static gboolean
+loop_source_prepare (GSource *source,
+                     gint    *timeout)
+{
+  BridgeLoop *loop = ((LoopSource *) source)->loop;
+
+  if (loop->stand_aside)
+    {
+      *timeout = 0;
+      return FALSE;
+    }
+
+  if (has_ready_work (loop))
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+
+  timers_prune (loop);
+  if (loop->n_timers > 0)
+    {
+      gint64 delta = loop->timers[0]->when - g_get_monotonic_time ();
+
+      if (delta <= 0)
+        {
+          *timeout = 0;
+          return TRUE;
+        }
+      /* Round up: waking a little late is fine, waking early spins. */
+      *timeout = (gint) MIN ((delta + 999) / 1000, G_MAXINT);
+      return FALSE;
+    }
+
+  *timeout = -1;
+  return FALSE;
+}
+
+static gboolean
+loop_source_check (GSource *source)
+{
+  BridgeLoop *loop = ((LoopSource *) source)->loop;
+
+  if (loop->stand_aside)
+    {
+      /* Lower-priority sources had their turn in this iteration. */
+      loop->stand_aside = FALSE;
+      return FALSE;
+    }
+
+  if (has_ready_work (loop))
+    return TRUE;
+
+  return loop->n_timers > 0 && loop->timers[0]->when <= g_get_monotonic_time ();
+}
+
+static char *
+describe_item (BridgeReadyItem *item)
+{
+  Dl_info info;
+  gpointer func = item->func == _bridge_handle_run ?
+                  (gpointer) ((BridgeHandle *) item->a)->callback : (gpointer) item->func;
+
+  if (dladdr (func, &info) != 0 && info.dli_sname != NULL)
+    return g_strdup_printf ("<Handle %s()>", info.dli_sname);
+  return g_strdup_printf ("<Handle %p>", func);
+}
+
+static void
+run_item_debug (BridgeLoop      *loop,
+                BridgeReadyItem *item)
+{
+  g_autofree char *description = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gint64 duration;
+
+  if (item->func == _bridge_handle_run)
+    description = describe_item (item);
+
+  loop->slow_reported = FALSE;
+  item->func (item->a, item->b);
+
+  duration = g_get_monotonic_time () - start;
+  if (!loop->slow_reported && duration >= loop->slow_callback_duration * G_USEC_PER_SEC)
+    {
+      if (description == NULL)
+        description = describe_item (item);
+      _bridge_loop_note_slow_step (loop, description, duration);
+    }
+}
+
+void
+_bridge_loop_note_slow_step (BridgeLoop *loop,
+                             const char *what,
+                             gint64      duration_usec)
+{
+  loop->slow_reported = TRUE;
+  /* asyncio's wording, so people find what they already know. */
+  g_warning ("Executing %s took %.3f seconds", what, duration_usec / (double) G_USEC_PER_SEC);
+}
+
+static gboolean
+loop_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  BridgeLoop *loop = ((LoopSource *) source)->loop;
+  BridgeLoop *previous = dispatching_loop;
+  gint64 start, now;
+  guint since_clock = 0;
+
+  g_object_ref (loop);
+  dispatching_loop = loop;
+  loop->owner = &thread_token;
+  start = now = loop->dispatch_clock = g_get_monotonic_time ();
+
+  while (!loop->closed)
+    {
+      guint n;
+
+      if (!inbox_is_empty (loop))
+        inbox_drain (loop);
+      timers_collect (loop, now);
+
+      /* One iteration: what is ready now. What it schedules runs in the next. */
+      n = loop->ring_count;
+      if (n == 0)
+        break;
+
+      while (n > 0 && !loop->closed)
+        {
+          BridgeReadyItem item = ring_pop (loop);
+
+          n--;
+          if (G_UNLIKELY (loop->debug))
+            run_item_debug (loop, &item);
+          else
+            item.func (item.a, item.b);
+
+          if (G_UNLIKELY (++since_clock == ITEMS_BETWEEN_CLOCKS))
+            {
+              since_clock = 0;
+              now = loop->dispatch_clock = g_get_monotonic_time ();
+              if (now - start >= DISPATCH_BUDGET_USEC)
+                goto out_of_budget;
+            }
+        }
+
+      if (loop->stopping)
+        break;
+
+      if (n == 0 && loop->ring_count > 0 && since_clock > 0)
+        {
+          /* Refresh the clock at the end of a short iteration too, so timers
+           * due meanwhile are collected before the next iteration. */
+          since_clock = 0;
+          now = loop->dispatch_clock = g_get_monotonic_time ();
+          if (now - start >= DISPATCH_BUDGET_USEC)
+            goto out_of_budget;
+        }
+    }
+
+  dispatching_loop = previous;
+  g_object_unref (loop);
+  return G_SOURCE_CONTINUE;
+
+out_of_budget:
+  /* Work is left: stand aside for one main-loop iteration so that sources of
+   * lower priority (GTK's frame clock, input) get their turn. */
+  loop->stand_aside = has_ready_work (loop);
+  dispatching_loop = previous;
+  g_object_unref (loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs loop_source_funcs = {
+  .prepare = loop_source_prepare,
+  .check = loop_source_check,
+  .dispatch = loop_source_dispatch,
+};
+
+/* ---- the object ------------------------------------------------------------ */
+
+static void
+drop_queued_work (BridgeLoop *loop)
+{
+  /* Every queued entry runs once more with the loop closed: each kind of
+   * entry then releases what it holds instead of doing its work. */
+  for (guint round = 0; round < 16 && (loop->ring_count > 0 || !inbox_is_empty (loop)); round++)
+    {
+      guint n;
+
+      inbox_drain (loop);
+      n = loop->ring_count;
+      while (n-- > 0)
+        {
+          BridgeReadyItem item = ring_pop (loop);
+          item.func (item.a, item.b);
+        }
+    }
+
+  while (loop->n_timers > 0)
+    _bridge_handle_drop (heap_pop (loop));
+}
+
+static void
+bridge_loop_finalize (GObject *object)
+{
+  BridgeLoop *loop = (BridgeLoop *) object;
+
+  if (!loop->closed)
+    {
+      GError *error = NULL;
+      if (!bridge_loop_close (loop, &error))
+        g_clear_error (&error);
+    }
+
+  if (loop->exception_handler_destroy != NULL)
+    loop->exception_handler_destroy (loop->exception_handler_data);
+
+  g_clear_pointer (&loop->stack_pool, _bridge_stack_pool_free);
+  g_free (loop->ring);
+  g_free (loop->timers);
+  g_clear_pointer (&loop->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (bridge_loop_parent_class)->finalize (object);
+}
+
+static void
+bridge_loop_class_init (BridgeLoopClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = bridge_loop_finalize;
+}
+
+static void
+bridge_loop_init (BridgeLoop *loop)
+{
+  const char *debug = g_getenv ("BRIDGE_DEBUG");
+
+  loop->ring_mask = 255;
+  loop->ring = g_new (BridgeReadyItem, loop->ring_mask + 1);
+  loop->owner = &thread_token;
+  loop->slow_callback_duration = DEFAULT_SLOW_CALLBACK;
+  loop->debug = debug != NULL && debug[0] != '\0' && !g_str_equal (debug, "0");
+  loop->stack_pool = _bridge_stack_pool_new ();
+}
+
+static BridgeLoop *
+loop_create_locked (GMainContext *context)
+{
+  BridgeLoop *loop = g_object_new (BRIDGE_TYPE_LOOP, NULL);
+
+  loop->context = g_main_context_ref (context);
+  loop->source = (LoopSource *) g_source_new (&loop_source_funcs, sizeof (LoopSource));
+  loop->source->loop = loop;
+  g_source_set_static_name ((GSource *) loop->source, "[libbridge] loop");
+  g_source_set_priority ((GSource *) loop->source, G_PRIORITY_DEFAULT);
+  g_source_attach ((GSource *) loop->source, context);
+
+  if (registry == NULL)
+    registry = g_hash_table_new (NULL, NULL);
+  g_hash_table_insert (registry, context, loop);   /* the registry's reference */
+  return loop;
+}
+
+static BridgeLoop *
+loop_for_context (GMainContext *context)
+{
+  BridgeLoop *loop;
+
+  g_mutex_lock (&registry_lock);
+  loop = registry != NULL ? g_hash_table_lookup (registry, context) : NULL;
+  if (loop == NULL)
+    loop = loop_create_locked (context);
+  g_mutex_unlock (&registry_lock);
+
+  return loop;
+}
+
+/**
+ * bridge_loop_get_default:
+ *
+ * Returns the loop of the thread-default `GMainContext` (the global default
+ * context when none was pushed), creating it on first use. Inside a task it
+ * is the task's loop. Mirrors `asyncio.get_running_loop()` and
+ * `get_event_loop()`.
+ *
+ * Returns: (transfer none): the loop
+ */
+BridgeLoop *
+bridge_loop_get_default (void)
+{
+  GMainContext *context;
+
+  if (dispatching_loop != NULL)
+    return dispatching_loop;
+
+  context = g_main_context_get_thread_default ();
+  if (context == NULL)
+    context = g_main_context_default ();
+
+  if (G_LIKELY (context == default_cache_context && default_cache_loop != NULL &&
+                !default_cache_loop->closed))
+    return default_cache_loop;
+
+  default_cache_loop = loop_for_context (context);
+  default_cache_context = context;
+  return default_cache_loop;
+}
+
+/**
+ * bridge_loop_new:
+ * @context: (nullable): a `GMainContext`, or %NULL for a new one
+ *
+ * Returns the loop of @context, creating it if the context has none yet.
+ * With %NULL, creates a new `GMainContext` and a loop on it, like
+ * `asyncio.new_event_loop()`. Push the context as thread default while
+ * running it (as [method@Bridge.Loop.run_until_complete] does) so that GIO
+ * calls made by its tasks call back on it.
+ *
+ * Returns: (transfer full): the loop
+ */
+BridgeLoop *
+bridge_loop_new (GMainContext *context)
+{
+  g_autoptr(GMainContext) new_context = NULL;
+  BridgeLoop *loop;
+
+  if (context == NULL)
+    context = new_context = g_main_context_new ();
+
+  loop = loop_for_context (context);
+  return g_object_ref (loop);
+}
+
+/**
+ * bridge_loop_get_context:
+ * @loop: a [class@Bridge.Loop]
+ *
+ * Returns: (transfer none): the `GMainContext` that runs @loop
+ */
+GMainContext *
+bridge_loop_get_context (BridgeLoop *loop)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), NULL);
+
+  return loop->context;
+}
+
+BridgeLoop *
+_bridge_loop_get_current (void)
+{
+  return dispatching_loop;
+}
+
+gboolean
+_bridge_loop_is_owner_thread (BridgeLoop *loop)
+{
+  return loop->owner == &thread_token;
+}
+
+BridgeStackPool *
+_bridge_loop_get_stack_pool (BridgeLoop *loop)
+{
+  return loop->stack_pool;
+}
+
+guint64
+_bridge_loop_next_task_number (BridgeLoop *loop)
+{
+  static gsize counter;
+
+  /* asyncio numbers tasks per process: Task-1, Task-2, … */
+  return (guint64) g_atomic_pointer_add (&counter, 1) + 1;
+}
+
+void
+_bridge_loop_add_task (BridgeLoop *loop,
+                       BridgeTask *task)
+{
+  bridge_task_ref (task);
+  task->prev = NULL;
+  task->next = loop->tasks;
+  if (loop->tasks != NULL)
+    loop->tasks->prev = task;
+  loop->tasks = task;
+  task->in_loop_list = TRUE;
+  loop->n_tasks++;
+}
+
+void
+_bridge_loop_remove_task (BridgeLoop *loop,
+                          BridgeTask *task)
+{
+  if (!task->in_loop_list)
+    return;
+
+  if (task->prev != NULL)
+    task->prev->next = task->next;
+  else
+    loop->tasks = task->next;
+  if (task->next != NULL)
+    task->next->prev = task->prev;
+  task->prev = task->next = NULL;
+  task->in_loop_list = FALSE;
+  loop->n_tasks--;
+  bridge_task_unref (task);
+}
+
+/**
+ * bridge_loop_list_tasks:
+ * @loop: a [class@Bridge.Loop]
+ *
+ * Lists the tasks of @loop that have not finished (`asyncio.all_tasks()`).
+ * The loop holds a strong reference to each of them until it finishes, so a
+ * task nobody else references keeps running (unlike asyncio, whose weak
+ * references can lose such a task).
+ *
+ * Returns: (transfer full) (element-type BridgeTask): the live tasks, oldest
+ *   last
+ */
+GPtrArray *
+bridge_loop_list_tasks (BridgeLoop *loop)
+{
+  GPtrArray *tasks;
+
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), NULL);
+
+  tasks = g_ptr_array_new_full (loop->n_tasks, (GDestroyNotify) bridge_task_unref);
+  for (BridgeTask *task = loop->tasks; task != NULL; task = task->next)
+    g_ptr_array_add (tasks, bridge_task_ref (task));
+  return tasks;
+}
+
+/* ---- running ---------------------------------------------------------------- */
+
+static gboolean
+check_can_run (BridgeLoop  *loop,
+               GError     **error)
+{
+  if (loop->closed)
+    {
+      g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE, "Event loop is closed");
+      return FALSE;
+    }
+  if (loop->running)
+    {
+      g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
+                           "This event loop is already running");
+      return FALSE;
+    }
+  if (bridge_task_get_current () != NULL || dispatching_loop != NULL)
+    {
+      g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
+                           "Cannot run the event loop while another loop is running");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * bridge_loop_run_until_complete:
+ * @loop: a [class@Bridge.Loop]
+ * @future: the future (or task) to wait for
+ * @error: return location for the future's error, or
+ *   %BRIDGE_ERROR_INVALID_STATE when the loop is closed, already running,
+ *   or was stopped before @future completed
+ *
+ * Iterates @loop's context until @future is done (`run_until_complete()`),
+ * with the context pushed as thread default. Read the result with the
+ * `bridge_future_get_*()` functions.
+ *
+ * Returns: %TRUE if @future completed with a value
+ */
+gboolean
+bridge_loop_run_until_complete (BridgeLoop    *loop,
+                                BridgeFuture  *future,
+                                GError       **error)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), FALSE);
+  g_return_val_if_fail (future != NULL, FALSE);
+
+  if (!check_can_run (loop, error))
+    return FALSE;
+
+  loop->running = TRUE;
+  loop->stopping = FALSE;
+  loop->owner = &thread_token;
+  g_main_context_push_thread_default (loop->context);
+
+  /* Completing the future always goes through the ready queue or the inbox,
+   * both of which wake the context, so this cannot sleep past it. */
+  while (!bridge_future_is_done (future) && !loop->stopping)
+    g_main_context_iteration (loop->context, TRUE);
+
+  g_main_context_pop_thread_default (loop->context);
+  loop->running = FALSE;
+  loop->stopping = FALSE;
+
+  if (!bridge_future_is_done (future))
+    {
+      g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
+                           "Event loop stopped before Future completed.");
+      return FALSE;
+    }
+
+  return _bridge_future_propagate (future, error);
+}
+
+/**
+ * bridge_loop_run_forever:
+ * @loop: a [class@Bridge.Loop]
+ * @error: return location for %BRIDGE_ERROR_INVALID_STATE
+ *
+ * Iterates @loop's context until [method@Bridge.Loop.stop] is called
+ * (`run_forever()`).
+ *
+ * Returns: %FALSE if the loop could not run
+ */
+gboolean
+bridge_loop_run_forever (BridgeLoop  *loop,
+                         GError     **error)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), FALSE);
+
+  if (!check_can_run (loop, error))
+    return FALSE;
+
+  loop->running = TRUE;
+  loop->stopping = FALSE;
+  loop->owner = &thread_token;
+  g_main_context_push_thread_default (loop->context);
+
+  while (!loop->stopping)
+    g_main_context_iteration (loop->context, TRUE);
+
+  g_main_context_pop_thread_default (loop->context);
+  loop->running = FALSE;
+  loop->stopping = FALSE;
+  return TRUE;
+}
+
+/**
+ * bridge_loop_stop:
+ * @loop: a [class@Bridge.Loop]
+ *
+ * Makes [method@Bridge.Loop.run_forever] or
+ * [method@Bridge.Loop.run_until_complete] return after the current
+ * iteration (`stop()`). May be called from any thread.
+ */
+void
+bridge_loop_stop (BridgeLoop *loop)
+{
+  g_return_if_fail (BRIDGE_IS_LOOP (loop));
+
+  loop->stopping = TRUE;
+  g_main_context_wakeup (loop->context);
+}
+
+/**
+ * bridge_loop_close:
+ * @loop: a [class@Bridge.Loop]
+ * @error: return location for %BRIDGE_ERROR_INVALID_STATE
+ *
+ * Closes @loop (`close()`): removes its source from the context, drops
+ * queued callbacks and timers without running them, and reports each task
+ * that is still pending ("Task was destroyed but it is pending!"). A closed
+ * loop refuses to run or to schedule. Closing twice is harmless; closing a
+ * running loop is an error.
+ *
+ * Returns: %TRUE if the loop is closed
+ */
+gboolean
+bridge_loop_close (BridgeLoop  *loop,
+                   GError     **error)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), FALSE);
+
+  if (loop->running || dispatching_loop == loop)
+    {
+      g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
+                           "Cannot close a running event loop");
+      return FALSE;
+    }
+  if (loop->closed)
+    return TRUE;
+
+  g_object_ref (loop);
+  loop->closed = TRUE;
+
+  while (loop->tasks != NULL)
+    {
+      BridgeTask *task = loop->tasks;
+
+      bridge_task_ref (task);
+      if (!bridge_future_is_done (BRIDGE_FUTURE (task)))
+        bridge_loop_call_exception_handler (loop, "Task was destroyed but it is pending!",
+                                            NULL, BRIDGE_FUTURE (task));
+      _bridge_task_abandon (task);
+      _bridge_loop_remove_task (loop, task);
+      bridge_task_unref (task);
+    }
+
+  drop_queued_work (loop);
+
+  if (loop->source != NULL)
+    {
+      g_source_destroy ((GSource *) loop->source);
+      g_clear_pointer ((GSource **) &loop->source, g_source_unref);
+    }
+
+  g_mutex_lock (&registry_lock);
+  if (registry != NULL && g_hash_table_lookup (registry, loop->context) == loop)
+    {
+      g_hash_table_remove (registry, loop->context);
+      g_mutex_unlock (&registry_lock);
+      g_object_unref (loop);   /* the registry's reference */
+    }
+  else
+    g_mutex_unlock (&registry_lock);
+
+  if (default_cache_loop == loop)
+    {
+      default_cache_loop = NULL;
+      default_cache_context = NULL;
+    }
+
+  g_object_unref (loop);
+  return TRUE;
+}
+
+/**
+ * bridge_loop_is_running:
+ * @loop: a [class@Bridge.Loop]
+ *
+ * Returns: whether [method@Bridge.Loop.run_forever] or
+ *   [method@Bridge.Loop.run_until_complete] is running @loop (`is_running()`)
+ */
+gboolean
+bridge_loop_is_running (BridgeLoop *loop)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), FALSE);
+
+  return loop->running;
+}
+
+/**
+ * bridge_loop_is_closed:
+ * @loop: a [class@Bridge.Loop]
+ *
+ * Returns: whether @loop was closed (`is_closed()`)
+ */
+gboolean
+bridge_loop_is_closed (BridgeLoop *loop)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), TRUE);
+
+  return loop->closed;
+}
+
+/**
+ * bridge_loop_time:
+ * @loop: a [class@Bridge.Loop]
+ *
+ * Returns: the loop's clock in seconds (`time()`): the monotonic clock that
+ *   [method@Bridge.Loop.call_at] uses
+ */
+double
+bridge_loop_time (BridgeLoop *loop)
+{
+  return g_get_monotonic_time () / (double) G_USEC_PER_SEC;
+}
+
+/* ---- scheduling ------------------------------------------------------------ */
+
+static gboolean
+check_open (BridgeLoop *loop,
+            const char *function)
+{
+  if (G_UNLIKELY (loop->closed))
+    {
+      g_critical ("%s: Event loop is closed", function);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * bridge_loop_call_soon:
+ * @loop: a [class@Bridge.Loop]
+ * @callback: (scope notified): the function to call
+ * @user_data: data for @callback
+ * @destroy: (nullable): frees @user_data once the callback ran or was
+ *   cancelled
+ *
+ * Schedules @callback for the next iteration of the loop (`call_soon()`).
+ * Callbacks run in the order they were scheduled; one scheduled while the loop
+ * is running its ready callbacks runs in the next iteration. Call this on the
+ * loop's thread; from others use [method@Bridge.Loop.call_soon_threadsafe].
+ *
+ * Returns: (transfer none) (nullable): the handle, owned by the loop (see
+ *   [struct@Bridge.Handle]); %NULL if the loop is closed
+ */
+BridgeHandle *
+bridge_loop_call_soon (BridgeLoop     *loop,
+                       BridgeCallback  callback,
+                       gpointer        user_data,
+                       GDestroyNotify  destroy)
+{
+  BridgeHandle *handle;
+
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), NULL);
+  g_return_val_if_fail (callback != NULL, NULL);
+
+  if (!check_open (loop, G_STRFUNC))
+    return NULL;
+
+  handle = _bridge_handle_new (loop, callback, user_data, destroy);
+  _bridge_loop_push_ready (loop, _bridge_handle_run, handle, NULL);
+  return handle;
+}
+
+/**
+ * bridge_loop_call_at:
+ * @loop: a [class@Bridge.Loop]
+ * @when: the time to run at, on the [method@Bridge.Loop.time] clock
+ * @callback: (scope notified): the function to call
+ * @user_data: data for @callback
+ * @destroy: (nullable): frees @user_data once the callback ran or was
+ *   cancelled
+ *
+ * Schedules @callback at @when (`call_at()`). Timers due at the same time run
+ * in the order they were scheduled. All timers of a loop share one heap in
+ * the loop's single source: no `GSource` per timer.
+ *
+ * Returns: (transfer none) (nullable): the handle, owned by the loop; %NULL
+ *   if the loop is closed
+ */
+BridgeHandle *
+bridge_loop_call_at (BridgeLoop     *loop,
+                     double          when,
+                     BridgeCallback  callback,
+                     gpointer        user_data,
+                     GDestroyNotify  destroy)
+{
+  BridgeHandle *handle;
+
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), NULL);
+  g_return_val_if_fail (callback != NULL, NULL);
+
+  if (!check_open (loop, G_STRFUNC))
+    return NULL;
+
+  handle = _bridge_handle_new (loop, callback, user_data, destroy);
+  handle->when = (gint64) (when * G_USEC_PER_SEC);
+  handle->sequence = loop->timer_sequence++;
+  heap_push (loop, handle);
+
+  if (dispatching_loop != loop && loop->n_timers > 0 && loop->timers[0] == handle)
+    g_main_context_wakeup (loop->context);
+  return handle;
+}
+
+/**
+ * bridge_loop_call_later:
+ * @loop: a [class@Bridge.Loop]
+ * @delay: seconds from now; 0 or less means "as soon as possible, after the
+ *   callbacks already due"
+ * @callback: (scope notified): the function to call
+ * @user_data: data for @callback
+ * @destroy: (nullable): frees @user_data once the callback ran or was
+ *   cancelled
+ *
+ * Schedules @callback after @delay seconds (`call_later()`).
+ *
+ * Returns: (transfer none) (nullable): the handle, owned by the loop; %NULL
+ *   if the loop is closed
+ */
+BridgeHandle *
+bridge_loop_call_later (BridgeLoop     *loop,
+                        double          delay,
+                        BridgeCallback  callback,
+                        gpointer        user_data,
+                        GDestroyNotify  destroy)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), NULL);
+
+  return bridge_loop_call_at (loop, bridge_loop_time (loop) + MAX (delay, 0), callback,
+                              user_data, destroy);
+}
+
+/**
+ * bridge_loop_call_soon_threadsafe:
+ * @loop: a [class@Bridge.Loop]
+ * @callback: (scope notified): the function to call on @loop's thread
+ * @user_data: data for @callback
+ * @destroy: (nullable): frees @user_data once the callback ran or was
+ *   cancelled
+ *
+ * Schedules @callback from any thread (`call_soon_threadsafe()`). Callbacks
+ * from one thread run in the order that thread scheduled them. Only the call
+ * that finds the inbox empty wakes the context, so a burst of calls costs one
+ * wakeup.
+ *
+ * Returns: (transfer full) (nullable): a handle that may be cancelled from
+ *   any thread; release it with [method@Bridge.Handle.unref]. %NULL if the
+ *   loop is closed.
+ */
+BridgeHandle *
+bridge_loop_call_soon_threadsafe (BridgeLoop     *loop,
+                                  BridgeCallback  callback,
+                                  gpointer        user_data,
+                                  GDestroyNotify  destroy)
+{
+  BridgeHandle *handle;
+
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), NULL);
+  g_return_val_if_fail (callback != NULL, NULL);
+
+  if (!check_open (loop, G_STRFUNC))
+    return NULL;
+
+  handle = _bridge_handle_new (loop, callback, user_data, destroy);
+  handle->ref_count = 2;   /* the inbox's and the caller's */
+  _bridge_loop_push_ready_threadsafe (loop, _bridge_handle_run, handle, NULL);
+  return handle;
+}
+
+/* ---- diagnostics ------------------------------------------------------------ */
+
+static void
+default_exception_handler (BridgeLoop   *loop,
+                           const char   *message,
+                           const GError *error,
+                           BridgeFuture *future)
+{
+  g_autoptr(GString) text = g_string_new (message);
+
+  if (future != NULL && bridge_future_is_task (future))
+    g_string_append_printf (text, "\ntask: <Task name='%s'>",
+                            bridge_task_get_name ((BridgeTask *) future));
+  else if (future != NULL)
+    g_string_append (text, "\nfuture: <Future>");
+
+  if (error != NULL)
+    g_string_append_printf (text, "\nerror: %s (%s, %d)", error->message,
+                            g_quark_to_string (error->domain), error->code);
+
+  g_warning ("%s", text->str);
+}
+
+/**
+ * bridge_loop_call_exception_handler:
+ * @loop: a [class@Bridge.Loop]
+ * @message: what happened
+ * @error: (nullable): the error involved
+ * @future: (nullable): the future or task involved
+ *
+ * Reports an error that has nobody to go to (`call_exception_handler()`):
+ * to the handler set with [method@Bridge.Loop.set_exception_handler], or as a
+ * `g_warning()` naming the task.
+ */
+void
+bridge_loop_call_exception_handler (BridgeLoop   *loop,
+                                    const char   *message,
+                                    const GError *error,
+                                    BridgeFuture *future)
+{
+  g_return_if_fail (BRIDGE_IS_LOOP (loop));
+  g_return_if_fail (message != NULL);
+
+  if (loop->exception_handler != NULL)
+    loop->exception_handler (loop, message, error, future, loop->exception_handler_data);
+  else
+    default_exception_handler (loop, message, error, future);
+}
+
+/**
+ * bridge_loop_set_exception_handler:
+ * @loop: a [class@Bridge.Loop]
+ * @handler: (nullable) (scope notified): the handler, or %NULL for the
+ *   default, which logs a warning
+ * @user_data: data for @handler
+ * @destroy: (nullable): frees @user_data
+ *
+ * Sets the loop's exception handler (`set_exception_handler()`).
+ */
+void
+bridge_loop_set_exception_handler (BridgeLoop             *loop,
+                                   BridgeExceptionHandler  handler,
+                                   gpointer                user_data,
+                                   GDestroyNotify          destroy)
+{
+  g_return_if_fail (BRIDGE_IS_LOOP (loop));
+
+  if (loop->exception_handler_destroy != NULL)
+    loop->exception_handler_destroy (loop->exception_handler_data);
+  loop->exception_handler = handler;
+  loop->exception_handler_data = user_data;
+  loop->exception_handler_destroy = destroy;
+}
+
+/**
+ * bridge_loop_set_debug:
+ * @loop: a [class@Bridge.Loop]
+ * @debug: whether to enable debug mode
+ *
+ * In debug mode (`set_debug()`, or `BRIDGE_DEBUG=1` in the environment) the
+ * loop times every callback and task step and warns about those slower than
+ * [method@Bridge.Loop.get_slow_callback_duration] (100 ms by default), naming
+ * them: "Executing <Task name='fetch'> took 0.250 seconds".
+ */
+void
+bridge_loop_set_debug (BridgeLoop *loop,
+                       gboolean    debug)
+{
+  g_return_if_fail (BRIDGE_IS_LOOP (loop));
+
+  loop->debug = !!debug;
+}
+
+/**
+ * bridge_loop_get_debug:
+ * @loop: a [class@Bridge.Loop]
+ *
+ * Returns: whether debug mode is on (`get_debug()`)
+ */
+gboolean
+bridge_loop_get_debug (BridgeLoop *loop)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), FALSE);
+
+  return loop->debug;
+}
+
+/**
+ * bridge_loop_set_slow_callback_duration:
+ * @loop: a [class@Bridge.Loop]
+ * @seconds: the threshold
+ *
+ * Sets the duration above which debug mode reports a callback or task step
+ * (`slow_callback_duration`).
+ */
+void
+bridge_loop_set_slow_callback_duration (BridgeLoop *loop,
+                                        double      seconds)
+{
+  g_return_if_fail (BRIDGE_IS_LOOP (loop));
+  g_return_if_fail (seconds >= 0);
+
+  loop->slow_callback_duration = seconds;
+}
+
+/**
+ * bridge_loop_get_slow_callback_duration:
+ * @loop: a [class@Bridge.Loop]
+ *
+ * Returns: the slow-callback threshold in seconds
+ */
+double
+bridge_loop_get_slow_callback_duration (BridgeLoop *loop)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), 0);
+
+  return loop->slow_callback_duration;
+}
+
+gint64
+_bridge_loop_get_dispatch_clock (BridgeLoop *loop)
+{
+  return loop->dispatch_clock;
+}
+
+gboolean
+_bridge_loop_get_debug_fast (BridgeLoop *loop)
+{
+  return loop->debug;
+}
+
+/* ---- asyncio.run ---------------------------------------------------------- */
+
+/**
+ * bridge_run:
+ * @func: (scope call): the main task's body
+ * @user_data: data for @func
+ * @error: return location for the main task's error
+ *
+ * Runs @func as a task on a new loop with a new `GMainContext`, until it
+ * finishes (`asyncio.run()`). Tasks still running then are cancelled and
+ * waited for, and the loop is closed.
+ *
+ * Returns: %TRUE if the main task completed without an error
+ */
+gboolean
+bridge_run (BridgeTaskFunc   func,
+            gpointer         user_data,
+            GError         **error)
+{
+  g_autoptr(BridgeLoop) loop = NULL;
+  g_autoptr(BridgeTask) main_task = NULL;
+  g_autoptr(GPtrArray) leftover = NULL;
+  gboolean ret;
+
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (dispatching_loop != NULL || bridge_task_get_current () != NULL)
+    {
+      g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
+                           "bridge_run() cannot be called from a running event loop");
+      return FALSE;
+    }
+
+  loop = bridge_loop_new (NULL);
+  main_task = bridge_spawn_full (loop, "main", BRIDGE_STACK_SIZE_DEFAULT, func, user_data, NULL);
+  ret = bridge_loop_run_until_complete (loop, BRIDGE_FUTURE (main_task), error);
+
+  /* Cancel what is left and let it clean up, as asyncio.run() does. */
+  leftover = bridge_loop_list_tasks (loop);
+  for (guint i = 0; i < leftover->len; i++)
+    bridge_task_cancel (g_ptr_array_index (leftover, i), NULL);
+  for (guint i = 0; i < leftover->len; i++)
+    {
+      BridgeFuture *task = g_ptr_array_index (leftover, i);
+
+      if (!bridge_future_is_done (task))
+        {
+          GError *ignored = NULL;
+          if (!bridge_loop_run_until_complete (loop, task, &ignored))
+            g_clear_error (&ignored);
+        }
+    }
+
+  bridge_loop_close (loop, NULL);
+  return ret;
+}

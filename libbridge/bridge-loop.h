@@ -1,0 +1,115 @@
+/* bridge-loop.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (BRIDGE_INSIDE) && !defined (BRIDGE_COMPILATION)
+# error "Only <libbridge.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+#include "bridge-types.h"
+
+G_BEGIN_DECLS
+
+#define BRIDGE_TYPE_LOOP (bridge_loop_get_type ())
+
+BRIDGE_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (BridgeLoop, bridge_loop, BRIDGE, LOOP, GObject)
+
+/**
+ * BridgeExceptionHandler:
+ * @loop: the loop
+ * @message: what happened, in asyncio's words
+ * @error: (nullable): the error involved, if any
+ * @future: (nullable): the future or task involved, if any
+ * @user_data: the handler's data
+ *
+ * Receives what asyncio would pass to `call_exception_handler()`: errors that
+ * have nobody to go to, such as a failed task whose error was never retrieved.
+ */
+typedef void (*BridgeExceptionHandler) (BridgeLoop   *loop,
+                                        const char   *message,
+                                        const GError *error,
+                                        BridgeFuture *future,
+                                        gpointer      user_data);
+
+BRIDGE_AVAILABLE_IN_ALL
+BridgeLoop    *bridge_loop_get_default                  (void);
+BRIDGE_AVAILABLE_IN_ALL
+BridgeLoop    *bridge_loop_new                          (GMainContext            *context) G_GNUC_WARN_UNUSED_RESULT;
+BRIDGE_AVAILABLE_IN_ALL
+GMainContext  *bridge_loop_get_context                  (BridgeLoop              *loop);
+BRIDGE_AVAILABLE_IN_ALL
+gboolean       bridge_loop_run_until_complete           (BridgeLoop              *loop,
+                                                         BridgeFuture            *future,
+                                                         GError                 **error);
+BRIDGE_AVAILABLE_IN_ALL
+gboolean       bridge_loop_run_forever                  (BridgeLoop              *loop,
+                                                         GError                 **error);
+BRIDGE_AVAILABLE_IN_ALL
+void           bridge_loop_stop                         (BridgeLoop              *loop);
+BRIDGE_AVAILABLE_IN_ALL
+gboolean       bridge_loop_close                        (BridgeLoop              *loop,
+                                                         GError                 **error);
+BRIDGE_AVAILABLE_IN_ALL
+gboolean       bridge_loop_is_running                   (BridgeLoop              *loop);
+BRIDGE_AVAILABLE_IN_ALL
+gboolean       bridge_loop_is_closed                    (BridgeLoop              *loop);
+BRIDGE_AVAILABLE_IN_ALL
+double         bridge_loop_time                         (BridgeLoop              *loop);
+BRIDGE_AVAILABLE_IN_ALL
+BridgeHandle  *bridge_loop_call_soon                    (BridgeLoop              *loop,
+                                                         BridgeCallback           callback,
+                                                         gpointer                 user_data,
+                                                         GDestroyNotify           destroy);
+BRIDGE_AVAILABLE_IN_ALL
+BridgeHandle  *bridge_loop_call_later                   (BridgeLoop              *loop,
+                                                         double                   delay,
+                                                         BridgeCallback           callback,
+                                                         gpointer                 user_data,
+                                                         GDestroyNotify           destroy);
+BRIDGE_AVAILABLE_IN_ALL
+BridgeHandle  *bridge_loop_call_at                      (BridgeLoop              *loop,
+                                                         double                   when,
+                                                         BridgeCallback           callback,
+                                                         gpointer                 user_data,
+                                                         GDestroyNotify           destroy);
+BRIDGE_AVAILABLE_IN_ALL
+BridgeHandle  *bridge_loop_call_soon_threadsafe         (BridgeLoop              *loop,
+                                                         BridgeCallback           callback,
+                                                         gpointer                 user_data,
+                                                         GDestroyNotify           destroy) G_GNUC_WARN_UNUSED_RESULT;
+BRIDGE_AVAILABLE_IN_ALL
+void           bridge_loop_set_exception_handler        (BridgeLoop              *loop,
+                                                         BridgeExceptionHandler   handler,
+                                                         gpointer                 user_data,
+                                                         GDestroyNotify           destroy);
+BRIDGE_AVAILABLE_IN_ALL
+void           bridge_loop_call_exception_handler       (BridgeLoop              *loop,
+                                                         const char              *message,
+                                                         const GError            *error,
+                                                         BridgeFuture            *future);
+BRIDGE_AVAILABLE_IN_ALL
+void           bridge_loop_set_debug                    (BridgeLoop              *loop,
+                                                         gboolean                 debug);
+BRIDGE_AVAILABLE_IN_ALL
+gboolean       bridge_loop_get_debug                    (BridgeLoop              *loop);
+BRIDGE_AVAILABLE_IN_ALL
+void           bridge_loop_set_slow_callback_duration   (BridgeLoop              *loop,
+                                                         double                   seconds);
+BRIDGE_AVAILABLE_IN_ALL
+double         bridge_loop_get_slow_callback_duration   (BridgeLoop              *loop);
+BRIDGE_AVAILABLE_IN_ALL
+GPtrArray     *bridge_loop_list_tasks                   (BridgeLoop              *loop) G_GNUC_WARN_UNUSED_RESULT;
+BRIDGE_AVAILABLE_IN_ALL
+gboolean       bridge_run                               (BridgeTaskFunc           func,
+                                                         gpointer                 user_data,
+                                                         GError                 **error);
+
+G_END_DECLS

@@ -1,0 +1,348 @@
+/* bridge-stack-pool.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if HAVE_VALGRIND
+# include <valgrind/valgrind.h>
+#endif
+
+#if HAVE_ASAN
+# include <sanitizer/asan_interface.h>
+#endif
+
+#include "bridge-stack-pool-private.h"
+
+/* Why 256 KiB: a task may call into GTK, and a widget snapshot with Pango,
+ * HarfBuzz and fontconfig underneath goes some tens of KiB deep; glibc's
+ * printf family alone reserves a few KiB. 256 KiB leaves a wide margin, and it
+ * costs nothing up front: the range is only reserved, the kernel commits a
+ * page when a frame first touches it, so a parked task whose frames fit in one
+ * page costs one page. */
+#define DEFAULT_STACK_SIZE (256 * 1024)
+#define MIN_STACK_SIZE     (16 * 1024)
+
+/* Carve stacks out of slabs of this many bytes: a million 256 KiB stacks then
+ * need about eight thousand mappings instead of a million, which is what
+ * keeps vm.max_map_count (65530 by default) from capping the number of tasks. */
+#define SLAB_BYTES (32 * 1024 * 1024)
+
+/* Free stacks kept with their pages committed, per size; beyond that a
+ * released stack gives its pages back to the kernel. */
+#define MAX_HOT_FREE 64
+
+#ifndef MADV_GUARD_INSTALL
+# define MADV_GUARD_INSTALL 102
+#endif
+
+typedef struct
+{
+  gsize        size;
+  BridgeStack *free_list;
+  guint        n_hot_free;
+  BridgeStack *slab_stacks;  /* the slab being carved */
+  guint        slab_next;
+  guint        slab_count;
+} SizeClass;
+
+struct _BridgeStackPool
+{
+  GArray    *classes;  /* SizeClass, default size first */
+  GPtrArray *slabs;    /* Slab */
+};
+
+typedef struct
+{
+  guint8      *memory;
+  gsize        length;
+  BridgeStack *stacks;
+} Slab;
+
+static gsize page_size;
+
+/* How guards are made. The Linux 6.13+ madvise(MADV_GUARD_INSTALL) puts a
+ * faulting page below every stack without splitting the mapping. Older kernels
+ * need mprotect(), which costs two mappings per stack, so it is only used for
+ * the first stacks, within a budget taken from vm.max_map_count; stacks past
+ * the budget have an untouched gap page below them instead. */
+static gint guard_mode = -1;      /* -1 unknown, 0 madvise, 1 mprotect */
+static gint mprotect_budget = 0;
+
+static void
+init_globals (void)
+{
+  static gsize initialized;
+
+  if (g_once_init_enter (&initialized))
+    {
+      gint64 max_map_count = 65530;
+      g_autofree char *contents = NULL;
+
+      page_size = sysconf (_SC_PAGESIZE);
+      if (g_file_get_contents ("/proc/sys/vm/max_map_count", &contents, NULL, NULL))
+        max_map_count = g_ascii_strtoll (contents, NULL, 10);
+      /* Leave three quarters of the mappings to the rest of the process. */
+      mprotect_budget = (gint) CLAMP (max_map_count / 8, 0, G_MAXINT);
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+gsize
+_bridge_stack_size_round (gsize size)
+{
+  init_globals ();
+  if (size < MIN_STACK_SIZE)
+    size = MIN_STACK_SIZE;
+  return (size + page_size - 1) & ~(page_size - 1);
+}
+
+static gsize
+parse_size (const char *text)
+{
+  char *end = NULL;
+  guint64 value = g_ascii_strtoull (text, &end, 10);
+
+  if (end == text)
+    return 0;
+  if (*end == 'k' || *end == 'K')
+    value *= 1024;
+  else if (*end == 'm' || *end == 'M')
+    value *= 1024 * 1024;
+  return value;
+}
+
+gsize
+_bridge_stack_size_default (void)
+{
+  static gsize default_size;
+
+  if (g_once_init_enter (&default_size))
+    {
+      const char *env = g_getenv ("BRIDGE_STACK_SIZE");
+      gsize size = DEFAULT_STACK_SIZE;
+
+      if (env != NULL && parse_size (env) > 0)
+        size = parse_size (env);
+      g_once_init_leave (&default_size, _bridge_stack_size_round (size));
+    }
+
+  return default_size;
+}
+
+static void
+install_guard (BridgeStack *stack)
+{
+  if (g_atomic_int_get (&guard_mode) != 1 &&
+      madvise (stack->guard, page_size, MADV_GUARD_INSTALL) == 0)
+    {
+      g_atomic_int_set (&guard_mode, 0);
+      stack->guarded = TRUE;
+      return;
+    }
+
+  g_atomic_int_set (&guard_mode, 1);
+  if (g_atomic_int_add (&mprotect_budget, -1) <= 0)
+    {
+      g_atomic_int_inc (&mprotect_budget);
+      return;
+    }
+  if (mprotect (stack->guard, page_size, PROT_NONE) == 0)
+    stack->guarded = TRUE;
+}
+
+static void
+class_new_slab (BridgeStackPool *pool,
+                SizeClass       *klass)
+{
+  gsize stride = klass->size + page_size;
+  guint count = MAX (1, SLAB_BYTES / stride);
+  gsize length = stride * count;
+  Slab *slab;
+  guint8 *memory;
+
+  memory = mmap (NULL, length, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (memory == MAP_FAILED)
+    g_error ("libbridge: cannot reserve %" G_GSIZE_FORMAT " bytes for task stacks: %s",
+             length, g_strerror (errno));
+
+  slab = g_new0 (Slab, 1);
+  slab->memory = memory;
+  slab->length = length;
+  slab->stacks = g_new0 (BridgeStack, count);
+  g_ptr_array_add (pool->slabs, slab);
+
+  klass->slab_stacks = slab->stacks;
+  klass->slab_count = count;
+  klass->slab_next = 0;
+
+  for (guint i = 0; i < count; i++)
+    {
+      BridgeStack *stack = &slab->stacks[i];
+
+      stack->guard = memory + i * stride;
+      stack->base = stack->guard + page_size;
+      stack->size = klass->size;
+    }
+}
+
+static BridgeStack *
+class_carve (BridgeStackPool *pool,
+             SizeClass       *klass)
+{
+  BridgeStack *stack;
+
+  if (klass->slab_stacks == NULL || klass->slab_next == klass->slab_count)
+    class_new_slab (pool, klass);
+
+  stack = &klass->slab_stacks[klass->slab_next++];
+  install_guard (stack);
+#if HAVE_VALGRIND
+  stack->valgrind_id = VALGRIND_STACK_REGISTER (stack->base, stack->base + stack->size);
+#endif
+  return stack;
+}
+
+static SizeClass *
+pool_get_class (BridgeStackPool *pool,
+                gsize            size)
+{
+  SizeClass new_class = { 0 };
+
+  for (guint i = 0; i < pool->classes->len; i++)
+    {
+      SizeClass *klass = &g_array_index (pool->classes, SizeClass, i);
+
+      if (klass->size == size)
+        return klass;
+    }
+
+  new_class.size = size;
+  g_array_append_val (pool->classes, new_class);
+  return &g_array_index (pool->classes, SizeClass, pool->classes->len - 1);
+}
+
+BridgeStackPool *
+_bridge_stack_pool_new (void)
+{
+  BridgeStackPool *pool = g_new0 (BridgeStackPool, 1);
+
+  init_globals ();
+  pool->classes = g_array_new (FALSE, TRUE, sizeof (SizeClass));
+  pool->slabs = g_ptr_array_new ();
+  pool_get_class (pool, _bridge_stack_size_default ());
+  return pool;
+}
+
+static void
+slab_free (Slab *slab)
+{
+#if HAVE_VALGRIND
+  gsize n = slab->length / (slab->stacks[0].size + page_size);
+
+  for (gsize i = 0; i < n; i++)
+    if (slab->stacks[i].valgrind_id != 0)
+      VALGRIND_STACK_DEREGISTER (slab->stacks[i].valgrind_id);
+#endif
+#if HAVE_ASAN
+  /* Frames of fibers that never returned leave poisoned shadow behind. */
+  __asan_unpoison_memory_region (slab->memory, slab->length);
+#endif
+  munmap (slab->memory, slab->length);
+  g_free (slab->stacks);
+  g_free (slab);
+}
+
+void
+_bridge_stack_pool_free (BridgeStackPool *pool)
+{
+  if (pool == NULL)
+    return;
+
+  if (g_atomic_int_get (&guard_mode) == 1)
+    for (guint i = 0; i < pool->slabs->len; i++)
+      {
+        Slab *slab = g_ptr_array_index (pool->slabs, i);
+        gsize stride = slab->stacks[0].size + page_size;
+
+        for (gsize j = 0; j * stride < slab->length; j++)
+          if (slab->stacks[j].guarded)
+            g_atomic_int_inc (&mprotect_budget);
+      }
+
+  g_ptr_array_foreach (pool->slabs, (GFunc) slab_free, NULL);
+  g_ptr_array_unref (pool->slabs);
+  g_array_unref (pool->classes);
+  g_free (pool);
+}
+
+BridgeStack *
+_bridge_stack_pool_acquire (BridgeStackPool *pool,
+                            gsize            size)
+{
+  SizeClass *klass;
+  BridgeStack *stack;
+
+  klass = &g_array_index (pool->classes, SizeClass, 0);
+  if (G_UNLIKELY (size != klass->size))
+    klass = pool_get_class (pool, _bridge_stack_size_round (size));
+
+  stack = klass->free_list;
+  if (G_LIKELY (stack != NULL))
+    {
+      klass->free_list = stack->next_free;
+      stack->next_free = NULL;
+      if (stack->hot)
+        klass->n_hot_free--;
+      return stack;
+    }
+
+  return class_carve (pool, klass);
+}
+
+void
+_bridge_stack_pool_release (BridgeStackPool *pool,
+                            BridgeStack     *stack,
+                            const void      *lowest_used)
+{
+  SizeClass *klass;
+  guint8 *low;
+
+  klass = &g_array_index (pool->classes, SizeClass, 0);
+  if (G_UNLIKELY (stack->size != klass->size))
+    klass = pool_get_class (pool, stack->size);
+
+  /* What the finished fiber used, with a margin for the red zone below the
+   * stack pointer and for frames that were popped before the last switch. */
+  low = (guint8 *) lowest_used - 4096;
+  if (lowest_used == NULL || low < stack->base)
+    low = stack->base;
+
+#if HAVE_ASAN
+  __asan_unpoison_memory_region (low, stack->base + stack->size - low);
+#endif
+
+  if (klass->n_hot_free >= MAX_HOT_FREE)
+    {
+      madvise (stack->base, stack->size, MADV_DONTNEED);
+      stack->hot = FALSE;
+    }
+  else
+    {
+      stack->hot = TRUE;
+      klass->n_hot_free++;
+    }
+
+  stack->next_free = klass->free_list;
+  klass->free_list = stack;
+}

@@ -1,0 +1,66 @@
+/* bridge-types.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (BRIDGE_INSIDE) && !defined (BRIDGE_COMPILATION)
+# error "Only <libbridge.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+#include "bridge-version-macros.h"
+
+G_BEGIN_DECLS
+
+typedef struct _BridgeLoop   BridgeLoop;
+typedef struct _BridgeHandle BridgeHandle;
+typedef struct _BridgeFuture BridgeFuture;
+typedef struct _BridgeTask   BridgeTask;
+
+/**
+ * BridgeCallback:
+ * @user_data: the data given when the callback was scheduled
+ *
+ * A callback run by the loop: see [method@Bridge.Loop.call_soon].
+ */
+typedef void (*BridgeCallback) (gpointer user_data);
+
+/**
+ * BridgeFutureCallback:
+ * @future: the future that completed
+ * @user_data: the data given to [method@Bridge.Future.add_done_callback]
+ *
+ * A done callback. It always runs from the loop's ready queue, never from
+ * inside the call that completed the future.
+ */
+typedef void (*BridgeFutureCallback) (BridgeFuture *future,
+                                      gpointer      user_data);
+
+/**
+ * BridgeTaskFunc:
+ * @task: the task running the function
+ * @user_data: the data given to [func@Bridge.spawn]
+ *
+ * The body of a task. It runs on its own fiber and may call
+ * [func@Bridge.await] at any depth. It reports its result with one of the
+ * `bridge_task_return_*()` functions; returning without one resolves the task
+ * with no value, or cancels it when a cancellation was delivered and not
+ * withdrawn with [method@Bridge.Task.uncancel].
+ */
+typedef void (*BridgeTaskFunc) (BridgeTask *task,
+                                gpointer    user_data);
+
+/**
+ * BRIDGE_FUTURE:
+ * @obj: a [struct@Bridge.Task] or any other future
+ *
+ * Casts a task (or another future subtype) to its [struct@Bridge.Future].
+ */
+#define BRIDGE_FUTURE(obj) ((BridgeFuture *) (obj))
+
+G_END_DECLS
