@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# ./run.sh: install what is missing, build, and launch Downloader.
+#   ./run.sh            the app
+#   ./run.sh --demo     also start the local demo server and queue sample downloads
+# Any other arguments go to the program.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+. build-aux/deps.sh
+bridge_ensure_packages "${BRIDGE_BUILD_PACKAGES[@]}"
+
+if [ -f _build/build.ninja ]; then
+  ninja -C _build >/dev/null
+else
+  meson setup _build -Dbuildtype=debugoptimized >/dev/null
+  ninja -C _build >/dev/null
+fi
+
+if [ -x _build/app/bridge-downloader ]; then
+  export GSETTINGS_SCHEMA_DIR="$PWD/_build/data"
+  exec _build/app/bridge-downloader "$@"
+fi
+
+# The app is not built (-Dapp=false): show the library at work instead.
+exec _build/examples/countdown "$@"

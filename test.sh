@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# ./test.sh: install what is missing, build, and run every test.
+#
+# 1. The whole suite in a normal build, under dbus-run-session and xvfb-run
+#    (the GTK tests need a display and a session bus).
+# 2. The libbridge suite again in an AddressSanitizer + UndefinedBehavior-
+#    Sanitizer build.
+# 3. The core libbridge tests under valgrind, which checks the fiber stack
+#    annotations from the other side.
+# It ends with one line "N passed, N failed" counting individual test cases.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+set -uo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+. build-aux/deps.sh
+bridge_ensure_packages "${BRIDGE_BUILD_PACKAGES[@]}" "${BRIDGE_TEST_PACKAGES[@]}" || exit 1
+
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+logs=()
+
+configure () {
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1
+  else
+    meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
+  fi || { cat "$dir.setup.log" >&2; return 1; }
+}
+
+step () { printf '\n=== %s ===\n' "$*"; }
+
+step "normal build"
+if configure _build -Dbuildtype=debugoptimized && ninja -C _build; then
+  step "test suite (normal build)"
+  dbus-run-session -- xvfb-run -a -s "-screen 0 1280x1024x24" \
+    meson test -C _build --print-errorlogs --num-processes "$jobs" || status=1
+  logs+=(_build/meson-logs/testlog.json)
+else
+  echo "normal build failed" >&2
+  status=1
+fi
+
+step "AddressSanitizer + UndefinedBehaviorSanitizer build"
+if configure _build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+     -Dapp=false -Dexamples=false -Dbenchmarks=false && ninja -C _build-asan; then
+  step "libbridge suite (ASan + UBSan)"
+  meson test -C _build-asan --suite libbridge --no-suite slow --print-errorlogs \
+    --num-processes "$jobs" || status=1
+  logs+=(_build-asan/meson-logs/testlog.json)
+else
+  echo "sanitizer build failed" >&2
+  status=1
+fi
+
+if [ -f _build/build.ninja ] && command -v valgrind >/dev/null 2>&1; then
+  step "libbridge core under valgrind"
+  meson test -C _build --suite valgrind --no-rebuild --print-errorlogs \
+    --num-processes "$jobs" --logbase valgrind -t 4 \
+    --wrapper "valgrind --error-exitcode=1 --quiet --leak-check=no --track-origins=no" || status=1
+  [ -f _build/meson-logs/valgrind.json ] && logs+=(_build/meson-logs/valgrind.json)
+fi
+
+step "summary"
+./build-aux/test-summary.py "${logs[@]}" || status=1
+exit $status
