@@ -1,0 +1,48 @@
+# build-aux/deps.sh: install the Debian 12 packages the build, the tests and
+# the app need, if any are missing. Sourced by ./run.sh and ./test.sh.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+BRIDGE_BUILD_PACKAGES=(
+  gcc g++ meson ninja-build pkg-config
+  libglib2.0-dev libsoup-3.0-dev libsqlite3-dev
+  libgtk-4-dev libadwaita-1-dev qt6-base-dev
+  glib-networking gettext desktop-file-utils appstream
+)
+BRIDGE_TEST_PACKAGES=(
+  xvfb xauth dbus-daemon dbus-bin valgrind curl nginx-light
+  python3 python3-uvloop
+)
+
+bridge_missing_packages () {
+  local pkg missing=()
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  echo "${missing[@]}"
+}
+
+# Installs what is missing; prints nothing when everything is there.
+bridge_ensure_packages () {
+  local missing sudo=""
+  missing=$(bridge_missing_packages "$@")
+  [ -z "$missing" ] && return 0
+
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo="sudo"
+    else
+      echo "Missing Debian packages: $missing (run as root or install them)" >&2
+      return 1
+    fi
+  fi
+
+  echo "Installing missing packages: $missing" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $sudo apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1; then
+    $sudo apt-get update -q >/dev/null 2>&1 || true
+    $sudo apt-get install -y -q --no-install-recommends $missing >&2
+  fi
+}
