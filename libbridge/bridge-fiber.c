@@ -21,6 +21,7 @@
 #endif
 
 #include "bridge-fiber-private.h"
+#include "bridge-thread-local-private.h"
 
 /* The scheduler side of the current thread. */
 typedef struct
@@ -38,7 +39,7 @@ typedef struct
   gboolean     alt_stack_ready;
 } FiberThread;
 
-static __thread FiberThread fiber_thread;
+static BRIDGE_THREAD_LOCAL FiberThread fiber_thread;
 
 #ifndef BRIDGE_FIBER_UCONTEXT
 

@@ -41,6 +41,8 @@ void             _bridge_loop_push_ready_threadsafe (BridgeLoop      *loop,
                                                      gpointer         b);
 gboolean         _bridge_loop_is_owner_thread       (BridgeLoop      *loop);
 BridgeLoop      *_bridge_loop_get_current           (void);
+void             _bridge_loop_hold                  (BridgeLoop      *loop);
+void             _bridge_loop_release               (BridgeLoop      *loop);
 BridgeStackPool *_bridge_loop_get_stack_pool        (BridgeLoop      *loop);
 void             _bridge_loop_add_task              (BridgeLoop      *loop,
                                                      BridgeTask      *task);

@@ -11,6 +11,7 @@
 #include "bridge-handle.h"
 #include "bridge-loop-private.h"
 #include "bridge-task-private.h"
+#include "bridge-thread-local-private.h"
 
 /**
  * BridgeTask:
@@ -29,7 +30,7 @@
  * [method@Bridge.Task.get_cancellable], which stops GIO operations at once.
  */
 
-static __thread BridgeTask *current_task;
+static BRIDGE_THREAD_LOCAL BridgeTask *current_task;
 
 static void task_wake_cb (BridgeFuture *future,
                           gpointer      user_data);
