@@ -10,7 +10,7 @@ BRIDGE_BUILD_PACKAGES=(
   glib-networking gettext desktop-file-utils appstream
 )
 BRIDGE_TEST_PACKAGES=(
-  xvfb xauth dbus-daemon dbus-bin valgrind curl nginx-light
+  xvfb xauth dbus-daemon dbus-bin valgrind curl nginx-light flatpak-builder
   python3 python3-uvloop
 )
 
