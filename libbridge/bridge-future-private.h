@@ -96,6 +96,9 @@ gboolean  _bridge_future_complete_copy      (BridgeFuture            *future,
                                              GError                 **error);
 gboolean  _bridge_future_propagate          (BridgeFuture            *future,
                                              GError                 **error);
+guint     _bridge_future_remove_callback    (BridgeFuture            *future,
+                                             BridgeFutureCallback     callback,
+                                             gpointer                 user_data);
 gpointer  _bridge_future_steal_pointer      (BridgeFuture            *future);
 GError   *_bridge_future_new_cancelled_error (const char             *message);
 

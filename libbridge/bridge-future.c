@@ -262,7 +262,7 @@ run_callbacks (gpointer a,
   BridgeFutureCallbackEntry first = future->first_callback;
   GArray *more = g_steal_pointer (&future->more_callbacks);
 
-  if (G_UNLIKELY (bridge_loop_is_closed (future->loop)))
+  if (G_UNLIKELY (_bridge_loop_is_closing (future->loop)))
     {
       /* The loop was closed with this still queued: release, do not run. */
       future->callbacks_scheduled = FALSE;
@@ -1001,6 +1001,18 @@ bridge_future_remove_done_callback (BridgeFuture         *future,
 
   if (future->state != BRIDGE_FUTURE_PENDING)
     return 0;
+
+  return _bridge_future_remove_callback (future, callback, user_data);
+}
+
+/* Removes registrations even when the future is done but its callbacks have
+ * not run yet: a task abandoned by a closing loop must not be called back. */
+guint
+_bridge_future_remove_callback (BridgeFuture         *future,
+                                BridgeFutureCallback  callback,
+                                gpointer              user_data)
+{
+  guint removed = 0;
 
   if (future->first_callback.func == callback && future->first_callback.data == user_data)
     {

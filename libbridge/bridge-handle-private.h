@@ -32,6 +32,7 @@ struct _BridgeHandle
   GDestroyNotify  destroy;
   gint64          when;        /* monotonic µs, timers only */
   guint64         sequence;    /* FIFO among timers due at the same time */
+  gboolean        in_heap;     /* a timer still in the loop's heap (loop thread) */
 };
 
 BridgeHandle *_bridge_handle_new  (BridgeLoop     *loop,

@@ -8,7 +8,7 @@
 #include "config.h"
 
 #include "bridge-handle-private.h"
-#include "bridge-loop.h"
+#include "bridge-loop-private.h"
 
 /**
  * BridgeHandle:
@@ -40,6 +40,7 @@ _bridge_handle_new (BridgeLoop     *loop,
   handle->destroy = destroy;
   handle->when = 0;
   handle->sequence = 0;
+  handle->in_heap = FALSE;
   return handle;
 }
 
@@ -63,7 +64,7 @@ _bridge_handle_run (gpointer a,
   if (g_atomic_int_compare_and_exchange (&handle->state,
                                          BRIDGE_HANDLE_SCHEDULED, BRIDGE_HANDLE_RAN))
     {
-      if (G_LIKELY (!bridge_loop_is_closed (handle->loop)))
+      if (G_LIKELY (!_bridge_loop_is_closing (handle->loop)))
         handle->callback (handle->user_data);
       release_data (handle);
     }
@@ -128,7 +129,13 @@ bridge_handle_cancel (BridgeHandle *handle)
 
   if (g_atomic_int_compare_and_exchange (&handle->state,
                                          BRIDGE_HANDLE_SCHEDULED, BRIDGE_HANDLE_CANCELLED))
-    release_data (handle);
+    {
+      release_data (handle);
+      /* Let the loop count it, so cancelled timers are dropped from its heap
+       * in bulk instead of piling up until they fall due. */
+      if (handle->in_heap)
+        _bridge_loop_timer_cancelled (handle->loop);
+    }
 }
 
 /**

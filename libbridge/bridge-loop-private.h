@@ -39,7 +39,9 @@ void             _bridge_loop_push_ready_threadsafe (BridgeLoop      *loop,
                                                      BridgeReadyFunc  func,
                                                      gpointer         a,
                                                      gpointer         b);
+gboolean         _bridge_loop_is_closing            (BridgeLoop      *loop);
 gboolean         _bridge_loop_is_owner_thread       (BridgeLoop      *loop);
+void             _bridge_loop_timer_cancelled       (BridgeLoop      *loop);
 BridgeLoop      *_bridge_loop_get_current           (void);
 void             _bridge_loop_hold                  (BridgeLoop      *loop);
 void             _bridge_loop_release               (BridgeLoop      *loop);

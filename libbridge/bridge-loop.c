@@ -295,6 +295,7 @@ heap_push (BridgeLoop   *loop,
       loop->timers_allocated = MAX (64, loop->timers_allocated * 2);
       loop->timers = g_renew (BridgeHandle *, loop->timers, loop->timers_allocated);
     }
+  handle->in_heap = TRUE;
   loop->timers[loop->n_timers++] = handle;
   heap_sift_up (loop, loop->n_timers - 1);
 }
@@ -303,6 +304,11 @@ static BridgeHandle *
 heap_pop (BridgeLoop *loop)
 {
   BridgeHandle *top = loop->timers[0];
+
+  /* Cancelled timers are counted while in the heap (see timers_prune()). */
+  top->in_heap = FALSE;
+  if (g_atomic_int_get (&top->state) == BRIDGE_HANDLE_CANCELLED && loop->n_cancelled_timers > 0)
+    loop->n_cancelled_timers--;
 
   loop->n_timers--;
   if (loop->n_timers > 0)
@@ -331,7 +337,10 @@ timers_prune (BridgeLoop *loop)
       for (guint i = 0; i < loop->n_timers; i++)
         {
           if (handle_is_cancelled (loop->timers[i]))
-            bridge_handle_unref (loop->timers[i]);
+            {
+              loop->timers[i]->in_heap = FALSE;
+              bridge_handle_unref (loop->timers[i]);
+            }
           else
             loop->timers[kept++] = loop->timers[i];
         }
@@ -343,11 +352,7 @@ timers_prune (BridgeLoop *loop)
     }
 
   while (loop->n_timers > 0 && handle_is_cancelled (loop->timers[0]))
-    {
-      bridge_handle_unref (heap_pop (loop));
-      if (loop->n_cancelled_timers > 0)
-        loop->n_cancelled_timers--;
-    }
+    bridge_handle_unref (heap_pop (loop));
 }
 
 static void
@@ -524,18 +529,12 @@ loop_source_dispatch (GSource     *source,
             }
         }
 
+      /* The clock is read every ITEMS_BETWEEN_CLOCKS items, not per
+       * iteration: two tasks ping-ponging make one-item iterations, and a
+       * clock read each time was a tenth of their cost. Timers that fall due
+       * meanwhile wait at most that many items. */
       if (loop->stopping)
         break;
-
-      if (n == 0 && loop->ring_count > 0 && since_clock > 0)
-        {
-          /* Refresh the clock at the end of a short iteration too, so timers
-           * due meanwhile are collected before the next iteration. */
-          since_clock = 0;
-          now = loop->dispatch_clock = g_get_monotonic_time ();
-          if (now - start >= DISPATCH_BUDGET_USEC)
-            goto out_of_budget;
-        }
     }
 
   dispatching_loop = previous;
@@ -731,6 +730,22 @@ BridgeLoop *
 _bridge_loop_get_current (void)
 {
   return dispatching_loop;
+}
+
+gboolean
+_bridge_loop_is_closing (BridgeLoop *loop)
+{
+  return loop->closed;
+}
+
+/* Called by bridge_handle_cancel() for a timer still in the heap. Timers
+ * belong to the loop's thread, so no locking. Without this count the bulk
+ * drop in timers_prune() never happened: cancelled long timeouts stayed in
+ * the heap until they fell due. */
+void
+_bridge_loop_timer_cancelled (BridgeLoop *loop)
+{
+  loop->n_cancelled_timers++;
 }
 
 gboolean
@@ -993,6 +1008,11 @@ bridge_loop_close (BridgeLoop  *loop,
   g_object_ref (loop);
   loop->closed = TRUE;
 
+  /* Drop queued work first, while the loop's list still holds every task:
+   * entries that start or wake a task borrow it (no reference of their own),
+   * so releasing the tasks first left them pointing at freed tasks. */
+  drop_queued_work (loop);
+
   while (loop->tasks != NULL)
     {
       BridgeTask *task = loop->tasks;
@@ -1006,6 +1026,7 @@ bridge_loop_close (BridgeLoop  *loop,
       bridge_task_unref (task);
     }
 
+  /* Abandoning may have released more (done callbacks, handles). */
   drop_queued_work (loop);
 
   if (loop->source != NULL)

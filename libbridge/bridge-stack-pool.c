@@ -323,10 +323,13 @@ _bridge_stack_pool_release (BridgeStackPool *pool,
     klass = pool_get_class (pool, stack->size);
 
   /* What the finished fiber used, with a margin for the red zone below the
-   * stack pointer and for frames that were popped before the last switch. */
-  low = (guint8 *) lowest_used - 4096;
-  if (lowest_used == NULL || low < stack->base)
+   * stack pointer and for frames that were popped before the last switch.
+   * Test for NULL (no saved stack pointer, as with ucontext) before doing
+   * arithmetic on it: offsetting a null pointer is undefined (UBSan). */
+  if (lowest_used == NULL || (const guint8 *) lowest_used < stack->base + 4096)
     low = stack->base;
+  else
+    low = (guint8 *) lowest_used - 4096;
 
 #if HAVE_ASAN
   __asan_unpoison_memory_region (low, stack->base + stack->size - low);

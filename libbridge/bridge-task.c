@@ -159,7 +159,7 @@ task_start (gpointer a,
   BridgeLoop *loop = task_loop (task);
   BridgeStack *stack;
 
-  if (G_UNLIKELY (bridge_loop_is_closed (loop) || task->abandoned))
+  if (G_UNLIKELY (_bridge_loop_is_closing (loop) || task->abandoned))
     return;
 
   if (G_UNLIKELY (task->must_cancel))
@@ -230,7 +230,7 @@ bridge_spawn_full (BridgeLoop     *loop,
   task->stack_size = stack_size != 0 ? _bridge_stack_size_round (stack_size) : 0;
   task->state = BRIDGE_TASK_STATE_SCHEDULED;
 
-  if (G_UNLIKELY (bridge_loop_is_closed (loop)))
+  if (G_UNLIKELY (_bridge_loop_is_closing (loop)))
     {
       _bridge_future_complete_error (BRIDGE_FUTURE (task),
                                      g_error_new_literal (BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
@@ -270,8 +270,8 @@ _bridge_task_abandon (BridgeTask *task)
   task->abandoned = TRUE;
   if (task->awaiting != NULL)
     {
-      bridge_future_remove_done_callback (task->awaiting, task_wake_cb, task);
-      g_clear_pointer (&task->awaiting, bridge_future_unref);
+      _bridge_future_remove_callback (task->awaiting, task_wake_cb, task);
+      task->awaiting = NULL;
     }
   if (task->fiber.stack != NULL)
     {
@@ -288,7 +288,6 @@ task_finalize (BridgeFuture *future)
 
   if (task->destroy != NULL)
     task->destroy (task->data);
-  g_clear_pointer (&task->awaiting, bridge_future_unref);
   g_clear_object (&task->cancellable);
   g_free (task->cancel_message);
   g_free (task->name);
@@ -437,6 +436,11 @@ bridge_task_get_stack_size (BridgeTask *task)
  * cancels it, so GIO operations started with it stop as soon as the task is
  * cancelled.
  *
+ * When [method@Bridge.Task.uncancel] withdraws the last cancellation
+ * request, a cancelled cancellable is replaced by a fresh one, so that the
+ * task's later GIO calls work again: pass the result of this function
+ * straight to each GIO call rather than keeping it.
+ *
  * Returns: (transfer none): the cancellable
  */
 GCancellable *
@@ -468,6 +472,14 @@ task_cancel (BridgeFuture *future,
   if (task->cancellable != NULL)
     g_cancellable_cancel (task->cancellable);
 
+  /* Remember the message in both cases below: when the task lets the
+   * cancellation end it, its own error carries the message, as asyncio's
+   * task re-raises the CancelledError (with its message) that it received.
+   * Storing it only for must_cancel lost it for the usual case, a task
+   * parked on a future. */
+  g_free (task->cancel_message);
+  task->cancel_message = g_strdup (message);
+
   /* Parked on a future: cancelling that future wakes the task with the
    * cancellation, exactly as asyncio's Task.cancel() does with _fut_waiter. */
   if (task->state == BRIDGE_TASK_STATE_PARKED && task->awaiting != NULL &&
@@ -475,8 +487,6 @@ task_cancel (BridgeFuture *future,
     return TRUE;
 
   task->must_cancel = TRUE;
-  g_free (task->cancel_message);
-  task->cancel_message = g_strdup (message);
   return TRUE;
 }
 
@@ -535,6 +545,13 @@ bridge_task_uncancel (BridgeTask *task)
     {
       task->must_cancel = FALSE;
       task->cancel_delivered = FALSE;
+      /* A GCancellable cannot be safely un-cancelled while operations may
+       * still hold it, and a cancelled one would fail every later GIO call
+       * of a task that chose to carry on (a timeout scope that expired, a
+       * retry loop). Drop it: the next bridge_task_get_cancellable() makes
+       * a fresh one, and operations still running keep their own reference. */
+      if (task->cancellable != NULL && g_cancellable_is_cancelled (task->cancellable))
+        g_clear_object (&task->cancellable);
     }
   return task->cancels_requested;
 }
@@ -729,7 +746,7 @@ task_wake_item (gpointer a,
 {
   BridgeTask *task = a;
 
-  if (G_LIKELY (!bridge_loop_is_closed (task_loop (task)) && !task->abandoned &&
+  if (G_LIKELY (!_bridge_loop_is_closing (task_loop (task)) && !task->abandoned &&
                 task->state == BRIDGE_TASK_STATE_PARKED))
     task_resume (task);
   if (b != NULL)
@@ -784,10 +801,12 @@ task_park (BridgeTask    *task,
     {
       if (task->must_cancel && bridge_future_cancel (future, task->cancel_message))
         task->must_cancel = FALSE;
-      task->awaiting = bridge_future_ref (future);
-      /* The callback holds the task: the future may outlive an abandoned one. */
-      bridge_future_add_done_callback (future, task_wake_cb, bridge_task_ref (task),
-                                       (GDestroyNotify) bridge_task_unref);
+      /* No references taken: @future is borrowed for the whole call (the
+       * caller's frame keeps it alive while we are parked), and the loop's
+       * list keeps the task alive; an abandoned task removes its callback.
+       * Four atomic operations per await were a third of a ping-pong. */
+      task->awaiting = future;
+      bridge_future_add_done_callback (future, task_wake_cb, task, NULL);
     }
   else
     _bridge_loop_push_ready (loop, task_wake_item, task, NULL);
@@ -797,11 +816,7 @@ task_park (BridgeTask    *task,
 
   _bridge_fiber_suspend ();
 
-  if (task->awaiting != NULL)
-    {
-      BridgeFuture *awaited = g_steal_pointer (&task->awaiting);
-      bridge_future_unref (awaited);
-    }
+  task->awaiting = NULL;
 
   if (G_UNLIKELY (task->must_cancel))
     {

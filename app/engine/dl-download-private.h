@@ -1,0 +1,96 @@
+/* dl-download-private.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#ifndef PACKAGE_VERSION
+# error "config.h must be included before dl-download-private.h"
+#endif
+
+#include <libbridge.h>
+
+#include "dl-download.h"
+#include "dl-store.h"
+
+G_BEGIN_DECLS
+
+/* Why a running task was cancelled: it decides what the task leaves behind. */
+typedef enum
+{
+  DL_STOP_NONE,
+  DL_STOP_PAUSE,      /* keep .part, state paused */
+  DL_STOP_CANCEL,     /* remove .part, state cancelled */
+  DL_STOP_REMOVE,     /* remove .part, forget the download */
+  DL_STOP_SHUTDOWN,   /* keep .part, keep the stored state so a restart resumes */
+} DlStopReason;
+
+struct _DlDownload
+{
+  GObject          parent_instance;
+
+  /* Borrowed: the manager owns its downloads and clears this in dispose. */
+  DlManager       *manager;
+
+  /* Owned */
+  char            *url;
+  char            *output_dir;
+  char            *host;
+  char            *file_name;
+  char            *sha256;
+  char            *etag;
+  char            *last_modified;
+  char            *error_message;
+  GError          *error;
+  BridgeTask      *task;
+
+  gint64           id;
+  DlDownloadState  state;
+  gint64           bytes_received;
+  gint64           resume_offset;
+  gint64           total_bytes;
+  double           speed;
+  gint64           eta;
+  guint            attempts;
+  gint64           retry_at;
+  gint64           created_at;
+  gint64           finished_at;
+
+  /* Progress throttling: what the UI was last told, and the speed sample. */
+  gint64           notified_bytes;
+  gint64           sample_time;
+  gint64           sample_bytes;
+
+  DlStopReason     stop_reason;
+  guint            holds_slot : 1;
+  guint            removed : 1;
+};
+
+DlDownload    *_dl_download_new                 (DlManager            *manager,
+                                                 const DlStoreRecord  *record) G_GNUC_WARN_UNUSED_RESULT;
+DlStoreRecord *_dl_download_to_record           (DlDownload           *self) G_GNUC_WARN_UNUSED_RESULT;
+void           _dl_download_set_state           (DlDownload           *self,
+                                                 DlDownloadState       state);
+void           _dl_download_set_file_name       (DlDownload           *self,
+                                                 const char           *file_name);
+void           _dl_download_set_bytes_received  (DlDownload           *self,
+                                                 gint64                bytes_received);
+void           _dl_download_set_total_bytes     (DlDownload           *self,
+                                                 gint64                total_bytes);
+void           _dl_download_set_error           (DlDownload           *self,
+                                                 const GError         *error);
+void           _dl_download_set_attempts        (DlDownload           *self,
+                                                 guint                 attempts);
+void           _dl_download_set_retry_at        (DlDownload           *self,
+                                                 gint64                retry_at);
+void           _dl_download_set_validators      (DlDownload           *self,
+                                                 const char           *etag,
+                                                 const char           *last_modified);
+void           _dl_download_tick                (DlDownload           *self,
+                                                 gint64                now);
+void           _dl_download_detach              (DlDownload           *self);
+
+G_END_DECLS

@@ -1,0 +1,964 @@
+/* dl-download.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "dl-download"
+
+#include <math.h>
+
+#include "dl-download-private.h"
+#include "dl-manager-private.h"
+
+/**
+ * DlDownload:
+ *
+ * One download as a UI sees it: properties to bind and actions to call. The
+ * work itself is done by the download's task (dl-download-task.c), which is
+ * the only writer of these properties while it runs.
+ *
+ * Progress properties (#DlDownload:bytes-received, #DlDownload:speed,
+ * #DlDownload:eta) are notified at most ten times a second, from the
+ * manager's tick, however fast the bytes arrive; every other property is
+ * notified when, and only when, its value changes.
+ */
+
+/* Time constant of the speed's exponential moving average: long enough to
+ * hide the burstiness of TCP, short enough to follow a real change. */
+#define SPEED_TAU_SECONDS 2.0
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_URL,
+  PROP_OUTPUT_DIR,
+  PROP_FILE_NAME,
+  PROP_SHA256,
+  PROP_STATE,
+  PROP_BYTES_RECEIVED,
+  PROP_TOTAL_BYTES,
+  PROP_SPEED,
+  PROP_ETA,
+  PROP_ERROR_MESSAGE,
+  PROP_ATTEMPTS,
+  PROP_RETRY_AT,
+  PROP_CREATED_AT,
+  PROP_FINISHED_AT,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+G_DEFINE_FINAL_TYPE (DlDownload, dl_download, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (dl-download-error-quark, dl_download_error)
+
+static void
+dl_download_dispose (GObject *object)
+{
+  DlDownload *self = (DlDownload *) object;
+
+  /* A running task holds a reference to us, so by now it is gone. */
+  g_assert (self->task == NULL);
+  self->manager = NULL;
+
+  G_OBJECT_CLASS (dl_download_parent_class)->dispose (object);
+}
+
+static void
+dl_download_finalize (GObject *object)
+{
+  DlDownload *self = (DlDownload *) object;
+
+  g_clear_pointer (&self->url, g_free);
+  g_clear_pointer (&self->output_dir, g_free);
+  g_clear_pointer (&self->host, g_free);
+  g_clear_pointer (&self->file_name, g_free);
+  g_clear_pointer (&self->sha256, g_free);
+  g_clear_pointer (&self->etag, g_free);
+  g_clear_pointer (&self->last_modified, g_free);
+  g_clear_pointer (&self->error_message, g_free);
+  g_clear_error (&self->error);
+
+  G_OBJECT_CLASS (dl_download_parent_class)->finalize (object);
+}
+
+static void
+dl_download_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  DlDownload *self = DL_DOWNLOAD (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_int64 (value, self->id);
+      break;
+    case PROP_URL:
+      g_value_set_string (value, self->url);
+      break;
+    case PROP_OUTPUT_DIR:
+      g_value_set_string (value, self->output_dir);
+      break;
+    case PROP_FILE_NAME:
+      g_value_set_string (value, self->file_name);
+      break;
+    case PROP_SHA256:
+      g_value_set_string (value, self->sha256);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_BYTES_RECEIVED:
+      /* What was last notified, so a bound UI and a reader agree. */
+      g_value_set_int64 (value, self->notified_bytes);
+      break;
+    case PROP_TOTAL_BYTES:
+      g_value_set_int64 (value, self->total_bytes);
+      break;
+    case PROP_SPEED:
+      g_value_set_double (value, self->speed);
+      break;
+    case PROP_ETA:
+      g_value_set_int64 (value, self->eta);
+      break;
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, self->error_message);
+      break;
+    case PROP_ATTEMPTS:
+      g_value_set_uint (value, self->attempts);
+      break;
+    case PROP_RETRY_AT:
+      g_value_set_int64 (value, self->retry_at);
+      break;
+    case PROP_CREATED_AT:
+      g_value_set_int64 (value, self->created_at);
+      break;
+    case PROP_FINISHED_AT:
+      g_value_set_int64 (value, self->finished_at);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dl_download_class_init (DlDownloadClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = dl_download_dispose;
+  object_class->finalize = dl_download_finalize;
+  object_class->get_property = dl_download_get_property;
+
+  /**
+   * DlDownload:id:
+   *
+   * The download's id in the store (0 when the manager has no store).
+   */
+  properties[PROP_ID] =
+    g_param_spec_int64 ("id", NULL, NULL, 0, G_MAXINT64, 0, flags);
+
+  properties[PROP_URL] =
+    g_param_spec_string ("url", NULL, NULL, NULL, flags);
+
+  properties[PROP_OUTPUT_DIR] =
+    g_param_spec_string ("output-dir", NULL, NULL, NULL, flags);
+
+  /**
+   * DlDownload:file-name:
+   *
+   * The final name in #DlDownload:output-dir, %NULL until the response
+   * arrived. A name is reserved (by its `.part` file) as soon as it is set,
+   * and may still change to "name (N).ext" at the end if a file of that name
+   * appeared meanwhile.
+   */
+  properties[PROP_FILE_NAME] =
+    g_param_spec_string ("file-name", NULL, NULL, NULL, flags);
+
+  /**
+   * DlDownload:sha256:
+   *
+   * The expected SHA-256 (lowercase hex), or %NULL.
+   */
+  properties[PROP_SHA256] =
+    g_param_spec_string ("sha256", NULL, NULL, NULL, flags);
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       DL_TYPE_DOWNLOAD_STATE, DL_DOWNLOAD_STATE_QUEUED, flags);
+
+  /**
+   * DlDownload:bytes-received:
+   *
+   * Bytes of the file on disk so far. Notified at most ten times a second.
+   */
+  properties[PROP_BYTES_RECEIVED] =
+    g_param_spec_int64 ("bytes-received", NULL, NULL, 0, G_MAXINT64, 0, flags);
+
+  /**
+   * DlDownload:total-bytes:
+   *
+   * The file's size, or -1 while unknown.
+   */
+  properties[PROP_TOTAL_BYTES] =
+    g_param_spec_int64 ("total-bytes", NULL, NULL, -1, G_MAXINT64, -1, flags);
+
+  /**
+   * DlDownload:speed:
+   *
+   * Bytes per second, smoothed. 0 when not receiving.
+   */
+  properties[PROP_SPEED] =
+    g_param_spec_double ("speed", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
+
+  /**
+   * DlDownload:eta:
+   *
+   * Seconds left at the current speed, or -1 when unknown.
+   */
+  properties[PROP_ETA] =
+    g_param_spec_int64 ("eta", NULL, NULL, -1, G_MAXINT64, -1, flags);
+
+  properties[PROP_ERROR_MESSAGE] =
+    g_param_spec_string ("error-message", NULL, NULL, NULL, flags);
+
+  /**
+   * DlDownload:attempts:
+   *
+   * How many requests were made for this download so far.
+   */
+  properties[PROP_ATTEMPTS] =
+    g_param_spec_uint ("attempts", NULL, NULL, 0, G_MAXUINT, 0, flags);
+
+  /**
+   * DlDownload:retry-at:
+   *
+   * While #DlDownload:state is retrying: when the next attempt starts, in
+   * g_get_monotonic_time() microseconds ("retrying in N s" is
+   * `(retry_at - g_get_monotonic_time ()) / G_USEC_PER_SEC`). 0 otherwise.
+   */
+  properties[PROP_RETRY_AT] =
+    g_param_spec_int64 ("retry-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
+
+  /**
+   * DlDownload:created-at:
+   *
+   * When the download was added, g_get_real_time() microseconds.
+   */
+  properties[PROP_CREATED_AT] =
+    g_param_spec_int64 ("created-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
+
+  /**
+   * DlDownload:finished-at:
+   *
+   * When it reached done, failed or cancelled, g_get_real_time()
+   * microseconds; 0 before.
+   */
+  properties[PROP_FINISHED_AT] =
+    g_param_spec_int64 ("finished-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+dl_download_init (DlDownload *self)
+{
+  self->state = DL_DOWNLOAD_STATE_QUEUED;
+  self->total_bytes = -1;
+  self->eta = -1;
+}
+
+/* ---- state helpers ----------------------------------------------------------- */
+
+/**
+ * dl_download_state_is_active:
+ * @state: a #DlDownloadState
+ *
+ * Returns: whether a download in @state has a running task
+ */
+gboolean
+dl_download_state_is_active (DlDownloadState state)
+{
+  switch (state)
+    {
+    case DL_DOWNLOAD_STATE_QUEUED:
+    case DL_DOWNLOAD_STATE_CONNECTING:
+    case DL_DOWNLOAD_STATE_DOWNLOADING:
+    case DL_DOWNLOAD_STATE_RETRYING:
+    case DL_DOWNLOAD_STATE_VERIFYING:
+      return TRUE;
+    case DL_DOWNLOAD_STATE_PAUSED:
+    case DL_DOWNLOAD_STATE_DONE:
+    case DL_DOWNLOAD_STATE_FAILED:
+    case DL_DOWNLOAD_STATE_CANCELLED:
+    default:
+      return FALSE;
+    }
+}
+
+/**
+ * dl_download_state_is_finished:
+ * @state: a #DlDownloadState
+ *
+ * Returns: whether @state is final unless the user acts (done, failed,
+ *   cancelled)
+ */
+gboolean
+dl_download_state_is_finished (DlDownloadState state)
+{
+  return state == DL_DOWNLOAD_STATE_DONE ||
+         state == DL_DOWNLOAD_STATE_FAILED ||
+         state == DL_DOWNLOAD_STATE_CANCELLED;
+}
+
+/* ---- private API ----------------------------------------------------------- */
+
+static char *
+host_of (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_PARSE_RELAXED, NULL);
+  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+
+  return g_ascii_strdown (host != NULL ? host : "", -1);
+}
+
+DlDownload *
+_dl_download_new (DlManager           *manager,
+                  const DlStoreRecord *record)
+{
+  DlDownload *self;
+
+  g_return_val_if_fail (record != NULL, NULL);
+
+  self = g_object_new (DL_TYPE_DOWNLOAD, NULL);
+  self->manager = manager;
+  self->id = record->id;
+  self->url = g_strdup (record->url);
+  self->host = host_of (record->url);
+  self->output_dir = g_strdup (record->output_dir);
+  self->file_name = g_strdup (record->file_name);
+  self->sha256 = g_strdup (record->sha256);
+  self->etag = g_strdup (record->etag);
+  self->last_modified = g_strdup (record->last_modified);
+  self->error_message = g_strdup (record->error_message);
+  self->state = record->state;
+  self->bytes_received = record->bytes_received;
+  self->notified_bytes = record->bytes_received;
+  self->resume_offset = record->resume_offset;
+  self->total_bytes = record->total_bytes;
+  self->attempts = record->attempts;
+  self->created_at = record->created_at;
+  self->finished_at = record->finished_at;
+  return self;
+}
+
+DlStoreRecord *
+_dl_download_to_record (DlDownload *self)
+{
+  DlStoreRecord *record = g_new0 (DlStoreRecord, 1);
+
+  record->id = self->id;
+  record->url = g_strdup (self->url);
+  record->output_dir = g_strdup (self->output_dir);
+  record->file_name = g_strdup (self->file_name);
+  record->state = self->state;
+  record->bytes_received = self->bytes_received;
+  record->resume_offset = self->resume_offset;
+  record->total_bytes = self->total_bytes;
+  record->etag = g_strdup (self->etag);
+  record->last_modified = g_strdup (self->last_modified);
+  record->sha256 = g_strdup (self->sha256);
+  record->error_message = g_strdup (self->error_message);
+  record->attempts = self->attempts;
+  record->created_at = self->created_at;
+  record->finished_at = self->finished_at;
+  return record;
+}
+
+static void
+notify (DlDownload *self,
+        guint       prop)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+set_speed (DlDownload *self,
+           double      speed)
+{
+  gint64 eta = -1;
+
+  /* Below 1 B/s the number means nothing and the ETA would be absurd. */
+  if (speed < 1.0)
+    speed = 0.0;
+
+  if (speed != self->speed)
+    {
+      self->speed = speed;
+      notify (self, PROP_SPEED);
+    }
+
+  if (speed > 0 && self->total_bytes >= 0 && self->state == DL_DOWNLOAD_STATE_DOWNLOADING)
+    eta = (gint64) ceil (MAX (0, self->total_bytes - self->bytes_received) / speed);
+
+  if (eta != self->eta)
+    {
+      self->eta = eta;
+      notify (self, PROP_ETA);
+    }
+}
+
+/* Tells the UI the current byte count now, whatever the throttle says. */
+static void
+flush_bytes (DlDownload *self)
+{
+  if (self->notified_bytes != self->bytes_received)
+    {
+      self->notified_bytes = self->bytes_received;
+      notify (self, PROP_BYTES_RECEIVED);
+    }
+}
+
+/**
+ * _dl_download_tick:
+ * @self: a download with a running task
+ * @now: g_get_monotonic_time()
+ *
+ * Called by the manager's single 10 Hz timer for each running download:
+ * samples the speed and notifies the progress properties that changed. This
+ * is the only place progress is notified while bytes flow, which bounds the
+ * notifications at ten per second per download.
+ */
+void
+_dl_download_tick (DlDownload *self,
+                   gint64      now)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->state == DL_DOWNLOAD_STATE_DOWNLOADING)
+    {
+      if (self->sample_time == 0 || self->bytes_received < self->sample_bytes)
+        {
+          self->sample_time = now;
+          self->sample_bytes = self->bytes_received;
+        }
+      else if (now > self->sample_time)
+        {
+          double dt = (now - self->sample_time) / (double) G_USEC_PER_SEC;
+          double instant = (self->bytes_received - self->sample_bytes) / dt;
+          double alpha = 1.0 - exp (-dt / SPEED_TAU_SECONDS);
+          double speed = self->speed > 0 ? self->speed + alpha * (instant - self->speed) : instant;
+
+          self->sample_time = now;
+          self->sample_bytes = self->bytes_received;
+          set_speed (self, speed);
+        }
+    }
+  else
+    {
+      self->sample_time = 0;
+      set_speed (self, 0);
+    }
+
+  flush_bytes (self);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+_dl_download_set_state (DlDownload      *self,
+                        DlDownloadState  state)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (self->state == state)
+    return;
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  self->state = state;
+
+  /* Leaving "downloading" ends the speed sample; a state change is also the
+   * moment to make the byte count exact (a finished download shows its real
+   * size, not the one from up to 100 ms earlier). */
+  if (state != DL_DOWNLOAD_STATE_DOWNLOADING)
+    {
+      self->sample_time = 0;
+      set_speed (self, 0);
+    }
+  flush_bytes (self);
+
+  if (state != DL_DOWNLOAD_STATE_RETRYING && self->retry_at != 0)
+    {
+      self->retry_at = 0;
+      notify (self, PROP_RETRY_AT);
+    }
+
+  if (dl_download_state_is_finished (state))
+    {
+      self->finished_at = g_get_real_time ();
+      notify (self, PROP_FINISHED_AT);
+    }
+  else if (self->finished_at != 0)
+    {
+      self->finished_at = 0;
+      notify (self, PROP_FINISHED_AT);
+    }
+
+  notify (self, PROP_STATE);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+_dl_download_set_file_name (DlDownload *self,
+                            const char *file_name)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (g_strcmp0 (self->file_name, file_name) == 0)
+    return;
+
+  g_free (self->file_name);
+  self->file_name = g_strdup (file_name);
+  notify (self, PROP_FILE_NAME);
+}
+
+void
+_dl_download_set_bytes_received (DlDownload *self,
+                                 gint64      bytes_received)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  self->bytes_received = bytes_received;
+
+  /* While bytes flow, the tick notifies; a jump outside of that (a resume
+   * that truncates, a restart from zero) is shown at once. */
+  if (self->state != DL_DOWNLOAD_STATE_DOWNLOADING)
+    flush_bytes (self);
+}
+
+void
+_dl_download_set_total_bytes (DlDownload *self,
+                              gint64      total_bytes)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (total_bytes < -1)
+    total_bytes = -1;
+  if (self->total_bytes == total_bytes)
+    return;
+
+  self->total_bytes = total_bytes;
+  notify (self, PROP_TOTAL_BYTES);
+}
+
+/**
+ * _dl_download_set_error:
+ * @self: a #DlDownload
+ * @error: (nullable): the error, or %NULL to clear it
+ *
+ * Sets #DlDownload:error-message from @error and keeps the error itself for
+ * callers that need its domain and code (the CLI's JSON events).
+ */
+void
+_dl_download_set_error (DlDownload   *self,
+                        const GError *error)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  g_clear_error (&self->error);
+  if (error != NULL)
+    self->error = g_error_copy (error);
+
+  if (g_strcmp0 (self->error_message, error != NULL ? error->message : NULL) == 0)
+    return;
+
+  g_free (self->error_message);
+  self->error_message = error != NULL ? g_strdup (error->message) : NULL;
+  notify (self, PROP_ERROR_MESSAGE);
+}
+
+void
+_dl_download_set_attempts (DlDownload *self,
+                           guint       attempts)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (self->attempts == attempts)
+    return;
+
+  self->attempts = attempts;
+  notify (self, PROP_ATTEMPTS);
+}
+
+void
+_dl_download_set_retry_at (DlDownload *self,
+                           gint64      retry_at)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (self->retry_at == retry_at)
+    return;
+
+  self->retry_at = retry_at;
+  notify (self, PROP_RETRY_AT);
+}
+
+void
+_dl_download_set_validators (DlDownload *self,
+                             const char *etag,
+                             const char *last_modified)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (etag != self->etag)
+    {
+      g_free (self->etag);
+      self->etag = g_strdup (etag);
+    }
+  if (last_modified != self->last_modified)
+    {
+      g_free (self->last_modified);
+      self->last_modified = g_strdup (last_modified);
+    }
+}
+
+/* The manager is going away: actions become no-ops. */
+void
+_dl_download_detach (DlDownload *self)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  self->manager = NULL;
+}
+
+/* ---- public getters ----------------------------------------------------------- */
+
+gint64
+dl_download_get_id (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
+
+  return self->id;
+}
+
+const char *
+dl_download_get_url (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
+
+  return self->url;
+}
+
+const char *
+dl_download_get_output_dir (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
+
+  return self->output_dir;
+}
+
+const char *
+dl_download_get_file_name (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
+
+  return self->file_name;
+}
+
+/**
+ * dl_download_dup_path:
+ * @self: a #DlDownload
+ *
+ * Returns: (transfer full) (nullable): the final file's path, %NULL while
+ *   no name is chosen
+ */
+char *
+dl_download_dup_path (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
+
+  if (self->file_name == NULL)
+    return NULL;
+  return g_build_filename (self->output_dir, self->file_name, NULL);
+}
+
+const char *
+dl_download_get_sha256 (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
+
+  return self->sha256;
+}
+
+DlDownloadState
+dl_download_get_state (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), DL_DOWNLOAD_STATE_FAILED);
+
+  return self->state;
+}
+
+/**
+ * dl_download_get_bytes_received:
+ * @self: a #DlDownload
+ *
+ * Returns: the exact byte count (the property may lag by up to 100 ms)
+ */
+gint64
+dl_download_get_bytes_received (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
+
+  return self->bytes_received;
+}
+
+gint64
+dl_download_get_total_bytes (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), -1);
+
+  return self->total_bytes;
+}
+
+double
+dl_download_get_speed (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
+
+  return self->speed;
+}
+
+gint64
+dl_download_get_eta (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), -1);
+
+  return self->eta;
+}
+
+const char *
+dl_download_get_error_message (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
+
+  return self->error_message;
+}
+
+/**
+ * dl_download_get_error:
+ * @self: a #DlDownload
+ *
+ * Returns: (nullable) (transfer none): why the download failed, with its
+ *   domain and code; %NULL for a failure loaded from the store (only its
+ *   message is kept there)
+ */
+const GError *
+dl_download_get_error (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
+
+  return self->error;
+}
+
+guint
+dl_download_get_attempts (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
+
+  return self->attempts;
+}
+
+gint64
+dl_download_get_retry_at (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
+
+  return self->retry_at;
+}
+
+gint64
+dl_download_get_created_at (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
+
+  return self->created_at;
+}
+
+gint64
+dl_download_get_finished_at (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
+
+  return self->finished_at;
+}
+
+gboolean
+dl_download_is_finished (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), FALSE);
+
+  return dl_download_state_is_finished (self->state);
+}
+
+/* ---- actions ------------------------------------------------------------------- */
+
+gboolean
+dl_download_can_pause (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), FALSE);
+
+  return self->manager != NULL && self->task != NULL && self->stop_reason == DL_STOP_NONE;
+}
+
+gboolean
+dl_download_can_resume (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), FALSE);
+
+  return self->manager != NULL && self->task == NULL && self->state == DL_DOWNLOAD_STATE_PAUSED;
+}
+
+gboolean
+dl_download_can_retry (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), FALSE);
+
+  return self->manager != NULL && self->task == NULL &&
+         (self->state == DL_DOWNLOAD_STATE_FAILED || self->state == DL_DOWNLOAD_STATE_CANCELLED);
+}
+
+gboolean
+dl_download_can_cancel (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), FALSE);
+
+  if (self->manager == NULL)
+    return FALSE;
+  if (self->task != NULL)
+    return self->stop_reason == DL_STOP_NONE;
+  return self->state == DL_DOWNLOAD_STATE_PAUSED || self->state == DL_DOWNLOAD_STATE_FAILED;
+}
+
+/**
+ * dl_download_pause:
+ * @self: a #DlDownload
+ *
+ * Stops a queued, running or retrying download, keeping what was received:
+ * its task is cancelled, syncs the partial file, records how far it got and
+ * ends in the paused state. Does nothing in other states.
+ */
+void
+dl_download_pause (DlDownload *self)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (!dl_download_can_pause (self))
+    return;
+
+  self->stop_reason = DL_STOP_PAUSE;
+  bridge_task_cancel (self->task, "Paused");
+}
+
+/**
+ * dl_download_resume:
+ * @self: a #DlDownload
+ *
+ * Queues a paused download again; it continues from the bytes on disk.
+ */
+void
+dl_download_resume (DlDownload *self)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (!dl_download_can_resume (self))
+    return;
+
+  _dl_manager_start (self->manager, self);
+}
+
+/**
+ * dl_download_retry:
+ * @self: a #DlDownload
+ *
+ * Queues a failed or cancelled download again, with a fresh retry budget. A
+ * failed one continues from the bytes on disk; a cancelled one (whose partial
+ * file is gone) starts over.
+ */
+void
+dl_download_retry (DlDownload *self)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (!dl_download_can_retry (self))
+    return;
+
+  _dl_download_set_error (self, NULL);
+  _dl_manager_start (self->manager, self);
+}
+
+/**
+ * dl_download_cancel:
+ * @self: a #DlDownload
+ *
+ * Stops the download for good and deletes its partial file. It stays in the
+ * list (and the history) as cancelled.
+ */
+void
+dl_download_cancel (DlDownload *self)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (!dl_download_can_cancel (self))
+    return;
+
+  if (self->task != NULL)
+    {
+      self->stop_reason = DL_STOP_CANCEL;
+      bridge_task_cancel (self->task, "Cancelled");
+      return;
+    }
+
+  _dl_manager_discard_part (self->manager, self);
+  _dl_download_set_state (self, DL_DOWNLOAD_STATE_CANCELLED);
+  _dl_manager_save (self->manager, self);
+}
+
+/**
+ * dl_download_remove:
+ * @self: a #DlDownload
+ *
+ * Takes the download out of the manager's list and the history. An unfinished
+ * one is stopped first and its partial file deleted; a finished file stays
+ * on disk.
+ */
+void
+dl_download_remove (DlDownload *self)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (self->manager == NULL || self->removed)
+    return;
+
+  if (self->task != NULL)
+    {
+      self->stop_reason = DL_STOP_REMOVE;
+      bridge_task_cancel (self->task, "Removed");
+      return;
+    }
+
+  if (self->state != DL_DOWNLOAD_STATE_DONE)
+    _dl_manager_discard_part (self->manager, self);
+  _dl_manager_forget (self->manager, self);
+}

@@ -1,0 +1,60 @@
+/* dl-manager-private.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#ifndef PACKAGE_VERSION
+# error "config.h must be included before dl-manager-private.h"
+#endif
+
+#include <libbridge.h>
+
+#include "dl-download-private.h"
+#include "dl-manager.h"
+
+G_BEGIN_DECLS
+
+/* Settings a download task reads once per attempt. */
+typedef struct
+{
+  guint   max_retries;
+  double  idle_timeout;
+  double  connect_timeout;
+  double  retry_delay;
+  double  max_retry_delay;
+} DlManagerSettings;
+
+/* What a download task runs on: owned references to both. */
+typedef struct
+{
+  DlManager  *manager;
+  DlDownload *download;
+} DlTaskData;
+
+void      _dl_manager_start              (DlManager          *self,
+                                          DlDownload         *download);
+void      _dl_manager_discard_part       (DlManager          *self,
+                                          DlDownload         *download);
+void      _dl_manager_forget             (DlManager          *self,
+                                          DlDownload         *download);
+void      _dl_manager_save               (DlManager          *self,
+                                          DlDownload         *download);
+void      _dl_manager_save_progress      (DlManager          *self,
+                                          DlDownload         *download);
+void      _dl_manager_get_settings       (DlManager          *self,
+                                          DlManagerSettings  *settings);
+gboolean  _dl_manager_acquire_slot       (DlManager          *self,
+                                          DlDownload         *download,
+                                          GError            **error);
+void      _dl_manager_release_slot       (DlManager          *self,
+                                          DlDownload         *download);
+
+/* dl-download-task.c */
+void      _dl_download_task_run          (BridgeTask         *task,
+                                          gpointer            user_data);
+
+G_END_DECLS

@@ -1,0 +1,1328 @@
+/* dl-manager.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "dl-manager"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dl-download-private.h"
+#include "dl-file-name.h"
+#include "dl-manager-private.h"
+
+/**
+ * DlManager:
+ *
+ * The list of downloads (a [iface@Gio.ListModel] of [class@Dl.Download])
+ * and the limits they run under. Every download that is queued or running
+ * has its own task (dl-download-task.c); the limits are semaphores the
+ * tasks take in turn: first their host's (so a busy host never holds a global
+ * slot while it waits), then the global one. Both are first come, first
+ * served.
+ *
+ * The limits can change while downloads run. Raising one releases extra
+ * slots at once; lowering one takes slots out of circulation as they come
+ * back (or as a waiter takes a free one), so running downloads are never
+ * interrupted.
+ */
+
+/* A semaphore whose capacity can change while slots are out. */
+typedef struct
+{
+  BridgeSemaphore *semaphore;
+  guint            limit;   /* slots in circulation */
+  guint            debt;    /* slots to retire as they come back */
+} DlLimit;
+
+struct _DlManager
+{
+  GObject            parent_instance;
+
+  /* Owned */
+  DlStore           *store;
+  SoupSession       *session;
+  GTlsDatabase      *tls_database;
+  BridgeLoop        *loop;
+  GPtrArray         *downloads;     /* the list model's items */
+  GHashTable        *running;       /* DlDownload → itself, those with a task */
+  GHashTable        *hosts;         /* host → DlLimit */
+  DlLimit           *global;
+  char              *output_dir;
+  GSource           *tick;
+
+  guint              session_max_per_host;
+  guint              n_active;
+  guint              max_per_host;
+  DlManagerSettings  settings;
+};
+
+enum {
+  PROP_0,
+  PROP_ITEM_TYPE,
+  PROP_N_ITEMS,
+  PROP_N_RUNNING,
+  PROP_N_ACTIVE,
+  PROP_OUTPUT_DIR,
+  PROP_MAX_CONCURRENT,
+  PROP_MAX_PER_HOST,
+  PROP_MAX_RETRIES,
+  PROP_IDLE_TIMEOUT,
+  PROP_CONNECT_TIMEOUT,
+  PROP_RETRY_DELAY,
+  PROP_MAX_RETRY_DELAY,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+/* Progress notifications are flushed from one timer for all downloads: at
+ * most ten per second each, and one wake-up per tick however many run. */
+#define TICK_INTERVAL_MS 100
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (DlManager, dl_manager, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+/* ---- limits -------------------------------------------------------------------- */
+
+static DlLimit *
+dl_limit_new (guint limit)
+{
+  DlLimit *self = g_new0 (DlLimit, 1);
+
+  self->semaphore = bridge_semaphore_new (limit, FALSE);
+  self->limit = limit;
+  return self;
+}
+
+static void
+dl_limit_free (DlLimit *self)
+{
+  g_clear_pointer (&self->semaphore, bridge_semaphore_unref);
+  g_free (self);
+}
+
+static gboolean
+dl_limit_acquire (DlLimit  *self,
+                  GError  **error)
+{
+  for (;;)
+    {
+      if (!bridge_semaphore_acquire (self->semaphore, error))
+        return FALSE;
+      if (self->debt == 0)
+        return TRUE;
+      /* The limit went down while this slot was free: retire it and wait
+       * for another. */
+      self->debt--;
+    }
+}
+
+static void
+dl_limit_release (DlLimit *self)
+{
+  if (self->debt > 0)
+    self->debt--;
+  else
+    bridge_semaphore_release (self->semaphore, NULL);
+}
+
+static void
+dl_limit_set (DlLimit *self,
+              guint    limit)
+{
+  if (limit > self->limit)
+    {
+      guint more = limit - self->limit;
+      guint forgiven = MIN (more, self->debt);
+
+      self->debt -= forgiven;
+      for (guint i = forgiven; i < more; i++)
+        bridge_semaphore_release (self->semaphore, NULL);
+    }
+  else
+    {
+      self->debt += self->limit - limit;
+    }
+  self->limit = limit;
+}
+
+static DlLimit *
+host_limit (DlManager  *self,
+            const char *host)
+{
+  DlLimit *limit = g_hash_table_lookup (self->hosts, host);
+
+  if (limit == NULL)
+    {
+      limit = dl_limit_new (self->max_per_host);
+      g_hash_table_insert (self->hosts, g_strdup (host), limit);
+    }
+  return limit;
+}
+
+/**
+ * _dl_manager_acquire_slot:
+ * @self: a #DlManager
+ * @download: the download whose task is calling
+ * @error: return location for %G_IO_ERROR_CANCELLED
+ *
+ * Waits, in the calling task, for a slot of the download's host and then a
+ * global one. On failure nothing is held.
+ */
+gboolean
+_dl_manager_acquire_slot (DlManager   *self,
+                          DlDownload  *download,
+                          GError     **error)
+{
+  DlLimit *host;
+
+  g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
+  g_return_val_if_fail (!download->holds_slot, FALSE);
+
+  host = host_limit (self, download->host);
+  if (!dl_limit_acquire (host, error))
+    return FALSE;
+  if (!dl_limit_acquire (self->global, error))
+    {
+      dl_limit_release (host);
+      return FALSE;
+    }
+
+  download->holds_slot = TRUE;
+  self->n_active++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ACTIVE]);
+  return TRUE;
+}
+
+void
+_dl_manager_release_slot (DlManager  *self,
+                          DlDownload *download)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  if (!download->holds_slot)
+    return;
+
+  download->holds_slot = FALSE;
+  dl_limit_release (self->global);
+  dl_limit_release (host_limit (self, download->host));
+  self->n_active--;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ACTIVE]);
+}
+
+/* ---- session ------------------------------------------------------------------- */
+
+/* libsoup's per-host connection limit is fixed when the session is made, so
+ * a higher per-host limit needs a new session; running downloads keep the
+ * old one until their current request ends. */
+static void
+ensure_session (DlManager *self)
+{
+  guint per_host = MAX (self->max_per_host, 2);
+  guint total = MAX (self->global->limit * 2, 32);
+
+  if (self->session != NULL && self->session_max_per_host >= per_host)
+    return;
+
+  g_clear_object (&self->session);
+  self->session = soup_session_new_with_options ("max-conns-per-host", (int) per_host,
+                                                 "max-conns", (int) MAX (total, per_host),
+                                                 "user-agent", "bridge-downloader/" PACKAGE_VERSION " ",
+                                                 NULL);
+  self->session_max_per_host = per_host;
+  if (self->tls_database != NULL)
+    soup_session_set_tls_database (self->session, self->tls_database);
+
+  /* Bytes on disk must be the bytes on the wire: decoding would change the
+   * length, break Range requests and the checksum. */
+  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_DECODER);
+}
+
+/* ---- ticking ------------------------------------------------------------------- */
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  DlManager *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->running);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    _dl_download_tick (key, now);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update_tick (DlManager *self)
+{
+  if (g_hash_table_size (self->running) > 0 && self->tick == NULL)
+    {
+      self->tick = g_timeout_source_new (TICK_INTERVAL_MS);
+      g_source_set_callback (self->tick, tick_cb, self, NULL);
+      g_source_set_static_name (self->tick, "[dl] progress tick");
+      g_source_attach (self->tick, bridge_loop_get_context (self->loop));
+    }
+  else if (g_hash_table_size (self->running) == 0 && self->tick != NULL)
+    {
+      g_source_destroy (self->tick);
+      g_clear_pointer (&self->tick, g_source_unref);
+    }
+}
+
+/* ---- GListModel ------------------------------------------------------------------ */
+
+static GType
+list_model_get_item_type (GListModel *model)
+{
+  return DL_TYPE_DOWNLOAD;
+}
+
+static guint
+list_model_get_n_items (GListModel *model)
+{
+  DlManager *self = (DlManager *) model;
+
+  return self->downloads->len;
+}
+
+static gpointer
+list_model_get_item (GListModel *model,
+                     guint       position)
+{
+  DlManager *self = (DlManager *) model;
+
+  if (position >= self->downloads->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->downloads, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = list_model_get_item_type;
+  iface->get_n_items = list_model_get_n_items;
+  iface->get_item = list_model_get_item;
+}
+
+static void
+append_downloads (DlManager *self,
+                  GPtrArray *added)
+{
+  guint position = self->downloads->len;
+
+  if (added->len == 0)
+    return;
+
+  for (guint i = 0; i < added->len; i++)
+    g_ptr_array_add (self->downloads, g_object_ref (g_ptr_array_index (added, i)));
+
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added->len);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/* ---- GObject --------------------------------------------------------------------- */
+
+static void
+dl_manager_dispose (GObject *object)
+{
+  DlManager *self = (DlManager *) object;
+
+  /* Tasks hold a reference to the manager, so none is running by now. */
+  g_assert (g_hash_table_size (self->running) == 0);
+
+  for (guint i = 0; i < self->downloads->len; i++)
+    _dl_download_detach (g_ptr_array_index (self->downloads, i));
+  g_ptr_array_set_size (self->downloads, 0);
+
+  if (self->tick != NULL)
+    {
+      g_source_destroy (self->tick);
+      g_clear_pointer (&self->tick, g_source_unref);
+    }
+
+  g_clear_object (&self->session);
+  g_clear_object (&self->tls_database);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (dl_manager_parent_class)->dispose (object);
+}
+
+static void
+dl_manager_finalize (GObject *object)
+{
+  DlManager *self = (DlManager *) object;
+
+  g_clear_pointer (&self->downloads, g_ptr_array_unref);
+  g_clear_pointer (&self->running, g_hash_table_unref);
+  g_clear_pointer (&self->hosts, g_hash_table_unref);
+  g_clear_pointer (&self->global, dl_limit_free);
+  g_clear_pointer (&self->output_dir, g_free);
+  g_clear_object (&self->loop);
+
+  G_OBJECT_CLASS (dl_manager_parent_class)->finalize (object);
+}
+
+static void
+dl_manager_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  DlManager *self = DL_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ITEM_TYPE:
+      g_value_set_gtype (value, DL_TYPE_DOWNLOAD);
+      break;
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, self->downloads->len);
+      break;
+    case PROP_N_RUNNING:
+      g_value_set_uint (value, g_hash_table_size (self->running));
+      break;
+    case PROP_N_ACTIVE:
+      g_value_set_uint (value, self->n_active);
+      break;
+    case PROP_OUTPUT_DIR:
+      g_value_set_string (value, self->output_dir);
+      break;
+    case PROP_MAX_CONCURRENT:
+      g_value_set_uint (value, self->global->limit);
+      break;
+    case PROP_MAX_PER_HOST:
+      g_value_set_uint (value, self->max_per_host);
+      break;
+    case PROP_MAX_RETRIES:
+      g_value_set_uint (value, self->settings.max_retries);
+      break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_double (value, self->settings.idle_timeout);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      g_value_set_double (value, self->settings.connect_timeout);
+      break;
+    case PROP_RETRY_DELAY:
+      g_value_set_double (value, self->settings.retry_delay);
+      break;
+    case PROP_MAX_RETRY_DELAY:
+      g_value_set_double (value, self->settings.max_retry_delay);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dl_manager_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  DlManager *self = DL_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_OUTPUT_DIR:
+      dl_manager_set_output_dir (self, g_value_get_string (value));
+      break;
+    case PROP_MAX_CONCURRENT:
+      dl_manager_set_max_concurrent (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_PER_HOST:
+      dl_manager_set_max_per_host (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_RETRIES:
+      dl_manager_set_max_retries (self, g_value_get_uint (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      dl_manager_set_idle_timeout (self, g_value_get_double (value));
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      dl_manager_set_connect_timeout (self, g_value_get_double (value));
+      break;
+    case PROP_RETRY_DELAY:
+      dl_manager_set_retry_delay (self, g_value_get_double (value));
+      break;
+    case PROP_MAX_RETRY_DELAY:
+      dl_manager_set_max_retry_delay (self, g_value_get_double (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dl_manager_class_init (DlManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = dl_manager_dispose;
+  object_class->finalize = dl_manager_finalize;
+  object_class->get_property = dl_manager_get_property;
+  object_class->set_property = dl_manager_set_property;
+
+  properties[PROP_ITEM_TYPE] =
+    g_param_spec_gtype ("item-type", NULL, NULL, DL_TYPE_DOWNLOAD, ro);
+
+  properties[PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0, ro);
+
+  /**
+   * DlManager:n-running:
+   *
+   * Downloads with a task: queued, running, retrying or verifying.
+   */
+  properties[PROP_N_RUNNING] =
+    g_param_spec_uint ("n-running", NULL, NULL, 0, G_MAXUINT, 0, ro);
+
+  /**
+   * DlManager:n-active:
+   *
+   * Downloads holding a slot of #DlManager:max-concurrent right now.
+   */
+  properties[PROP_N_ACTIVE] =
+    g_param_spec_uint ("n-active", NULL, NULL, 0, G_MAXUINT, 0, ro);
+
+  /**
+   * DlManager:output-dir:
+   *
+   * Where new downloads go unless dl_manager_add_full() says otherwise. The
+   * XDG download folder by default.
+   */
+  properties[PROP_OUTPUT_DIR] =
+    g_param_spec_string ("output-dir", NULL, NULL, NULL, rw);
+
+  properties[PROP_MAX_CONCURRENT] =
+    g_param_spec_uint ("max-concurrent", NULL, NULL,
+                       1, 1024, DL_MANAGER_DEFAULT_MAX_CONCURRENT, rw);
+
+  properties[PROP_MAX_PER_HOST] =
+    g_param_spec_uint ("max-per-host", NULL, NULL,
+                       1, 1024, DL_MANAGER_DEFAULT_MAX_PER_HOST, rw);
+
+  /**
+   * DlManager:max-retries:
+   *
+   * Failed attempts in a row (without receiving a byte) before a download
+   * gives up. An attempt that made progress resets the count.
+   */
+  properties[PROP_MAX_RETRIES] =
+    g_param_spec_uint ("max-retries", NULL, NULL,
+                       0, 1000, DL_MANAGER_DEFAULT_MAX_RETRIES, rw);
+
+  /**
+   * DlManager:idle-timeout:
+   *
+   * Seconds without a byte before an attempt fails (and is retried).
+   */
+  properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_double ("idle-timeout", NULL, NULL,
+                         0.001, 86400, DL_MANAGER_DEFAULT_IDLE_TIMEOUT, rw);
+
+  /**
+   * DlManager:connect-timeout:
+   *
+   * Seconds to get the response headers (DNS, TCP, TLS and the server's
+   * answer) before an attempt fails (and is retried).
+   */
+  properties[PROP_CONNECT_TIMEOUT] =
+    g_param_spec_double ("connect-timeout", NULL, NULL,
+                         0.001, 86400, DL_MANAGER_DEFAULT_CONNECT_TIMEOUT, rw);
+
+  /**
+   * DlManager:retry-delay:
+   *
+   * The first backoff delay in seconds; it doubles with each failure (with
+   * jitter) up to #DlManager:max-retry-delay. A server's Retry-After wins.
+   */
+  properties[PROP_RETRY_DELAY] =
+    g_param_spec_double ("retry-delay", NULL, NULL,
+                         0, 3600, DL_MANAGER_DEFAULT_RETRY_DELAY, rw);
+
+  properties[PROP_MAX_RETRY_DELAY] =
+    g_param_spec_double ("max-retry-delay", NULL, NULL,
+                         0, 86400, DL_MANAGER_DEFAULT_MAX_RETRY_DELAY, rw);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+dl_manager_init (DlManager *self)
+{
+  const char *download_dir = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+
+  self->loop = g_object_ref (bridge_loop_get_default ());
+  self->downloads = g_ptr_array_new_with_free_func (g_object_unref);
+  self->running = g_hash_table_new (NULL, NULL);
+  self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) dl_limit_free);
+  self->global = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
+  self->max_per_host = DL_MANAGER_DEFAULT_MAX_PER_HOST;
+  self->settings.max_retries = DL_MANAGER_DEFAULT_MAX_RETRIES;
+  self->settings.idle_timeout = DL_MANAGER_DEFAULT_IDLE_TIMEOUT;
+  self->settings.connect_timeout = DL_MANAGER_DEFAULT_CONNECT_TIMEOUT;
+  self->settings.retry_delay = DL_MANAGER_DEFAULT_RETRY_DELAY;
+  self->settings.max_retry_delay = DL_MANAGER_DEFAULT_MAX_RETRY_DELAY;
+
+  if (download_dir != NULL)
+    self->output_dir = g_strdup (download_dir);
+  else
+    self->output_dir = g_build_filename (g_get_home_dir (), "Downloads", NULL);
+
+  ensure_session (self);
+}
+
+/* ---- private API ------------------------------------------------------------------ */
+
+void
+_dl_manager_get_settings (DlManager         *self,
+                          DlManagerSettings *settings)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  *settings = self->settings;
+}
+
+void
+_dl_manager_save (DlManager  *self,
+                  DlDownload *download)
+{
+  g_autoptr(DlStoreRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self == NULL || self->store == NULL || download->removed)
+    return;
+
+  record = _dl_download_to_record (download);
+  if (record->id == 0)
+    {
+      if (dl_store_insert (self->store, record, &error))
+        download->id = record->id;
+    }
+  else
+    {
+      dl_store_update (self->store, record, &error);
+    }
+
+  /* The download goes on: losing its history entry is bad, stopping the
+   * transfer for it would be worse. */
+  if (error != NULL)
+    g_warning ("Cannot record download of %s: %s", download->url, error->message);
+}
+
+void
+_dl_manager_save_progress (DlManager  *self,
+                           DlDownload *download)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self == NULL || self->store == NULL || download->id == 0 || download->removed)
+    return;
+
+  if (!dl_store_update_progress (self->store, download->id,
+                                 download->bytes_received, download->resume_offset, &error))
+    g_warning ("Cannot record progress of %s: %s", download->url, error->message);
+}
+
+/* Removes the download's partial file, if it has one. */
+void
+_dl_manager_discard_part (DlManager  *self,
+                          DlDownload *download)
+{
+  g_autoptr(GError) error = NULL;
+  int dirfd;
+
+  if (download->file_name == NULL)
+    return;
+
+  dirfd = dl_file_name_open_dir (download->output_dir, NULL);
+  if (dirfd < 0)
+    return;
+  if (!dl_file_name_remove_part (dirfd, download->file_name, &error))
+    g_warning ("%s", error->message);
+  close (dirfd);
+
+  download->resume_offset = 0;
+  _dl_download_set_bytes_received (download, 0);
+}
+
+void
+_dl_manager_forget (DlManager  *self,
+                    DlDownload *download)
+{
+  g_autoptr(GError) error = NULL;
+  guint position;
+
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (download->task == NULL);
+
+  if (download->removed)
+    return;
+  download->removed = TRUE;
+
+  if (self->store != NULL && download->id != 0 &&
+      !dl_store_remove (self->store, download->id, &error))
+    g_warning ("Cannot remove download of %s from the history: %s", download->url, error->message);
+
+  if (g_ptr_array_find (self->downloads, download, &position))
+    {
+      g_object_ref (download);
+      g_ptr_array_remove_index (self->downloads, position);
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+      _dl_download_detach (download);
+      g_object_unref (download);
+    }
+}
+
+static void
+task_data_free (gpointer data)
+{
+  DlTaskData *td = data;
+
+  g_clear_object (&td->download);
+  g_clear_object (&td->manager);
+  g_free (td);
+}
+
+static void
+task_done_cb (BridgeFuture *future,
+              gpointer      user_data)
+{
+  g_autoptr(DlManager) self = NULL;
+  g_autoptr(DlDownload) download = user_data;
+  const GError *error = bridge_future_get_error (future);
+  DlStopReason reason = download->stop_reason;
+
+  self = download->manager != NULL ? g_object_ref (download->manager) : NULL;
+
+  if (download->task == (BridgeTask *) future)
+    g_clear_pointer (&download->task, bridge_task_unref);
+  download->stop_reason = DL_STOP_NONE;
+
+  /* The task handles its own errors; anything reaching here is a bug. */
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_critical ("Download task for %s ended with: %s", download->url, error->message);
+
+  if (self == NULL)
+    return;
+
+  _dl_manager_release_slot (self, download);
+  g_hash_table_remove (self->running, download);
+  update_tick (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RUNNING]);
+
+  if (reason == DL_STOP_REMOVE)
+    _dl_manager_forget (self, download);
+}
+
+/**
+ * _dl_manager_start:
+ * @self: a #DlManager
+ * @download: a download without a task
+ *
+ * Queues the download: spawns its task, which waits for a slot.
+ */
+void
+_dl_manager_start (DlManager  *self,
+                   DlDownload *download)
+{
+  g_autofree char *name = NULL;
+  DlTaskData *td;
+
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (download->task == NULL);
+
+  download->stop_reason = DL_STOP_NONE;
+  _dl_download_set_state (download, DL_DOWNLOAD_STATE_QUEUED);
+  _dl_manager_save (self, download);
+
+  td = g_new0 (DlTaskData, 1);
+  td->manager = g_object_ref (self);
+  td->download = g_object_ref (download);
+
+  name = g_strdup_printf ("download %" G_GINT64_FORMAT " %s", download->id, download->host);
+  download->task = bridge_spawn_full (self->loop, name, BRIDGE_STACK_SIZE_DEFAULT,
+                                      _dl_download_task_run, td, task_data_free);
+  bridge_future_add_done_callback (BRIDGE_FUTURE (download->task), task_done_cb,
+                                   g_object_ref (download), NULL);
+
+  g_hash_table_add (self->running, download);
+  update_tick (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RUNNING]);
+}
+
+/* ---- public API ------------------------------------------------------------------ */
+
+/**
+ * dl_manager_new:
+ * @store: (nullable): where downloads are recorded, or %NULL to keep
+ *   nothing (tests, one-off runs)
+ *
+ * Creates a manager on the thread-default main context's loop. Call
+ * dl_manager_load() to bring back the stored downloads.
+ *
+ * Returns: (transfer full): a new #DlManager
+ */
+DlManager *
+dl_manager_new (DlStore *store)
+{
+  DlManager *self;
+
+  g_return_val_if_fail (store == NULL || DL_IS_STORE (store), NULL);
+
+  self = g_object_new (DL_TYPE_MANAGER, NULL);
+  if (store != NULL)
+    self->store = g_object_ref (store);
+  return self;
+}
+
+/**
+ * dl_manager_load:
+ * @self: a #DlManager
+ * @resume_interrupted: whether downloads that were running when the program
+ *   stopped start again at once (else they come back paused)
+ * @error: return location for a #GError
+ *
+ * Adds the stored downloads to the list, oldest first. Those that were
+ * queued or running when the program stopped (quit, crash, power cut) are
+ * resumable from the offset last recorded, which is never more than what
+ * was synced to disk.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+dl_manager_load (DlManager  *self,
+                 gboolean    resume_interrupted,
+                 GError    **error)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) added = NULL;
+  g_autoptr(GPtrArray) interrupted_downloads = NULL;
+
+  g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
+
+  if (self->store == NULL)
+    return TRUE;
+
+  records = dl_store_list (self->store, error);
+  if (records == NULL)
+    return FALSE;
+
+  added = g_ptr_array_new_with_free_func (g_object_unref);
+  interrupted_downloads = g_ptr_array_new ();
+  for (guint i = 0; i < records->len; i++)
+    {
+      DlStoreRecord *record = g_ptr_array_index (records, i);
+      gboolean interrupted = dl_download_state_is_active (record->state);
+      DlDownload *download;
+
+      if (dl_manager_lookup (self, record->id) != NULL)
+        continue;
+
+      if (interrupted)
+        {
+          /* Anything after the synced offset may be garbage: the task
+           * truncates the partial file there when it resumes. */
+          record->bytes_received = record->resume_offset;
+          record->state = DL_DOWNLOAD_STATE_PAUSED;
+        }
+
+      download = _dl_download_new (self, record);
+      g_ptr_array_add (added, download);
+      if (interrupted)
+        g_ptr_array_add (interrupted_downloads, download);
+    }
+
+  append_downloads (self, added);
+
+  for (guint i = 0; i < interrupted_downloads->len && resume_interrupted; i++)
+    _dl_manager_start (self, g_ptr_array_index (interrupted_downloads, i));
+
+  return TRUE;
+}
+
+static char *
+normalize_sha256 (const char  *sha256,
+                  GError     **error)
+{
+  if (sha256 == NULL || *sha256 == '\0')
+    return NULL;
+
+  if (strlen (sha256) != 64 || strspn (sha256, "0123456789abcdefABCDEF") != 64)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a SHA-256 checksum (64 hexadecimal digits)", sha256);
+      return NULL;
+    }
+  return g_ascii_strdown (sha256, -1);
+}
+
+static gboolean
+check_url (const char  *url,
+           GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *scheme;
+
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &local_error);
+  if (uri == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a valid URL: %s", url, local_error->message);
+      return FALSE;
+    }
+
+  scheme = g_uri_get_scheme (uri);
+  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "Unsupported URL scheme “%s” in “%s”: only http and https are downloaded",
+                   scheme, url);
+      return FALSE;
+    }
+
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” has no host name", url);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * dl_manager_add:
+ * @self: a #DlManager
+ * @url: an http or https URL
+ * @sha256: (nullable): the expected SHA-256 in hex, or %NULL
+ * @error: return location for a #GError
+ *
+ * Queues a download into #DlManager:output-dir. See dl_manager_add_full().
+ *
+ * Returns: (transfer none): the download, or %NULL with @error set
+ */
+DlDownload *
+dl_manager_add (DlManager   *self,
+                const char  *url,
+                const char  *sha256,
+                GError     **error)
+{
+  return dl_manager_add_full (self, url, NULL, sha256, error);
+}
+
+/**
+ * dl_manager_add_full:
+ * @self: a #DlManager
+ * @url: an http or https URL
+ * @output_dir: (nullable): the folder, or %NULL for #DlManager:output-dir
+ * @sha256: (nullable): the expected SHA-256 in hex, or %NULL
+ * @error: return location for a #GError
+ *
+ * Queues a download and appends it to the list. A URL that is not http or
+ * https, or a malformed checksum, is refused here
+ * (%G_IO_ERROR_NOT_SUPPORTED, %G_IO_ERROR_INVALID_ARGUMENT); everything that
+ * can go wrong later (a missing folder included) is the download's own
+ * error.
+ *
+ * Returns: (transfer none): the download, or %NULL with @error set
+ */
+DlDownload *
+dl_manager_add_full (DlManager   *self,
+                     const char  *url,
+                     const char  *output_dir,
+                     const char  *sha256,
+                     GError     **error)
+{
+  g_autoptr(DlStoreRecord) record = NULL;
+  g_autoptr(GPtrArray) added = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *checksum = NULL;
+  g_autofree char *dir = NULL;
+  DlDownload *download;
+
+  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (url != NULL, NULL);
+
+  if (!check_url (url, error))
+    return NULL;
+
+  checksum = normalize_sha256 (sha256, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  dir = g_canonicalize_filename (output_dir != NULL ? output_dir : self->output_dir, NULL);
+
+  record = dl_store_record_new (url, dir);
+  record->sha256 = g_steal_pointer (&checksum);
+
+  if (self->store != NULL && !dl_store_insert (self->store, record, error))
+    return NULL;
+
+  download = _dl_download_new (self, record);
+  added = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (added, download);
+  append_downloads (self, added);
+
+  _dl_manager_start (self, download);
+  return download;
+}
+
+/**
+ * dl_manager_lookup:
+ * @self: a #DlManager
+ * @id: a download id
+ *
+ * Returns: (transfer none) (nullable): the download with that id
+ */
+DlDownload *
+dl_manager_lookup (DlManager *self,
+                   gint64     id)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
+
+  for (guint i = 0; i < self->downloads->len; i++)
+    {
+      DlDownload *download = g_ptr_array_index (self->downloads, i);
+
+      if (download->id == id && id != 0)
+        return download;
+    }
+  return NULL;
+}
+
+/**
+ * dl_manager_find_unfinished:
+ * @self: a #DlManager
+ * @url: a URL
+ * @output_dir: (nullable): the folder, or %NULL for #DlManager:output-dir
+ *
+ * Finds a download of @url into @output_dir that has not completed (queued,
+ * running, paused or failed), so that adding the same URL again (re-running
+ * a command after an interruption) can resume it instead of starting over.
+ *
+ * Returns: (transfer none) (nullable): the download
+ */
+DlDownload *
+dl_manager_find_unfinished (DlManager  *self,
+                            const char *url,
+                            const char *output_dir)
+{
+  g_autofree char *dir = NULL;
+
+  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (url != NULL, NULL);
+
+  dir = g_canonicalize_filename (output_dir != NULL ? output_dir : self->output_dir, NULL);
+
+  for (guint i = 0; i < self->downloads->len; i++)
+    {
+      DlDownload *download = g_ptr_array_index (self->downloads, i);
+
+      if (download->state != DL_DOWNLOAD_STATE_DONE &&
+          download->state != DL_DOWNLOAD_STATE_CANCELLED &&
+          g_str_equal (download->url, url) &&
+          g_str_equal (download->output_dir, dir))
+        return download;
+    }
+  return NULL;
+}
+
+/**
+ * dl_manager_shutdown:
+ * @self: a #DlManager
+ *
+ * Stops every task the way a crash would leave things, only cleanly: each
+ * syncs its partial file and records its offset, and keeps its stored state,
+ * so the next dl_manager_load() resumes it. Keep iterating the main context
+ * until #DlManager:n-running is 0.
+ */
+void
+dl_manager_shutdown (DlManager *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  g_hash_table_iter_init (&iter, self->running);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      DlDownload *download = key;
+
+      if (download->task != NULL && download->stop_reason == DL_STOP_NONE)
+        {
+          download->stop_reason = DL_STOP_SHUTDOWN;
+          bridge_task_cancel (download->task, "Shutting down");
+        }
+    }
+}
+
+DlStore *
+dl_manager_get_store (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
+
+  return self->store;
+}
+
+/**
+ * dl_manager_get_session:
+ * @self: a #DlManager
+ *
+ * Returns: (transfer none): the session new requests use
+ */
+SoupSession *
+dl_manager_get_session (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
+
+  return self->session;
+}
+
+/**
+ * dl_manager_set_tls_database:
+ * @self: a #DlManager
+ * @database: (nullable): the certificates to trust, or %NULL for the
+ *   system's
+ *
+ * For tests and private servers: trust these certificate authorities
+ * instead of the system's. Certificates are always verified.
+ */
+void
+dl_manager_set_tls_database (DlManager    *self,
+                             GTlsDatabase *database)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
+
+  g_set_object (&self->tls_database, database);
+  if (database != NULL)
+    soup_session_set_tls_database (self->session, database);
+  else
+    {
+      g_autoptr(GTlsDatabase) system = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+
+      soup_session_set_tls_database (self->session, system);
+    }
+}
+
+guint
+dl_manager_get_n_running (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return g_hash_table_size (self->running);
+}
+
+guint
+dl_manager_get_n_active (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->n_active;
+}
+
+const char *
+dl_manager_get_output_dir (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
+
+  return self->output_dir;
+}
+
+void
+dl_manager_set_output_dir (DlManager  *self,
+                           const char *output_dir)
+{
+  g_autofree char *dir = NULL;
+
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (output_dir != NULL);
+
+  dir = g_canonicalize_filename (output_dir, NULL);
+  if (g_strcmp0 (dir, self->output_dir) == 0)
+    return;
+
+  g_free (self->output_dir);
+  self->output_dir = g_steal_pointer (&dir);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT_DIR]);
+}
+
+guint
+dl_manager_get_max_concurrent (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->global->limit;
+}
+
+void
+dl_manager_set_max_concurrent (DlManager *self,
+                               guint      max_concurrent)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  max_concurrent = CLAMP (max_concurrent, 1, 1024);
+  if (max_concurrent == self->global->limit)
+    return;
+
+  dl_limit_set (self->global, max_concurrent);
+  ensure_session (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONCURRENT]);
+}
+
+guint
+dl_manager_get_max_per_host (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->max_per_host;
+}
+
+void
+dl_manager_set_max_per_host (DlManager *self,
+                             guint      max_per_host)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  max_per_host = CLAMP (max_per_host, 1, 1024);
+  if (max_per_host == self->max_per_host)
+    return;
+
+  self->max_per_host = max_per_host;
+  g_hash_table_iter_init (&iter, self->hosts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    dl_limit_set (value, max_per_host);
+
+  ensure_session (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_PER_HOST]);
+}
+
+guint
+dl_manager_get_max_retries (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->settings.max_retries;
+}
+
+void
+dl_manager_set_max_retries (DlManager *self,
+                            guint      max_retries)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  if (max_retries == self->settings.max_retries)
+    return;
+
+  self->settings.max_retries = max_retries;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_RETRIES]);
+}
+
+static void
+set_seconds (DlManager *self,
+             double    *field,
+             double     value,
+             guint      prop)
+{
+  if (*field == value)
+    return;
+
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+double
+dl_manager_get_idle_timeout (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->settings.idle_timeout;
+}
+
+void
+dl_manager_set_idle_timeout (DlManager *self,
+                             double     seconds)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (seconds > 0);
+
+  set_seconds (self, &self->settings.idle_timeout, seconds, PROP_IDLE_TIMEOUT);
+}
+
+double
+dl_manager_get_connect_timeout (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->settings.connect_timeout;
+}
+
+void
+dl_manager_set_connect_timeout (DlManager *self,
+                                double     seconds)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (seconds > 0);
+
+  set_seconds (self, &self->settings.connect_timeout, seconds, PROP_CONNECT_TIMEOUT);
+}
+
+double
+dl_manager_get_retry_delay (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->settings.retry_delay;
+}
+
+void
+dl_manager_set_retry_delay (DlManager *self,
+                            double     seconds)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (seconds >= 0);
+
+  set_seconds (self, &self->settings.retry_delay, seconds, PROP_RETRY_DELAY);
+}
+
+double
+dl_manager_get_max_retry_delay (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->settings.max_retry_delay;
+}
+
+void
+dl_manager_set_max_retry_delay (DlManager *self,
+                                double     seconds)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (seconds >= 0);
+
+  set_seconds (self, &self->settings.max_retry_delay, seconds, PROP_MAX_RETRY_DELAY);
+}

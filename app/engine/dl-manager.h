@@ -1,0 +1,82 @@
+/* dl-manager.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "dl-download.h"
+#include "dl-store.h"
+#include "dl-types.h"
+
+G_BEGIN_DECLS
+
+#define DL_MANAGER_DEFAULT_MAX_CONCURRENT   4
+#define DL_MANAGER_DEFAULT_MAX_PER_HOST     2
+#define DL_MANAGER_DEFAULT_MAX_RETRIES      5
+#define DL_MANAGER_DEFAULT_IDLE_TIMEOUT     30.0
+#define DL_MANAGER_DEFAULT_CONNECT_TIMEOUT  30.0
+#define DL_MANAGER_DEFAULT_RETRY_DELAY      1.0
+#define DL_MANAGER_DEFAULT_MAX_RETRY_DELAY  60.0
+
+#define DL_TYPE_MANAGER (dl_manager_get_type ())
+
+G_DECLARE_FINAL_TYPE (DlManager, dl_manager, DL, MANAGER, GObject)
+
+DlManager   *dl_manager_new                  (DlStore      *store) G_GNUC_WARN_UNUSED_RESULT;
+gboolean     dl_manager_load                 (DlManager    *self,
+                                              gboolean      resume_interrupted,
+                                              GError      **error);
+DlDownload  *dl_manager_add                  (DlManager    *self,
+                                              const char   *url,
+                                              const char   *sha256,
+                                              GError      **error);
+DlDownload  *dl_manager_add_full             (DlManager    *self,
+                                              const char   *url,
+                                              const char   *output_dir,
+                                              const char   *sha256,
+                                              GError      **error);
+DlDownload  *dl_manager_lookup               (DlManager    *self,
+                                              gint64        id);
+DlDownload  *dl_manager_find_unfinished      (DlManager    *self,
+                                              const char   *url,
+                                              const char   *output_dir);
+void         dl_manager_shutdown             (DlManager    *self);
+
+DlStore     *dl_manager_get_store            (DlManager    *self);
+SoupSession *dl_manager_get_session          (DlManager    *self);
+void         dl_manager_set_tls_database     (DlManager    *self,
+                                              GTlsDatabase *database);
+guint        dl_manager_get_n_running        (DlManager    *self);
+guint        dl_manager_get_n_active         (DlManager    *self);
+const char  *dl_manager_get_output_dir       (DlManager    *self);
+void         dl_manager_set_output_dir       (DlManager    *self,
+                                              const char   *output_dir);
+guint        dl_manager_get_max_concurrent   (DlManager    *self);
+void         dl_manager_set_max_concurrent   (DlManager    *self,
+                                              guint         max_concurrent);
+guint        dl_manager_get_max_per_host     (DlManager    *self);
+void         dl_manager_set_max_per_host     (DlManager    *self,
+                                              guint         max_per_host);
+guint        dl_manager_get_max_retries      (DlManager    *self);
+void         dl_manager_set_max_retries      (DlManager    *self,
+                                              guint         max_retries);
+double       dl_manager_get_idle_timeout     (DlManager    *self);
+void         dl_manager_set_idle_timeout     (DlManager    *self,
+                                              double        seconds);
+double       dl_manager_get_connect_timeout  (DlManager    *self);
+void         dl_manager_set_connect_timeout  (DlManager    *self,
+                                              double        seconds);
+double       dl_manager_get_retry_delay      (DlManager    *self);
+void         dl_manager_set_retry_delay      (DlManager    *self,
+                                              double        seconds);
+double       dl_manager_get_max_retry_delay  (DlManager    *self);
+void         dl_manager_set_max_retry_delay  (DlManager    *self,
+                                              double        seconds);
+
+G_END_DECLS

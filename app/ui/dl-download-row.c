@@ -1,0 +1,702 @@
+/* dl-download-row.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "dl-download-row"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "dl-download-row.h"
+#include "dl-format.h"
+
+struct _DlDownloadRow
+{
+  GtkListBoxRow    parent_instance;
+
+  /* Owned References */
+  DlDownload      *download;
+  char            *title;
+  char            *status_text;
+
+  /* Template Widgets */
+  GtkImage        *icon;
+  GtkLabel        *name_label;
+  GtkLabel        *host_label;
+  GtkProgressBar  *progress_bar;
+  GtkLabel        *status_label;
+  GtkWidget       *pause_button;
+  GtkWidget       *resume_button;
+  GtkWidget       *retry_button;
+  GtkWidget       *open_button;
+  GtkWidget       *cancel_button;
+  GtkMenuButton   *menu_button;
+
+  /* Refreshes "Retrying in N s" while the download waits to retry. */
+  guint            countdown_id;
+};
+
+enum {
+  PROP_0,
+  PROP_DOWNLOAD,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+G_DEFINE_FINAL_TYPE (DlDownloadRow, dl_download_row, GTK_TYPE_LIST_BOX_ROW)
+
+/* A callback that outlives the row (a dialog, a D-Bus call, a file
+ * operation) keeps the download and the window, not the row: the row goes
+ * away as soon as the download leaves the list. */
+typedef struct
+{
+  DlDownload *download;
+  GtkWidget  *window;
+  char       *uri;
+} RowOp;
+
+static RowOp *
+row_op_new (DlDownloadRow *self)
+{
+  RowOp *op = g_new0 (RowOp, 1);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  op->download = g_object_ref (self->download);
+  op->window = root != NULL ? g_object_ref (GTK_WIDGET (root)) : NULL;
+  return op;
+}
+
+static void
+row_op_free (RowOp *op)
+{
+  g_clear_object (&op->download);
+  g_clear_object (&op->window);
+  g_clear_pointer (&op->uri, g_free);
+  g_free (op);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RowOp, row_op_free)
+
+/* The window owns the toast overlay and exposes it as "win.toast"; the
+ * action resolves from the row (inside the window) and from the window
+ * itself (kept by callbacks that outlive the row). */
+static void
+show_toast (GtkWidget  *widget,
+            const char *message)
+{
+  if (widget == NULL || !gtk_widget_activate_action (widget, "win.toast", "s", message))
+    g_message ("%s", message);
+}
+
+static gboolean
+countdown_cb (gpointer user_data);
+
+static void
+update_icon (DlDownloadRow *self)
+{
+  g_autofree char *name = dl_format_display_name (self->download);
+  g_autofree char *content_type = NULL;
+  g_autoptr(GIcon) icon = NULL;
+  gboolean uncertain = FALSE;
+
+  content_type = g_content_type_guess (name, NULL, 0, &uncertain);
+  if (content_type != NULL && !uncertain)
+    icon = g_content_type_get_icon (content_type);
+  if (icon == NULL)
+    icon = g_themed_icon_new ("application-x-generic");
+
+  gtk_image_set_from_gicon (self->icon, icon);
+}
+
+static void
+update (DlDownloadRow *self)
+{
+  DlDownload *download = self->download;
+  DlDownloadState state = dl_download_get_state (download);
+  gint64 bytes = dl_download_get_bytes_received (download);
+  gint64 total = dl_download_get_total_bytes (download);
+  g_autofree char *title = dl_format_display_name (download);
+  g_autofree char *status = dl_format_status (download, g_get_monotonic_time ());
+  g_autofree char *percent = NULL;
+  double fraction = 0.0;
+  gboolean show_progress;
+
+  if (g_strcmp0 (title, self->title) != 0)
+    {
+      g_free (self->title);
+      self->title = g_steal_pointer (&title);
+      gtk_label_set_text (self->name_label, self->title);
+      update_icon (self);
+    }
+
+  if (g_strcmp0 (status, self->status_text) != 0)
+    {
+      g_free (self->status_text);
+      self->status_text = g_steal_pointer (&status);
+      gtk_label_set_text (self->status_label, self->status_text);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, self->title,
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->status_text,
+                                      -1);
+    }
+
+  if (state == DL_DOWNLOAD_STATE_FAILED)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+
+  if (state == DL_DOWNLOAD_STATE_PAUSED)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "paused");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "paused");
+
+  show_progress = !dl_download_state_is_finished (state);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), show_progress);
+  if (show_progress)
+    {
+      if (total > 0)
+        fraction = CLAMP ((double) bytes / (double) total, 0.0, 1.0);
+      else if (state == DL_DOWNLOAD_STATE_VERIFYING)
+        fraction = 1.0;
+      gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+
+      /* Translators: the accessible value of a progress bar */
+      percent = g_strdup_printf (_("%u percent"), (guint) (fraction * 100.0));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
+                                      GTK_ACCESSIBLE_PROPERTY_VALUE_MIN, 0.0,
+                                      GTK_ACCESSIBLE_PROPERTY_VALUE_MAX, 100.0,
+                                      GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, fraction * 100.0,
+                                      GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, percent,
+                                      -1);
+    }
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.pause", dl_download_can_pause (download));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.resume", dl_download_can_resume (download));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.retry", dl_download_can_retry (download));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.cancel", dl_download_can_cancel (download));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.open", state == DL_DOWNLOAD_STATE_DONE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.show-in-folder",
+                                 state == DL_DOWNLOAD_STATE_DONE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.trash", state == DL_DOWNLOAD_STATE_DONE);
+
+  /* The buttons show the one or two things that make sense now; the menu
+   * has everything. */
+  gtk_widget_set_visible (self->pause_button, dl_download_can_pause (download));
+  gtk_widget_set_visible (self->resume_button, dl_download_can_resume (download));
+  gtk_widget_set_visible (self->retry_button, dl_download_can_retry (download));
+  gtk_widget_set_visible (self->open_button, state == DL_DOWNLOAD_STATE_DONE);
+  gtk_widget_set_visible (self->cancel_button,
+                          dl_download_can_cancel (download) && state != DL_DOWNLOAD_STATE_FAILED);
+
+  if (state == DL_DOWNLOAD_STATE_RETRYING && self->countdown_id == 0)
+    self->countdown_id = g_timeout_add (250, countdown_cb, self);
+  else if (state != DL_DOWNLOAD_STATE_RETRYING)
+    g_clear_handle_id (&self->countdown_id, g_source_remove);
+}
+
+static gboolean
+countdown_cb (gpointer user_data)
+{
+  DlDownloadRow *self = user_data;
+
+  if (dl_download_get_state (self->download) != DL_DOWNLOAD_STATE_RETRYING)
+    {
+      self->countdown_id = 0;
+      update (self);
+      return G_SOURCE_REMOVE;
+    }
+
+  update (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+download_notify_cb (DlDownloadRow *self,
+                    GParamSpec    *pspec,
+                    DlDownload    *download)
+{
+  g_assert (DL_IS_DOWNLOAD_ROW (self));
+
+  update (self);
+}
+
+/* ---- actions ----------------------------------------------------------------- */
+
+static void
+pause_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  dl_download_pause (DL_DOWNLOAD_ROW (widget)->download);
+}
+
+static void
+resume_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  dl_download_resume (DL_DOWNLOAD_ROW (widget)->download);
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  dl_download_retry (DL_DOWNLOAD_ROW (widget)->download);
+}
+
+/* Space on a focused row: the obvious next step. */
+static void
+toggle_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  DlDownload *download = DL_DOWNLOAD_ROW (widget)->download;
+
+  if (dl_download_can_pause (download))
+    dl_download_pause (download);
+  else if (dl_download_can_resume (download))
+    dl_download_resume (download);
+  else if (dl_download_can_retry (download))
+    dl_download_retry (download);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  dl_download_cancel (DL_DOWNLOAD_ROW (widget)->download);
+}
+
+static void
+launch_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(RowOp) op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (g_app_info_launch_default_for_uri_finish (result, &error))
+    return;
+
+  /* Translators: %s is an error message */
+  message = g_strdup_printf (_("Could not open the file: %s"), error->message);
+  show_toast (op->window, message);
+}
+
+static void
+launch_uri (DlDownloadRow *self,
+            const char    *uri)
+{
+  g_autoptr(GdkAppLaunchContext) context = NULL;
+
+  context = gdk_display_get_app_launch_context (gtk_widget_get_display (GTK_WIDGET (self)));
+  g_app_info_launch_default_for_uri_async (uri, G_APP_LAUNCH_CONTEXT (context), NULL,
+                                           launch_cb, row_op_new (self));
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  DlDownloadRow *self = DL_DOWNLOAD_ROW (widget);
+  g_autofree char *path = dl_download_dup_path (self->download);
+  g_autofree char *uri = NULL;
+
+  if (path == NULL)
+    return;
+
+  uri = g_filename_to_uri (path, NULL, NULL);
+  if (uri != NULL)
+    launch_uri (self, uri);
+}
+
+static void
+show_items_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(RowOp) op = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkAppLaunchContext) context = NULL;
+  g_autofree char *dir_uri = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply != NULL)
+    return;
+
+  /* No file manager implements the interface (or a sandbox hides it): open
+   * the folder itself. */
+  g_debug ("ShowItems failed, opening the folder: %s", error->message);
+  dir_uri = g_filename_to_uri (dl_download_get_output_dir (op->download), NULL, NULL);
+  if (dir_uri == NULL)
+    return;
+
+  if (op->window != NULL)
+    context = gdk_display_get_app_launch_context (gtk_widget_get_display (op->window));
+  g_app_info_launch_default_for_uri_async (dir_uri, G_APP_LAUNCH_CONTEXT (context), NULL,
+                                           launch_cb, g_steal_pointer (&op));
+}
+
+static void
+show_in_folder_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  DlDownloadRow *self = DL_DOWNLOAD_ROW (widget);
+  g_autofree char *path = dl_download_dup_path (self->download);
+  g_autofree char *uri = NULL;
+  GApplication *app = g_application_get_default ();
+  GDBusConnection *bus = app != NULL ? g_application_get_dbus_connection (app) : NULL;
+  const char *uris[2] = { NULL, NULL };
+  RowOp *op;
+
+  if (path == NULL || (uri = g_filename_to_uri (path, NULL, NULL)) == NULL)
+    return;
+
+  if (bus == NULL)
+    {
+      g_autofree char *dir_uri = g_filename_to_uri (dl_download_get_output_dir (self->download),
+                                                    NULL, NULL);
+      if (dir_uri != NULL)
+        launch_uri (self, dir_uri);
+      return;
+    }
+
+  uris[0] = uri;
+  op = row_op_new (self);
+  g_dbus_connection_call (bus,
+                          "org.freedesktop.FileManager1",
+                          "/org/freedesktop/FileManager1",
+                          "org.freedesktop.FileManager1",
+                          "ShowItems",
+                          g_variant_new ("(^ass)", uris, ""),
+                          NULL,
+                          G_DBUS_CALL_FLAGS_NONE,
+                          5000,
+                          NULL,
+                          show_items_cb,
+                          op);
+}
+
+static void
+copy_url_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  DlDownloadRow *self = DL_DOWNLOAD_ROW (widget);
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), dl_download_get_url (self->download));
+  show_toast (widget, _("Link copied"));
+}
+
+static void
+remove_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    gpointer          user_data)
+{
+  RowOp *op = user_data;
+
+  if (g_strcmp0 (response, "remove") == 0)
+    dl_download_remove (op->download);
+}
+
+static void
+remove_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  DlDownloadRow *self = DL_DOWNLOAD_ROW (widget);
+  DlDownload *download = self->download;
+  GtkRoot *root = gtk_widget_get_root (widget);
+  AdwMessageDialog *dialog;
+
+  /* Only removing something that would lose downloaded data asks first;
+   * a finished file stays on disk, so that needs no question. */
+  if (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE ||
+      dl_download_get_bytes_received (download) == 0 ||
+      !GTK_IS_WINDOW (root))
+    {
+      dl_download_remove (download);
+      return;
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root),
+                                                       _("Remove Download?"), NULL));
+  /* Translators: %s is a file name */
+  adw_message_dialog_format_body (dialog,
+                                  _("The part of “%s” downloaded so far will be deleted."),
+                                  self->title);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Keep"),
+                                    "remove", _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (remove_response_cb),
+                         row_op_new (self), (GClosureNotify) (void (*) (void)) row_op_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+trash_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(RowOp) op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (g_file_trash_finish (G_FILE (object), result, &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      dl_download_remove (op->download);
+      return;
+    }
+
+  /* Translators: %s is an error message */
+  message = g_strdup_printf (_("Could not move the file to the trash: %s"), error->message);
+  show_toast (op->window, message);
+}
+
+static void
+trash_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   gpointer          user_data)
+{
+  RowOp *op = user_data;
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  RowOp *copy;
+
+  if (g_strcmp0 (response, "trash") != 0)
+    return;
+
+  path = dl_download_dup_path (op->download);
+  if (path == NULL)
+    return;
+
+  file = g_file_new_for_path (path);
+  copy = g_new0 (RowOp, 1);
+  copy->download = g_object_ref (op->download);
+  copy->window = op->window != NULL ? g_object_ref (op->window) : NULL;
+  g_file_trash_async (file, G_PRIORITY_DEFAULT, NULL, trash_cb, copy);
+}
+
+static void
+trash_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  DlDownloadRow *self = DL_DOWNLOAD_ROW (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  AdwMessageDialog *dialog;
+
+  if (!GTK_IS_WINDOW (root))
+    return;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root),
+                                                       _("Move File to Trash?"), NULL));
+  /* Translators: %s is a file name */
+  adw_message_dialog_format_body (dialog,
+                                  _("“%s” will be moved to the trash and removed from the list."),
+                                  self->title);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "trash", _("_Move to Trash"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "trash", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (trash_response_cb),
+                         row_op_new (self), (GClosureNotify) (void (*) (void)) row_op_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- GObject ----------------------------------------------------------------- */
+
+static void
+dl_download_row_constructed (GObject *object)
+{
+  DlDownloadRow *self = (DlDownloadRow *) object;
+  g_autofree char *host = NULL;
+
+  G_OBJECT_CLASS (dl_download_row_parent_class)->constructed (object);
+
+  g_assert (DL_IS_DOWNLOAD (self->download));
+
+  host = dl_format_host (dl_download_get_url (self->download));
+  gtk_label_set_text (self->host_label, host);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->host_label), dl_download_get_url (self->download));
+
+  g_signal_connect_object (self->download, "notify", G_CALLBACK (download_notify_cb), self,
+                           G_CONNECT_SWAPPED);
+  update (self);
+}
+
+static void
+dl_download_row_dispose (GObject *object)
+{
+  DlDownloadRow *self = (DlDownloadRow *) object;
+
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DL_TYPE_DOWNLOAD_ROW);
+  g_clear_object (&self->download);
+
+  G_OBJECT_CLASS (dl_download_row_parent_class)->dispose (object);
+}
+
+static void
+dl_download_row_finalize (GObject *object)
+{
+  DlDownloadRow *self = (DlDownloadRow *) object;
+
+  g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->status_text, g_free);
+
+  G_OBJECT_CLASS (dl_download_row_parent_class)->finalize (object);
+}
+
+static void
+dl_download_row_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  DlDownloadRow *self = DL_DOWNLOAD_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOWNLOAD:
+      g_value_set_object (value, self->download);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dl_download_row_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  DlDownloadRow *self = DL_DOWNLOAD_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOWNLOAD:
+      self->download = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dl_download_row_class_init (DlDownloadRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = dl_download_row_constructed;
+  object_class->dispose = dl_download_row_dispose;
+  object_class->finalize = dl_download_row_finalize;
+  object_class->get_property = dl_download_row_get_property;
+  object_class->set_property = dl_download_row_set_property;
+
+  properties [PROP_DOWNLOAD] =
+    g_param_spec_object ("download", NULL, NULL,
+                         DL_TYPE_DOWNLOAD,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/libbridge/Downloader/ui/dl-download-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, icon);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, name_label);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, host_label);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, resume_button);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, open_button);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, menu_button);
+
+  gtk_widget_class_install_action (widget_class, "row.pause", NULL, pause_action);
+  gtk_widget_class_install_action (widget_class, "row.resume", NULL, resume_action);
+  gtk_widget_class_install_action (widget_class, "row.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "row.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "row.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "row.show-in-folder", NULL, show_in_folder_action);
+  gtk_widget_class_install_action (widget_class, "row.copy-url", NULL, copy_url_action);
+  gtk_widget_class_install_action (widget_class, "row.remove", NULL, remove_action);
+  gtk_widget_class_install_action (widget_class, "row.trash", NULL, trash_action);
+  gtk_widget_class_install_action (widget_class, "row.toggle", NULL, toggle_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "row.remove", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Delete, 0, "row.remove", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "row.copy-url", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "row.toggle", NULL);
+}
+
+static void
+dl_download_row_init (DlDownloadRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+dl_download_row_new (DlDownload *download)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (download), NULL);
+
+  return g_object_new (DL_TYPE_DOWNLOAD_ROW, "download", download, NULL);
+}
+
+DlDownload *
+dl_download_row_get_download (DlDownloadRow *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD_ROW (self), NULL);
+
+  return self->download;
+}
+
+/**
+ * dl_download_row_get_status_text:
+ * @self: a #DlDownloadRow
+ *
+ * Returns: the state line as shown, e.g. "Queued" or "Failed: …"
+ */
+const char *
+dl_download_row_get_status_text (DlDownloadRow *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD_ROW (self), NULL);
+
+  return self->status_text;
+}
+
+const char *
+dl_download_row_get_title (DlDownloadRow *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD_ROW (self), NULL);
+
+  return self->title;
+}

@@ -1,0 +1,25 @@
+/* dl-download-row.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "dl-download.h"
+
+G_BEGIN_DECLS
+
+#define DL_TYPE_DOWNLOAD_ROW (dl_download_row_get_type ())
+
+G_DECLARE_FINAL_TYPE (DlDownloadRow, dl_download_row, DL, DOWNLOAD_ROW, GtkListBoxRow)
+
+GtkWidget  *dl_download_row_new              (DlDownload     *download);
+DlDownload *dl_download_row_get_download     (DlDownloadRow  *self);
+const char *dl_download_row_get_status_text  (DlDownloadRow  *self);
+const char *dl_download_row_get_title        (DlDownloadRow  *self);
+
+G_END_DECLS

@@ -1,0 +1,29 @@
+/* dl-stall-probe.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* The probe keeps one maximum per bucket; the window is the last
+ * DL_STALL_PROBE_N_BUCKETS buckets. */
+#define DL_STALL_PROBE_BUCKET_USEC  (250 * 1000)
+#define DL_STALL_PROBE_N_BUCKETS    40
+
+#define DL_TYPE_STALL_PROBE (dl_stall_probe_get_type ())
+
+G_DECLARE_FINAL_TYPE (DlStallProbe, dl_stall_probe, DL, STALL_PROBE, GObject)
+
+DlStallProbe *dl_stall_probe_new          (GMainContext  *context) G_GNUC_WARN_UNUSED_RESULT;
+gint64        dl_stall_probe_get_worst    (DlStallProbe  *self);
+void          dl_stall_probe_get_history  (DlStallProbe  *self,
+                                           gint64         history[DL_STALL_PROBE_N_BUCKETS]);
+guint64       dl_stall_probe_get_n_samples (DlStallProbe *self);
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/* bridge-gather.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (BRIDGE_INSIDE) && !defined (BRIDGE_COMPILATION)
+# error "Only <libbridge.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+#include "bridge-types.h"
+
+G_BEGIN_DECLS
+
+BRIDGE_AVAILABLE_IN_ALL
+BridgeFuture *bridge_gather (BridgeFuture **futures,
+                             guint          n_futures,
+                             gboolean       return_exceptions) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

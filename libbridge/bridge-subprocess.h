@@ -1,0 +1,27 @@
+/* bridge-subprocess.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (BRIDGE_INSIDE) && !defined (BRIDGE_COMPILATION)
+# error "Only <libbridge.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "bridge-types.h"
+
+G_BEGIN_DECLS
+
+BRIDGE_AVAILABLE_IN_ALL
+gboolean  bridge_subprocess_wait        (GSubprocess  *subprocess,
+                                         GError      **error);
+BRIDGE_AVAILABLE_IN_ALL
+gboolean  bridge_subprocess_wait_check  (GSubprocess  *subprocess,
+                                         GError      **error);
+
+G_END_DECLS

@@ -1,0 +1,414 @@
+/* bridge-thread.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "bridge-future-private.h"
+#include "bridge-loop-private.h"
+#include "bridge-task-private.h"
+#include "bridge-thread.h"
+
+/* Threads: blocking work on a shared pool (asyncio's to_thread), and tasks
+ * started on a loop that another thread runs (run_coroutine_threadsafe).
+ *
+ * Every result crosses threads through the receiving loop's inbox, which
+ * keeps each sender's order; that order is what lets a job's "finished"
+ * message see the result its function set just before. */
+
+#define MAX_THREADS_CAP 32
+
+/* ---- run_in_thread ------------------------------------------------------------ */
+
+typedef struct
+{
+  gint              ref_count;
+  BridgeThreadFunc  func;
+  gpointer          data;
+  GDestroyNotify    destroy;
+  BridgeFuture     *future;
+  GCancellable     *cancellable;
+  gint              cancelled;
+} ThreadJob;
+
+static __thread ThreadJob *current_job;
+
+/* Only the loop's thread drops references (the done callback's and the
+ * worker's, handed back with the "finished" message), so the future is
+ * always released where it belongs. */
+static void
+thread_job_unref (gpointer data)
+{
+  ThreadJob *job = data;
+
+  if (!g_atomic_int_dec_and_test (&job->ref_count))
+    return;
+
+  bridge_future_unref (job->future);
+  g_object_unref (job->cancellable);
+  g_free (job);
+}
+
+/* Loop thread: the future completed (from the worker, or cancelled). */
+static void
+thread_job_future_done (BridgeFuture *future,
+                        gpointer      user_data)
+{
+  ThreadJob *job = user_data;
+
+  if (bridge_future_is_cancelled (future))
+    {
+      g_atomic_int_set (&job->cancelled, TRUE);
+      g_cancellable_cancel (job->cancellable);
+    }
+}
+
+/* Loop thread: the worker is done with the job. */
+static void
+thread_job_finished (gpointer a,
+                     gpointer b)
+{
+  ThreadJob *job = a;
+
+  /* Whatever the function set has been applied by now (same sender, earlier
+   * message). Nothing set means "no value", as for a task. */
+  if (_bridge_future_is_pending (job->future))
+    _bridge_future_complete_value (job->future, NULL, NULL);
+
+  /* The data may hold objects of the loop's thread: free it here. */
+  if (job->destroy != NULL)
+    job->destroy (g_steal_pointer (&job->data));
+
+  thread_job_unref (job);
+}
+
+/* Worker thread. */
+static void
+thread_job_run (gpointer data,
+                gpointer pool_data)
+{
+  ThreadJob *job = data;
+
+  /* Cancelled while queued: like a concurrent.futures job cancelled before
+   * it started, the function never runs. */
+  if (!g_atomic_int_get (&job->cancelled))
+    {
+      current_job = job;
+      job->func (job->future, job->data, job->cancellable);
+      current_job = NULL;
+    }
+
+  _bridge_loop_push_ready_threadsafe (job->future->loop, thread_job_finished, job, NULL);
+}
+
+static guint
+compute_max_threads (void)
+{
+  const char *env = g_getenv ("BRIDGE_MAX_THREADS");
+  guint n;
+
+  if (env != NULL && env[0] != '\0')
+    {
+      guint64 value = g_ascii_strtoull (env, NULL, 10);
+
+      if (value > 0 && value <= 1024)
+        return (guint) value;
+    }
+
+  /* concurrent.futures.ThreadPoolExecutor's default: enough threads for
+   * blocking I/O, bounded so a burst of jobs does not spawn hundreds. */
+  n = g_get_num_processors () + 4;
+  return MIN (n, MAX_THREADS_CAP);
+}
+
+static GThreadPool *
+get_thread_pool (void)
+{
+  static gsize pool;
+
+  if (g_once_init_enter (&pool))
+    {
+      GThreadPool *new_pool = g_thread_pool_new (thread_job_run, NULL,
+                                                 (int) compute_max_threads (), FALSE, NULL);
+      g_once_init_leave (&pool, (gsize) new_pool);
+    }
+
+  return (GThreadPool *) pool;
+}
+
+/**
+ * bridge_thread_get_max_threads:
+ *
+ * The size of the shared pool that [func@Bridge.run_in_thread] uses: the
+ * number of processors plus 4, at most 32 (the default of Python's
+ * `ThreadPoolExecutor`), or the value of the `BRIDGE_MAX_THREADS`
+ * environment variable when it is set at the first use of the pool. Jobs
+ * beyond that many wait in a queue.
+ *
+ * Returns: the most jobs that run at the same time
+ */
+guint
+bridge_thread_get_max_threads (void)
+{
+  return (guint) g_thread_pool_get_max_threads (get_thread_pool ());
+}
+
+/**
+ * bridge_run_in_thread:
+ * @func: (scope notified): the function to run on a worker thread
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data on the calling loop's thread once
+ *   @func has returned
+ *
+ * Runs @func on a worker thread of a shared, bounded `GThreadPool` and
+ * returns a future that @func completes (`asyncio.to_thread()`,
+ * `loop.run_in_executor()`). Await it from a task; the result is handed to
+ * the loop the future belongs to (the calling task's, or else
+ * [func@Bridge.Loop.get_default]), where its waiters run.
+ *
+ * @func receives the future and completes it with `bridge_future_set_*()`;
+ * see [callback@Bridge.ThreadFunc].
+ *
+ * Cancelling the future (directly, or by cancelling the task that awaits
+ * it) cannot stop a thread: it wakes the waiter at once with
+ * %G_IO_ERROR_CANCELLED, sets the flag that [func@Bridge.thread_is_cancelled]
+ * reports to @func, and cancels the `GCancellable` given to @func. A job
+ * that has not started yet does not run at all. Whatever @func sets after
+ * the cancellation is dropped quietly, and so is a result that nobody
+ * waits for.
+ *
+ * Returns: (transfer full): the future of @func's result
+ */
+BridgeFuture *
+bridge_run_in_thread (BridgeThreadFunc func,
+                      gpointer         user_data,
+                      GDestroyNotify   destroy)
+{
+  BridgeFuture *future;
+  ThreadJob *job;
+
+  g_return_val_if_fail (func != NULL, NULL);
+
+  future = bridge_future_new ();
+
+  job = g_new0 (ThreadJob, 1);
+  job->ref_count = 2;   /* the done callback's and the worker's */
+  job->func = func;
+  job->data = user_data;
+  job->destroy = destroy;
+  job->future = bridge_future_ref (future);
+  job->cancellable = g_cancellable_new ();
+
+  bridge_future_add_done_callback (future, thread_job_future_done, job, thread_job_unref);
+  g_thread_pool_push (get_thread_pool (), job, NULL);
+
+  return future;
+}
+
+/**
+ * bridge_thread_is_cancelled:
+ *
+ * Tells a [callback@Bridge.ThreadFunc] whether its future was cancelled,
+ * so that a long computation can stop early. The flag is set from the
+ * loop's thread as soon as the cancellation is processed there.
+ *
+ * Returns: %TRUE when called from a function run by
+ *   [func@Bridge.run_in_thread] whose future was cancelled; %FALSE otherwise
+ */
+gboolean
+bridge_thread_is_cancelled (void)
+{
+  ThreadJob *job = current_job;
+
+  return job != NULL && g_atomic_int_get (&job->cancelled);
+}
+
+/* ---- spawn_threadsafe ------------------------------------------------------------ */
+
+/* Shared by the caller's thread (which owns @outer) and the target loop's
+ * thread (which owns @task, @cancel_requested and the task's data). */
+typedef struct
+{
+  gint            ref_count;
+  BridgeLoop     *target;
+  BridgeFuture   *outer;
+  BridgeTask     *task;
+  BridgeTaskFunc  func;
+  gpointer        data;
+  GDestroyNotify  destroy;
+  gboolean        cancel_requested;
+} SpawnRequest;
+
+static void
+spawn_request_unref (gpointer data)
+{
+  SpawnRequest *req = data;
+
+  if (!g_atomic_int_dec_and_test (&req->ref_count))
+    return;
+
+  /* Not started (the target loop was closed first): the data was never
+   * handed to a task. */
+  if (req->destroy != NULL)
+    req->destroy (req->data);
+  g_clear_pointer (&req->task, bridge_task_unref);
+  bridge_future_unref (req->outer);
+  g_object_unref (req->target);
+  g_free (req);
+}
+
+/* Caller's thread: the task finished; copy its outcome into @outer. */
+static void
+spawn_request_deliver (gpointer a,
+                       gpointer b)
+{
+  SpawnRequest *req = a;
+  BridgeFuture *task = BRIDGE_FUTURE (req->task);
+  BridgeFuture *outer = req->outer;
+
+  /* The task is done and no longer changes: the inbox hand-off orders its
+   * last writes before these reads. */
+  if (task->result_kind == BRIDGE_RESULT_ERROR)
+    task->error_retrieved = TRUE;
+
+  if (_bridge_future_is_pending (outer))
+    {
+      switch ((BridgeResultKind) task->result_kind)
+        {
+        case BRIDGE_RESULT_VALUE:
+          _bridge_future_complete_value (outer, &task->result.value, NULL);
+          break;
+        case BRIDGE_RESULT_ERROR:
+          _bridge_future_complete_error (outer, g_error_copy (task->error), NULL);
+          break;
+        case BRIDGE_RESULT_POINTER:
+          {
+            /* A pointer has one owner: move it, with its destroy function. */
+            GDestroyNotify destroy = task->result.pointer.destroy;
+            gpointer pointer = _bridge_future_steal_pointer (task);
+
+            _bridge_future_complete_pointer (outer, pointer, destroy, NULL);
+          }
+          break;
+        case BRIDGE_RESULT_NONE:
+        default:
+          _bridge_future_complete_value (outer, NULL, NULL);
+          break;
+        }
+    }
+
+  spawn_request_unref (req);
+}
+
+/* Target thread. */
+static void
+spawn_request_task_done (BridgeFuture *future,
+                         gpointer      user_data)
+{
+  SpawnRequest *req = user_data;
+
+  g_atomic_int_inc (&req->ref_count);
+  _bridge_loop_push_ready_threadsafe (req->outer->loop, spawn_request_deliver, req, NULL);
+}
+
+/* Target thread. */
+static void
+spawn_request_start (gpointer a,
+                     gpointer b)
+{
+  SpawnRequest *req = a;
+  GDestroyNotify destroy = g_steal_pointer (&req->destroy);
+
+  req->task = bridge_spawn_full (req->target, NULL, BRIDGE_STACK_SIZE_DEFAULT,
+                                 req->func, g_steal_pointer (&req->data), destroy);
+  if (req->cancel_requested)
+    bridge_task_cancel (req->task, NULL);
+
+  g_atomic_int_inc (&req->ref_count);
+  bridge_future_add_done_callback (BRIDGE_FUTURE (req->task), spawn_request_task_done, req,
+                                   spawn_request_unref);
+  spawn_request_unref (req);
+}
+
+/* Target thread. */
+static void
+spawn_request_cancel (gpointer a,
+                      gpointer b)
+{
+  SpawnRequest *req = a;
+
+  if (req->task != NULL)
+    bridge_task_cancel (req->task, NULL);
+  else
+    req->cancel_requested = TRUE;
+
+  spawn_request_unref (req);
+}
+
+/* Caller's thread: @outer completed. */
+static void
+spawn_request_outer_done (BridgeFuture *future,
+                          gpointer      user_data)
+{
+  SpawnRequest *req = user_data;
+
+  if (bridge_future_is_cancelled (future))
+    {
+      g_atomic_int_inc (&req->ref_count);
+      _bridge_loop_push_ready_threadsafe (req->target, spawn_request_cancel, req, NULL);
+    }
+}
+
+/**
+ * bridge_loop_spawn_threadsafe:
+ * @loop: the loop to run the task on, usually owned by another thread
+ * @func: (scope notified): the task's body
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data on @loop's thread once @func has
+ *   returned
+ *
+ * Starts a task on @loop from any thread and returns a future, on the
+ * caller's loop, that completes with the task's outcome
+ * (`asyncio.run_coroutine_threadsafe()`). The caller's loop is the one of
+ * the running task or callback, or else [func@Bridge.Loop.get_default] of
+ * the calling thread.
+ *
+ * The task is created on @loop's thread, in its next iteration. Cancelling
+ * the returned future cancels the task there. A pointer result is moved to
+ * the returned future together with its destroy function; other values and
+ * errors are copied.
+ *
+ * Returns: (transfer full): a future for the task's result
+ */
+BridgeFuture *
+bridge_loop_spawn_threadsafe (BridgeLoop     *loop,
+                              BridgeTaskFunc  func,
+                              gpointer        user_data,
+                              GDestroyNotify  destroy)
+{
+  BridgeFuture *outer;
+  SpawnRequest *req;
+
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  outer = bridge_future_new ();
+
+  req = g_new0 (SpawnRequest, 1);
+  req->ref_count = 2;   /* the start message's and @outer's done callback's */
+  req->target = g_object_ref (loop);
+  req->outer = bridge_future_ref (outer);
+  req->func = func;
+  req->data = user_data;
+  req->destroy = destroy;
+
+  bridge_future_add_done_callback (outer, spawn_request_outer_done, req, spawn_request_unref);
+  _bridge_loop_push_ready_threadsafe (loop, spawn_request_start, req, NULL);
+
+  return outer;
+}

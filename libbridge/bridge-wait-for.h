@@ -1,0 +1,28 @@
+/* bridge-wait-for.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (BRIDGE_INSIDE) && !defined (BRIDGE_COMPILATION)
+# error "Only <libbridge.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+#include "bridge-types.h"
+
+G_BEGIN_DECLS
+
+BRIDGE_AVAILABLE_IN_ALL
+gboolean      bridge_wait_for         (BridgeFuture  *future,
+                                       double         timeout,
+                                       GError       **error);
+BRIDGE_AVAILABLE_IN_ALL
+BridgeFuture *bridge_wait_for_future  (BridgeFuture  *future,
+                                       double         timeout) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS
