@@ -995,14 +995,50 @@ bridge_future_remove_done_callback (BridgeFuture         *future,
                                     BridgeFutureCallback  callback,
                                     gpointer              user_data)
 {
-  guint removed = 0;
-
   g_return_val_if_fail (future != NULL, 0);
 
   if (future->state != BRIDGE_FUTURE_PENDING)
     return 0;
 
   return _bridge_future_remove_callback (future, callback, user_data);
+}
+
+/* Releases, without running them, the done callbacks of a future that will
+ * never complete: a task abandoned by a closing loop. Combinators register
+ * callbacks that hold the gathering future, which holds the task (gather,
+ * shield, wait_for, as_completed, as asyncio's closures do); nothing else
+ * breaks that cycle once the task can no longer finish, so every such
+ * future and task used to leak at close. The entries are taken out before
+ * any destroy notify runs, since those may drop the last references to
+ * other futures and re-enter. */
+void
+_bridge_future_release_callbacks (BridgeFuture *future)
+{
+  BridgeFutureCallbackEntry first = future->first_callback;
+  GArray *more = g_steal_pointer (&future->more_callbacks);
+
+  if (future->state != BRIDGE_FUTURE_PENDING)
+    {
+      future->more_callbacks = more;
+      return;
+    }
+
+  future->first_callback.func = NULL;
+  future->first_callback.destroy = NULL;
+
+  if (first.destroy != NULL)
+    first.destroy (first.data);
+  if (more != NULL)
+    {
+      for (guint i = 0; i < more->len; i++)
+        {
+          BridgeFutureCallbackEntry *entry = &g_array_index (more, BridgeFutureCallbackEntry, i);
+
+          if (entry->destroy != NULL)
+            entry->destroy (entry->data);
+        }
+      g_array_unref (more);
+    }
 }
 
 /* Removes registrations even when the future is done but its callbacks have

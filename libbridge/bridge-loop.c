@@ -400,6 +400,8 @@ loop_source_prepare (GSource *source,
       return TRUE;
     }
 
+  /* About to sleep: a good moment to return surplus stack pages. */
+  _bridge_stack_pool_trim (loop->stack_pool);
   timers_prune (loop);
   if (loop->n_timers > 0)
     {

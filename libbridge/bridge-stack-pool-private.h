@@ -39,6 +39,7 @@ BridgeStack     *_bridge_stack_pool_acquire      (BridgeStackPool *pool,
 void             _bridge_stack_pool_release      (BridgeStackPool *pool,
                                                   BridgeStack     *stack,
                                                   const void      *lowest_used);
+void             _bridge_stack_pool_trim         (BridgeStackPool *pool);
 gsize            _bridge_stack_size_default      (void);
 gsize            _bridge_stack_size_round        (gsize            size);
 

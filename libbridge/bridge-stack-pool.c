@@ -37,8 +37,11 @@
  * keeps vm.max_map_count (65530 by default) from capping the number of tasks. */
 #define SLAB_BYTES (32 * 1024 * 1024)
 
-/* Free stacks kept with their pages committed, per size; beyond that a
- * released stack gives its pages back to the kernel. */
+/* Free stacks kept with their pages committed, per size, once the loop goes
+ * idle. Releasing never makes a system call: a burst of ten thousand parked
+ * tasks that finish together would otherwise pay ten thousand madvise()
+ * calls, and the next burst the page faults. The loop trims the surplus with
+ * _bridge_stack_pool_trim() when it is about to sleep. */
 #define MAX_HOT_FREE 64
 
 #ifndef MADV_GUARD_INSTALL
@@ -48,7 +51,8 @@
 typedef struct
 {
   gsize        size;
-  BridgeStack *free_list;
+  BridgeStack *free_list;       /* hot: pages may still be committed */
+  BridgeStack *cold_list;       /* given back to the kernel */
   guint        n_hot_free;
   BridgeStack *slab_stacks;  /* the slab being carved */
   guint        slab_next;
@@ -57,6 +61,7 @@ typedef struct
 
 struct _BridgeStackPool
 {
+  guint      n_surplus;  /* releases that went past MAX_HOT_FREE */
   GArray    *classes;  /* SizeClass, default size first */
   GPtrArray *slabs;    /* Slab */
 };
@@ -297,13 +302,22 @@ _bridge_stack_pool_acquire (BridgeStackPool *pool,
   if (G_UNLIKELY (size != klass->size))
     klass = pool_get_class (pool, _bridge_stack_size_round (size));
 
+  /* Hot stacks first: their pages are already there, no faults. */
   stack = klass->free_list;
   if (G_LIKELY (stack != NULL))
     {
       klass->free_list = stack->next_free;
       stack->next_free = NULL;
-      if (stack->hot)
-        klass->n_hot_free--;
+      klass->n_hot_free--;
+      return stack;
+    }
+
+  stack = klass->cold_list;
+  if (stack != NULL)
+    {
+      klass->cold_list = stack->next_free;
+      stack->next_free = NULL;
+      stack->hot = TRUE;
       return stack;
     }
 
@@ -335,17 +349,37 @@ _bridge_stack_pool_release (BridgeStackPool *pool,
   __asan_unpoison_memory_region (low, stack->base + stack->size - low);
 #endif
 
-  if (klass->n_hot_free >= MAX_HOT_FREE)
-    {
-      madvise (stack->base, stack->size, MADV_DONTNEED);
-      stack->hot = FALSE;
-    }
-  else
-    {
-      stack->hot = TRUE;
-      klass->n_hot_free++;
-    }
-
+  stack->hot = TRUE;
+  klass->n_hot_free++;
   stack->next_free = klass->free_list;
   klass->free_list = stack;
+  pool->n_surplus += klass->n_hot_free > MAX_HOT_FREE;
+}
+
+/* Gives the pages of free stacks beyond MAX_HOT_FREE per size back to the
+ * kernel. Cheap when there is nothing to do; the loop calls it whenever it
+ * is about to wait in poll(). */
+void
+_bridge_stack_pool_trim (BridgeStackPool *pool)
+{
+  if (G_LIKELY (pool->n_surplus == 0))
+    return;
+
+  for (guint i = 0; i < pool->classes->len; i++)
+    {
+      SizeClass *klass = &g_array_index (pool->classes, SizeClass, i);
+
+      while (klass->n_hot_free > MAX_HOT_FREE)
+        {
+          BridgeStack *stack = klass->free_list;
+
+          klass->free_list = stack->next_free;
+          klass->n_hot_free--;
+          madvise (stack->base, stack->size, MADV_DONTNEED);
+          stack->hot = FALSE;
+          stack->next_free = klass->cold_list;
+          klass->cold_list = stack;
+        }
+    }
+  pool->n_surplus = 0;
 }
