@@ -99,6 +99,7 @@ gboolean  _bridge_future_propagate          (BridgeFuture            *future,
 guint     _bridge_future_remove_callback    (BridgeFuture            *future,
                                              BridgeFutureCallback     callback,
                                              gpointer                 user_data);
+void      _bridge_future_release_callbacks  (BridgeFuture            *future);
 gpointer  _bridge_future_steal_pointer      (BridgeFuture            *future);
 GError   *_bridge_future_new_cancelled_error (const char             *message);
 

@@ -55,20 +55,15 @@
  * too, with the group error while the parent stays cancelled).
  */
 
-typedef struct
-{
-  GList            link;        /* in group->children; link.data is the node */
-  BridgeTaskGroup *group;       /* owned: a running child keeps the group */
-  BridgeTask      *task;        /* owned */
-  gboolean         linked;
-} ChildNode;
-
 struct _BridgeTaskGroup
 {
   gatomicrefcount  ref_count;
   BridgeLoop      *loop;
   BridgeTask      *parent;
-  GQueue           children;        /* ChildNode, in spawn order */
+  /* The children in spawn order, owned. Finished ones are dropped in
+   * batches rather than one by one: no allocation per child. */
+  GPtrArray       *children;
+  guint            n_running;       /* children whose done callback is pending */
   BridgeFuture    *on_completed;    /* set while wait() is parked */
   GPtrArray       *errors;          /* GError: the children's, then the body's */
   GPtrArray       *error_sources;   /* char *: the task each error came from */
@@ -105,7 +100,7 @@ bridge_task_group_new (void)
   g_atomic_ref_count_init (&group->ref_count);
   group->parent = bridge_task_ref (parent);
   group->loop = g_object_ref (bridge_future_get_loop (BRIDGE_FUTURE (parent)));
-  g_queue_init (&group->children);
+  group->children = g_ptr_array_new_with_free_func ((GDestroyNotify) bridge_task_unref);
   group->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   group->error_sources = g_ptr_array_new_with_free_func (g_free);
   return group;
@@ -141,7 +136,8 @@ bridge_task_group_unref (BridgeTaskGroup *group)
   if (!g_atomic_ref_count_dec (&group->ref_count))
     return;
 
-  g_assert (group->children.length == 0);
+  g_assert (group->n_running == 0);
+  g_clear_pointer (&group->children, g_ptr_array_unref);
   g_clear_pointer (&group->on_completed, bridge_future_unref);
   g_clear_pointer (&group->errors, g_ptr_array_unref);
   g_clear_pointer (&group->error_sources, g_ptr_array_unref);
@@ -157,34 +153,44 @@ group_abort (BridgeTaskGroup *group)
 {
   group->aborting = TRUE;
 
-  for (GList *l = group->children.head; l != NULL; l = l->next)
+  for (guint i = 0; i < group->children->len; i++)
     {
-      ChildNode *node = l->data;
+      BridgeTask *child = g_ptr_array_index (group->children, i);
 
-      if (!bridge_future_is_done (BRIDGE_FUTURE (node->task)))
-        bridge_task_cancel (node->task, NULL);
+      if (!bridge_future_is_done (BRIDGE_FUTURE (child)))
+        bridge_task_cancel (child, NULL);
     }
 }
 
+/* Drops the finished children once they are the majority, keeping the
+ * order of the rest: amortised O(1) per child, and memory bounded by twice
+ * the running children. */
 static void
-child_unlink (ChildNode *node)
+drop_finished_children (BridgeTaskGroup *group)
 {
-  if (node->linked)
+  guint kept = 0;
+
+  if (group->n_running == 0)
     {
-      g_queue_unlink (&node->group->children, &node->link);
-      node->linked = FALSE;
+      g_ptr_array_set_size (group->children, 0);
+      return;
     }
-}
+  if (group->children->len < 64 || group->n_running > group->children->len / 2)
+    return;
 
-static void
-child_node_free (gpointer data)
-{
-  ChildNode *node = data;
+  for (guint i = 0; i < group->children->len; i++)
+    {
+      BridgeTask *child = g_ptr_array_index (group->children, i);
 
-  child_unlink (node);
-  bridge_task_unref (node->task);
-  bridge_task_group_unref (node->group);
-  g_free (node);
+      if (bridge_future_is_done (BRIDGE_FUTURE (child)))
+        bridge_task_unref (child);
+      else
+        group->children->pdata[kept++] = child;
+    }
+  /* The pointers past @kept were moved or released already. */
+  g_ptr_array_set_free_func (group->children, NULL);
+  g_ptr_array_set_size (group->children, kept);
+  g_ptr_array_set_free_func (group->children, (GDestroyNotify) bridge_task_unref);
 }
 
 /* A child finished (asyncio's `_on_task_done`). */
@@ -192,35 +198,35 @@ static void
 child_done_cb (BridgeFuture *future,
                gpointer      user_data)
 {
-  ChildNode *node = user_data;
-  BridgeTaskGroup *group = node->group;
+  BridgeTaskGroup *group = user_data;
+  BridgeTask *child = (BridgeTask *) future;
   const GError *child_error;
 
-  child_unlink (node);
+  group->n_running--;
 
-  if (group->on_completed != NULL && group->children.length == 0 &&
+  if (group->on_completed != NULL && group->n_running == 0 &&
       !bridge_future_is_done (group->on_completed))
     bridge_future_set_value (group->on_completed, NULL, NULL);
 
   if (bridge_future_is_cancelled (future))
-    return;
+    goto out;
 
   /* Reading it marks it retrieved: the group reports it. */
   child_error = bridge_future_get_error (future);
   if (child_error == NULL)
-    return;
+    goto out;
 
   g_ptr_array_add (group->errors, g_error_copy (child_error));
-  g_ptr_array_add (group->error_sources, g_strdup (bridge_task_get_name (node->task)));
+  g_ptr_array_add (group->error_sources, g_strdup (bridge_task_get_name (child)));
 
   if (bridge_future_is_done (BRIDGE_FUTURE (group->parent)))
     {
       g_autofree char *message =
         g_strdup_printf ("Task “%s” has errored out but its parent task “%s” is already completed",
-                         bridge_task_get_name (node->task), bridge_task_get_name (group->parent));
+                         bridge_task_get_name (child), bridge_task_get_name (group->parent));
 
       bridge_loop_call_exception_handler (group->loop, message, child_error, future);
-      return;
+      goto out;
     }
 
   if (!group->aborting && !group->parent_cancel_requested)
@@ -231,6 +237,14 @@ child_done_cb (BridgeFuture *future,
       group->parent_cancel_requested = TRUE;
       bridge_task_cancel (group->parent, NULL);
     }
+
+out:
+  /* run_callbacks() holds @future: dropping our reference here is safe. */
+  drop_finished_children (group);
+
+  /* The last child out drops the reference the running children held. */
+  if (group->n_running == 0)
+    bridge_task_group_unref (group);
 }
 
 /**
@@ -267,31 +281,32 @@ bridge_task_group_spawn_full (BridgeTaskGroup  *group,
                               GDestroyNotify    destroy,
                               GError          **error)
 {
-  ChildNode *node;
+  BridgeTask *child;
 
   g_return_val_if_fail (group != NULL, NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
-  if (G_UNLIKELY ((group->exiting && group->children.length == 0) || group->aborting))
+  if (G_UNLIKELY ((group->exiting && group->n_running == 0) || group->aborting))
     {
       if (destroy != NULL)
         destroy (user_data);
       _bridge_set_misuse (error, BRIDGE_ERROR_INVALID_STATE,
-                          group->exiting && group->children.length == 0
+                          group->exiting && group->n_running == 0
                           ? "Task group is finished"
                           : "Task group is shutting down");
       return NULL;
     }
 
-  node = g_new (ChildNode, 1);
-  node->link.data = node;
-  node->link.prev = node->link.next = NULL;
-  node->group = bridge_task_group_ref (group);
-  node->task = bridge_spawn_full (group->loop, name, stack_size, func, user_data, destroy);
-  node->linked = TRUE;
-  g_queue_push_tail_link (&group->children, &node->link);
-  bridge_future_add_done_callback (BRIDGE_FUTURE (node->task), child_done_cb, node, child_node_free);
-  return node->task;
+  child = bridge_spawn_full (group->loop, name, stack_size, func, user_data, destroy);
+  g_ptr_array_add (group->children, child);
+  /* Running children keep the group alive, with one reference for all of
+   * them (100k children should not cost 200k atomic operations). If the
+   * loop is closed under them, their callbacks never run and the group
+   * leaks with them, as the abandoned tasks themselves do. */
+  if (group->n_running++ == 0)
+    bridge_task_group_ref (group);
+  bridge_future_add_done_callback (BRIDGE_FUTURE (child), child_done_cb, group, NULL);
+  return child;
 }
 
 /**
@@ -419,7 +434,7 @@ bridge_task_group_wait_full (BridgeTaskGroup  *group,
 
   /* A loop, because the parent may be cancelled again and again while the
    * children finish; each time, the wait simply resumes. */
-  while (group->children.length > 0)
+  while (group->n_running > 0)
     {
       GError *local = NULL;
 
@@ -532,5 +547,5 @@ bridge_task_group_get_n_tasks (BridgeTaskGroup *group)
 {
   g_return_val_if_fail (group != NULL, 0);
 
-  return group->children.length;
+  return group->n_running;
 }

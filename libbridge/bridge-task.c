@@ -273,6 +273,9 @@ _bridge_task_abandon (BridgeTask *task)
       _bridge_future_remove_callback (task->awaiting, task_wake_cb, task);
       task->awaiting = NULL;
     }
+  /* A pending task will never complete now: drop what waits for it, which
+   * breaks reference cycles through combinators (see the function). */
+  _bridge_future_release_callbacks (BRIDGE_FUTURE (task));
   if (task->fiber.stack != NULL)
     {
       _bridge_stack_pool_release (_bridge_loop_get_stack_pool (task_loop (task)), task->fiber.stack,

@@ -7,9 +7,9 @@
 
 #include "config.h"
 
-#include <fenv.h>
-
 #include <libbridge.h>
+
+#include <fenv.h>
 
 #if HAVE_VALGRIND
 # include <valgrind/valgrind.h>

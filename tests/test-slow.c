@@ -7,9 +7,9 @@
 
 #include "config.h"
 
-#include <unistd.h>
-
 #include <libbridge.h>
+
+#include <unistd.h>
 
 #if HAVE_VALGRIND
 # include <valgrind/valgrind.h>

@@ -585,6 +585,14 @@ test_outside_task (void)
   g_assert_error (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE);
 }
 
+#else /* !HAVE_SOUP */
+
+static void
+test_disabled (void)
+{
+  g_test_skip ("libbridge was built without libsoup (-Dsoup=disabled)");
+}
+
 #endif /* HAVE_SOUP */
 
 int
@@ -608,7 +616,7 @@ main (int   argc,
   g_test_add_func ("/bridge/soup/concurrent-200", test_concurrent);
   g_test_add_func ("/bridge/soup/outside-task", test_outside_task);
 #else
-  g_test_skip ("libbridge was built without libsoup");
+  g_test_add_func ("/bridge/soup/disabled", test_disabled);
 #endif
 
   return g_test_run ();

@@ -120,7 +120,7 @@ typedef struct
   BridgeFuture       *inflight;     /* the disk job running now, or NULL */
 
   double              retry_after;  /* from the last response, or -1 */
-  gboolean            progressed;   /* this attempt wrote something */
+  gint64              high_water;   /* the furthest this task has got */
 } Job;
 
 /* ---- disk jobs (worker threads) ------------------------------------------------- */
@@ -730,7 +730,6 @@ store_chunk (Job         *job,
   if (bytes != NULL)
     {
       disk_submit (job, bytes, FALSE);
-      job->progressed = TRUE;
     }
   return TRUE;
 }
@@ -944,7 +943,6 @@ attempt (Job     *job,
   guint status;
 
   job->retry_after = -1;
-  job->progressed = FALSE;
 
   _dl_download_set_state (download, DL_DOWNLOAD_STATE_CONNECTING);
 
@@ -1176,6 +1174,7 @@ _dl_download_task_run (BridgeTask *task,
     {
       g_autoptr(GError) error = NULL;
       Outcome outcome;
+      gint64 high_water = job.high_water;
       double delay;
 
       _dl_download_set_state (download, DL_DOWNLOAD_STATE_QUEUED);
@@ -1207,7 +1206,11 @@ _dl_download_task_run (BridgeTask *task,
 
       if (outcome == OUTCOME_RETRY)
         {
-          if (job.progressed)
+          /* Failures count in a row; an attempt that got further than any
+           * before (not merely re-fetching bytes after a restart) resets the
+           * count, so a long download over a flaky link still completes. */
+          job.high_water = MAX (job.high_water, job.written);
+          if (job.high_water > high_water)
             failures = 0;
           failures++;
           if (failures > job.settings.max_retries)

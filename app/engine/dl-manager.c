@@ -58,6 +58,7 @@ struct _DlManager
   GSource           *tick;
 
   guint              session_max_per_host;
+  guint              session_max_conns;
   guint              n_active;
   guint              max_per_host;
   DlManagerSettings  settings;
@@ -228,17 +229,20 @@ static void
 ensure_session (DlManager *self)
 {
   guint per_host = MAX (self->max_per_host, 2);
-  guint total = MAX (self->global->limit * 2, 32);
+  guint total = MAX (MAX (self->global->limit * 2, 32), per_host);
 
-  if (self->session != NULL && self->session_max_per_host >= per_host)
+  if (self->session != NULL &&
+      self->session_max_per_host >= per_host &&
+      self->session_max_conns >= total)
     return;
 
   g_clear_object (&self->session);
   self->session = soup_session_new_with_options ("max-conns-per-host", (int) per_host,
-                                                 "max-conns", (int) MAX (total, per_host),
+                                                 "max-conns", (int) total,
                                                  "user-agent", "bridge-downloader/" PACKAGE_VERSION " ",
                                                  NULL);
   self->session_max_per_host = per_host;
+  self->session_max_conns = total;
   if (self->tls_database != NULL)
     soup_session_set_tls_database (self->session, self->tls_database);
 
@@ -703,12 +707,11 @@ static void
 task_done_cb (BridgeFuture *future,
               gpointer      user_data)
 {
-  g_autoptr(DlManager) self = NULL;
-  g_autoptr(DlDownload) download = user_data;
+  DlTaskData *td = user_data;
+  DlManager *self = td->manager;
+  DlDownload *download = td->download;
   const GError *error = bridge_future_get_error (future);
   DlStopReason reason = download->stop_reason;
-
-  self = download->manager != NULL ? g_object_ref (download->manager) : NULL;
 
   if (download->task == (BridgeTask *) future)
     g_clear_pointer (&download->task, bridge_task_unref);
@@ -717,9 +720,6 @@ task_done_cb (BridgeFuture *future,
   /* The task handles its own errors; anything reaching here is a bug. */
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_critical ("Download task for %s ended with: %s", download->url, error->message);
-
-  if (self == NULL)
-    return;
 
   _dl_manager_release_slot (self, download);
   g_hash_table_remove (self->running, download);
@@ -758,8 +758,13 @@ _dl_manager_start (DlManager  *self,
   name = g_strdup_printf ("download %" G_GINT64_FORMAT " %s", download->id, download->host);
   download->task = bridge_spawn_full (self->loop, name, BRIDGE_STACK_SIZE_DEFAULT,
                                       _dl_download_task_run, td, task_data_free);
+  /* The callback holds both too: the manager cannot go away before it has
+   * taken the task off its books. */
+  td = g_new0 (DlTaskData, 1);
+  td->manager = g_object_ref (self);
+  td->download = g_object_ref (download);
   bridge_future_add_done_callback (BRIDGE_FUTURE (download->task), task_done_cb,
-                                   g_object_ref (download), NULL);
+                                   td, task_data_free);
 
   g_hash_table_add (self->running, download);
   update_tick (self);

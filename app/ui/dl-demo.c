@@ -300,6 +300,24 @@ dl_demo_get_base_uri (DlDemo *self)
   return self->base_uri;
 }
 
+static void add_link (GStrvBuilder *builder,
+                      const char   *format,
+                      ...) G_GNUC_PRINTF (2, 3);
+
+static void
+add_link (GStrvBuilder *builder,
+          const char   *format,
+          ...)
+{
+  g_autofree char *link = NULL;
+  va_list args;
+
+  va_start (args, format);
+  link = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_strv_builder_add (builder, link);
+}
+
 /**
  * dl_demo_build_links:
  * @base_uri: the server's base URI, with a trailing slash
@@ -319,16 +337,16 @@ dl_demo_build_links (const char *base_uri)
 
   g_return_val_if_fail (base_uri != NULL, NULL);
 
-  g_strv_builder_take (builder, g_strdup_printf ("%swallpaper.png?size=6m&seed=6&type=image/png", b));
-  g_strv_builder_take (builder, g_strdup_printf ("%smissing-dataset.csv?status=404&key=missing-%s", b, run));
-  g_strv_builder_take (builder, g_strdup_printf ("%sflaky-mirror.tar.xz?size=40m&seed=5&drop_after=12m"
-                                                 "&faults=1&key=mirror-%s", b, run));
-  g_strv_builder_take (builder, g_strdup_printf ("%sannual-report.pdf?size=3m&seed=4&type=application/pdf"
-                                                 "&status=503,503,200&retry_after=2&key=report-%s", b, run));
-  g_strv_builder_take (builder, g_strdup_printf ("%sholiday-photos.zip?size=24m&rate=256k&seed=3"
-                                                 "&type=application/zip", b));
-  g_strv_builder_take (builder, g_strdup_printf ("%sconference-talk.webm?size=96m&seed=2&type=video/webm", b));
-  g_strv_builder_take (builder, g_strdup_printf ("%sgnome-os-nightly.iso?size=1g&rate=3m&seed=1", b));
+  add_link (builder, "%swallpaper.png?size=6m&seed=6&type=image/png", b);
+  add_link (builder, "%smissing-dataset.csv?status=404&key=missing-%s", b, run);
+  add_link (builder, "%sflaky-mirror.tar.xz?size=40m&seed=5&drop_after=12m"
+                                                 "&faults=1&key=mirror-%s", b, run);
+  add_link (builder, "%sannual-report.pdf?size=3m&seed=4&type=application/pdf"
+                                                 "&status=503,503,200&retry_after=2&key=report-%s", b, run);
+  add_link (builder, "%sholiday-photos.zip?size=24m&rate=256k&seed=3"
+                                                 "&type=application/zip", b);
+  add_link (builder, "%sconference-talk.webm?size=96m&seed=2&type=video/webm", b);
+  add_link (builder, "%sgnome-os-nightly.iso?size=1g&rate=3m&seed=1", b);
 
   return g_strv_builder_end (builder);
 }

@@ -693,6 +693,49 @@ dl_download_row_get_status_text (DlDownloadRow *self)
   return self->status_text;
 }
 
+/**
+ * dl_download_row_refresh:
+ * @self: a #DlDownloadRow
+ *
+ * Updates the buttons. What a download allows (pause, resume…) also
+ * changes when its task ends, a moment after its last state change, which
+ * no download property reports; the window calls this then.
+ */
+void
+dl_download_row_refresh (DlDownloadRow *self)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD_ROW (self));
+
+  update (self);
+}
+
+/**
+ * dl_download_row_get_button:
+ * @self: a #DlDownloadRow
+ * @name: "pause", "resume", "retry", "open" or "cancel"
+ *
+ * Returns: (transfer none) (nullable): that button, for tests and
+ *   keyboard focus handling
+ */
+GtkWidget *
+dl_download_row_get_button (DlDownloadRow *self,
+                            const char    *name)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD_ROW (self), NULL);
+
+  if (g_strcmp0 (name, "pause") == 0)
+    return self->pause_button;
+  if (g_strcmp0 (name, "resume") == 0)
+    return self->resume_button;
+  if (g_strcmp0 (name, "retry") == 0)
+    return self->retry_button;
+  if (g_strcmp0 (name, "open") == 0)
+    return self->open_button;
+  if (g_strcmp0 (name, "cancel") == 0)
+    return self->cancel_button;
+  return NULL;
+}
+
 const char *
 dl_download_row_get_title (DlDownloadRow *self)
 {

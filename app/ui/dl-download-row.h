@@ -21,5 +21,8 @@ GtkWidget  *dl_download_row_new              (DlDownload     *download);
 DlDownload *dl_download_row_get_download     (DlDownloadRow  *self);
 const char *dl_download_row_get_status_text  (DlDownloadRow  *self);
 const char *dl_download_row_get_title        (DlDownloadRow  *self);
+void        dl_download_row_refresh          (DlDownloadRow  *self);
+GtkWidget  *dl_download_row_get_button       (DlDownloadRow  *self,
+                                              const char     *name);
 
 G_END_DECLS

@@ -49,7 +49,11 @@ struct _DlWindow
   GtkScrolledWindow    *scroller;
   GtkListBox           *list_box;
 
+  /* Borrowed References (weak) */
+  GtkWidget            *last_revealed;
+
   guint                 totals_id;
+  guint                 refresh_rows_id;
 };
 
 enum {
@@ -192,6 +196,33 @@ manager_items_changed_cb (DlWindow   *self,
 }
 
 /* ---- the list ---------------------------------------------------------------- */
+
+static gboolean
+refresh_rows_cb (gpointer user_data)
+{
+  DlWindow *self = user_data;
+
+  self->refresh_rows_id = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (DL_IS_DOWNLOAD_ROW (child))
+      dl_download_row_refresh (DL_DOWNLOAD_ROW (child));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A task ended: the actions its download allows may have changed. */
+static void
+n_running_changed_cb (DlWindow   *self,
+                      GParamSpec *pspec,
+                      DlManager  *manager)
+{
+  if (self->refresh_rows_id == 0)
+    self->refresh_rows_id = g_idle_add (refresh_rows_cb, self);
+  queue_update_totals (self);
+}
 
 /* Newest first: what was just added is what the user looks for. */
 static int
@@ -434,11 +465,11 @@ add_revealed_cb (DlWindow    *self,
     }
   else
     {
-      GtkListBoxRow *selected = gtk_list_box_get_selected_row (self->list_box);
-
       gtk_text_buffer_set_text (buffer, "", 0);
       if (gtk_widget_has_focus (GTK_WIDGET (self->add_view)))
-        gtk_widget_grab_focus (selected != NULL ? GTK_WIDGET (selected) : GTK_WIDGET (self->list_box));
+        gtk_widget_grab_focus (self->last_revealed != NULL ? self->last_revealed
+                                                           : GTK_WIDGET (self->list_box));
+      g_clear_weak_pointer (&self->last_revealed);
     }
 }
 
@@ -739,6 +770,8 @@ dl_window_constructed (GObject *object)
 
   g_signal_connect_object (self->manager, "items-changed",
                            G_CALLBACK (manager_items_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->manager, "notify::n-running",
+                           G_CALLBACK (n_running_changed_cb), self, G_CONNECT_SWAPPED);
   watch_downloads (self, 0, g_list_model_get_n_items (G_LIST_MODEL (self->manager)));
   update_page (self);
   update_totals_cb (self);
@@ -750,7 +783,9 @@ dl_window_dispose (GObject *object)
   DlWindow *self = (DlWindow *) object;
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_weak_pointer (&self->last_revealed);
   g_clear_handle_id (&self->totals_id, g_source_remove);
+  g_clear_handle_id (&self->refresh_rows_id, g_source_remove);
 
   /* The rows hold their downloads; unbinding first lets them go with the
    * template. */
@@ -971,8 +1006,8 @@ dl_window_find_row (DlWindow   *self,
   return DL_DOWNLOAD_ROW (gtk_list_box_get_row_at_index (self->list_box, position));
 }
 
-/* Selects the row and moves the keyboard focus there, which also scrolls
- * it into view. */
+/* Moves the keyboard focus to the row, which also scrolls it into view;
+ * with the add card open, that happens when it closes. */
 void
 dl_window_reveal_download (DlWindow   *self,
                            DlDownload *download)
@@ -985,9 +1020,10 @@ dl_window_reveal_download (DlWindow   *self,
   if (row == NULL)
     return;
 
-  gtk_list_box_select_row (self->list_box, GTK_LIST_BOX_ROW (row));
   if (!dl_window_get_add_open (self))
     gtk_widget_grab_focus (GTK_WIDGET (row));
+  else
+    g_set_weak_pointer (&self->last_revealed, GTK_WIDGET (row));
 }
 
 const char *

@@ -485,6 +485,7 @@ test_collisions (void)
   g_autofree char *n1 = NULL;
   g_autofree char *n2 = NULL;
   g_autofree char *n3 = NULL;
+  g_autofree char *link = NULL;
   g_autoptr(GError) error = NULL;
   int dirfd = dl_file_name_open_dir (dir, &error);
   int fd1, fd2, fd3;
@@ -500,7 +501,8 @@ test_collisions (void)
   g_assert_cmpstr (n2, ==, "x (2).txt");
 
   /* A symlink in the way counts as taken, even dangling. */
-  g_assert_cmpint (symlink ("/nonexistent", g_build_filename (dir, "x (3).txt.part", NULL)), ==, 0);
+  link = g_build_filename (dir, "x (3).txt.part", NULL);
+  g_assert_cmpint (symlink ("/nonexistent", link), ==, 0);
   fd3 = dl_file_name_create_part (dirfd, "x.txt", &n3, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (n3, ==, "x (4).txt");
@@ -551,13 +553,15 @@ test_open_part_refuses_symlink (void)
   g_autofree char *dir = make_temp_dir ();
   g_autofree char *target = NULL;
   g_autofree char *contents = NULL;
+  g_autofree char *link = NULL;
   g_autoptr(GError) error = NULL;
   int dirfd = dl_file_name_open_dir (dir, &error);
   int fd;
 
   write_file (dir, "victim", "untouched");
   target = g_build_filename (dir, "victim", NULL);
-  g_assert_cmpint (symlink (target, g_build_filename (dir, "f.bin.part", NULL)), ==, 0);
+  link = g_build_filename (dir, "f.bin.part", NULL);
+  g_assert_cmpint (symlink (target, link), ==, 0);
 
   fd = dl_file_name_open_part (dirfd, "f.bin", &error);
   g_assert_cmpint (fd, ==, -1);

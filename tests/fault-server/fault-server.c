@@ -1476,36 +1476,59 @@ track_socket (FaultServer       *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* libsoup 3.2 leaks a keep-alive connection that the client closes while
- * it is idle (fixed in 3.3): the socket is neither polled nor closed again,
- * and stays in CLOSE_WAIT for as long as the server runs. So while a message
- * waits for its request headers we watch the socket too, and close it when
- * the client has gone. */
+/* libsoup 3.2 leaks a keep-alive connection that the client closes while it
+ * is idle between requests (fixed in 3.3): nothing polls or closes the
+ * socket any more, and it sits in CLOSE_WAIT for as long as the server runs.
+ * So between requests we watch each connection ourselves and close it once
+ * the client has gone. The state lives on the GSocket. */
 typedef struct
 {
   FaultServer *self;
-  GSocket *socket;
+  GSocket *socket;      /* not a reference: this is the socket's data */
   GSource *watch;
-} IdleWatch;
+  gboolean busy;        /* a request is in progress */
+} ConnState;
+
+#define CONN_STATE_KEY "fault-server-conn-state"
 
 static void
-idle_watch_free (gpointer data)
+conn_state_free (gpointer data)
 {
-  IdleWatch *iw = data;
+  ConnState *cs = data;
 
-  clear_source (&iw->watch);
-  g_object_unref (iw->socket);
-  g_free (iw);
+  clear_source (&cs->watch);
+  g_free (cs);
 }
 
 static gboolean
-close_abandoned_cb (gpointer user_data)
+conn_watch_cb (GSocket      *socket,
+               GIOCondition  condition,
+               gpointer      user_data)
 {
-  GSocket *socket = user_data;
+  ConnState *cs = user_data;
+  gboolean gone;
 
-  /* Run after libsoup had its turn at the same EOF: if it closed the
-   * socket itself, there is nothing left to do. */
-  if (!g_socket_is_closed (socket))
+  /* Checked first: once closed, the descriptor number may already belong
+   * to another connection. */
+  if (g_socket_is_closed (socket) || cs->busy)
+    gone = FALSE;
+  else if (condition & (G_IO_HUP | G_IO_ERR))
+    gone = TRUE;
+  else
+    {
+      guint8 byte;
+      GInputVector vector = { &byte, 1 };
+      gint flags = G_SOCKET_MSG_PEEK;
+
+      /* 0 is the client's FIN; data is the next request, for libsoup. */
+      gone = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL,
+                                       &flags, NULL, NULL) == 0;
+      if (!gone)
+        return G_SOURCE_CONTINUE;
+    }
+
+  g_clear_pointer (&cs->watch, g_source_unref);
+  if (gone)
     {
       g_socket_shutdown (socket, TRUE, TRUE, NULL);
       g_socket_close (socket, NULL);
@@ -1514,48 +1537,38 @@ close_abandoned_cb (gpointer user_data)
 }
 
 static gboolean
-idle_watch_cb (GSocket      *socket,
-               GIOCondition  condition,
-               gpointer      user_data)
+conn_idle_cb (gpointer user_data)
 {
-  IdleWatch *iw = user_data;
-  gboolean gone = (condition & (G_IO_HUP | G_IO_ERR)) != 0;
-  g_printerr ("watch cb %d\n", condition);
+  GSocket *socket = user_data;
+  ConnState *cs = g_object_get_data (G_OBJECT (socket), CONN_STATE_KEY);
 
-  if (!gone && (condition & G_IO_IN))
+  /* Run after libsoup finished with the message: if it closed the
+   * connection, or a new request has started, there is nothing to watch. */
+  if (cs != NULL && !cs->busy && cs->watch == NULL && !g_socket_is_closed (socket))
     {
-      guint8 byte;
-      GInputVector vector = { &byte, 1 };
-      gint flags = G_SOCKET_MSG_PEEK;
-      gssize n;
-
-      n = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL,
-                                    &flags, NULL, NULL);
-      /* 0 is the client's FIN; data is the next request, for libsoup. */
-      gone = n == 0;
+      cs->watch = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (cs->watch, (GSourceFunc) (void (*) (void)) conn_watch_cb, cs, NULL);
+      g_source_attach (cs->watch, cs->self->context);
     }
-  if (g_socket_is_closed (socket))
-    gone = TRUE;
-  if (!gone)
-    return G_SOURCE_CONTINUE;
-
-  g_clear_pointer (&iw->watch, g_source_unref);
-  {
-    GSource *idle = g_idle_source_new ();
-
-    g_source_set_callback (idle, close_abandoned_cb, g_object_ref (socket), g_object_unref);
-    g_source_attach (idle, iw->self->context);
-    g_source_unref (idle);
-  }
   return G_SOURCE_REMOVE;
 }
 
 static void
-got_headers_cb (SoupServerMessage *msg,
-                gpointer           user_data)
+msg_finished_cb (SoupServerMessage *msg,
+                 gpointer           user_data)
 {
-  /* A request is being served: libsoup handles the socket from here. */
-  g_object_set_data (G_OBJECT (msg), "fault-server-idle-watch", NULL);
+  FaultServer *self = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+  ConnState *cs = socket ? g_object_get_data (G_OBJECT (socket), CONN_STATE_KEY) : NULL;
+  GSource *idle;
+
+  if (cs == NULL)
+    return;
+  cs->busy = FALSE;
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, conn_idle_cb, g_object_ref (socket), g_object_unref);
+  g_source_attach (idle, self->context);
+  g_source_unref (idle);
 }
 
 static void
@@ -1565,24 +1578,25 @@ request_started_cb (SoupServer        *server,
 {
   FaultServer *self = user_data;
   GSocket *socket = soup_server_message_get_socket (msg);
-  IdleWatch *iw;
+  ConnState *cs;
 
-  /* libsoup starts a message as soon as a connection is accepted, and one
-   * per later request on it: the place to see every connection. */
+  /* libsoup starts a message per request (and one as a connection is
+   * accepted): the place to see every connection. */
   track_socket (self, msg);
   if (socket == NULL)
     return;
 
-  g_printerr ("request-started msg %p sock %p fd %d\n", msg, socket, g_socket_get_fd (socket));
-  g_object_weak_ref (G_OBJECT (msg), (GWeakNotify) (void (*) (void)) g_printerr, (gpointer) "msg finalized\n");
-  iw = g_new0 (IdleWatch, 1);
-  iw->self = self;
-  iw->socket = g_object_ref (socket);
-  iw->watch = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_callback (iw->watch, (GSourceFunc) (void (*) (void)) idle_watch_cb, iw, NULL);
-  g_source_attach (iw->watch, self->context);
-  g_object_set_data_full (G_OBJECT (msg), "fault-server-idle-watch", iw, idle_watch_free);
-  g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), NULL);
+  cs = g_object_get_data (G_OBJECT (socket), CONN_STATE_KEY);
+  if (cs == NULL)
+    {
+      cs = g_new0 (ConnState, 1);
+      cs->self = self;
+      cs->socket = socket;
+      g_object_set_data_full (G_OBJECT (socket), CONN_STATE_KEY, cs, conn_state_free);
+    }
+  cs->busy = TRUE;
+  clear_source (&cs->watch);
+  g_signal_connect (msg, "finished", G_CALLBACK (msg_finished_cb), self);
 }
 
 static void
@@ -1769,6 +1783,7 @@ server_stop (FaultServer *self)
   gboolean expired = FALSE;
   GSource *deadline;
   GList *l;
+  guint i;
 
   /* Stop what would keep messages alive: delayed answers, drips, hangs. */
   for (l = self->raw_conns; l != NULL; l = l->next)
@@ -1788,6 +1803,20 @@ server_stop (FaultServer *self)
           soup_server_message_unpause (job->msg);
         }
     }
+
+  /* Our idle-connection watches hold their sockets. */
+  g_mutex_lock (&self->lock);
+  for (i = 0; i < self->sockets->len; i++)
+    {
+      ConnState *cs = g_object_get_data (g_ptr_array_index (self->sockets, i), CONN_STATE_KEY);
+
+      if (cs != NULL)
+        {
+          cs->busy = TRUE;
+          clear_source (&cs->watch);
+        }
+    }
+  g_mutex_unlock (&self->lock);
 
   if (self->server != NULL)
     {

@@ -958,12 +958,19 @@ test_redirect_to_other_scheme (void)
   g_autoptr(SoupSession) session = new_session ();
   g_autofree char *url = url_for (server, "x?redirect_to=ftp%3A%2F%2Fexample.invalid%2Ffile.iso");
   g_autoptr(Fetch) f = NULL;
+  g_autoptr(Fetch) g = NULL;
 
-  /* libsoup does not follow to ftp: the 302 itself reaches the caller. */
+  /* libsoup refuses to follow to ftp... */
   f = fetch (session, "GET", url, NULL, NULL);
-  g_assert_no_error (f->error);
-  g_assert_cmpuint (fetch_status (f), ==, 302);
-  g_assert_cmpstr (fetch_header (f, "Location"), ==, "ftp://example.invalid/file.iso");
+  g_assert_error (f->error, SOUP_SESSION_ERROR, SOUP_SESSION_ERROR_REDIRECT_BAD_URI);
+
+  /* ...and this is what it was offered. */
+  g = fetch_prepare ("GET", url, NULL, NULL);
+  soup_message_add_flags (g->msg, SOUP_MESSAGE_NO_REDIRECT);
+  fetch_wait (fetch_send (session, g));
+  g_assert_no_error (g->error);
+  g_assert_cmpuint (fetch_status (g), ==, 302);
+  g_assert_cmpstr (fetch_header (g, "Location"), ==, "ftp://example.invalid/file.iso");
 }
 
 static void
@@ -973,12 +980,10 @@ test_redirect_status (void)
   g_autoptr(SoupSession) session = new_session ();
   g_autofree char *url = url_for (server, "x?redirect_to=http%3A%2F%2F127.0.0.1%3A1%2F&redirect_status=308");
   g_autoptr(Fetch) f = NULL;
-  SoupMessageFlags flags;
 
-  f = fetch_start (session, "GET", url, NULL, NULL);
-  flags = soup_message_get_flags (f->msg);
-  soup_message_set_flags (f->msg, flags | SOUP_MESSAGE_NO_REDIRECT);
-  fetch_wait (f);
+  f = fetch_prepare ("GET", url, NULL, NULL);
+  soup_message_add_flags (f->msg, SOUP_MESSAGE_NO_REDIRECT);
+  fetch_wait (fetch_send (session, f));
   g_assert_cmpuint (fetch_status (f), ==, 308);
   g_assert_cmpstr (fetch_header (f, "Location"), ==, "http://127.0.0.1:1/");
 }
@@ -1151,16 +1156,22 @@ test_tls_redirect_to_http (void)
   g_autofree char *query = g_strdup_printf ("up?redirect_to=%s", escaped);
   g_autofree char *url = url_for (tls_server, query);
   g_autoptr(Fetch) f = NULL;
-  SoupMessageFlags flags;
+  g_autoptr(Fetch) g = NULL;
 
-  f = fetch_start (session, "GET", url, NULL, NULL);
-  flags = soup_message_get_flags (f->msg);
-  soup_message_set_flags (f->msg, flags | SOUP_MESSAGE_NO_REDIRECT);
-  fetch_wait (f);
+  f = fetch_prepare ("GET", url, NULL, NULL);
+  soup_message_add_flags (f->msg, SOUP_MESSAGE_NO_REDIRECT);
+  fetch_wait (fetch_send (session, f));
   g_assert_no_error (f->error);
   g_assert_cmpuint (fetch_status (f), ==, 302);
   g_assert_cmpstr (fetch_header (f, "Location"), ==, target);
   g_assert_true (g_str_has_prefix (fetch_header (f, "Location"), "http://"));
+
+  /* libsoup itself follows the downgrade: refusing it is the client's job. */
+  g = fetch (session, "GET", url, NULL, NULL);
+  g_assert_no_error (g->error);
+  g_assert_cmpuint (fetch_status (g), ==, 200);
+  assert_whole_body (g, 0, 500);
+  g_assert_cmpuint (fault_server_get_request_count (plain_server, "down"), ==, 1);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -1,0 +1,784 @@
+/* test-ui.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The Downloader UI driven as a user would, against the fault server on
+ * loopback. Every wait is a condition with a generous deadline: the main
+ * loop runs until the condition holds, never for a fixed time. */
+
+#define G_LOG_DOMAIN "test-ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <locale.h>
+
+#include "dl-application.h"
+#include "dl-download-row.h"
+#include "dl-format.h"
+#include "dl-inspector-window.h"
+#include "dl-preferences-window.h"
+#include "dl-stall-probe.h"
+#include "dl-task-info.h"
+#include "dl-window.h"
+#include "fault-server.h"
+
+#define WAIT_SECONDS 60
+
+/* A private HOME and XDG dirs for the whole run, set before GLib caches
+ * them; XDG_DATA_DIRS stays the system's (MIME database, icons, schemas),
+ * which G_TEST_OPTION_ISOLATE_DIRS would hide. Each case gets its own
+ * folder below it for downloads and history. */
+static char *scratch_root;
+static guint scratch_cases;
+
+static gboolean
+wake_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterates the main context until @cond holds; a 50 ms wake-up only
+ * guarantees the deadline is checked even when nothing else happens. */
+#define WAIT_FOR(cond)                                                          \
+  G_STMT_START {                                                                \
+    gint64 _deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC; \
+    guint _wake = g_timeout_add (50, wake_cb, NULL);                            \
+    while (!(cond))                                                             \
+      {                                                                         \
+        if (g_get_monotonic_time () > _deadline)                                \
+          g_error ("Timed out after %d s waiting for: %s", WAIT_SECONDS, #cond); \
+        g_main_context_iteration (NULL, TRUE);                                  \
+      }                                                                         \
+    g_source_remove (_wake);                                                    \
+  } G_STMT_END
+
+typedef struct
+{
+  char          *dir;
+  char          *downloads;
+  char          *history;
+  FaultServer   *server;
+  DlStore       *store;
+  DlManager     *manager;
+  DlApplication *app;
+  DlWindow      *window;
+  GSettings     *settings;
+} Fixture;
+
+static void
+reset_settings (GSettings *settings)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (settings, keys[i]);
+}
+
+/* What the end of g_application_run() does: "shutdown" (the app stops the
+ * downloads resumably there), after which nothing may hold the app. */
+static void
+finish_app (DlApplication *app)
+{
+  g_autoptr(GList) windows = NULL;
+
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (l->data);
+
+  g_signal_emit_by_name (app, "shutdown");
+  WAIT_FOR (G_OBJECT (app)->ref_count == 1);
+  g_assert_finalize_object (app);
+}
+
+static void
+open_app (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->store = dl_store_open (fixture->history, &error);
+  g_assert_no_error (error);
+  fixture->manager = dl_manager_new (fixture->store);
+  dl_manager_load (fixture->manager, TRUE, &error);
+  g_assert_no_error (error);
+
+  /* Non-unique: tests run in parallel on one session bus. */
+  fixture->app = dl_application_new ();
+  g_application_set_flags (G_APPLICATION (fixture->app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (fixture->app), NULL, &error);
+  g_assert_no_error (error);
+  dl_application_set_manager (fixture->app, fixture->manager);
+
+  fixture->window = DL_WINDOW (dl_application_ensure_window (fixture->app));
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (fixture->window)));
+}
+
+static void
+close_app (Fixture *fixture)
+{
+  if (fixture->app == NULL)
+    return;
+
+  fixture->window = NULL;
+  finish_app (g_steal_pointer (&fixture->app));
+
+  /* Quitting stopped every task, resumably. */
+  g_assert_cmpuint (dl_manager_get_n_running (fixture->manager), ==, 0);
+  g_clear_object (&fixture->manager);
+  dl_store_close (fixture->store);
+  g_clear_object (&fixture->store);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+setup (Fixture       *fixture,
+       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_strdup_printf ("%s/case-%u", scratch_root, ++scratch_cases);
+  fixture->downloads = g_build_filename (fixture->dir, "downloads", NULL);
+  fixture->history = g_build_filename (fixture->dir, "history.sqlite", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (fixture->downloads, 0700), ==, 0);
+
+  fixture->settings = g_settings_new (DL_SETTINGS_SCHEMA_ID);
+  reset_settings (fixture->settings);
+  g_settings_set_string (fixture->settings, "download-folder", fixture->downloads);
+
+  fixture->server = fault_server_new_in_thread (FALSE, &error);
+  g_assert_no_error (error);
+
+  open_app (fixture);
+}
+
+static void
+teardown (Fixture       *fixture,
+          gconstpointer  data)
+{
+  close_app (fixture);
+  g_clear_pointer (&fixture->server, fault_server_free);
+  g_clear_object (&fixture->settings);
+  remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
+  g_clear_pointer (&fixture->downloads, g_free);
+  g_clear_pointer (&fixture->history, g_free);
+}
+
+static char *
+link_for (Fixture    *fixture,
+          const char *path_and_query)
+{
+  return g_strconcat (fault_server_get_uri (fixture->server), path_and_query, NULL);
+}
+
+static DlDownload *
+find_download (Fixture    *fixture,
+               const char *url)
+{
+  GListModel *model = G_LIST_MODEL (fixture->manager);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+
+      if (g_str_equal (dl_download_get_url (download), url))
+        return download;
+    }
+  return NULL;
+}
+
+static DlDownload *
+add_link (Fixture    *fixture,
+          const char *url)
+{
+  const char *links[] = { url, NULL };
+  DlDownload *download;
+
+  g_assert_cmpuint (dl_window_add_links (fixture->window, links), ==, 1);
+  download = find_download (fixture, url);
+  g_assert_nonnull (download);
+  return download;
+}
+
+static DlDownloadRow *
+row_for (Fixture    *fixture,
+         DlDownload *download)
+{
+  DlDownloadRow *row = dl_window_find_row (fixture->window, download);
+
+  g_assert_nonnull (row);
+  return row;
+}
+
+static void
+assert_file (DlDownload *download,
+             guint64     seed,
+             guint64     size)
+{
+  g_autofree char *path = dl_download_dup_path (download);
+  g_autofree char *contents = NULL;
+  g_autofree char *expected = fault_server_body_sha256 (seed, size);
+  g_autofree char *actual = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+
+  g_assert_nonnull (path);
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, ==, size);
+  actual = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  g_assert_cmpstr (actual, ==, expected);
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+static GtkWidget *
+find_widget (GtkWidget *widget,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+
+static void
+test_window_new_destroy (void)
+{
+  g_autoptr(DlManager) manager = dl_manager_new (NULL);
+  g_autoptr(DlApplication) app = dl_application_new ();
+  g_autoptr(GError) error = NULL;
+  DlWindow *window;
+
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  dl_application_set_manager (app, manager);
+
+  window = g_object_ref (DL_WINDOW (dl_application_ensure_window (app)));
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)));
+
+  /* A newcomer sees what to do. */
+  g_assert_cmpstr (dl_window_get_visible_page (window), ==, "empty");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Downloader");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  WAIT_FOR (G_OBJECT (window)->ref_count == 1);
+  g_assert_finalize_object (window);
+  finish_app (g_steal_pointer (&app));
+}
+
+static void
+test_window_rows_finalize (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *url = link_for (fixture, "small.bin?size=10k&seed=4");
+  DlDownload *download = add_link (fixture, url);
+  DlWindow *window = fixture->window;
+  GtkWidget *row;
+
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+  g_assert_cmpstr (dl_window_get_visible_page (window), ==, "list");
+
+  row = GTK_WIDGET (row_for (fixture, download));
+  g_object_add_weak_pointer (G_OBJECT (row), (gpointer *) &row);
+  g_object_ref (window);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  fixture->window = NULL;
+  WAIT_FOR (G_OBJECT (window)->ref_count == 1);
+  g_assert_finalize_object (window);
+  g_assert_null (row);
+}
+
+static void
+test_add_three (Fixture       *fixture,
+                gconstpointer  data)
+{
+  static const struct { const char *name; guint64 seed; guint64 size; } files[] = {
+    { "one.bin", 1, 300 * 1024 },
+    { "two.bin", 2, 1024 * 1024 },
+    { "three.bin", 3, 64 * 1024 },
+  };
+  g_autofree char *text = NULL;
+  g_auto(GStrv) links = g_new0 (char *, 4);
+
+  for (guint i = 0; i < 3; i++)
+    links[i] = g_strdup_printf ("%s%s?size=%" G_GUINT64_FORMAT "&seed=%" G_GUINT64_FORMAT,
+                                fault_server_get_uri (fixture->server),
+                                files[i].name, files[i].size, files[i].seed);
+
+  /* Pasted as one text: lines and spaces both separate links. */
+  text = g_strdup_printf ("%s\n%s  %s\n", links[0], links[1], links[2]);
+  g_assert_cmpuint (dl_window_add_text (fixture->window, text), ==, 3);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->manager)), ==, 3);
+  g_assert_cmpstr (dl_window_get_visible_page (fixture->window), ==, "list");
+
+  for (guint i = 0; i < 3; i++)
+    {
+      DlDownload *download = find_download (fixture, links[i]);
+      DlDownloadRow *row;
+
+      g_assert_nonnull (download);
+      row = row_for (fixture, download);
+
+      WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+      WAIT_FOR (g_str_has_prefix (dl_download_row_get_status_text (row), "Done"));
+
+      g_assert_cmpstr (dl_download_row_get_title (row), ==, files[i].name);
+      g_assert_cmpstr (dl_download_get_file_name (download), ==, files[i].name);
+      assert_file (download, files[i].seed, files[i].size);
+
+      /* A finished row offers opening, not pausing. */
+      WAIT_FOR (gtk_widget_get_visible (dl_download_row_get_button (row, "open")));
+      g_assert_false (gtk_widget_get_visible (dl_download_row_get_button (row, "pause")));
+    }
+}
+
+static void
+test_pause_resume (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *url = link_for (fixture, "slow.bin?size=768k&seed=9&rate=256k");
+  DlDownload *download = add_link (fixture, url);
+  DlDownloadRow *row = row_for (fixture, download);
+  GtkWidget *pause = dl_download_row_get_button (row, "pause");
+  GtkWidget *resume = dl_download_row_get_button (row, "resume");
+  gint64 paused_at;
+
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING &&
+            dl_download_get_bytes_received (download) > 0 &&
+            gtk_widget_get_visible (pause));
+
+  /* The buttons a user clicks. */
+  gtk_widget_activate (pause);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_PAUSED);
+  WAIT_FOR (gtk_widget_get_visible (resume) && !gtk_widget_get_visible (pause));
+  g_assert_true (g_str_has_prefix (dl_download_row_get_status_text (row), "Paused"));
+
+  paused_at = dl_download_get_bytes_received (download);
+  g_assert_cmpint (paused_at, >, 0);
+  g_assert_cmpint (paused_at, <, 768 * 1024);
+
+  gtk_widget_activate (resume);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+  WAIT_FOR (g_str_has_prefix (dl_download_row_get_status_text (row), "Done"));
+  assert_file (download, 9, 768 * 1024);
+}
+
+static void
+test_failure_reason (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *url = link_for (fixture, "missing.csv?status=404");
+  DlDownload *download = add_link (fixture, url);
+  DlDownloadRow *row = row_for (fixture, download);
+  const char *status;
+
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_FAILED);
+  WAIT_FOR (g_str_has_prefix (dl_download_row_get_status_text (row), "Failed: "));
+
+  status = dl_download_row_get_status_text (row);
+  g_test_message ("status: %s", status);
+  g_assert_nonnull (strstr (status, "404"));
+  g_assert_nonnull (strstr (status, "not on the server"));
+
+  WAIT_FOR (gtk_widget_get_visible (dl_download_row_get_button (row, "retry")));
+  g_assert_false (gtk_widget_get_visible (dl_download_row_get_button (row, "pause")));
+}
+
+static guint
+count_in_state (Fixture         *fixture,
+                DlDownloadState  state)
+{
+  GListModel *model = G_LIST_MODEL (fixture->manager);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+
+      if (dl_download_get_state (download) == state)
+        n++;
+    }
+  return n;
+}
+
+static void
+test_preferences_live (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  DlPreferencesWindow *prefs;
+  GtkSpinButton *concurrent, *per_host, *retries, *idle;
+
+  prefs = DL_PREFERENCES_WINDOW (dl_application_show_preferences (fixture->app));
+  concurrent = dl_preferences_window_get_spin (prefs, "max-concurrent");
+  per_host = dl_preferences_window_get_spin (prefs, "per-host-limit");
+  retries = dl_preferences_window_get_spin (prefs, "max-retries");
+  idle = dl_preferences_window_get_spin (prefs, "idle-timeout");
+
+  /* The controls show the settings… */
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (concurrent), ==, 4);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (per_host), ==, 2);
+
+  /* …and each change reaches the engine at once. */
+  gtk_spin_button_set_value (retries, 9);
+  g_assert_cmpuint (dl_manager_get_max_retries (fixture->manager), ==, 9);
+  gtk_spin_button_set_value (idle, 45);
+  g_assert_cmpfloat (dl_manager_get_idle_timeout (fixture->manager), ==, 45.0);
+  gtk_spin_button_set_value (concurrent, 1);
+  gtk_spin_button_set_value (per_host, 1);
+  g_assert_cmpuint (dl_manager_get_max_concurrent (fixture->manager), ==, 1);
+  g_assert_cmpuint (dl_manager_get_max_per_host (fixture->manager), ==, 1);
+  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "max-concurrent"), ==, 1);
+
+  /* Live on running downloads: one at a time… */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("live-%u.bin?size=4m&rate=64k&seed=%u", i, i);
+      g_autofree char *url = link_for (fixture, path);
+
+      add_link (fixture, url);
+    }
+  WAIT_FOR (count_in_state (fixture, DL_DOWNLOAD_STATE_DOWNLOADING) == 1 &&
+            count_in_state (fixture, DL_DOWNLOAD_STATE_QUEUED) == 2);
+
+  /* …then three, without touching the downloads. */
+  gtk_spin_button_set_value (per_host, 3);
+  gtk_spin_button_set_value (concurrent, 3);
+  WAIT_FOR (count_in_state (fixture, DL_DOWNLOAD_STATE_DOWNLOADING) == 3);
+
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
+static void
+test_history_restore (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *done_url = link_for (fixture, "kept.bin?size=200k&seed=21");
+  g_autofree char *paused_url = link_for (fixture, "later.bin?size=512k&seed=22&rate=128k");
+  g_autofree char *failed_url = link_for (fixture, "gone.bin?status=410");
+  DlDownload *done, *paused, *failed;
+  DlDownloadRow *row;
+
+  done = add_link (fixture, done_url);
+  paused = add_link (fixture, paused_url);
+  failed = add_link (fixture, failed_url);
+
+  WAIT_FOR (dl_download_get_state (done) == DL_DOWNLOAD_STATE_DONE);
+  WAIT_FOR (dl_download_get_state (failed) == DL_DOWNLOAD_STATE_FAILED);
+  WAIT_FOR (dl_download_get_bytes_received (paused) > 0);
+  dl_download_pause (paused);
+  WAIT_FOR (dl_download_get_state (paused) == DL_DOWNLOAD_STATE_PAUSED);
+
+  /* Everything goes: window, application, engine, store. */
+  close_app (fixture);
+  open_app (fixture);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->manager)), ==, 3);
+  done = find_download (fixture, done_url);
+  paused = find_download (fixture, paused_url);
+  failed = find_download (fixture, failed_url);
+  g_assert_nonnull (done);
+  g_assert_nonnull (paused);
+  g_assert_nonnull (failed);
+
+  row = row_for (fixture, done);
+  g_assert_cmpstr (dl_download_row_get_title (row), ==, "kept.bin");
+  g_assert_true (g_str_has_prefix (dl_download_row_get_status_text (row), "Done"));
+  assert_file (done, 21, 200 * 1024);
+
+  row = row_for (fixture, failed);
+  g_assert_true (g_str_has_prefix (dl_download_row_get_status_text (row), "Failed: "));
+  g_assert_nonnull (strstr (dl_download_row_get_status_text (row), "410"));
+
+  row = row_for (fixture, paused);
+  g_assert_cmpint (dl_download_get_state (paused), ==, DL_DOWNLOAD_STATE_PAUSED);
+  g_assert_true (g_str_has_prefix (dl_download_row_get_status_text (row), "Paused"));
+  WAIT_FOR (gtk_widget_get_visible (dl_download_row_get_button (row, "resume")));
+
+  /* And the interrupted one picks up where it stopped. */
+  gtk_widget_activate (dl_download_row_get_button (row, "resume"));
+  WAIT_FOR (dl_download_get_state (paused) == DL_DOWNLOAD_STATE_DONE);
+  assert_file (paused, 22, 512 * 1024);
+}
+
+static gboolean
+inspector_lists (DlInspectorWindow *inspector,
+                 const char        *prefix,
+                 guint              at_least)
+{
+  GListModel *tasks = dl_inspector_window_get_tasks (inspector);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (tasks); i++)
+    {
+      g_autoptr(DlTaskInfo) info = g_list_model_get_item (tasks, i);
+
+      if (g_str_has_prefix (dl_task_info_get_name (info), prefix) &&
+          g_strcmp0 (dl_task_info_get_state (info), "Parked") == 0)
+        n++;
+    }
+  return n >= at_least;
+}
+
+static void
+test_inspector (Fixture       *fixture,
+                gconstpointer  data)
+{
+  DlInspectorWindow *inspector;
+  DlStallProbe *probe;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("watched-%u.bin?size=4m&rate=64k&seed=%u", i, i);
+      g_autofree char *url = link_for (fixture, path);
+      DlDownload *download = add_link (fixture, url);
+
+      WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING);
+    }
+
+  inspector = DL_INSPECTOR_WINDOW (dl_application_show_inspector (fixture->app));
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (inspector)));
+
+  /* The download tasks (named "download ID HOST" by the engine), parked in
+   * their awaits while bytes trickle in. */
+  WAIT_FOR (inspector_lists (inspector, "download ", 2));
+
+  /* The stall probe runs and measures something plausible. */
+  probe = dl_inspector_window_get_probe (inspector);
+  WAIT_FOR (dl_stall_probe_get_n_samples (probe) > 100);
+  g_test_message ("worst stall: %" G_GINT64_FORMAT " µs", dl_stall_probe_get_worst (probe));
+  g_assert_cmpint (dl_stall_probe_get_worst (probe), <, 5 * G_USEC_PER_SEC);
+
+  gtk_window_destroy (GTK_WINDOW (inspector));
+}
+
+static char *
+buffer_text (GtkTextView *view)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static gboolean
+text_is (GtkTextView *view,
+         const char  *expected)
+{
+  g_autofree char *text = buffer_text (view);
+
+  return g_strcmp0 (text, expected) == 0;
+}
+
+static void
+test_clipboard (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *first = link_for (fixture, "from-clipboard.bin?size=8k&seed=31");
+  g_autofree char *second = link_for (fixture, "pasted.bin?size=8k&seed=32");
+  g_autofree char *prose = NULL;
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->window));
+  GtkTextView *view = GTK_TEXT_VIEW (find_widget (GTK_WIDGET (fixture->window), GTK_TYPE_TEXT_VIEW));
+
+  g_assert_nonnull (view);
+
+  /* Opening the add field suggests the links found in the clipboard. */
+  prose = g_strdup_printf ("Have a look at %s, it is good.", first);
+  gdk_clipboard_set_text (clipboard, prose);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add", NULL);
+  g_assert_true (dl_window_get_add_open (fixture->window));
+  WAIT_FOR (text_is (view, first));
+
+  /* Enter adds them and closes the field. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add-confirm", NULL);
+  g_assert_false (dl_window_get_add_open (fixture->window));
+  g_assert_nonnull (find_download (fixture, first));
+
+  /* Ctrl+V outside a text field adds straight from the clipboard. */
+  gdk_clipboard_set_text (clipboard, second);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.paste", NULL);
+  WAIT_FOR (find_download (fixture, second) != NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->manager)), ==, 2);
+}
+
+static void
+test_parse_links (void)
+{
+  g_auto(GStrv) links = NULL;
+  g_auto(GStrv) rejected = NULL;
+
+  links = dl_parse_links ("see <https://example.com/a.iso>, and http://example.org/b.zip.\n"
+                          "# a comment\nftp://old.example/c.tar example.net/d.bin words "
+                          "https://example.com/a.iso",
+                          &rejected);
+  g_assert_cmpuint (g_strv_length (links), ==, 3);
+  g_assert_cmpstr (links[0], ==, "https://example.com/a.iso");
+  g_assert_cmpstr (links[1], ==, "http://example.org/b.zip");
+  g_assert_cmpstr (links[2], ==, "https://example.net/d.bin");
+  g_assert_cmpuint (g_strv_length (rejected), ==, 1);
+  g_assert_cmpstr (rejected[0], ==, "ftp://old.example/c.tar");
+}
+
+static void
+test_format (void)
+{
+  g_autofree char *eta1 = dl_format_time_left (1);
+  g_autofree char *eta2 = dl_format_time_left (59);
+  g_autofree char *eta3 = dl_format_time_left (61);
+  g_autofree char *eta4 = dl_format_time_left (7200);
+  g_autofree char *speed = dl_format_speed (2.5e6);
+  g_autofree char *host = dl_format_host ("http://127.0.0.1:8080/x?y=1");
+
+  g_assert_cmpstr (eta1, ==, "1 second left");
+  g_assert_cmpstr (eta2, ==, "59 seconds left");
+  g_assert_cmpstr (eta3, ==, "2 minutes left");
+  g_assert_cmpstr (eta4, ==, "2 hours left");
+  g_assert_cmpstr (speed, ==, "2.5\u00a0MB/s");
+  g_assert_cmpstr (host, ==, "127.0.0.1:8080");
+  g_assert_null (dl_format_time_left (-1));
+}
+
+/* Runs in a child process: the locale is process-wide. */
+static void
+test_german (void)
+{
+  const char *localedir = g_getenv ("DL_TEST_LOCALEDIR");
+  g_autoptr(DlManager) manager = NULL;
+  g_autoptr(DlApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *left = NULL;
+  DlWindow *window;
+  GtkWidget *status;
+
+  if (localedir == NULL)
+    {
+      g_test_skip ("DL_TEST_LOCALEDIR is not set");
+      return;
+    }
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  /* LANGUAGE is ignored in the C locale; C.UTF-8 is always there. */
+  g_setenv ("LANGUAGE", "de", TRUE);
+  setlocale (LC_ALL, "C.UTF-8");
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  left = dl_format_time_left (120);
+  g_assert_cmpstr (left, ==, "noch 2 Minuten");
+
+  manager = dl_manager_new (NULL);
+  app = dl_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  dl_application_set_manager (app, manager);
+
+  window = DL_WINDOW (dl_application_ensure_window (app));
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)));
+
+  /* The empty page, from the .ui template. */
+  status = find_widget (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE);
+  g_assert_nonnull (status);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "Keine Downloads");
+
+  finish_app (g_steal_pointer (&app));
+}
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, setup, func, teardown)
+
+int
+main (int   argc,
+      char *argv[])
+{
+  static const char *dirs[][2] = {
+    { "HOME", "home" },
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_CACHE_HOME", "cache" },
+    { "XDG_STATE_HOME", "state" },
+  };
+  int status;
+
+  scratch_root = g_dir_make_tmp ("dl-test-ui-XXXXXX", NULL);
+  g_assert (scratch_root != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (scratch_root, dirs[i][1], NULL);
+
+      g_mkdir_with_parents (path, 0700);
+      g_setenv (dirs[i][0], path, TRUE);
+    }
+
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+
+  g_test_add_func ("/downloader/format/parse-links", test_parse_links);
+  g_test_add_func ("/downloader/format/texts", test_format);
+  g_test_add_func ("/downloader/window/new-destroy", test_window_new_destroy);
+  ADD ("/downloader/window/rows-finalize", test_window_rows_finalize);
+  ADD ("/downloader/window/add-three", test_add_three);
+  ADD ("/downloader/window/clipboard", test_clipboard);
+  ADD ("/downloader/row/pause-resume", test_pause_resume);
+  ADD ("/downloader/row/failure-reason", test_failure_reason);
+  ADD ("/downloader/preferences/live-limits", test_preferences_live);
+  ADD ("/downloader/history/restore", test_history_restore);
+  ADD ("/downloader/inspector/tasks", test_inspector);
+  g_test_add_func ("/downloader/i18n/german", test_german);
+
+  status = g_test_run ();
+  remove_tree (scratch_root);
+  g_free (scratch_root);
+  return status;
+}
