@@ -13,6 +13,7 @@
 #include <locale.h>
 
 #include "dl-application.h"
+#include "dl-cli.h"
 #include "dl-manager.h"
 #include "dl-store.h"
 
@@ -74,6 +75,8 @@ main (int   argc,
   textdomain (GETTEXT_PACKAGE);
 
   /* Modes that need no display are dispatched here, before GTK starts. */
+  if (dl_cli_is_requested (argc, argv))
+    return dl_cli_run (argc, argv);
 
   app = dl_application_new ();
   g_signal_connect (app, "startup", G_CALLBACK (startup_cb), NULL);

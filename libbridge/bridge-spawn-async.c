@@ -10,7 +10,7 @@
 #include "bridge-future-private.h"
 #include "bridge-loop-private.h"
 #include "bridge-spawn-async.h"
-#include "bridge-task-private.h"
+#include "bridge-task.h"
 
 /* Exporting a task as a classic GIO asynchronous operation: the reverse of
  * bridge-async-result.c. A GTask carries the caller's callback, context and

@@ -11,7 +11,7 @@
 
 #include "bridge-future-private.h"
 #include "bridge-loop-private.h"
-#include "bridge-task-private.h"
+#include "bridge-task.h"
 #include "bridge-thread.h"
 
 /* Threads: blocking work on a shared pool (asyncio's to_thread), and tasks
@@ -23,8 +23,47 @@
 
 #define MAX_THREADS_CAP 32
 
-/* ---- run_in_thread ------------------------------------------------------------ */
+/* Moves @source's outcome into @dest (both on this thread): values are
+ * copied, a pointer changes owner together with its destroy function. */
+static void
+future_move_result (BridgeFuture *dest,
+                    BridgeFuture *source)
+{
+  if (source->result_kind == BRIDGE_RESULT_ERROR)
+    source->error_retrieved = TRUE;
 
+  if (!_bridge_future_is_pending (dest))
+    return;
+
+  switch ((BridgeResultKind) source->result_kind)
+    {
+    case BRIDGE_RESULT_VALUE:
+      _bridge_future_complete_value (dest, &source->result.value, NULL);
+      break;
+    case BRIDGE_RESULT_ERROR:
+      _bridge_future_complete_error (dest, g_error_copy (source->error), NULL);
+      break;
+    case BRIDGE_RESULT_POINTER:
+      {
+        GDestroyNotify destroy = source->result.pointer.destroy;
+        gpointer pointer = _bridge_future_steal_pointer (source);
+
+        _bridge_future_complete_pointer (dest, pointer, destroy, NULL);
+      }
+      break;
+    case BRIDGE_RESULT_NONE:
+    default:
+      _bridge_future_complete_value (dest, NULL, NULL);
+      break;
+    }
+}
+
+/* ---- run_in_thread ----------------------------------------------------------------- */
+
+/* The worker completes @inner, a future of its own; @future, the caller's,
+ * completes only when the job's last message reaches the loop. So once an
+ * await of @future returns, nothing of the job is still on its way, and
+ * the loop may be closed right away. */
 typedef struct
 {
   gint              ref_count;
@@ -32,6 +71,7 @@ typedef struct
   gpointer          data;
   GDestroyNotify    destroy;
   BridgeFuture     *future;
+  BridgeFuture     *inner;
   GCancellable     *cancellable;
   gint              cancelled;
 } ThreadJob;
@@ -50,6 +90,7 @@ thread_job_unref (gpointer data)
     return;
 
   bridge_future_unref (job->future);
+  bridge_future_unref (job->inner);
   g_object_unref (job->cancellable);
   g_free (job);
 }
@@ -75,12 +116,15 @@ thread_job_finished (gpointer a,
 {
   ThreadJob *job = a;
 
-  /* Whatever the function set has been applied by now (same sender, earlier
-   * message). Nothing set means "no value", as for a task. */
-  if (_bridge_future_is_pending (job->future))
-    _bridge_future_complete_value (job->future, NULL, NULL);
+  /* Whatever the function set on @inner has been applied by now (same
+   * sender, earlier message). Nothing set means "no value", as for a task.
+   * A cancelled @future drops the result with @inner. */
+  if (_bridge_future_is_pending (job->inner))
+    _bridge_future_complete_value (job->inner, NULL, NULL);
+  future_move_result (job->future, job->inner);
 
-  /* The data may hold objects of the loop's thread: free it here. */
+  /* The data may hold objects of the loop's thread: free it here. The
+   * waiters of @future run later, from the ready queue. */
   if (job->destroy != NULL)
     job->destroy (g_steal_pointer (&job->data));
 
@@ -99,7 +143,7 @@ thread_job_run (gpointer data,
   if (!g_atomic_int_get (&job->cancelled))
     {
       current_job = job;
-      job->func (job->future, job->data, job->cancellable);
+      job->func (job->inner, job->data, job->cancellable);
       current_job = NULL;
     }
 
@@ -202,6 +246,7 @@ bridge_run_in_thread (BridgeThreadFunc func,
   job->data = user_data;
   job->destroy = destroy;
   job->future = bridge_future_ref (future);
+  job->inner = bridge_future_new_for_loop (bridge_future_get_loop (future));
   job->cancellable = g_cancellable_new ();
 
   bridge_future_add_done_callback (future, thread_job_future_done, job, thread_job_unref);
@@ -268,40 +313,10 @@ spawn_request_deliver (gpointer a,
                        gpointer b)
 {
   SpawnRequest *req = a;
-  BridgeFuture *task = BRIDGE_FUTURE (req->task);
-  BridgeFuture *outer = req->outer;
 
   /* The task is done and no longer changes: the inbox hand-off orders its
    * last writes before these reads. */
-  if (task->result_kind == BRIDGE_RESULT_ERROR)
-    task->error_retrieved = TRUE;
-
-  if (_bridge_future_is_pending (outer))
-    {
-      switch ((BridgeResultKind) task->result_kind)
-        {
-        case BRIDGE_RESULT_VALUE:
-          _bridge_future_complete_value (outer, &task->result.value, NULL);
-          break;
-        case BRIDGE_RESULT_ERROR:
-          _bridge_future_complete_error (outer, g_error_copy (task->error), NULL);
-          break;
-        case BRIDGE_RESULT_POINTER:
-          {
-            /* A pointer has one owner: move it, with its destroy function. */
-            GDestroyNotify destroy = task->result.pointer.destroy;
-            gpointer pointer = _bridge_future_steal_pointer (task);
-
-            _bridge_future_complete_pointer (outer, pointer, destroy, NULL);
-          }
-          break;
-        case BRIDGE_RESULT_NONE:
-        default:
-          _bridge_future_complete_value (outer, NULL, NULL);
-          break;
-        }
-    }
-
+  future_move_result (req->outer, BRIDGE_FUTURE (req->task));
   spawn_request_unref (req);
 }
 

@@ -301,12 +301,12 @@ scope_exit (BridgeTimeout  *scope,
 
 /**
  * bridge_timeout_end:
- * @scope: (transfer full): the scope from [func@Bridge.timeout_begin]
+ * @scope: (transfer full): the scope from [ctor@Bridge.Timeout.begin]
  * @error: (inout) (optional) (nullable): the location holding the body's
  *   error, %NULL inside if the body succeeded
  *
  * Ends a timeout scope (`Timeout.__aexit__`) and consumes the reference
- * returned by [func@Bridge.timeout_begin] (take another one with
+ * returned by [ctor@Bridge.Timeout.begin] (take another one with
  * [method@Bridge.Timeout.ref] to call [method@Bridge.Timeout.expired]
  * afterwards).
  *

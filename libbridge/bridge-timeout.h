@@ -22,8 +22,8 @@ G_BEGIN_DECLS
 /**
  * BRIDGE_TIMEOUT_NEVER:
  *
- * A delay or deadline meaning "no deadline" for [func@Bridge.timeout_begin],
- * [func@Bridge.timeout_begin_at] and [method@Bridge.Timeout.reschedule]
+ * A delay or deadline meaning "no deadline" for [ctor@Bridge.Timeout.begin],
+ * [ctor@Bridge.Timeout.begin_at] and [method@Bridge.Timeout.reschedule]
  * (asyncio's `None`). Any negative value means the same.
  */
 #define BRIDGE_TIMEOUT_NEVER (-1.0)

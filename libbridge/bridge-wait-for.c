@@ -243,7 +243,7 @@ bridge_wait_for_future (BridgeFuture *future,
  * Unlike asyncio 3.12 (which runs `wait_for` through a timeout scope that
  * cancels the calling task), the deadline cancels @future directly, so the
  * calling task's [method@Bridge.Task.get_cancelling] count is never touched.
- * See [func@Bridge.timeout_begin] for deadlines over several awaits.
+ * See [ctor@Bridge.Timeout.begin] for deadlines over several awaits.
  *
  * Returns: %TRUE if @future completed with a value
  */

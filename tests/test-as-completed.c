@@ -459,6 +459,29 @@ test_as_completed_free_early (LoopFixture   *fixture,
   fixture_run_ok (fixture, free_early_main, NULL);
 }
 
+/* The futures' callbacks and the timer hold the iterator, which holds the
+ * futures: closing the loop under them must free everything. */
+static void
+test_as_completed_pending_at_close (LoopFixture   *fixture,
+                                    gconstpointer  data)
+{
+  BridgeFuture *never = bridge_future_new_for_loop (fixture->loop);
+  BridgeTask *a = spawn_parked (fixture->loop, never);
+  BridgeTask *b = spawn_parked (fixture->loop, never);
+  BridgeFuture *futures[] = { BRIDGE_FUTURE (a), BRIDGE_FUTURE (b) };
+  BridgeAsCompleted *iter = bridge_as_completed_new (futures, 2, 10.0);
+  guint pending_destroyed = 0;
+
+  bridge_loop_set_exception_handler (fixture->loop, count_pending_destroyed, &pending_destroyed, NULL);
+  g_assert_true (bridge_loop_close (fixture->loop, NULL));
+  g_assert_cmpuint (pending_destroyed, ==, 2);
+
+  bridge_as_completed_free (iter);
+  bridge_task_unref (a);
+  bridge_task_unref (b);
+  bridge_future_unref (never);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -478,6 +501,7 @@ main (int   argc,
   LOOP_TEST ("/as-completed/empty", test_as_completed_empty);
   LOOP_TEST ("/as-completed/outside-task", test_as_completed_outside_task);
   LOOP_TEST ("/as-completed/free-early", test_as_completed_free_early);
+  LOOP_TEST ("/as-completed/pending-at-loop-close", test_as_completed_pending_at_close);
 
   return g_test_run ();
 }

@@ -101,6 +101,50 @@ spawn_child (ChildSpec *spec)
   return bridge_spawn_full (NULL, NULL, BRIDGE_STACK_SIZE_DEFAULT, child_func, spec, NULL);
 }
 
+/* ---- tasks left pending when the loop is closed --------------------------- */
+
+static inline void
+park_on_func (BridgeTask *task,
+              gpointer    user_data)
+{
+  /* Borrowed, so an abandoned frame holds nothing. */
+  bridge_await (user_data, NULL);
+  g_assert_not_reached ();
+}
+
+static inline void
+tick_cb (gpointer user_data)
+{
+  bridge_future_set_boolean (user_data, TRUE, NULL);
+}
+
+/* Spawns a task on @loop that parks on @future forever, and lets it start. */
+static inline BridgeTask *
+spawn_parked (BridgeLoop   *loop,
+              BridgeFuture *future)
+{
+  BridgeTask *task = bridge_spawn_full (loop, "parked", BRIDGE_STACK_SIZE_DEFAULT,
+                                        park_on_func, future, NULL);
+  g_autoptr(BridgeFuture) tick = bridge_future_new_for_loop (loop);
+
+  /* The task starts in the same iteration as this tick, before it. */
+  bridge_loop_call_soon (loop, tick_cb, tick, NULL);
+  g_assert_true (bridge_loop_run_until_complete (loop, tick, NULL));
+  g_assert_cmpint (bridge_task_get_state (task), ==, BRIDGE_TASK_STATE_PARKED);
+  return task;
+}
+
+static inline void
+count_pending_destroyed (BridgeLoop   *loop,
+                         const char   *message,
+                         const GError *error,
+                         BridgeFuture *future,
+                         gpointer      user_data)
+{
+  g_assert_cmpstr (message, ==, "Task was destroyed but it is pending!");
+  (*(guint *) user_data)++;
+}
+
 /* ---- completing plain futures from timers ----------------------------------- */
 
 static inline void

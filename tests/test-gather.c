@@ -482,6 +482,34 @@ test_gather_duplicates (LoopFixture   *fixture,
   fixture_run_ok (fixture, duplicates_main, NULL);
 }
 
+/* ---- pending when the loop is closed ------------------------------------------------------- */
+
+/* The children's callbacks hold the gather and the gather holds the
+ * children, as asyncio's closures do. When the loop is closed under them,
+ * nothing may stay alive: the fixture checks that the loop is finalized,
+ * which needs every future of the test to be freed. */
+static void
+test_gather_pending_at_close (LoopFixture   *fixture,
+                              gconstpointer  data)
+{
+  BridgeFuture *never = bridge_future_new_for_loop (fixture->loop);
+  BridgeTask *a = spawn_parked (fixture->loop, never);
+  BridgeTask *b = spawn_parked (fixture->loop, never);
+  BridgeFuture *children[] = { BRIDGE_FUTURE (a), BRIDGE_FUTURE (b) };
+  BridgeFuture *gather = bridge_gather (children, 2, FALSE);
+  guint pending_destroyed = 0;
+
+  bridge_loop_set_exception_handler (fixture->loop, count_pending_destroyed, &pending_destroyed, NULL);
+  g_assert_true (bridge_loop_close (fixture->loop, NULL));
+  g_assert_cmpuint (pending_destroyed, ==, 2);
+
+  g_assert_false (bridge_future_is_done (gather));
+  bridge_future_unref (gather);
+  bridge_task_unref (a);
+  bridge_task_unref (b);
+  bridge_future_unref (never);
+}
+
 /* ---- 10,000 tasks ------------------------------------------------------------------------------ */
 
 #define N_MANY 10000
@@ -555,6 +583,7 @@ main (int   argc,
   LOOP_TEST ("/gather/all-done", test_gather_all_done);
   LOOP_TEST ("/gather/cancel-while-finishing", test_gather_cancel_while_finishing);
   LOOP_TEST ("/gather/duplicates", test_gather_duplicates);
+  LOOP_TEST ("/gather/pending-at-loop-close", test_gather_pending_at_close);
   LOOP_TEST ("/gather/many", test_gather_many);
 
   return g_test_run ();

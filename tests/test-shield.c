@@ -219,6 +219,26 @@ test_shield_inner_fails_after_cancel (LoopFixture   *fixture,
   exception_log_clear (&exceptions);
 }
 
+/* The inner callback holds the outer future, which holds the inner task:
+ * closing the loop under them must free both (the fixture checks). */
+static void
+test_shield_pending_at_close (LoopFixture   *fixture,
+                              gconstpointer  data)
+{
+  BridgeFuture *never = bridge_future_new_for_loop (fixture->loop);
+  BridgeTask *inner = spawn_parked (fixture->loop, never);
+  BridgeFuture *outer = bridge_shield (BRIDGE_FUTURE (inner));
+  guint pending_destroyed = 0;
+
+  bridge_loop_set_exception_handler (fixture->loop, count_pending_destroyed, &pending_destroyed, NULL);
+  g_assert_true (bridge_loop_close (fixture->loop, NULL));
+  g_assert_cmpuint (pending_destroyed, ==, 1);
+
+  bridge_future_unref (outer);
+  bridge_task_unref (inner);
+  bridge_future_unref (never);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -231,6 +251,7 @@ main (int   argc,
   LOOP_TEST ("/shield/inner-cancelled", test_shield_inner_cancelled);
   LOOP_TEST ("/shield/already-done", test_shield_done);
   LOOP_TEST ("/shield/inner-fails-after-outer-cancelled", test_shield_inner_fails_after_cancel);
+  LOOP_TEST ("/shield/pending-at-loop-close", test_shield_pending_at_close);
 
   return g_test_run ();
 }

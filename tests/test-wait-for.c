@@ -365,6 +365,26 @@ test_wait_for_outside_task (LoopFixture   *fixture,
   g_assert_false (bridge_future_is_done (future));
 }
 
+/* The timer and the inner callback hold the returned future, which holds
+ * the inner task: closing the loop under them must free everything. */
+static void
+test_wait_for_pending_at_close (LoopFixture   *fixture,
+                                gconstpointer  data)
+{
+  BridgeFuture *never = bridge_future_new_for_loop (fixture->loop);
+  BridgeTask *inner = spawn_parked (fixture->loop, never);
+  BridgeFuture *wait_for = bridge_wait_for_future (BRIDGE_FUTURE (inner), 10.0);
+  guint pending_destroyed = 0;
+
+  bridge_loop_set_exception_handler (fixture->loop, count_pending_destroyed, &pending_destroyed, NULL);
+  g_assert_true (bridge_loop_close (fixture->loop, NULL));
+  g_assert_cmpuint (pending_destroyed, ==, 1);
+
+  bridge_future_unref (wait_for);
+  bridge_task_unref (inner);
+  bridge_future_unref (never);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -382,6 +402,7 @@ main (int   argc,
   LOOP_TEST ("/wait-for/cancelled-after-timeout", test_wait_for_cancelled_after_timeout);
   LOOP_TEST ("/wait-for/future-form", test_wait_for_future_form);
   LOOP_TEST ("/wait-for/outside-task", test_wait_for_outside_task);
+  LOOP_TEST ("/wait-for/pending-at-loop-close", test_wait_for_pending_at_close);
 
   return g_test_run ();
 }

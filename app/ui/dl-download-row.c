@@ -185,14 +185,16 @@ update (DlDownloadRow *self)
                                  state == DL_DOWNLOAD_STATE_DONE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.trash", state == DL_DOWNLOAD_STATE_DONE);
 
-  /* The buttons show the one or two things that make sense now; the menu
-   * has everything. */
-  gtk_widget_set_visible (self->pause_button, dl_download_can_pause (download));
-  gtk_widget_set_visible (self->resume_button, dl_download_can_resume (download));
-  gtk_widget_set_visible (self->retry_button, dl_download_can_retry (download));
+  /* The buttons show the one or two things that make sense in this state;
+   * the menu has everything. Which are enabled follows the engine, which
+   * allows an action only once the previous one has finished. */
+  gtk_widget_set_visible (self->pause_button, dl_download_state_is_active (state));
+  gtk_widget_set_visible (self->resume_button, state == DL_DOWNLOAD_STATE_PAUSED);
+  gtk_widget_set_visible (self->retry_button,
+                          state == DL_DOWNLOAD_STATE_FAILED || state == DL_DOWNLOAD_STATE_CANCELLED);
   gtk_widget_set_visible (self->open_button, state == DL_DOWNLOAD_STATE_DONE);
   gtk_widget_set_visible (self->cancel_button,
-                          dl_download_can_cancel (download) && state != DL_DOWNLOAD_STATE_FAILED);
+                          dl_download_state_is_active (state) || state == DL_DOWNLOAD_STATE_PAUSED);
 
   if (state == DL_DOWNLOAD_STATE_RETRYING && self->countdown_id == 0)
     self->countdown_id = g_timeout_add (250, countdown_cb, self);

@@ -90,10 +90,18 @@ describe_awaiting (BridgeTask *task)
 static void
 update_stall (DlInspectorWindow *self)
 {
-  gint64 worst = dl_stall_probe_get_worst (self->probe);
-  g_autofree char *text = dl_format_duration (worst);
   GtkWidget *label = GTK_WIDGET (self->stall_label);
+  g_autofree char *text = NULL;
+  gint64 worst;
 
+  if (self->probe == NULL)
+    {
+      gtk_label_set_text (self->stall_label, "—");
+      return;
+    }
+
+  worst = dl_stall_probe_get_worst (self->probe);
+  text = dl_format_duration (worst);
   gtk_label_set_text (self->stall_label, text);
 
   gtk_widget_remove_css_class (label, "success");
@@ -205,6 +213,9 @@ draw_graph (GtkDrawingArea *area,
   double budget_y;
   GdkRGBA fg;
 
+  if (self->probe == NULL)
+    return;
+
   dl_stall_probe_get_history (self->probe, history);
   for (guint i = 0; i < DL_STALL_PROBE_N_BUCKETS; i++)
     ceiling = MAX (ceiling, history[i] + history[i] / 5);
@@ -231,6 +242,31 @@ draw_graph (GtkDrawingArea *area,
   cairo_stroke (cr);
 }
 
+/* The probe starts once the window has drawn its first frame: building and
+ * showing the inspector itself is a stall the user caused, not one the
+ * downloads did. */
+static void
+first_paint_cb (GdkFrameClock     *clock,
+                DlInspectorWindow *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, first_paint_cb, self);
+
+  if (self->probe == NULL)
+    self->probe = dl_stall_probe_new (NULL);
+}
+
+static void
+dl_inspector_window_map (GtkWidget *widget)
+{
+  DlInspectorWindow *self = (DlInspectorWindow *) widget;
+
+  GTK_WIDGET_CLASS (dl_inspector_window_parent_class)->map (widget);
+
+  if (self->probe == NULL)
+    g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                             G_CALLBACK (first_paint_cb), self, 0);
+}
+
 static void
 dl_inspector_window_dispose (GObject *object)
 {
@@ -251,6 +287,8 @@ dl_inspector_window_class_init (DlInspectorWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = dl_inspector_window_dispose;
+
+  widget_class->map = dl_inspector_window_map;
 
   /* The column factories look the type up by name. */
   g_type_ensure (DL_TYPE_TASK_INFO);
@@ -277,7 +315,6 @@ dl_inspector_window_init (DlInspectorWindow *self)
   selection = gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->tasks)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
 
-  self->probe = dl_stall_probe_new (NULL);
   gtk_drawing_area_set_draw_func (self->stall_graph, draw_graph, self, NULL);
 
   dl_inspector_window_refresh (self);
@@ -304,6 +341,13 @@ dl_inspector_window_get_tasks (DlInspectorWindow *self)
   return G_LIST_MODEL (self->tasks);
 }
 
+/**
+ * dl_inspector_window_get_probe:
+ * @self: a #DlInspectorWindow
+ *
+ * Returns: (transfer none) (nullable): the stall probe, running once the
+ *   window has drawn its first frame
+ */
 DlStallProbe *
 dl_inspector_window_get_probe (DlInspectorWindow *self)
 {

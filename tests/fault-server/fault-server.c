@@ -1476,17 +1476,16 @@ track_socket (FaultServer       *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* libsoup 3.2 leaks a keep-alive connection that the client closes while it
- * is idle between requests (fixed in 3.3): nothing polls or closes the
- * socket any more, and it sits in CLOSE_WAIT for as long as the server runs.
- * So between requests we watch each connection ourselves and close it once
- * the client has gone. The state lives on the GSocket. */
+/* libsoup 3.2 leaks a connection that the client closes while no request
+ * is in progress on it (fixed in 3.3): nothing polls or closes the socket
+ * any more, and it sits in CLOSE_WAIT for as long as the server runs. So
+ * whenever a connection has no request in progress we watch it ourselves,
+ * and close it once the client has gone. The state lives on the GSocket. */
 typedef struct
 {
   FaultServer *self;
-  GSocket *socket;      /* not a reference: this is the socket's data */
   GSource *watch;
-  gboolean busy;        /* a request is in progress */
+  gboolean busy;        /* request headers received, response not finished */
 } ConnState;
 
 #define CONN_STATE_KEY "fault-server-conn-state"
@@ -1501,34 +1500,14 @@ conn_state_free (gpointer data)
 }
 
 static gboolean
-conn_watch_cb (GSocket      *socket,
-               GIOCondition  condition,
-               gpointer      user_data)
+close_abandoned_cb (gpointer user_data)
 {
-  ConnState *cs = user_data;
-  gboolean gone;
+  GSocket *socket = user_data;
+  ConnState *cs = g_object_get_data (G_OBJECT (socket), CONN_STATE_KEY);
 
-  /* Checked first: once closed, the descriptor number may already belong
-   * to another connection. */
-  if (g_socket_is_closed (socket) || cs->busy)
-    gone = FALSE;
-  else if (condition & (G_IO_HUP | G_IO_ERR))
-    gone = TRUE;
-  else
-    {
-      guint8 byte;
-      GInputVector vector = { &byte, 1 };
-      gint flags = G_SOCKET_MSG_PEEK;
-
-      /* 0 is the client's FIN; data is the next request, for libsoup. */
-      gone = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL,
-                                       &flags, NULL, NULL) == 0;
-      if (!gone)
-        return G_SOURCE_CONTINUE;
-    }
-
-  g_clear_pointer (&cs->watch, g_source_unref);
-  if (gone)
+  /* An idle, so libsoup's own handler for the same EOF ran first: if it
+   * closed the connection, or a request has started, leave it alone. */
+  if (!g_socket_is_closed (socket) && (cs == NULL || !cs->busy))
     {
       g_socket_shutdown (socket, TRUE, TRUE, NULL);
       g_socket_close (socket, NULL);
@@ -1537,20 +1516,74 @@ conn_watch_cb (GSocket      *socket,
 }
 
 static gboolean
-conn_idle_cb (gpointer user_data)
+conn_watch_cb (GSocket      *socket,
+               GIOCondition  condition,
+               gpointer      user_data)
 {
-  GSocket *socket = user_data;
+  ConnState *cs = user_data;
+  GSource *idle;
+
+  /* Checked first: once closed, the descriptor number may already belong
+   * to another connection. */
+  if (g_socket_is_closed (socket) || cs->busy)
+    {
+      g_clear_pointer (&cs->watch, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  if (!(condition & (G_IO_HUP | G_IO_ERR)))
+    {
+      guint8 byte;
+      GInputVector vector = { &byte, 1 };
+      gint flags = G_SOCKET_MSG_PEEK;
+
+      /* 0 is the client's FIN; data is the next request, for libsoup. */
+      if (g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL,
+                                    &flags, NULL, NULL) != 0)
+        return G_SOURCE_CONTINUE;
+    }
+
+  g_clear_pointer (&cs->watch, g_source_unref);
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, close_abandoned_cb, g_object_ref (socket), g_object_unref);
+  g_source_attach (idle, cs->self->context);
+  g_source_unref (idle);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+conn_watch (GSocket *socket)
+{
   ConnState *cs = g_object_get_data (G_OBJECT (socket), CONN_STATE_KEY);
 
-  /* Run after libsoup finished with the message: if it closed the
-   * connection, or a new request has started, there is nothing to watch. */
-  if (cs != NULL && !cs->busy && cs->watch == NULL && !g_socket_is_closed (socket))
-    {
-      cs->watch = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-      g_source_set_callback (cs->watch, (GSourceFunc) (void (*) (void)) conn_watch_cb, cs, NULL);
-      g_source_attach (cs->watch, cs->self->context);
-    }
+  if (cs == NULL || cs->busy || cs->watch != NULL || g_socket_is_closed (socket))
+    return;
+  cs->watch = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (cs->watch, (GSourceFunc) (void (*) (void)) conn_watch_cb, cs, NULL);
+  g_source_attach (cs->watch, cs->self->context);
+}
+
+static gboolean
+conn_watch_idle_cb (gpointer user_data)
+{
+  /* After libsoup finished with the message: it may have closed the
+   * connection, or started reading the next request. */
+  conn_watch (user_data);
   return G_SOURCE_REMOVE;
+}
+
+static void
+msg_got_headers_cb (SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  ConnState *cs = socket ? g_object_get_data (G_OBJECT (socket), CONN_STATE_KEY) : NULL;
+
+  /* A request is being served: libsoup watches the socket from here. */
+  if (cs != NULL)
+    {
+      cs->busy = TRUE;
+      clear_source (&cs->watch);
+    }
 }
 
 static void
@@ -1566,7 +1599,7 @@ msg_finished_cb (SoupServerMessage *msg,
     return;
   cs->busy = FALSE;
   idle = g_idle_source_new ();
-  g_source_set_callback (idle, conn_idle_cb, g_object_ref (socket), g_object_unref);
+  g_source_set_callback (idle, conn_watch_idle_cb, g_object_ref (socket), g_object_unref);
   g_source_attach (idle, self->context);
   g_source_unref (idle);
 }
@@ -1591,12 +1624,11 @@ request_started_cb (SoupServer        *server,
     {
       cs = g_new0 (ConnState, 1);
       cs->self = self;
-      cs->socket = socket;
       g_object_set_data_full (G_OBJECT (socket), CONN_STATE_KEY, cs, conn_state_free);
     }
-  cs->busy = TRUE;
-  clear_source (&cs->watch);
+  g_signal_connect (msg, "got-headers", G_CALLBACK (msg_got_headers_cb), NULL);
   g_signal_connect (msg, "finished", G_CALLBACK (msg_finished_cb), self);
+  conn_watch (socket);
 }
 
 static void

@@ -255,6 +255,16 @@ new_session (void)
                                         NULL);
 }
 
+/* Drops every connection of the client. soup_session_abort() is not enough:
+ * a connection opened for a message that then went out on another one can
+ * stay open until the session's idle timeout. */
+static void
+drop_session (SoupSession **session)
+{
+  soup_session_abort (*session);
+  g_clear_object (session);
+}
+
 static char *
 url_for (FaultServer *server,
          const char  *path_and_query)
@@ -777,7 +787,7 @@ test_hang_after (void)
   assert_body_slice (f, 6, 0, 50000);
 
   /* The client closed the connection; the server notices and lets go. */
-  soup_session_abort (session);
+  drop_session (&session);
   WAIT_FOR (fault_server_get_open_connections (server) == 0);
 }
 
@@ -796,7 +806,7 @@ test_lie_length_short (void)
   /* The client believes the header: it takes 4000 bytes and is done. */
   assert_body_slice (f, 8, 0, 4000);
 
-  soup_session_abort (session);
+  drop_session (&session);
   WAIT_FOR (fault_server_get_open_connections (server) == 0);
 }
 
@@ -862,10 +872,11 @@ test_disconnect_mid_body (void)
     g_assert_cmpuint (len, <, 4 * 1024 * 1024);
   }
 
-  soup_session_abort (session);
+  drop_session (&session);
   WAIT_FOR (fault_server_get_open_connections (server) == 0);
 
   /* Still serving. */
+  session = new_session ();
   g = fetch (session, "GET", small, NULL, NULL);
   g_assert_no_error (g->error);
   assert_whole_body (g, 0, 1000);
@@ -1217,7 +1228,7 @@ test_concurrent_clients (void)
     }
   g_assert_cmpuint (fault_server_get_request_count (server, NULL), ==, 200);
 
-  soup_session_abort (session);
+  drop_session (&session);
   WAIT_FOR (fault_server_get_open_connections (server) == 0);
 }
 
@@ -1255,7 +1266,7 @@ test_in_thread_blocking_client (void)
 static void
 test_free_with_hanging_clients (void)
 {
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
+  g_autoptr(SoupSession) session = new_session ();
   FaultServer *server = start_server (FALSE);
   g_autofree char *hang = url_for (server, "h?size=1m&hang_after=1000");
   g_autofree char *slow = url_for (server, "s?size=1m&rate=1k");
@@ -1276,6 +1287,10 @@ test_free_with_hanging_clients (void)
   g_assert_nonnull (a->error);
   g_assert_nonnull (b->error);
   g_assert_true (c->error != NULL || soup_message_get_status (c->msg) == 503);
+  /* Promptly: well within the client's 30 s idle timeout. */
+  g_assert_cmpint (a->elapsed, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpint (b->elapsed, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpint (c->elapsed, <, 10 * G_USEC_PER_SEC);
 }
 
 int

@@ -22,6 +22,7 @@
 #include "dl-format.h"
 #include "dl-inspector-window.h"
 #include "dl-preferences-window.h"
+#include "dl-screenshot.h"
 #include "dl-stall-probe.h"
 #include "dl-task-info.h"
 #include "dl-window.h"
@@ -82,12 +83,35 @@ reset_settings (GSettings *settings)
     g_settings_reset (settings, keys[i]);
 }
 
+/* Non-unique, because the tests run in parallel on one session bus; and
+ * each with an id of its own, because only g_application_run() takes an
+ * application off the bus again (see finish_app()), so its object path
+ * stays taken in this process. */
+static DlApplication *
+new_app (DlManager *manager)
+{
+  static guint n_apps;
+  g_autofree char *id = g_strdup_printf ("%s.Test%u", APP_ID, ++n_apps);
+  g_autoptr(GError) error = NULL;
+  DlApplication *app = dl_application_new ();
+
+  g_application_set_application_id (G_APPLICATION (app), id);
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  dl_application_set_manager (app, manager);
+
+  return app;
+}
+
 /* What the end of g_application_run() does: "shutdown" (the app stops the
  * downloads resumably there), after which nothing may hold the app. */
 static void
 finish_app (DlApplication *app)
 {
   g_autoptr(GList) windows = NULL;
+  GLogLevelFlags fatal;
 
   windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
   for (GList *l = windows; l != NULL; l = l->next)
@@ -95,7 +119,13 @@ finish_app (DlApplication *app)
 
   g_signal_emit_by_name (app, "shutdown");
   WAIT_FOR (G_OBJECT (app)->ref_count == 1);
+
+  /* GIO warns once that the application was never taken off D-Bus: only
+   * g_application_run() does that, and these tests drive the main loop
+   * themselves. That warning, and only here, is not a failure. */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
   g_assert_finalize_object (app);
+  g_log_set_always_fatal (fatal);
 }
 
 static void
@@ -109,13 +139,7 @@ open_app (Fixture *fixture)
   dl_manager_load (fixture->manager, TRUE, &error);
   g_assert_no_error (error);
 
-  /* Non-unique: tests run in parallel on one session bus. */
-  fixture->app = dl_application_new ();
-  g_application_set_flags (G_APPLICATION (fixture->app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (fixture->app), NULL, &error);
-  g_assert_no_error (error);
-  dl_application_set_manager (fixture->app, fixture->manager);
+  fixture->app = new_app (fixture->manager);
 
   fixture->window = DL_WINDOW (dl_application_ensure_window (fixture->app));
   gtk_window_present (GTK_WINDOW (fixture->window));
@@ -256,6 +280,50 @@ assert_file (DlDownload *download,
   g_assert_cmpstr (actual, ==, expected);
 }
 
+/* With DL_TEST_SCREENSHOTS=DIR the tests save pictures of what they show,
+ * for reviewers; without it they write nothing. */
+static void
+snap (GtkWidget  *widget,
+      const char *name)
+{
+  const char *dir = g_getenv ("DL_TEST_SCREENSHOTS");
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  GdkFrameClock *clock;
+  gint64 frame;
+
+  if (dir == NULL)
+    return;
+
+  WAIT_FOR (gtk_widget_get_mapped (widget));
+  clock = gtk_widget_get_frame_clock (widget);
+  frame = gdk_frame_clock_get_frame_counter (clock);
+  gtk_widget_queue_draw (widget);
+  WAIT_FOR (gdk_frame_clock_get_frame_counter (clock) > frame + 1);
+
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  dl_screenshot_save (widget, path, &error);
+  g_assert_no_error (error);
+  g_test_message ("saved %s", path);
+}
+
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        return window;
+    }
+  return NULL;
+}
+
 /* ---- tests ------------------------------------------------------------------- */
 
 static GtkWidget *
@@ -282,15 +350,8 @@ static void
 test_window_new_destroy (void)
 {
   g_autoptr(DlManager) manager = dl_manager_new (NULL);
-  g_autoptr(DlApplication) app = dl_application_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr(DlApplication) app = new_app (manager);
   DlWindow *window;
-
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  dl_application_set_manager (app, manager);
 
   window = g_object_ref (DL_WINDOW (dl_application_ensure_window (app)));
   gtk_window_present (GTK_WINDOW (window));
@@ -299,6 +360,22 @@ test_window_new_destroy (void)
   /* A newcomer sees what to do. */
   g_assert_cmpstr (dl_window_get_visible_page (window), ==, "empty");
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Downloader");
+  snap (GTK_WIDGET (window), "empty");
+
+  if (g_getenv ("DL_TEST_SCREENSHOTS") != NULL)
+    {
+      GtkWidget *other;
+
+      g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+      other = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+      snap (other, "about");
+      gtk_window_destroy (GTK_WINDOW (other));
+
+      g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
+      other = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+      snap (other, "shortcuts");
+      gtk_window_destroy (GTK_WINDOW (other));
+    }
 
   gtk_window_destroy (GTK_WINDOW (window));
   WAIT_FOR (G_OBJECT (window)->ref_count == 1);
@@ -371,6 +448,8 @@ test_add_three (Fixture       *fixture,
       WAIT_FOR (gtk_widget_get_visible (dl_download_row_get_button (row, "open")));
       g_assert_false (gtk_widget_get_visible (dl_download_row_get_button (row, "pause")));
     }
+
+  snap (GTK_WIDGET (fixture->window), "list");
 }
 
 static void
@@ -454,6 +533,8 @@ test_preferences_live (Fixture       *fixture,
   per_host = dl_preferences_window_get_spin (prefs, "per-host-limit");
   retries = dl_preferences_window_get_spin (prefs, "max-retries");
   idle = dl_preferences_window_get_spin (prefs, "idle-timeout");
+
+  snap (GTK_WIDGET (prefs), "preferences");
 
   /* The controls show the settings… */
   g_assert_cmpint (gtk_spin_button_get_value_as_int (concurrent), ==, 4);
@@ -584,10 +665,11 @@ test_inspector (Fixture       *fixture,
   WAIT_FOR (inspector_lists (inspector, "download ", 2));
 
   /* The stall probe runs and measures something plausible. */
-  probe = dl_inspector_window_get_probe (inspector);
+  WAIT_FOR ((probe = dl_inspector_window_get_probe (inspector)) != NULL);
   WAIT_FOR (dl_stall_probe_get_n_samples (probe) > 100);
   g_test_message ("worst stall: %" G_GINT64_FORMAT " µs", dl_stall_probe_get_worst (probe));
   g_assert_cmpint (dl_stall_probe_get_worst (probe), <, 5 * G_USEC_PER_SEC);
+  snap (GTK_WIDGET (inspector), "inspector");
 
   gtk_window_destroy (GTK_WINDOW (inspector));
 }
@@ -629,6 +711,7 @@ test_clipboard (Fixture       *fixture,
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add", NULL);
   g_assert_true (dl_window_get_add_open (fixture->window));
   WAIT_FOR (text_is (view, first));
+  snap (GTK_WIDGET (fixture->window), "add");
 
   /* Enter adds them and closes the field. */
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add-confirm", NULL);
@@ -715,12 +798,7 @@ test_german (void)
   g_assert_cmpstr (left, ==, "noch 2 Minuten");
 
   manager = dl_manager_new (NULL);
-  app = dl_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  dl_application_set_manager (app, manager);
+  app = new_app (manager);
 
   window = DL_WINDOW (dl_application_ensure_window (app));
   gtk_window_present (GTK_WINDOW (window));
@@ -730,6 +808,7 @@ test_german (void)
   status = find_widget (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE);
   g_assert_nonnull (status);
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "Keine Downloads");
+  snap (GTK_WIDGET (window), "empty-de");
 
   finish_app (g_steal_pointer (&app));
 }

@@ -1,0 +1,1667 @@
+/* dl-cli.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "dl-cli"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <glib-unix.h>
+#include <libbridge.h>
+
+#include "dl-cli.h"
+#include "dl-download.h"
+#include "dl-manager.h"
+#include "dl-store.h"
+
+/* `bridge-downloader --headless [OPTION…] URL…`: the engine without GTK.
+ *
+ * The whole run is one libbridge task (bridge_run): it opens the history,
+ * queues every URL (or resumes the unfinished download of the same URL into
+ * the same folder that an interrupted run left in the history), then waits
+ * on a BridgeEvent that the downloads' notifications, the SHA-256 workers
+ * and the signal handlers set. Everything it reports is driven by the
+ * downloads' GObject notifications, exactly as the GTK UI observes them.
+ *
+ * Ctrl+C (SIGINT) or SIGTERM stop the run the clean way: dl_manager_shutdown()
+ * makes every task sync its partial file and record the offset, the run
+ * waits for all of them, closes the history, and exits with 128 + the
+ * signal's number. A second signal exits at once, which is no worse than a
+ * crash: what was recorded is on disk.
+ *
+ * Output: --json writes one event per line on stdout (see the
+ * description in the --help text); without it, a line per finished
+ * download and a summary go to stderr. A live view of the active downloads
+ * is drawn on stderr only when it is a terminal. */
+
+/* At most this many "progress" events per download per second. */
+#define PROGRESS_INTERVAL_USEC (G_USEC_PER_SEC / 2)
+
+/* The live view is redrawn at most ten times a second. */
+#define RENDER_INTERVAL_MS 100
+
+/* The stall probe wants to run every millisecond; how late it runs is how
+ * long the loop was busy with something else. */
+#define PROBE_INTERVAL_USEC 1000
+#define PROBE_STALL_THRESHOLD_USEC (4 * 1000)
+
+/* Queueing a thousand URLs is a thousand history inserts: let the loop
+ * breathe (and the first downloads start) every so many. */
+#define QUEUE_BATCH 16
+
+#define HASH_CHUNK (1024 * 1024)
+
+typedef struct _Cli Cli;
+
+typedef struct
+{
+  Cli         *cli;             /* borrowed: the run outlives its items */
+  guint        index;           /* position in the input, from 0 */
+  char        *url;
+  char        *sha256;          /* expected, lowercase hex, or NULL */
+  DlDownload  *download;        /* owned once queued */
+  gint64       last_progress;   /* monotonic time of the last progress event */
+  guint        queued : 1;
+  guint        finished : 1;    /* "done", "failed" or "stopped" reported */
+} CliItem;
+
+struct _Cli
+{
+  /* Options */
+  char         *output_dir;     /* absolute */
+  int           jobs;
+  int           per_host;
+  int           retries;
+  double        timeout;
+  double        connect_timeout;
+  gboolean      json;
+  gboolean      quiet;
+  GPtrArray    *items;          /* CliItem, in input order */
+
+  /* The run, all on the loop's thread */
+  DlStore      *store;
+  DlManager    *manager;
+  BridgeEvent  *wake;           /* set whenever the main task should look again */
+  GHashTable   *unfinished;     /* "url\ndir" → GQueue of borrowed DlDownload */
+  GSource      *signal_sources[2];
+  gint64        start_time;
+  guint         n_pending;      /* queued, not finished */
+  guint         n_done;
+  guint         n_failed;
+  guint         n_stopped;
+  guint         n_hash_jobs;    /* SHA-256 workers not yet returned */
+  int           signal;         /* what interrupted the run, or 0 */
+  int           exit_status;
+
+  /* Human output on stderr */
+  gboolean      live;           /* draw the live view (stderr is a terminal) */
+  gboolean      messages;       /* a line per finished download and a summary */
+  GSource      *render_source;
+  guint         drawn_lines;
+
+  /* The stall probe (BRIDGE_DOWNLOADER_STALL_PROBE=1) */
+  GSource      *probe;
+  gint64        probe_worst;
+  guint64       probe_samples;
+  guint64       probe_stalls;
+};
+
+static void
+cli_item_free (gpointer data)
+{
+  CliItem *item = data;
+
+  if (item->download != NULL)
+    g_signal_handlers_disconnect_by_data (item->download, item);
+  g_clear_object (&item->download);
+  g_free (item->url);
+  g_free (item->sha256);
+  g_free (item);
+}
+
+/* ---- JSON events ------------------------------------------------------------------ */
+
+/* JSON strings are UTF-8 with '"', '\' and control characters escaped.
+ * Invalid UTF-8 (a server's bytes in an error message) becomes U+FFFD, so
+ * every line stays valid JSON. */
+static void
+json_append_string (GString    *out,
+                    const char *text)
+{
+  g_autofree char *valid = NULL;
+
+  if (text == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+
+  if (!g_utf8_validate (text, -1, NULL))
+    text = valid = g_utf8_make_valid (text, -1);
+
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      switch (c)
+        {
+        case '"':
+          g_string_append (out, "\\\"");
+          break;
+        case '\\':
+          g_string_append (out, "\\\\");
+          break;
+        case '\b':
+          g_string_append (out, "\\b");
+          break;
+        case '\f':
+          g_string_append (out, "\\f");
+          break;
+        case '\n':
+          g_string_append (out, "\\n");
+          break;
+        case '\r':
+          g_string_append (out, "\\r");
+          break;
+        case '\t':
+          g_string_append (out, "\\t");
+          break;
+        default:
+          if (c < 0x20 || c == 0x7f)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_c (out, (char) c);
+          break;
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+json_key (GString    *out,
+          const char *key)
+{
+  g_string_append_c (out, ',');
+  json_append_string (out, key);
+  g_string_append_c (out, ':');
+}
+
+static void
+json_add_string (GString    *out,
+                 const char *key,
+                 const char *value)
+{
+  json_key (out, key);
+  json_append_string (out, value);
+}
+
+static void
+json_add_int (GString    *out,
+              const char *key,
+              gint64      value)
+{
+  json_key (out, key);
+  g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
+}
+
+/* A byte count, or null when unknown (-1). */
+static void
+json_add_size (GString    *out,
+               const char *key,
+               gint64      value)
+{
+  if (value < 0)
+    {
+      json_key (out, key);
+      g_string_append (out, "null");
+    }
+  else
+    json_add_int (out, key, value);
+}
+
+static void
+json_add_bool (GString    *out,
+               const char *key,
+               gboolean    value)
+{
+  json_key (out, key);
+  g_string_append (out, value ? "true" : "false");
+}
+
+/* Seconds with millisecond precision, independent of the locale (which
+ * may use a decimal comma). */
+static void
+json_add_seconds (GString    *out,
+                  const char *key,
+                  double      seconds)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  json_key (out, key);
+  if (!isfinite (seconds))
+    seconds = 0;
+  g_string_append (out, g_ascii_formatd (buffer, sizeof buffer, "%.3f", seconds));
+}
+
+static void
+json_add_error (GString      *out,
+                const GError *error,
+                const char   *fallback_message)
+{
+  json_add_string (out, "domain", error != NULL ? g_quark_to_string (error->domain)
+                                                : g_quark_to_string (DL_DOWNLOAD_ERROR));
+  json_add_int (out, "code", error != NULL ? error->code : DL_DOWNLOAD_ERROR_FAILED);
+  json_add_string (out, "message", error != NULL ? error->message : fallback_message);
+}
+
+static double
+cli_elapsed (Cli *cli)
+{
+  return (g_get_monotonic_time () - cli->start_time) / (double) G_USEC_PER_SEC;
+}
+
+/* Starts an event line: {"event":…,"time":…,"index":…,"id":…,"url":…
+ * (the item fields only with an item). */
+static GString *
+json_begin (Cli        *cli,
+            const char *event,
+            CliItem    *item)
+{
+  GString *out = g_string_new ("{\"event\":");
+
+  json_append_string (out, event);
+  json_add_seconds (out, "time", cli_elapsed (cli));
+  if (item != NULL)
+    {
+      json_add_int (out, "index", item->index);
+      if (item->download != NULL && dl_download_get_id (item->download) != 0)
+        json_add_int (out, "id", dl_download_get_id (item->download));
+      else
+        json_add_size (out, "id", -1);
+      json_add_string (out, "url", item->url);
+    }
+  return out;
+}
+
+/* Ends the line and writes it at once: a consumer reading the pipe sees
+ * each event as it happens. */
+static void
+json_end (Cli     *cli,
+          GString *out)
+{
+  g_string_append (out, "}\n");
+  fwrite (out->str, 1, out->len, stdout);
+  fflush (stdout);
+  g_string_free (out, TRUE);
+}
+
+/* ---- human output ------------------------------------------------------------------ */
+
+static void
+write_stderr (const GString *text)
+{
+  fwrite (text->str, 1, text->len, stderr);
+  fflush (stderr);
+}
+
+/* Moves the cursor back over the live view and clears it. */
+static void
+erase_live_view (Cli     *cli,
+                 GString *out)
+{
+  if (cli->drawn_lines > 0)
+    g_string_append_printf (out, "\r\033[%uA\033[J", cli->drawn_lines);
+  cli->drawn_lines = 0;
+}
+
+static void render (Cli *cli);
+
+/* A line that stays: printed above the live view, which is drawn again. */
+static void G_GNUC_PRINTF (2, 3)
+cli_message (Cli        *cli,
+             const char *format,
+             ...)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  erase_live_view (cli, out);
+  g_string_append (out, text);
+  g_string_append_c (out, '\n');
+  write_stderr (out);
+
+  if (cli->live)
+    render (cli);
+}
+
+static void
+terminal_size (guint *columns,
+               guint *rows)
+{
+  struct winsize ws;
+
+  *columns = 80;
+  *rows = 24;
+  if (ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0)
+    {
+      if (ws.ws_col > 0)
+        *columns = ws.ws_col;
+      if (ws.ws_row > 0)
+        *rows = ws.ws_row;
+    }
+}
+
+/* Appends @text cut to @width characters (with an ellipsis when cut), so
+ * that a line never wraps and the cursor arithmetic stays right. */
+static void
+append_clipped (GString    *out,
+                const char *text,
+                guint       width)
+{
+  glong len = g_utf8_strlen (text, -1);
+
+  if (width == 0)
+    return;
+  if ((gulong) len <= width)
+    {
+      g_string_append (out, text);
+      return;
+    }
+  g_string_append_len (out, text, g_utf8_offset_to_pointer (text, width - 1) - text);
+  g_string_append (out, "…");
+}
+
+static char *
+format_duration (gint64 seconds)
+{
+  if (seconds < 0)
+    return g_strdup ("--:--");
+  if (seconds >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", seconds / 3600,
+                            (int) (seconds / 60 % 60), (int) (seconds % 60));
+  return g_strdup_printf ("%d:%02d", (int) (seconds / 60), (int) (seconds % 60));
+}
+
+static char *
+format_size (gint64 bytes)
+{
+  return g_format_size_full (MAX (bytes, 0), G_FORMAT_SIZE_IEC_UNITS);
+}
+
+/* The name to show: the file's once known, else the URL's last segment. */
+static char *
+item_display_name (CliItem *item)
+{
+  const char *name = item->download != NULL ? dl_download_get_file_name (item->download) : NULL;
+  const char *slash;
+
+  if (name != NULL)
+    return g_strdup (name);
+  slash = strrchr (item->url, '/');
+  if (slash != NULL && slash[1] != '\0')
+    return g_strdup (slash + 1);
+  return g_strdup (item->url);
+}
+
+static gboolean
+state_is_shown (DlDownloadState state)
+{
+  return state == DL_DOWNLOAD_STATE_CONNECTING ||
+         state == DL_DOWNLOAD_STATE_DOWNLOADING ||
+         state == DL_DOWNLOAD_STATE_RETRYING ||
+         state == DL_DOWNLOAD_STATE_VERIFYING;
+}
+
+static char *
+item_status (CliItem *item)
+{
+  DlDownload *download = item->download;
+  gint64 received = dl_download_get_bytes_received (download);
+  gint64 total = dl_download_get_total_bytes (download);
+  g_autofree char *received_text = format_size (received);
+  g_autofree char *total_text = NULL;
+  g_autofree char *speed_text = NULL;
+  g_autofree char *eta_text = NULL;
+
+  switch (dl_download_get_state (download))
+    {
+    case DL_DOWNLOAD_STATE_CONNECTING:
+      return g_strdup (_("connecting…"));
+    case DL_DOWNLOAD_STATE_VERIFYING:
+      return g_strdup (_("verifying…"));
+    case DL_DOWNLOAD_STATE_RETRYING:
+      {
+        gint64 wait = (dl_download_get_retry_at (download) - g_get_monotonic_time ()) / G_USEC_PER_SEC;
+        const char *reason = dl_download_get_error_message (download);
+
+        /* Translators: "retrying in 5 s: HTTP 503 Service Unavailable" */
+        return g_strdup_printf (_("retrying in %d s: %s"), (int) MAX (wait, 0),
+                                reason != NULL ? reason : "");
+      }
+    case DL_DOWNLOAD_STATE_DOWNLOADING:
+      speed_text = format_size ((gint64) dl_download_get_speed (download));
+      if (total > 0)
+        {
+          total_text = format_size (total);
+          eta_text = format_duration (dl_download_get_eta (download));
+          /* Translators: percent, bytes received / total, speed, time left */
+          return g_strdup_printf (_("%3d%%  %s / %s  %s/s  %s"),
+                                  (int) (100 * received / total), received_text, total_text,
+                                  speed_text, eta_text);
+        }
+      /* Translators: bytes received, speed (the total is unknown) */
+      return g_strdup_printf (_("%s  %s/s"), received_text, speed_text);
+    case DL_DOWNLOAD_STATE_QUEUED:
+    case DL_DOWNLOAD_STATE_PAUSED:
+    case DL_DOWNLOAD_STATE_DONE:
+    case DL_DOWNLOAD_STATE_FAILED:
+    case DL_DOWNLOAD_STATE_CANCELLED:
+    default:
+      return g_strdup ("");
+    }
+}
+
+/* Draws a line per active download and a total, in place of the last
+ * drawing. Only ever called when stderr is a terminal. */
+static void
+render (Cli *cli)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *bytes_text = NULL;
+  g_autofree char *speed_text = NULL;
+  g_autofree char *total = NULL;
+  guint columns, rows, max_lines, shown = 0, hidden = 0;
+  guint n_active = 0, n_queued = 0;
+  gint64 bytes = 0;
+  double speed = 0;
+
+  terminal_size (&columns, &rows);
+  /* Leave room for the total and one line of what scrolls above. */
+  max_lines = rows > 3 ? rows - 3 : 1;
+
+  erase_live_view (cli, out);
+
+  for (guint i = 0; i < cli->items->len; i++)
+    {
+      CliItem *item = g_ptr_array_index (cli->items, i);
+      DlDownloadState state;
+
+      if (item->download == NULL)
+        continue;
+
+      state = dl_download_get_state (item->download);
+      bytes += dl_download_get_bytes_received (item->download);
+      if (item->finished)
+        continue;
+      if (state == DL_DOWNLOAD_STATE_QUEUED)
+        n_queued++;
+      if (!state_is_shown (state))
+        continue;
+
+      n_active++;
+      speed += dl_download_get_speed (item->download);
+      if (shown < max_lines)
+        {
+          g_autofree char *name = item_display_name (item);
+          g_autofree char *status = item_status (item);
+          g_autofree char *line = NULL;
+          guint name_width = MAX (columns / 2, 12);
+
+          if (g_utf8_strlen (name, -1) > name_width)
+            {
+              g_autoptr(GString) clipped = g_string_new (NULL);
+
+              append_clipped (clipped, name, name_width);
+              g_free (name);
+              name = g_string_free (g_steal_pointer (&clipped), FALSE);
+            }
+          line = g_strdup_printf ("  %s  %s", name, status);
+          append_clipped (out, line, columns - 1);
+          g_string_append_c (out, '\n');
+          shown++;
+        }
+      else
+        hidden++;
+    }
+
+  if (hidden > 0)
+    {
+      g_autofree char *line = g_strdup_printf (ngettext ("  … and %u more", "  … and %u more", hidden),
+                                               hidden);
+
+      append_clipped (out, line, columns - 1);
+      g_string_append_c (out, '\n');
+      shown++;
+    }
+
+  bytes_text = format_size (bytes);
+  speed_text = format_size ((gint64) speed);
+  /* Translators: the total line of the live view: "3/10 done, 1 failed,
+   * 4 active, 2 queued, 120 MiB, 25.3 MiB/s" */
+  total = g_strdup_printf (_("%u/%u done, %u failed, %u active, %u queued, %s, %s/s"),
+                           cli->n_done, cli->items->len, cli->n_failed, n_active, n_queued,
+                           bytes_text, speed_text);
+  append_clipped (out, total, columns - 1);
+  g_string_append_c (out, '\n');
+  shown++;
+
+  cli->drawn_lines = shown;
+  write_stderr (out);
+}
+
+static gboolean
+render_cb (gpointer user_data)
+{
+  render (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- the stall probe ------------------------------------------------------------ */
+
+typedef struct
+{
+  GSource  source;
+  Cli     *cli;
+} ProbeSource;
+
+static gboolean
+probe_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  ProbeSource *probe = (ProbeSource *) source;
+  Cli *cli = probe->cli;
+  gint64 now = g_get_monotonic_time ();
+  gint64 due = g_source_get_ready_time (source);
+  gint64 late = MAX (now - due, 0);
+
+  cli->probe_samples++;
+  cli->probe_worst = MAX (cli->probe_worst, late);
+  if (late > PROBE_STALL_THRESHOLD_USEC)
+    cli->probe_stalls++;
+
+  g_source_set_ready_time (source, now + PROBE_INTERVAL_USEC);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs probe_funcs = {
+  .dispatch = probe_dispatch,
+};
+
+/* Default priority, like the downloads' own I/O: its lateness is what any
+ * other callback of the loop would have suffered. */
+static void
+probe_start (Cli          *cli,
+             GMainContext *context)
+{
+  cli->probe = g_source_new (&probe_funcs, sizeof (ProbeSource));
+  ((ProbeSource *) cli->probe)->cli = cli;
+  g_source_set_priority (cli->probe, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (cli->probe, "[dl-cli] stall probe");
+  g_source_set_ready_time (cli->probe, g_get_monotonic_time () + PROBE_INTERVAL_USEC);
+  g_source_attach (cli->probe, context);
+}
+
+/* One line on stderr for bench/run to read, whatever --quiet says. */
+static void
+probe_stop (Cli *cli)
+{
+  char worst[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (cli->probe == NULL)
+    return;
+
+  g_source_destroy (cli->probe);
+  g_clear_pointer (&cli->probe, g_source_unref);
+
+  g_ascii_formatd (worst, sizeof worst, "%.3f", cli->probe_worst / 1000.0);
+  fprintf (stderr, "stall-probe: worst_ms=%s samples=%" G_GUINT64_FORMAT
+           " over_4ms=%" G_GUINT64_FORMAT "\n",
+           worst, cli->probe_samples, cli->probe_stalls);
+  fflush (stderr);
+}
+
+/* ---- finishing a download ----------------------------------------------------------- */
+
+static void
+item_finished (CliItem *item)
+{
+  Cli *cli = item->cli;
+
+  item->finished = TRUE;
+  g_assert (cli->n_pending > 0);
+  cli->n_pending--;
+  bridge_event_set (cli->wake);
+}
+
+static void
+report_done (CliItem    *item,
+             const char *sha256)
+{
+  Cli *cli = item->cli;
+  g_autofree char *path = dl_download_dup_path (item->download);
+  gint64 size = dl_download_get_total_bytes (item->download);
+
+  cli->n_done++;
+
+  if (cli->json)
+    {
+      GString *out = json_begin (cli, "done", item);
+
+      json_add_string (out, "path", path);
+      json_add_size (out, "size", size);
+      json_add_string (out, "sha256", sha256);
+      json_end (cli, out);
+    }
+
+  if (cli->messages)
+    {
+      g_autofree char *size_text = format_size (size);
+
+      /* Translators: "Saved /home/me/Downloads/file.iso (4.2 GiB)" */
+      cli_message (cli, _("Saved %s (%s)"), path, size_text);
+    }
+
+  item_finished (item);
+}
+
+typedef struct
+{
+  Cli  *cli;
+  char *path;
+} HashJob;
+
+static void
+hash_job_free (gpointer data)
+{
+  HashJob *job = data;
+
+  /* Runs on the loop's thread once the worker has returned: only then may
+   * the run end. */
+  g_assert (job->cli->n_hash_jobs > 0);
+  job->cli->n_hash_jobs--;
+  bridge_event_set (job->cli->wake);
+  g_free (job->path);
+  g_free (job);
+}
+
+static void
+hash_thread (BridgeFuture *future,
+             gpointer      user_data,
+             GCancellable *cancellable)
+{
+  HashJob *job = user_data;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buffer = g_malloc (HASH_CHUNK);
+  int saved_errno = 0;
+  int fd;
+
+  fd = g_open (job->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  if (fd < 0)
+    saved_errno = errno;
+  else
+    {
+      posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+      for (;;)
+        {
+          ssize_t n = read (fd, buffer, HASH_CHUNK);
+
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n < 0)
+            {
+              saved_errno = errno;
+              break;
+            }
+          if (n == 0)
+            break;
+          g_checksum_update (checksum, buffer, n);
+        }
+      close (fd);
+    }
+
+  if (saved_errno != 0)
+    {
+      bridge_future_set_error (future,
+                               g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                                            "Cannot read “%s”: %s", job->path,
+                                            g_strerror (saved_errno)),
+                               NULL);
+      return;
+    }
+
+  bridge_future_set_string (future, g_checksum_get_string (checksum), NULL);
+}
+
+static void
+hash_done_cb (BridgeFuture *future,
+              gpointer      user_data)
+{
+  CliItem *item = user_data;
+  g_autoptr(GError) error = NULL;
+  const char *sha256 = bridge_future_get_string (future, &error);
+
+  /* The file is complete (the engine checked its length); only someone
+   * moving it away can make this fail, and the download stays done. */
+  if (sha256 == NULL)
+    g_warning ("Cannot compute the SHA-256 of %s: %s", item->url, error->message);
+  report_done (item, sha256);
+}
+
+static void
+item_done (CliItem *item)
+{
+  Cli *cli = item->cli;
+  g_autoptr(BridgeFuture) future = NULL;
+  HashJob *job;
+
+  /* With an expected checksum the engine hashed the file as it arrived
+   * and verified it: that is the file's SHA-256. */
+  if (!cli->json || dl_download_get_sha256 (item->download) != NULL)
+    {
+      report_done (item, dl_download_get_sha256 (item->download));
+      return;
+    }
+
+  /* Otherwise read it back on a worker thread: hashing a large file takes
+   * seconds, which the loop (and the other downloads) must not wait for. */
+  job = g_new0 (HashJob, 1);
+  job->cli = cli;
+  job->path = dl_download_dup_path (item->download);
+  cli->n_hash_jobs++;
+  future = bridge_run_in_thread (hash_thread, job, hash_job_free);
+  bridge_future_add_done_callback (future, hash_done_cb, item, NULL);
+}
+
+static void
+report_failed (CliItem      *item,
+               const GError *error,
+               const char   *message)
+{
+  Cli *cli = item->cli;
+
+  if (error != NULL)
+    message = error->message;
+
+  cli->n_failed++;
+
+  if (cli->json)
+    {
+      GString *out = json_begin (cli, "failed", item);
+
+      json_add_error (out, error, message);
+      json_end (cli, out);
+    }
+
+  if (cli->messages)
+    {
+      /* Translators: "Failed https://example.com/file.iso: HTTP 404 Not Found" */
+      cli_message (cli, _("Failed %s: %s"), item->url, message);
+    }
+
+  item_finished (item);
+}
+
+static void
+report_stopped (CliItem *item)
+{
+  Cli *cli = item->cli;
+
+  cli->n_stopped++;
+
+  if (cli->json)
+    {
+      GString *out = json_begin (cli, "stopped", item);
+
+      json_add_string (out, "file", dl_download_get_file_name (item->download));
+      json_add_int (out, "bytes", dl_download_get_bytes_received (item->download));
+      json_end (cli, out);
+    }
+
+  item_finished (item);
+}
+
+/* ---- following a download ---------------------------------------------------------- */
+
+static void
+state_changed_cb (DlDownload *download,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  CliItem *item = user_data;
+  Cli *cli = item->cli;
+  GString *out;
+
+  if (item->finished)
+    return;
+
+  switch (dl_download_get_state (download))
+    {
+    case DL_DOWNLOAD_STATE_DOWNLOADING:
+      item->last_progress = g_get_monotonic_time ();
+      if (cli->json)
+        {
+          out = json_begin (cli, "started", item);
+          json_add_string (out, "file", dl_download_get_file_name (download));
+          json_add_int (out, "offset", dl_download_get_bytes_received (download));
+          json_add_size (out, "total", dl_download_get_total_bytes (download));
+          json_add_int (out, "attempt", dl_download_get_attempts (download));
+          json_end (cli, out);
+        }
+      break;
+
+    case DL_DOWNLOAD_STATE_RETRYING:
+      if (cli->json)
+        {
+          gint64 delay = dl_download_get_retry_at (download) - g_get_monotonic_time ();
+
+          out = json_begin (cli, "retrying", item);
+          json_add_int (out, "attempt", dl_download_get_attempts (download));
+          json_add_seconds (out, "delay", MAX (delay, 0) / (double) G_USEC_PER_SEC);
+          json_add_string (out, "reason", dl_download_get_error_message (download));
+          json_add_error (out, dl_download_get_error (download),
+                          dl_download_get_error_message (download));
+          json_end (cli, out);
+        }
+      break;
+
+    case DL_DOWNLOAD_STATE_DONE:
+      item_done (item);
+      break;
+
+    case DL_DOWNLOAD_STATE_FAILED:
+      report_failed (item, dl_download_get_error (download), dl_download_get_error_message (download));
+      break;
+
+    case DL_DOWNLOAD_STATE_CANCELLED:
+      /* Nothing here cancels; another program sharing the history might. */
+      report_failed (item, NULL, _("Cancelled"));
+      break;
+
+    case DL_DOWNLOAD_STATE_PAUSED:
+      /* The run is shutting down: the task synced and recorded the partial
+       * file, and the next run of the same command resumes it. */
+      if (cli->signal != 0)
+        report_stopped (item);
+      break;
+
+    case DL_DOWNLOAD_STATE_QUEUED:
+    case DL_DOWNLOAD_STATE_CONNECTING:
+    case DL_DOWNLOAD_STATE_VERIFYING:
+    default:
+      break;
+    }
+}
+
+static void
+bytes_received_cb (DlDownload *download,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  CliItem *item = user_data;
+  Cli *cli = item->cli;
+  gint64 now;
+  GString *out;
+
+  if (!cli->json || item->finished ||
+      dl_download_get_state (download) != DL_DOWNLOAD_STATE_DOWNLOADING)
+    return;
+
+  now = g_get_monotonic_time ();
+  if (now - item->last_progress < PROGRESS_INTERVAL_USEC)
+    return;
+  item->last_progress = now;
+
+  out = json_begin (cli, "progress", item);
+  json_add_int (out, "bytes", dl_download_get_bytes_received (download));
+  json_add_size (out, "total", dl_download_get_total_bytes (download));
+  json_add_int (out, "speed", (gint64) dl_download_get_speed (download));
+  json_add_size (out, "eta", dl_download_get_eta (download));
+  json_end (cli, out);
+}
+
+/* ---- queueing ------------------------------------------------------------------------ */
+
+static char *
+unfinished_key (const char *url,
+                const char *output_dir)
+{
+  return g_strconcat (url, "\n", output_dir, NULL);
+}
+
+/* Indexes the history's unfinished downloads by URL and folder, oldest
+ * first, so that each URL of this run takes over one of them (a URL given
+ * twice takes two). */
+static void
+index_unfinished (Cli *cli)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (cli->manager));
+
+  cli->unfinished = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) g_queue_free);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (G_LIST_MODEL (cli->manager), i);
+      DlDownloadState state = dl_download_get_state (download);
+      g_autofree char *key = NULL;
+      GQueue *queue;
+
+      if (state == DL_DOWNLOAD_STATE_DONE || state == DL_DOWNLOAD_STATE_CANCELLED)
+        continue;
+
+      key = unfinished_key (dl_download_get_url (download), dl_download_get_output_dir (download));
+      queue = g_hash_table_lookup (cli->unfinished, key);
+      if (queue == NULL)
+        {
+          queue = g_queue_new ();
+          g_hash_table_insert (cli->unfinished, g_steal_pointer (&key), queue);
+        }
+      g_queue_push_tail (queue, download);
+    }
+}
+
+/* The unfinished download of an earlier run of this command, if any. */
+static DlDownload *
+take_unfinished (Cli     *cli,
+                 CliItem *item)
+{
+  g_autofree char *dir = g_canonicalize_filename (cli->output_dir, NULL);
+  g_autofree char *key = unfinished_key (item->url, dir);
+  GQueue *queue = g_hash_table_lookup (cli->unfinished, key);
+  DlDownload *download = queue != NULL ? g_queue_pop_head (queue) : NULL;
+
+  if (download == NULL)
+    return NULL;
+
+  if (g_strcmp0 (dl_download_get_sha256 (download), item->sha256) != 0)
+    {
+      /* Asked for with another checksum this time: the old entry would
+       * verify the old one. Start over under the new one. */
+      g_debug ("%s: the expected checksum changed; starting over", item->url);
+      dl_download_remove (download);
+      return NULL;
+    }
+
+  if (!dl_download_can_resume (download) && !dl_download_can_retry (download))
+    return NULL;
+
+  return download;
+}
+
+static void
+queue_item (Cli     *cli,
+            CliItem *item)
+{
+  g_autoptr(GError) error = NULL;
+  DlDownload *download;
+  gboolean resumed = FALSE;
+  GString *out;
+
+  download = take_unfinished (cli, item);
+  if (download != NULL)
+    resumed = TRUE;
+  else
+    download = dl_manager_add_full (cli->manager, item->url, cli->output_dir, item->sha256, &error);
+
+  item->queued = TRUE;
+  cli->n_pending++;
+
+  if (download != NULL)
+    {
+      item->download = g_object_ref (download);
+      g_signal_connect (download, "notify::state", G_CALLBACK (state_changed_cb), item);
+      g_signal_connect (download, "notify::bytes-received", G_CALLBACK (bytes_received_cb), item);
+    }
+
+  if (cli->json)
+    {
+      out = json_begin (cli, "queued", item);
+      json_add_bool (out, "resumed", resumed);
+      if (resumed)
+        json_add_int (out, "offset", dl_download_get_bytes_received (download));
+      json_end (cli, out);
+    }
+
+  if (download == NULL)
+    {
+      /* Not an http(s) URL, or not a URL at all: this one fails, the others
+       * go on. */
+      report_failed (item, error, NULL);
+      return;
+    }
+
+  /* Paused (interrupted, or by the app) continues from the bytes on disk;
+   * failed gets a fresh retry budget and continues too. */
+  if (resumed && dl_download_can_resume (download))
+    dl_download_resume (download);
+  else if (resumed)
+    dl_download_retry (download);
+}
+
+/* ---- signals --------------------------------------------------------------------- */
+
+static void
+interrupt (Cli *cli,
+           int  signum)
+{
+  if (cli->signal != 0)
+    {
+      /* Second signal: leave now. Every offset the history holds is on
+       * disk, so this is as safe as a crash; only the last second or so of
+       * data is fetched again. */
+      fflush (stdout);
+      if (!cli->quiet)
+        {
+          g_autoptr(GString) out = g_string_new (NULL);
+
+          erase_live_view (cli, out);
+          g_string_append_printf (out, "%s\n", _("Stopped at once."));
+          write_stderr (out);
+        }
+      _exit (128 + signum);
+    }
+
+  cli->signal = signum;
+  if (!cli->quiet && (cli->messages || cli->live))
+    cli_message (cli, "%s", _("Stopping… Running the same command again resumes the downloads. "
+                              "Press Ctrl+C again to stop at once."));
+  bridge_event_set (cli->wake);
+}
+
+static gboolean
+sigint_cb (gpointer user_data)
+{
+  interrupt (user_data, SIGINT);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+sigterm_cb (gpointer user_data)
+{
+  interrupt (user_data, SIGTERM);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSource *
+add_signal_source (int           signum,
+                   GSourceFunc   callback,
+                   Cli          *cli,
+                   GMainContext *context)
+{
+  GSource *source = g_unix_signal_source_new (signum);
+
+  g_source_set_callback (source, callback, cli, NULL);
+  g_source_set_static_name (source, "[dl-cli] signal");
+  g_source_attach (source, context);
+  return source;
+}
+
+/* ---- the run ---------------------------------------------------------------------- */
+
+static void
+n_running_cb (DlManager  *manager,
+              GParamSpec *pspec,
+              gpointer    user_data)
+{
+  Cli *cli = user_data;
+
+  bridge_event_set (cli->wake);
+}
+
+/* Waits, in the main task, until @condition holds; the callbacks that can
+ * change it set cli->wake. */
+#define CLI_WAIT_UNTIL(cli, condition)                  \
+  G_STMT_START {                                        \
+    while (!(condition))                                \
+      {                                                 \
+        bridge_event_clear ((cli)->wake);               \
+        if (!bridge_event_wait ((cli)->wake, NULL))     \
+          break;                                        \
+      }                                                 \
+  } G_STMT_END
+
+static void
+open_history (Cli *cli)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = dl_store_get_default_path ();
+
+  /* The app's history: a download interrupted here shows up there, and
+   * the next run of this command finds it. SQLite's locking (WAL, and a
+   * busy timeout in DlStore) lets the app and several runs share it. */
+  cli->store = dl_store_open (path, &error);
+  if (cli->store == NULL && !cli->quiet)
+    cli_message (cli, _("Cannot open the download history %s, so an interrupted run "
+                        "cannot be resumed: %s"), path, error->message);
+}
+
+static void
+print_summary (Cli *cli)
+{
+  if (cli->json)
+    {
+      GString *out = json_begin (cli, "summary", NULL);
+
+      json_add_int (out, "total", cli->items->len);
+      json_add_int (out, "done", cli->n_done);
+      json_add_int (out, "failed", cli->n_failed);
+      json_add_int (out, "stopped", cli->n_stopped);
+      json_add_bool (out, "interrupted", cli->signal != 0);
+      json_add_int (out, "status", cli->exit_status);
+      json_end (cli, out);
+    }
+
+  if (!cli->messages)
+    return;
+
+  if (cli->signal != 0)
+    cli_message (cli, ngettext ("Stopped with %u download unfinished; run the same command "
+                                "again to resume it.",
+                                "Stopped with %u downloads unfinished; run the same command "
+                                "again to resume them.",
+                                cli->items->len - cli->n_done - cli->n_failed),
+                 cli->items->len - cli->n_done - cli->n_failed);
+  else if (cli->n_failed > 0)
+    cli_message (cli, ngettext ("%u of %u download failed.", "%u of %u downloads failed.",
+                                cli->items->len),
+                 cli->n_failed, cli->items->len);
+  else
+    cli_message (cli, ngettext ("%u download completed.", "%u downloads completed.",
+                                cli->n_done),
+                 cli->n_done);
+}
+
+static void
+cli_main (BridgeTask *task,
+          gpointer    user_data)
+{
+  Cli *cli = user_data;
+  GMainContext *context = bridge_loop_get_context (bridge_loop_get_default ());
+  g_autoptr(GError) error = NULL;
+
+  cli->start_time = g_get_monotonic_time ();
+  cli->wake = bridge_event_new ();
+
+  if (g_strcmp0 (g_getenv ("BRIDGE_DOWNLOADER_STALL_PROBE"), "1") == 0)
+    probe_start (cli, context);
+
+  open_history (cli);
+
+  cli->manager = dl_manager_new (cli->store);
+  dl_manager_set_output_dir (cli->manager, cli->output_dir);
+  if (cli->jobs > 0)
+    dl_manager_set_max_concurrent (cli->manager, cli->jobs);
+  if (cli->per_host > 0)
+    dl_manager_set_max_per_host (cli->manager, cli->per_host);
+  if (cli->retries >= 0)
+    dl_manager_set_max_retries (cli->manager, cli->retries);
+  if (cli->timeout > 0)
+    dl_manager_set_idle_timeout (cli->manager, cli->timeout);
+  if (cli->connect_timeout > 0)
+    dl_manager_set_connect_timeout (cli->manager, cli->connect_timeout);
+  g_signal_connect (cli->manager, "notify::n-running", G_CALLBACK (n_running_cb), cli);
+
+  /* Only this command's URLs run: the rest of the history (the app's
+   * downloads) is loaded paused, and left as it is. */
+  if (!dl_manager_load (cli->manager, FALSE, &error) && !cli->quiet)
+    cli_message (cli, _("Cannot read the download history: %s"), error->message);
+  index_unfinished (cli);
+
+  cli->signal_sources[0] = add_signal_source (SIGINT, sigint_cb, cli, context);
+  cli->signal_sources[1] = add_signal_source (SIGTERM, sigterm_cb, cli, context);
+
+  if (cli->live)
+    {
+      cli->render_source = g_timeout_source_new (RENDER_INTERVAL_MS);
+      g_source_set_callback (cli->render_source, render_cb, cli, NULL);
+      g_source_set_static_name (cli->render_source, "[dl-cli] live view");
+      g_source_attach (cli->render_source, context);
+    }
+
+  for (guint i = 0; i < cli->items->len && cli->signal == 0; i++)
+    {
+      queue_item (cli, g_ptr_array_index (cli->items, i));
+      if (i % QUEUE_BATCH == QUEUE_BATCH - 1)
+        bridge_yield (NULL);
+    }
+
+  CLI_WAIT_UNTIL (cli, cli->n_pending == 0 || cli->signal != 0);
+
+  if (cli->signal != 0)
+    dl_manager_shutdown (cli->manager);
+
+  /* A task may still be closing its files after its last state change;
+   * the workers hashing finished files must hand their results back. */
+  CLI_WAIT_UNTIL (cli, dl_manager_get_n_running (cli->manager) == 0 && cli->n_hash_jobs == 0);
+
+  /* A download stopped before its task ever ran reports no state change:
+   * count it as stopped too. */
+  for (guint i = 0; i < cli->items->len && cli->signal != 0; i++)
+    {
+      CliItem *item = g_ptr_array_index (cli->items, i);
+
+      if (item->queued && !item->finished)
+        report_stopped (item);
+    }
+
+  if (cli->signal != 0)
+    cli->exit_status = 128 + cli->signal;
+  else if (cli->n_failed > 0)
+    cli->exit_status = DL_CLI_EXIT_FAILED;
+  else
+    cli->exit_status = DL_CLI_EXIT_OK;
+
+  if (cli->render_source != NULL)
+    {
+      g_source_destroy (cli->render_source);
+      g_clear_pointer (&cli->render_source, g_source_unref);
+      if (cli->live)
+        render (cli);
+    }
+  cli->live = FALSE;
+
+  print_summary (cli);
+  probe_stop (cli);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cli->signal_sources); i++)
+    {
+      g_source_destroy (cli->signal_sources[i]);
+      g_clear_pointer (&cli->signal_sources[i], g_source_unref);
+    }
+
+  /* Items are done with their downloads; the manager has no task left, so
+   * it can go, and the history is closed (the last connection checkpoints
+   * the WAL into the database). */
+  for (guint i = 0; i < cli->items->len; i++)
+    {
+      CliItem *item = g_ptr_array_index (cli->items, i);
+
+      if (item->download != NULL)
+        g_signal_handlers_disconnect_by_data (item->download, item);
+      g_clear_object (&item->download);
+    }
+  g_clear_pointer (&cli->unfinished, g_hash_table_unref);
+  g_signal_handlers_disconnect_by_data (cli->manager, cli);
+  g_clear_object (&cli->manager);
+  if (cli->store != NULL)
+    dl_store_close (cli->store);
+  g_clear_object (&cli->store);
+  g_clear_pointer (&cli->wake, bridge_event_unref);
+}
+
+/* ---- options -------------------------------------------------------------------------- */
+
+static gboolean
+is_sha256 (const char *text)
+{
+  return strlen (text) == 64 && strspn (text, "0123456789abcdefABCDEF") == 64;
+}
+
+static void
+add_item (Cli        *cli,
+          const char *url,
+          const char *sha256)
+{
+  CliItem *item = g_new0 (CliItem, 1);
+
+  item->cli = cli;
+  item->index = cli->items->len;
+  item->url = g_strdup (url);
+  item->sha256 = sha256 != NULL ? g_ascii_strdown (sha256, -1) : NULL;
+  g_ptr_array_add (cli->items, item);
+}
+
+static char *
+read_stdin (GError **error)
+{
+  GString *text = g_string_new (NULL);
+  char buffer[64 * 1024];
+
+  for (;;)
+    {
+      ssize_t n = read (STDIN_FILENO, buffer, sizeof buffer);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("Cannot read the standard input: %s"), g_strerror (saved_errno));
+          g_string_free (text, TRUE);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      g_string_append_len (text, buffer, n);
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+/* One URL per line, optionally followed by sha256=HEX; blank lines and
+ * lines starting with # are skipped. Read before the loop starts: it is
+ * input, like the command line. */
+static gboolean
+read_input_file (Cli         *cli,
+                 const char  *file,
+                 GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *name = g_str_equal (file, "-") ? _("standard input") : file;
+
+  if (g_str_equal (file, "-"))
+    contents = read_stdin (error);
+  else
+    g_file_get_contents (file, &contents, NULL, error);
+  if (contents == NULL)
+    return FALSE;
+
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) words = NULL;
+      const char *url = NULL;
+      const char *sha256 = NULL;
+      char *line = g_strstrip (lines[i]);
+
+      if (*line == '\0' || *line == '#')
+        continue;
+
+      words = g_strsplit_set (line, " \t", -1);
+      for (guint w = 0; words[w] != NULL; w++)
+        {
+          const char *word = words[w];
+
+          if (*word == '\0')
+            continue;
+          if (url == NULL)
+            url = word;
+          else if (sha256 == NULL && g_ascii_strncasecmp (word, "sha256=", 7) == 0)
+            {
+              sha256 = word + 7;
+              if (!is_sha256 (sha256))
+                {
+                  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                               /* Translators: "urls.txt:3: “abc” is not a SHA-256 checksum…" */
+                               _("%s:%u: “%s” is not a SHA-256 checksum (64 hexadecimal digits)"),
+                               name, i + 1, sha256);
+                  return FALSE;
+                }
+            }
+          else
+            {
+              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("%s:%u: unexpected “%s” (a line is a URL, optionally followed by "
+                             "sha256=HEX)"),
+                           name, i + 1, word);
+              return FALSE;
+            }
+        }
+
+      add_item (cli, url, sha256);
+    }
+
+  return TRUE;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int
+parse_options (Cli   *cli,
+               int    argc,
+               char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) args = NULL;
+  g_auto(GStrv) urls = NULL;
+  g_auto(GStrv) checksums = NULL;
+  g_auto(GStrv) input_files = NULL;
+  g_autofree char *output_dir = NULL;
+  gboolean headless = FALSE;
+  guint n_urls;
+  GOptionEntry entries[] = {
+    { "headless", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &headless, NULL, NULL },
+    { "output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &output_dir,
+      N_("Save the files in DIR (default: the Downloads folder, else the current one)"), N_("DIR") },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &cli->jobs,
+      N_("Download at most N files at once (default: 4)"), N_("N") },
+    { "per-host", 0, 0, G_OPTION_ARG_INT, &cli->per_host,
+      N_("At most N of them from the same host (default: 2)"), N_("N") },
+    { "retries", 0, 0, G_OPTION_ARG_INT, &cli->retries,
+      N_("Give a download up after N failed attempts in a row (default: 5)"), N_("N") },
+    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cli->timeout,
+      N_("Retry when no data arrives for SECONDS (default: 30)"), N_("SECONDS") },
+    { "connect-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cli->connect_timeout,
+      N_("Retry when there is no response within SECONDS (default: 30)"), N_("SECONDS") },
+    { "sha256", 0, 0, G_OPTION_ARG_STRING_ARRAY, &checksums,
+      N_("Expected SHA-256 of the files, once per URL given on the command line, in the same order"),
+      N_("HEX") },
+    { "input-file", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &input_files,
+      N_("Read URLs from FILE, one per line (“-” for the standard input)"), N_("FILE") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &cli->json,
+      N_("Report progress as one JSON event per line on the standard output"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &cli->quiet,
+      N_("Print nothing on the standard error"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &urls, NULL, NULL },
+    { NULL }
+  };
+
+  cli->jobs = -1;
+  cli->per_host = -1;
+  cli->retries = -1;
+  cli->timeout = -1;
+  cli->connect_timeout = -1;
+
+  /* Translators: the usage line, after "bridge-downloader [OPTION…]" */
+  context = g_option_context_new (N_("--headless URL…"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+                                _("Downloads files without a window. Runs several downloads at once, retries\n"
+                                  "what fails, and resumes an interrupted run when the same command "
+                                  "runs again."));
+  g_option_context_set_description (context,
+                                    _("Input files: one URL per line, optionally followed by "
+                                      "sha256=HEX;\nblank lines and lines starting with # are "
+                                      "skipped.\n\n"
+                                      "--json events (one object per line, each with \"event\", "
+                                      "\"time\", \"index\",\n\"id\" and \"url\"): queued, started, "
+                                      "progress, retrying, done (path, size,\nsha256), failed "
+                                      "(domain, code, message), stopped, and a final summary.\n\n"
+                                      "Exit status: 0 when every download completed, 1 when any "
+                                      "failed, 2 for\nusage errors, 130 when interrupted with "
+                                      "Ctrl+C (the partial files are kept\nand the same command "
+                                      "resumes them)."));
+
+  args = g_new0 (char *, argc + 1);
+  for (int i = 0; i < argc; i++)
+    args[i] = g_strdup (argv[i]);
+
+  if (!g_option_context_parse_strv (context, &args, &error))
+    goto usage;
+
+  if (cli->jobs != -1 && (cli->jobs < 1 || cli->jobs > 1024))
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--jobs must be between 1 and 1024"));
+      goto usage;
+    }
+  if (cli->per_host != -1 && (cli->per_host < 1 || cli->per_host > 1024))
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--per-host must be between 1 and 1024"));
+      goto usage;
+    }
+  if (cli->retries != -1 && (cli->retries < 0 || cli->retries > 1000))
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--retries must be between 0 and 1000"));
+      goto usage;
+    }
+  if (cli->timeout != -1 && !(cli->timeout > 0 && cli->timeout <= 86400))
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--timeout must be more than 0 and at most 86400 seconds"));
+      goto usage;
+    }
+  if (cli->connect_timeout != -1 && !(cli->connect_timeout > 0 && cli->connect_timeout <= 86400))
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--connect-timeout must be more than 0 and at most 86400 seconds"));
+      goto usage;
+    }
+
+  n_urls = urls != NULL ? g_strv_length (urls) : 0;
+  for (guint i = 0; checksums != NULL && checksums[i] != NULL; i++)
+    if (!is_sha256 (checksums[i]))
+      {
+        g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                     _("“%s” is not a SHA-256 checksum (64 hexadecimal digits)"), checksums[i]);
+        goto usage;
+      }
+  if (checksums != NULL && g_strv_length (checksums) != n_urls)
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("%u --sha256 given for %u URLs on the command line: give one per URL, "
+                     "in the same order"),
+                   g_strv_length (checksums), n_urls);
+      goto usage;
+    }
+
+  if (n_urls == 0 && input_files == NULL)
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, _("No URL to download"));
+      goto usage;
+    }
+
+  cli->items = g_ptr_array_new_with_free_func (cli_item_free);
+  for (guint i = 0; i < n_urls; i++)
+    add_item (cli, urls[i], checksums != NULL ? checksums[i] : NULL);
+  for (guint i = 0; input_files != NULL && input_files[i] != NULL; i++)
+    if (!read_input_file (cli, input_files[i], &error))
+      goto usage;
+
+  if (output_dir == NULL)
+    {
+      const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+
+      if (downloads != NULL && g_file_test (downloads, G_FILE_TEST_IS_DIR))
+        output_dir = g_strdup (downloads);
+      else
+        output_dir = g_get_current_dir ();
+    }
+  else if (g_mkdir_with_parents (output_dir, 0755) != 0)
+    {
+      /* Not fatal here: each download reports the folder's problem, as
+       * the app would. */
+      g_debug ("Cannot create %s: %s", output_dir, g_strerror (errno));
+    }
+  cli->output_dir = g_canonicalize_filename (output_dir, NULL);
+
+  return -1;
+
+usage:
+  /* Usage errors are printed even with --quiet: nothing else tells. */
+  g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  g_printerr (_("Run “%s --headless --help” to see a full list of options.\n"), g_get_prgname ());
+  return DL_CLI_EXIT_USAGE;
+}
+
+/**
+ * dl_cli_is_requested:
+ * @argc: the program's argument count
+ * @argv: its arguments
+ *
+ * Returns: whether the arguments ask for the headless mode (`--headless`
+ *   before any `--`)
+ */
+gboolean
+dl_cli_is_requested (int    argc,
+                     char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        return FALSE;
+      if (g_str_equal (argv[i], "--headless"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * dl_cli_run:
+ * @argc: the program's argument count
+ * @argv: its arguments, `--headless` among them
+ *
+ * Runs `bridge-downloader --headless`: parses the options, downloads every
+ * URL and returns when all are done or the run was interrupted.
+ *
+ * Returns: the exit status, a #DlCliExit (or 128 + a signal's number)
+ */
+int
+dl_cli_run (int    argc,
+            char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  Cli cli = { 0, };
+  int status;
+
+  status = parse_options (&cli, argc, argv);
+  if (status >= 0)
+    goto out;
+
+  cli.live = !cli.quiet && isatty (STDERR_FILENO) && g_strcmp0 (g_getenv ("TERM"), "dumb") != 0;
+  cli.messages = !cli.quiet && !cli.json;
+
+  if (cli.items->len == 0)
+    {
+      /* An empty list (say, a script's input file) is nothing to do, not
+       * a mistake. */
+      if (cli.messages)
+        g_printerr ("%s\n", _("No URLs in the input: nothing to download."));
+      if (cli.json)
+        {
+          cli.start_time = g_get_monotonic_time ();
+          print_summary (&cli);
+        }
+      status = DL_CLI_EXIT_OK;
+      goto out;
+    }
+
+  if (!bridge_run (cli_main, &cli, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      status = DL_CLI_EXIT_FAILED;
+      goto out;
+    }
+  status = cli.exit_status;
+
+out:
+  g_clear_pointer (&cli.items, g_ptr_array_unref);
+  g_free (cli.output_dir);
+  return status;
+}

@@ -1,0 +1,98 @@
+/* cli-test-util.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "fault-server.h"
+
+G_BEGIN_DECLS
+
+/* Upper bound for anything a CLI test waits for: generous, so that a slow
+ * machine (or valgrind) passes, and only a hang fails. */
+#define CLI_TEST_TIMEOUT_SECONDS 120.0
+
+/* ---- running the CLI ----------------------------------------------------------- */
+
+typedef struct
+{
+  int     status;     /* exit status, or 128 + the signal that killed it */
+  char   *out;        /* everything on stdout */
+  char   *err;        /* everything on stderr */
+} CliResult;
+
+void        cli_result_free            (CliResult    *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliResult, cli_result_free)
+
+const char *cli_test_get_program       (void);
+
+/* Runs `bridge-downloader --headless ARGS…` in @cwd (NULL: the test's),
+ * with @stdin_data on its standard input (NULL: nothing), until it exits. */
+CliResult  *cli_run                    (const char   *cwd,
+                                        const char   *stdin_data,
+                                        const char   *first_arg,
+                                        ...) G_GNUC_NULL_TERMINATED G_GNUC_WARN_UNUSED_RESULT;
+CliResult  *cli_runv                   (const char   *cwd,
+                                        const char   *stdin_data,
+                                        const char * const *args) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Starts it without waiting; stdout and stderr go to the files
+ * @out_path and @err_path (or are discarded when NULL), so that a long run
+ * never blocks on a full pipe. */
+GSubprocess *cli_spawn                 (const char   *out_path,
+                                        const char   *err_path,
+                                        const char * const *args) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Waits for @process to exit, at most @timeout_seconds; returns its status
+ * as cli_run() does. */
+int          cli_wait                  (GSubprocess  *process,
+                                        double        timeout_seconds);
+
+/* ---- checking results ------------------------------------------------------------ */
+
+/* Runs tests/cli/check-json-events.py on @json_lines with @args (NULL
+ * terminated); fails the test with the checker's explanation if it
+ * disagrees. */
+void         cli_check_json            (const char   *json_lines,
+                                        const char   *first_arg,
+                                        ...) G_GNUC_NULL_TERMINATED;
+
+char        *cli_file_sha256           (const char   *path) G_GNUC_WARN_UNUSED_RESULT;
+gint64       cli_file_size             (const char   *path);
+
+/* The file at @path is the fault server's body for @seed and @size. */
+void         cli_assert_body           (const char   *path,
+                                        guint64       seed,
+                                        guint64       size);
+
+/* Polls (every few milliseconds) until @path exists with at least @size
+ * bytes, or @process exits, or the bound expires; returns the size seen. */
+gint64       cli_wait_for_size         (const char   *path,
+                                        gint64        size,
+                                        GSubprocess  *process,
+                                        double        timeout_seconds);
+
+/* ---- a sniffing proxy ------------------------------------------------------------- */
+
+/* A TCP relay in front of the fault server that records the Range header of
+ * every request and counts the bytes sent back: evidence, from the
+ * server's side of the wire, that a re-run resumed instead of starting over. */
+typedef struct _SniffProxy SniffProxy;
+
+SniffProxy  *sniff_proxy_new            (guint16       upstream_port);
+void         sniff_proxy_free           (SniffProxy   *self);
+const char  *sniff_proxy_get_uri        (SniffProxy   *self);
+/* The Range header of each request so far, in order ("" when there was
+ * none). */
+GPtrArray   *sniff_proxy_dup_ranges     (SniffProxy   *self) G_GNUC_WARN_UNUSED_RESULT;
+guint64      sniff_proxy_get_bytes_down (SniffProxy   *self);
+void         sniff_proxy_reset          (SniffProxy   *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SniffProxy, sniff_proxy_free)
+
+G_END_DECLS
