@@ -76,6 +76,7 @@ struct _BridgeFuture
 };
 
 extern const BridgeFutureClass _bridge_future_class;
+extern const BridgeFutureClass _bridge_task_class;
 
 gpointer  _bridge_future_new_of_class       (const BridgeFutureClass *klass,
                                              BridgeLoop              *loop);
@@ -84,6 +85,9 @@ gboolean  _bridge_future_cancel_default     (BridgeFuture            *future,
 gboolean  _bridge_future_complete_value     (BridgeFuture            *future,
                                              const GValue            *value,
                                              GError                 **error);
+gboolean  _bridge_future_complete_value_take (BridgeFuture           *future,
+                                             GValue                 *value,
+                                             GError                **error);
 gboolean  _bridge_future_complete_pointer   (BridgeFuture            *future,
                                              gpointer                 pointer,
                                              GDestroyNotify           destroy,

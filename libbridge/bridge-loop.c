@@ -48,6 +48,16 @@ struct _InboxNode
   BridgeReadyItem  item;
 };
 
+/* The heap keeps each timer's key next to its handle: comparing through the
+ * handle pointer cost a cache miss per heap level (half of the time spent
+ * on 100k timers). */
+typedef struct
+{
+  gint64        when;
+  guint64       sequence;
+  BridgeHandle *handle;
+} TimerEntry;
+
 typedef struct
 {
   GSource     source;
@@ -69,7 +79,7 @@ struct _BridgeLoop
 
   /* Timers: a binary min-heap ordered by (when, sequence). Cancelled timers
    * stay in the heap until they reach the top, or until they are half of it. */
-  BridgeHandle          **timers;
+  TimerEntry             *timers;
   guint                   n_timers;
   guint                   timers_allocated;
   guint                   n_cancelled_timers;
@@ -238,9 +248,12 @@ inbox_is_empty (BridgeLoop *loop)
 
 /* ---- timers --------------------------------------------------------------- */
 
+/* A binary heap: a 4-ary one measured no faster on 100k timers here. */
+#define HEAP_ARITY 2
+
 static inline gboolean
-timer_before (BridgeHandle *a,
-              BridgeHandle *b)
+timer_before (const TimerEntry *a,
+              const TimerEntry *b)
 {
   return a->when < b->when || (a->when == b->when && a->sequence < b->sequence);
 }
@@ -249,61 +262,69 @@ static void
 heap_sift_up (BridgeLoop *loop,
               guint       index)
 {
-  BridgeHandle *handle = loop->timers[index];
+  TimerEntry entry = loop->timers[index];
 
   while (index > 0)
     {
-      guint parent = (index - 1) / 2;
+      guint parent = (index - 1) / HEAP_ARITY;
 
-      if (!timer_before (handle, loop->timers[parent]))
+      if (!timer_before (&entry, &loop->timers[parent]))
         break;
       loop->timers[index] = loop->timers[parent];
       index = parent;
     }
-  loop->timers[index] = handle;
+  loop->timers[index] = entry;
 }
 
 static void
 heap_sift_down (BridgeLoop *loop,
                 guint       index)
 {
-  BridgeHandle *handle = loop->timers[index];
+  TimerEntry entry = loop->timers[index];
   guint n = loop->n_timers;
 
   for (;;)
     {
-      guint child = 2 * index + 1;
+      guint first = HEAP_ARITY * index + 1;
+      guint last = MIN (first + HEAP_ARITY, n);
+      guint child = first;
 
-      if (child >= n)
+      if (first >= n)
         break;
-      if (child + 1 < n && timer_before (loop->timers[child + 1], loop->timers[child]))
-        child++;
-      if (!timer_before (loop->timers[child], handle))
+      for (guint c = first + 1; c < last; c++)
+        if (timer_before (&loop->timers[c], &loop->timers[child]))
+          child = c;
+      if (!timer_before (&loop->timers[child], &entry))
         break;
       loop->timers[index] = loop->timers[child];
       index = child;
     }
-  loop->timers[index] = handle;
+  loop->timers[index] = entry;
 }
 
 static void
 heap_push (BridgeLoop   *loop,
            BridgeHandle *handle)
 {
+  TimerEntry *entry;
+
   if (loop->n_timers == loop->timers_allocated)
     {
       loop->timers_allocated = MAX (64, loop->timers_allocated * 2);
-      loop->timers = g_renew (BridgeHandle *, loop->timers, loop->timers_allocated);
+      loop->timers = g_renew (TimerEntry, loop->timers, loop->timers_allocated);
     }
   handle->in_heap = TRUE;
-  loop->timers[loop->n_timers++] = handle;
+  entry = &loop->timers[loop->n_timers++];
+  entry->when = handle->when;
+  entry->sequence = handle->sequence;
+  entry->handle = handle;
   heap_sift_up (loop, loop->n_timers - 1);
 }
 
 static BridgeHandle *
 heap_pop (BridgeLoop *loop)
 {
-  BridgeHandle *top = loop->timers[0];
+  BridgeHandle *top = loop->timers[0].handle;
 
   /* Cancelled timers are counted while in the heap (see timers_prune()). */
   top->in_heap = FALSE;
@@ -336,22 +357,24 @@ timers_prune (BridgeLoop *loop)
 
       for (guint i = 0; i < loop->n_timers; i++)
         {
-          if (handle_is_cancelled (loop->timers[i]))
+          BridgeHandle *handle = loop->timers[i].handle;
+
+          if (handle_is_cancelled (handle))
             {
-              loop->timers[i]->in_heap = FALSE;
-              bridge_handle_unref (loop->timers[i]);
+              handle->in_heap = FALSE;
+              bridge_handle_unref (handle);
             }
           else
             loop->timers[kept++] = loop->timers[i];
         }
       loop->n_timers = kept;
       loop->n_cancelled_timers = 0;
-      for (guint i = kept / 2 + 1; i > 0; i--)
+      for (guint i = kept / HEAP_ARITY + 1; i > 0; i--)
         if (i - 1 < kept)
           heap_sift_down (loop, i - 1);
     }
 
-  while (loop->n_timers > 0 && handle_is_cancelled (loop->timers[0]))
+  while (loop->n_timers > 0 && handle_is_cancelled (loop->timers[0].handle))
     bridge_handle_unref (heap_pop (loop));
 }
 
@@ -361,7 +384,7 @@ timers_collect (BridgeLoop *loop,
 {
   timers_prune (loop);
 
-  while (loop->n_timers > 0 && loop->timers[0]->when <= now)
+  while (loop->n_timers > 0 && loop->timers[0].when <= now)
     {
       BridgeHandle *handle = heap_pop (loop);
 
@@ -405,7 +428,7 @@ loop_source_prepare (GSource *source,
   timers_prune (loop);
   if (loop->n_timers > 0)
     {
-      gint64 delta = loop->timers[0]->when - g_get_monotonic_time ();
+      gint64 delta = loop->timers[0].when - g_get_monotonic_time ();
 
       if (delta <= 0)
         {
@@ -436,7 +459,7 @@ loop_source_check (GSource *source)
   if (has_ready_work (loop))
     return TRUE;
 
-  return loop->n_timers > 0 && loop->timers[0]->when <= g_get_monotonic_time ();
+  return loop->n_timers > 0 && loop->timers[0].when <= g_get_monotonic_time ();
 }
 
 static char *
@@ -1184,7 +1207,7 @@ bridge_loop_call_at (BridgeLoop     *loop,
   handle->sequence = loop->timer_sequence++;
   heap_push (loop, handle);
 
-  if (dispatching_loop != loop && loop->n_timers > 0 && loop->timers[0] == handle)
+  if (dispatching_loop != loop && loop->n_timers > 0 && loop->timers[0].handle == handle)
     g_main_context_wakeup (loop->context);
   return handle;
 }

@@ -51,7 +51,6 @@ struct _BridgeTask
   guint           abandoned : 1;
 };
 
-extern const BridgeFutureClass _bridge_task_class;
 
 void _bridge_task_abandon (BridgeTask *task);
 
