@@ -215,8 +215,11 @@ bridge_thread_get_max_threads (void)
  * the loop the future belongs to (the calling task's, or else
  * [func@Bridge.Loop.get_default]), where its waiters run.
  *
- * @func receives the future and completes it with `bridge_future_set_*()`;
- * see [callback@Bridge.ThreadFunc].
+ * @func receives a future of its own to complete with
+ * `bridge_future_set_*()` (see [callback@Bridge.ThreadFunc]); its outcome
+ * becomes the returned future's once @func has returned and @destroy has
+ * run, so when an await of the returned future is over, nothing of the job
+ * is left in flight and the loop may be closed.
  *
  * Cancelling the future (directly, or by cancelling the task that awaits
  * it) cannot stop a thread: it wakes the waiter at once with

@@ -1275,10 +1275,16 @@ cli_main (BridgeTask *task,
     {
       g_source_destroy (cli->render_source);
       g_clear_pointer (&cli->render_source, g_source_unref);
-      if (cli->live)
-        render (cli);
     }
   cli->live = FALSE;
+  if (cli->drawn_lines > 0)
+    {
+      g_autoptr(GString) out = g_string_new (NULL);
+
+      /* The summary takes the live view's place. */
+      erase_live_view (cli, out);
+      write_stderr (out);
+    }
 
   print_summary (cli);
   probe_stop (cli);
@@ -1427,6 +1433,57 @@ read_input_file (Cli         *cli,
   return TRUE;
 }
 
+/* The numbers are parsed here rather than by GOption, which accepts
+ * "12abc" and has no "not given" value to tell from a given one. */
+static gboolean
+parse_count (const char  *option,
+             const char  *text,
+             int          min,
+             int          max,
+             int         *value,
+             GError     **error)
+{
+  gint64 number;
+
+  if (text == NULL)
+    return TRUE;
+
+  if (!g_ascii_string_to_signed (text, 10, min, max, &number, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   /* Translators: "--jobs must be a whole number from 1 to 1024, not “x”" */
+                   _("%s must be a whole number from %d to %d, not “%s”"), option, min, max, text);
+      return FALSE;
+    }
+  *value = (int) number;
+  return TRUE;
+}
+
+static gboolean
+parse_seconds (const char  *option,
+               const char  *text,
+               double      *value,
+               GError     **error)
+{
+  char *end = NULL;
+  double seconds;
+
+  if (text == NULL)
+    return TRUE;
+
+  seconds = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !(seconds > 0 && seconds <= 86400))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   /* Translators: "--timeout must be a number of seconds, more than 0 and…" */
+                   _("%s must be a number of seconds, more than 0 and at most 86400, not “%s”"),
+                   option, text);
+      return FALSE;
+    }
+  *value = seconds;
+  return TRUE;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int
 parse_options (Cli   *cli,
@@ -1440,21 +1497,26 @@ parse_options (Cli   *cli,
   g_auto(GStrv) checksums = NULL;
   g_auto(GStrv) input_files = NULL;
   g_autofree char *output_dir = NULL;
+  g_autofree char *jobs = NULL;
+  g_autofree char *per_host = NULL;
+  g_autofree char *retries = NULL;
+  g_autofree char *timeout = NULL;
+  g_autofree char *connect_timeout = NULL;
   gboolean headless = FALSE;
   guint n_urls;
   GOptionEntry entries[] = {
     { "headless", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &headless, NULL, NULL },
     { "output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &output_dir,
       N_("Save the files in DIR (default: the Downloads folder, else the current one)"), N_("DIR") },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &cli->jobs,
+    { "jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs,
       N_("Download at most N files at once (default: 4)"), N_("N") },
-    { "per-host", 0, 0, G_OPTION_ARG_INT, &cli->per_host,
+    { "per-host", 0, 0, G_OPTION_ARG_STRING, &per_host,
       N_("At most N of them from the same host (default: 2)"), N_("N") },
-    { "retries", 0, 0, G_OPTION_ARG_INT, &cli->retries,
+    { "retries", 0, 0, G_OPTION_ARG_STRING, &retries,
       N_("Give a download up after N failed attempts in a row (default: 5)"), N_("N") },
-    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cli->timeout,
+    { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout,
       N_("Retry when no data arrives for SECONDS (default: 30)"), N_("SECONDS") },
-    { "connect-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cli->connect_timeout,
+    { "connect-timeout", 0, 0, G_OPTION_ARG_STRING, &connect_timeout,
       N_("Retry when there is no response within SECONDS (default: 30)"), N_("SECONDS") },
     { "sha256", 0, 0, G_OPTION_ARG_STRING_ARRAY, &checksums,
       N_("Expected SHA-256 of the files, once per URL given on the command line, in the same order"),
@@ -1503,36 +1565,12 @@ parse_options (Cli   *cli,
   if (!g_option_context_parse_strv (context, &args, &error))
     goto usage;
 
-  if (cli->jobs != -1 && (cli->jobs < 1 || cli->jobs > 1024))
-    {
-      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--jobs must be between 1 and 1024"));
-      goto usage;
-    }
-  if (cli->per_host != -1 && (cli->per_host < 1 || cli->per_host > 1024))
-    {
-      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--per-host must be between 1 and 1024"));
-      goto usage;
-    }
-  if (cli->retries != -1 && (cli->retries < 0 || cli->retries > 1000))
-    {
-      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--retries must be between 0 and 1000"));
-      goto usage;
-    }
-  if (cli->timeout != -1 && !(cli->timeout > 0 && cli->timeout <= 86400))
-    {
-      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--timeout must be more than 0 and at most 86400 seconds"));
-      goto usage;
-    }
-  if (cli->connect_timeout != -1 && !(cli->connect_timeout > 0 && cli->connect_timeout <= 86400))
-    {
-      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--connect-timeout must be more than 0 and at most 86400 seconds"));
-      goto usage;
-    }
+  if (!parse_count ("--jobs", jobs, 1, 1024, &cli->jobs, &error) ||
+      !parse_count ("--per-host", per_host, 1, 1024, &cli->per_host, &error) ||
+      !parse_count ("--retries", retries, 0, 1000, &cli->retries, &error) ||
+      !parse_seconds ("--timeout", timeout, &cli->timeout, &error) ||
+      !parse_seconds ("--connect-timeout", connect_timeout, &cli->connect_timeout, &error))
+    goto usage;
 
   n_urls = urls != NULL ? g_strv_length (urls) : 0;
   for (guint i = 0; checksums != NULL && checksums[i] != NULL; i++)

@@ -52,6 +52,20 @@ build_argv (const char * const *args)
   return (GStrv) g_ptr_array_free (argv, FALSE);
 }
 
+/* G_TEST_OPTION_ISOLATE_DIRS points the environment at /dev/null and only
+ * GLib's own idea of the dirs at the test case's folders: hand those to the
+ * CLI, so that it gets the case's own history. */
+void
+cli_launcher_set_env (GSubprocessLauncher *launcher)
+{
+  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", g_get_user_state_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", g_get_user_runtime_dir (), TRUE);
+}
+
 static int
 exit_status_of (GSubprocess *process)
 {
@@ -113,9 +127,11 @@ cli_runv (const char          *cwd,
   gboolean expired = FALSE;
   CliResult *result;
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+  /* Without input, stdin is /dev/null (GSubprocess's default). */
+  launcher = g_subprocess_launcher_new ((stdin_data != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0) |
                                         G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  cli_launcher_set_env (launcher);
   if (cwd != NULL)
     g_subprocess_launcher_set_cwd (launcher, cwd);
 
@@ -186,7 +202,7 @@ cli_spawn (const char          *out_path,
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) argv = build_argv (args);
-  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDIN_INHERIT;
+  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_NONE;
   GSubprocess *process;
 
   if (out_path == NULL)
@@ -195,6 +211,7 @@ cli_spawn (const char          *out_path,
     flags |= G_SUBPROCESS_FLAGS_STDERR_SILENCE;
 
   launcher = g_subprocess_launcher_new (flags);
+  cli_launcher_set_env (launcher);
   if (out_path != NULL)
     g_subprocess_launcher_set_stdout_file_path (launcher, out_path);
   if (err_path != NULL)
@@ -359,11 +376,17 @@ cli_wait_for_size (const char  *path,
 
 struct _SniffProxy
 {
+  /* The service accepts on a context of its own, in a thread of its own:
+   * the test's thread blocks (polling files, waiting for the CLI). */
+  GThread        *thread;
+  GMainContext   *context;
+  gboolean        quit;         /* atomic */
   GSocketService *service;
   guint16         upstream_port;
   char           *uri;
 
   GMutex          lock;
+  GCond           ready;
   GPtrArray      *ranges;
   guint64         bytes_down;
   gint            active;       /* connections being relayed (atomic) */
@@ -523,18 +546,16 @@ run_cb (GThreadedSocketService *service,
   return TRUE;
 }
 
-SniffProxy *
-sniff_proxy_new (guint16 upstream_port)
+static gpointer
+sniff_proxy_thread (gpointer data)
 {
-  SniffProxy *self = g_new0 (SniffProxy, 1);
+  SniffProxy *self = data;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   g_autoptr(GSocketAddress) effective = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_mutex_init (&self->lock);
-  self->ranges = g_ptr_array_new_with_free_func (g_free);
-  self->upstream_port = upstream_port;
+  g_main_context_push_thread_default (self->context);
 
   /* One thread per connection, as many as the client opens. */
   self->service = g_threaded_socket_service_new (-1);
@@ -545,8 +566,37 @@ sniff_proxy_new (guint16 upstream_port)
   g_signal_connect (self->service, "run", G_CALLBACK (run_cb), self);
   g_socket_service_start (self->service);
 
+  g_mutex_lock (&self->lock);
   self->uri = g_strdup_printf ("http://127.0.0.1:%u/",
                                g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)));
+  g_cond_signal (&self->ready);
+  g_mutex_unlock (&self->lock);
+
+  while (!g_atomic_int_get (&self->quit))
+    g_main_context_iteration (self->context, TRUE);
+
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+SniffProxy *
+sniff_proxy_new (guint16 upstream_port)
+{
+  SniffProxy *self = g_new0 (SniffProxy, 1);
+
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->ready);
+  self->ranges = g_ptr_array_new_with_free_func (g_free);
+  self->upstream_port = upstream_port;
+  self->context = g_main_context_new ();
+  self->thread = g_thread_new ("sniff-proxy", sniff_proxy_thread, self);
+
+  g_mutex_lock (&self->lock);
+  while (self->uri == NULL)
+    g_cond_wait (&self->ready, &self->lock);
+  g_mutex_unlock (&self->lock);
   return self;
 }
 
@@ -555,8 +605,9 @@ sniff_proxy_free (SniffProxy *self)
 {
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  g_atomic_int_set (&self->quit, TRUE);
+  g_main_context_wakeup (self->context);
+  g_thread_join (self->thread);
 
   /* The relays end when their client (a CLI that has exited) is gone. */
   while (g_atomic_int_get (&self->active) > 0)
@@ -567,7 +618,9 @@ sniff_proxy_free (SniffProxy *self)
     }
 
   g_clear_object (&self->service);
+  g_main_context_unref (self->context);
   g_ptr_array_unref (self->ranges);
+  g_cond_clear (&self->ready);
   g_mutex_clear (&self->lock);
   g_free (self->uri);
   g_free (self);

@@ -31,6 +31,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliResult, cli_result_free)
 
 const char *cli_test_get_program       (void);
 
+/* Gives a launcher the test case's isolated HOME and XDG dirs (the
+ * environment itself points them at /dev/null). */
+void        cli_launcher_set_env       (GSubprocessLauncher *launcher);
+
 /* Runs `bridge-downloader --headless ARGS…` in @cwd (NULL: the test's),
  * with @stdin_data on its standard input (NULL: nothing), until it exits. */
 CliResult  *cli_run                    (const char   *cwd,
