@@ -212,6 +212,9 @@ draw_graph (GtkDrawingArea *area,
   double slot = (double) width / DL_STALL_PROBE_N_BUCKETS;
   double budget_y;
   GdkRGBA fg;
+  g_autofree char *label = NULL;
+  g_autoptr(PangoLayout) layout = NULL;
+  int label_width, label_height;
 
   if (self->probe == NULL)
     return;
@@ -224,22 +227,42 @@ draw_graph (GtkDrawingArea *area,
   gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (area)), &fg);
   G_GNUC_END_IGNORE_DEPRECATIONS
 
-  for (guint i = 0; i < DL_STALL_PROBE_N_BUCKETS; i++)
-    {
-      double h = MAX (1.0, (double) history[i] / ceiling * height);
-
-      set_color (cr, history[i], 0.85);
-      cairo_rectangle (cr, i * slot + 1, height - h, MAX (slot - 2, 1), h);
-      cairo_fill (cr);
-    }
-
+  /* The budget line, labelled, so a reader knows what "good" means. */
   budget_y = height - (double) STALL_GOOD_USEC / ceiling * height;
+  cairo_save (cr);
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.35);
   cairo_set_line_width (cr, 1);
   cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
   cairo_move_to (cr, 0, (int) budget_y + 0.5);
   cairo_line_to (cr, width, (int) budget_y + 0.5);
   cairo_stroke (cr);
+  cairo_restore (cr);
+
+  /* Translators: label of the 4 ms line in the stall graph */
+  label = g_strdup_printf (_("%u ms"), (guint) (STALL_GOOD_USEC / 1000));
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), label);
+  pango_layout_get_pixel_size (layout, &label_width, &label_height);
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.55);
+  cairo_move_to (cr, 0, MAX (0, budget_y - label_height - 1));
+  pango_cairo_show_layout (cr, layout);
+
+  /* One bar per quarter second that saw a stall; quiet ones draw nothing. */
+  for (guint i = 0; i < DL_STALL_PROBE_N_BUCKETS; i++)
+    {
+      double h = (double) history[i] / ceiling * height;
+
+      if (history[i] <= 0)
+        continue;
+
+      set_color (cr, history[i], 0.85);
+      cairo_rectangle (cr, i * slot + 1, height - MAX (h, 1.0), MAX (slot - 2, 1), MAX (h, 1.0));
+      cairo_fill (cr);
+    }
+
+  /* The time axis. */
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.15);
+  cairo_rectangle (cr, 0, height - 1, width, 1);
+  cairo_fill (cr);
 }
 
 /* The probe starts once the window has drawn its first frame: building and
