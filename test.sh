@@ -58,10 +58,14 @@ fi
 
 if [ -f _build/build.ninja ] && command -v valgrind >/dev/null 2>&1; then
   step "libbridge core under valgrind"
+  rm -f _build/meson-logs/valgrind*.json
   meson test -C _build --suite valgrind --no-rebuild --print-errorlogs \
     --num-processes "$jobs" --logbase valgrind -t 4 \
     --wrapper "valgrind --error-exitcode=1 --quiet --leak-check=no --track-origins=no" || status=1
-  [ -f _build/meson-logs/valgrind.json ] && logs+=(_build/meson-logs/valgrind.json)
+  # meson names the log after the wrapper too: valgrind-valgrind.json
+  for log in _build/meson-logs/valgrind*.json; do
+    [ -f "$log" ] && logs+=("$log")
+  done
 fi
 
 step "summary"
