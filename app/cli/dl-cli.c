@@ -451,7 +451,8 @@ item_status (CliItem *item)
       return g_strdup (_("verifying…"));
     case DL_DOWNLOAD_STATE_RETRYING:
       {
-        gint64 wait = (dl_download_get_retry_at (download) - g_get_monotonic_time ()) / G_USEC_PER_SEC;
+        gint64 wait = (dl_download_get_retry_at (download) - g_get_monotonic_time ())
+                      / G_USEC_PER_SEC;
         const char *reason = dl_download_get_error_message (download);
 
         /* Translators: "retrying in 5 s: HTTP 503 Service Unavailable" */
@@ -546,8 +547,9 @@ render (Cli *cli)
 
   if (hidden > 0)
     {
-      g_autofree char *line = g_strdup_printf (ngettext ("  … and %u more", "  … and %u more", hidden),
-                                               hidden);
+      g_autofree char *line = NULL;
+
+      line = g_strdup_printf (ngettext ("  … and %u more", "  … and %u more", hidden), hidden);
 
       append_clipped (out, line, columns - 1);
       g_string_append_c (out, '\n');
@@ -890,7 +892,8 @@ state_changed_cb (DlDownload *download,
       break;
 
     case DL_DOWNLOAD_STATE_FAILED:
-      report_failed (item, dl_download_get_error (download), dl_download_get_error_message (download));
+      report_failed (item, dl_download_get_error (download),
+                     dl_download_get_error_message (download));
       break;
 
     case DL_DOWNLOAD_STATE_CANCELLED:
@@ -1507,7 +1510,8 @@ parse_options (Cli   *cli,
   GOptionEntry entries[] = {
     { "headless", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &headless, NULL, NULL },
     { "output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &output_dir,
-      N_("Save the files in DIR (default: the Downloads folder, else the current one)"), N_("DIR") },
+      N_("Save the files in DIR (default: the Downloads folder, else the current one)"),
+      N_("DIR") },
     { "jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs,
       N_("Download at most N files at once (default: 4)"), N_("N") },
     { "per-host", 0, 0, G_OPTION_ARG_STRING, &per_host,
@@ -1519,7 +1523,7 @@ parse_options (Cli   *cli,
     { "connect-timeout", 0, 0, G_OPTION_ARG_STRING, &connect_timeout,
       N_("Retry when there is no response within SECONDS (default: 30)"), N_("SECONDS") },
     { "sha256", 0, 0, G_OPTION_ARG_STRING_ARRAY, &checksums,
-      N_("Expected SHA-256 of the files, once per URL given on the command line, in the same order"),
+      N_("Expected SHA-256 of the files, once per URL on the command line, in the same order"),
       N_("HEX") },
     { "input-file", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &input_files,
       N_("Read URLs from FILE, one per line (“-” for the standard input)"), N_("FILE") },
@@ -1542,9 +1546,9 @@ parse_options (Cli   *cli,
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
-                                _("Downloads files without a window. Runs several downloads at once, retries\n"
-                                  "what fails, and resumes an interrupted run when the same command "
-                                  "runs again."));
+                                _("Downloads files without a window. Runs several downloads at "
+                                  "once, retries\nwhat fails, and resumes an interrupted run when "
+                                  "the same command runs again."));
   g_option_context_set_description (context,
                                     _("Input files: one URL per line, optionally followed by "
                                       "sha256=HEX;\nblank lines and lines starting with # are "

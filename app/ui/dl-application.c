@@ -153,7 +153,10 @@ download_state_cb (DlApplication *self,
   /* Someone looking at the window sees the row change; no need to shout. */
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window != NULL && gtk_window_is_active (window))
-    return;
+    {
+      g_debug ("Not notifying: a window of the app has the focus");
+      return;
+    }
 
   name = dl_format_display_name (download);
   if (state == DL_DOWNLOAD_STATE_DONE)
@@ -178,6 +181,7 @@ download_state_cb (DlApplication *self,
                                          dl_download_get_id (download));
 
   id = g_strdup_printf ("download-%" G_GINT64_FORMAT, dl_download_get_id (download));
+  g_debug ("Notifying %s: %s", id, name);
   g_application_send_notification (G_APPLICATION (self), id, notification);
 }
 

@@ -366,8 +366,8 @@ cli_wait_for_size (const char  *path,
       if (process != NULL && g_subprocess_get_identifier (process) == NULL)
         return current;
       if (g_get_monotonic_time () > deadline)
-        g_error ("%s did not reach %" G_GINT64_FORMAT " bytes within %.0f s (it has %" G_GINT64_FORMAT ")",
-                 path, size, timeout_seconds, current);
+        g_error ("%s did not reach %" G_GINT64_FORMAT " bytes within %.0f s "
+                 "(it has %" G_GINT64_FORMAT ")", path, size, timeout_seconds, current);
       g_usleep (2000);
     }
 }

@@ -65,14 +65,14 @@
 
 #include "fault-server.h"
 
-#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
-#define FULL_CHUNK (256 * 1024)     /* chunk when not rate limited */
-#define QUEUED_CHUNKS 2             /* chunks queued ahead in libsoup */
+#define FULL_CHUNK (1024 * 1024)  /* chunk when not rate limited */
+#define QUEUED_CHUNKS 1             /* refilled from wrote-chunk, before libsoup asks */
 #define RATE_TICK_PER_SECOND 20     /* a rate-limited chunk every 50 ms */
 #define GZIP_MAX_SIZE (256 * 1024 * 1024)
 #define GZIP_CACHE_MAX (512 * 1024 * 1024)
@@ -563,6 +563,59 @@ producer_done (Producer *prod)
   return prod->pos >= prod->end;
 }
 
+/* Full-size chunk buffers are recycled: fresh megabytes from malloc are
+ * fresh pages, and faulting them in costs more than filling them. */
+#define CHUNK_POOL_MAX 16
+
+G_LOCK_DEFINE_STATIC (chunk_pool);
+static GSList *chunk_pool;
+static guint chunk_pool_len;
+
+/* Every chunk buffer carries its size in a 16-byte header in front, so
+ * chunk_free() knows which ones go back to the pool. */
+#define CHUNK_HEADER 16
+
+static guint8 *
+chunk_alloc (gsize n)
+{
+  guint8 *data = NULL;
+
+  if (n == FULL_CHUNK)
+    {
+      G_LOCK (chunk_pool);
+      if (chunk_pool != NULL)
+        {
+          data = chunk_pool->data;
+          chunk_pool = g_slist_delete_link (chunk_pool, chunk_pool);
+          chunk_pool_len--;
+        }
+      G_UNLOCK (chunk_pool);
+    }
+  if (data == NULL)
+    data = g_malloc (n + CHUNK_HEADER);
+  *(gsize *) data = n;
+  return data + CHUNK_HEADER;
+}
+
+static void
+chunk_free (gpointer user_data)
+{
+  guint8 *data = (guint8 *) user_data - CHUNK_HEADER;
+
+  if (*(gsize *) data == FULL_CHUNK)
+    {
+      G_LOCK (chunk_pool);
+      if (chunk_pool_len < CHUNK_POOL_MAX)
+        {
+          chunk_pool = g_slist_prepend (chunk_pool, data);
+          chunk_pool_len++;
+          data = NULL;
+        }
+      G_UNLOCK (chunk_pool);
+    }
+  g_free (data);
+}
+
 /* The next chunk, or NULL: done, or (with *wait_usec > 0) not yet due. A
  * rate-limited chunk is handed out only when sending it keeps the total at
  * or below rate × elapsed time, so a body of S bytes takes at least S/rate. */
@@ -603,10 +656,10 @@ producer_next (Producer *prod,
     return g_bytes_new_from_bytes (prod->source, (gsize) (prod->pos - n), (gsize) n);
   else
     {
-      guint8 *data = g_malloc ((gsize) n);
+      guint8 *data = chunk_alloc ((gsize) n);
 
       fault_server_fill_body (prod->seed, prod->pos - n, data, (gsize) n);
-      return g_bytes_new_take (data, (gsize) n);
+      return g_bytes_new_with_free_func (data, (gsize) n, chunk_free, data);
     }
 }
 
@@ -1515,6 +1568,8 @@ close_abandoned_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean conn_watch_idle_cb (gpointer user_data);
+
 static gboolean
 conn_watch_cb (GSocket      *socket,
                GIOCondition  condition,
@@ -1533,13 +1588,22 @@ conn_watch_cb (GSocket      *socket,
   if (!(condition & (G_IO_HUP | G_IO_ERR)))
     {
       guint8 byte;
-      GInputVector vector = { &byte, 1 };
-      gint flags = G_SOCKET_MSG_PEEK;
 
-      /* 0 is the client's FIN; data is the next request, for libsoup. */
-      if (g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL,
-                                    &flags, NULL, NULL) != 0)
-        return G_SOURCE_CONTINUE;
+      /* 0 is the client's FIN; data is the next request, for libsoup. Never
+       * block: the socket may be in blocking mode, and a TLS handshake in a
+       * worker thread may take the bytes first. */
+      if (recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+        {
+          /* Look again later rather than spin on bytes that are libsoup's
+           * to read. */
+          GSource *retry = g_timeout_source_new (200);
+
+          g_clear_pointer (&cs->watch, g_source_unref);
+          g_source_set_callback (retry, conn_watch_idle_cb, g_object_ref (socket), g_object_unref);
+          g_source_attach (retry, cs->self->context);
+          g_source_unref (retry);
+          return G_SOURCE_REMOVE;
+        }
     }
 
   g_clear_pointer (&cs->watch, g_source_unref);
@@ -1855,6 +1919,21 @@ server_stop (FaultServer *self)
       soup_server_disconnect (self->server);
       g_signal_handlers_disconnect_by_data (self->server, self);
     }
+
+  /* libsoup 3.2 only knows the connections with a message in progress:
+   * close the idle ones it has forgotten. */
+  g_mutex_lock (&self->lock);
+  for (i = 0; i < self->sockets->len; i++)
+    {
+      GSocket *socket = g_ptr_array_index (self->sockets, i);
+
+      if (!g_socket_is_closed (socket))
+        {
+          g_socket_shutdown (socket, TRUE, TRUE, NULL);
+          g_socket_close (socket, NULL);
+        }
+    }
+  g_mutex_unlock (&self->lock);
 
   /* Let the cancelled operations and the disconnected messages finish, so
    * that nothing is left holding memory (or a socket) after we return. */

@@ -1,24 +1,66 @@
-/* test-screenshot.c
+/* test-app.c
  *
  * Copyright 2026 The libbridge authors
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* Runs the built program as a user would (`bridge-downloader --demo
- * --screenshot FILE`) and checks the picture: it exists, has the size of
- * the window, and shows something. */
+/* Runs the built program as a user would: `bridge-downloader --demo
+ * --screenshot FILE` (the picture exists, has the size of the window, and
+ * shows something), and a second launch with a URL that hands it to the
+ * running instance. */
 
-#define G_LOG_DOMAIN "test-screenshot"
+#define G_LOG_DOMAIN "test-app"
 
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
+#include "fault-server.h"
+
+#define WAIT_SECONDS 60
+
+static gboolean
+wake_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterates the main context until @cond holds, with a deadline. */
+#define WAIT_FOR(cond)                                                          \
+  G_STMT_START {                                                                \
+    gint64 _deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC; \
+    guint _wake = g_timeout_add (50, wake_cb, NULL);                            \
+    while (!(cond))                                                             \
+      {                                                                         \
+        if (g_get_monotonic_time () > _deadline)                                \
+          g_error ("Timed out after %d s waiting for: %s", WAIT_SECONDS, #cond); \
+        g_main_context_iteration (NULL, TRUE);                                  \
+      }                                                                         \
+    g_source_remove (_wake);                                                    \
+  } G_STMT_END
+
 /* The system's, from before G_TEST_OPTION_ISOLATE_DIRS: the program needs
  * the installed MIME database, icons and GSettings schemas. */
 static char *system_data_dirs;
+
+/* G_TEST_OPTION_ISOLATE_DIRS points GLib at private dirs for the test case
+ * but leaves the environment saying /dev/null: hand the private ones to
+ * the program, with the system's data dirs. */
+static GSubprocessLauncher *
+new_launcher (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", g_get_user_state_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_DIRS", system_data_dirs, TRUE);
+  return launcher;
+}
 
 static void
 test_demo_screenshot (void)
@@ -45,10 +87,9 @@ test_demo_screenshot (void)
   g_assert_no_error (error);
   png = g_build_filename (dir, "window.png", NULL);
 
-  /* The environment (display, isolated HOME, memory settings, the fault
-   * server's path) is inherited. */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_DIRS", system_data_dirs, TRUE);
+  /* The display, the memory settings backend and the fault server's path
+   * come from the environment. */
+  launcher = new_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   process = g_subprocess_launcher_spawn (launcher, &error, binary, "--demo", "--screenshot", png, NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
@@ -95,6 +136,119 @@ test_demo_screenshot (void)
   g_rmdir (dir);
 }
 
+static gboolean
+name_has_owner (GDBusConnection *bus,
+                const char      *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+static gboolean
+file_is_complete (const char *path,
+                  goffset     size)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                                 G_FILE_QUERY_INFO_NONE, NULL, NULL);
+
+  return info != NULL && g_file_info_get_size (info) == size;
+}
+
+static void
+exited_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  gboolean *exited = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  *exited = TRUE;
+}
+
+static void
+test_second_launch_forwards (void)
+{
+  const char *binary = g_getenv ("DL_TEST_BINARY");
+  g_autoptr(FaultServer) server = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) primary = NULL;
+  g_autoptr(GSubprocess) second = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *downloads = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *object_path = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *expected = NULL;
+  gboolean primary_exited = FALSE;
+  gsize length;
+
+  g_assert_nonnull (binary);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  if (name_has_owner (bus, APP_ID))
+    {
+      g_test_skip ("Downloader already runs on this session bus");
+      return;
+    }
+
+  server = fault_server_new_in_thread (FALSE, &error);
+  g_assert_no_error (error);
+  url = g_strconcat (fault_server_get_uri (server), "forwarded.bin?size=200k&seed=61", NULL);
+
+  /* Files go to the (isolated) XDG download folder. */
+  downloads = g_build_filename (g_get_home_dir (), "Downloads", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (downloads, 0700), ==, 0);
+  path = g_build_filename (downloads, "forwarded.bin", NULL);
+
+  launcher = new_launcher (G_SUBPROCESS_FLAGS_NONE);
+
+  /* The first launch becomes the primary instance… */
+  primary = g_subprocess_launcher_spawn (launcher, &error, binary, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (primary, NULL, exited_cb, &primary_exited);
+  WAIT_FOR (name_has_owner (bus, APP_ID) || primary_exited);
+  g_assert_false (primary_exited);
+
+  /* …the second hands its URL over and exits at once… */
+  second = g_subprocess_launcher_spawn (launcher, &error, binary, url, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait (second, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (second), ==, 0);
+
+  /* …and the first one downloads it. */
+  WAIT_FOR (file_is_complete (path, 200 * 1024));
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  expected = fault_server_body_sha256 (61, 200 * 1024);
+  g_assert_cmpstr (sha256, ==, expected);
+
+  /* app.quit over D-Bus: nothing runs, so it quits without asking. */
+  object_path = g_strdup_printf ("/%s", APP_ID);
+  g_strdelimit (object_path, ".", '/');
+  g_dbus_connection_call_sync (bus, APP_ID, object_path, "org.gtk.Actions", "Activate",
+                               g_variant_new ("(sava{sv})", "quit", NULL, NULL),
+                               NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  WAIT_FOR (primary_exited);
+  g_assert_true (g_subprocess_get_if_exited (primary));
+  g_assert_cmpint (g_subprocess_get_exit_status (primary), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -103,7 +257,8 @@ main (int   argc,
                                                                   : "/usr/local/share:/usr/share");
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/downloader/screenshot/demo", test_demo_screenshot);
+  g_test_add_func ("/downloader/program/screenshot", test_demo_screenshot);
+  g_test_add_func ("/downloader/program/second-launch-forwards", test_second_launch_forwards);
 
   return g_test_run ();
 }

@@ -58,6 +58,106 @@ wake_cb (gpointer user_data)
     g_source_remove (_wake);                                                    \
   } G_STMT_END
 
+/* A stand-in for the desktop's notification server, speaking the
+ * org.gtk.Notifications interface GNotification uses when its name is on
+ * the bus: the tests see what the app sends, and nothing warns about a
+ * missing server. Owned once per process, before any test. */
+static GPtrArray *notifications;    /* GVariant (ssa{sv}) */
+static gboolean serving_notifications;
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.gtk.Notifications'>"
+  "    <method name='AddNotification'>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/>"
+  "    </method>"
+  "    <method name='RemoveNotification'>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+static void
+notifications_method_cb (GDBusConnection       *connection,
+                         const char            *sender,
+                         const char            *object_path,
+                         const char            *interface_name,
+                         const char            *method_name,
+                         GVariant              *parameters,
+                         GDBusMethodInvocation *invocation,
+                         gpointer               user_data)
+{
+  g_test_message ("notification server: %s %s", method_name, g_variant_print (parameters, FALSE));
+  if (g_str_equal (method_name, "AddNotification"))
+    g_ptr_array_add (notifications, g_variant_ref (parameters));
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+name_cb (GDBusConnection *connection,
+         const char      *name,
+         gpointer         user_data)
+{
+  int *state = user_data;
+
+  *state = connection != NULL && g_dbus_connection_is_closed (connection) == FALSE ? 1 : 2;
+}
+
+static void
+name_lost_cb (GDBusConnection *connection,
+              const char      *name,
+              gpointer         user_data)
+{
+  int *state = user_data;
+
+  *state = 2;
+}
+
+static void
+serve_notifications (void)
+{
+  static const GDBusInterfaceVTable vtable = { notifications_method_cb, NULL, NULL };
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GDBusNodeInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  int state = 0;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  if (bus == NULL)
+    return;
+  info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (bus, "/org/gtk/Notifications", info->interfaces[0],
+                                     &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_bus_own_name_on_connection (bus, "org.gtk.Notifications", G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                name_cb, name_lost_cb, &state, NULL);
+  while (state == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  serving_notifications = state == 1;
+}
+
+static GVariant *
+find_notification (const char *app_id,
+                   const char *id)
+{
+  for (guint i = 0; i < notifications->len; i++)
+    {
+      GVariant *params = g_ptr_array_index (notifications, i);
+      const char *a, *n;
+
+      g_variant_get (params, "(&s&s@a{sv})", &a, &n, NULL);
+      if (g_str_equal (a, app_id) && g_str_equal (n, id))
+        return params;
+    }
+  return NULL;
+}
+
 typedef struct
 {
   char          *dir;
@@ -622,6 +722,177 @@ test_history_restore (Fixture       *fixture,
   assert_file (paused, 22, 512 * 1024);
 }
 
+static void
+test_quit_resumes (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *url = link_for (fixture, "resume-me.bin?size=1m&seed=41&rate=256k&key=quit");
+  DlDownload *download = add_link (fixture, url);
+  GtkWidget *dialog;
+
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING &&
+            dl_download_get_bytes_received (download) > 0);
+
+  /* Ctrl+Q with a download running asks first… */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
+  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  snap (GTK_WIDGET (fixture->window), "quit");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
+                            "1 download is still running"));
+
+  /* …then stops it, resumably, and closes every window. */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "quit");
+  WAIT_FOR (gtk_application_get_windows (GTK_APPLICATION (fixture->app)) == NULL);
+  g_assert_cmpuint (dl_manager_get_n_running (fixture->manager), ==, 0);
+  g_assert_cmpint (dl_download_get_bytes_received (download), <, 1024 * 1024);
+
+  close_app (fixture);
+  open_app (fixture);
+
+  /* The next start continues it (with a Range request, not from zero). */
+  download = find_download (fixture, url);
+  g_assert_nonnull (download);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+  assert_file (download, 41, 1024 * 1024);
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, "quit"), >=, 2);
+}
+
+static void
+test_remove_and_window_size (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *first = link_for (fixture, "first.bin?size=4k&seed=51");
+  g_autofree char *second = link_for (fixture, "second.bin?size=4k&seed=52");
+  DlDownload *download;
+  DlDownloadRow *row;
+
+  download = add_link (fixture, first);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+  download = add_link (fixture, second);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+
+  /* Delete on a row removes it from the list; the file stays. */
+  row = row_for (fixture, download);
+  gtk_widget_grab_focus (GTK_WIDGET (row));
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.remove", NULL);
+  WAIT_FOR (find_download (fixture, second) == NULL);
+  g_assert_true (g_file_test (fixture->downloads, G_FILE_TEST_IS_DIR));
+  {
+    g_autofree char *path = g_build_filename (fixture->downloads, "second.bin", NULL);
+
+    g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  }
+
+  /* "Remove Finished" empties the list, and the empty page comes back. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.clear-finished", NULL);
+  WAIT_FOR (g_list_model_get_n_items (G_LIST_MODEL (fixture->manager)) == 0);
+  g_assert_cmpstr (dl_window_get_visible_page (fixture->window), ==, "empty");
+
+  /* The window size is kept for the next start. */
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 640, 480);
+  dl_window_save_state (fixture->window);
+  g_assert_cmpint (g_settings_get_int (fixture->settings, "window-width"), ==, 640);
+  g_assert_cmpint (g_settings_get_int (fixture->settings, "window-height"), ==, 480);
+  g_assert_false (g_settings_get_boolean (fixture->settings, "window-maximized"));
+}
+
+static GVariant *
+wait_notification (Fixture    *fixture,
+                   DlDownload *download)
+{
+  const char *app_id = g_application_get_application_id (G_APPLICATION (fixture->app));
+  g_autofree char *id = g_strdup_printf ("download-%" G_GINT64_FORMAT, dl_download_get_id (download));
+  GVariant *params;
+
+  WAIT_FOR ((params = find_notification (app_id, id)) != NULL);
+  return params;
+}
+
+static void
+test_notification (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *done_url = link_for (fixture, "report.pdf?size=4k&seed=71");
+  g_autofree char *failed_url = link_for (fixture, "lost.pdf?status=404");
+  g_autofree char *quiet_url = link_for (fixture, "quiet.pdf?size=4k&seed=72");
+  g_autofree char *last_url = link_for (fixture, "last.pdf?size=4k&seed=73");
+  g_autoptr(GVariant) dict = NULL;
+  g_autoptr(GVariant) target = NULL;
+  g_autoptr(GVariant) buttons = NULL;
+  g_autofree char *quiet_id = NULL;
+  DlDownload *done, *failed, *quiet, *last;
+  const char *title, *body, *action;
+  DlDownloadRow *row;
+  GtkWidget *other;
+  gint64 deadline;
+
+  if (!serving_notifications)
+    {
+      g_test_skip ("Another process serves notifications on this bus");
+      return;
+    }
+  /* Another program's window takes the focus. */
+  other = gtk_window_new ();
+  gtk_window_present (GTK_WINDOW (other));
+  WAIT_FOR (gtk_widget_get_mapped (other));
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (gtk_window_is_active (GTK_WINDOW (fixture->window)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  if (gtk_window_is_active (GTK_WINDOW (fixture->window)))
+    {
+      gtk_window_destroy (GTK_WINDOW (other));
+      g_test_skip ("The window keeps the focus");
+      return;
+    }
+
+  done = add_link (fixture, done_url);
+  WAIT_FOR (dl_download_get_state (done) == DL_DOWNLOAD_STATE_DONE);
+  g_variant_get (wait_notification (fixture, done), "(&s&s@a{sv})", NULL, NULL, &dict);
+  g_assert_true (g_variant_lookup (dict, "title", "&s", &title));
+  g_assert_true (g_variant_lookup (dict, "body", "&s", &body));
+  g_assert_true (g_variant_lookup (dict, "default-action", "&s", &action));
+  g_assert_cmpstr (title, ==, "Download Finished");
+  g_assert_cmpstr (body, ==, "report.pdf");
+  g_assert_cmpstr (action, ==, "app.show-download");
+  target = g_variant_lookup_value (dict, "default-action-target", G_VARIANT_TYPE_INT64);
+  g_assert_nonnull (target);
+  g_assert_cmpint (g_variant_get_int64 (target), ==, dl_download_get_id (done));
+  buttons = g_variant_lookup_value (dict, "buttons", G_VARIANT_TYPE ("aa{sv}"));
+  g_assert_nonnull (buttons);
+  g_assert_cmpuint (g_variant_n_children (buttons), ==, 1);
+  g_clear_pointer (&dict, g_variant_unref);
+
+  /* "Show" brings the window up with the download's row focused. */
+  row = row_for (fixture, done);
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "show-download",
+                                  g_variant_new_int64 (dl_download_get_id (done)));
+  WAIT_FOR (gtk_window_get_focus (GTK_WINDOW (fixture->window)) == GTK_WIDGET (row));
+
+  failed = add_link (fixture, failed_url);
+  WAIT_FOR (dl_download_get_state (failed) == DL_DOWNLOAD_STATE_FAILED);
+  g_variant_get (wait_notification (fixture, failed), "(&s&s@a{sv})", NULL, NULL, &dict);
+  g_assert_true (g_variant_lookup (dict, "title", "&s", &title));
+  g_assert_true (g_variant_lookup (dict, "body", "&s", &body));
+  g_assert_cmpstr (title, ==, "Download Failed");
+  g_assert_nonnull (strstr (body, "lost.pdf"));
+  g_assert_nonnull (strstr (body, "404"));
+
+  /* Turned off in the preferences: silence. The next one, turned on again,
+   * arrives after where the silenced one would have. */
+  g_settings_set_boolean (fixture->settings, "notify-on-completion", FALSE);
+  quiet = add_link (fixture, quiet_url);
+  WAIT_FOR (dl_download_get_state (quiet) == DL_DOWNLOAD_STATE_DONE);
+  g_settings_set_boolean (fixture->settings, "notify-on-completion", TRUE);
+  last = add_link (fixture, last_url);
+  WAIT_FOR (dl_download_get_state (last) == DL_DOWNLOAD_STATE_DONE);
+  wait_notification (fixture, last);
+  quiet_id = g_strdup_printf ("download-%" G_GINT64_FORMAT, dl_download_get_id (quiet));
+  g_assert_null (find_notification (g_application_get_application_id (G_APPLICATION (fixture->app)),
+                                    quiet_id));
+
+  gtk_window_destroy (GTK_WINDOW (other));
+}
+
 static gboolean
 inspector_lists (DlInspectorWindow *inspector,
                  const char        *prefix,
@@ -842,6 +1113,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
   adw_init ();
+  serve_notifications ();
 
   g_test_add_func ("/downloader/format/parse-links", test_parse_links);
   g_test_add_func ("/downloader/format/texts", test_format);
@@ -853,6 +1125,9 @@ main (int   argc,
   ADD ("/downloader/row/failure-reason", test_failure_reason);
   ADD ("/downloader/preferences/live-limits", test_preferences_live);
   ADD ("/downloader/history/restore", test_history_restore);
+  ADD ("/downloader/app/quit-resumes", test_quit_resumes);
+  ADD ("/downloader/app/notification", test_notification);
+  ADD ("/downloader/window/remove", test_remove_and_window_size);
   ADD ("/downloader/inspector/tasks", test_inspector);
   g_test_add_func ("/downloader/i18n/german", test_german);
 

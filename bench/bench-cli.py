@@ -1,0 +1,266 @@
+#!/usr/bin/python3
+# bench/bench-cli.py
+#
+# Copyright 2026 The libbridge authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The Downloader CLI's workloads for bench/run, each against curl in the same run.
+
+    bench-cli.py --build-dir DIR WORKLOAD
+    bench-cli.py --list
+
+Starts nginx on 127.0.0.1 (a minimal configuration in a temporary folder:
+sendfile, no access log) serving generated files, runs
+`bridge-downloader --headless` and curl on the same URLs, one after the
+other, stops nginx by its PID, and prints one JSON object:
+
+    cli-set    200 × 1 MiB, `-j 20 --per-host 20` vs `curl --parallel
+               --parallel-max 20`: {"value": MiB/s, "curl": MiB/s, "ratio": …}
+    cli-big    one 1 GiB file, the same way
+    cli-stall  cli-set again with BRIDGE_DOWNLOADER_STALL_PROBE=1: the worst
+               lateness of a 1 ms timer on the CLI's main loop, in ms
+
+Both write into the same file system, which is synced before each timed
+command so that neither pays for the other's dirty pages. The generated files
+are kept in the build directory and reused.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+MIB = 1024 * 1024
+SET_FILES = 200
+SET_FILE_SIZE = 1 * MIB
+BIG_FILE_SIZE = 1024 * MIB
+JOBS = 20
+RUN_TIMEOUT = 240
+
+WORKLOADS = ("cli-set", "cli-big", "cli-stall")
+
+NGINX_CONF = """\
+worker_processes 2;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{
+    worker_connections 1024;
+}}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    default_type application/octet-stream;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {www};
+    }}
+}}
+"""
+
+
+def ensure_file(path, size):
+    """Writes @size random bytes to @path unless it is already there."""
+    if os.path.exists(path) and os.path.getsize(path) == size:
+        return
+    with open(path + ".tmp", "wb") as f:
+        left = size
+        while left > 0:
+            chunk = min(left, 8 * MIB)
+            f.write(os.urandom(chunk))
+            left -= chunk
+    os.chmod(path + ".tmp", 0o644)
+    os.rename(path + ".tmp", path)
+
+
+def prepare_www(build_dir, workload):
+    www = os.path.abspath(os.path.join(build_dir, "bench-cli-www"))
+    os.makedirs(os.path.join(www, "set"), exist_ok=True)
+    if workload == "cli-big":
+        ensure_file(os.path.join(www, "big.bin"), BIG_FILE_SIZE)
+        paths = ["big.bin"]
+    else:
+        paths = []
+        for i in range(SET_FILES):
+            name = f"set/f{i:03d}.bin"
+            ensure_file(os.path.join(www, name), SET_FILE_SIZE)
+            paths.append(name)
+    # nginx's workers may run as nobody: every folder on the way must be
+    # searchable.
+    for folder in (www, os.path.join(www, "set")):
+        os.chmod(folder, 0o755)
+    return www, paths
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nginx:
+    def __init__(self, www):
+        self.tmp = tempfile.mkdtemp(prefix="bench-cli-nginx-")
+        os.chmod(self.tmp, 0o755)
+        self.port = free_port()
+        conf = os.path.join(self.tmp, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(tmp=self.tmp, port=self.port, www=www))
+        self.process = subprocess.Popen(
+            ["nginx", "-p", self.tmp, "-c", conf, "-e", os.path.join(self.tmp, "error.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError("nginx did not start: " +
+                                   self.process.stderr.read().decode(errors="replace"))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("nginx is not listening")
+                time.sleep(0.01)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def stop(self):
+        # By the PID we started: SIGQUIT is nginx's graceful stop.
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def timed(command, env=None):
+    """Runs @command after a sync; returns (seconds, stderr)."""
+    os.sync()
+    start = time.monotonic()
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=env, timeout=RUN_TIMEOUT)
+    elapsed = time.monotonic() - start
+    stderr = result.stderr.decode(errors="replace")
+    if result.returncode != 0:
+        raise RuntimeError(f"{command[0]} exited with {result.returncode}: {stderr.strip()[-300:]}")
+    return elapsed, stderr
+
+
+def check_output(folder, names, size):
+    for name in names:
+        path = os.path.join(folder, os.path.basename(name))
+        if not os.path.exists(path) or os.path.getsize(path) != size:
+            raise RuntimeError(f"{path} is missing or has the wrong size")
+
+
+def run_bridge(program, urls, out, stall_probe=False):
+    data_home = tempfile.mkdtemp(prefix="bench-cli-data-")
+    env = dict(os.environ, XDG_DATA_HOME=data_home)
+    env.pop("BRIDGE_DOWNLOADER_STALL_PROBE", None)
+    if stall_probe:
+        env["BRIDGE_DOWNLOADER_STALL_PROBE"] = "1"
+    try:
+        return timed([program, "--headless", "-j", str(JOBS), "--per-host", str(JOBS),
+                      "--quiet", "-o", out] + urls, env=env)
+    finally:
+        shutil.rmtree(data_home, ignore_errors=True)
+
+
+def run_curl(urls, out):
+    os.makedirs(out, exist_ok=True)
+    command = ["curl", "--silent", "--show-error", "--fail", "--parallel",
+               "--parallel-max", str(JOBS), "--output-dir", out, "--remote-name-all"] + urls
+    return timed(command)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workload", nargs="?")
+    parser.add_argument("--list", action="store_true")
+    parser.add_argument("--build-dir", required="--list" not in sys.argv)
+    args = parser.parse_args()
+
+    if args.list:
+        print("\n".join(WORKLOADS))
+        return 0
+    if args.workload not in WORKLOADS:
+        parser.error(f"unknown workload {args.workload!r}")
+
+    program = os.path.join(args.build_dir, "app", "bridge-downloader")
+    if not os.access(program, os.X_OK):
+        sys.exit(f"{program} is not built")
+
+    www, paths = prepare_www(args.build_dir, args.workload)
+    size = BIG_FILE_SIZE if args.workload == "cli-big" else SET_FILE_SIZE
+    total = size * len(paths)
+    nginx = Nginx(www)
+    work = tempfile.mkdtemp(prefix="bench-cli-out-", dir=args.build_dir)
+    try:
+        urls = [nginx.url(path) for path in paths]
+        ours_out = os.path.join(work, "bridge")
+        curl_out = os.path.join(work, "curl")
+
+        if args.workload == "cli-stall":
+            seconds, stderr = run_bridge(program, urls, ours_out, stall_probe=True)
+            check_output(ours_out, paths, size)
+            match = re.search(r"stall-probe: worst_ms=([0-9.]+) samples=(\d+) over_4ms=(\d+)",
+                              stderr)
+            if match is None:
+                raise RuntimeError(f"no stall-probe line in {stderr!r}")
+            print(json.dumps({"value": float(match.group(1)), "unit": "ms",
+                              "samples": int(match.group(2)),
+                              "stalls_over_4ms": int(match.group(3)),
+                              "throughput": total / MIB / seconds}))
+            return 0
+
+        # Alternate who goes first between runs (a fresh process each), so
+        # that neither always gets the warmer or the cooler machine.
+        first_curl = int(time.time()) % 2 == 0
+        order = ["curl", "bridge"] if first_curl else ["bridge", "curl"]
+        seconds = {}
+        for who in order:
+            if who == "curl":
+                seconds["curl"], _ = run_curl(urls, curl_out)
+                check_output(curl_out, paths, size)
+                shutil.rmtree(curl_out)
+            else:
+                seconds["bridge"], _ = run_bridge(program, urls, ours_out)
+                check_output(ours_out, paths, size)
+                shutil.rmtree(ours_out)
+
+        ours = total / MIB / seconds["bridge"]
+        curl = total / MIB / seconds["curl"]
+        print(json.dumps({"value": ours, "unit": "MiB/s", "curl": curl, "ratio": ours / curl,
+                          "seconds": seconds["bridge"], "curl_seconds": seconds["curl"],
+                          "curl_first": first_curl}))
+        return 0
+    finally:
+        nginx.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except (RuntimeError, subprocess.TimeoutExpired) as error:
+        sys.exit(f"bench-cli.py: {error}")
