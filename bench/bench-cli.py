@@ -10,8 +10,8 @@
     bench-cli.py --build-dir DIR WORKLOAD
     bench-cli.py --list
 
-Starts nginx on 127.0.0.1 (a minimal configuration in a temporary folder:
-sendfile, no access log) serving generated files, runs
+Starts nginx on 127.0.0.1 (bench/local_nginx.py: a minimal configuration in
+a temporary folder, sendfile, no access log) serving generated files, runs
 `bridge-downloader --headless` and curl on the same URLs, one after the
 other, stops nginx by its PID, and prints one JSON object:
 
@@ -31,126 +31,25 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-MIB = 1024 * 1024
-SET_FILES = 200
-SET_FILE_SIZE = 1 * MIB
-BIG_FILE_SIZE = 1024 * MIB
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from local_nginx import BIG_FILE_SIZE, BIG_PATH, MIB, SET_FILE_SIZE, SET_PATHS, Nginx
+from local_nginx import prepare_www as prepare_www_folder
+
 JOBS = 20
 RUN_TIMEOUT = 240
 
 WORKLOADS = ("cli-set", "cli-big", "cli-stall")
 
-NGINX_CONF = """\
-worker_processes 2;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{
-    worker_connections 1024;
-}}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000;
-    default_type application/octet-stream;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        root {www};
-    }}
-}}
-"""
-
-
-def ensure_file(path, size):
-    """Writes @size random bytes to @path unless it is already there."""
-    if os.path.exists(path) and os.path.getsize(path) == size:
-        return
-    with open(path + ".tmp", "wb") as f:
-        left = size
-        while left > 0:
-            chunk = min(left, 8 * MIB)
-            f.write(os.urandom(chunk))
-            left -= chunk
-    os.chmod(path + ".tmp", 0o644)
-    os.rename(path + ".tmp", path)
-
 
 def prepare_www(build_dir, workload):
-    www = os.path.abspath(os.path.join(build_dir, "bench-cli-www"))
-    os.makedirs(os.path.join(www, "set"), exist_ok=True)
-    if workload == "cli-big":
-        ensure_file(os.path.join(www, "big.bin"), BIG_FILE_SIZE)
-        paths = ["big.bin"]
-    else:
-        paths = []
-        for i in range(SET_FILES):
-            name = f"set/f{i:03d}.bin"
-            ensure_file(os.path.join(www, name), SET_FILE_SIZE)
-            paths.append(name)
-    # nginx's workers may run as nobody: every folder on the way must be
-    # searchable.
-    for folder in (www, os.path.join(www, "set")):
-        os.chmod(folder, 0o755)
-    return www, paths
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Nginx:
-    def __init__(self, www):
-        self.tmp = tempfile.mkdtemp(prefix="bench-cli-nginx-")
-        os.chmod(self.tmp, 0o755)
-        self.port = free_port()
-        conf = os.path.join(self.tmp, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(tmp=self.tmp, port=self.port, www=www))
-        self.process = subprocess.Popen(
-            ["nginx", "-p", self.tmp, "-c", conf, "-e", os.path.join(self.tmp, "error.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError("nginx did not start: " +
-                                   self.process.stderr.read().decode(errors="replace"))
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("nginx is not listening")
-                time.sleep(0.01)
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}/{path}"
-
-    def stop(self):
-        # By the PID we started: SIGQUIT is nginx's graceful stop.
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+    big = workload == "cli-big"
+    return prepare_www_folder(build_dir, big=big), [BIG_PATH] if big else list(SET_PATHS)
 
 
 def timed(command, env=None):

@@ -601,6 +601,10 @@ _dl_manager_get_settings (DlManager         *self,
   *settings = self->settings;
 }
 
+/* State changes and progress go to the store's write-behind queue: its
+ * writer thread commits them, a few milliseconds later, together with those
+ * of the other downloads. Only a download's first record is written here,
+ * because the insert gives it its id. */
 void
 _dl_manager_save (DlManager  *self,
                   DlDownload *download)
@@ -612,19 +616,17 @@ _dl_manager_save (DlManager  *self,
     return;
 
   record = _dl_download_to_record (download);
-  if (record->id == 0)
+  if (record->id != 0)
     {
-      if (dl_store_insert (self->store, record, &error))
-        download->id = record->id;
-    }
-  else
-    {
-      dl_store_update (self->store, record, &error);
+      dl_store_queue_update (self->store, record);
+      return;
     }
 
-  /* The download goes on: losing its history entry is bad, stopping the
-   * transfer for it would be worse. */
-  if (error != NULL)
+  if (dl_store_insert (self->store, record, &error))
+    download->id = record->id;
+  else
+    /* The download goes on: losing its history entry is bad, stopping the
+     * transfer for it would be worse. */
     g_warning ("Cannot record download of %s: %s", download->url, error->message);
 }
 
@@ -632,14 +634,11 @@ void
 _dl_manager_save_progress (DlManager  *self,
                            DlDownload *download)
 {
-  g_autoptr(GError) error = NULL;
-
   if (self == NULL || self->store == NULL || download->id == 0 || download->removed)
     return;
 
-  if (!dl_store_update_progress (self->store, download->id,
-                                 download->bytes_received, download->resume_offset, &error))
-    g_warning ("Cannot record progress of %s: %s", download->url, error->message);
+  dl_store_queue_progress (self->store, download->id,
+                           download->bytes_received, download->resume_offset);
 }
 
 /* Removes the download's partial file, if it has one. */

@@ -45,21 +45,68 @@
  *
  * ## Calling from the loop thread
  *
- * All calls are synchronous. The engine makes them from the main loop thread,
- * at most once per second per running download plus once per state change.
- * With WAL and `synchronous=NORMAL` a commit is a `write()` to the WAL with no
- * fsync: some tens of microseconds, so even 200 running downloads cost a few
- * milliseconds per second, well under a frame. The exception is the automatic
- * checkpoint, which does sync; it runs once per 1000 pages written (about one
- * per several thousand progress updates) and is bounded by the database's
- * size, which stays small (one row per download).
+ * The frequent writes of running downloads (their progress and state
+ * changes) do not touch SQLite on the caller's thread at all:
+ * dl_store_queue_update() and dl_store_queue_progress() only note the write
+ * in memory, and a writer thread of the store commits everything noted
+ * since its last commit in one transaction: a state change within a few
+ * milliseconds, a progress update within a quarter of a second (so 200
+ * running downloads cost one commit per interval, not 200). Writes to one
+ * download coalesce: only the latest values are written.
+ *
+ * The automatic checkpoint is off. The checkpoint is the one operation
+ * that syncs (the WAL, then the database), for milliseconds; the writer
+ * thread runs it on a connection of its own when the WAL has grown past
+ * a thousand pages, so it never holds up the caller or a commit.
+ *
+ * The other calls stay synchronous, for the rare operations that need a
+ * result at once (an insert gives the download its id) and for other users
+ * of the store: each first waits for the queued writes to be committed, so
+ * a read always sees them and a direct write is never overtaken by an older
+ * queued one. With WAL and `synchronous=NORMAL` a commit is a `write()` to
+ * the WAL with no fsync: tens of microseconds.
  */
+
+/* A progress update is committed at most this long after it was queued. */
+#define FLUSH_INTERVAL_USEC (250 * 1000)
+
+/* A state change waits this long for others to share its transaction. */
+#define URGENT_DELAY_USEC (2 * 1000)
+
+/* The WAL is checkpointed once it holds this many pages (SQLite's default
+ * for its automatic checkpoint). */
+#define CHECKPOINT_FRAMES 1000
+
+/* A write waiting for the writer thread: a whole record, or only the
+ * offsets of a running download. */
+typedef struct
+{
+  DlStoreRecord *record;
+  gint64         bytes_received;
+  gint64         resume_offset;
+} PendingWrite;
+
 struct _DlStore
 {
   GObject       parent_instance;
 
   char         *path;
   sqlite3      *db;
+  GMutex        db_lock;        /* @db and its statements: the caller's thread and the writer's */
+  sqlite3      *checkpoint_db;  /* the writer thread's, for checkpoints only */
+
+  /* The write-behind queue. */
+  GThread      *writer;
+  GMutex        queue_lock;
+  GCond         work_cond;      /* the writer waits for work */
+  GCond         done_cond;      /* dl_store_flush() waits for the writer */
+  GHashTable   *pending;        /* id → PendingWrite */
+  guint64       n_queued;       /* writes ever queued */
+  guint64       n_committed;    /* of those, the ones the writer is done with */
+  guint         n_flushers;     /* callers waiting in dl_store_flush() */
+  gint64        urgent_since;   /* when the oldest queued state change came, or 0 */
+  gboolean      stopping;
+  gint          wal_frames;     /* atomic: pages in the WAL after the last commit */
 
   /* Prepared once, reset after each use. */
   sqlite3_stmt *begin;
@@ -74,6 +121,12 @@ struct _DlStore
 };
 
 G_DEFINE_FINAL_TYPE (DlStore, dl_store, G_TYPE_OBJECT)
+
+static gpointer writer_thread (gpointer     data);
+static int      wal_hook_cb   (gpointer     user_data,
+                               sqlite3     *db,
+                               const char  *name,
+                               int          n_frames);
 
 G_DEFINE_QUARK (dl-store-error-quark, dl_store_error)
 
@@ -210,6 +263,11 @@ dl_store_finalize (GObject *object)
 
   dl_store_close (self);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_mutex_clear (&self->db_lock);
+  g_mutex_clear (&self->queue_lock);
+  g_cond_clear (&self->work_cond);
+  g_cond_clear (&self->done_cond);
 
   G_OBJECT_CLASS (dl_store_parent_class)->finalize (object);
 }
@@ -223,8 +281,28 @@ dl_store_class_init (DlStoreClass *klass)
 }
 
 static void
+pending_write_free (gpointer data)
+{
+  PendingWrite *write = data;
+
+  g_clear_pointer (&write->record, dl_store_record_free);
+  g_free (write);
+}
+
+static GHashTable *
+pending_table_new (void)
+{
+  return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, pending_write_free);
+}
+
+static void
 dl_store_init (DlStore *self)
 {
+  g_mutex_init (&self->db_lock);
+  g_mutex_init (&self->queue_lock);
+  g_cond_init (&self->work_cond);
+  g_cond_init (&self->done_cond);
+  self->pending = pending_table_new ();
 }
 
 /* ---- opening ------------------------------------------------------------------- */
@@ -299,6 +377,7 @@ migrate (DlStore  *self,
   gint64 version = 0;
   gint64 application_id = 0;
   gint64 n_objects = 0;
+  gint64 ignored;
 
   /* The first real read: a file that is not a database fails here. */
   if (!query_int (self, "PRAGMA application_id", &application_id, error) ||
@@ -329,6 +408,15 @@ migrate (DlStore  *self,
                    "version", self->path, version, DL_STORE_SCHEMA_VERSION);
       return FALSE;
     }
+
+  /* WAL before the first write: a new store is then created without a
+   * single fsync (the rollback journal of the default mode syncs the
+   * journal, the database and the folder for every transaction), which
+   * matters because the program opens it on its main loop. journal_mode
+   * returns the mode it ended up in; a file system without shared memory
+   * support stays in rollback mode, which is still atomic. */
+  if (!query_int (self, "PRAGMA journal_mode = WAL", &ignored, error))
+    return FALSE;
 
   while (version < DL_STORE_SCHEMA_VERSION)
     {
@@ -372,7 +460,6 @@ dl_store_open (const char  *path,
 {
   g_autoptr(DlStore) self = NULL;
   g_autofree char *dir = NULL;
-  gint64 ignored;
   int rc;
 
   self = g_object_new (DL_TYPE_STORE, NULL);
@@ -402,14 +489,17 @@ dl_store_open (const char  *path,
    * rather than fail at once. Writes are tiny, so a lock is held briefly. */
   sqlite3_busy_timeout (self->db, 2000);
 
+  /* Checkpoints are the writer thread's (see the top of this file). Both
+   * settings are per connection and change nothing in the file, so they
+   * are safe before we know whose file it is. */
+  if (!exec_sql (self, "PRAGMA synchronous = NORMAL", error) ||
+      !exec_sql (self, "PRAGMA wal_autocheckpoint = 0", error))
+    return NULL;
+
   if (!migrate (self, error))
     return NULL;
 
-  /* journal_mode returns the mode it ended up in; a file system without
-   * shared memory support stays in rollback mode, which is still atomic. */
-  if (!query_int (self, "PRAGMA journal_mode = WAL", &ignored, error) ||
-      !exec_sql (self, "PRAGMA synchronous = NORMAL", error))
-    return NULL;
+  sqlite3_wal_hook (self->db, wal_hook_cb, self);
 
   if (!prepare (self, "BEGIN IMMEDIATE", &self->begin, error) ||
       !prepare (self, "COMMIT", &self->commit, error) ||
@@ -436,6 +526,21 @@ dl_store_open (const char  *path,
                 &self->list, error))
     return NULL;
 
+  /* The writer thread's own connection, for checkpoints: they then never
+   * hold @db_lock, which the caller's thread may be waiting for. */
+  rc = sqlite3_open_v2 (self->path, &self->checkpoint_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, self->checkpoint_db, rc, error, "Cannot open the download store");
+      return NULL;
+    }
+  sqlite3_busy_timeout (self->checkpoint_db, 2000);
+  sqlite3_exec (self->checkpoint_db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+
+  self->writer = g_thread_new ("dl-store-writer", writer_thread, self);
+
   return g_steal_pointer (&self);
 }
 
@@ -450,6 +555,17 @@ dl_store_close (DlStore *self)
 {
   g_return_if_fail (DL_IS_STORE (self));
 
+  /* The writer commits what is queued before it goes. */
+  if (self->writer != NULL)
+    {
+      g_mutex_lock (&self->queue_lock);
+      self->stopping = TRUE;
+      g_cond_signal (&self->work_cond);
+      g_mutex_unlock (&self->queue_lock);
+      g_thread_join (self->writer);
+      self->writer = NULL;
+    }
+
   g_clear_pointer (&self->begin, sqlite3_finalize);
   g_clear_pointer (&self->commit, sqlite3_finalize);
   g_clear_pointer (&self->rollback, sqlite3_finalize);
@@ -460,6 +576,7 @@ dl_store_close (DlStore *self)
   g_clear_pointer (&self->lookup, sqlite3_finalize);
   g_clear_pointer (&self->list, sqlite3_finalize);
   /* The last connection to close checkpoints and removes the WAL. */
+  g_clear_pointer (&self->checkpoint_db, sqlite3_close_v2);
   g_clear_pointer (&self->db, sqlite3_close_v2);
 }
 
@@ -627,6 +744,284 @@ read_record (sqlite3_stmt *stmt)
   return record;
 }
 
+/* ---- the writer thread ---------------------------------------------------------- */
+
+static int
+wal_hook_cb (gpointer    user_data,
+             sqlite3    *db,
+             const char *name,
+             int         n_frames)
+{
+  DlStore *self = user_data;
+
+  /* Runs inside every commit on @db, in whichever thread commits: only
+   * note the size, the writer thread decides. */
+  g_atomic_int_set (&self->wal_frames, n_frames);
+  return SQLITE_OK;
+}
+
+/* Commits @batch (id → PendingWrite) in one transaction. */
+static void
+write_batch (DlStore    *self,
+             GHashTable *batch)
+{
+  g_autofree char *message = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  int rc;
+
+  g_mutex_lock (&self->db_lock);
+
+  rc = step_done (self->begin);
+  g_hash_table_iter_init (&iter, batch);
+  while (rc == SQLITE_OK && g_hash_table_iter_next (&iter, &key, &value))
+    {
+      PendingWrite *write = value;
+      gint64 id = *(gint64 *) key;
+
+      /* A download removed meanwhile updates no row, which is fine. */
+      if (write->record != NULL)
+        {
+          bind_record (self->update, write->record);
+          sqlite3_bind_int64 (self->update, 15, id);
+          rc = step_done (self->update);
+        }
+      else
+        {
+          sqlite3_bind_int64 (self->update_progress, 1, write->bytes_received);
+          sqlite3_bind_int64 (self->update_progress, 2, write->resume_offset);
+          sqlite3_bind_int64 (self->update_progress, 3, id);
+          rc = step_done (self->update_progress);
+        }
+    }
+  if (rc == SQLITE_OK)
+    rc = step_done (self->commit);
+
+  if (rc != SQLITE_OK)
+    {
+      message = g_strdup (sqlite3_errmsg (self->db));
+      if (!sqlite3_get_autocommit (self->db))
+        step_done (self->rollback);
+    }
+
+  g_mutex_unlock (&self->db_lock);
+
+  /* The downloads go on: losing their history entries is bad, stopping
+   * the transfers for it would be worse. */
+  if (message != NULL)
+    g_warning ("Cannot record %u downloads in “%s”: %s",
+               g_hash_table_size (batch), self->path, message);
+}
+
+static void
+checkpoint (DlStore *self)
+{
+  int n_log = 0;
+  int n_done = 0;
+  int rc;
+
+  /* PASSIVE: copy what no reader still needs, wait for nobody. Whatever
+   * is left is copied by a later checkpoint. */
+  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                  &n_log, &n_done);
+  if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+    g_debug ("Cannot checkpoint “%s”: %s", self->path, sqlite3_errmsg (self->checkpoint_db));
+
+  /* The next commit reports the real size again. */
+  g_atomic_int_set (&self->wal_frames, 0);
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  /* Not a reference: dl_store_close() joins this thread before anything of
+   * the store goes away. */
+  DlStore *self = data;
+  gint64 last_commit = 0;
+
+  g_mutex_lock (&self->queue_lock);
+
+  for (;;)
+    {
+      g_autoptr(GHashTable) batch = NULL;
+      guint64 n_queued;
+      gint64 due;
+
+      if (g_hash_table_size (self->pending) == 0)
+        {
+          if (self->stopping)
+            break;
+          g_cond_wait (&self->work_cond, &self->queue_lock);
+          continue;
+        }
+
+      /* Wait for company, unless someone waits for us: progress updates
+       * go in at most once per interval, state changes after a moment. */
+      if (!self->stopping && self->n_flushers == 0)
+        {
+          due = last_commit + FLUSH_INTERVAL_USEC;
+          if (self->urgent_since != 0)
+            due = MIN (due, self->urgent_since + URGENT_DELAY_USEC);
+          if (g_get_monotonic_time () < due)
+            {
+              g_cond_wait_until (&self->work_cond, &self->queue_lock, due);
+              continue;
+            }
+        }
+
+      batch = g_steal_pointer (&self->pending);
+      self->pending = pending_table_new ();
+      self->urgent_since = 0;
+      n_queued = self->n_queued;
+      g_mutex_unlock (&self->queue_lock);
+
+      write_batch (self, batch);
+      last_commit = g_get_monotonic_time ();
+
+      g_mutex_lock (&self->queue_lock);
+      self->n_committed = n_queued;
+      g_cond_broadcast (&self->done_cond);
+
+      if (g_atomic_int_get (&self->wal_frames) >= CHECKPOINT_FRAMES)
+        {
+          g_mutex_unlock (&self->queue_lock);
+          checkpoint (self);
+          g_mutex_lock (&self->queue_lock);
+        }
+    }
+
+  g_mutex_unlock (&self->queue_lock);
+  return NULL;
+}
+
+/* The queued write of download @id, new if there is none; called with
+ * @queue_lock held. */
+static PendingWrite *
+pending_lookup (DlStore *self,
+                gint64   id)
+{
+  PendingWrite *write = g_hash_table_lookup (self->pending, &id);
+
+  if (write == NULL)
+    {
+      write = g_new0 (PendingWrite, 1);
+      g_hash_table_insert (self->pending, g_memdup2 (&id, sizeof id), write);
+    }
+  return write;
+}
+
+/**
+ * dl_store_queue_update:
+ * @self: a #DlStore
+ * @record: the download, with @id from dl_store_insert()
+ *
+ * Like dl_store_update(), but returns at once: the store's writer thread
+ * commits the record within a few milliseconds, in one transaction with
+ * the other writes queued meanwhile. Later writes to the same download
+ * replace this one if it is still queued. Errors are logged. After
+ * dl_store_close() this does nothing.
+ */
+void
+dl_store_queue_update (DlStore             *self,
+                       const DlStoreRecord *record)
+{
+  PendingWrite *write;
+
+  g_return_if_fail (DL_IS_STORE (self));
+  g_return_if_fail (record != NULL && record->id > 0);
+  g_return_if_fail (record->url != NULL && record->output_dir != NULL);
+
+  if (self->writer == NULL)
+    return;
+
+  g_mutex_lock (&self->queue_lock);
+  write = pending_lookup (self, record->id);
+  g_clear_pointer (&write->record, dl_store_record_free);
+  write->record = dl_store_record_copy (record);
+  self->n_queued++;
+  if (self->urgent_since == 0)
+    self->urgent_since = g_get_monotonic_time ();
+  g_cond_signal (&self->work_cond);
+  g_mutex_unlock (&self->queue_lock);
+}
+
+/**
+ * dl_store_queue_progress:
+ * @self: a #DlStore
+ * @id: the download
+ * @bytes_received: bytes written so far
+ * @resume_offset: bytes synced to disk, where a restart resumes
+ *
+ * Like dl_store_update_progress(), but returns at once: the store's writer
+ * thread commits the progress of all running downloads together, at most
+ * a quarter of a second after it was queued. After dl_store_close() this
+ * does nothing.
+ */
+void
+dl_store_queue_progress (DlStore *self,
+                         gint64   id,
+                         gint64   bytes_received,
+                         gint64   resume_offset)
+{
+  PendingWrite *write;
+
+  g_return_if_fail (DL_IS_STORE (self));
+  g_return_if_fail (id > 0);
+
+  if (self->writer == NULL)
+    return;
+
+  g_mutex_lock (&self->queue_lock);
+  write = pending_lookup (self, id);
+  if (write->record != NULL)
+    {
+      write->record->bytes_received = bytes_received;
+      write->record->resume_offset = resume_offset;
+    }
+  else
+    {
+      write->bytes_received = bytes_received;
+      write->resume_offset = resume_offset;
+    }
+  self->n_queued++;
+  g_cond_signal (&self->work_cond);
+  g_mutex_unlock (&self->queue_lock);
+}
+
+/**
+ * dl_store_flush:
+ * @self: a #DlStore
+ * @error: return location for a #GError
+ *
+ * Waits until every write queued so far is committed. The synchronous
+ * calls do this first themselves.
+ *
+ * Returns: %TRUE unless the store is closed
+ */
+gboolean
+dl_store_flush (DlStore  *self,
+                GError  **error)
+{
+  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  g_mutex_lock (&self->queue_lock);
+  if (self->n_committed < self->n_queued)
+    {
+      guint64 target = self->n_queued;
+
+      self->n_flushers++;
+      g_cond_signal (&self->work_cond);
+      while (self->n_committed < target)
+        g_cond_wait (&self->done_cond, &self->queue_lock);
+      self->n_flushers--;
+    }
+  g_mutex_unlock (&self->queue_lock);
+  return TRUE;
+}
+
 /* ---- public API ---------------------------------------------------------------- */
 
 /**
@@ -642,10 +1037,13 @@ dl_store_insert (DlStore        *self,
                  DlStoreRecord  *record,
                  GError        **error)
 {
+  g_autoptr(GMutexLocker) locker = NULL;
   int rc;
 
   g_return_val_if_fail (DL_IS_STORE (self), FALSE);
   g_return_val_if_fail (record != NULL && record->url != NULL && record->output_dir != NULL, FALSE);
+
+  locker = g_mutex_locker_new (&self->db_lock);
 
   if (!transaction_begin (self, error))
     return FALSE;
@@ -674,10 +1072,18 @@ dl_store_update (DlStore              *self,
                  const DlStoreRecord  *record,
                  GError              **error)
 {
+  g_autoptr(GMutexLocker) locker = NULL;
   int rc;
 
   g_return_val_if_fail (DL_IS_STORE (self), FALSE);
   g_return_val_if_fail (record != NULL && record->url != NULL && record->output_dir != NULL, FALSE);
+
+  if (!dl_store_flush (self, error))
+    return FALSE;
+
+  /* Queued writes are in: this one cannot be overtaken by an older one,
+   * and a read sees them. */
+  locker = g_mutex_locker_new (&self->db_lock);
 
   if (!transaction_begin (self, error))
     return FALSE;
@@ -714,9 +1120,15 @@ dl_store_update_progress (DlStore  *self,
                           gint64    resume_offset,
                           GError  **error)
 {
+  g_autoptr(GMutexLocker) locker = NULL;
   int rc;
 
   g_return_val_if_fail (DL_IS_STORE (self), FALSE);
+
+  if (!dl_store_flush (self, error))
+    return FALSE;
+
+  locker = g_mutex_locker_new (&self->db_lock);
 
   if (!transaction_begin (self, error))
     return FALSE;
@@ -750,9 +1162,15 @@ dl_store_remove (DlStore  *self,
                  gint64    id,
                  GError  **error)
 {
+  g_autoptr(GMutexLocker) locker = NULL;
   int rc;
 
   g_return_val_if_fail (DL_IS_STORE (self), FALSE);
+
+  if (!dl_store_flush (self, error))
+    return FALSE;
+
+  locker = g_mutex_locker_new (&self->db_lock);
 
   if (!transaction_begin (self, error))
     return FALSE;
@@ -776,10 +1194,16 @@ dl_store_lookup (DlStore  *self,
                  gint64    id,
                  GError  **error)
 {
+  g_autoptr(GMutexLocker) locker = NULL;
   DlStoreRecord *record = NULL;
   int rc;
 
   g_return_val_if_fail (DL_IS_STORE (self), NULL);
+
+  if (!dl_store_flush (self, error))
+    return NULL;
+
+  locker = g_mutex_locker_new (&self->db_lock);
 
   if (!check_open (self, error))
     return NULL;
@@ -813,10 +1237,16 @@ GPtrArray *
 dl_store_list (DlStore  *self,
                GError  **error)
 {
+  g_autoptr(GMutexLocker) locker = NULL;
   g_autoptr(GPtrArray) records = NULL;
   int rc;
 
   g_return_val_if_fail (DL_IS_STORE (self), NULL);
+
+  if (!dl_store_flush (self, error))
+    return NULL;
+
+  locker = g_mutex_locker_new (&self->db_lock);
 
   if (!check_open (self, error))
     return NULL;

@@ -114,6 +114,14 @@ gboolean        dl_store_update_progress   (DlStore              *self,
 gboolean        dl_store_remove            (DlStore              *self,
                                             gint64                id,
                                             GError              **error);
+void            dl_store_queue_update      (DlStore              *self,
+                                            const DlStoreRecord  *record);
+void            dl_store_queue_progress    (DlStore              *self,
+                                            gint64                id,
+                                            gint64                bytes_received,
+                                            gint64                resume_offset);
+gboolean        dl_store_flush             (DlStore              *self,
+                                            GError              **error);
 DlStoreRecord  *dl_store_lookup            (DlStore              *self,
                                             gint64                id,
                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -39,6 +39,7 @@ struct _DlDownloadRow
 
   /* Refreshes "Retrying in N s" while the download waits to retry. */
   guint            countdown_id;
+  guint            percent;
 };
 
 enum {
@@ -114,26 +115,19 @@ update_icon (DlDownloadRow *self)
   gtk_image_set_from_gicon (self->icon, icon);
 }
 
+/* The cheap part, run up to ten times a second per download while bytes
+ * flow: the progress bar and the status line. */
 static void
-update (DlDownloadRow *self)
+update_progress (DlDownloadRow *self)
 {
   DlDownload *download = self->download;
   DlDownloadState state = dl_download_get_state (download);
   gint64 bytes = dl_download_get_bytes_received (download);
   gint64 total = dl_download_get_total_bytes (download);
-  g_autofree char *title = dl_format_display_name (download);
   g_autofree char *status = dl_format_status (download, g_get_monotonic_time ());
   g_autofree char *percent = NULL;
   double fraction = 0.0;
-  gboolean show_progress;
-
-  if (g_strcmp0 (title, self->title) != 0)
-    {
-      g_free (self->title);
-      self->title = g_steal_pointer (&title);
-      gtk_label_set_text (self->name_label, self->title);
-      update_icon (self);
-    }
+  guint whole;
 
   if (g_strcmp0 (status, self->status_text) != 0)
     {
@@ -146,6 +140,47 @@ update (DlDownloadRow *self)
                                       -1);
     }
 
+  if (dl_download_state_is_finished (state))
+    return;
+
+  if (total > 0)
+    fraction = CLAMP ((double) bytes / (double) total, 0.0, 1.0);
+  else if (state == DL_DOWNLOAD_STATE_VERIFYING)
+    fraction = 1.0;
+  gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+
+  /* Screen readers hear whole percents, not every byte. */
+  whole = (guint) (fraction * 100.0);
+  if (whole != self->percent)
+    {
+      self->percent = whole;
+      /* Translators: the accessible value of a progress bar */
+      percent = g_strdup_printf (_("%u percent"), whole);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
+                                      GTK_ACCESSIBLE_PROPERTY_VALUE_MIN, 0.0,
+                                      GTK_ACCESSIBLE_PROPERTY_VALUE_MAX, 100.0,
+                                      GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, (double) whole,
+                                      GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, percent,
+                                      -1);
+    }
+}
+
+/* Everything else, when the state (or the name) changes. */
+static void
+update (DlDownloadRow *self)
+{
+  DlDownload *download = self->download;
+  DlDownloadState state = dl_download_get_state (download);
+  g_autofree char *title = dl_format_display_name (download);
+
+  if (g_strcmp0 (title, self->title) != 0)
+    {
+      g_free (self->title);
+      self->title = g_steal_pointer (&title);
+      gtk_label_set_text (self->name_label, self->title);
+      update_icon (self);
+    }
+
   if (state == DL_DOWNLOAD_STATE_FAILED)
     gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
   else
@@ -156,25 +191,8 @@ update (DlDownloadRow *self)
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self), "paused");
 
-  show_progress = !dl_download_state_is_finished (state);
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), show_progress);
-  if (show_progress)
-    {
-      if (total > 0)
-        fraction = CLAMP ((double) bytes / (double) total, 0.0, 1.0);
-      else if (state == DL_DOWNLOAD_STATE_VERIFYING)
-        fraction = 1.0;
-      gtk_progress_bar_set_fraction (self->progress_bar, fraction);
-
-      /* Translators: the accessible value of a progress bar */
-      percent = g_strdup_printf (_("%u percent"), (guint) (fraction * 100.0));
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
-                                      GTK_ACCESSIBLE_PROPERTY_VALUE_MIN, 0.0,
-                                      GTK_ACCESSIBLE_PROPERTY_VALUE_MAX, 100.0,
-                                      GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, fraction * 100.0,
-                                      GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, percent,
-                                      -1);
-    }
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), !dl_download_state_is_finished (state));
+  update_progress (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.pause", dl_download_can_pause (download));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.resume", dl_download_can_resume (download));
@@ -223,9 +241,17 @@ download_notify_cb (DlDownloadRow *self,
                     GParamSpec    *pspec,
                     DlDownload    *download)
 {
+  const char *name = g_param_spec_get_name (pspec);
+
   g_assert (DL_IS_DOWNLOAD_ROW (self));
 
-  update (self);
+  /* Property names are interned: compare pointers. */
+  if (name == g_intern_static_string ("bytes-received") ||
+      name == g_intern_static_string ("speed") ||
+      name == g_intern_static_string ("eta"))
+    update_progress (self);
+  else
+    update (self);
 }
 
 /* ---- actions ----------------------------------------------------------------- */
@@ -663,6 +689,8 @@ static void
 dl_download_row_init (DlDownloadRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->percent = G_MAXUINT;
 }
 
 GtkWidget *

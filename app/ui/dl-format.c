@@ -271,6 +271,10 @@ dl_format_status (DlDownload *download,
       return g_strdup (_("Connecting…"));
 
     case DL_DOWNLOAD_STATE_DOWNLOADING:
+      /* No speed yet (the first tenth of a second), or a stalled server:
+       * "0 bytes/s" would only alarm. */
+      if (dl_download_get_speed (download) <= 0)
+        return g_steal_pointer (&amount);
       speed = dl_format_speed (dl_download_get_speed (download));
       left = dl_format_time_left (dl_download_get_eta (download));
       if (left != NULL)

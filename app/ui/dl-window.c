@@ -33,20 +33,16 @@ struct _DlWindow
 
   /* Template Widgets */
   AdwToastOverlay      *toast_overlay;
-  AdwHeaderBar         *header_bar;
   GtkToggleButton      *add_button;
   AdwWindowTitle       *window_title;
-  GtkMenuButton        *menu_button;
   GtkOverlay           *content_overlay;
   GtkProgressBar       *total_progress;
   GtkRevealer          *drop_revealer;
   GtkRevealer          *add_revealer;
   GtkLabel             *add_placeholder;
   GtkTextView          *add_view;
-  GtkWidget            *add_confirm_button;
   GtkStack             *stack;
   AdwStatusPage        *empty_page;
-  GtkScrolledWindow    *scroller;
   GtkListBox           *list_box;
 
   /* Borrowed References (weak) */
@@ -875,20 +871,16 @@ dl_window_class_init (DlWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/libbridge/Downloader/ui/dl-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DlWindow, toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, DlWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, add_button);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, window_title);
-  gtk_widget_class_bind_template_child (widget_class, DlWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, content_overlay);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, total_progress);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, drop_revealer);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, add_revealer);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, add_placeholder);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, add_view);
-  gtk_widget_class_bind_template_child (widget_class, DlWindow, add_confirm_button);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, empty_page);
-  gtk_widget_class_bind_template_child (widget_class, DlWindow, scroller);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, list_box);
 
   gtk_widget_class_install_action (widget_class, "win.add", NULL, add_action);

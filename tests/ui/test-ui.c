@@ -88,7 +88,6 @@ notifications_method_cb (GDBusConnection       *connection,
                          GDBusMethodInvocation *invocation,
                          gpointer               user_data)
 {
-  g_test_message ("notification server: %s %s", method_name, g_variant_print (parameters, FALSE));
   if (g_str_equal (method_name, "AddNotification"))
     g_ptr_array_add (notifications, g_variant_ref (parameters));
   g_dbus_method_invocation_return_value (invocation, NULL);
@@ -565,12 +564,14 @@ test_pause_resume (Fixture       *fixture,
 
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING &&
             dl_download_get_bytes_received (download) > 0 &&
-            gtk_widget_get_visible (pause));
+            gtk_widget_get_visible (pause) && gtk_widget_is_sensitive (pause));
 
   /* The buttons a user clicks. */
   gtk_widget_activate (pause);
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_PAUSED);
+  /* Shown at once, clickable once the engine has stopped the transfer. */
   WAIT_FOR (gtk_widget_get_visible (resume) && !gtk_widget_get_visible (pause));
+  WAIT_FOR (gtk_widget_is_sensitive (resume));
   g_assert_true (g_str_has_prefix (dl_download_row_get_status_text (row), "Paused"));
 
   paused_at = dl_download_get_bytes_received (download);
@@ -714,7 +715,8 @@ test_history_restore (Fixture       *fixture,
   row = row_for (fixture, paused);
   g_assert_cmpint (dl_download_get_state (paused), ==, DL_DOWNLOAD_STATE_PAUSED);
   g_assert_true (g_str_has_prefix (dl_download_row_get_status_text (row), "Paused"));
-  WAIT_FOR (gtk_widget_get_visible (dl_download_row_get_button (row, "resume")));
+  WAIT_FOR (gtk_widget_get_visible (dl_download_row_get_button (row, "resume")) &&
+            gtk_widget_is_sensitive (dl_download_row_get_button (row, "resume")));
 
   /* And the interrupted one picks up where it stopped. */
   gtk_widget_activate (dl_download_row_get_button (row, "resume"));
@@ -808,6 +810,20 @@ wait_notification (Fixture    *fixture,
   return params;
 }
 
+/* Without a window manager, the window shown last gets the focus. */
+static gboolean
+focus_elsewhere (Fixture   *fixture,
+                 GtkWidget *other)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  gtk_window_present (GTK_WINDOW (other));
+  WAIT_FOR (gtk_widget_get_mapped (other));
+  while (gtk_window_is_active (GTK_WINDOW (fixture->window)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  return !gtk_window_is_active (GTK_WINDOW (fixture->window));
+}
+
 static void
 test_notification (Fixture       *fixture,
                    gconstpointer  data)
@@ -824,7 +840,6 @@ test_notification (Fixture       *fixture,
   const char *title, *body, *action;
   DlDownloadRow *row;
   GtkWidget *other;
-  gint64 deadline;
 
   if (!serving_notifications)
     {
@@ -833,12 +848,7 @@ test_notification (Fixture       *fixture,
     }
   /* Another program's window takes the focus. */
   other = gtk_window_new ();
-  gtk_window_present (GTK_WINDOW (other));
-  WAIT_FOR (gtk_widget_get_mapped (other));
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (gtk_window_is_active (GTK_WINDOW (fixture->window)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
-  if (gtk_window_is_active (GTK_WINDOW (fixture->window)))
+  if (!focus_elsewhere (fixture, other))
     {
       gtk_window_destroy (GTK_WINDOW (other));
       g_test_skip ("The window keeps the focus");
@@ -867,6 +877,7 @@ test_notification (Fixture       *fixture,
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "show-download",
                                   g_variant_new_int64 (dl_download_get_id (done)));
   WAIT_FOR (gtk_window_get_focus (GTK_WINDOW (fixture->window)) == GTK_WIDGET (row));
+  g_assert_true (focus_elsewhere (fixture, other));
 
   failed = add_link (fixture, failed_url);
   WAIT_FOR (dl_download_get_state (failed) == DL_DOWNLOAD_STATE_FAILED);
@@ -940,9 +951,57 @@ test_inspector (Fixture       *fixture,
   WAIT_FOR (dl_stall_probe_get_n_samples (probe) > 100);
   g_test_message ("worst stall: %" G_GINT64_FORMAT " µs", dl_stall_probe_get_worst (probe));
   g_assert_cmpint (dl_stall_probe_get_worst (probe), <, 5 * G_USEC_PER_SEC);
+  dl_inspector_window_refresh (inspector);
   snap (GTK_WIDGET (inspector), "inspector");
 
   gtk_window_destroy (GTK_WINDOW (inspector));
+}
+
+/* 200 downloads at once, the inspector open: how long does the main loop
+ * stall? Run with -m slow; the numbers go to the test log. */
+static void
+test_many (Fixture       *fixture,
+           gconstpointer  data)
+{
+  DlInspectorWindow *inspector;
+  DlStallProbe *probe;
+  gint64 until;
+
+  if (!g_test_slow ())
+    {
+      g_test_skip ("Only with -m slow");
+      return;
+    }
+
+  g_settings_set_uint (fixture->settings, "max-concurrent", 64);
+  g_settings_set_uint (fixture->settings, "per-host-limit", 32);
+  dl_manager_set_max_concurrent (fixture->manager, 200);
+  dl_manager_set_max_per_host (fixture->manager, 200);
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("many-%u.bin?size=2m&rate=128k&seed=%u", i, i);
+      g_autofree char *url = link_for (fixture, path);
+
+      add_link (fixture, url);
+    }
+
+  inspector = DL_INSPECTOR_WINDOW (dl_application_show_inspector (fixture->app));
+  WAIT_FOR ((probe = dl_inspector_window_get_probe (inspector)) != NULL);
+  WAIT_FOR (count_in_state (fixture, DL_DOWNLOAD_STATE_DOWNLOADING) == 200);
+
+  /* Ten seconds of everything running: the probe's window. */
+  until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  WAIT_FOR (g_get_monotonic_time () > until);
+  g_test_message ("200 downloads: worst main-loop stall over 10 s: %" G_GINT64_FORMAT " µs, "
+                  "%" G_GUINT64_FORMAT " probe samples",
+                  dl_stall_probe_get_worst (probe), dl_stall_probe_get_n_samples (probe));
+  dl_inspector_window_refresh (inspector);
+  snap (GTK_WIDGET (inspector), "inspector-200");
+  snap (GTK_WIDGET (fixture->window), "window-200");
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.pause-all", NULL);
+  WAIT_FOR (dl_manager_get_n_running (fixture->manager) == 0);
 }
 
 static char *
@@ -1129,6 +1188,7 @@ main (int   argc,
   ADD ("/downloader/app/notification", test_notification);
   ADD ("/downloader/window/remove", test_remove_and_window_size);
   ADD ("/downloader/inspector/tasks", test_inspector);
+  ADD ("/downloader/inspector/many", test_many);
   g_test_add_func ("/downloader/i18n/german", test_german);
 
   status = g_test_run ();
