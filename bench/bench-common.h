@@ -30,6 +30,8 @@ G_BEGIN_DECLS
 #define BENCH_SEMAPHORE_TASKS     10000
 #define BENCH_SEMAPHORE_VALUE     100
 #define BENCH_TASKGROUP_CHILDREN  100000
+#define BENCH_THREAD_ROUND_TRIPS  100000
+#define BENCH_THREAD_IN_FLIGHT    20
 
 /* One workload: runs, then prints its figure with bench_print(). */
 typedef struct

@@ -707,6 +707,75 @@ bench_taskgroup (void)
                BENCH_TASKGROUP_CHILDREN, rounds.warm);
 }
 
+/* ---- thread: 100k bridge_run_in_thread() round trips --------------------------- */
+
+/* A round trip: a job handed to the shared pool, run on a worker, its result
+ * back on the loop and the awaiting task resumed. First one at a time (each
+ * awaited before the next is started), which is the figure; then the same
+ * number again with 20 tasks each keeping one job in flight ("in_flight_20"). */
+
+static void
+thread_job (BridgeFuture *future,
+            gpointer      user_data,
+            GCancellable *cancellable)
+{
+  bridge_future_set_int64 (future, GPOINTER_TO_SIZE (user_data) + 1, NULL);
+}
+
+static void
+thread_round_trips (guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      BridgeFuture *future = bridge_run_in_thread (thread_job, GSIZE_TO_POINTER (i), NULL);
+
+      if (bridge_await_int64 (future, &error) != (gint64) i + 1)
+        bench_fail ("bridge_run_in_thread()", error);
+      bridge_future_unref (future);
+    }
+}
+
+static void
+thread_worker_task (BridgeTask *task,
+                    gpointer    user_data)
+{
+  thread_round_trips (BENCH_THREAD_ROUND_TRIPS / BENCH_THREAD_IN_FLIGHT);
+}
+
+static void
+thread_main (BridgeTask *task,
+             gpointer    user_data)
+{
+  Rounds *rates = user_data;
+  BridgeTask *workers[BENCH_THREAD_IN_FLIGHT];
+  double start = bench_time ();
+
+  thread_round_trips (BENCH_THREAD_ROUND_TRIPS);
+  rates->cold = BENCH_THREAD_ROUND_TRIPS / (bench_time () - start);
+
+  start = bench_time ();
+  for (guint i = 0; i < BENCH_THREAD_IN_FLIGHT; i++)
+    workers[i] = bridge_spawn (thread_worker_task, NULL, NULL);
+  for (guint i = 0; i < BENCH_THREAD_IN_FLIGHT; i++)
+    {
+      await_or_die (BRIDGE_FUTURE (workers[i]));
+      bridge_task_unref (workers[i]);
+    }
+  rates->warm = BENCH_THREAD_ROUND_TRIPS / (bench_time () - start);
+}
+
+static void
+bench_thread (void)
+{
+  Rounds rates = { 0 };
+
+  run_main_task (thread_main, &rates);
+  bench_print (rates.cold, "round trips/s",
+               "\"round_trips\": %d, \"in_flight_20\": %.0f, \"max_threads\": %u",
+               BENCH_THREAD_ROUND_TRIPS, rates.warm, bridge_thread_get_max_threads ());
+}
+
 /* ---- the table --------------------------------------------------------------- */
 
 /* bench/run asks for this list: a workload it knows but that is missing here
@@ -724,6 +793,7 @@ static const BenchWorkload workloads[] = {
   { "queue", bench_queue },
   { "semaphore", bench_semaphore },
   { "taskgroup", bench_taskgroup },
+  { "thread", bench_thread },
 };
 
 int

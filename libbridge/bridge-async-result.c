@@ -74,6 +74,7 @@ _bridge_async_begin (const char     *function,
                      GError        **error)
 {
   BridgeTask *task = bridge_task_get_current ();
+  BridgeFuture *future;
 
   /* Refuse before starting anything: an operation such as a delete must not
    * run when its caller cannot wait for it. */
@@ -88,7 +89,10 @@ _bridge_async_begin (const char     *function,
     }
 
   *cancellable = bridge_task_get_cancellable (task);
-  return _bridge_async_result_future_new_full (op_data, op_destroy);
+  future = _bridge_async_result_future_new_full (op_data, op_destroy);
+  /* Inspectors show what a task waits for: name the operation. */
+  bridge_future_set_label (future, function);
+  return future;
 }
 
 /**

@@ -70,6 +70,7 @@ struct _BridgeFuture
     } pointer;
   } result;
   GError                   *error;          /* also set when cancelled */
+  const char               *label;          /* interned; what inspectors show */
   /* Most futures have one waiter: keep it inline, the rest in an array. */
   BridgeFutureCallbackEntry first_callback;
   GArray                   *more_callbacks;

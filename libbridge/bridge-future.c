@@ -375,6 +375,46 @@ bridge_future_is_task (BridgeFuture *future)
   return g_str_equal (future->klass->type_name, "Task");
 }
 
+/**
+ * bridge_future_get_label:
+ * @future: a [struct@Bridge.Future]
+ *
+ * Says what @future stands for, for inspectors and debug output: the label
+ * set with [method@Bridge.Future.set_label] (the GIO wrappers label their
+ * futures with the operation, such as "bridge_soup_session_send"), a task's
+ * name, or the kind of future ("Future", "GatheringFuture", …).
+ *
+ * Returns: (transfer none): the label
+ */
+const char *
+bridge_future_get_label (BridgeFuture *future)
+{
+  g_return_val_if_fail (future != NULL, NULL);
+
+  if (future->label != NULL)
+    return future->label;
+  if (future->klass == &_bridge_task_class)
+    return bridge_task_get_name ((BridgeTask *) future);
+  return future->klass->type_name;
+}
+
+/**
+ * bridge_future_set_label:
+ * @future: a [struct@Bridge.Future]
+ * @label: (nullable): what @future stands for; interned, so keep the set of
+ *   distinct labels small (an operation name, not a URL)
+ *
+ * Labels @future for inspectors and debug output.
+ */
+void
+bridge_future_set_label (BridgeFuture *future,
+                         const char   *label)
+{
+  g_return_if_fail (future != NULL);
+
+  future->label = label != NULL ? g_intern_string (label) : NULL;
+}
+
 /* ---- completion ----------------------------------------------------------- */
 
 static void

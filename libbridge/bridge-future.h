@@ -37,6 +37,11 @@ BRIDGE_AVAILABLE_IN_ALL
 gboolean       bridge_future_is_cancelled          (BridgeFuture          *future);
 BRIDGE_AVAILABLE_IN_ALL
 gboolean       bridge_future_is_task               (BridgeFuture          *future);
+BRIDGE_AVAILABLE_IN_ALL
+const char    *bridge_future_get_label             (BridgeFuture          *future);
+BRIDGE_AVAILABLE_IN_ALL
+void           bridge_future_set_label             (BridgeFuture          *future,
+                                                    const char            *label);
 
 BRIDGE_AVAILABLE_IN_ALL
 gboolean       bridge_future_set_value             (BridgeFuture          *future,

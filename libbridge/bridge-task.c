@@ -1037,6 +1037,7 @@ bridge_sleep (double   seconds,
     return bridge_yield (error);
 
   future = _bridge_future_new_of_class (&_bridge_future_class, task_loop (task));
+  future->label = "bridge_sleep";
   timer = bridge_handle_ref (bridge_loop_call_later (task_loop (task), seconds,
                                                      sleep_timer_cb, future, NULL));
   ret = bridge_await (future, error);

@@ -731,7 +731,7 @@ rename_noreplace (int         dirfd,
 }
 
 /**
- * dl_file_name_commit:
+ * dl_file_name_rename_part:
  * @dirfd: the output folder
  * @name: the final name reserved by dl_file_name_create_part()
  * @out_name: (out) (transfer full) (optional): the name the file got
@@ -739,16 +739,17 @@ rename_noreplace (int         dirfd,
  *
  * Atomically renames `NAME.part` to `NAME`, never over an existing file: if
  * something appeared under `NAME` since the download started, the file
- * becomes "name (1).ext" and so on. The caller syncs the data first; this
- * syncs the folder so the new name survives a power cut.
+ * becomes "name (1).ext" and so on. Unlike dl_file_name_commit(), this does
+ * not sync the folder: the caller does, and may do it once for several
+ * renames.
  *
  * Returns: %TRUE on success
  */
 gboolean
-dl_file_name_commit (int          dirfd,
-                     const char  *name,
-                     char       **out_name,
-                     GError     **error)
+dl_file_name_rename_part (int          dirfd,
+                          const char  *name,
+                          char       **out_name,
+                          GError     **error)
 {
   g_autofree char *part = NULL;
 
@@ -765,9 +766,6 @@ dl_file_name_commit (int          dirfd,
 
       if (rename_noreplace (dirfd, part, candidate) == 0)
         {
-          /* Not every file system can sync a folder (EINVAL): then there is
-           * nothing more we can do, and the rename itself has happened. */
-          (void) fsync (dirfd);
           if (out_name != NULL)
             *out_name = g_steal_pointer (&candidate);
           return TRUE;
@@ -779,4 +777,31 @@ dl_file_name_commit (int          dirfd,
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                "Too many files named like “%s” already exist", name);
   return FALSE;
+}
+
+/**
+ * dl_file_name_commit:
+ * @dirfd: the output folder
+ * @name: the final name reserved by dl_file_name_create_part()
+ * @out_name: (out) (transfer full) (optional): the name the file got
+ * @error: return location for a #GError
+ *
+ * dl_file_name_rename_part(), then an fsync of the folder so the new name
+ * survives a power cut. The caller syncs the data first.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+dl_file_name_commit (int          dirfd,
+                     const char  *name,
+                     char       **out_name,
+                     GError     **error)
+{
+  if (!dl_file_name_rename_part (dirfd, name, out_name, error))
+    return FALSE;
+
+  /* Not every file system can sync a folder (EINVAL): then there is
+   * nothing more we can do, and the rename itself has happened. */
+  (void) fsync (dirfd);
+  return TRUE;
 }

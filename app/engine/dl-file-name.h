@@ -57,6 +57,10 @@ int       dl_file_name_open_part                 (int           dirfd,
 gboolean  dl_file_name_remove_part               (int           dirfd,
                                                   const char   *name,
                                                   GError      **error);
+gboolean  dl_file_name_rename_part               (int           dirfd,
+                                                  const char   *name,
+                                                  char        **out_name,
+                                                  GError      **error);
 gboolean  dl_file_name_commit                    (int           dirfd,
                                                   const char   *name,
                                                   char        **out_name,

@@ -52,9 +52,13 @@ gboolean  _dl_manager_acquire_slot       (DlManager          *self,
                                           GError            **error);
 void      _dl_manager_release_slot       (DlManager          *self,
                                           DlDownload         *download);
+BridgeFuture *_dl_manager_sync_folder    (DlManager          *self,
+                                          const char         *path,
+                                          int                 dirfd);
 
 /* dl-download-task.c */
 void      _dl_download_task_run          (BridgeTask         *task,
                                           gpointer            user_data);
+void      _dl_download_task_trim_buffers (void);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "dl-manager"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -56,6 +57,8 @@ struct _DlManager
   DlLimit           *global;
   char              *output_dir;
   GSource           *tick;
+  GSource           *trim;          /* frees the task buffers once idle a while */
+  GHashTable        *folders;       /* output folder path → FolderSync */
 
   guint              session_max_per_host;
   guint              session_max_conns;
@@ -86,6 +89,10 @@ static GParamSpec *properties [N_PROPS];
 /* Progress notifications are flushed from one timer for all downloads: at
  * most ten per second each, and one wake-up per tick however many run. */
 #define TICK_INTERVAL_MS 100
+
+/* The buffers the tasks keep for reuse are freed after this long without a
+ * running download. */
+#define TRIM_DELAY_SECONDS 10
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -268,9 +275,32 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+trim_cb (gpointer user_data)
+{
+  DlManager *self = user_data;
+
+  _dl_download_task_trim_buffers ();
+  g_clear_pointer (&self->trim, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 update_tick (DlManager *self)
 {
+  if (g_hash_table_size (self->running) > 0 && self->trim != NULL)
+    {
+      g_source_destroy (self->trim);
+      g_clear_pointer (&self->trim, g_source_unref);
+    }
+  else if (g_hash_table_size (self->running) == 0 && self->trim == NULL)
+    {
+      self->trim = g_timeout_source_new_seconds (TRIM_DELAY_SECONDS);
+      g_source_set_callback (self->trim, trim_cb, self, NULL);
+      g_source_set_static_name (self->trim, "[dl] trim buffers");
+      g_source_attach (self->trim, bridge_loop_get_context (self->loop));
+    }
+
   if (g_hash_table_size (self->running) > 0 && self->tick == NULL)
     {
       self->tick = g_timeout_source_new (TICK_INTERVAL_MS);
@@ -283,6 +313,143 @@ update_tick (DlManager *self)
       g_source_destroy (self->tick);
       g_clear_pointer (&self->tick, g_source_unref);
     }
+}
+
+/* ---- folder syncs ----------------------------------------------------------------- */
+
+/* After a download renames its partial file, the folder is synced, so that
+ * the new name survives a power cut before the download is recorded as
+ * done. One fsync of a folder covers every rename made in it before the
+ * fsync started, and each one is a journal commit that can take tens of
+ * milliseconds: downloads that finish together share one. While one runs,
+ * later renames wait for the next, which starts when it ends. */
+typedef struct
+{
+  int           fd;        /* the folder */
+  BridgeFuture *running;   /* done when the running fsync is */
+  BridgeFuture *next;      /* done when the fsync after it is, or NULL */
+} FolderSync;
+
+typedef struct
+{
+  DlManager  *manager;
+  FolderSync *folder;
+} FolderSyncData;
+
+static void
+folder_sync_free (gpointer data)
+{
+  FolderSync *folder = data;
+
+  /* Each running fsync holds a reference to the manager. */
+  g_assert (folder->running == NULL && folder->next == NULL);
+  if (folder->fd >= 0)
+    close (folder->fd);
+  g_free (folder);
+}
+
+static void
+folder_sync_data_free (gpointer data)
+{
+  FolderSyncData *fsd = data;
+
+  g_object_unref (fsd->manager);
+  g_free (fsd);
+}
+
+static void
+folder_sync_thread (BridgeFuture *future,
+                    gpointer      user_data,
+                    GCancellable *cancellable)
+{
+  /* Not every file system can sync a folder (EINVAL): then there is
+   * nothing more we can do, and the renames have happened. */
+  (void) fsync (GPOINTER_TO_INT (user_data));
+  bridge_future_set_boolean (future, TRUE, NULL);
+}
+
+static void folder_sync_start (DlManager  *self,
+                               FolderSync *folder);
+
+static void
+folder_sync_done_cb (BridgeFuture *future,
+                     gpointer      user_data)
+{
+  FolderSyncData *fsd = user_data;
+  FolderSync *folder = fsd->folder;
+  g_autoptr(BridgeFuture) round = g_steal_pointer (&folder->running);
+
+  if (!bridge_future_is_done (round))
+    bridge_future_set_boolean (round, TRUE, NULL);
+
+  if (folder->next != NULL)
+    {
+      folder->running = g_steal_pointer (&folder->next);
+      folder_sync_start (fsd->manager, folder);
+    }
+}
+
+static void
+folder_sync_start (DlManager  *self,
+                   FolderSync *folder)
+{
+  g_autoptr(BridgeFuture) job = NULL;
+  FolderSyncData *fsd = g_new (FolderSyncData, 1);
+
+  fsd->manager = g_object_ref (self);
+  fsd->folder = folder;
+  job = bridge_run_in_thread (folder_sync_thread, GINT_TO_POINTER (folder->fd), NULL);
+  bridge_future_add_done_callback (job, folder_sync_done_cb, fsd, folder_sync_data_free);
+}
+
+/**
+ * _dl_manager_sync_folder:
+ * @self: a #DlManager
+ * @path: the folder's path
+ * @dirfd: a descriptor of the folder (duplicated, not taken)
+ *
+ * Syncs the folder on a worker thread, sharing the fsync with other
+ * downloads that renamed files in it at about the same time.
+ *
+ * Returns: (transfer full): a future that completes once an fsync of the
+ *   folder that started after this call is done. Await it shielded: others
+ *   wait for it too.
+ */
+BridgeFuture *
+_dl_manager_sync_folder (DlManager  *self,
+                         const char *path,
+                         int         dirfd)
+{
+  FolderSync *folder;
+
+  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
+
+  folder = g_hash_table_lookup (self->folders, path);
+  if (folder == NULL)
+    {
+      folder = g_new0 (FolderSync, 1);
+      folder->fd = fcntl (dirfd, F_DUPFD_CLOEXEC, 0);
+      g_hash_table_insert (self->folders, g_strdup (path), folder);
+    }
+
+  if (folder->fd < 0)
+    {
+      /* Out of descriptors: sync with the caller's, not shared. */
+      BridgeFuture *job = bridge_run_in_thread (folder_sync_thread, GINT_TO_POINTER (dirfd), NULL);
+
+      return job;
+    }
+
+  if (folder->running == NULL)
+    {
+      folder->running = bridge_future_new ();
+      folder_sync_start (self, folder);
+      return bridge_future_ref (folder->running);
+    }
+
+  if (folder->next == NULL)
+    folder->next = bridge_future_new ();
+  return bridge_future_ref (folder->next);
 }
 
 /* ---- GListModel ------------------------------------------------------------------ */
@@ -355,6 +522,11 @@ dl_manager_dispose (GObject *object)
       g_source_destroy (self->tick);
       g_clear_pointer (&self->tick, g_source_unref);
     }
+  if (self->trim != NULL)
+    {
+      g_source_destroy (self->trim);
+      g_clear_pointer (&self->trim, g_source_unref);
+    }
 
   g_clear_object (&self->session);
   g_clear_object (&self->tls_database);
@@ -371,6 +543,7 @@ dl_manager_finalize (GObject *object)
   g_clear_pointer (&self->downloads, g_ptr_array_unref);
   g_clear_pointer (&self->running, g_hash_table_unref);
   g_clear_pointer (&self->hosts, g_hash_table_unref);
+  g_clear_pointer (&self->folders, g_hash_table_unref);
   g_clear_pointer (&self->global, dl_limit_free);
   g_clear_pointer (&self->output_dir, g_free);
   g_clear_object (&self->loop);
@@ -574,6 +747,7 @@ dl_manager_init (DlManager *self)
   self->downloads = g_ptr_array_new_with_free_func (g_object_unref);
   self->running = g_hash_table_new (NULL, NULL);
   self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) dl_limit_free);
+  self->folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, folder_sync_free);
   self->global = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
   self->max_per_host = DL_MANAGER_DEFAULT_MAX_PER_HOST;
   self->settings.max_retries = DL_MANAGER_DEFAULT_MAX_RETRIES;

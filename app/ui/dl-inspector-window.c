@@ -83,8 +83,9 @@ describe_awaiting (BridgeTask *task)
   if (bridge_future_is_done (future))
     return g_strdup (_("A finished future"));
 
-  /* Translators: what a task waits for: a future (a timer, an I/O operation, a lock…) */
-  return g_strdup (_("A future"));
+  /* The operation's name ("bridge_soup_session_send", "bridge_sleep"…) or
+   * the kind of future: technical names, deliberately not translated. */
+  return g_strdup (bridge_future_get_label (future));
 }
 
 static void
@@ -209,8 +210,9 @@ draw_graph (GtkDrawingArea *area,
   DlInspectorWindow *self = user_data;
   gint64 history[DL_STALL_PROBE_N_BUCKETS];
   gint64 ceiling = 2 * STALL_GOOD_USEC;
-  double slot = (double) width / DL_STALL_PROBE_N_BUCKETS;
+  double slot;
   double budget_y;
+  int gutter;
   GdkRGBA fg;
   g_autofree char *label = NULL;
   g_autoptr(PangoLayout) layout = NULL;
@@ -223,45 +225,51 @@ draw_graph (GtkDrawingArea *area,
   for (guint i = 0; i < DL_STALL_PROBE_N_BUCKETS; i++)
     ceiling = MAX (ceiling, history[i] + history[i] / 5);
 
+  /* Deprecated from GTK 4.10 on, where gtk_widget_get_color() replaces
+   * it; that does not exist in 4.8. */
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (area)), &fg);
   G_GNUC_END_IGNORE_DEPRECATIONS
 
-  /* The budget line, labelled, so a reader knows what "good" means. */
-  budget_y = height - (double) STALL_GOOD_USEC / ceiling * height;
-  cairo_save (cr);
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.35);
-  cairo_set_line_width (cr, 1);
-  cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
-  cairo_move_to (cr, 0, (int) budget_y + 0.5);
-  cairo_line_to (cr, width, (int) budget_y + 0.5);
-  cairo_stroke (cr);
-  cairo_restore (cr);
-
+  /* The budget line, labelled in a gutter on the left so no bar hides
+   * the label: a reader sees what "good" means. */
   /* Translators: label of the 4 ms line in the stall graph */
   label = g_strdup_printf (_("%u ms"), (guint) (STALL_GOOD_USEC / 1000));
   layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), label);
   pango_layout_get_pixel_size (layout, &label_width, &label_height);
+  gutter = label_width + 6;
+  slot = (double) (width - gutter) / DL_STALL_PROBE_N_BUCKETS;
+
+  budget_y = height - (double) STALL_GOOD_USEC / ceiling * height;
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.55);
-  cairo_move_to (cr, 0, MAX (0, budget_y - label_height - 1));
+  cairo_move_to (cr, 0, CLAMP (budget_y - label_height / 2.0, 0, height - label_height));
   pango_cairo_show_layout (cr, layout);
 
-  /* One bar per quarter second that saw a stall; quiet ones draw nothing. */
+  /* One bar per quarter second, newest on the right. */
   for (guint i = 0; i < DL_STALL_PROBE_N_BUCKETS; i++)
     {
-      double h = (double) history[i] / ceiling * height;
+      double h = MAX ((double) history[i] / ceiling * height, 1.0);
 
       if (history[i] <= 0)
         continue;
 
       set_color (cr, history[i], 0.85);
-      cairo_rectangle (cr, i * slot + 1, height - MAX (h, 1.0), MAX (slot - 2, 1), MAX (h, 1.0));
+      cairo_rectangle (cr, gutter + i * slot + 1, height - h, MAX (slot - 2, 1), h);
       cairo_fill (cr);
     }
 
+  cairo_save (cr);
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.45);
+  cairo_set_line_width (cr, 1);
+  cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
+  cairo_move_to (cr, gutter, (int) budget_y + 0.5);
+  cairo_line_to (cr, width, (int) budget_y + 0.5);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+
   /* The time axis. */
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.15);
-  cairo_rectangle (cr, 0, height - 1, width, 1);
+  cairo_rectangle (cr, gutter, height - 1, width - gutter, 1);
   cairo_fill (cr);
 }
 

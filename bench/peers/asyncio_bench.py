@@ -38,6 +38,8 @@ QUEUE_MAXSIZE = 100
 SEMAPHORE_TASKS = 10_000
 SEMAPHORE_VALUE = 100
 TASKGROUP_CHILDREN = 100_000
+THREAD_ROUND_TRIPS = 100_000
+THREAD_IN_FLIGHT = 20
 
 now = time.perf_counter  # CLOCK_MONOTONIC, as bench_time() in C
 
@@ -283,6 +285,34 @@ async def bench_taskgroup():
     return rate, "children/s", {"children": TASKGROUP_CHILDREN}
 
 
+# ---- issue 4 ------------------------------------------------------------------
+
+
+def thread_job(value):
+    return value + 1
+
+
+async def thread_round_trips(n):
+    for i in range(n):
+        if await asyncio.to_thread(thread_job, i) != i + 1:
+            raise RuntimeError("thread: wrong result")
+
+
+async def bench_thread():
+    """100k asyncio.to_thread() round trips, each awaited before the next;
+    then as many again with 20 tasks each keeping one in flight."""
+    start = now()
+    await thread_round_trips(THREAD_ROUND_TRIPS)
+    rate = THREAD_ROUND_TRIPS / (now() - start)
+
+    start = now()
+    await asyncio.gather(*(thread_round_trips(THREAD_ROUND_TRIPS // THREAD_IN_FLIGHT)
+                           for _ in range(THREAD_IN_FLIGHT)))
+    in_flight = THREAD_ROUND_TRIPS / (now() - start)
+    return rate, "round trips/s", {"round_trips": THREAD_ROUND_TRIPS,
+                                   "in_flight_20": in_flight}
+
+
 WORKLOADS = {
     "spawn": bench_spawn,
     "pingpong": bench_pingpong,
@@ -294,6 +324,7 @@ WORKLOADS = {
     "queue": bench_queue,
     "semaphore": bench_semaphore,
     "taskgroup": bench_taskgroup,
+    "thread": bench_thread,
 }
 
 
