@@ -549,6 +549,9 @@ render (Cli *cli)
     {
       g_autofree char *line = NULL;
 
+      /* Translators: the last line of the live view when the terminal is too
+       * short to show every active download: "  … and 3 more"; keep the two
+       * leading spaces, which indent it like the lines above */
       line = g_strdup_printf (ngettext ("  … and %u more", "  … and %u more", hidden), hidden);
 
       append_clipped (out, line, columns - 1);
@@ -746,7 +749,9 @@ hash_thread (BridgeFuture *future,
     {
       bridge_future_set_error (future,
                                g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                                            "Cannot read “%s”: %s", job->path,
+                                            /* Translators: "Cannot read “/home/me/Downloads/file.iso”:
+                                             * No such file or directory" */
+                                            _("Cannot read “%s”: %s"), job->path,
                                             g_strerror (saved_errno)),
                                NULL);
       return;
@@ -1423,6 +1428,8 @@ read_input_file (Cli         *cli,
           else
             {
               g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           /* Translators: "urls.txt:3: unexpected “foo” (a line is a URL…)";
+                            * do not translate sha256=HEX, it is the input syntax */
                            _("%s:%u: unexpected “%s” (a line is a URL, optionally followed by "
                              "sha256=HEX)"),
                            name, i + 1, word);
@@ -1510,6 +1517,9 @@ parse_options (Cli   *cli,
   GOptionEntry entries[] = {
     { "headless", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &headless, NULL, NULL },
     { "output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &output_dir,
+      /* Translators: DIR, N, SECONDS, HEX and FILE in the option
+       * descriptions are the options' argument names (translated on
+       * their own, just below each): translate them the same way */
       N_("Save the files in DIR (default: the Downloads folder, else the current one)"),
       N_("DIR") },
     { "jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs,
@@ -1546,10 +1556,18 @@ parse_options (Cli   *cli,
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
+                                /* Translators: the --help summary; "\n" breaks the lines
+                                 * to fit 80 columns, break yours where it suits */
                                 _("Downloads files without a window. Runs several downloads at "
                                   "once, retries\nwhat fails, and resumes an interrupted run when "
                                   "the same command runs again."));
   g_option_context_set_description (context,
+                                    /* Translators: the end of the --help text. Do not
+                                     * translate sha256=HEX, --json, the event names
+                                     * (queued, started, progress, retrying, done, failed,
+                                     * stopped, summary) nor the keys ("event", "time",
+                                     * "index", "id", "url", path, size, sha256, domain,
+                                     * code, message): they are what the program prints */
                                     _("Input files: one URL per line, optionally followed by "
                                       "sha256=HEX;\nblank lines and lines starting with # are "
                                       "skipped.\n\n"
@@ -1587,8 +1605,13 @@ parse_options (Cli   *cli,
   if (checksums != NULL && g_strv_length (checksums) != n_urls)
     {
       g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("%u --sha256 given for %u URLs on the command line: give one per URL, "
-                     "in the same order"),
+                   /* Translators: "3 --sha256 given for 2 URLs on the command line…";
+                    * the plural follows the number of URLs */
+                   ngettext ("%u --sha256 given for %u URL on the command line: give one per "
+                             "URL, in the same order",
+                             "%u --sha256 given for %u URLs on the command line: give one per "
+                             "URL, in the same order",
+                             n_urls),
                    g_strv_length (checksums), n_urls);
       goto usage;
     }
