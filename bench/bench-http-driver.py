@@ -34,11 +34,32 @@ Wall time and CPU time of bench-http and curl are those of the whole process
 downloads, leaving out the interpreter's start-up and imports, which would
 otherwise weigh more than the transfer itself.
 
-`sweep` runs bench-http with each buffer size, read mode and write strategy,
-interleaved with curl, N times each, and prints the medians: it is how the
-defaults of bench-http were chosen. From one sweep (2 CPUs, load ~1, 5 reps,
-median MiB/s, curl in the same sweep ≈ 850 for the set, ≈ 750 for the big
-file): see the report of the change that added this file.
+`sweep` runs bench-http with each buffer size (64 KiB … 1 MiB), read mode
+(bytes, all, into, fill) and write strategy (thread, gio, loop), interleaved
+with curl, N times each, and prints the medians: it is how the defaults of
+bench-http (256 KiB, fill, thread) were chosen; --only picks variants. From
+the sweeps of 2026-11-22 (2-CPU VM, load 2–2.5; median MiB/s, × curl in the
+same sweep, client CPU seconds):
+
+    variant              set (10 runs)          big (4 runs)
+    curl                  991  1.00  0.19      1039  1.00  0.97
+    64k/fill/thread       830  0.84  0.32       700  0.67  1.50
+    256k/bytes/thread     948  0.96  0.28      1100  1.06  0.93
+    256k/bytes/gio        935  0.94  0.27       970  0.93  0.96
+    256k/bytes/loop       843  0.85  0.24      1590  1.53  0.59
+    256k/all/thread       958  0.97  0.27
+    256k/all/loop         826  0.83  0.24
+    256k/into/thread     1044  1.05  0.26      1264  1.22  0.94
+    256k/into/gio         938  0.95  0.29      1029  0.99  0.91
+    256k/into/loop        883  0.89  0.22      1667  1.61  0.57
+    256k/fill/thread     1137  1.15  0.24      1269  1.22  0.91
+    256k/fill/gio        1027  1.04  0.25      1020  0.98  0.88
+    256k/fill/loop        879  0.89  0.21      1856  1.79  0.47
+    1024k/fill/thread     971  0.98  0.24       783  0.75  1.30
+    1024k/into/loop                            1824  1.76  0.50
+
+Runs on this VM vary by ±20 % from one to the next (other work on its two
+CPUs, free page reporting to the host): compare variants within one sweep.
 """
 
 import argparse
@@ -243,8 +264,8 @@ def measure(args, program):
     print(json.dumps(line), flush=True)
 
 
-SWEEP_BUFFERS = (64 * 1024, 256 * 1024, 1024 * 1024)
-SWEEP_READS = ("bytes", "all", "into")
+SWEEP_BUFFERS = (64 * 1024, 128 * 1024, 256 * 1024, 512 * 1024, 1024 * 1024)
+SWEEP_READS = ("bytes", "all", "into", "fill")
 SWEEP_WRITES = ("thread", "gio", "loop")
 
 

@@ -33,26 +33,50 @@
  * connections to the host. The content decoder is removed (nginx sends no
  * Content-Encoding here, and the files are stored as sent, as curl does).
  *
- * Reading: --read=bytes takes whatever the socket has, up to the buffer size,
- * as a GBytes (bridge_input_stream_read_bytes()); --read=all fills a whole
- * buffer first (bridge_input_stream_read_all()), which means fewer but larger
- * writes.
+ * Reading (--read):
+ *   bytes  bridge_input_stream_read_bytes(): a new GBytes per read, holding
+ *          whatever the socket had, up to the buffer size;
+ *   all    bridge_input_stream_read_all(): fills a caller buffer (libbridge
+ *          reads into memory of its own and copies, for cancellation safety);
+ *   into   g_input_stream_read_async() into buffers the download owns and
+ *          reuses, awaited with libbridge's generic GIO adapter;
+ *   fill   the same, reading until the buffer is full: fewer, larger writes.
  *
- * Writing: --write=thread (the default) hands each chunk to write(2) on a
- * bridge_run_in_thread() worker and reads the next chunk meanwhile, with at
- * most one write in flight per download; --write=gio awaits GIO's
- * asynchronous file writes (bridge_file_replace() and
- * bridge_output_stream_write_all_bytes(): GIO runs them in its own worker
- * threads); --write=loop calls write(2) right in the task, which blocks the
- * loop for the time the kernel takes to copy the chunk into the page cache,
- * as curl does in its single thread. There is no splice(2) variant: libsoup
- * reads the body through its own streams (framing, buffered bytes), and
- * offers no socket to splice from.
+ * Writing (--write):
+ *   thread write(2) on a bridge_run_in_thread() worker, while the task reads
+ *          the next chunk (one write in flight per download);
+ *   gio    GIO's asynchronous file stream: bridge_file_replace(),
+ *          bridge_output_stream_write_all_bytes() (GIO's own worker threads);
+ *   loop   write(2) right in the task, blocking the loop while the kernel
+ *          copies the chunk into the page cache, as curl does.
+ * There is no splice(2) variant: libsoup reads the body through its own
+ * streams (HTTP framing, bytes already buffered with the headers) and offers
+ * no socket to splice from.
  *
- * The defaults are the fastest combination measured (the figures are in
- * bench-http-driver.py's docstring). At exit it prints one JSON object:
- * {"seconds", "bytes", "mib_s", "cpu_user", "cpu_sys", "cpu", …} with the CPU
- * time of the whole process (all threads) from getrusage(). */
+ * The defaults (256 KiB, fill, thread) are the fastest combination that
+ * `bench-http-driver.py sweep` found on the 2-CPU bench VM (medians, × curl
+ * in the same sweep; the figures are in bench-http-driver.py):
+ *   - the set is bound by the loop thread (recv(2) copies, GIO and libsoup
+ *     per read), so handing the write copies to workers (thread) is what
+ *     beats curl: 1.15 × with fill, against 0.89 × for the same client
+ *     writing in the loop, and 1.04 × for GIO's file streams (an extra
+ *     GTask and thread hop per write);
+ *   - a new buffer per read (bytes, all) makes recv(2) write into memory
+ *     that is cold or not even mapped yet: 0.96 ×, against 1.05 × (into)
+ *     and 1.15 × (fill, which also halves the writes) with reused buffers;
+ *   - 64 KiB buffers cost a third more CPU and lose 15–30 %; 1 MiB ones
+ *     lose on the set, and with fill the big file's writes become aligned
+ *     1 MiB writes, which this VM's kernel makes five times slower than
+ *     256 KiB ones or 1 MiB ones 4 KiB off (plain write(2) of 1 GiB: 1.0 s
+ *     against 0.2 s; large page-cache folios, presumably): 0.75 × against
+ *     1.22 × with 256 KiB;
+ *   - for the single big file, writing in the loop is best (1.8 ×): one
+ *     download has no other work to overlap, and each hand-off to a worker
+ *     costs two cross-CPU wake-ups. thread still gives 1.2 ×.
+ *
+ * At exit it prints one JSON object: {"value": MiB/s, "seconds", "bytes",
+ * "cpu_user", "cpu_sys", "cpu", …}, the CPU time being that of the whole
+ * process (all threads), from getrusage(). */
 
 #define DEFAULT_BUFFER_SIZE (256 * 1024)
 
@@ -61,6 +85,7 @@ typedef enum
   READ_BYTES,
   READ_ALL,
   READ_INTO,
+  READ_FILL,
 } ReadMode;
 
 typedef enum
@@ -81,13 +106,18 @@ typedef struct
   gsize             buffer_size;
   ReadMode          read_mode;
   WriteMode         write_mode;
+  GPtrArray        *spare_buffers;
 } Client;
 
-/* With --read=into, a download reads into buffers of its own, reused from
- * chunk to chunk: two when a write may be in flight while the next chunk is
- * read, else one. They are reference-counted (g_rc_box), and every operation
- * that uses one holds a reference until GIO or the worker is done with it,
- * so a cancelled task could free its own at once. */
+/* With --read=into or fill, a download reads into buffers of its own,
+ * reused from chunk to chunk: two when a write may be in flight while the
+ * next chunk is read, else one. They are reference-counted (g_rc_box), and
+ * every operation that uses one holds a reference until GIO or the worker
+ * is done with it, so a cancelled task could drop its own at once. A
+ * download that ends well has nothing in flight any more, and hands its
+ * buffers on to the next one (Client.spare_buffers): fresh memory for every
+ * download would cost a page fault per 4 KiB, about as much as the copy
+ * into it. */
 #define MAX_BUFFERS 2
 
 typedef struct
@@ -228,9 +258,7 @@ await_and_unref (BridgeFuture  *future,
   return ok;
 }
 
-/* ---- one download ---------------------------------------------------------------- */
-
-/* ---- reading into a buffer of the task's own --------------------------------- */
+/* ---- reading into a buffer of the download's own ---------------------------------- */
 
 /* GIO's g_input_stream_read_async() awaited with libbridge's generic adapter
  * (bridge_async_result_future_new(), bridge_async_ready(),
@@ -254,9 +282,11 @@ read_ready (GObject      *source_object,
   g_free (op);
 }
 
+/* Reads up to @size bytes into @buffer (a g_rc_box) at @offset. */
 static gssize
 read_into (GInputStream  *stream,
            guint8        *buffer,
+           gsize          offset,
            gsize          size,
            GError       **error)
 {
@@ -266,13 +296,15 @@ read_into (GInputStream  *stream,
 
   op->future = bridge_async_result_future_new ();
   op->buffer = g_rc_box_acquire (buffer);
-  g_input_stream_read_async (stream, buffer, size, G_PRIORITY_DEFAULT, cancellable,
+  g_input_stream_read_async (stream, buffer + offset, size, G_PRIORITY_DEFAULT, cancellable,
                              read_ready, op);
   result = bridge_await_async_result (op->future, error);
   if (result == NULL)
     return -1;
   return g_input_stream_read_finish (stream, result, error);
 }
+
+/* ---- one download ---------------------------------------------------------------- */
 
 /* The next chunk of the body: empty at the end, NULL on error. */
 static GBytes *
@@ -307,20 +339,32 @@ read_chunk (GInputStream  *stream,
       return g_bytes_new_take (buffer, n);
 
     case READ_INTO:
+    case READ_FILL:
       /* The buffer the previous chunk went into may still be being written:
        * take the other one. */
       if (download->n_buffers == 0)
         {
+          GPtrArray *spare = client->spare_buffers;
+
           download->n_buffers = client->write_mode == WRITE_THREAD ? 2 : 1;
           for (guint i = 0; i < download->n_buffers; i++)
-            download->buffers[i] = g_rc_box_alloc (client->buffer_size);
+            download->buffers[i] = (spare->len > 0 ?
+                                    g_ptr_array_steal_index_fast (spare, spare->len - 1) :
+                                    g_rc_box_alloc (client->buffer_size));
         }
       buffer = download->buffers[download->next_buffer];
       download->next_buffer = (download->next_buffer + 1) % download->n_buffers;
-      n_read = read_into (stream, buffer, client->buffer_size, error);
-      if (n_read < 0)
-        return NULL;
-      return g_bytes_new_with_free_func (buffer, n_read, (GDestroyNotify) g_rc_box_release,
+      /* One read, or with --read=fill as many as it takes to fill the
+       * buffer (or reach the end): fewer, larger writes. */
+      do
+        {
+          n_read = read_into (stream, buffer, n, client->buffer_size - n, error);
+          if (n_read < 0)
+            return NULL;
+          n += n_read;
+        }
+      while (client->read_mode == READ_FILL && n_read > 0 && n < client->buffer_size);
+      return g_bytes_new_with_free_func (buffer, n, (GDestroyNotify) g_rc_box_release,
                                          g_rc_box_acquire (buffer));
 
     default:
@@ -520,6 +564,14 @@ download_task (BridgeTask *task,
   if (semaphore != NULL)
     bridge_semaphore_release (semaphore, NULL);
 
+  /* Every read and write was awaited: nothing else holds the buffers. */
+  if (ok)
+    {
+      for (guint i = 0; i < download->n_buffers; i++)
+        g_ptr_array_add (download->client->spare_buffers, download->buffers[i]);
+      download->n_buffers = 0;
+    }
+
   if (ok)
     bridge_task_return_int64 (task, (gint64) received);
   else
@@ -558,9 +610,11 @@ main_task (BridgeTask *task,
 
   client.session = session;
   client.semaphore = semaphore;
+  client.spare_buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_rc_box_release);
   client.buffer_size = opt_buffer_size;
-  client.read_mode = (g_strcmp0 (opt_read, "all") == 0 ? READ_ALL :
-                      g_strcmp0 (opt_read, "into") == 0 ? READ_INTO : READ_BYTES);
+  client.read_mode = (g_strcmp0 (opt_read, "bytes") == 0 ? READ_BYTES :
+                      g_strcmp0 (opt_read, "all") == 0 ? READ_ALL :
+                      g_strcmp0 (opt_read, "into") == 0 ? READ_INTO : READ_FILL);
   client.write_mode = (g_strcmp0 (opt_write, "gio") == 0 ? WRITE_GIO :
                        g_strcmp0 (opt_write, "loop") == 0 ? WRITE_LOOP : WRITE_THREAD);
 
@@ -586,6 +640,7 @@ main_task (BridgeTask *task,
     }
 
   job->seconds = bench_time () - start;
+  g_ptr_array_unref (client.spare_buffers);
 }
 
 static char **
@@ -632,10 +687,11 @@ main (int    argc,
 {
   const GOptionEntry entries[] = {
     { "buffer-size", 'b', 0, G_OPTION_ARG_INT, &opt_buffer_size,
-      "Bytes per read (default 256 KiB)", "BYTES" },
+      "Bytes per read or per buffer (default 256 KiB)", "BYTES" },
     { "read", 'r', 0, G_OPTION_ARG_STRING, &opt_read,
-      "bytes: a new GBytes per read (default); all: full buffers; "
-      "into: the task's own buffers, reused", "bytes|all|into" },
+      "bytes: a new GBytes per read; all: bridge_input_stream_read_all(); "
+      "into: the download's own buffers; fill: the same, filled up (default)",
+      "bytes|all|into|fill" },
     { "write", 'w', 0, G_OPTION_ARG_STRING, &opt_write,
       "thread: write(2) on run_in_thread workers (default); gio: GIO async writes; "
       "loop: write(2) in the task", "thread|gio|loop" },
@@ -657,7 +713,7 @@ main (int    argc,
     }
   if (opt_buffer_size < 4096 ||
       (opt_read != NULL && !g_str_equal (opt_read, "bytes") && !g_str_equal (opt_read, "all") &&
-       !g_str_equal (opt_read, "into")) ||
+       !g_str_equal (opt_read, "into") && !g_str_equal (opt_read, "fill")) ||
       (opt_write != NULL && !g_str_equal (opt_write, "thread") && !g_str_equal (opt_write, "gio") &&
        !g_str_equal (opt_write, "loop")))
     return usage (context);
@@ -696,7 +752,7 @@ main (int    argc,
                "\"cpu_user\": %.4f, \"cpu_sys\": %.4f, \"cpu\": %.4f, "
                "\"buffer_size\": %d, \"read\": \"%s\", \"write\": \"%s\"",
                job.seconds, job.bytes, g_strv_length (job.urls), cpu_user, cpu_sys,
-               cpu_user + cpu_sys, opt_buffer_size, opt_read != NULL ? opt_read : "bytes",
+               cpu_user + cpu_sys, opt_buffer_size, opt_read != NULL ? opt_read : "fill",
                opt_write != NULL ? opt_write : "thread");
 
   g_strfreev (job.urls);

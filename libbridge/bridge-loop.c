@@ -183,8 +183,12 @@ _bridge_loop_push_ready (BridgeLoop      *loop,
 
   ring_push (loop, func, a, b);
 
-  /* Outside a dispatch, make sure the context wakes up for it. */
-  if (G_UNLIKELY (dispatching_loop != loop) && loop->ring_count == 1 && loop->context != NULL)
+  /* Outside our dispatch, make sure the context wakes up for it, unless
+   * this thread is the one iterating it (a GIO callback on the loop's
+   * thread, say): then the next prepare() sees the work anyway, and a
+   * wakeup would only cost a write to the context's eventfd. */
+  if (G_UNLIKELY (dispatching_loop != loop) && loop->ring_count == 1 && loop->context != NULL &&
+      !g_main_context_is_owner (loop->context))
     g_main_context_wakeup (loop->context);
 }
 
