@@ -14,6 +14,7 @@ import re
 import sys
 
 TAP_LINE = re.compile(r"^(not )?ok\b(?:\s+\d+)?(.*)$")
+TAP_PLAN = re.compile(r"^1\.\.\d+")
 
 
 def count_log(path):
@@ -26,10 +27,14 @@ def count_log(path):
             test = json.loads(line)
             result = test.get("result")
             cases = []
-            for out_line in (test.get("stdout") or "").splitlines():
-                match = TAP_LINE.match(out_line.strip())
-                if match:
-                    cases.append((match.group(1) is None, match.group(2)))
+            lines = (test.get("stdout") or "").splitlines()
+            # Only TAP output has a plan line ("1..N"); a plain program that
+            # happens to print "ok …" is one case like any other.
+            if any(TAP_PLAN.match(out_line.strip()) for out_line in lines):
+                for out_line in lines:
+                    match = TAP_LINE.match(out_line.strip())
+                    if match:
+                        cases.append((match.group(1) is None, match.group(2)))
             if not cases:
                 if result == "SKIP":
                     skipped += 1
