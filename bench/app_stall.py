@@ -19,7 +19,13 @@ timer for 10 s. Prints one JSON object:
 
     {"value": worst main-loop stall in ms, "unit": "ms",
      "worst_frame_gap_ms": …, "p99_frame_gap_ms": …, "frames": …,
-     "p99_stall_ms": …, "active_downloads": 200, "load": [1, 5, 15 min], …}
+     "p99_stall_ms": …, "worst_busy_stall_ms": …, "active_downloads": 200,
+     "load": [1, 5, 15 min], …}
+
+(dl-measure.c explains each key.) The figures are wall-clock ones: on a
+machine that other work keeps busy they include the time the app waited for
+a CPU, which "worst_busy_stall_ms" leaves out; "load" is the load average
+when the run started.
 
 Every run gets its own HOME and XDG folders in a temporary folder, settings
 in memory, and the schemas of the build directory.

@@ -18,6 +18,7 @@
 #include "dl-demo.h"
 #include "dl-format.h"
 #include "dl-inspector-window.h"
+#include "dl-measure.h"
 #include "dl-preferences-window.h"
 #include "dl-screenshot.h"
 #include "dl-window.h"
@@ -43,6 +44,7 @@ struct _DlApplication
   DlManager      *manager;
   GSettings      *settings;
   DlDemo         *demo;
+  DlMeasure      *measure;
   char           *demo_dir;
   char           *screenshot_path;
   GPtrArray      *pending_errors;
@@ -113,6 +115,13 @@ apply_settings (DlApplication *self)
       folder = g_strdup (self->demo_dir);
       per_host = MAX (per_host, DEMO_MIN_PER_HOST);
       concurrent = MAX (concurrent, DEMO_MIN_CONCURRENT);
+    }
+
+  /* The measurement is of all its downloads running at once. */
+  if (self->measure != NULL)
+    {
+      per_host = MAX (per_host, dl_measure_get_n_downloads (self->measure));
+      concurrent = MAX (concurrent, dl_measure_get_n_downloads (self->measure));
     }
 
   if (folder != NULL && folder[0] != '\0')
@@ -560,14 +569,35 @@ settle_cb (gpointer user_data)
 /* ---- demo --------------------------------------------------------------------- */
 
 static void
+measure_done_cb (DlApplication *self,
+                 gboolean       ok,
+                 DlMeasure     *measure)
+{
+  if (!ok)
+    self->exit_status = 1;
+  really_quit (self);
+}
+
+static void
 demo_ready_cb (DlApplication *self,
                DlDemo        *demo)
 {
-  g_auto(GStrv) links = dl_demo_build_links (dl_demo_get_base_uri (demo));
+  g_auto(GStrv) links = NULL;
   DlWindow *window = find_main_window (self);
 
-  if (window != NULL)
-    dl_window_add_links (window, (const char * const *) links);
+  if (window == NULL)
+    return;
+
+  if (self->measure != NULL)
+    {
+      links = dl_measure_build_links (self->measure, dl_demo_get_base_uri (demo));
+      dl_window_add_links (window, (const char * const *) links);
+      dl_measure_start (self->measure, GTK_WIDGET (window), self->manager);
+      return;
+    }
+
+  links = dl_demo_build_links (dl_demo_get_base_uri (demo));
+  dl_window_add_links (window, (const char * const *) links);
 }
 
 static void
@@ -576,6 +606,15 @@ demo_failed_cb (DlApplication *self,
                 DlDemo        *demo)
 {
   dl_application_report_error (self, message);
+
+  if (self->measure != NULL)
+    {
+      g_printerr ("%s\n", message);
+      self->exit_status = 1;
+      dl_measure_stop (self->measure);
+      really_quit (self);
+      return;
+    }
 
   /* A screenshot of a demo that never started shows nothing useful. */
   if (self->screenshot_path != NULL && !self->screenshot_taken)
@@ -621,9 +660,16 @@ dl_application_handle_local_options (GApplication *app,
       return 0;
     }
 
+  /* BRIDGE_DOWNLOADER_MEASURE (dl-measure.c): the demo's server and
+   * scratch folder, with downloads of its own. */
+  self->measure = dl_measure_new_from_environment ();
+  if (self->measure != NULL)
+    g_signal_connect_object (self->measure, "done", G_CALLBACK (measure_done_cb), self,
+                             G_CONNECT_SWAPPED);
+
   /* The demo and the screenshot run on their own, beside a running
    * Downloader if there is one, with their own scratch history. */
-  if (g_variant_dict_contains (options, "demo"))
+  if (g_variant_dict_contains (options, "demo") || self->measure != NULL)
     {
       self->demo_mode = TRUE;
       self->demo_dir = g_dir_make_tmp ("bridge-downloader-demo-XXXXXX", &error);
@@ -724,6 +770,8 @@ dl_application_shutdown (GApplication *app)
 
   g_clear_handle_id (&self->settle_id, g_source_remove);
 
+  if (self->measure != NULL)
+    dl_measure_stop (self->measure);
   if (self->demo != NULL)
     dl_demo_stop (self->demo);
 
@@ -755,6 +803,7 @@ dl_application_dispose (GObject *object)
   if (self->demo != NULL)
     dl_demo_stop (self->demo);
   g_clear_object (&self->demo);
+  g_clear_object (&self->measure);
   g_clear_object (&self->manager);
   g_clear_object (&self->settings);
 

@@ -11,6 +11,7 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "dl-download-row.h"
 #include "dl-format.h"
@@ -29,7 +30,7 @@ struct _DlDownloadRow
   GtkLabel        *name_label;
   GtkLabel        *host_label;
   GtkProgressBar  *progress_bar;
-  GtkLabel        *status_label;
+  GtkInscription  *status_label;
   GtkWidget       *pause_button;
   GtkWidget       *resume_button;
   GtkWidget       *retry_button;
@@ -39,7 +40,14 @@ struct _DlDownloadRow
 
   /* Refreshes "Retrying in N s" while the download waits to retry. */
   guint            countdown_id;
+  /* Shows the progress at the next frame (see queue_progress()). */
+  guint            progress_tick_id;
   guint            percent;
+
+  /* Progress notified and not shown yet. */
+  guint            progress_dirty : 1;
+  /* Last drawn without its contents, being scrolled out of view. */
+  guint            culled : 1;
 };
 
 enum {
@@ -127,13 +135,17 @@ update_progress (DlDownloadRow *self)
   g_autofree char *status = dl_format_status (download, g_get_monotonic_time ());
   g_autofree char *percent = NULL;
   double fraction = 0.0;
+  double shown;
   guint whole;
+  int width;
+
+  self->progress_dirty = FALSE;
 
   if (g_strcmp0 (status, self->status_text) != 0)
     {
       g_free (self->status_text);
       self->status_text = g_steal_pointer (&status);
-      gtk_label_set_text (self->status_label, self->status_text);
+      gtk_inscription_set_text (self->status_label, self->status_text);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, self->title,
                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->status_text,
@@ -147,7 +159,15 @@ update_progress (DlDownloadRow *self)
     fraction = CLAMP ((double) bytes / (double) total, 0.0, 1.0);
   else if (state == DL_DOWNLOAD_STATE_VERIFYING)
     fraction = 1.0;
-  gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+
+  /* A new fraction lays the bar out again, and with it the window (which
+   * on X11 also asks the server where the window is): only when the fill
+   * grows by a pixel or more, or reaches an end. */
+  width = gtk_widget_get_width (GTK_WIDGET (self->progress_bar));
+  shown = gtk_progress_bar_get_fraction (self->progress_bar);
+  if (fraction != shown &&
+      (width <= 0 || fraction == 0.0 || fraction == 1.0 || fabs (fraction - shown) * width >= 1.0))
+    gtk_progress_bar_set_fraction (self->progress_bar, fraction);
 
   /* Screen readers hear whole percents, not every byte. */
   whole = (guint) (fraction * 100.0);
@@ -236,6 +256,74 @@ countdown_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Whether the row lies outside what its scrolled window shows. Its place
+ * in the list comes from its allocation, the scroll position from the
+ * adjustment, which moves before the frame that shows the scrolled view:
+ * the window calls dl_download_row_sync_view() as it moves. */
+static gboolean
+is_scrolled_out_of_view (DlDownloadRow *self)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *viewport;
+  GtkWidget *content;
+  GtkAdjustment *adjustment;
+  graphene_rect_t bounds;
+  double top, page;
+
+  if (scroller == NULL)
+    return FALSE;
+
+  viewport = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller));
+  content = GTK_IS_VIEWPORT (viewport) ? gtk_viewport_get_child (GTK_VIEWPORT (viewport)) : NULL;
+  if (content == NULL || !gtk_widget_compute_bounds (GTK_WIDGET (self), content, &bounds))
+    return FALSE;
+
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  top = gtk_adjustment_get_value (adjustment);
+  page = gtk_adjustment_get_page_size (adjustment);
+  if (page <= 0)
+    return FALSE;
+
+  return bounds.origin.y + bounds.size.height < top || bounds.origin.y > top + page;
+}
+
+static gboolean
+progress_tick_cb (GtkWidget     *widget,
+                  GdkFrameClock *clock,
+                  gpointer       user_data)
+{
+  DlDownloadRow *self = DL_DOWNLOAD_ROW (widget);
+
+  self->progress_tick_id = 0;
+  if (!is_scrolled_out_of_view (self))
+    update_progress (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* With hundreds of downloads running, showing each progress notification
+ * at once was most of the main loop's work: every download notifies up to
+ * three properties per tick, all in the same dispatch, and each new text
+ * and fraction has to be laid out and drawn. So the row shows its progress
+ * once per frame, in the frame's update phase, and not at all while it is
+ * scrolled out of view: the window calls dl_download_row_sync_view() when
+ * the view moves. */
+static void
+queue_progress (DlDownloadRow *self)
+{
+  /* Not shown (or in no window, as in the tests): no frames to wait for. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      update_progress (self);
+      return;
+    }
+
+  self->progress_dirty = TRUE;
+  if (self->progress_tick_id == 0 && !is_scrolled_out_of_view (self))
+    self->progress_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), progress_tick_cb,
+                                                           NULL, NULL);
+}
+
 static void
 download_notify_cb (DlDownloadRow *self,
                     GParamSpec    *pspec,
@@ -249,7 +337,12 @@ download_notify_cb (DlDownloadRow *self,
   if (name == g_intern_static_string ("bytes-received") ||
       name == g_intern_static_string ("speed") ||
       name == g_intern_static_string ("eta"))
-    update_progress (self);
+    {
+      /* Queued already, or held back until the row comes into view: a
+       * download notifies up to three of these at once. */
+      if (!self->progress_dirty)
+        queue_progress (self);
+    }
   else
     update (self);
 }
@@ -553,6 +646,26 @@ trash_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* ---- GtkWidget --------------------------------------------------------------- */
+
+/* GtkListBox draws every row, and GTK 4.8's Cairo renderer walks every
+ * node of the frame, in view or not: with hundreds of rows, that made each
+ * frame cost milliseconds per hundred rows. A row out of view draws its
+ * background only; dl_download_row_sync_view() redraws it once it comes
+ * into view. */
+static void
+dl_download_row_snapshot (GtkWidget   *widget,
+                          GtkSnapshot *snapshot)
+{
+  DlDownloadRow *self = (DlDownloadRow *) widget;
+
+  self->culled = is_scrolled_out_of_view (self);
+  if (self->culled)
+    return;
+
+  GTK_WIDGET_CLASS (dl_download_row_parent_class)->snapshot (widget, snapshot);
+}
+
 /* ---- GObject ----------------------------------------------------------------- */
 
 static void
@@ -580,6 +693,9 @@ dl_download_row_dispose (GObject *object)
   DlDownloadRow *self = (DlDownloadRow *) object;
 
   g_clear_handle_id (&self->countdown_id, g_source_remove);
+  if (self->progress_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->progress_tick_id);
+  self->progress_tick_id = 0;
   gtk_widget_dispose_template (GTK_WIDGET (self), DL_TYPE_DOWNLOAD_ROW);
   g_clear_object (&self->download);
 
@@ -640,6 +756,8 @@ dl_download_row_class_init (DlDownloadRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  widget_class->snapshot = dl_download_row_snapshot;
 
   object_class->constructed = dl_download_row_constructed;
   object_class->dispose = dl_download_row_dispose;
@@ -737,6 +855,25 @@ dl_download_row_refresh (DlDownloadRow *self)
   g_return_if_fail (DL_IS_DOWNLOAD_ROW (self));
 
   update (self);
+}
+
+/**
+ * dl_download_row_sync_view:
+ * @self: a #DlDownloadRow
+ *
+ * A row out of view neither draws its contents nor shows its progress;
+ * this catches up once it comes into view (and lets it stop drawing once
+ * it leaves). The window calls it when its list scrolls or changes size.
+ */
+void
+dl_download_row_sync_view (DlDownloadRow *self)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD_ROW (self));
+
+  if (self->culled != is_scrolled_out_of_view (self))
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (self->progress_dirty)
+    queue_progress (self);
 }
 
 /**

@@ -22,6 +22,7 @@ DlDownload *dl_download_row_get_download     (DlDownloadRow  *self);
 const char *dl_download_row_get_status_text  (DlDownloadRow  *self);
 const char *dl_download_row_get_title        (DlDownloadRow  *self);
 void        dl_download_row_refresh          (DlDownloadRow  *self);
+void        dl_download_row_sync_view        (DlDownloadRow  *self);
 GtkWidget  *dl_download_row_get_button       (DlDownloadRow  *self,
                                               const char     *name);
 

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "dl-stall-probe.h"
 
@@ -31,10 +32,12 @@ struct _DlStallProbe
 
   /* Owned */
   GSource      *source;
+  GArray       *recording;        /* of DlStallSample, while recording */
 
   gint64        buckets[DL_STALL_PROBE_N_BUCKETS];
   gint64        current_bucket;   /* absolute bucket number of buckets[current % N] */
   guint64       n_samples;
+  gint64        last_cpu;         /* thread CPU time at the last sample, while recording */
 };
 
 G_DEFINE_FINAL_TYPE (DlStallProbe, dl_stall_probe, G_TYPE_OBJECT)
@@ -59,6 +62,19 @@ advance (DlStallProbe *self,
   self->current_bucket = bucket;
 }
 
+/* µs of CPU time the calling thread used, or -1 where that is unknown. */
+static gint64
+thread_cpu_time (void)
+{
+#ifdef CLOCK_THREAD_CPUTIME_ID
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+    return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+#endif
+  return -1;
+}
+
 static void
 record (DlStallProbe *self,
         gint64        now,
@@ -68,6 +84,20 @@ record (DlStallProbe *self,
 
   advance (self, now);
   self->n_samples++;
+
+  if (self->recording != NULL)
+    {
+      DlStallSample sample = { lateness, lateness };
+      gint64 cpu = thread_cpu_time ();
+
+      /* Since the last sample the thread slept about a millisecond in
+       * poll(), then was late: if it ran for less than the lateness in
+       * all that time, another process had the CPU for the rest. */
+      if (cpu >= 0 && self->last_cpu >= 0)
+        sample.busy = MIN (lateness, cpu - self->last_cpu);
+      self->last_cpu = cpu;
+      g_array_append_val (self->recording, sample);
+    }
 
   /* A stall belongs to the bucket in which it ended; a stall longer than a
    * bucket is still one stall, shown once at its full length. */
@@ -107,6 +137,7 @@ dl_stall_probe_dispose (GObject *object)
       g_source_destroy (self->source);
       g_clear_pointer (&self->source, g_source_unref);
     }
+  g_clear_pointer (&self->recording, g_array_unref);
 
   G_OBJECT_CLASS (dl_stall_probe_parent_class)->dispose (object);
 }
@@ -205,4 +236,45 @@ dl_stall_probe_get_n_samples (DlStallProbe *self)
   g_return_val_if_fail (DL_IS_STALL_PROBE (self), 0);
 
   return self->n_samples;
+}
+
+/**
+ * dl_stall_probe_start_recording:
+ * @self: a #DlStallProbe
+ *
+ * Keeps every sample from now on, not only the worst of each bucket: a
+ * percentile needs them all (the measurement mode, dl-measure.c). Starting
+ * again drops what was recorded so far. Must be called from the thread
+ * that runs the probe's context.
+ */
+void
+dl_stall_probe_start_recording (DlStallProbe *self)
+{
+  g_return_if_fail (DL_IS_STALL_PROBE (self));
+
+  g_clear_pointer (&self->recording, g_array_unref);
+  /* A second at 1 kHz, so that a 10 s window reallocates a few times only. */
+  self->recording = g_array_sized_new (FALSE, FALSE, sizeof (DlStallSample), 1024);
+  self->last_cpu = thread_cpu_time ();
+}
+
+/**
+ * dl_stall_probe_stop_recording:
+ * @self: a #DlStallProbe
+ *
+ * Returns: (transfer full) (element-type DlStallSample): every sample
+ *   since dl_stall_probe_start_recording(), in the order they were taken;
+ *   empty if recording was not started
+ */
+GArray *
+dl_stall_probe_stop_recording (DlStallProbe *self)
+{
+  GArray *samples;
+
+  g_return_val_if_fail (DL_IS_STALL_PROBE (self), NULL);
+
+  samples = g_steal_pointer (&self->recording);
+  if (samples == NULL)
+    samples = g_array_new (FALSE, FALSE, sizeof (DlStallSample));
+  return samples;
 }

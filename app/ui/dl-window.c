@@ -43,6 +43,7 @@ struct _DlWindow
   GtkTextView          *add_view;
   GtkStack             *stack;
   AdwStatusPage        *empty_page;
+  GtkScrolledWindow    *scroller;
   GtkListBox           *list_box;
 
   /* Borrowed References (weak) */
@@ -207,6 +208,19 @@ refresh_rows_cb (gpointer user_data)
       dl_download_row_refresh (DL_DOWNLOAD_ROW (child));
 
   return G_SOURCE_REMOVE;
+}
+
+/* Rows scrolled out of view neither draw nor show their progress (see
+ * dl-download-row.c); those that come into view catch up. */
+static void
+view_moved_cb (DlWindow      *self,
+               GtkAdjustment *adjustment)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (DL_IS_DOWNLOAD_ROW (child))
+      dl_download_row_sync_view (DL_DOWNLOAD_ROW (child));
 }
 
 /* A task ended: the actions its download allows may have changed. */
@@ -881,6 +895,7 @@ dl_window_class_init (DlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DlWindow, add_view);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, DlWindow, scroller);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, list_box);
 
   gtk_widget_class_install_action (widget_class, "win.add", NULL, add_action);
@@ -905,6 +920,7 @@ dl_window_init (DlWindow *self)
 {
   GtkEventController *key;
   GtkDropTarget *drop;
+  GtkAdjustment *vadjustment;
   GType drop_types[] = { GDK_TYPE_FILE_LIST, G_TYPE_STRING };
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -928,6 +944,12 @@ dl_window_init (DlWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self->add_view), key);
 
   g_signal_connect_object (self->list_box, "row-activated", G_CALLBACK (row_activated_cb), self,
+                           G_CONNECT_SWAPPED);
+  /* "changed" covers a new page size and rows added or removed above. */
+  vadjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  g_signal_connect_object (vadjustment, "value-changed", G_CALLBACK (view_moved_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (vadjustment, "changed", G_CALLBACK (view_moved_cb), self,
                            G_CONNECT_SWAPPED);
 
   drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
