@@ -36,7 +36,8 @@
  * The loop thread never blocks on the disk: every call that can (opening
  * the folder, creating, opening, locking, truncating, renaming and removing
  * the partial file, writing, syncing, hashing) runs on a worker thread
- * (bridge_run_in_thread), and the task waits for it like for the network.
+ * (the engine's disk threads, or bridge_run_in_thread() for hashing), and
+ * the task waits for it like for the network.
  * Under memory pressure, on a slow disk, or while the file system commits
  * its journal, any of them can take tens of milliseconds.
  *
@@ -48,7 +49,7 @@
 
 /* The network is read straight into buffers of this size, and each full
  * buffer is one write: 1 MiB keeps writes and wake-ups few. */
-#define BUFFER_SIZE (1024 * 1024)
+#define BUFFER_SIZE (256 * 1024)
 
 /* Most we ask libsoup for in one read: as much as the buffer has room for,
  * so that one read takes whatever the socket holds. */
@@ -56,7 +57,7 @@
 
 /* Buffers one download may hold (being filled, waiting for their write,
  * being written). Past that, the task waits for the disk. */
-#define MAX_BUFFERS 8
+#define MAX_BUFFERS 32
 
 /* Free buffers kept for the next writes and downloads: a fresh buffer costs
  * a page fault per 4 KiB the first time it is filled. */
@@ -213,16 +214,157 @@ _dl_download_task_trim_buffers (void)
 
 /* ---- disk jobs ---------------------------------------------------------------------- */
 
-static void
-set_errno_error (BridgeFuture *future,
-                 int           saved_errno,
-                 const char   *what,
-                 const char   *name)
+static gboolean
+set_errno_error (GError     **error,
+                 int          saved_errno,
+                 const char  *what,
+                 const char  *name)
 {
-  GError *error = g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                               "Cannot %s “%s”: %s", what, name, g_strerror (saved_errno));
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               "Cannot %s “%s”: %s", what, name, g_strerror (saved_errno));
+  return FALSE;
+}
 
-  bridge_future_set_error (future, error, NULL);
+/* The disk threads: a pool of the engine's own for the calls on the
+ * folder and the partial files. libbridge's shared pool is sized for CPU
+ * work (processors + 4); here 20 downloads each have a sync, a write and
+ * perhaps a rename or a folder sync under way, most of them waiting for the
+ * disk, and a quick create or write must not queue behind others' syncs.
+ * Each open partial file has its writer here too, for as long as it is
+ * open. Threads are made as needed and leave when idle. */
+#define MAX_DISK_THREADS 256
+
+typedef struct
+{
+  DlDiskFunc      func;
+  gpointer        data;
+  GDestroyNotify  destroy;
+  BridgeLoop     *loop;
+  BridgeFuture   *future;   /* NULL for _dl_push_to_disk_thread() */
+  gboolean        ok;
+  GError         *error;
+} DiskThreadJob;
+
+/* Back on the loop thread: frees the data, then completes the future, so
+ * that whoever waits for it finds nothing of the job in flight. */
+static void
+disk_thread_job_finish (gpointer user_data)
+{
+  DiskThreadJob *job = user_data;
+
+  if (job->destroy != NULL)
+    job->destroy (job->data);
+
+  /* Done already only if the waiter gave up and cancelled it. */
+  if (job->future != NULL && !bridge_future_is_done (job->future))
+    {
+      if (job->ok)
+        bridge_future_set_boolean (job->future, TRUE, NULL);
+      else
+        bridge_future_set_error (job->future, g_steal_pointer (&job->error), NULL);
+    }
+
+  g_clear_error (&job->error);
+  g_clear_pointer (&job->future, bridge_future_unref);
+  g_object_unref (job->loop);
+  g_free (job);
+}
+
+static void
+disk_thread_run (gpointer data,
+                 gpointer pool_data)
+{
+  DiskThreadJob *job = data;
+  BridgeHandle *handle;
+
+  job->ok = job->func (job->data, &job->error);
+
+  handle = bridge_loop_call_soon_threadsafe (job->loop, disk_thread_job_finish, job, NULL);
+  /* NULL only when the loop is closed: then nothing may run there, and
+   * the job is left as it is. */
+  if (handle != NULL)
+    bridge_handle_unref (handle);
+}
+
+static void
+disk_thread_push (DiskThreadJob *job)
+{
+  static gsize pool;
+
+  if (g_once_init_enter (&pool))
+    {
+      GThreadPool *new_pool = g_thread_pool_new (disk_thread_run, NULL, MAX_DISK_THREADS,
+                                                 FALSE, NULL);
+
+      g_once_init_leave (&pool, (gsize) new_pool);
+    }
+
+  g_thread_pool_push ((GThreadPool *) pool, job, NULL);
+}
+
+/**
+ * _dl_run_on_disk_thread:
+ * @func: (scope notified): a function that blocks on the disk
+ * @data: data for @func
+ * @destroy: (nullable): frees @data on the loop thread once @func returned
+ *
+ * Like bridge_run_in_thread(), on the engine's disk threads: @func reports
+ * failure with its #GError. The future completes (with %TRUE or the error)
+ * on the calling loop, after @destroy has run. Cancelling it only drops
+ * the result.
+ *
+ * Returns: (transfer full): the future of @func's outcome
+ */
+BridgeFuture *
+_dl_run_on_disk_thread (DlDiskFunc     func,
+                        gpointer       data,
+                        GDestroyNotify destroy)
+{
+  DiskThreadJob *job = g_new0 (DiskThreadJob, 1);
+
+  job->func = func;
+  job->data = data;
+  job->destroy = destroy;
+  job->future = bridge_future_new ();
+  job->loop = g_object_ref (bridge_future_get_loop (job->future));
+  disk_thread_push (job);
+  return bridge_future_ref (job->future);
+}
+
+/* _dl_run_on_disk_thread() for a future of @loop. */
+static BridgeFuture *
+run_on_disk_thread_for (BridgeLoop     *loop,
+                        DlDiskFunc      func,
+                        gpointer        data,
+                        GDestroyNotify  destroy)
+{
+  DiskThreadJob *job = g_new0 (DiskThreadJob, 1);
+
+  job->func = func;
+  job->data = data;
+  job->destroy = destroy;
+  job->future = bridge_future_new_for_loop (loop);
+  job->loop = g_object_ref (loop);
+  disk_thread_push (job);
+  return bridge_future_ref (job->future);
+}
+
+/* Like _dl_run_on_disk_thread(), from any thread, for a job nobody waits
+ * for: @destroy runs on @loop's thread once @func returned, and @func's
+ * error, if any, is dropped. */
+static void
+_dl_push_to_disk_thread (DlDiskFunc      func,
+                         gpointer        data,
+                         GDestroyNotify  destroy,
+                         BridgeLoop     *loop)
+{
+  DiskThreadJob *job = g_new0 (DiskThreadJob, 1);
+
+  job->func = func;
+  job->data = data;
+  job->destroy = destroy;
+  job->loop = g_object_ref (loop);
+  disk_thread_push (job);
 }
 
 /* Waits for a disk job. The wait is shielded: a cancellation (pause) stops
@@ -368,25 +510,24 @@ lock_part (int          fd,
   return TRUE;
 }
 
-static void
-file_job_thread (BridgeFuture *future,
-                 gpointer      user_data,
-                 GCancellable *cancellable)
+static gboolean
+file_job_run (gpointer   user_data,
+              GError   **error)
 {
   FileJob *self = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
   struct stat st;
   int fd = -1;
 
   switch (self->op)
     {
     case FILE_OPEN_DIR:
-      fd = dl_file_name_open_dir (self->path, &error);
+      fd = dl_file_name_open_dir (self->path, &local_error);
       break;
 
     case FILE_CREATE:
-      fd = dl_file_name_create_part (self->dir->fd, self->name, &self->out_name, &error);
-      if (fd >= 0 && !lock_part (fd, self->out_name, &error))
+      fd = dl_file_name_create_part (self->dir->fd, self->name, &self->out_name, &local_error);
+      if (fd >= 0 && !lock_part (fd, self->out_name, &local_error))
         {
           close (fd);
           fd = -1;
@@ -394,8 +535,8 @@ file_job_thread (BridgeFuture *future,
       break;
 
     case FILE_OPEN:
-      fd = dl_file_name_open_part (self->dir->fd, self->name, &error);
-      if (fd >= 0 && !lock_part (fd, self->name, &error))
+      fd = dl_file_name_open_part (self->dir->fd, self->name, &local_error);
+      if (fd >= 0 && !lock_part (fd, self->name, &local_error))
         {
           close (fd);
           fd = -1;
@@ -411,7 +552,7 @@ file_job_thread (BridgeFuture *future,
         {
           int saved_errno = errno;
 
-          g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+          g_set_error (&local_error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                        "Cannot truncate “%s%s”: %s", self->name, DL_FILE_NAME_PART_SUFFIX,
                        g_strerror (saved_errno));
           close (fd);
@@ -424,18 +565,18 @@ file_job_thread (BridgeFuture *future,
         {
           int saved_errno = errno;
 
-          g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+          g_set_error (&local_error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                        "Cannot truncate “%s%s”: %s", self->name, DL_FILE_NAME_PART_SUFFIX,
                        g_strerror (saved_errno));
         }
       break;
 
     case FILE_REMOVE:
-      dl_file_name_remove_part (self->dir->fd, self->name, &error);
+      dl_file_name_remove_part (self->dir->fd, self->name, &local_error);
       break;
 
     case FILE_RENAME:
-      dl_file_name_rename_part (self->dir->fd, self->name, &self->out_name, &error);
+      dl_file_name_rename_part (self->dir->fd, self->name, &self->out_name, &local_error);
       break;
 
     default:
@@ -443,10 +584,12 @@ file_job_thread (BridgeFuture *future,
     }
 
   self->fd = fd;
-  if (error != NULL)
-    bridge_future_set_error (future, g_steal_pointer (&error), NULL);
-  else
-    bridge_future_set_boolean (future, TRUE, NULL);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Runs @file_job on a worker thread and waits for it (see await_job()). */
@@ -456,110 +599,262 @@ run_file_job (FileJob  *file_job,
 {
   g_autoptr(BridgeFuture) future = NULL;
 
-  future = bridge_run_in_thread (file_job_thread,
-                                 g_atomic_rc_box_acquire (file_job),
-                                 (GDestroyNotify) file_job_unref);
+  future = _dl_run_on_disk_thread (file_job_run,
+                                   g_atomic_rc_box_acquire (file_job),
+                                   (GDestroyNotify) file_job_unref);
   return await_job (future, error);
+}
+
+/* ---- the download's job ------------------------------------------------------------- */
+
+typedef struct _Part Part;
+
+typedef struct
+{
+  DlManager          *manager;
+  DlDownload         *download;
+  BridgeTask         *task;
+  DlManagerSettings   settings;
+
+  DlFolder           *folder;       /* the output folder, NULL until opened */
+  SharedFd           *dir;          /* its descriptor */
+  Part               *part;         /* NULL until the partial file is open */
+
+  double              retry_after;  /* from the last response, or -1 */
+  gint64              high_water;   /* the furthest this task has got */
+  gboolean            not_ours;     /* another process holds the partial file */
+  gint64              size;         /* of the complete file */
+  gboolean            done;         /* recorded as done already */
+} Job;
+
+/* ---- output folders ------------------------------------------------------------------ */
+
+/* An output folder, open: downloads into it share the descriptor while any
+ * of them runs (the manager keeps them by path), so that only the first
+ * waits for a disk thread to open it.
+ *
+ * After a rename the folder is synced, so that the new name survives a
+ * power cut before the download is recorded as done. One fsync covers
+ * every rename made before it started, and each is a disk write that can
+ * take milliseconds: downloads that finish together share one ("group
+ * commit"). */
+struct _DlFolder
+{
+  SharedFd *dir;
+  GMutex    lock;
+  GCond     cond;
+  guint64   n_renames;    /* renames made in it, counted from 1 */
+  guint64   n_synced;     /* of those, the ones an fsync has covered */
+  gboolean  syncing;
+};
+
+static void
+folder_clear (DlFolder *self)
+{
+  g_clear_pointer (&self->dir, shared_fd_unref);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+}
+
+/**
+ * _dl_folder_new:
+ * @fd: a descriptor of the folder, taken
+ *
+ * Returns: (transfer full): a new #DlFolder
+ */
+DlFolder *
+_dl_folder_new (int fd)
+{
+  DlFolder *self = g_atomic_rc_box_new0 (DlFolder);
+
+  self->dir = shared_fd_new (fd);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  return self;
+}
+
+/* The folder's descriptor (borrowed). */
+static SharedFd *
+_dl_folder_get_dir (DlFolder *self)
+{
+  return self->dir;
+}
+
+DlFolder *
+_dl_folder_ref (DlFolder *self)
+{
+  return g_atomic_rc_box_acquire (self);
+}
+
+void
+_dl_folder_unref (DlFolder *self)
+{
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) folder_clear);
+}
+
+/* Disk thread, right after a rename in the folder: returns once an fsync of
+ * the folder that started after the rename is done, running it or waiting
+ * for another thread's. */
+static void
+folder_sync_after_rename (DlFolder *self)
+{
+  guint64 ticket;
+
+  g_mutex_lock (&self->lock);
+  ticket = ++self->n_renames;
+  while (self->n_synced < ticket)
+    {
+      guint64 covers;
+
+      if (self->syncing)
+        {
+          g_cond_wait (&self->cond, &self->lock);
+          continue;
+        }
+
+      covers = self->n_renames;
+      self->syncing = TRUE;
+      g_mutex_unlock (&self->lock);
+      /* Not every file system can sync a folder (EINVAL): then there is
+       * nothing more we can do, and the rename has happened. */
+      (void) fsync (self->dir->fd);
+      g_mutex_lock (&self->lock);
+      self->syncing = FALSE;
+      self->n_synced = MAX (self->n_synced, covers);
+      g_cond_broadcast (&self->cond);
+    }
+  g_mutex_unlock (&self->lock);
 }
 
 /* ---- the partial file ---------------------------------------------------------------- */
 
-/* The open partial file and the data on its way there. Everything here
- * lives on the loop thread; worker threads only run the writes and syncs.
+/* The open partial file and the data on its way there.
  *
- * The task fills Part.current from the network and hands it over when it is
- * full (part_submit()). Buffers are written in order, one write at a time
- * (which keeps the checksum's input in order too); each completed write
- * starts the next. When SYNC_INTERVAL_USEC or SYNC_BYTES have passed since
- * the last sync, a sync of everything written so far starts next to the
- * writes (fdatasync() waits for the pages that were dirty when it began, and
- * writes after them may go on meanwhile), and once it is done its offset is
- * recorded as the resumable one: the record never claims more than the disk
- * has.
+ * The task fills Part.current from the network and hands each full buffer
+ * (BUFFER_SIZE) to the download's writer: a job on a disk thread for as long
+ * as the file is open, which writes the buffers in order and starts their
+ * writeback at once (sync_file_range), so that the disk works while the
+ * network does and a sync has little left to wait for. When
+ * SYNC_INTERVAL_USEC or SYNC_BYTES have passed since the last sync, it has
+ * everything written so far synced by a job of its own, next to the
+ * writes (fdatasync() waits for the pages that were dirty when it began;
+ * later writes go on meanwhile), and the loop records that offset as the
+ * resumable one once the sync is done: the record never claims more than
+ * the disk has.
  *
- * The write and sync jobs hold a reference, so a Part outlives a task that
- * stopped waiting for them; a detached Part records nothing more. */
+ * The writer wakes the loop only when it must: a sync is done (to record
+ * it), a failure, the end, or when the task waits for it (a buffer to read
+ * into, a flush). Writes themselves cost the loop nothing but handing over
+ * the buffer. The end of a download is the writer's too: the last write,
+ * the sync, the checksum, the rename and the folder sync, in one go.
+ *
+ * Fields under @lock are shared with the writer and sync threads; the
+ * others belong to the loop thread. The writer, the syncs and the
+ * notifications on their way to the loop hold references, and drop them on
+ * the loop thread. */
 typedef struct
 {
-  grefcount      ref_count;
-  SharedFd      *fd;
-  char          *display_name;   /* NAME.part, for messages */
-  DlManager     *manager;
-  DlDownload    *download;
-  gboolean       detached;
+  GChecksum   *checksum;     /* fed by the writer; NULL when not expected */
+  DlFolder    *folder;
+  char        *name;         /* the final name */
+  char        *sha256;       /* to check, when @checksum saw every byte */
 
-  Buffer        *current;        /* being filled from the network, or NULL */
-  GQueue         to_write;       /* full buffers, oldest first */
-  guint          n_buffers;      /* current + to_write + the one being written */
-  BridgeFuture  *write_job;
-  gsize          write_len;
-  BridgeFuture  *sync_job;
-  gint64         sync_target;    /* what the running sync makes durable */
+  DlStore       *store;      /* to record the end in, or NULL */
+  DlStoreRecord *done;       /* ...this record, but the name and the size */
 
-  gint64         queued;         /* end of the data handed to writes */
-  gint64         written;        /* end of the completed writes */
-  gint64         synced;         /* known to be on disk */
-  gint64         last_sync;      /* monotonic time the last sync started */
-  gint64         last_submit;    /* ... the last buffer was handed over */
+  /* Results */
+  gboolean     synced;       /* everything written is on disk */
+  char        *out_name;     /* the name the file got */
+  gboolean     renamed;      /* under the part's lock */
+  GError      *error;
+} Finish;
 
-  GChecksum     *checksum;       /* NULL when no checksum is expected */
-  gint64         hashed;         /* bytes fed to @checksum from byte 0, or -1 */
-
-  GError        *error;          /* the first write or sync error: nothing more is written */
-  BridgeFuture  *wakeup;         /* the task waits for a job to finish */
-} Part;
-
-static Part *
-part_new (DlManager  *manager,
-          DlDownload *download,
-          int         fd,
-          gint64      offset)
+struct _Part
 {
-  Part *self = g_new0 (Part, 1);
+  gatomicrefcount  ref_count;
+  GMutex           lock;
+  GCond            cond;          /* the writer waits for work */
 
-  g_ref_count_init (&self->ref_count);
-  self->fd = shared_fd_new (fd);
-  self->display_name = g_strconcat (download->file_name, DL_FILE_NAME_PART_SUFFIX, NULL);
-  self->manager = g_object_ref (manager);
-  self->download = g_object_ref (download);
-  g_queue_init (&self->to_write);
-  self->queued = self->written = self->synced = offset;
-  self->last_sync = self->last_submit = g_get_monotonic_time ();
-  self->hashed = -1;
-  if (download->sha256 != NULL)
-    {
-      self->checksum = g_checksum_new (G_CHECKSUM_SHA256);
-      /* Resumed from bytes this run did not hash: verify the whole file at
-       * the end instead. */
-      self->hashed = offset == 0 ? 0 : -1;
-    }
-  return self;
+  /* Loop thread */
+  BridgeLoop      *loop;
+  DlManager       *manager;
+  DlDownload      *download;
+  gboolean         detached;      /* the task has let go: record nothing more */
+  SharedFd        *fd;            /* NULL until part_start() */
+  char            *display_name;  /* NAME.part, for messages */
+  FileJob         *create;        /* the file being created, or NULL */
+  BridgeFuture    *create_job;
+  BridgeFuture    *writer;        /* the writer's job, until it ends */
+  Buffer          *current;       /* being filled from the network, or NULL */
+  gint64           queued;        /* end of the data handed to the writer */
+  gint64           last_submit;   /* monotonic time a buffer was last handed over */
+  BridgeFuture    *wakeup;        /* the task waits for the writer */
+  GChecksum       *checksum;      /* NULL when no checksum is expected */
+  GCallback        renamed_cb;    /* called once when the end's rename is done */
+  gpointer         renamed_data;
+
+  /* Under @lock */
+  GQueue           to_write;      /* full buffers, oldest first */
+  guint            n_buffers;     /* current + to_write + the one being written */
+  gboolean         writing;
+  gint64           written;       /* end of the completed writes */
+  gint64           hashed;        /* bytes fed to @checksum from byte 0, or -1 */
+  gint64           synced;        /* known to be on disk */
+  gint64           sync_target;   /* a sync is wanted up to here */
+  gboolean         syncing;
+  gint64           last_sync;     /* monotonic time the last sync started */
+  Finish          *finish;        /* the end, asked for by the task */
+  gboolean         finished;
+  gboolean         closing;
+  gboolean         writer_done;   /* nothing will be written any more */
+  gboolean         writer_idle;   /* it waits for work: wake it */
+  GError          *error;         /* the first failure: nothing more is written */
+  gboolean         task_waiting;  /* tell the loop about any change */
+  gboolean         notifying;     /* a notification is on its way to the loop */
+};
+
+static void
+finish_free (Finish *finish)
+{
+  g_clear_pointer (&finish->folder, _dl_folder_unref);
+  g_clear_object (&finish->store);
+  g_clear_pointer (&finish->done, dl_store_record_free);
+  g_free (finish->name);
+  g_free (finish->sha256);
+  g_free (finish->out_name);
+  g_clear_error (&finish->error);
+  g_free (finish);
 }
 
 static Part *
 part_ref (Part *self)
 {
-  g_ref_count_inc (&self->ref_count);
+  g_atomic_ref_count_inc (&self->ref_count);
   return self;
 }
 
+/* Loop thread only: the last reference goes there. */
 static void
 part_unref (Part *self)
 {
-  if (!g_ref_count_dec (&self->ref_count))
+  if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
 
-  /* Jobs hold references: none is running. */
-  g_assert (self->write_job == NULL && self->sync_job == NULL && self->wakeup == NULL);
+  g_assert (self->create_job == NULL && self->writer == NULL && self->wakeup == NULL);
 
   g_clear_pointer (&self->current, buffer_unref);
   g_queue_clear_full (&self->to_write, (GDestroyNotify) buffer_unref);
+  g_clear_pointer (&self->finish, finish_free);
+  g_clear_pointer (&self->create, file_job_unref);
   g_clear_pointer (&self->fd, shared_fd_unref);
   g_clear_pointer (&self->checksum, g_checksum_free);
   g_clear_error (&self->error);
   g_clear_object (&self->download);
   g_clear_object (&self->manager);
+  g_clear_object (&self->loop);
   g_free (self->display_name);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
   g_free (self);
 }
 
@@ -569,37 +864,47 @@ part_unref_notify (gpointer data)
   part_unref (data);
 }
 
-/* Wakes the task if it waits in part_wait(). */
-static void
-part_wake (Part *self)
+static Part *
+part_new (Job    *job,
+          gint64  offset)
 {
-  g_autoptr(BridgeFuture) wakeup = g_steal_pointer (&self->wakeup);
+  Part *self = g_new0 (Part, 1);
 
-  if (wakeup != NULL && !bridge_future_is_done (wakeup))
-    bridge_future_set_boolean (wakeup, TRUE, NULL);
+  g_atomic_ref_count_init (&self->ref_count);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->loop = g_object_ref (bridge_future_get_loop (BRIDGE_FUTURE (job->task)));
+  self->manager = g_object_ref (job->manager);
+  self->download = g_object_ref (job->download);
+  g_queue_init (&self->to_write);
+  self->queued = self->written = self->synced = self->sync_target = offset;
+  self->last_sync = self->last_submit = g_get_monotonic_time ();
+  self->hashed = -1;
+  if (job->download->sha256 != NULL)
+    {
+      self->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      /* Resumed from bytes this run did not hash: verify the whole file at
+       * the end instead. */
+      self->hashed = offset == 0 ? 0 : -1;
+    }
+  return self;
 }
 
-/* Waits until a write or sync finishes. Fails only when the task is
- * cancelled. */
-static gboolean
-part_wait (Part    *self,
-           GError **error)
+/* ---- the writer's side (disk threads) ---- */
+
+/* Called with @lock held. A signal is a system call even when nobody
+ * waits: only when the writer does. */
+static void
+part_wake_writer_locked (Part *self)
 {
-  g_autoptr(BridgeFuture) wakeup = bridge_future_new ();
-  gboolean ok;
-
-  g_assert (self->wakeup == NULL);
-  g_assert (self->write_job != NULL || self->sync_job != NULL);
-
-  self->wakeup = bridge_future_ref (wakeup);
-  ok = bridge_await (wakeup, error);
-  g_clear_pointer (&self->wakeup, bridge_future_unref);
-  return ok;
+  if (self->writer_idle)
+    g_cond_signal (&self->cond);
 }
 
+/* Called with @lock held. */
 static void
-part_set_error (Part   *self,
-                GError *error)
+part_set_error_locked (Part   *self,
+                       GError *error)
 {
   if (self->error == NULL)
     self->error = error;
@@ -613,181 +918,362 @@ part_set_error (Part   *self,
   self->hashed = -1;
 }
 
+static void part_notified_cb (gpointer user_data);
+
+/* Called with @lock held: has part_notified_cb() run on the loop thread,
+ * once for any number of calls until it runs. */
+static void
+part_notify_locked (Part *self)
+{
+  BridgeHandle *handle;
+
+  self->task_waiting = FALSE;
+  if (self->notifying)
+    return;
+
+  self->notifying = TRUE;
+  handle = bridge_loop_call_soon_threadsafe (self->loop, part_notified_cb, part_ref (self),
+                                             part_unref_notify);
+  /* NULL only when the loop is closed: then nobody listens. */
+  if (handle != NULL)
+    bridge_handle_unref (handle);
+}
+
+static gboolean
+write_all (int            fd,
+           const guint8  *data,
+           gsize          len,
+           gint64         offset,
+           const char    *name,
+           GError       **error)
+{
+  gsize done = 0;
+
+  while (done < len)
+    {
+      ssize_t n = pwrite (fd, data + done, len - done, offset + done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return set_errno_error (error, errno, "write", name);
+      done += n;
+    }
+  return TRUE;
+}
+
 typedef struct
 {
-  SharedFd   *fd;
-  Buffer     *buffer;      /* to write at @offset, or NULL to sync */
-  gint64      offset;
-  GChecksum  *checksum;    /* the Part's; only this job touches it meanwhile */
-  char       *name;        /* for messages */
-} DiskJob;
+  Part   *part;
+  gint64  target;
+} SyncJob;
+
+/* A disk thread, next to the writer: makes everything up to @target
+ * durable. */
+static gboolean
+sync_job_run (gpointer   user_data,
+              GError   **error)
+{
+  SyncJob *job = user_data;
+  Part *self = job->part;
+  GError *local_error = NULL;
+
+  if (fdatasync (self->fd->fd) != 0)
+    set_errno_error (&local_error, errno, "sync", self->display_name);
+
+  g_mutex_lock (&self->lock);
+  self->syncing = FALSE;
+  if (local_error != NULL)
+    part_set_error_locked (self, local_error);
+  else
+    self->synced = MAX (self->synced, job->target);
+  /* Always: the loop records the offset. */
+  part_notify_locked (self);
+  part_wake_writer_locked (self);
+  g_mutex_unlock (&self->lock);
+
+  /* The reference goes back to the loop thread with the notification's. */
+  return TRUE;
+}
 
 static void
-disk_job_free (gpointer data)
+sync_job_free (gpointer data)
 {
-  DiskJob *job = data;
+  SyncJob *job = data;
 
-  g_clear_pointer (&job->fd, shared_fd_unref);
-  g_clear_pointer (&job->buffer, buffer_unref);
-  g_free (job->name);
+  part_unref (job->part);
   g_free (job);
 }
 
+/* Called with @lock held, by the writer: starts a sync of everything written
+ * when one is wanted or due and none runs. */
 static void
-disk_job_thread (BridgeFuture *future,
-                 gpointer      user_data,
-                 GCancellable *cancellable)
+part_maybe_sync_locked (Part *self)
 {
-  DiskJob *job = user_data;
-
-  if (job->buffer != NULL)
-    {
-      const guint8 *data = job->buffer->data;
-      gsize len = job->buffer->len;
-      gsize done = 0;
-
-      while (done < len)
-        {
-          ssize_t n = pwrite (job->fd->fd, data + done, len - done, job->offset + done);
-
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n < 0)
-            {
-              set_errno_error (future, errno, "write", job->name);
-              return;
-            }
-          done += n;
-        }
-
-      /* Hashing here costs the loop nothing. */
-      if (job->checksum != NULL)
-        g_checksum_update (job->checksum, data, len);
-    }
-  else if (fdatasync (job->fd->fd) != 0)
-    {
-      set_errno_error (future, errno, "sync", job->name);
-      return;
-    }
-
-  bridge_future_set_boolean (future, TRUE, NULL);
-}
-
-static BridgeFuture *
-disk_job_start (Part                 *self,
-                Buffer               *buffer,
-                BridgeFutureCallback  done_cb)
-{
-  DiskJob *job = g_new0 (DiskJob, 1);
-  BridgeFuture *future;
-
-  job->fd = shared_fd_ref (self->fd);
-  job->buffer = buffer;
-  job->offset = self->written;
-  job->checksum = buffer != NULL && self->hashed >= 0 ? self->checksum : NULL;
-  job->name = g_strdup (self->display_name);
-
-  future = bridge_run_in_thread (disk_job_thread, job, disk_job_free);
-  bridge_future_add_done_callback (future, done_cb, part_ref (self), part_unref_notify);
-  return future;
-}
-
-static void part_maybe_sync (Part     *self,
-                             gboolean  force);
-
-static void write_done_cb (BridgeFuture *future,
-                           gpointer      user_data);
-
-/* Starts the next write, if any and none is running. */
-static void
-part_start_write (Part *self)
-{
-  Buffer *buffer;
-
-  if (self->write_job != NULL || self->error != NULL || g_queue_is_empty (&self->to_write))
-    return;
-
-  buffer = g_queue_pop_head (&self->to_write);
-  self->write_len = buffer->len;
-  self->write_job = disk_job_start (self, buffer, write_done_cb);
-}
-
-static void
-write_done_cb (BridgeFuture *future,
-               gpointer      user_data)
-{
-  Part *self = user_data;
-  GError *error = NULL;
-
-  g_clear_pointer (&self->write_job, bridge_future_unref);
-  self->n_buffers--;
-
-  if (!bridge_future_get_boolean (future, &error))
-    {
-      part_set_error (self, error);
-    }
-  else
-    {
-      self->written += self->write_len;
-      if (self->hashed >= 0)
-        self->hashed = self->written;
-    }
-
-  part_start_write (self);
-  part_maybe_sync (self, FALSE);
-  part_wake (self);
-}
-
-static void
-sync_done_cb (BridgeFuture *future,
-              gpointer      user_data)
-{
-  Part *self = user_data;
-  GError *error = NULL;
-
-  g_clear_pointer (&self->sync_job, bridge_future_unref);
-
-  if (!bridge_future_get_boolean (future, &error))
-    {
-      part_set_error (self, error);
-    }
-  else
-    {
-      self->synced = MAX (self->synced, self->sync_target);
-
-      /* Synced first, recorded after: the stored offset is never more than
-       * what the disk has. */
-      if (!self->detached && self->download->resume_offset < self->synced)
-        {
-          self->download->resume_offset = self->synced;
-          _dl_manager_save_progress (self->manager, self->download);
-        }
-    }
-
-  part_maybe_sync (self, FALSE);
-  part_wake (self);
-}
-
-/* Starts a sync of what is written when one is due (or @force) and none is
- * running. */
-static void
-part_maybe_sync (Part     *self,
-                 gboolean  force)
-{
+  g_autoptr(BridgeFuture) future = NULL;
   gint64 now;
+  SyncJob *job;
 
-  if (self->sync_job != NULL || self->error != NULL || self->written <= self->synced)
+  if (self->syncing || self->error != NULL || self->written <= self->synced)
     return;
 
   now = g_get_monotonic_time ();
-  if (!force &&
+  if (self->sync_target <= self->synced &&
       now - self->last_sync < SYNC_INTERVAL_USEC &&
       self->written - self->synced < SYNC_BYTES)
     return;
 
+  self->syncing = TRUE;
   self->last_sync = now;
-  self->sync_target = self->written;
-  self->sync_job = disk_job_start (self, NULL, sync_done_cb);
+  job = g_new (SyncJob, 1);
+  job->part = part_ref (self);
+  job->target = self->written;
+  _dl_push_to_disk_thread (sync_job_run, job, sync_job_free, self->loop);
+}
+
+/* Called without @lock, by the writer: the end of the download. */
+static void
+part_finish_on_thread (Part   *self,
+                       Finish *finish)
+{
+  int fd = self->fd->fd;
+  const char *actual;
+
+  if (fdatasync (fd) != 0)
+    {
+      set_errno_error (&finish->error, errno, "sync", self->display_name);
+      return;
+    }
+  finish->synced = TRUE;
+
+  if (finish->sha256 != NULL)
+    {
+      actual = g_checksum_get_string (finish->checksum);
+      if (g_strcmp0 (actual, finish->sha256) != 0)
+        {
+          g_set_error (&finish->error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_CHECKSUM,
+                       "SHA-256 mismatch: expected %s, got %s", finish->sha256, actual);
+          return;
+        }
+    }
+
+  if (!dl_file_name_rename_part (finish->folder->dir->fd, finish->name, &finish->out_name,
+                                 &finish->error))
+    return;
+
+  /* The record that the download is done goes in now, but is committed
+   * only once the folder is synced: never before the rename is durable. */
+  if (finish->done != NULL)
+    {
+      DlStoreRecord *done = finish->done;
+
+      g_free (done->file_name);
+      done->file_name = g_strdup (finish->out_name);
+      g_clear_pointer (&done->error_message, g_free);
+      done->state = DL_DOWNLOAD_STATE_DONE;
+      done->bytes_received = done->resume_offset = done->total_bytes = self->written;
+      done->finished_at = g_get_real_time ();
+      dl_store_queue_update_held (finish->store, done);
+    }
+
+  /* The download is complete: the task can say so, and let the next one
+   * have its slot, while the folder is synced. */
+  g_mutex_lock (&self->lock);
+  finish->renamed = TRUE;
+  part_notify_locked (self);
+  g_mutex_unlock (&self->lock);
+
+  folder_sync_after_rename (finish->folder);
+
+  if (finish->done != NULL)
+    dl_store_release (finish->store, finish->done->id);
+}
+
+/* The writer: a disk thread for as long as the file is open. */
+static gboolean
+writer_run (gpointer   user_data,
+            GError   **error)
+{
+  Part *self = user_data;
+  int fd = self->fd->fd;
+
+  g_mutex_lock (&self->lock);
+
+  for (;;)
+    {
+      Buffer *buffer = self->error == NULL ? g_queue_pop_head (&self->to_write) : NULL;
+
+      if (buffer != NULL)
+        {
+          GError *local_error = NULL;
+          GChecksum *checksum = self->hashed == self->written ? self->checksum : NULL;
+          gint64 offset = self->written;
+
+          self->writing = TRUE;
+          g_mutex_unlock (&self->lock);
+
+          if (write_all (fd, buffer->data, buffer->len, offset, self->display_name, &local_error))
+            {
+              /* Hashing here costs the loop nothing. */
+              if (checksum != NULL)
+                g_checksum_update (checksum, buffer->data, buffer->len);
+              /* Start the writeback now: the disk works while more arrives,
+               * and the next sync finds little left to do. */
+              (void) sync_file_range (fd, offset, buffer->len, SYNC_FILE_RANGE_WRITE);
+            }
+
+          g_mutex_lock (&self->lock);
+          self->writing = FALSE;
+          self->n_buffers--;
+          if (local_error != NULL)
+            {
+              part_set_error_locked (self, local_error);
+              part_notify_locked (self);
+            }
+          else
+            {
+              self->written += buffer->len;
+              if (checksum != NULL)
+                self->hashed = self->written;
+              part_maybe_sync_locked (self);
+              if (self->task_waiting)
+                part_notify_locked (self);
+            }
+          buffer_unref (buffer);
+          continue;
+        }
+
+      if (self->finish != NULL && !self->finished && self->error == NULL)
+        {
+          Finish *finish = self->finish;
+
+          g_mutex_unlock (&self->lock);
+          part_finish_on_thread (self, finish);
+          g_mutex_lock (&self->lock);
+          if (finish->synced)
+            self->synced = MAX (self->synced, self->written);
+          else
+            part_set_error_locked (self, g_error_copy (finish->error));
+          self->finished = TRUE;
+          /* Nothing more to write: leave as soon as no sync runs, so that
+           * the task, which waits for that, is done at once. */
+          self->closing = TRUE;
+          part_notify_locked (self);
+          continue;
+        }
+
+      part_maybe_sync_locked (self);
+
+      /* Leave only with no sync running: once the writer is done, nothing
+       * of the file is in flight. */
+      if (self->closing && !self->syncing)
+        break;
+
+      self->writer_idle = TRUE;
+      g_cond_wait (&self->cond, &self->lock);
+      self->writer_idle = FALSE;
+    }
+
+  self->writer_done = TRUE;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* ---- the task's side (loop thread) ---- */
+
+/* The writer has news: record a new synced offset, and wake the task if it
+ * waits. */
+static void
+part_notified_cb (gpointer user_data)
+{
+  Part *self = user_data;
+  g_autoptr(BridgeFuture) wakeup = NULL;
+  GCallback renamed_cb = NULL;
+  gint64 synced;
+
+  g_mutex_lock (&self->lock);
+  self->notifying = FALSE;
+  synced = self->synced;
+  wakeup = g_steal_pointer (&self->wakeup);
+  if (self->finish != NULL && self->finish->renamed)
+    renamed_cb = g_steal_pointer (&self->renamed_cb);
+  g_mutex_unlock (&self->lock);
+
+  if (renamed_cb != NULL)
+    ((void (*) (gpointer)) renamed_cb) (self->renamed_data);
+
+  /* Synced first, recorded after: the stored offset is never more than
+   * what the disk has. */
+  if (!self->detached && self->download->resume_offset < synced)
+    {
+      self->download->resume_offset = synced;
+      _dl_manager_save_progress (self->manager, self->download);
+    }
+
+  if (wakeup != NULL && !bridge_future_is_done (wakeup))
+    bridge_future_set_boolean (wakeup, TRUE, NULL);
+}
+
+/* Loop thread: wakes the task if it waits in part_wait_locked(). */
+static void
+part_wake_task (Part *self)
+{
+  g_autoptr(BridgeFuture) wakeup = NULL;
+
+  g_mutex_lock (&self->lock);
+  wakeup = g_steal_pointer (&self->wakeup);
+  g_mutex_unlock (&self->lock);
+
+  if (wakeup != NULL && !bridge_future_is_done (wakeup))
+    bridge_future_set_boolean (wakeup, TRUE, NULL);
+}
+
+/* Called with @lock held, returns with it held: waits until the writer (or
+ * the creation of the file) has news. Fails only when the task is
+ * cancelled. */
+static gboolean
+part_wait_locked (Part    *self,
+                  GError **error)
+{
+  g_autoptr(BridgeFuture) wakeup = bridge_future_new ();
+  gboolean ok;
+
+  g_assert (self->wakeup == NULL);
+
+  self->wakeup = bridge_future_ref (wakeup);
+  self->task_waiting = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  ok = bridge_await (wakeup, error);
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->wakeup, bridge_future_unref);
+  return ok;
+}
+
+/* Called with @lock held. */
+static gboolean
+part_check_locked (Part    *self,
+                   GError **error)
+{
+  if (self->error == NULL)
+    return TRUE;
+  g_propagate_error (error, g_error_copy (self->error));
+  return FALSE;
+}
+
+/* The file is open (@fd taken, @name the final name): starts its writer. */
+static void
+part_start (Part       *self,
+            int         fd,
+            const char *name)
+{
+  g_assert (self->fd == NULL);
+
+  self->fd = shared_fd_new (fd);
+  self->display_name = g_strconcat (name, DL_FILE_NAME_PART_SUFFIX, NULL);
+  self->writer = run_on_disk_thread_for (self->loop, writer_run, part_ref (self),
+                                         part_unref_notify);
 }
 
 /* Makes sure there is a buffer to read into, waiting for the disk when this
@@ -797,27 +1283,25 @@ static gboolean
 part_get_buffer (Part    *self,
                  GError **error)
 {
+  gboolean ok = TRUE;
+
   if (self->current != NULL)
     return TRUE;
 
-  while (self->error == NULL && self->n_buffers >= MAX_BUFFERS)
-    {
-      if (!part_wait (self, error))
-        return FALSE;
-    }
+  g_mutex_lock (&self->lock);
+  while (ok && self->error == NULL && !self->writer_done && self->n_buffers >= MAX_BUFFERS)
+    ok = part_wait_locked (self, error);
+  ok = ok && part_check_locked (self, error);
+  if (ok)
+    self->n_buffers++;
+  g_mutex_unlock (&self->lock);
 
-  if (self->error != NULL)
-    {
-      g_propagate_error (error, g_error_copy (self->error));
-      return FALSE;
-    }
-
-  self->current = buffer_new ();
-  self->n_buffers++;
-  return TRUE;
+  if (ok)
+    self->current = buffer_new ();
+  return ok;
 }
 
-/* Hands the current buffer over to be written. */
+/* Hands the current buffer over to the writer. */
 static void
 part_submit (Part *self)
 {
@@ -826,17 +1310,38 @@ part_submit (Part *self)
   if (buffer == NULL)
     return;
 
+  g_mutex_lock (&self->lock);
   if (buffer->len == 0 || self->error != NULL)
     {
-      buffer_unref (buffer);
       self->n_buffers--;
+      g_mutex_unlock (&self->lock);
+      buffer_unref (buffer);
       return;
     }
 
   self->queued += buffer->len;
   self->last_submit = g_get_monotonic_time ();
   g_queue_push_tail (&self->to_write, buffer);
-  part_start_write (self);
+  part_wake_writer_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Bytes received: handed to the writer, or still in the current buffer. */
+static gint64
+part_received (Part *self)
+{
+  return self->queued + (self->current != NULL ? (gint64) self->current->len : 0);
+}
+
+static gint64
+part_get_written (Part *self)
+{
+  gint64 written;
+
+  g_mutex_lock (&self->lock);
+  written = self->written;
+  g_mutex_unlock (&self->lock);
+  return written;
 }
 
 /* Writes everything received, and with @sync makes it durable and records
@@ -846,81 +1351,176 @@ part_flush (Part      *self,
             gboolean   sync,
             GError   **error)
 {
+  gboolean ok = TRUE;
+
   part_submit (self);
 
-  while (self->error == NULL && self->written < self->queued)
+  g_mutex_lock (&self->lock);
+  if (sync && self->sync_target < self->queued)
     {
-      if (!part_wait (self, error))
-        return FALSE;
+      self->sync_target = self->queued;
+      part_wake_writer_locked (self);
     }
+  while (ok && self->error == NULL && !self->writer_done &&
+         (self->create_job != NULL || self->written < self->queued ||
+          (sync && self->synced < self->queued)))
+    ok = part_wait_locked (self, error);
+  ok = ok && part_check_locked (self, error);
+  if (ok && (self->written < self->queued || (sync && self->synced < self->queued)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "“%s” is closed", self->display_name);
+      ok = FALSE;
+    }
+  g_mutex_unlock (&self->lock);
 
-  while (sync && self->error == NULL && (self->synced < self->written || self->sync_job != NULL))
+  /* The notification that wakes us records the offset; this is for a sync
+   * that was over before we waited. */
+  if (ok && sync && !self->detached && self->download->resume_offset < self->queued)
     {
-      part_maybe_sync (self, TRUE);
-      if (!part_wait (self, error))
-        return FALSE;
+      self->download->resume_offset = self->queued;
+      _dl_manager_save_progress (self->manager, self->download);
     }
-
-  if (self->error != NULL)
-    {
-      g_propagate_error (error, g_error_copy (self->error));
-      return FALSE;
-    }
-  return TRUE;
+  return ok;
 }
 
-/* Waits until no job runs, whatever their outcome: before the file is cut
- * or closed. Fails only if the task is cancelled meanwhile. */
+/* Waits until the writer is idle: nothing to write, no sync running. Fails
+ * only when the task is cancelled. */
 static gboolean
 part_drain (Part    *self,
             GError **error)
 {
-  while (self->write_job != NULL || self->sync_job != NULL)
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&self->lock);
+  while (ok && (self->create_job != NULL || self->writing || self->syncing ||
+                (self->error == NULL && !self->writer_done &&
+                 !g_queue_is_empty (&self->to_write))))
+    ok = part_wait_locked (self, error);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+/* The creation of the file is over (see create_part()): starts the writer
+ * and the download proper, or notes the failure. Once only: from the
+ * creation's done callback, or from whoever waited for it first. */
+static void
+part_create_finished (Part *self)
+{
+  g_autoptr(BridgeFuture) future = g_steal_pointer (&self->create_job);
+  g_autoptr(FileJob) create = g_steal_pointer (&self->create);
+  g_autoptr(GError) error = NULL;
+  DlDownload *download = self->download;
+
+  if (future == NULL || !bridge_future_is_done (future))
     {
-      if (!part_wait (self, error))
-        return FALSE;
+      /* Not over yet, or done already. */
+      self->create_job = g_steal_pointer (&future);
+      self->create = g_steal_pointer (&create);
+      return;
     }
-  return TRUE;
+
+  if (create->fd >= 0)
+    {
+      part_start (self, g_steal_fd (&create->fd), create->out_name);
+      if (!self->detached)
+        {
+          /* Recorded with its name before any offset is. The attempt shows
+           * as started only now, from where it started: the bytes that came
+           * meanwhile show right after. */
+          _dl_download_set_file_name (download, create->out_name);
+          if (download->state == DL_DOWNLOAD_STATE_CONNECTING)
+            _dl_download_set_state (download, DL_DOWNLOAD_STATE_DOWNLOADING);
+          _dl_manager_save (self->manager, download);
+          _dl_download_set_bytes_received (download, part_received (self));
+        }
+    }
+  else
+    {
+      if (bridge_future_get_boolean (future, &error) || error == NULL)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+      g_mutex_lock (&self->lock);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        part_set_error_locked (self, g_steal_pointer (&error));
+      else
+        part_set_error_locked (self, g_error_new (error->domain, error->code,
+                                                  "Cannot save into “%s”: %s",
+                                                  download->output_dir, error->message));
+      g_mutex_unlock (&self->lock);
+    }
+
+  part_wake_task (self);
+}
+
+static void
+create_done_cb (BridgeFuture *future,
+                gpointer      user_data)
+{
+  part_create_finished (user_data);
+}
+
+/* Lets go of the partial file: the writer writes what it has (unless it
+ * failed), waits for a running sync and ends; the file is closed once
+ * nothing uses it. Data not handed to part_flush() is dropped. */
+static void
+part_close (Part *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A file being created is closed once it is. */
+  if (self->create_job != NULL)
+    {
+      if (!await_job (self->create_job, &error))
+        g_debug ("Not waiting for the creation of a partial file: %s", error->message);
+      g_clear_error (&error);
+      part_create_finished (self);
+    }
+
+  self->detached = TRUE;
+  if (self->writer == NULL)
+    {
+      g_clear_object (&self->download);
+      g_clear_object (&self->manager);
+      return;
+    }
+
+  g_mutex_lock (&self->lock);
+  self->closing = TRUE;
+  part_wake_writer_locked (self);
+  g_mutex_unlock (&self->lock);
+
+  if (await_job (self->writer, &error))
+    {
+      /* Nothing uses the file any more: close it now, not when the last
+       * notification on its way lets go of the part. Another task may
+       * want to lock it right away (a resume after a pause). */
+      g_clear_pointer (&self->fd, shared_fd_unref);
+    }
+  else
+    {
+      g_debug ("Not waiting for the writer of “%s”: %s", self->display_name, error->message);
+    }
+  g_clear_pointer (&self->writer, bridge_future_unref);
+
+  /* Likewise, the download and its manager are not kept alive by it. */
+  g_clear_object (&self->download);
+  g_clear_object (&self->manager);
 }
 
 /* ---- the download's files --------------------------------------------------------- */
 
-typedef struct
-{
-  DlManager          *manager;
-  DlDownload         *download;
-  BridgeTask         *task;
-  DlManagerSettings   settings;
-
-  SharedFd           *dir;          /* the output folder, NULL until opened */
-  Part               *part;         /* NULL until the partial file is open */
-
-  double              retry_after;  /* from the last response, or -1 */
-  gint64              high_water;   /* the furthest this task has got */
-  gboolean            not_ours;     /* another process holds the partial file */
-} Job;
-
 static gint64
 job_written (Job *job)
 {
-  return job->part != NULL ? job->part->written : 0;
+  return job->part != NULL ? part_get_written (job->part) : 0;
 }
 
-/* Lets go of the partial file: waits for its writes and syncs to finish
- * (unless cancelled again meanwhile; they then finish on their own), and
- * closes it once they have. Data not handed to part_flush() is dropped. */
 static void
 close_part (Job *job)
 {
-  g_autoptr(GError) error = NULL;
-
   if (job->part == NULL)
     return;
 
-  if (!part_drain (job->part, &error))
-    g_debug ("Not waiting for the disk jobs of “%s”: %s", job->part->display_name, error->message);
-
-  job->part->detached = TRUE;
+  part_close (job->part);
   g_clear_pointer (&job->part, part_unref);
 }
 
@@ -928,17 +1528,42 @@ static gboolean
 ensure_dir (Job     *job,
             GError **error)
 {
+  const char *path = job->download->output_dir;
   g_autoptr(FileJob) open_dir = NULL;
 
   if (job->dir != NULL)
     return TRUE;
 
-  open_dir = file_job_new (FILE_OPEN_DIR);
-  open_dir->path = g_strdup (job->download->output_dir);
-  if (!run_file_job (open_dir, error))
-    return FALSE;
+  /* Open already for another download, or being opened by one: no need to
+   * wait for a disk thread of our own. */
+  while (job->folder == NULL)
+    {
+      g_autoptr(BridgeFuture) opening = NULL;
+      g_autoptr(BridgeFuture) shield = NULL;
 
-  job->dir = shared_fd_new (g_steal_fd (&open_dir->fd));
+      job->folder = _dl_manager_use_folder (job->manager, path, &opening);
+      if (job->folder != NULL)
+        break;
+
+      if (opening != NULL)
+        {
+          shield = bridge_shield (opening);
+          if (!bridge_await (shield, error))
+            return FALSE;
+          continue;
+        }
+
+      open_dir = file_job_new (FILE_OPEN_DIR);
+      open_dir->path = g_strdup (path);
+      if (!run_file_job (open_dir, error))
+        {
+          _dl_manager_add_folder (job->manager, path, -1);
+          return FALSE;
+        }
+      job->folder = _dl_manager_add_folder (job->manager, path, g_steal_fd (&open_dir->fd));
+    }
+
+  job->dir = shared_fd_ref (_dl_folder_get_dir (job->folder));
   return TRUE;
 }
 
@@ -952,11 +1577,18 @@ reset_part_to (Job     *job,
 {
   Part *part = job->part;
   g_autoptr(FileJob) truncate = NULL;
+  gboolean ok;
 
-  g_assert (part->current == NULL && part->written == part->queued);
+  g_assert (part->current == NULL);
 
   /* A sync still running must not record an offset of the old bytes. */
   if (!part_drain (part, error))
+    return FALSE;
+
+  g_mutex_lock (&part->lock);
+  ok = part_check_locked (part, error);
+  g_mutex_unlock (&part->lock);
+  if (!ok)
     return FALSE;
 
   truncate = file_job_new (FILE_TRUNCATE);
@@ -966,9 +1598,10 @@ reset_part_to (Job     *job,
   if (!run_file_job (truncate, error))
     return FALSE;
 
+  g_mutex_lock (&part->lock);
   part->queued = part->written = offset;
   part->synced = MIN (part->synced, offset);
-
+  part->sync_target = MIN (part->sync_target, offset);
   if (part->checksum != NULL)
     {
       if (offset == 0)
@@ -981,6 +1614,7 @@ reset_part_to (Job     *job,
           part->hashed = -1;
         }
     }
+  g_mutex_unlock (&part->lock);
 
   if (job->download->resume_offset > offset)
     {
@@ -1009,7 +1643,7 @@ open_existing_part (Job     *job,
   /* Still open from the previous attempt of this task: continue after what
    * was written, synced or not (the page cache has it). */
   if (job->part != NULL)
-    return job->part->written;
+    return job_written (job);
 
   if (download->file_name == NULL)
     return 0;
@@ -1023,7 +1657,8 @@ open_existing_part (Job     *job,
   /* Opened (also when cancelled meanwhile: then the stop path syncs it). */
   if (open->fd >= 0)
     {
-      job->part = part_new (job->manager, download, g_steal_fd (&open->fd), open->offset);
+      job->part = part_new (job, open->offset);
+      part_start (job->part, g_steal_fd (&open->fd), download->file_name);
       if (download->resume_offset > open->offset)
         {
           download->resume_offset = open->offset;
@@ -1053,18 +1688,20 @@ open_existing_part (Job     *job,
 }
 
 /* Creates NAME.part for the first response, the name from the server's
- * Content-Disposition or the final URL. */
-static gboolean
+ * Content-Disposition or the final URL. The file is created on a disk
+ * thread while the body starts to arrive (a create can wait for the file
+ * system, for milliseconds when other files are being synced): the writer
+ * starts, and the download shows as started, once it is there; a failure
+ * shows up as the part's error. */
+static void
 create_part (Job         *job,
-             SoupMessage *msg,
-             GError     **error)
+             SoupMessage *msg)
 {
   DlDownload *download = job->download;
-  g_autoptr(FileJob) create = NULL;
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *url = NULL;
   const char *disposition;
-  gboolean ok;
+  FileJob *create;
+  Part *part;
 
   disposition = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                               "Content-Disposition");
@@ -1075,29 +1712,16 @@ create_part (Job         *job,
   create->name = download->file_name != NULL
                  ? g_strdup (download->file_name)
                  : dl_file_name_choose (disposition, url);
-  ok = run_file_job (create, &local_error);
 
-  /* Created (also when cancelled meanwhile: the name is then known, and the
-   * file resumable or removed as the stop path says). */
-  if (create->fd >= 0)
-    {
-      download->resume_offset = 0;
-      _dl_download_set_file_name (download, create->out_name);
-      _dl_download_set_bytes_received (download, 0);
-      job->part = part_new (job->manager, download, g_steal_fd (&create->fd), 0);
-    }
+  download->resume_offset = 0;
+  _dl_download_set_bytes_received (download, 0);
 
-  if (!ok)
-    {
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        g_set_error (error, local_error->domain, local_error->code,
-                     "Cannot save into “%s”: %s", download->output_dir, local_error->message);
-      return FALSE;
-    }
-
-  return TRUE;
+  part = job->part = part_new (job, 0);
+  part->create = g_atomic_rc_box_acquire (create);
+  part->create_job = run_on_disk_thread_for (part->loop, file_job_run, create,
+                                             (GDestroyNotify) file_job_unref);
+  bridge_future_add_done_callback (part->create_job, create_done_cb, part_ref (part),
+                                   part_unref_notify);
 }
 
 /* Removes the partial file, if the download has one. */
@@ -1124,46 +1748,6 @@ discard_part (Job *job)
 
   download->resume_offset = 0;
   _dl_download_set_bytes_received (download, 0);
-}
-
-/* Renames NAME.part to NAME (or a free variant) and waits for the folder to
- * be synced, so that the new name survives a power cut before the download
- * is recorded as done. The data was synced before. */
-static gboolean
-commit_part (Job     *job,
-             GError **error)
-{
-  DlDownload *download = job->download;
-  g_autoptr(FileJob) rename = NULL;
-  g_autoptr(BridgeFuture) folder_sync = NULL;
-  g_autoptr(BridgeFuture) shield = NULL;
-  g_autoptr(GError) local_error = NULL;
-
-  rename = file_job_new (FILE_RENAME);
-  rename->dir = shared_fd_ref (job->dir);
-  rename->name = g_strdup (download->file_name);
-  run_file_job (rename, &local_error);
-
-  if (rename->out_name == NULL)
-    {
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        g_set_error (error, local_error->domain, local_error->code,
-                     "Cannot save into “%s”: %s", download->output_dir, local_error->message);
-      return FALSE;
-    }
-
-  /* Renamed: the download is complete, whatever happens now. */
-  _dl_download_set_file_name (download, rename->out_name);
-
-  /* One fsync of the folder covers every rename before it: downloads that
-   * finish together share one (see _dl_manager_sync_folder()). A
-   * cancellation only stops the waiting. */
-  folder_sync = _dl_manager_sync_folder (job->manager, download->output_dir, job->dir->fd);
-  shield = bridge_shield (folder_sync);
-  bridge_await (shield, NULL);
-  return TRUE;
 }
 
 /* ---- HTTP ------------------------------------------------------------------------- */
@@ -1408,7 +1992,11 @@ read_ready_cb (GObject      *source_object,
 /* Reads up to @count bytes from @stream into @buffer, after what it holds:
  * straight into the memory that is written to disk, without the copy of a
  * GBytes per read. Returns the number of bytes read, 0 at the end, -1 with
- * @error set. */
+ * @error set.
+ *
+ * (Reading libsoup's pollable stream without waiting when data is there
+ * was tried: no faster, and the loop's longest iterations doubled, each
+ * task doing more per turn.) */
 static gssize
 read_into (GInputStream  *stream,
            Buffer        *buffer,
@@ -1453,6 +2041,7 @@ stream_body (Job           *job,
   for (;;)
     {
       Buffer *buffer;
+      double deadline;
       gssize n;
 
       if (!part_get_buffer (part, &local_error))
@@ -1466,7 +2055,12 @@ stream_body (Job           *job,
       if (n <= 0)
         break;
 
-      bridge_timeout_reschedule (scope, bridge_loop_time (loop) + job->settings.idle_timeout);
+      /* Moving the deadline re-arms a timer, which wakes the loop: with
+       * bytes arriving every few microseconds, it moves only once it lags
+       * by 1/64 of the timeout (which may so fire that much early). */
+      deadline = bridge_loop_time (loop) + job->settings.idle_timeout;
+      if (deadline - bridge_timeout_get_when (scope) > job->settings.idle_timeout / 64)
+        bridge_timeout_reschedule (scope, deadline);
 
       if (total >= 0 && received + n > total)
         {
@@ -1479,7 +2073,9 @@ stream_body (Job           *job,
 
       buffer->len += n;
       received += n;
-      _dl_download_set_bytes_received (download, received);
+      /* Until the file exists, the attempt has not started to show. */
+      if (part->fd != NULL)
+        _dl_download_set_bytes_received (download, received);
 
       if (buffer->len == BUFFER_SIZE ||
           g_get_monotonic_time () - part->last_submit >= SYNC_INTERVAL_USEC)
@@ -1508,9 +2104,19 @@ stream_body (Job           *job,
   else
     outcome = network_error (job, &local_error);
 
+  if (outcome == OUTCOME_DONE && total >= 0 && part_received (part) != total)
+    {
+      g_set_error (&local_error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_LENGTH,
+                   "The connection closed after %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes",
+                   part_received (part), total);
+      outcome = OUTCOME_RETRY;
+    }
+
   /* Whatever arrived goes to disk, also when pausing: a retry or a resume
-   * continues after it instead of fetching it again. */
-  if (!disk_failed)
+   * continues after it instead of fetching it again. The end of a complete
+   * body is written by finish_part(), in one go with the sync and the
+   * rename. */
+  if (!disk_failed && outcome != OUTCOME_DONE)
     {
       g_autoptr(GError) disk_error = NULL;
 
@@ -1521,14 +2127,6 @@ stream_body (Job           *job,
           outcome = g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
                     ? OUTCOME_STOPPED : OUTCOME_FATAL;
         }
-    }
-
-  if (outcome == OUTCOME_DONE && total >= 0 && part->written != total)
-    {
-      g_set_error (&local_error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_LENGTH,
-                   "The connection closed after %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes",
-                   part->written, total);
-      outcome = OUTCOME_RETRY;
     }
 
   if (local_error != NULL)
@@ -1572,7 +2170,10 @@ hash_job_thread (BridgeFuture *future,
         continue;
       if (n < 0)
         {
-          set_errno_error (future, errno, "read", job->name);
+          GError *error = NULL;
+
+          set_errno_error (&error, errno, "read", job->name);
+          bridge_future_set_error (future, error, NULL);
           return;
         }
       if (n == 0)
@@ -1586,34 +2187,25 @@ hash_job_thread (BridgeFuture *future,
   bridge_future_set_string (future, g_checksum_get_string (checksum), NULL);
 }
 
+/* Hashes the whole partial file again, when this run did not see every
+ * byte (a resumed download), and checks the result. */
 static Outcome
-verify (Job     *job,
-        GError **error)
+verify_again (Job     *job,
+              GError **error)
 {
   DlDownload *download = job->download;
   Part *part = job->part;
+  g_autoptr(BridgeFuture) future = NULL;
   g_autofree char *actual = NULL;
+  HashJob *hash = g_new0 (HashJob, 1);
 
-  if (download->sha256 == NULL)
-    return OUTCOME_DONE;
-
-  if (part->checksum != NULL && part->hashed == part->written)
-    {
-      actual = g_strdup (g_checksum_get_string (part->checksum));
-    }
-  else
-    {
-      g_autoptr(BridgeFuture) future = NULL;
-      HashJob *hash = g_new0 (HashJob, 1);
-
-      hash->fd = shared_fd_ref (part->fd);
-      hash->name = g_strdup (part->display_name);
-      future = bridge_run_in_thread (hash_job_thread, hash, hash_job_free);
-      actual = bridge_await_string (future, error);
-      if (actual == NULL)
-        return g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-               ? OUTCOME_STOPPED : OUTCOME_FATAL;
-    }
+  hash->fd = shared_fd_ref (part->fd);
+  hash->name = g_strdup (part->display_name);
+  future = bridge_run_in_thread (hash_job_thread, hash, hash_job_free);
+  actual = bridge_await_string (future, error);
+  if (actual == NULL)
+    return g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+           ? OUTCOME_STOPPED : OUTCOME_FATAL;
 
   if (g_strcmp0 (actual, download->sha256) != 0)
     {
@@ -1629,6 +2221,197 @@ static Outcome
 disk_outcome (const GError *error)
 {
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? OUTCOME_STOPPED : OUTCOME_FATAL;
+}
+
+/* The file is complete under its final name: the download is done, and
+ * its slot is another's. */
+static void
+job_done (Job      *job,
+          gboolean  recorded)
+{
+  DlDownload *download = job->download;
+
+  if (job->done)
+    return;
+  job->done = TRUE;
+
+  _dl_download_set_error (download, NULL);
+  download->resume_offset = job->size;
+  _dl_download_set_bytes_received (download, job->size);
+  _dl_download_set_total_bytes (download, job->size);
+  _dl_download_set_state (download, DL_DOWNLOAD_STATE_DONE);
+  if (!recorded)
+    _dl_manager_save (job->manager, download);
+  _dl_manager_release_slot (job->manager, download);
+}
+
+/* The writer has renamed the file (on the loop thread, as soon as the news
+ * comes): the download is done now, before the task waiting for the writer
+ * runs again, and while the writer still syncs the folder. The writer
+ * records it, after that sync. With twenty downloads finishing in turn,
+ * the next ones start that much sooner. */
+static void
+job_renamed_cb (gpointer user_data)
+{
+  Job *job = user_data;
+  Part *part = job->part;
+  g_autofree char *out_name = NULL;
+  gboolean recorded;
+
+  g_mutex_lock (&part->lock);
+  out_name = g_strdup (part->finish->out_name);
+  recorded = part->finish->done != NULL;
+  g_mutex_unlock (&part->lock);
+
+  _dl_download_set_file_name (job->download, out_name);
+  job->size = part->queued;
+  job_done (job, recorded);
+}
+
+/* The body is complete: has the writer write what is left, sync it, check
+ * the checksum and rename the file (see part_finish_on_thread()). */
+static Outcome
+finish_part (Job     *job,
+             gint64   total,
+             GError **error)
+{
+  DlDownload *download = job->download;
+  Part *part = job->part;
+  Finish *finish;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) cancelled = NULL;
+  gboolean hashed_all;
+  gboolean ok = TRUE;
+  Outcome outcome;
+
+  /* The file must exist first (and the download show as started). */
+  g_mutex_lock (&part->lock);
+  while (ok && part->create_job != NULL && part->error == NULL)
+    ok = part_wait_locked (part, error);
+  ok = ok && part_check_locked (part, error);
+  hashed_all = part->checksum != NULL && part->hashed >= 0;
+  g_mutex_unlock (&part->lock);
+  if (!ok)
+    return disk_outcome (*error);
+
+  _dl_download_set_state (download, DL_DOWNLOAD_STATE_VERIFYING);
+  _dl_download_set_bytes_received (download, part_received (part));
+  if (total < 0)
+    _dl_download_set_total_bytes (download, part_received (part));
+
+  /* This run did not see every byte (it resumed): read the file back. */
+  if (download->sha256 != NULL && !hashed_all)
+    {
+      if (!part_flush (part, FALSE, error))
+        return disk_outcome (*error);
+      outcome = verify_again (job, error);
+      if (outcome == OUTCOME_FATAL &&
+          g_error_matches (*error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_CHECKSUM))
+        {
+          /* Bad bytes are not worth resuming: a retry starts from zero. */
+          discard_part (job);
+        }
+      if (outcome != OUTCOME_DONE)
+        return outcome;
+    }
+
+  part_submit (part);
+
+  finish = g_new0 (Finish, 1);
+  finish->checksum = part->checksum;
+  finish->folder = _dl_folder_ref (job->folder);
+  finish->name = g_strdup (download->file_name);
+  if (download->sha256 != NULL && hashed_all)
+    finish->sha256 = g_strdup (download->sha256);
+  if (dl_manager_get_store (job->manager) != NULL && download->id != 0 && !download->removed)
+    {
+      finish->store = g_object_ref (dl_manager_get_store (job->manager));
+      finish->done = _dl_download_to_record (download);
+    }
+
+  /* The writer finishes and ends: waiting for it to end is waiting for the
+   * end of the download, in one hop. A cancellation meanwhile waits on (a
+   * renamed file is complete, whatever else happens). */
+  g_mutex_lock (&part->lock);
+  part->finish = finish;
+  part->closing = TRUE;
+  part->renamed_cb = G_CALLBACK (job_renamed_cb);
+  part->renamed_data = job;
+  part_wake_writer_locked (part);
+  g_mutex_unlock (&part->lock);
+
+  if (!await_job (part->writer, &local_error))
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        cancelled = g_steal_pointer (&local_error);
+      g_clear_error (&local_error);
+    }
+
+  /* Cancelled twice: the job is not to be touched once this returns. */
+  g_mutex_lock (&part->lock);
+  part->renamed_cb = NULL;
+  g_mutex_unlock (&part->lock);
+  part_close (part);
+
+  g_mutex_lock (&part->lock);
+  if (part->finished)
+    part->finish = NULL;
+  else
+    finish = NULL;
+  ok = part_check_locked (part, &local_error);
+  g_mutex_unlock (&part->lock);
+
+  if (finish == NULL)
+    {
+      /* A failed write, or cancelled twice: the writer may still finish, and
+       * frees @finish with the part. */
+      if (!ok)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return OUTCOME_FATAL;
+        }
+      if (cancelled == NULL)
+        cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+      g_propagate_error (error, g_steal_pointer (&cancelled));
+      return OUTCOME_STOPPED;
+    }
+  g_clear_error (&local_error);
+
+  if (finish->synced && download->resume_offset < part->queued)
+    {
+      download->resume_offset = part->queued;
+      _dl_manager_save_progress (job->manager, download);
+    }
+
+  /* Renamed: the download is complete, whatever else happened. The file
+   * is closed before the download says so. */
+  if (finish->out_name != NULL)
+    {
+      _dl_download_set_file_name (download, finish->out_name);
+      finish_free (finish);
+      job->size = part->queued;
+      return OUTCOME_DONE;
+    }
+
+  local_error = g_steal_pointer (&finish->error);
+  if (g_error_matches (local_error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_CHECKSUM))
+    {
+      /* Bad bytes are not worth resuming: a retry starts from zero. */
+      outcome = OUTCOME_FATAL;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      finish_free (finish);
+      discard_part (job);
+      return outcome;
+    }
+
+  if (finish->synced)
+    /* The rename failed. */
+    g_set_error (error, local_error->domain, local_error->code,
+                 "Cannot save into “%s”: %s", download->output_dir, local_error->message);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  finish_free (finish);
+  return OUTCOME_FATAL;
 }
 
 static Outcome
@@ -1722,45 +2505,22 @@ attempt (Job     *job,
                                soup_message_headers_get_one (headers, "Last-Modified"));
   _dl_download_set_total_bytes (download, total);
 
-  if (job->part == NULL && !create_part (job, msg, error))
-    return disk_outcome (*error);
-
-  _dl_download_set_state (download, DL_DOWNLOAD_STATE_DOWNLOADING);
-  _dl_manager_save (job->manager, download);
+  if (job->part == NULL)
+    {
+      create_part (job, msg);
+    }
+  else
+    {
+      _dl_download_set_state (download, DL_DOWNLOAD_STATE_DOWNLOADING);
+      _dl_manager_save (job->manager, download);
+    }
 
   outcome = stream_body (job, stream, total, error);
   if (outcome != OUTCOME_DONE)
     return outcome;
 
 complete:
-  _dl_download_set_state (download, DL_DOWNLOAD_STATE_VERIFYING);
-  _dl_download_set_bytes_received (download, job_written (job));
-  if (total < 0)
-    _dl_download_set_total_bytes (download, job_written (job));
-
-  /* The data must be on disk before the name says the file is complete. */
-  if (job->part == NULL)
-    {
-      g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_PROTOCOL,
-                   "The partial file is gone");
-      return OUTCOME_RETRY;
-    }
-  if (!part_flush (job->part, TRUE, error))
-    return disk_outcome (*error);
-
-  outcome = verify (job, error);
-  if (outcome == OUTCOME_FATAL && g_error_matches (*error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_CHECKSUM))
-    {
-      /* Bad bytes are not worth resuming: a retry starts from zero. */
-      discard_part (job);
-    }
-  if (outcome != OUTCOME_DONE)
-    return outcome;
-
-  if (!commit_part (job, error))
-    return disk_outcome (*error);
-
-  return OUTCOME_DONE;
+  return finish_part (job, total, error);
 }
 
 /* ---- the task ---------------------------------------------------------------------- */
@@ -1804,7 +2564,8 @@ stop (Job *job)
       /* Keep the partial file, synced up to what is recorded. */
       if (job->part != NULL && !part_flush (job->part, TRUE, &error))
         {
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
             g_debug ("Not syncing the partial file of %s: %s", download->url, error->message);
           else
             g_warning ("Cannot sync the partial file of %s: %s", download->url, error->message);
@@ -1885,12 +2646,7 @@ _dl_download_task_run (BridgeTask *task,
 
       if (outcome == OUTCOME_DONE)
         {
-          _dl_download_set_error (download, NULL);
-          download->resume_offset = job_written (&job);
-          _dl_download_set_bytes_received (download, job_written (&job));
-          _dl_download_set_total_bytes (download, job_written (&job));
-          _dl_download_set_state (download, DL_DOWNLOAD_STATE_DONE);
-          _dl_manager_save (job.manager, download);
+          job_done (&job, FALSE);
           break;
         }
 
@@ -1944,5 +2700,10 @@ _dl_download_task_run (BridgeTask *task,
 
   close_part (&job);
   g_clear_pointer (&job.dir, shared_fd_unref);
+  if (job.folder != NULL)
+    {
+      _dl_manager_release_folder (job.manager, download->output_dir, job.folder);
+      g_clear_pointer (&job.folder, _dl_folder_unref);
+    }
   _dl_manager_release_slot (job.manager, download);
 }

@@ -951,7 +951,9 @@ dl_download_remove (DlDownload *self)
   if (self->manager == NULL || self->removed)
     return;
 
-  if (self->task != NULL)
+  /* A finished download's task may still be closing its files for a
+   * moment: it needs no stopping, and the download goes at once. */
+  if (self->task != NULL && !dl_download_is_finished (self))
     {
       self->stop_reason = DL_STOP_REMOVE;
       bridge_task_cancel (self->task, "Removed");

@@ -28,6 +28,17 @@ typedef struct
   double  max_retry_delay;
 } DlManagerSettings;
 
+/* An output folder, for syncing it after renames (dl-download-task.c). */
+typedef struct _DlFolder DlFolder;
+
+DlFolder *_dl_folder_new                 (int                 fd);
+DlFolder *_dl_folder_ref                 (DlFolder           *self);
+void      _dl_folder_unref               (DlFolder           *self);
+
+/* A blocking call on the disk, for _dl_run_on_disk_thread(). */
+typedef gboolean (*DlDiskFunc) (gpointer   data,
+                                GError   **error);
+
 /* What a download task runs on: owned references to both. */
 typedef struct
 {
@@ -52,13 +63,22 @@ gboolean  _dl_manager_acquire_slot       (DlManager          *self,
                                           GError            **error);
 void      _dl_manager_release_slot       (DlManager          *self,
                                           DlDownload         *download);
-BridgeFuture *_dl_manager_sync_folder    (DlManager          *self,
+DlFolder *_dl_manager_use_folder        (DlManager          *self,
                                           const char         *path,
-                                          int                 dirfd);
+                                          BridgeFuture      **opening);
+DlFolder *_dl_manager_add_folder        (DlManager          *self,
+                                          const char         *path,
+                                          int                 fd);
+void      _dl_manager_release_folder    (DlManager          *self,
+                                          const char         *path,
+                                          DlFolder           *folder);
 
 /* dl-download-task.c */
 void      _dl_download_task_run          (BridgeTask         *task,
                                           gpointer            user_data);
 void      _dl_download_task_trim_buffers (void);
+BridgeFuture *_dl_run_on_disk_thread     (DlDiskFunc          func,
+                                          gpointer            data,
+                                          GDestroyNotify      destroy);
 
 G_END_DECLS

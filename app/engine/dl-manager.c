@@ -10,7 +10,6 @@
 #define G_LOG_DOMAIN "dl-manager"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,7 +57,7 @@ struct _DlManager
   char              *output_dir;
   GSource           *tick;
   GSource           *trim;          /* frees the task buffers once idle a while */
-  GHashTable        *folders;       /* output folder path → FolderSync */
+  GHashTable        *folders;       /* output folder path → FolderEntry */
 
   guint              session_max_per_host;
   guint              session_max_conns;
@@ -315,141 +314,130 @@ update_tick (DlManager *self)
     }
 }
 
-/* ---- folder syncs ----------------------------------------------------------------- */
+/* ---- folders ---------------------------------------------------------------------- */
 
-/* After a download renames its partial file, the folder is synced, so that
- * the new name survives a power cut before the download is recorded as
- * done. One fsync of a folder covers every rename made in it before the
- * fsync started, and each one is a journal commit that can take tens of
- * milliseconds: downloads that finish together share one. While one runs,
- * later renames wait for the next, which starts when it ends. */
+/* An output folder: open, with how many downloads use it, or being
+ * opened by one of them. */
 typedef struct
 {
-  int           fd;        /* the folder */
-  BridgeFuture *running;   /* done when the running fsync is */
-  BridgeFuture *next;      /* done when the fsync after it is, or NULL */
-} FolderSync;
-
-typedef struct
-{
-  DlManager  *manager;
-  FolderSync *folder;
-} FolderSyncData;
+  DlFolder     *folder;    /* NULL while being opened */
+  guint         users;
+  BridgeFuture *opened;    /* done when the opening is over, or NULL */
+} FolderEntry;
 
 static void
-folder_sync_free (gpointer data)
+folder_entry_free (gpointer data)
 {
-  FolderSync *folder = data;
+  FolderEntry *entry = data;
 
-  /* Each running fsync holds a reference to the manager. */
-  g_assert (folder->running == NULL && folder->next == NULL);
-  if (folder->fd >= 0)
-    close (folder->fd);
-  g_free (folder);
-}
-
-static void
-folder_sync_data_free (gpointer data)
-{
-  FolderSyncData *fsd = data;
-
-  g_object_unref (fsd->manager);
-  g_free (fsd);
-}
-
-static void
-folder_sync_thread (BridgeFuture *future,
-                    gpointer      user_data,
-                    GCancellable *cancellable)
-{
-  /* Not every file system can sync a folder (EINVAL): then there is
-   * nothing more we can do, and the renames have happened. */
-  (void) fsync (GPOINTER_TO_INT (user_data));
-  bridge_future_set_boolean (future, TRUE, NULL);
-}
-
-static void folder_sync_start (DlManager  *self,
-                               FolderSync *folder);
-
-static void
-folder_sync_done_cb (BridgeFuture *future,
-                     gpointer      user_data)
-{
-  FolderSyncData *fsd = user_data;
-  FolderSync *folder = fsd->folder;
-  g_autoptr(BridgeFuture) round = g_steal_pointer (&folder->running);
-
-  if (!bridge_future_is_done (round))
-    bridge_future_set_boolean (round, TRUE, NULL);
-
-  if (folder->next != NULL)
-    {
-      folder->running = g_steal_pointer (&folder->next);
-      folder_sync_start (fsd->manager, folder);
-    }
-}
-
-static void
-folder_sync_start (DlManager  *self,
-                   FolderSync *folder)
-{
-  g_autoptr(BridgeFuture) job = NULL;
-  FolderSyncData *fsd = g_new (FolderSyncData, 1);
-
-  fsd->manager = g_object_ref (self);
-  fsd->folder = folder;
-  job = bridge_run_in_thread (folder_sync_thread, GINT_TO_POINTER (folder->fd), NULL);
-  bridge_future_add_done_callback (job, folder_sync_done_cb, fsd, folder_sync_data_free);
+  g_clear_pointer (&entry->folder, _dl_folder_unref);
+  if (entry->opened != NULL && !bridge_future_is_done (entry->opened))
+    bridge_future_set_boolean (entry->opened, FALSE, NULL);
+  g_clear_pointer (&entry->opened, bridge_future_unref);
+  g_free (entry);
 }
 
 /**
- * _dl_manager_sync_folder:
+ * _dl_manager_use_folder:
  * @self: a #DlManager
- * @path: the folder's path
- * @dirfd: a descriptor of the folder (duplicated, not taken)
+ * @path: an output folder's path
+ * @opening: (out) (transfer full): set when another download is opening
+ *   the folder right now: await it (shielded), then ask again
  *
- * Syncs the folder on a worker thread, sharing the fsync with other
- * downloads that renamed files in it at about the same time.
+ * Downloads into one folder share it while any of them runs: one
+ * descriptor, opened by the first (the others need not wait for a disk
+ * thread), and the fsync after their renames (see #DlFolder). Release it
+ * with _dl_manager_release_folder() (and drop the reference).
  *
- * Returns: (transfer full): a future that completes once an fsync of the
- *   folder that started after this call is done. Await it shielded: others
- *   wait for it too.
+ * Returns: (transfer full) (nullable): the folder; %NULL when it is not
+ *   open: then either *@opening is set, or the caller opens the folder and
+ *   calls _dl_manager_add_folder(), whatever the outcome
  */
-BridgeFuture *
-_dl_manager_sync_folder (DlManager  *self,
-                         const char *path,
-                         int         dirfd)
+DlFolder *
+_dl_manager_use_folder (DlManager     *self,
+                        const char    *path,
+                        BridgeFuture **opening)
 {
-  FolderSync *folder;
+  FolderEntry *entry;
 
   g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
 
-  folder = g_hash_table_lookup (self->folders, path);
-  if (folder == NULL)
+  *opening = NULL;
+  entry = g_hash_table_lookup (self->folders, path);
+  if (entry != NULL && entry->folder != NULL)
     {
-      folder = g_new0 (FolderSync, 1);
-      folder->fd = fcntl (dirfd, F_DUPFD_CLOEXEC, 0);
-      g_hash_table_insert (self->folders, g_strdup (path), folder);
+      entry->users++;
+      return _dl_folder_ref (entry->folder);
     }
 
-  if (folder->fd < 0)
+  if (entry != NULL)
     {
-      /* Out of descriptors: sync with the caller's, not shared. */
-      BridgeFuture *job = bridge_run_in_thread (folder_sync_thread, GINT_TO_POINTER (dirfd), NULL);
-
-      return job;
+      *opening = bridge_future_ref (entry->opened);
+      return NULL;
     }
 
-  if (folder->running == NULL)
+  entry = g_new0 (FolderEntry, 1);
+  entry->opened = bridge_future_new ();
+  g_hash_table_insert (self->folders, g_strdup (path), entry);
+  return NULL;
+}
+
+/**
+ * _dl_manager_add_folder:
+ * @self: a #DlManager
+ * @path: an output folder's path
+ * @fd: its new descriptor (taken), or -1 if it could not be opened
+ *
+ * Ends the opening that _dl_manager_use_folder() asked for; those waiting
+ * for it go on.
+ *
+ * Returns: (transfer full) (nullable): the folder, used as by
+ *   _dl_manager_use_folder(), or %NULL for -1
+ */
+DlFolder *
+_dl_manager_add_folder (DlManager  *self,
+                        const char *path,
+                        int         fd)
+{
+  FolderEntry *entry;
+
+  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
+
+  entry = g_hash_table_lookup (self->folders, path);
+  g_return_val_if_fail (entry != NULL && entry->folder == NULL, NULL);
+
+  if (fd < 0)
     {
-      folder->running = bridge_future_new ();
-      folder_sync_start (self, folder);
-      return bridge_future_ref (folder->running);
+      /* The next one tries again. */
+      g_hash_table_remove (self->folders, path);
+      return NULL;
     }
 
-  if (folder->next == NULL)
-    folder->next = bridge_future_new ();
-  return bridge_future_ref (folder->next);
+  entry->folder = _dl_folder_new (fd);
+  entry->users = 1;
+  bridge_future_set_boolean (entry->opened, TRUE, NULL);
+  g_clear_pointer (&entry->opened, bridge_future_unref);
+  return _dl_folder_ref (entry->folder);
+}
+
+/* The download is done with the folder. The last one closes it (once
+ * nothing else uses its descriptor): a folder replaced meanwhile is opened
+ * again for the next. */
+void
+_dl_manager_release_folder (DlManager  *self,
+                            const char *path,
+                            DlFolder   *folder)
+{
+  FolderEntry *entry;
+
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  entry = g_hash_table_lookup (self->folders, path);
+  if (entry == NULL || entry->folder != folder)
+    return;
+
+  if (--entry->users == 0)
+    g_hash_table_remove (self->folders, path);
 }
 
 /* ---- GListModel ------------------------------------------------------------------ */
@@ -738,16 +726,32 @@ dl_manager_class_init (DlManagerClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
+/* The default proxy resolver loads GIO modules and reads the desktop's
+ * proxy settings when first used, for milliseconds, on the thread of the
+ * first connection: the loop's. This does it once beforehand, on a thread
+ * of its own, while the first downloads are queued. */
+static gpointer
+warm_up_proxy_resolver (gpointer data)
+{
+  g_auto(GStrv) proxies = NULL;
+
+  proxies = g_proxy_resolver_lookup (g_proxy_resolver_get_default (), "http://localhost/",
+                                     NULL, NULL);
+  return NULL;
+}
+
 static void
 dl_manager_init (DlManager *self)
 {
+  static gsize warmed_up;
+
   const char *download_dir = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
 
   self->loop = g_object_ref (bridge_loop_get_default ());
   self->downloads = g_ptr_array_new_with_free_func (g_object_unref);
   self->running = g_hash_table_new (NULL, NULL);
   self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) dl_limit_free);
-  self->folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, folder_sync_free);
+  self->folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, folder_entry_free);
   self->global = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
   self->max_per_host = DL_MANAGER_DEFAULT_MAX_PER_HOST;
   self->settings.max_retries = DL_MANAGER_DEFAULT_MAX_RETRIES;
@@ -762,6 +766,12 @@ dl_manager_init (DlManager *self)
     self->output_dir = g_build_filename (g_get_home_dir (), "Downloads", NULL);
 
   ensure_session (self);
+
+  if (g_once_init_enter (&warmed_up))
+    {
+      g_thread_unref (g_thread_new ("dl-proxy-warm-up", warm_up_proxy_resolver, NULL));
+      g_once_init_leave (&warmed_up, 1);
+    }
 }
 
 /* ---- private API ------------------------------------------------------------------ */
@@ -845,7 +855,7 @@ _dl_manager_forget (DlManager  *self,
   guint position;
 
   g_return_if_fail (DL_IS_MANAGER (self));
-  g_return_if_fail (download->task == NULL);
+  g_return_if_fail (download->task == NULL || dl_download_is_finished (download));
 
   if (download->removed)
     return;
@@ -1153,7 +1163,10 @@ dl_manager_add_full (DlManager   *self,
   record = dl_store_record_new (url, dir);
   record->sha256 = g_steal_pointer (&checksum);
 
-  if (self->store != NULL && !dl_store_insert (self->store, record, error))
+  /* Queued when an id is at hand (it usually is): adding many downloads
+   * then never waits for SQLite. */
+  if (self->store != NULL && !dl_store_queue_insert (self->store, record) &&
+      !dl_store_insert (self->store, record, error))
     return NULL;
 
   download = _dl_download_new (self, record);

@@ -14,6 +14,7 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <libbridge.h>
 #include <sqlite3.h>
 
 #include "dl-enums.h"
@@ -43,90 +44,134 @@
  * `If-Range` catches a file that was restarted since). `FULL` would cost an
  * fsync of the WAL per progress update for nothing.
  *
- * ## Calling from the loop thread
+ * ## Threads
  *
- * The frequent writes of running downloads (their progress and state
- * changes) do not touch SQLite on the caller's thread at all:
- * dl_store_queue_update() and dl_store_queue_progress() only note the write
- * in memory, and a writer thread of the store commits everything noted
- * since its last commit in one transaction: a state change within a few
- * milliseconds, a progress update within a quarter of a second (so 200
- * running downloads cost one commit per interval, not 200). Writes to one
- * download coalesce: only the latest values are written.
+ * SQLite is never used on the caller's thread: a writer thread of the
+ * store owns the connection, because even a commit without a sync can
+ * block (on another process's lock, on the first write to a new WAL, which
+ * syncs its header) and the caller is usually a main loop.
+ *
+ * The frequent writes of running downloads, their progress and state
+ * changes, are queued: dl_store_queue_update() and
+ * dl_store_queue_progress() only note the write in memory and return. The
+ * writer thread commits everything noted since its last commit in one
+ * transaction: a state change within 10 ms, a progress update
+ * within a quarter of a second (so 200 running downloads cost one commit
+ * per interval, not 200). Writes to one download coalesce: only the latest
+ * values are written.
+ *
+ * The other calls (opening and closing included) wait for their result.
+ * Called from a libbridge task, they wait like any await, and the loop runs
+ * on meanwhile; a cancellation of the task does not interrupt them (their
+ * outcome must be known: an insert gives the download its id), it is
+ * delivered again at the task's next await. Called from elsewhere, they
+ * block the calling thread until the writer thread is done, typically for
+ * tens of microseconds. Each first commits the queued writes, so a read
+ * sees them and a direct write is not overtaken by an older queued one.
  *
  * The automatic checkpoint is off. The checkpoint is the one operation
- * that syncs (the WAL, then the database), for milliseconds; the writer
- * thread runs it on a connection of its own when the WAL has grown past
- * a thousand pages, so it never holds up the caller or a commit.
- *
- * The other calls stay synchronous, for the rare operations that need a
- * result at once (an insert gives the download its id) and for other users
- * of the store: each first waits for the queued writes to be committed, so
- * a read always sees them and a direct write is never overtaken by an older
- * queued one. With WAL and `synchronous=NORMAL` a commit is a `write()` to
- * the WAL with no fsync: tens of microseconds.
+ * that syncs (the WAL, then the database), for milliseconds; a thread of
+ * its own runs it, on a connection of its own, once the WAL has grown past
+ * a thousand pages, so it never holds up the writer or a caller.
  */
 
 /* A progress update is committed at most this long after it was queued. */
 #define FLUSH_INTERVAL_USEC (250 * 1000)
 
 /* A state change waits this long for others to share its transaction. */
-#define URGENT_DELAY_USEC (2 * 1000)
+#define URGENT_DELAY_USEC (10 * 1000)
 
 /* The WAL is checkpointed once it holds this many pages (SQLite's default
  * for its automatic checkpoint). */
 #define CHECKPOINT_FRAMES 1000
 
-/* A write waiting for the writer thread: a whole record, or only the
- * offsets of a running download. */
+/* A queued write: a whole record, or only the offsets of a running
+ * download. */
 typedef struct
 {
   DlStoreRecord *record;
   gint64         bytes_received;
   gint64         resume_offset;
+  gboolean       insert;          /* @record is new: dl_store_queue_insert() */
+  gboolean       held;            /* not to be committed before dl_store_release() */
 } PendingWrite;
+
+/* dl_store_queue_insert() gives downloads ids reserved beforehand, this
+ * many at a time, so that adding one never waits for SQLite. */
+#define RESERVED_IDS 64
+
+/* A call waiting for the writer thread. */
+typedef enum
+{
+  REQUEST_FLUSH,
+  REQUEST_INSERT,
+  REQUEST_UPDATE,
+  REQUEST_UPDATE_PROGRESS,
+  REQUEST_REMOVE,
+  REQUEST_LOOKUP,
+  REQUEST_LIST,
+} RequestOp;
+
+typedef struct
+{
+  RequestOp       op;
+  DlStoreRecord  *record;          /* INSERT, UPDATE: a copy of the caller's */
+  gint64          id;              /* UPDATE_PROGRESS, REMOVE, LOOKUP */
+  gint64          bytes_received;  /* UPDATE_PROGRESS */
+  gint64          resume_offset;   /* UPDATE_PROGRESS */
+
+  /* Set by the writer thread before @done */
+  gboolean        done;            /* under @queue_lock */
+  GError         *error;
+  gint64          out_id;          /* INSERT */
+  DlStoreRecord  *out_record;      /* LOOKUP */
+  GPtrArray      *out_records;     /* LIST */
+
+  BridgeFuture   *future;          /* completed when done, for a task that waits */
+} Request;
 
 struct _DlStore
 {
   GObject       parent_instance;
 
   char         *path;
-  sqlite3      *db;
-  GMutex        db_lock;        /* @db and its statements: the caller's thread and the writer's */
-  sqlite3      *checkpoint_db;  /* the writer thread's, for checkpoints only */
-
-  /* The write-behind queue. */
-  GThread      *writer;
-  GMutex        queue_lock;
-  GCond         work_cond;      /* the writer waits for work */
-  GCond         done_cond;      /* dl_store_flush() waits for the writer */
-  GHashTable   *pending;        /* id → PendingWrite */
-  guint64       n_queued;       /* writes ever queued */
-  guint64       n_committed;    /* of those, the ones the writer is done with */
-  guint         n_flushers;     /* callers waiting in dl_store_flush() */
-  gint64        urgent_since;   /* when the oldest queued state change came, or 0 */
-  gboolean      stopping;
-  gint          wal_frames;     /* atomic: pages in the WAL after the last commit */
+  sqlite3      *db;              /* the writer thread's, once open */
+  sqlite3      *checkpoint_db;   /* the checkpointer thread's */
 
   /* Prepared once, reset after each use. */
   sqlite3_stmt *begin;
   sqlite3_stmt *commit;
   sqlite3_stmt *rollback;
   sqlite3_stmt *insert;
+  sqlite3_stmt *insert_with_id;
+  sqlite3_stmt *get_sequence;
+  sqlite3_stmt *set_sequence;
+  sqlite3_stmt *new_sequence;
   sqlite3_stmt *update;
   sqlite3_stmt *update_progress;
   sqlite3_stmt *remove;
   sqlite3_stmt *lookup;
   sqlite3_stmt *list;
+
+  GThread      *writer;
+  GThread      *checkpointer;
+  GMutex        queue_lock;      /* everything below */
+  GCond         work_cond;       /* the writer waits for work */
+  GCond         done_cond;       /* blocked callers wait for the writer */
+  GCond         checkpoint_cond; /* the checkpointer waits for work */
+  GHashTable   *pending;         /* id → PendingWrite */
+  guint         n_held;          /* of those, the held ones */
+  GQueue        requests;        /* Request, oldest first */
+  gint64        urgent_since;    /* when the oldest queued state change came, or 0 */
+  gint64        next_id;         /* ids reserved for queued inserts: [next_id, id_limit) */
+  gint64        id_limit;
+  gint          reserve_wanted;  /* atomic: the writer reserves more */
+  gboolean      checkpoint_wanted;
+  gboolean      stopping;
+  gint          wal_frames;      /* atomic: pages in the WAL after the last commit */
 };
 
 G_DEFINE_FINAL_TYPE (DlStore, dl_store, G_TYPE_OBJECT)
-
-static gpointer writer_thread (gpointer     data);
-static int      wal_hook_cb   (gpointer     user_data,
-                               sqlite3     *db,
-                               const char  *name,
-                               int          n_frames);
 
 G_DEFINE_QUARK (dl-store-error-quark, dl_store_error)
 
@@ -256,18 +301,22 @@ set_sqlite_error (DlStore     *self,
 
 /* ---- GObject ------------------------------------------------------------------- */
 
+static gboolean close_database (DlStore  *self,
+                                GError  **error);
+
 static void
 dl_store_finalize (GObject *object)
 {
   DlStore *self = (DlStore *) object;
 
-  dl_store_close (self);
+  /* Right here: a worker thread could not hold a reference any more. */
+  close_database (self, NULL);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->pending, g_hash_table_unref);
-  g_mutex_clear (&self->db_lock);
   g_mutex_clear (&self->queue_lock);
   g_cond_clear (&self->work_cond);
   g_cond_clear (&self->done_cond);
+  g_cond_clear (&self->checkpoint_cond);
 
   G_OBJECT_CLASS (dl_store_parent_class)->finalize (object);
 }
@@ -298,11 +347,95 @@ pending_table_new (void)
 static void
 dl_store_init (DlStore *self)
 {
-  g_mutex_init (&self->db_lock);
   g_mutex_init (&self->queue_lock);
   g_cond_init (&self->work_cond);
   g_cond_init (&self->done_cond);
+  g_cond_init (&self->checkpoint_cond);
   self->pending = pending_table_new ();
+  g_queue_init (&self->requests);
+}
+
+/* ---- waiting for other threads ------------------------------------------------------- */
+
+/* Waits for @future, which a thread completes once it is done with
+ * something whose outcome must be known. A cancellation of the task stops
+ * the waiting only for a moment: the wait goes on, and the task is
+ * cancelled again afterwards, so its next await reports it. Only a second
+ * cancellation during the wait gives up.
+ *
+ * Returns: %FALSE if the wait was given up */
+static gboolean
+await_uninterrupted (BridgeFuture *future)
+{
+  g_autoptr(BridgeFuture) shield = bridge_shield (future);
+  g_autoptr(GError) error = NULL;
+
+  if (bridge_await (shield, &error) || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return TRUE;
+
+  if (!bridge_future_is_done (future))
+    bridge_await (future, NULL);
+  bridge_task_cancel (bridge_task_get_current (), error->message);
+  return bridge_future_is_done (future) && !bridge_future_is_cancelled (future);
+}
+
+typedef gboolean (*StoreFunc) (DlStore  *self,
+                               GError  **error);
+
+typedef struct
+{
+  DlStore   *store;
+  StoreFunc  func;
+} StoreJob;
+
+static void
+store_job_free (gpointer data)
+{
+  StoreJob *job = data;
+
+  g_object_unref (job->store);
+  g_free (job);
+}
+
+static void
+store_job_thread (BridgeFuture *future,
+                  gpointer      user_data,
+                  GCancellable *cancellable)
+{
+  StoreJob *job = user_data;
+  GError *error = NULL;
+
+  if (job->func (job->store, &error))
+    bridge_future_set_boolean (future, TRUE, NULL);
+  else
+    bridge_future_set_error (future, error, NULL);
+}
+
+/* Runs @func, which blocks (opening, closing), on a worker thread when
+ * called from a task, so that the loop runs on; else right here. */
+static gboolean
+run_blocking (DlStore    *self,
+              StoreFunc   func,
+              GError    **error)
+{
+  g_autoptr(BridgeFuture) future = NULL;
+  StoreJob *job;
+
+  if (bridge_task_get_current () == NULL)
+    return func (self, error);
+
+  job = g_new (StoreJob, 1);
+  job->store = g_object_ref (self);
+  job->func = func;
+  future = bridge_run_in_thread (store_job_thread, job, store_job_free);
+
+  if (!await_uninterrupted (future))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                           "Cancelled while waiting for the download store");
+      return FALSE;
+    }
+  return bridge_future_get_boolean (future, error);
 }
 
 /* ---- opening ------------------------------------------------------------------- */
@@ -409,12 +542,10 @@ migrate (DlStore  *self,
       return FALSE;
     }
 
-  /* WAL before the first write: a new store is then created without a
-   * single fsync (the rollback journal of the default mode syncs the
-   * journal, the database and the folder for every transaction), which
-   * matters because the program opens it on its main loop. journal_mode
-   * returns the mode it ended up in; a file system without shared memory
-   * support stays in rollback mode, which is still atomic. */
+  /* WAL before the migrations, which then need no rollback journal (and
+   * its syncs) of their own. journal_mode returns the mode it ended up in;
+   * a file system without shared memory support stays in rollback mode,
+   * which is still atomic. */
   if (!query_int (self, "PRAGMA journal_mode = WAL", &ignored, error))
     return FALSE;
 
@@ -441,165 +572,7 @@ migrate (DlStore  *self,
   return TRUE;
 }
 
-/**
- * dl_store_open:
- * @path: (nullable): the database file, or %NULL for
- *   dl_store_get_default_path()
- * @error: return location for a #GError
- *
- * Opens or creates the store, creating its folder if needed. A damaged file
- * fails with %DL_STORE_ERROR_CORRUPT, a newer schema with
- * %DL_STORE_ERROR_VERSION, another program's database with
- * %DL_STORE_ERROR_FOREIGN; the file is left untouched in those cases.
- *
- * Returns: (transfer full): the store, or %NULL with @error set
- */
-DlStore *
-dl_store_open (const char  *path,
-               GError     **error)
-{
-  g_autoptr(DlStore) self = NULL;
-  g_autofree char *dir = NULL;
-  int rc;
-
-  self = g_object_new (DL_TYPE_STORE, NULL);
-  self->path = path != NULL ? g_strdup (path) : dl_store_get_default_path ();
-
-  dir = g_path_get_dirname (self->path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Cannot create the folder “%s”: %s", dir, g_strerror (saved_errno));
-      return NULL;
-    }
-
-  rc = sqlite3_open_v2 (self->path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                        SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                        NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (self, self->db, rc, error, "Cannot open the download store");
-      return NULL;
-    }
-
-  /* Another instance (the CLI next to the app) may be writing: wait a little
-   * rather than fail at once. Writes are tiny, so a lock is held briefly. */
-  sqlite3_busy_timeout (self->db, 2000);
-
-  /* Checkpoints are the writer thread's (see the top of this file). Both
-   * settings are per connection and change nothing in the file, so they
-   * are safe before we know whose file it is. */
-  if (!exec_sql (self, "PRAGMA synchronous = NORMAL", error) ||
-      !exec_sql (self, "PRAGMA wal_autocheckpoint = 0", error))
-    return NULL;
-
-  if (!migrate (self, error))
-    return NULL;
-
-  sqlite3_wal_hook (self->db, wal_hook_cb, self);
-
-  if (!prepare (self, "BEGIN IMMEDIATE", &self->begin, error) ||
-      !prepare (self, "COMMIT", &self->commit, error) ||
-      !prepare (self, "ROLLBACK", &self->rollback, error) ||
-      !prepare (self,
-                "INSERT INTO downloads (url, output_dir, file_name, state, bytes_received, "
-                "resume_offset, total_bytes, etag, last_modified, sha256, error_message, "
-                "attempts, created_at, finished_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                &self->insert, error) ||
-      !prepare (self,
-                "UPDATE downloads SET url = ?1, output_dir = ?2, file_name = ?3, state = ?4, "
-                "bytes_received = ?5, resume_offset = ?6, total_bytes = ?7, etag = ?8, "
-                "last_modified = ?9, sha256 = ?10, error_message = ?11, attempts = ?12, "
-                "created_at = ?13, finished_at = ?14 WHERE id = ?15",
-                &self->update, error) ||
-      !prepare (self,
-                "UPDATE downloads SET bytes_received = ?1, resume_offset = ?2 WHERE id = ?3",
-                &self->update_progress, error) ||
-      !prepare (self, "DELETE FROM downloads WHERE id = ?1", &self->remove, error) ||
-      !prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads WHERE id = ?1",
-                &self->lookup, error) ||
-      !prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads ORDER BY id",
-                &self->list, error))
-    return NULL;
-
-  /* The writer thread's own connection, for checkpoints: they then never
-   * hold @db_lock, which the caller's thread may be waiting for. */
-  rc = sqlite3_open_v2 (self->path, &self->checkpoint_db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                        NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (self, self->checkpoint_db, rc, error, "Cannot open the download store");
-      return NULL;
-    }
-  sqlite3_busy_timeout (self->checkpoint_db, 2000);
-  sqlite3_exec (self->checkpoint_db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
-
-  self->writer = g_thread_new ("dl-store-writer", writer_thread, self);
-
-  return g_steal_pointer (&self);
-}
-
-/**
- * dl_store_close:
- * @self: a #DlStore
- *
- * Closes the database; later calls fail. Finalizing the store closes it too.
- */
-void
-dl_store_close (DlStore *self)
-{
-  g_return_if_fail (DL_IS_STORE (self));
-
-  /* The writer commits what is queued before it goes. */
-  if (self->writer != NULL)
-    {
-      g_mutex_lock (&self->queue_lock);
-      self->stopping = TRUE;
-      g_cond_signal (&self->work_cond);
-      g_mutex_unlock (&self->queue_lock);
-      g_thread_join (self->writer);
-      self->writer = NULL;
-    }
-
-  g_clear_pointer (&self->begin, sqlite3_finalize);
-  g_clear_pointer (&self->commit, sqlite3_finalize);
-  g_clear_pointer (&self->rollback, sqlite3_finalize);
-  g_clear_pointer (&self->insert, sqlite3_finalize);
-  g_clear_pointer (&self->update, sqlite3_finalize);
-  g_clear_pointer (&self->update_progress, sqlite3_finalize);
-  g_clear_pointer (&self->remove, sqlite3_finalize);
-  g_clear_pointer (&self->lookup, sqlite3_finalize);
-  g_clear_pointer (&self->list, sqlite3_finalize);
-  /* The last connection to close checkpoints and removes the WAL. */
-  g_clear_pointer (&self->checkpoint_db, sqlite3_close_v2);
-  g_clear_pointer (&self->db, sqlite3_close_v2);
-}
-
-const char *
-dl_store_get_path (DlStore *self)
-{
-  g_return_val_if_fail (DL_IS_STORE (self), NULL);
-
-  return self->path;
-}
-
-static gboolean
-check_open (DlStore  *self,
-            GError  **error)
-{
-  if (self->db != NULL)
-    return TRUE;
-  g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_FAILED,
-               "The download store “%s” is closed", self->path);
-  return FALSE;
-}
-
-/* ---- statements ---------------------------------------------------------------- */
+/* ---- statements (the writer thread) ---------------------------------------------- */
 
 /* Runs a statement that returns no rows, then resets it. */
 static int
@@ -610,40 +583,6 @@ step_done (sqlite3_stmt *stmt)
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
   return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
-}
-
-static gboolean
-transaction_begin (DlStore  *self,
-                   GError  **error)
-{
-  int rc;
-
-  if (!check_open (self, error))
-    return FALSE;
-
-  rc = step_done (self->begin);
-  if (rc != SQLITE_OK)
-    return set_sqlite_error (self, self->db, rc, error, "Cannot write to the download store");
-  return TRUE;
-}
-
-/* Commits when @rc is SQLITE_OK, rolls back otherwise. */
-static gboolean
-transaction_end (DlStore  *self,
-                 int       rc,
-                 GError  **error)
-{
-  if (rc == SQLITE_OK)
-    rc = step_done (self->commit);
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (self, self->db, rc, error, "Cannot write to the download store");
-      if (!sqlite3_get_autocommit (self->db))
-        step_done (self->rollback);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 static void
@@ -744,20 +683,230 @@ read_record (sqlite3_stmt *stmt)
   return record;
 }
 
-/* ---- the writer thread ---------------------------------------------------------- */
 
-static int
-wal_hook_cb (gpointer    user_data,
-             sqlite3    *db,
-             const char *name,
-             int         n_frames)
+static gpointer writer_thread       (gpointer     data);
+static gpointer checkpointer_thread (gpointer     data);
+static int      wal_hook_cb         (gpointer     user_data,
+                                     sqlite3     *db,
+                                     const char  *name,
+                                     int          n_frames);
+
+static gboolean
+transaction_begin (DlStore  *self,
+                   GError  **error)
 {
-  DlStore *self = user_data;
+  int rc = step_done (self->begin);
 
-  /* Runs inside every commit on @db, in whichever thread commits: only
-   * note the size, the writer thread decides. */
-  g_atomic_int_set (&self->wal_frames, n_frames);
-  return SQLITE_OK;
+  if (rc != SQLITE_OK)
+    return set_sqlite_error (self, self->db, rc, error, "Cannot write to the download store");
+  return TRUE;
+}
+
+/* Commits when @rc is SQLITE_OK, rolls back otherwise. */
+static gboolean
+transaction_end (DlStore  *self,
+                 int       rc,
+                 GError  **error)
+{
+  if (rc == SQLITE_OK)
+    rc = step_done (self->commit);
+
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, self->db, rc, error, "Cannot write to the download store");
+      if (!sqlite3_get_autocommit (self->db))
+        step_done (self->rollback);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Within a transaction: takes the next RESERVED_IDS ids for queued
+ * inserts, from *@first on. AUTOINCREMENT never hands out an id at or
+ * below the sequence, so moving it past them keeps them ours, also from
+ * other processes. Apply them with use_reserved_ids() once committed. */
+static int
+reserve_ids (DlStore *self,
+             gint64  *first)
+{
+  gint64 last;
+  gboolean exists;
+  sqlite3_stmt *set;
+  int rc;
+
+  rc = sqlite3_step (self->get_sequence);
+  if (rc != SQLITE_ROW)
+    {
+      sqlite3_reset (self->get_sequence);
+      return rc;
+    }
+  last = sqlite3_column_int64 (self->get_sequence, 0);
+  exists = sqlite3_column_int64 (self->get_sequence, 1) > 0;
+  sqlite3_reset (self->get_sequence);
+
+  set = exists ? self->set_sequence : self->new_sequence;
+  sqlite3_bind_int64 (set, 1, last + RESERVED_IDS);
+  rc = step_done (set);
+  if (rc == SQLITE_OK)
+    *first = last + 1;
+  return rc;
+}
+
+static void
+use_reserved_ids (DlStore *self,
+                  gint64   first)
+{
+  if (first == 0)
+    return;
+
+  g_mutex_lock (&self->queue_lock);
+  self->next_id = first;
+  self->id_limit = first + RESERVED_IDS;
+  g_atomic_int_set (&self->reserve_wanted, FALSE);
+  g_mutex_unlock (&self->queue_lock);
+}
+
+/* Opens the database: everything dl_store_open() does but starting the
+ * threads. Runs on a worker thread when the caller is a task. */
+static gboolean
+open_database (DlStore  *self,
+               GError  **error)
+{
+  g_autofree char *dir = NULL;
+  int rc;
+
+  dir = g_path_get_dirname (self->path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot create the folder “%s”: %s", dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                        NULL);
+  if (rc != SQLITE_OK)
+    return set_sqlite_error (self, self->db, rc, error, "Cannot open the download store");
+
+  /* Another instance (the CLI next to the app) may be writing: wait a little
+   * rather than fail at once. Writes are tiny, so a lock is held briefly. */
+  sqlite3_busy_timeout (self->db, 2000);
+
+  /* Checkpoints are the checkpointer thread's. Both settings are per
+   * connection and change nothing in the file, so they are safe before we
+   * know whose file it is. */
+  if (!exec_sql (self, "PRAGMA synchronous = NORMAL", error) ||
+      !exec_sql (self, "PRAGMA wal_autocheckpoint = 0", error))
+    return FALSE;
+
+  if (!migrate (self, error))
+    return FALSE;
+
+  sqlite3_wal_hook (self->db, wal_hook_cb, self);
+
+  if (!prepare (self, "BEGIN IMMEDIATE", &self->begin, error) ||
+      !prepare (self, "COMMIT", &self->commit, error) ||
+      !prepare (self, "ROLLBACK", &self->rollback, error) ||
+      !prepare (self,
+                "INSERT INTO downloads (url, output_dir, file_name, state, bytes_received, "
+                "resume_offset, total_bytes, etag, last_modified, sha256, error_message, "
+                "attempts, created_at, finished_at) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                &self->insert, error) ||
+      !prepare (self,
+                "INSERT INTO downloads (url, output_dir, file_name, state, bytes_received, "
+                "resume_offset, total_bytes, etag, last_modified, sha256, error_message, "
+                "attempts, created_at, finished_at, id) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                &self->insert_with_id, error) ||
+      !prepare (self,
+                "SELECT max ((SELECT coalesce (max (seq), 0) FROM sqlite_sequence "
+                "WHERE name = 'downloads'), (SELECT coalesce (max (id), 0) FROM downloads)), "
+                "(SELECT count (*) FROM sqlite_sequence WHERE name = 'downloads')",
+                &self->get_sequence, error) ||
+      !prepare (self, "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'downloads'",
+                &self->set_sequence, error) ||
+      !prepare (self, "INSERT INTO sqlite_sequence (name, seq) VALUES ('downloads', ?1)",
+                &self->new_sequence, error) ||
+      !prepare (self,
+                "UPDATE downloads SET url = ?1, output_dir = ?2, file_name = ?3, state = ?4, "
+                "bytes_received = ?5, resume_offset = ?6, total_bytes = ?7, etag = ?8, "
+                "last_modified = ?9, sha256 = ?10, error_message = ?11, attempts = ?12, "
+                "created_at = ?13, finished_at = ?14 WHERE id = ?15",
+                &self->update, error) ||
+      !prepare (self,
+                "UPDATE downloads SET bytes_received = ?1, resume_offset = ?2 WHERE id = ?3",
+                &self->update_progress, error) ||
+      !prepare (self, "DELETE FROM downloads WHERE id = ?1", &self->remove, error) ||
+      !prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads WHERE id = ?1",
+                &self->lookup, error) ||
+      !prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads ORDER BY id",
+                &self->list, error))
+    return FALSE;
+
+  /* Ids for the first downloads added, so that even the first does not
+   * wait for a transaction of its own. */
+  {
+    gint64 first_id = 0;
+
+    if (!transaction_begin (self, error))
+      return FALSE;
+    rc = reserve_ids (self, &first_id);
+    if (!transaction_end (self, rc, error))
+      return FALSE;
+    use_reserved_ids (self, first_id);
+  }
+
+  rc = sqlite3_open_v2 (self->path, &self->checkpoint_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                        NULL);
+  if (rc != SQLITE_OK)
+    return set_sqlite_error (self, self->checkpoint_db, rc, error, "Cannot open the download store");
+  sqlite3_busy_timeout (self->checkpoint_db, 2000);
+  sqlite3_exec (self->checkpoint_db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+
+  return TRUE;
+}
+
+/* Stops the threads and closes the database. The last connection to close
+ * checkpoints and removes the WAL, which syncs: this runs on a worker
+ * thread when the caller is a task. */
+static gboolean
+close_database (DlStore  *self,
+                GError  **error)
+{
+  g_mutex_lock (&self->queue_lock);
+  self->stopping = TRUE;
+  g_cond_signal (&self->work_cond);
+  g_cond_signal (&self->checkpoint_cond);
+  g_mutex_unlock (&self->queue_lock);
+
+  /* The writer commits what is queued before it goes. */
+  if (self->writer != NULL)
+    g_thread_join (g_steal_pointer (&self->writer));
+  if (self->checkpointer != NULL)
+    g_thread_join (g_steal_pointer (&self->checkpointer));
+
+  g_clear_pointer (&self->begin, sqlite3_finalize);
+  g_clear_pointer (&self->commit, sqlite3_finalize);
+  g_clear_pointer (&self->rollback, sqlite3_finalize);
+  g_clear_pointer (&self->insert, sqlite3_finalize);
+  g_clear_pointer (&self->insert_with_id, sqlite3_finalize);
+  g_clear_pointer (&self->get_sequence, sqlite3_finalize);
+  g_clear_pointer (&self->set_sequence, sqlite3_finalize);
+  g_clear_pointer (&self->new_sequence, sqlite3_finalize);
+  g_clear_pointer (&self->update, sqlite3_finalize);
+  g_clear_pointer (&self->update_progress, sqlite3_finalize);
+  g_clear_pointer (&self->remove, sqlite3_finalize);
+  g_clear_pointer (&self->lookup, sqlite3_finalize);
+  g_clear_pointer (&self->list, sqlite3_finalize);
+  g_clear_pointer (&self->checkpoint_db, sqlite3_close_v2);
+  g_clear_pointer (&self->db, sqlite3_close_v2);
+  return TRUE;
 }
 
 /* Commits @batch (id → PendingWrite) in one transaction. */
@@ -765,14 +914,16 @@ static void
 write_batch (DlStore    *self,
              GHashTable *batch)
 {
-  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
   GHashTableIter iter;
   gpointer key, value;
+  gint64 first_id = 0;
   int rc;
 
-  g_mutex_lock (&self->db_lock);
+  if (!transaction_begin (self, &error))
+    goto out;
 
-  rc = step_done (self->begin);
+  rc = SQLITE_OK;
   g_hash_table_iter_init (&iter, batch);
   while (rc == SQLITE_OK && g_hash_table_iter_next (&iter, &key, &value))
     {
@@ -780,7 +931,13 @@ write_batch (DlStore    *self,
       gint64 id = *(gint64 *) key;
 
       /* A download removed meanwhile updates no row, which is fine. */
-      if (write->record != NULL)
+      if (write->insert)
+        {
+          bind_record (self->insert_with_id, write->record);
+          sqlite3_bind_int64 (self->insert_with_id, 15, id);
+          rc = step_done (self->insert_with_id);
+        }
+      else if (write->record != NULL)
         {
           bind_record (self->update, write->record);
           sqlite3_bind_int64 (self->update, 15, id);
@@ -794,48 +951,198 @@ write_batch (DlStore    *self,
           rc = step_done (self->update_progress);
         }
     }
-  if (rc == SQLITE_OK)
-    rc = step_done (self->commit);
+  if (rc == SQLITE_OK && g_atomic_int_get (&self->reserve_wanted))
+    rc = reserve_ids (self, &first_id);
+  if (transaction_end (self, rc, &error))
+    use_reserved_ids (self, first_id);
 
-  if (rc != SQLITE_OK)
-    {
-      message = g_strdup (sqlite3_errmsg (self->db));
-      if (!sqlite3_get_autocommit (self->db))
-        step_done (self->rollback);
-    }
-
-  g_mutex_unlock (&self->db_lock);
-
+out:
   /* The downloads go on: losing their history entries is bad, stopping
    * the transfers for it would be worse. */
-  if (message != NULL)
-    g_warning ("Cannot record %u downloads in “%s”: %s",
-               g_hash_table_size (batch), self->path, message);
+  if (error != NULL)
+    g_warning ("Cannot record %u downloads: %s", g_hash_table_size (batch), error->message);
+}
+
+/* Runs @request on the writer thread. */
+static void
+execute_request (DlStore *self,
+                 Request *request)
+{
+  GError **error = &request->error;
+  gint64 first_id = 0;
+  int rc;
+
+  switch (request->op)
+    {
+    case REQUEST_FLUSH:
+      break;
+
+    case REQUEST_INSERT:
+      if (!transaction_begin (self, error))
+        break;
+      bind_record (self->insert, request->record);
+      rc = step_done (self->insert);
+      if (rc == SQLITE_OK)
+        request->out_id = sqlite3_last_insert_rowid (self->db);
+      /* The next downloads need not wait: ids for them, in the same
+       * transaction. */
+      if (rc == SQLITE_OK && g_atomic_int_get (&self->reserve_wanted))
+        rc = reserve_ids (self, &first_id);
+      if (transaction_end (self, rc, error))
+        use_reserved_ids (self, first_id);
+      else
+        request->out_id = 0;
+      break;
+
+    case REQUEST_UPDATE:
+      if (!transaction_begin (self, error))
+        break;
+      bind_record (self->update, request->record);
+      sqlite3_bind_int64 (self->update, 15, request->record->id);
+      rc = step_done (self->update);
+      if (rc == SQLITE_OK && sqlite3_changes (self->db) == 0)
+        {
+          step_done (self->rollback);
+          g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
+                       "No download with id %" G_GINT64_FORMAT " in the store", request->record->id);
+          break;
+        }
+      transaction_end (self, rc, error);
+      break;
+
+    case REQUEST_UPDATE_PROGRESS:
+      if (!transaction_begin (self, error))
+        break;
+      sqlite3_bind_int64 (self->update_progress, 1, request->bytes_received);
+      sqlite3_bind_int64 (self->update_progress, 2, request->resume_offset);
+      sqlite3_bind_int64 (self->update_progress, 3, request->id);
+      rc = step_done (self->update_progress);
+      if (rc == SQLITE_OK && sqlite3_changes (self->db) == 0)
+        {
+          step_done (self->rollback);
+          g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
+                       "No download with id %" G_GINT64_FORMAT " in the store", request->id);
+          break;
+        }
+      transaction_end (self, rc, error);
+      break;
+
+    case REQUEST_REMOVE:
+      if (!transaction_begin (self, error))
+        break;
+      sqlite3_bind_int64 (self->remove, 1, request->id);
+      rc = step_done (self->remove);
+      transaction_end (self, rc, error);
+      break;
+
+    case REQUEST_LOOKUP:
+      sqlite3_bind_int64 (self->lookup, 1, request->id);
+      rc = sqlite3_step (self->lookup);
+      if (rc == SQLITE_ROW)
+        request->out_record = read_record (self->lookup);
+      else if (rc == SQLITE_DONE)
+        g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
+                     "No download with id %" G_GINT64_FORMAT " in the store", request->id);
+      else
+        set_sqlite_error (self, self->db, rc, error, "Cannot read the download store");
+      sqlite3_reset (self->lookup);
+      sqlite3_clear_bindings (self->lookup);
+      break;
+
+    case REQUEST_LIST:
+      request->out_records = g_ptr_array_new_with_free_func ((GDestroyNotify) dl_store_record_free);
+      while ((rc = sqlite3_step (self->list)) == SQLITE_ROW)
+        g_ptr_array_add (request->out_records, read_record (self->list));
+      sqlite3_reset (self->list);
+      if (rc != SQLITE_DONE)
+        {
+          set_sqlite_error (self, self->db, rc, error, "Cannot read the download store");
+          g_clear_pointer (&request->out_records, g_ptr_array_unref);
+        }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* ---- the threads --------------------------------------------------------------------- */
+
+static int
+wal_hook_cb (gpointer    user_data,
+             sqlite3    *db,
+             const char *name,
+             int         n_frames)
+{
+  DlStore *self = user_data;
+
+  /* Runs inside every commit: only note the size. */
+  g_atomic_int_set (&self->wal_frames, n_frames);
+  return SQLITE_OK;
 }
 
 static void
-checkpoint (DlStore *self)
+request_clear (Request *request)
 {
-  int n_log = 0;
-  int n_done = 0;
-  int rc;
+  g_clear_pointer (&request->record, dl_store_record_free);
+  g_clear_pointer (&request->out_record, dl_store_record_free);
+  g_clear_pointer (&request->out_records, g_ptr_array_unref);
+  g_clear_pointer (&request->future, bridge_future_unref);
+  g_clear_error (&request->error);
+}
 
-  /* PASSIVE: copy what no reader still needs, wait for nobody. Whatever
-   * is left is copied by a later checkpoint. */
-  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                  &n_log, &n_done);
-  if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
-    g_debug ("Cannot checkpoint “%s”: %s", self->path, sqlite3_errmsg (self->checkpoint_db));
+static void
+request_unref (Request *request)
+{
+  g_atomic_rc_box_release_full (request, (GDestroyNotify) request_clear);
+}
 
-  /* The next commit reports the real size again. */
-  g_atomic_int_set (&self->wal_frames, 0);
+static void
+request_unref_notify (gpointer data)
+{
+  request_unref (data);
+}
+
+/* On the waiting task's loop thread. */
+static void
+request_complete_cb (gpointer user_data)
+{
+  Request *request = user_data;
+
+  /* Already done if the task gave up waiting. */
+  if (!bridge_future_is_done (request->future))
+    bridge_future_set_boolean (request->future, TRUE, NULL);
+}
+
+/* The writer thread is done with @request: wakes its caller and drops the
+ * writer's reference. */
+static void
+request_finished (DlStore *self,
+                  Request *request)
+{
+  BridgeHandle *handle = NULL;
+
+  g_mutex_lock (&self->queue_lock);
+  request->done = TRUE;
+  g_cond_broadcast (&self->done_cond);
+  g_mutex_unlock (&self->queue_lock);
+
+  /* A task's future is completed, and released, on its loop's thread:
+   * futures are only ever let go of where they belong. */
+  if (request->future != NULL)
+    handle = bridge_loop_call_soon_threadsafe (bridge_future_get_loop (request->future),
+                                               request_complete_cb, request, request_unref_notify);
+  if (handle != NULL)
+    bridge_handle_unref (handle);
+  else
+    request_unref (request);
 }
 
 static gpointer
 writer_thread (gpointer data)
 {
-  /* Not a reference: dl_store_close() joins this thread before anything of
-   * the store goes away. */
+  /* Not a reference: closing joins this thread before anything of the
+   * store goes away. */
   DlStore *self = data;
   gint64 last_commit = 0;
 
@@ -844,22 +1151,42 @@ writer_thread (gpointer data)
   for (;;)
     {
       g_autoptr(GHashTable) batch = NULL;
-      guint64 n_queued;
-      gint64 due;
+      Request *request = g_queue_peek_head (&self->requests);
+      gboolean has_pending = g_hash_table_size (self->pending) > self->n_held;
 
-      if (g_hash_table_size (self->pending) == 0)
+      /* A call sees every write queued before it, held ones included: it
+       * waits for their release (from another thread, soon). */
+      if (request != NULL && self->n_held > 0)
         {
-          if (self->stopping)
-            break;
           g_cond_wait (&self->work_cond, &self->queue_lock);
           continue;
         }
 
-      /* Wait for company, unless someone waits for us: progress updates
-       * go in at most once per interval, state changes after a moment. */
-      if (!self->stopping && self->n_flushers == 0)
+      if (request == NULL && !has_pending)
         {
-          due = last_commit + FLUSH_INTERVAL_USEC;
+          if (self->stopping && self->n_held == 0)
+            break;
+          if (g_atomic_int_get (&self->reserve_wanted))
+            {
+              /* An empty batch: the transaction only reserves ids. */
+              g_mutex_unlock (&self->queue_lock);
+              batch = pending_table_new ();
+              write_batch (self, batch);
+              g_clear_pointer (&batch, g_hash_table_unref);
+              g_mutex_lock (&self->queue_lock);
+              continue;
+            }
+          g_cond_wait (&self->work_cond, &self->queue_lock);
+          continue;
+        }
+
+      /* Queued writes wait for company unless a call waits for them:
+       * progress updates go in at most once per interval, state changes
+       * after a moment. */
+      if (request == NULL && !self->stopping)
+        {
+          gint64 due = last_commit + FLUSH_INTERVAL_USEC;
+
           if (self->urgent_since != 0)
             due = MIN (due, self->urgent_since + URGENT_DELAY_USEC);
           if (g_get_monotonic_time () < due)
@@ -869,29 +1196,402 @@ writer_thread (gpointer data)
             }
         }
 
-      batch = g_steal_pointer (&self->pending);
-      self->pending = pending_table_new ();
+      g_queue_pop_head (&self->requests);
+      if (has_pending && self->n_held == 0)
+        {
+          batch = g_steal_pointer (&self->pending);
+          self->pending = pending_table_new ();
+        }
+      else if (has_pending)
+        {
+          GHashTableIter iter;
+          gpointer key, value;
+
+          /* Held writes stay behind. */
+          batch = pending_table_new ();
+          g_hash_table_iter_init (&iter, self->pending);
+          while (g_hash_table_iter_next (&iter, &key, &value))
+            {
+              if (((PendingWrite *) value)->held)
+                continue;
+              g_hash_table_iter_steal (&iter);
+              g_hash_table_insert (batch, key, value);
+            }
+        }
       self->urgent_since = 0;
-      n_queued = self->n_queued;
       g_mutex_unlock (&self->queue_lock);
 
-      write_batch (self, batch);
-      last_commit = g_get_monotonic_time ();
+      /* The queued writes first: a call sees them, and is not overtaken by
+       * them. */
+      if (batch != NULL)
+        {
+          write_batch (self, batch);
+          last_commit = g_get_monotonic_time ();
+        }
+      if (request != NULL)
+        execute_request (self, request);
+
+      if (request != NULL)
+        request_finished (self, request);
 
       g_mutex_lock (&self->queue_lock);
-      self->n_committed = n_queued;
-      g_cond_broadcast (&self->done_cond);
-
       if (g_atomic_int_get (&self->wal_frames) >= CHECKPOINT_FRAMES)
         {
-          g_mutex_unlock (&self->queue_lock);
-          checkpoint (self);
-          g_mutex_lock (&self->queue_lock);
+          g_atomic_int_set (&self->wal_frames, 0);
+          self->checkpoint_wanted = TRUE;
+          g_cond_signal (&self->checkpoint_cond);
         }
     }
 
   g_mutex_unlock (&self->queue_lock);
   return NULL;
+}
+
+static gpointer
+checkpointer_thread (gpointer data)
+{
+  DlStore *self = data;
+
+  g_mutex_lock (&self->queue_lock);
+
+  for (;;)
+    {
+      int n_log = 0;
+      int n_done = 0;
+      int rc;
+
+      while (!self->checkpoint_wanted && !self->stopping)
+        g_cond_wait (&self->checkpoint_cond, &self->queue_lock);
+      if (self->stopping)
+        break;
+      self->checkpoint_wanted = FALSE;
+      g_mutex_unlock (&self->queue_lock);
+
+      /* PASSIVE: copy what no reader still needs, wait for nobody. Whatever
+       * is left is copied by a later checkpoint. */
+      rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                      &n_log, &n_done);
+      if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+        g_debug ("Cannot checkpoint “%s”: %s", self->path, sqlite3_errmsg (self->checkpoint_db));
+
+      g_mutex_lock (&self->queue_lock);
+    }
+
+  g_mutex_unlock (&self->queue_lock);
+  return NULL;
+}
+
+/* ---- requests ------------------------------------------------------------------------ */
+
+static Request *
+request_new (RequestOp op)
+{
+  Request *request = g_atomic_rc_box_new0 (Request);
+
+  request->op = op;
+  return request;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_unref)
+
+static gboolean
+check_open (DlStore  *self,
+            GError  **error)
+{
+  if (self->writer != NULL)
+    return TRUE;
+  g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_FAILED,
+               "The download store “%s” is closed", self->path);
+  return FALSE;
+}
+
+/* Hands @request to the writer thread and waits for it to be done. */
+static gboolean
+run_request (DlStore  *self,
+             Request  *request,
+             GError  **error)
+{
+  gboolean done;
+
+  if (!check_open (self, error))
+    return FALSE;
+
+  if (bridge_task_get_current () != NULL)
+    request->future = bridge_future_new ();
+
+  g_mutex_lock (&self->queue_lock);
+  g_queue_push_tail (&self->requests, g_atomic_rc_box_acquire (request));
+  g_cond_signal (&self->work_cond);
+  if (request->future == NULL)
+    {
+      while (!request->done)
+        g_cond_wait (&self->done_cond, &self->queue_lock);
+    }
+  g_mutex_unlock (&self->queue_lock);
+
+  if (request->future != NULL)
+    await_uninterrupted (request->future);
+
+  g_mutex_lock (&self->queue_lock);
+  done = request->done;
+  g_mutex_unlock (&self->queue_lock);
+
+  if (!done)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                           "Cancelled while waiting for the download store");
+      return FALSE;
+    }
+  if (request->error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (request->error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- public API ---------------------------------------------------------------- */
+
+/**
+ * dl_store_open:
+ * @path: (nullable): the database file, or %NULL for
+ *   dl_store_get_default_path()
+ * @error: return location for a #GError
+ *
+ * Opens or creates the store, creating its folder if needed. A damaged file
+ * fails with %DL_STORE_ERROR_CORRUPT, a newer schema with
+ * %DL_STORE_ERROR_VERSION, another program's database with
+ * %DL_STORE_ERROR_FOREIGN; the file is left untouched in those cases.
+ *
+ * Creating a store syncs it a few times, for milliseconds: called from a
+ * task, this waits for a worker thread that does the work.
+ *
+ * Returns: (transfer full): the store, or %NULL with @error set
+ */
+DlStore *
+dl_store_open (const char  *path,
+               GError     **error)
+{
+  g_autoptr(DlStore) self = NULL;
+
+  self = g_object_new (DL_TYPE_STORE, NULL);
+  self->path = path != NULL ? g_strdup (path) : dl_store_get_default_path ();
+
+  if (!run_blocking (self, open_database, error))
+    return NULL;
+
+  self->writer = g_thread_new ("dl-store-writer", writer_thread, self);
+  self->checkpointer = g_thread_new ("dl-store-checkpoint", checkpointer_thread, self);
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * dl_store_close:
+ * @self: a #DlStore
+ *
+ * Commits the queued writes and closes the database; later calls fail.
+ * Finalizing the store closes it too. Called from a task, this waits for a
+ * worker thread that does the work (the last connection to a database
+ * checkpoints it, which syncs).
+ */
+void
+dl_store_close (DlStore *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (DL_IS_STORE (self));
+
+  if (self->db == NULL && self->writer == NULL)
+    return;
+
+  if (!run_blocking (self, close_database, &error))
+    g_debug ("Not waiting for the download store to close: %s", error->message);
+}
+
+const char *
+dl_store_get_path (DlStore *self)
+{
+  g_return_val_if_fail (DL_IS_STORE (self), NULL);
+
+  return self->path;
+}
+
+/**
+ * dl_store_insert:
+ * @self: a #DlStore
+ * @record: the download; its @id is set on success
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the record is stored (committed)
+ */
+gboolean
+dl_store_insert (DlStore        *self,
+                 DlStoreRecord  *record,
+                 GError        **error)
+{
+  g_autoptr(Request) request = NULL;
+
+  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (record != NULL && record->url != NULL && record->output_dir != NULL, FALSE);
+
+  request = request_new (REQUEST_INSERT);
+  request->record = dl_store_record_copy (record);
+  if (!run_request (self, request, error))
+    return FALSE;
+
+  record->id = request->out_id;
+  return TRUE;
+}
+
+/**
+ * dl_store_update:
+ * @self: a #DlStore
+ * @record: the download, with @id from dl_store_insert()
+ * @error: return location for a #GError
+ *
+ * Replaces every column of the stored record.
+ *
+ * Returns: %TRUE if committed; %DL_STORE_ERROR_NOT_FOUND if no such id
+ */
+gboolean
+dl_store_update (DlStore              *self,
+                 const DlStoreRecord  *record,
+                 GError              **error)
+{
+  g_autoptr(Request) request = NULL;
+
+  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (record != NULL && record->url != NULL && record->output_dir != NULL, FALSE);
+
+  request = request_new (REQUEST_UPDATE);
+  request->record = dl_store_record_copy (record);
+  return run_request (self, request, error);
+}
+
+/**
+ * dl_store_update_progress:
+ * @self: a #DlStore
+ * @id: the download
+ * @bytes_received: bytes written so far
+ * @resume_offset: bytes synced to disk, where a restart resumes
+ * @error: return location for a #GError
+ *
+ * Records a running download's progress at once. The engine uses
+ * dl_store_queue_progress() instead.
+ *
+ * Returns: %TRUE if committed
+ */
+gboolean
+dl_store_update_progress (DlStore  *self,
+                          gint64    id,
+                          gint64    bytes_received,
+                          gint64    resume_offset,
+                          GError  **error)
+{
+  g_autoptr(Request) request = NULL;
+
+  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
+
+  request = request_new (REQUEST_UPDATE_PROGRESS);
+  request->id = id;
+  request->bytes_received = bytes_received;
+  request->resume_offset = resume_offset;
+  return run_request (self, request, error);
+}
+
+/**
+ * dl_store_remove:
+ * @self: a #DlStore
+ * @id: the download
+ * @error: return location for a #GError
+ *
+ * Forgets a download. Removing an id that is not there is not an error.
+ *
+ * Returns: %TRUE if committed
+ */
+gboolean
+dl_store_remove (DlStore  *self,
+                 gint64    id,
+                 GError  **error)
+{
+  g_autoptr(Request) request = NULL;
+
+  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
+
+  request = request_new (REQUEST_REMOVE);
+  request->id = id;
+  return run_request (self, request, error);
+}
+
+/**
+ * dl_store_lookup:
+ * @self: a #DlStore
+ * @id: the download
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the record, or %NULL with
+ *   %DL_STORE_ERROR_NOT_FOUND or another error
+ */
+DlStoreRecord *
+dl_store_lookup (DlStore  *self,
+                 gint64    id,
+                 GError  **error)
+{
+  g_autoptr(Request) request = NULL;
+
+  g_return_val_if_fail (DL_IS_STORE (self), NULL);
+
+  request = request_new (REQUEST_LOOKUP);
+  request->id = id;
+  if (!run_request (self, request, error))
+    return NULL;
+  return g_steal_pointer (&request->out_record);
+}
+
+/**
+ * dl_store_list:
+ * @self: a #DlStore
+ * @error: return location for a #GError
+ *
+ * Every stored download, oldest first: the history and the ones to resume.
+ *
+ * Returns: (transfer full) (element-type DlStoreRecord): the records, or
+ *   %NULL with @error set
+ */
+GPtrArray *
+dl_store_list (DlStore  *self,
+               GError  **error)
+{
+  g_autoptr(Request) request = NULL;
+
+  g_return_val_if_fail (DL_IS_STORE (self), NULL);
+
+  request = request_new (REQUEST_LIST);
+  if (!run_request (self, request, error))
+    return NULL;
+  return g_steal_pointer (&request->out_records);
+}
+
+/**
+ * dl_store_flush:
+ * @self: a #DlStore
+ * @error: return location for a #GError
+ *
+ * Waits until every write queued so far is committed.
+ *
+ * Returns: %TRUE unless the store is closed
+ */
+gboolean
+dl_store_flush (DlStore  *self,
+                GError  **error)
+{
+  g_autoptr(Request) request = NULL;
+
+  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
+
+  request = request_new (REQUEST_FLUSH);
+  return run_request (self, request, error);
 }
 
 /* The queued write of download @id, new if there is none; called with
@@ -911,15 +1611,71 @@ pending_lookup (DlStore *self,
 }
 
 /**
+ * dl_store_queue_insert:
+ * @self: a #DlStore
+ * @record: the download; its @id is set on success
+ *
+ * Like dl_store_insert(), but without waiting for SQLite: the record gets
+ * an id reserved beforehand and is committed by the store's writer thread
+ * within a few milliseconds, with the writes queued meanwhile (later
+ * dl_store_queue_update() and dl_store_queue_progress() calls for it
+ * included). Errors are logged.
+ *
+ * Returns: %FALSE, and queues nothing, when no reserved id is left (more
+ *   are reserved at once, for the next calls): use dl_store_insert() then
+ */
+gboolean
+dl_store_queue_insert (DlStore       *self,
+                       DlStoreRecord *record)
+{
+  PendingWrite *write;
+  gint64 id;
+
+  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (record != NULL && record->url != NULL && record->output_dir != NULL, FALSE);
+
+  if (self->writer == NULL)
+    return FALSE;
+
+  g_mutex_lock (&self->queue_lock);
+
+  if (self->id_limit - self->next_id <= RESERVED_IDS / 2 &&
+      !g_atomic_int_get (&self->reserve_wanted))
+    {
+      g_atomic_int_set (&self->reserve_wanted, TRUE);
+      g_cond_signal (&self->work_cond);
+    }
+
+  if (self->next_id >= self->id_limit)
+    {
+      g_mutex_unlock (&self->queue_lock);
+      return FALSE;
+    }
+
+  id = self->next_id++;
+  record->id = id;
+  write = pending_lookup (self, id);
+  write->record = dl_store_record_copy (record);
+  write->insert = TRUE;
+  if (self->urgent_since == 0)
+    {
+      self->urgent_since = g_get_monotonic_time ();
+      g_cond_signal (&self->work_cond);
+    }
+  g_mutex_unlock (&self->queue_lock);
+  return TRUE;
+}
+
+/**
  * dl_store_queue_update:
  * @self: a #DlStore
  * @record: the download, with @id from dl_store_insert()
  *
- * Like dl_store_update(), but returns at once: the store's writer thread
- * commits the record within a few milliseconds, in one transaction with
- * the other writes queued meanwhile. Later writes to the same download
- * replace this one if it is still queued. Errors are logged. After
- * dl_store_close() this does nothing.
+ * Like dl_store_update(), but returns at once, without waiting for SQLite:
+ * the store's writer thread commits the record within a few milliseconds,
+ * in one transaction with the other writes queued meanwhile. Later writes
+ * to the same download replace this one if it is still queued. Errors are
+ * logged. After dl_store_close() this does nothing.
  */
 void
 dl_store_queue_update (DlStore             *self,
@@ -938,10 +1694,79 @@ dl_store_queue_update (DlStore             *self,
   write = pending_lookup (self, record->id);
   g_clear_pointer (&write->record, dl_store_record_free);
   write->record = dl_store_record_copy (record);
-  self->n_queued++;
+  /* Wake the writer only when this moves its deadline: each wake-up is a
+   * context switch, and hundreds of downloads change state. */
   if (self->urgent_since == 0)
-    self->urgent_since = g_get_monotonic_time ();
-  g_cond_signal (&self->work_cond);
+    {
+      self->urgent_since = g_get_monotonic_time ();
+      g_cond_signal (&self->work_cond);
+    }
+  g_mutex_unlock (&self->queue_lock);
+}
+
+/**
+ * dl_store_queue_update_held:
+ * @self: a #DlStore
+ * @record: the download, with @id from dl_store_insert()
+ *
+ * Like dl_store_queue_update(), but the write is not committed until
+ * dl_store_release() is called for the download (from any thread): for a
+ * state that must not become durable before something else is (a download
+ * recorded as done before the rename of its file is). Meanwhile the calls
+ * that wait for queued writes wait for this one too, so call
+ * dl_store_release() soon, and from a thread that does not wait for the
+ * store.
+ */
+void
+dl_store_queue_update_held (DlStore             *self,
+                            const DlStoreRecord *record)
+{
+  PendingWrite *write;
+
+  g_return_if_fail (DL_IS_STORE (self));
+  g_return_if_fail (record != NULL && record->id > 0);
+  g_return_if_fail (record->url != NULL && record->output_dir != NULL);
+
+  if (self->writer == NULL)
+    return;
+
+  g_mutex_lock (&self->queue_lock);
+  write = pending_lookup (self, record->id);
+  g_clear_pointer (&write->record, dl_store_record_free);
+  write->record = dl_store_record_copy (record);
+  if (!write->held)
+    {
+      write->held = TRUE;
+      self->n_held++;
+    }
+  g_mutex_unlock (&self->queue_lock);
+}
+
+/**
+ * dl_store_release:
+ * @self: a #DlStore
+ * @id: a download with a write queued by dl_store_queue_update_held()
+ *
+ * Lets the held write be committed, within a few milliseconds. Thread-safe.
+ */
+void
+dl_store_release (DlStore *self,
+                  gint64   id)
+{
+  PendingWrite *write;
+
+  g_return_if_fail (DL_IS_STORE (self));
+
+  g_mutex_lock (&self->queue_lock);
+  write = g_hash_table_lookup (self->pending, &id);
+  if (write != NULL && write->held)
+    {
+      write->held = FALSE;
+      self->n_held--;
+      if (self->urgent_since == 0)
+        self->urgent_since = g_get_monotonic_time ();
+      g_cond_signal (&self->work_cond);
+    }
   g_mutex_unlock (&self->queue_lock);
 }
 
@@ -952,10 +1777,10 @@ dl_store_queue_update (DlStore             *self,
  * @bytes_received: bytes written so far
  * @resume_offset: bytes synced to disk, where a restart resumes
  *
- * Like dl_store_update_progress(), but returns at once: the store's writer
- * thread commits the progress of all running downloads together, at most
- * a quarter of a second after it was queued. After dl_store_close() this
- * does nothing.
+ * Like dl_store_update_progress(), but returns at once, without waiting
+ * for SQLite: the store's writer thread commits the progress of all
+ * running downloads together, at most a quarter of a second after it was
+ * queued. After dl_store_close() this does nothing.
  */
 void
 dl_store_queue_progress (DlStore *self,
@@ -972,6 +1797,9 @@ dl_store_queue_progress (DlStore *self,
     return;
 
   g_mutex_lock (&self->queue_lock);
+  /* The writer waits without a deadline only when nothing is queued. */
+  if (g_hash_table_size (self->pending) == 0)
+    g_cond_signal (&self->work_cond);
   write = pending_lookup (self, id);
   if (write->record != NULL)
     {
@@ -983,283 +1811,5 @@ dl_store_queue_progress (DlStore *self,
       write->bytes_received = bytes_received;
       write->resume_offset = resume_offset;
     }
-  self->n_queued++;
-  g_cond_signal (&self->work_cond);
   g_mutex_unlock (&self->queue_lock);
-}
-
-/**
- * dl_store_flush:
- * @self: a #DlStore
- * @error: return location for a #GError
- *
- * Waits until every write queued so far is committed. The synchronous
- * calls do this first themselves.
- *
- * Returns: %TRUE unless the store is closed
- */
-gboolean
-dl_store_flush (DlStore  *self,
-                GError  **error)
-{
-  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
-
-  if (!check_open (self, error))
-    return FALSE;
-
-  g_mutex_lock (&self->queue_lock);
-  if (self->n_committed < self->n_queued)
-    {
-      guint64 target = self->n_queued;
-
-      self->n_flushers++;
-      g_cond_signal (&self->work_cond);
-      while (self->n_committed < target)
-        g_cond_wait (&self->done_cond, &self->queue_lock);
-      self->n_flushers--;
-    }
-  g_mutex_unlock (&self->queue_lock);
-  return TRUE;
-}
-
-/* ---- public API ---------------------------------------------------------------- */
-
-/**
- * dl_store_insert:
- * @self: a #DlStore
- * @record: the download; its @id is set on success
- * @error: return location for a #GError
- *
- * Returns: %TRUE if the record is stored (committed)
- */
-gboolean
-dl_store_insert (DlStore        *self,
-                 DlStoreRecord  *record,
-                 GError        **error)
-{
-  g_autoptr(GMutexLocker) locker = NULL;
-  int rc;
-
-  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
-  g_return_val_if_fail (record != NULL && record->url != NULL && record->output_dir != NULL, FALSE);
-
-  locker = g_mutex_locker_new (&self->db_lock);
-
-  if (!transaction_begin (self, error))
-    return FALSE;
-
-  bind_record (self->insert, record);
-  rc = step_done (self->insert);
-  if (!transaction_end (self, rc, error))
-    return FALSE;
-
-  record->id = sqlite3_last_insert_rowid (self->db);
-  return TRUE;
-}
-
-/**
- * dl_store_update:
- * @self: a #DlStore
- * @record: the download, with @id from dl_store_insert()
- * @error: return location for a #GError
- *
- * Replaces every column of the stored record.
- *
- * Returns: %TRUE if committed; %DL_STORE_ERROR_NOT_FOUND if no such id
- */
-gboolean
-dl_store_update (DlStore              *self,
-                 const DlStoreRecord  *record,
-                 GError              **error)
-{
-  g_autoptr(GMutexLocker) locker = NULL;
-  int rc;
-
-  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
-  g_return_val_if_fail (record != NULL && record->url != NULL && record->output_dir != NULL, FALSE);
-
-  if (!dl_store_flush (self, error))
-    return FALSE;
-
-  /* Queued writes are in: this one cannot be overtaken by an older one,
-   * and a read sees them. */
-  locker = g_mutex_locker_new (&self->db_lock);
-
-  if (!transaction_begin (self, error))
-    return FALSE;
-
-  bind_record (self->update, record);
-  sqlite3_bind_int64 (self->update, 15, record->id);
-  rc = step_done (self->update);
-  if (rc == SQLITE_OK && sqlite3_changes (self->db) == 0)
-    {
-      step_done (self->rollback);
-      g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
-                   "No download with id %" G_GINT64_FORMAT " in the store", record->id);
-      return FALSE;
-    }
-  return transaction_end (self, rc, error);
-}
-
-/**
- * dl_store_update_progress:
- * @self: a #DlStore
- * @id: the download
- * @bytes_received: bytes written so far
- * @resume_offset: bytes synced to disk, where a restart resumes
- * @error: return location for a #GError
- *
- * The frequent, cheap write of a running download (at most once a second).
- *
- * Returns: %TRUE if committed
- */
-gboolean
-dl_store_update_progress (DlStore  *self,
-                          gint64    id,
-                          gint64    bytes_received,
-                          gint64    resume_offset,
-                          GError  **error)
-{
-  g_autoptr(GMutexLocker) locker = NULL;
-  int rc;
-
-  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
-
-  if (!dl_store_flush (self, error))
-    return FALSE;
-
-  locker = g_mutex_locker_new (&self->db_lock);
-
-  if (!transaction_begin (self, error))
-    return FALSE;
-
-  sqlite3_bind_int64 (self->update_progress, 1, bytes_received);
-  sqlite3_bind_int64 (self->update_progress, 2, resume_offset);
-  sqlite3_bind_int64 (self->update_progress, 3, id);
-  rc = step_done (self->update_progress);
-  if (rc == SQLITE_OK && sqlite3_changes (self->db) == 0)
-    {
-      step_done (self->rollback);
-      g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
-                   "No download with id %" G_GINT64_FORMAT " in the store", id);
-      return FALSE;
-    }
-  return transaction_end (self, rc, error);
-}
-
-/**
- * dl_store_remove:
- * @self: a #DlStore
- * @id: the download
- * @error: return location for a #GError
- *
- * Forgets a download. Removing an id that is not there is not an error.
- *
- * Returns: %TRUE if committed
- */
-gboolean
-dl_store_remove (DlStore  *self,
-                 gint64    id,
-                 GError  **error)
-{
-  g_autoptr(GMutexLocker) locker = NULL;
-  int rc;
-
-  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
-
-  if (!dl_store_flush (self, error))
-    return FALSE;
-
-  locker = g_mutex_locker_new (&self->db_lock);
-
-  if (!transaction_begin (self, error))
-    return FALSE;
-
-  sqlite3_bind_int64 (self->remove, 1, id);
-  rc = step_done (self->remove);
-  return transaction_end (self, rc, error);
-}
-
-/**
- * dl_store_lookup:
- * @self: a #DlStore
- * @id: the download
- * @error: return location for a #GError
- *
- * Returns: (transfer full): the record, or %NULL with
- *   %DL_STORE_ERROR_NOT_FOUND or another error
- */
-DlStoreRecord *
-dl_store_lookup (DlStore  *self,
-                 gint64    id,
-                 GError  **error)
-{
-  g_autoptr(GMutexLocker) locker = NULL;
-  DlStoreRecord *record = NULL;
-  int rc;
-
-  g_return_val_if_fail (DL_IS_STORE (self), NULL);
-
-  if (!dl_store_flush (self, error))
-    return NULL;
-
-  locker = g_mutex_locker_new (&self->db_lock);
-
-  if (!check_open (self, error))
-    return NULL;
-
-  sqlite3_bind_int64 (self->lookup, 1, id);
-  rc = sqlite3_step (self->lookup);
-  if (rc == SQLITE_ROW)
-    record = read_record (self->lookup);
-  else if (rc == SQLITE_DONE)
-    g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
-                 "No download with id %" G_GINT64_FORMAT " in the store", id);
-  else
-    set_sqlite_error (self, self->db, rc, error, "Cannot read the download store");
-
-  sqlite3_reset (self->lookup);
-  sqlite3_clear_bindings (self->lookup);
-  return record;
-}
-
-/**
- * dl_store_list:
- * @self: a #DlStore
- * @error: return location for a #GError
- *
- * Every stored download, oldest first: the history and the ones to resume.
- *
- * Returns: (transfer full) (element-type DlStoreRecord): the records, or
- *   %NULL with @error set
- */
-GPtrArray *
-dl_store_list (DlStore  *self,
-               GError  **error)
-{
-  g_autoptr(GMutexLocker) locker = NULL;
-  g_autoptr(GPtrArray) records = NULL;
-  int rc;
-
-  g_return_val_if_fail (DL_IS_STORE (self), NULL);
-
-  if (!dl_store_flush (self, error))
-    return NULL;
-
-  locker = g_mutex_locker_new (&self->db_lock);
-
-  if (!check_open (self, error))
-    return NULL;
-
-  records = g_ptr_array_new_with_free_func ((GDestroyNotify) dl_store_record_free);
-  while ((rc = sqlite3_step (self->list)) == SQLITE_ROW)
-    g_ptr_array_add (records, read_record (self->list));
-  sqlite3_reset (self->list);
-
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, self->db, rc, error, "Cannot read the download store");
-      return NULL;
-    }
-  return g_steal_pointer (&records);
 }

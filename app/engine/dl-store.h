@@ -114,8 +114,14 @@ gboolean        dl_store_update_progress   (DlStore              *self,
 gboolean        dl_store_remove            (DlStore              *self,
                                             gint64                id,
                                             GError              **error);
+gboolean        dl_store_queue_insert      (DlStore              *self,
+                                            DlStoreRecord        *record);
 void            dl_store_queue_update      (DlStore              *self,
                                             const DlStoreRecord  *record);
+void            dl_store_queue_update_held (DlStore              *self,
+                                            const DlStoreRecord  *record);
+void            dl_store_release           (DlStore              *self,
+                                            gint64                id);
 void            dl_store_queue_progress    (DlStore              *self,
                                             gint64                id,
                                             gint64                bytes_received,
