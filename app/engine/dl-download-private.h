@@ -65,6 +65,7 @@ struct _DlDownload
   gint64           sample_bytes;
 
   DlStopReason     stop_reason;
+  guint            holds_ticket : 1;
   guint            holds_slot : 1;
   guint            removed : 1;
 };

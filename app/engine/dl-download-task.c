@@ -12,8 +12,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sched.h>
+#include <linux/magic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <libsoup/soup.h>
@@ -48,7 +52,10 @@
  * falls behind by MAX_BUFFERS buffers does the task wait for it. */
 
 /* The network is read straight into buffers of this size, and each full
- * buffer is one write: 1 MiB keeps writes and wake-ups few. */
+ * buffer is one write and the start of its writeback. Measured against 64
+ * KiB to 1 MiB: smaller ones mean more writes and wake-ups of the writer,
+ * larger ones more memory touched per download and later writeback, for no
+ * more throughput. */
 #define BUFFER_SIZE (256 * 1024)
 
 /* Most we ask libsoup for in one read: as much as the buffer has room for,
@@ -59,9 +66,20 @@
  * being written). Past that, the task waits for the disk. */
 #define MAX_BUFFERS 32
 
+/* Direct writes (see open_direct()): their offsets and lengths must be
+ * multiples of the device's logical block size, and so must the address of
+ * the memory (our buffers are page-aligned). 4096 covers every device. At
+ * most this many buffers go in one write, when the disk fell behind. */
+#define DIRECT_ALIGN     4096
+#define DIRECT_MAX_WRITE 4
+
 /* Free buffers kept for the next writes and downloads: a fresh buffer costs
  * a page fault per 4 KiB the first time it is filled. */
 #define MAX_CACHED_BUFFERS 32
+
+/* Free buffers a download starting makes sure there are, allocated and
+ * touched on a disk thread (see buffer_cache_prefill()). */
+#define PREFILLED_BUFFERS 8
 
 /* Data is synced and the resumable offset recorded at most this often. A
  * buffer that is not full goes to disk after this long too, so a slow
@@ -190,6 +208,43 @@ buffer_unref (Buffer *self)
     buffer_free (self);
 }
 
+/* Disk thread: makes sure a few buffers wait in the cache, their memory
+ * touched. A fresh buffer costs a page fault per 4 KiB the first time it is
+ * filled: here rather than on the loop thread, in the middle of a read. */
+static void
+buffer_cache_prefill (void)
+{
+  for (;;)
+    {
+      Buffer *self;
+
+      G_LOCK (buffer_cache);
+      if (n_cached_buffers >= PREFILLED_BUFFERS)
+        {
+          G_UNLOCK (buffer_cache);
+          return;
+        }
+      G_UNLOCK (buffer_cache);
+
+      self = g_new (Buffer, 1);
+      self->data = g_aligned_alloc (1, BUFFER_SIZE, 4096);
+      memset (self->data, 0, BUFFER_SIZE);
+
+      G_LOCK (buffer_cache);
+      if (n_cached_buffers < MAX_CACHED_BUFFERS)
+        {
+          cached_buffers[n_cached_buffers++] = self;
+          self = NULL;
+        }
+      G_UNLOCK (buffer_cache);
+      if (self != NULL)
+        {
+          buffer_free (self);
+          return;
+        }
+    }
+}
+
 /**
  * _dl_download_task_trim_buffers:
  *
@@ -236,7 +291,7 @@ set_errno_error (GError     **error,
 
 typedef struct
 {
-  DlDiskFunc      func;
+  DlDiskFunc      func;     /* NULL for a job of _dl_download_task_warm_up() */
   gpointer        data;
   GDestroyNotify  destroy;
   BridgeLoop     *loop;
@@ -244,6 +299,44 @@ typedef struct
   gboolean        ok;
   GError         *error;
 } DiskThreadJob;
+
+/* Disk threads _dl_download_task_warm_up() starts, and how long they wait
+ * for each other: about as many as twenty downloads keep busy at once. */
+#define WARM_UP_DISK_THREADS 32
+#define WARM_UP_WAIT_USEC    (50 * 1000)
+
+typedef struct
+{
+  GMutex  lock;
+  GCond   cond;
+  guint   started;
+  guint   refs;
+} WarmUp;
+
+/* A warm-up job: holds its thread until all of them have one, so that the
+ * pool makes that many threads. */
+static void
+warm_up_run (WarmUp *warm_up)
+{
+  gint64 end = g_get_monotonic_time () + WARM_UP_WAIT_USEC;
+  gboolean last;
+
+  g_mutex_lock (&warm_up->lock);
+  warm_up->started++;
+  g_cond_broadcast (&warm_up->cond);
+  while (warm_up->started < WARM_UP_DISK_THREADS &&
+         g_cond_wait_until (&warm_up->cond, &warm_up->lock, end))
+    ;
+  last = --warm_up->refs == 0;
+  g_mutex_unlock (&warm_up->lock);
+
+  if (last)
+    {
+      g_mutex_clear (&warm_up->lock);
+      g_cond_clear (&warm_up->cond);
+      g_free (warm_up);
+    }
+}
 
 /* Back on the loop thread: frees the data, then completes the future, so
  * that whoever waits for it finds nothing of the job in flight. */
@@ -276,6 +369,26 @@ disk_thread_run (gpointer data,
 {
   DiskThreadJob *job = data;
   BridgeHandle *handle;
+  static __thread gboolean batch;
+
+  /* Disk work is throughput work. As SCHED_BATCH, a disk thread that wakes
+   * up does not preempt what runs (the loop thread, or the server a local
+   * download comes from): it runs at its next turn, with the same share of
+   * the processors as before. */
+  if (!batch)
+    {
+      struct sched_param param = { 0, };
+
+      batch = TRUE;
+      (void) sched_setscheduler (0, SCHED_BATCH, &param);
+    }
+
+  if (job->func == NULL)
+    {
+      warm_up_run (job->data);
+      g_free (job);
+      return;
+    }
 
   job->ok = job->func (job->data, &job->error);
 
@@ -300,6 +413,32 @@ disk_thread_push (DiskThreadJob *job)
     }
 
   g_thread_pool_push ((GThreadPool *) pool, job, NULL);
+}
+
+/**
+ * _dl_download_task_warm_up:
+ *
+ * Makes disk threads ahead of the first downloads, from the calling thread
+ * (not the loop's). A thread pool makes its threads in the thread that
+ * hands it work: otherwise the loop thread would, a fraction of a
+ * millisecond each, just as twenty downloads start. They wait half a
+ * second for work before they leave.
+ */
+void
+_dl_download_task_warm_up (void)
+{
+  WarmUp *warm_up = g_new0 (WarmUp, 1);
+
+  g_mutex_init (&warm_up->lock);
+  g_cond_init (&warm_up->cond);
+  warm_up->refs = WARM_UP_DISK_THREADS;
+  for (guint i = 0; i < WARM_UP_DISK_THREADS; i++)
+    {
+      DiskThreadJob *job = g_new0 (DiskThreadJob, 1);
+
+      job->data = warm_up;
+      disk_thread_push (job);
+    }
 }
 
 /**
@@ -532,6 +671,8 @@ file_job_run (gpointer   user_data,
           close (fd);
           fd = -1;
         }
+      if (fd >= 0)
+        buffer_cache_prefill ();
       break;
 
     case FILE_OPEN:
@@ -939,26 +1080,102 @@ part_notify_locked (Part *self)
     bridge_handle_unref (handle);
 }
 
+/* Writes @n_buffers buffers one after the other at @offset. Fails with the
+ * errno in @saved_errno. */
 static gboolean
-write_all (int            fd,
-           const guint8  *data,
-           gsize          len,
-           gint64         offset,
-           const char    *name,
-           GError       **error)
+write_all (int       fd,
+           Buffer  **buffers,
+           guint     n_buffers,
+           gint64    offset,
+           int      *saved_errno)
 {
-  gsize done = 0;
+  struct iovec iov[DIRECT_MAX_WRITE];
+  struct iovec *next = iov;
+  guint n_iov = n_buffers;
 
-  while (done < len)
+  g_assert (n_buffers <= G_N_ELEMENTS (iov));
+
+  for (guint i = 0; i < n_buffers; i++)
     {
-      ssize_t n = pwrite (fd, data + done, len - done, offset + done);
+      iov[i].iov_base = buffers[i]->data;
+      iov[i].iov_len = buffers[i]->len;
+    }
+
+  while (n_iov > 0)
+    {
+      ssize_t n = pwritev (fd, next, n_iov, offset);
 
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return set_errno_error (error, errno, "write", name);
-      done += n;
+        {
+          *saved_errno = errno;
+          return FALSE;
+        }
+
+      /* A short write: go on after what it took. */
+      offset += n;
+      while (n_iov > 0 && (gsize) n >= next->iov_len)
+        {
+          n -= next->iov_len;
+          next++;
+          n_iov--;
+        }
+      if (n_iov > 0)
+        {
+          next->iov_base = (guint8 *) next->iov_base + n;
+          next->iov_len -= n;
+        }
     }
+  return TRUE;
+}
+
+/* A second descriptor of the partial file @fd, for direct writes
+ * (O_DIRECT), or -1. They go from our buffers to the disk without a copy
+ * into the page cache and without writeback later: half the processor time
+ * of buffered writes, which twenty downloads otherwise take from the loop
+ * thread and the server. Only on the local file systems known to do them
+ * well; a network file system would send each write on its own. The data
+ * still has to be synced before its offset is recorded: a write done is
+ * not a write durable (the disk's own cache, the file's size). */
+static int
+open_direct (int fd)
+{
+  struct statfs st;
+  char path[64];
+
+  if (fstatfs (fd, &st) != 0)
+    return -1;
+
+  switch ((unsigned long) st.f_type)
+    {
+    case EXT4_SUPER_MAGIC:
+    case XFS_SUPER_MAGIC:
+    case BTRFS_SUPER_MAGIC:
+    case F2FS_SUPER_MAGIC:
+      break;
+
+    default:
+      return -1;
+    }
+
+  /* Opened anew (not dup()ed): O_DIRECT belongs to the open file, and the
+   * task's own reads and writes of the file stay buffered. */
+  g_snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+  return open (path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+}
+
+/* Can @buffers be written directly at @offset? */
+static gboolean
+can_write_direct (Buffer  **buffers,
+                  guint     n_buffers,
+                  gint64    offset)
+{
+  if (offset % DIRECT_ALIGN != 0)
+    return FALSE;
+  for (guint i = 0; i < n_buffers; i++)
+    if (buffers[i]->len % DIRECT_ALIGN != 0)
+      return FALSE;
   return TRUE;
 }
 
@@ -1096,35 +1313,68 @@ writer_run (gpointer   user_data,
 {
   Part *self = user_data;
   int fd = self->fd->fd;
+  int direct_fd = open_direct (fd);
 
   g_mutex_lock (&self->lock);
 
   for (;;)
     {
-      Buffer *buffer = self->error == NULL ? g_queue_pop_head (&self->to_write) : NULL;
+      Buffer *buffers[DIRECT_MAX_WRITE];
+      guint n_buffers = 0;
 
-      if (buffer != NULL)
+      /* Direct writes wait for the disk: when it fell behind, what waits
+       * goes in one write. A buffered write is one buffer, and the start
+       * of its writeback. */
+      while (self->error == NULL && !g_queue_is_empty (&self->to_write) &&
+             n_buffers < (direct_fd >= 0 ? DIRECT_MAX_WRITE : 1))
+        buffers[n_buffers++] = g_queue_pop_head (&self->to_write);
+
+      if (n_buffers > 0)
         {
           GError *local_error = NULL;
           GChecksum *checksum = self->hashed == self->written ? self->checksum : NULL;
           gint64 offset = self->written;
+          gint64 len = 0;
+          gboolean ok = FALSE;
+          int saved_errno = 0;
 
           self->writing = TRUE;
           g_mutex_unlock (&self->lock);
 
-          if (write_all (fd, buffer->data, buffer->len, offset, self->display_name, &local_error))
+          for (guint i = 0; i < n_buffers; i++)
+            len += buffers[i]->len;
+
+          if (direct_fd >= 0 && can_write_direct (buffers, n_buffers, offset))
             {
-              /* Hashing here costs the loop nothing. */
-              if (checksum != NULL)
-                g_checksum_update (checksum, buffer->data, buffer->len);
-              /* Start the writeback now: the disk works while more arrives,
-               * and the next sync finds little left to do. */
-              (void) sync_file_range (fd, offset, buffer->len, SYNC_FILE_RANGE_WRITE);
+              ok = write_all (direct_fd, buffers, n_buffers, offset, &saved_errno);
+              if (!ok && saved_errno == EINVAL)
+                {
+                  /* The file system takes O_DIRECT but not these writes:
+                   * nothing was written, and the rest goes buffered. */
+                  close (direct_fd);
+                  direct_fd = -1;
+                }
+              else if (!ok)
+                set_errno_error (&local_error, saved_errno, "write", self->display_name);
             }
+          if (!ok && local_error == NULL)
+            {
+              ok = write_all (fd, buffers, n_buffers, offset, &saved_errno);
+              if (ok)
+                /* Start the writeback now: the disk works while more
+                 * arrives, and the next sync finds little left to do. */
+                (void) sync_file_range (fd, offset, len, SYNC_FILE_RANGE_WRITE);
+              else
+                set_errno_error (&local_error, saved_errno, "write", self->display_name);
+            }
+
+          /* Hashing here costs the loop nothing. */
+          for (guint i = 0; ok && checksum != NULL && i < n_buffers; i++)
+            g_checksum_update (checksum, buffers[i]->data, buffers[i]->len);
 
           g_mutex_lock (&self->lock);
           self->writing = FALSE;
-          self->n_buffers--;
+          self->n_buffers -= n_buffers;
           if (local_error != NULL)
             {
               part_set_error_locked (self, local_error);
@@ -1132,14 +1382,15 @@ writer_run (gpointer   user_data,
             }
           else
             {
-              self->written += buffer->len;
+              self->written += len;
               if (checksum != NULL)
                 self->hashed = self->written;
               part_maybe_sync_locked (self);
               if (self->task_waiting)
                 part_notify_locked (self);
             }
-          buffer_unref (buffer);
+          for (guint i = 0; i < n_buffers; i++)
+            buffer_unref (buffers[i]);
           continue;
         }
 
@@ -1176,6 +1427,8 @@ writer_run (gpointer   user_data,
 
   self->writer_done = TRUE;
   g_mutex_unlock (&self->lock);
+  if (direct_fd >= 0)
+    close (direct_fd);
   return TRUE;
 }
 
@@ -1870,6 +2123,12 @@ send_request (Job          *job,
       return NULL;
     }
 
+  if (!_dl_manager_wait_for_proxy_resolver (error))
+    {
+      *outcome = OUTCOME_STOPPED;
+      return NULL;
+    }
+
   /* One deadline for the whole chain: connecting, TLS, every redirect hop,
    * up to the final response's headers. */
   scope = bridge_timeout_begin (job->settings.connect_timeout);
@@ -1886,6 +2145,7 @@ send_request (Job          *job,
       g_hash_table_add (visited, g_uri_to_string (uri));
       _dl_download_set_attempts (download, download->attempts + 1);
 
+      _dl_manager_preconnect (job->manager, uri);
       stream = bridge_soup_session_send (session, msg, G_PRIORITY_DEFAULT, &local_error);
       if (stream == NULL)
         {
@@ -2019,10 +2279,14 @@ read_into (GInputStream  *stream,
   return g_input_stream_read_finish (stream, result, error);
 }
 
+/* Receives the body into the partial file. With @total known, returns as
+ * soon as that much is there: *@at_eof says whether the end of the stream
+ * was read too. */
 static Outcome
 stream_body (Job           *job,
              GInputStream  *stream,
              gint64         total,
+             gboolean      *at_eof,
              GError       **error)
 {
   DlDownload *download = job->download;
@@ -2053,7 +2317,10 @@ stream_body (Job           *job,
 
       n = read_into (stream, buffer, MIN (READ_CHUNK, BUFFER_SIZE - buffer->len), &local_error);
       if (n <= 0)
-        break;
+        {
+          *at_eof = n == 0;
+          break;
+        }
 
       /* Moving the deadline re-arms a timer, which wakes the loop: with
        * bytes arriving every few microseconds, it moves only once it lags
@@ -2080,6 +2347,10 @@ stream_body (Job           *job,
       if (buffer->len == BUFFER_SIZE ||
           g_get_monotonic_time () - part->last_submit >= SYNC_INTERVAL_USEC)
         part_submit (part);
+
+      /* All there: the end can start (see attempt()). */
+      if (received == total)
+        break;
     }
 
   /* Turns the scope's own cancellation into G_IO_ERROR_TIMED_OUT; a pause
@@ -2242,6 +2513,7 @@ job_done (Job      *job,
   _dl_download_set_state (download, DL_DOWNLOAD_STATE_DONE);
   if (!recorded)
     _dl_manager_save (job->manager, download);
+  _dl_manager_release_ticket (job->manager, download);
   _dl_manager_release_slot (job->manager, download);
 }
 
@@ -2269,17 +2541,18 @@ job_renamed_cb (gpointer user_data)
 }
 
 /* The body is complete: has the writer write what is left, sync it, check
- * the checksum and rename the file (see part_finish_on_thread()). */
+ * the checksum and rename the file (see part_finish_on_thread()), and
+ * returns with @out_finish once it is on its way; finish_part_wait() waits
+ * for the end. */
 static Outcome
-finish_part (Job     *job,
-             gint64   total,
-             GError **error)
+finish_part_start (Job     *job,
+                   gint64   total,
+                   Finish **out_finish,
+                   GError **error)
 {
   DlDownload *download = job->download;
   Part *part = job->part;
   Finish *finish;
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GError) cancelled = NULL;
   gboolean hashed_all;
   gboolean ok = TRUE;
   Outcome outcome;
@@ -2339,6 +2612,23 @@ finish_part (Job     *job,
   part->renamed_data = job;
   part_wake_writer_locked (part);
   g_mutex_unlock (&part->lock);
+
+  *out_finish = finish;
+  return OUTCOME_DONE;
+}
+
+/* Waits for the end started by finish_part_start(). */
+static Outcome
+finish_part_wait (Job     *job,
+                  Finish  *finish,
+                  GError **error)
+{
+  DlDownload *download = job->download;
+  Part *part = job->part;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) cancelled = NULL;
+  gboolean ok;
+  Outcome outcome;
 
   if (!await_job (part->writer, &local_error))
     {
@@ -2421,8 +2711,12 @@ attempt (Job     *job,
   DlDownload *download = job->download;
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GBytes) more = NULL;
+  g_autoptr(GError) close_error = NULL;
   SoupMessageHeaders *headers;
   Outcome outcome = OUTCOME_RETRY;
+  gboolean at_eof = TRUE;
+  Finish *finish = NULL;
   gint64 offset;
   gint64 total = -1;
   goffset start, end, range_total;
@@ -2453,6 +2747,8 @@ attempt (Job     *job,
         {
           total = offset;
           _dl_download_set_total_bytes (download, total);
+          if (!_dl_manager_acquire_slot (job->manager, download, error))
+            return OUTCOME_STOPPED;
           goto complete;
         }
       if (job->part != NULL && !reset_part_to (job, 0, error))
@@ -2505,6 +2801,12 @@ attempt (Job     *job,
                                soup_message_headers_get_one (headers, "Last-Modified"));
   _dl_download_set_total_bytes (download, total);
 
+  /* The response is there: the download proper starts once it has its
+   * slot (see the top of dl-manager.c). Meanwhile the body waits in the
+   * connection. */
+  if (!_dl_manager_acquire_slot (job->manager, download, error))
+    return OUTCOME_STOPPED;
+
   if (job->part == NULL)
     {
       create_part (job, msg);
@@ -2515,12 +2817,38 @@ attempt (Job     *job,
       _dl_manager_save (job->manager, download);
     }
 
-  outcome = stream_body (job, stream, total, error);
+  at_eof = FALSE;
+  outcome = stream_body (job, stream, total, &at_eof, error);
   if (outcome != OUTCOME_DONE)
     return outcome;
 
 complete:
-  return finish_part (job, total, error);
+  /* Every byte is there: the writer starts the end (the last writes, the
+   * sync, the rename) while the response is closed. */
+  outcome = finish_part_start (job, total, &finish, error);
+  if (outcome != OUTCOME_DONE)
+    return outcome;
+
+  /* The next download can send its request: it gets the slot once this
+   * one is done, and libsoup sends it over this connection as soon as the
+   * response is closed. */
+  _dl_manager_release_ticket (job->manager, download);
+
+  /* Closed now rather than when this returns, the response lets go of its
+   * connection at once instead of after the sync. Read to its end first:
+   * libsoup only keeps a connection whose response was read through. A
+   * failure only means the connection is not reused; a cancellation waits
+   * for the end like in finish_part_wait() (a renamed file is complete). */
+  if (!at_eof)
+    more = bridge_input_stream_read_bytes (stream, 1, G_PRIORITY_DEFAULT, &close_error);
+  if (close_error == NULL)
+    bridge_input_stream_close (stream, G_PRIORITY_DEFAULT, &close_error);
+  if (close_error != NULL)
+    g_debug ("%s: closing the response: %s", download->url, close_error->message);
+  g_clear_object (&stream);
+  g_clear_object (&msg);
+
+  return finish_part_wait (job, finish, error);
 }
 
 /* ---- the task ---------------------------------------------------------------------- */
@@ -2635,7 +2963,7 @@ _dl_download_task_run (BridgeTask *task,
       double delay;
 
       _dl_download_set_state (download, DL_DOWNLOAD_STATE_QUEUED);
-      if (!_dl_manager_acquire_slot (job.manager, download, &error))
+      if (!_dl_manager_acquire_ticket (job.manager, download, &error))
         {
           stop (&job);
           break;
@@ -2681,6 +3009,7 @@ _dl_download_task_run (BridgeTask *task,
       /* Retry: give the slot to others while waiting. Keep what arrived
        * (and keep the partial file open: the next attempt continues after
        * the last byte written). */
+      _dl_manager_release_ticket (job.manager, download);
       _dl_manager_release_slot (job.manager, download);
       delay = job.retry_after >= 0 ? job.retry_after : backoff_delay (&job, failures);
       g_debug ("%s: %s; retrying in %.1f s", download->url, error->message, delay);
@@ -2705,5 +3034,6 @@ _dl_download_task_run (BridgeTask *task,
       _dl_manager_release_folder (job.manager, download->output_dir, job.folder);
       g_clear_pointer (&job.folder, _dl_folder_unref);
     }
+  _dl_manager_release_ticket (job.manager, download);
   _dl_manager_release_slot (job.manager, download);
 }

@@ -58,6 +58,11 @@ void      _dl_manager_save_progress      (DlManager          *self,
                                           DlDownload         *download);
 void      _dl_manager_get_settings       (DlManager          *self,
                                           DlManagerSettings  *settings);
+gboolean  _dl_manager_acquire_ticket     (DlManager          *self,
+                                          DlDownload         *download,
+                                          GError            **error);
+void      _dl_manager_release_ticket     (DlManager          *self,
+                                          DlDownload         *download);
 gboolean  _dl_manager_acquire_slot       (DlManager          *self,
                                           DlDownload         *download,
                                           GError            **error);
@@ -69,6 +74,9 @@ DlFolder *_dl_manager_use_folder        (DlManager          *self,
 DlFolder *_dl_manager_add_folder        (DlManager          *self,
                                           const char         *path,
                                           int                 fd);
+gboolean  _dl_manager_wait_for_proxy_resolver (GError            **error);
+void      _dl_manager_preconnect        (DlManager          *self,
+                                          GUri               *uri);
 void      _dl_manager_release_folder    (DlManager          *self,
                                           const char         *path,
                                           DlFolder           *folder);
@@ -77,6 +85,7 @@ void      _dl_manager_release_folder    (DlManager          *self,
 void      _dl_download_task_run          (BridgeTask         *task,
                                           gpointer            user_data);
 void      _dl_download_task_trim_buffers (void);
+void      _dl_download_task_warm_up      (void);
 BridgeFuture *_dl_run_on_disk_thread     (DlDiskFunc          func,
                                           gpointer            data,
                                           GDestroyNotify      destroy);

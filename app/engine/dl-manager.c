@@ -27,6 +27,16 @@
  * slot while it waits), then the global one. Both are first come, first
  * served.
  *
+ * Each limit is two semaphores of the same size. A ticket lets a download
+ * send its request and receive the body; a slot lets it download: from
+ * the first byte it writes to the end of its file (synced and renamed). A
+ * download gives its ticket back when the body is in, and its slot when
+ * its file is done. So while one download syncs its file, the next one
+ * already sends its request over the connection that download left, and
+ * starts downloading the moment its slot is free: the round trip to the
+ * server no longer adds up with the sync. There are never more downloads
+ * running than the limit says, nor more transfers.
+ *
  * The limits can change while downloads run. Raising one releases extra
  * slots at once; lowering one takes slots out of circulation as they come
  * back (or as a waiter takes a free one), so running downloads are never
@@ -52,12 +62,15 @@ struct _DlManager
   BridgeLoop        *loop;
   GPtrArray         *downloads;     /* the list model's items */
   GHashTable        *running;       /* DlDownload → itself, those with a task */
-  GHashTable        *hosts;         /* host → DlLimit */
+  GHashTable        *hosts;         /* host → DlLimit: its slots */
+  GHashTable        *host_tickets;  /* host → DlLimit: its tickets */
   DlLimit           *global;
+  DlLimit           *global_tickets;
   char              *output_dir;
   GSource           *tick;
   GSource           *trim;          /* frees the task buffers once idle a while */
   GHashTable        *folders;       /* output folder path → FolderEntry */
+  GHashTable        *preconnected;  /* "scheme://host:port" → preconnections made */
 
   guint              session_max_per_host;
   guint              session_max_conns;
@@ -162,18 +175,67 @@ dl_limit_set (DlLimit *self,
   self->limit = limit;
 }
 
+/* @host's limit in @table (its slots or its tickets). */
 static DlLimit *
 host_limit (DlManager  *self,
+            GHashTable *table,
             const char *host)
 {
-  DlLimit *limit = g_hash_table_lookup (self->hosts, host);
+  DlLimit *limit = g_hash_table_lookup (table, host);
 
   if (limit == NULL)
     {
       limit = dl_limit_new (self->max_per_host);
-      g_hash_table_insert (self->hosts, g_strdup (host), limit);
+      g_hash_table_insert (table, g_strdup (host), limit);
     }
   return limit;
+}
+
+/**
+ * _dl_manager_acquire_ticket:
+ * @self: a #DlManager
+ * @download: the download whose task is calling
+ * @error: return location for %G_IO_ERROR_CANCELLED
+ *
+ * Waits, in the calling task, for a ticket of the download's host and then
+ * a global one: the right to send a request and receive a body (see the
+ * top of this file). On failure nothing is held.
+ */
+gboolean
+_dl_manager_acquire_ticket (DlManager   *self,
+                            DlDownload  *download,
+                            GError     **error)
+{
+  DlLimit *host;
+
+  g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
+  g_return_val_if_fail (!download->holds_ticket, FALSE);
+
+  host = host_limit (self, self->host_tickets, download->host);
+  if (!dl_limit_acquire (host, error))
+    return FALSE;
+  if (!dl_limit_acquire (self->global_tickets, error))
+    {
+      dl_limit_release (host);
+      return FALSE;
+    }
+
+  download->holds_ticket = TRUE;
+  return TRUE;
+}
+
+void
+_dl_manager_release_ticket (DlManager  *self,
+                            DlDownload *download)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  if (!download->holds_ticket)
+    return;
+
+  download->holds_ticket = FALSE;
+  dl_limit_release (self->global_tickets);
+  dl_limit_release (host_limit (self, self->host_tickets, download->host));
 }
 
 /**
@@ -195,7 +257,7 @@ _dl_manager_acquire_slot (DlManager   *self,
   g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
   g_return_val_if_fail (!download->holds_slot, FALSE);
 
-  host = host_limit (self, download->host);
+  host = host_limit (self, self->hosts, download->host);
   if (!dl_limit_acquire (host, error))
     return FALSE;
   if (!dl_limit_acquire (self->global, error))
@@ -221,7 +283,7 @@ _dl_manager_release_slot (DlManager  *self,
 
   download->holds_slot = FALSE;
   dl_limit_release (self->global);
-  dl_limit_release (host_limit (self, download->host));
+  dl_limit_release (host_limit (self, self->hosts, download->host));
   self->n_active--;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ACTIVE]);
 }
@@ -243,6 +305,7 @@ ensure_session (DlManager *self)
     return;
 
   g_clear_object (&self->session);
+  g_hash_table_remove_all (self->preconnected);
   self->session = soup_session_new_with_options ("max-conns-per-host", (int) per_host,
                                                  "max-conns", (int) total,
                                                  "user-agent", "bridge-downloader/" PACKAGE_VERSION " ",
@@ -255,6 +318,40 @@ ensure_session (DlManager *self)
   /* Bytes on disk must be the bytes on the wire: decoding would change the
    * length, break Range requests and the checksum. */
   soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_DECODER);
+}
+
+/**
+ * _dl_manager_preconnect:
+ * @self: a #DlManager
+ * @uri: where a request is about to go
+ *
+ * libsoup opens a new connection to a host only once the one it is
+ * opening has connected (that one could turn out to be an HTTP/2
+ * connection, to share): twenty downloads starting together would connect
+ * one after the other, a round trip each. A preconnection does not wait
+ * for others, and a request sent right after it takes it over. So the
+ * first requests to a host, as many as may run at once, each get one; the
+ * later ones reuse the connections kept alive.
+ */
+void
+_dl_manager_preconnect (DlManager *self,
+                        GUri      *uri)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *key = NULL;
+  guint n;
+
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  key = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (uri), g_uri_get_host (uri),
+                         g_uri_get_port (uri));
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->preconnected, key));
+  if (n >= self->max_per_host)
+    return;
+  g_hash_table_insert (self->preconnected, g_steal_pointer (&key), GUINT_TO_POINTER (n + 1));
+
+  msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+  soup_session_preconnect_async (self->session, msg, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
 }
 
 /* ---- ticking ------------------------------------------------------------------- */
@@ -531,8 +628,11 @@ dl_manager_finalize (GObject *object)
   g_clear_pointer (&self->downloads, g_ptr_array_unref);
   g_clear_pointer (&self->running, g_hash_table_unref);
   g_clear_pointer (&self->hosts, g_hash_table_unref);
+  g_clear_pointer (&self->host_tickets, g_hash_table_unref);
   g_clear_pointer (&self->folders, g_hash_table_unref);
+  g_clear_pointer (&self->preconnected, g_hash_table_unref);
   g_clear_pointer (&self->global, dl_limit_free);
+  g_clear_pointer (&self->global_tickets, dl_limit_free);
   g_clear_pointer (&self->output_dir, g_free);
   g_clear_object (&self->loop);
 
@@ -729,30 +829,93 @@ dl_manager_class_init (DlManagerClass *klass)
 /* The default proxy resolver loads GIO modules and reads the desktop's
  * proxy settings when first used, for milliseconds, on the thread of the
  * first connection: the loop's. This does it once beforehand, on a thread
- * of its own, while the first downloads are queued. */
+ * of its own, while the first downloads are queued; connections wait for
+ * it in _dl_manager_wait_for_proxy_resolver(). */
+static gint proxy_resolver_ready;
+
 static gpointer
 warm_up_proxy_resolver (gpointer data)
 {
+  GProxyResolver *resolver = g_proxy_resolver_get_default ();
   g_auto(GStrv) proxies = NULL;
 
-  proxies = g_proxy_resolver_lookup (g_proxy_resolver_get_default (), "http://localhost/",
-                                     NULL, NULL);
+  g_atomic_int_set (&proxy_resolver_ready, TRUE);
+
+  /* A first lookup sets up the rest (libproxy reads its configuration).
+   * Nobody waits for it: with a proxy auto-configuration it may take long,
+   * and the connections' own lookups do not block the loop. */
+  proxies = g_proxy_resolver_lookup (resolver, "http://localhost/", NULL, NULL);
   return NULL;
+}
+
+static gpointer
+warm_up_disk_threads (gpointer data)
+{
+  _dl_download_task_warm_up ();
+  return NULL;
+}
+
+/**
+ * dl_manager_warm_up:
+ *
+ * Starts, once per process, the warm-up of the proxy resolver (see
+ * warm_up_proxy_resolver()) and of the disk threads (see
+ * _dl_download_task_warm_up()), when the first manager is made.
+ */
+static void
+dl_manager_warm_up (void)
+{
+  static gsize started;
+
+  if (g_once_init_enter (&started))
+    {
+      g_thread_unref (g_thread_new ("dl-proxy-warm-up", warm_up_proxy_resolver, NULL));
+      g_thread_unref (g_thread_new ("dl-disk-warm-up", warm_up_disk_threads, NULL));
+      g_once_init_leave (&started, 1);
+    }
+}
+
+/* How often a task looks whether the proxy resolver is there yet. */
+#define PROXY_RESOLVER_POLL_SECONDS 0.0005
+
+/**
+ * _dl_manager_wait_for_proxy_resolver:
+ * @error: return location for a cancellation
+ *
+ * In a task, before its first connection: waits until the default proxy
+ * resolver exists. Made on the loop thread (by the first connection) or
+ * waited for there (in a g_once while the warm-up thread makes it), it
+ * would stall the loop for milliseconds; this only holds up the task, in
+ * the first milliseconds of the process.
+ *
+ * Returns: %FALSE if the task was cancelled
+ */
+gboolean
+_dl_manager_wait_for_proxy_resolver (GError **error)
+{
+  while (!g_atomic_int_get (&proxy_resolver_ready))
+    {
+      if (!bridge_sleep (PROXY_RESOLVER_POLL_SECONDS, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static void
 dl_manager_init (DlManager *self)
 {
-  static gsize warmed_up;
-
   const char *download_dir = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
 
   self->loop = g_object_ref (bridge_loop_get_default ());
   self->downloads = g_ptr_array_new_with_free_func (g_object_unref);
   self->running = g_hash_table_new (NULL, NULL);
   self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) dl_limit_free);
+  self->host_tickets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) dl_limit_free);
   self->folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, folder_entry_free);
+  self->preconnected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->global = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
+  self->global_tickets = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
   self->max_per_host = DL_MANAGER_DEFAULT_MAX_PER_HOST;
   self->settings.max_retries = DL_MANAGER_DEFAULT_MAX_RETRIES;
   self->settings.idle_timeout = DL_MANAGER_DEFAULT_IDLE_TIMEOUT;
@@ -766,12 +929,7 @@ dl_manager_init (DlManager *self)
     self->output_dir = g_build_filename (g_get_home_dir (), "Downloads", NULL);
 
   ensure_session (self);
-
-  if (g_once_init_enter (&warmed_up))
-    {
-      g_thread_unref (g_thread_new ("dl-proxy-warm-up", warm_up_proxy_resolver, NULL));
-      g_once_init_leave (&warmed_up, 1);
-    }
+  dl_manager_warm_up ();
 }
 
 /* ---- private API ------------------------------------------------------------------ */
@@ -1378,6 +1536,7 @@ dl_manager_set_max_concurrent (DlManager *self,
     return;
 
   dl_limit_set (self->global, max_concurrent);
+  dl_limit_set (self->global_tickets, max_concurrent);
   ensure_session (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONCURRENT]);
 }
@@ -1405,6 +1564,9 @@ dl_manager_set_max_per_host (DlManager *self,
 
   self->max_per_host = max_per_host;
   g_hash_table_iter_init (&iter, self->hosts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    dl_limit_set (value, max_per_host);
+  g_hash_table_iter_init (&iter, self->host_tickets);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     dl_limit_set (value, max_per_host);
 
