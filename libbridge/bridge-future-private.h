@@ -12,6 +12,7 @@
 #endif
 
 #include "bridge-future.h"
+#include "bridge-loop-private.h"
 
 G_BEGIN_DECLS
 
@@ -48,7 +49,10 @@ struct _BridgeFutureClass
 
 typedef struct
 {
-  BridgeFutureCallback func;
+  union {
+    BridgeFutureCallback func;
+    BridgeReadyFunc      waker;     /* first_callback only, see first_is_waker */
+  };
   gpointer             data;
   GDestroyNotify       destroy;
 } BridgeFutureCallbackEntry;
@@ -62,6 +66,7 @@ struct _BridgeFuture
   guint8                    result_kind;    /* BridgeResultKind */
   guint                     error_retrieved : 1;
   guint                     callbacks_scheduled : 1;
+  guint                     first_is_waker : 1;   /* see _bridge_future_add_waker() */
   union {
     GValue                  value;
     struct {
@@ -105,6 +110,12 @@ guint     _bridge_future_remove_callback    (BridgeFuture            *future,
                                              BridgeFutureCallback     callback,
                                              gpointer                 user_data);
 void      _bridge_future_release_callbacks  (BridgeFuture            *future);
+gboolean  _bridge_future_add_waker          (BridgeFuture            *future,
+                                             BridgeReadyFunc          waker,
+                                             gpointer                 data);
+gboolean  _bridge_future_remove_waker       (BridgeFuture            *future,
+                                             BridgeReadyFunc          waker,
+                                             gpointer                 data);
 gpointer  _bridge_future_steal_pointer      (BridgeFuture            *future);
 GError   *_bridge_future_new_cancelled_error (const char             *message);
 

@@ -235,13 +235,26 @@ bridge_future_ref (BridgeFuture *future)
   return future;
 }
 
+/* Booleans, integers and doubles: a GValue holding one of them owns
+ * nothing, so it needs no g_value_unset(), and the typed setters fill it in
+ * without g_value_init() (see DEFINE_SCALAR_SETTER). Both went through
+ * GObject's value tables, a tenth of a ping-pong. */
+static inline gboolean
+value_is_scalar (const GValue *value)
+{
+  GType type = G_VALUE_TYPE (value);
+
+  return type == G_TYPE_INT64 || type == G_TYPE_BOOLEAN || type == G_TYPE_DOUBLE;
+}
+
 static void
 clear_result (BridgeFuture *future)
 {
   switch ((BridgeResultKind) future->result_kind)
     {
     case BRIDGE_RESULT_VALUE:
-      g_value_unset (&future->result.value);
+      if (!value_is_scalar (&future->result.value))
+        g_value_unset (&future->result.value);
       break;
     case BRIDGE_RESULT_POINTER:
       if (future->result.pointer.destroy != NULL && future->result.pointer.pointer != NULL)
@@ -262,6 +275,7 @@ clear_callbacks (BridgeFuture *future)
     future->first_callback.destroy (future->first_callback.data);
   future->first_callback.func = NULL;
   future->first_callback.destroy = NULL;
+  future->first_is_waker = FALSE;
 
   if (future->more_callbacks != NULL)
     {
@@ -291,7 +305,12 @@ bridge_future_unref (BridgeFuture *future)
 
   g_return_if_fail (future != NULL);
 
-  if (!g_atomic_int_dec_and_test (&future->ref_count))
+  /* The only reference is ours: nobody else can take or drop one, so the
+   * atomic decrement (a locked instruction) can be skipped. Most futures
+   * end like this: created, awaited, unreferenced by their one owner. */
+  if (G_LIKELY (g_atomic_int_get (&future->ref_count) == 1))
+    future->ref_count = 0;
+  else if (!g_atomic_int_dec_and_test (&future->ref_count))
     return;
 
   if (future->result_kind == BRIDGE_RESULT_ERROR && !future->error_retrieved &&
@@ -423,6 +442,7 @@ run_callbacks (gpointer a,
 {
   BridgeFuture *future = a;
   BridgeFutureCallbackEntry first = future->first_callback;
+  gboolean first_is_waker = future->first_is_waker;
   GArray *more = g_steal_pointer (&future->more_callbacks);
 
   if (G_UNLIKELY (_bridge_loop_is_closing (future->loop)))
@@ -438,9 +458,12 @@ run_callbacks (gpointer a,
 
   future->first_callback.func = NULL;
   future->first_callback.destroy = NULL;
+  future->first_is_waker = FALSE;
   future->callbacks_scheduled = FALSE;
 
-  if (first.func != NULL)
+  if (first_is_waker)
+    first.waker (first.data, future);
+  else if (first.func != NULL)
     {
       first.func (future, first.data);
       if (first.destroy != NULL)
@@ -468,6 +491,20 @@ schedule_callbacks (BridgeFuture *future)
 {
   if (future->callbacks_scheduled || future->first_callback.func == NULL)
     return;
+
+  /* A lone waker goes on the ready queue itself, in the place the
+   * callbacks would have taken, and without a reference to the future. */
+  if (future->first_is_waker &&
+      (future->more_callbacks == NULL || future->more_callbacks->len == 0))
+    {
+      BridgeReadyFunc waker = future->first_callback.waker;
+      gpointer data = future->first_callback.data;
+
+      future->first_callback.func = NULL;
+      future->first_is_waker = FALSE;
+      _bridge_loop_push_ready (future->loop, waker, data, future);
+      return;
+    }
 
   future->callbacks_scheduled = TRUE;
   _bridge_loop_push_ready (future->loop, run_callbacks, bridge_future_ref (future), NULL);
@@ -814,6 +851,26 @@ bridge_future_set_##name (BridgeFuture  *future,                               \
   return _bridge_future_complete_value_take (future, &value, error);           \
 }
 
+/* See value_is_scalar(). A GValue of a fundamental scalar type is its type
+ * and one data word, which is all g_value_init() and the setter would do. */
+#define DEFINE_SCALAR_SETTER(name, ctype, gtype, field, convert)               \
+gboolean                                                                       \
+bridge_future_set_##name (BridgeFuture  *future,                               \
+                          ctype          v,                                    \
+                          GError       **error)                                \
+{                                                                              \
+  GValue value = G_VALUE_INIT;                                                 \
+                                                                               \
+  g_return_val_if_fail (future != NULL, FALSE);                                \
+                                                                               \
+  value.g_type = gtype;                                                        \
+  value.data[0].field = convert (v);                                           \
+  return _bridge_future_complete_value_take (future, &value, error);           \
+}
+
+#define AS_BOOLEAN(v) ((v) != FALSE)
+#define AS_IS(v) (v)
+
 /**
  * bridge_future_set_boolean:
  * @future: a pending [struct@Bridge.Future]
@@ -822,7 +879,7 @@ bridge_future_set_##name (BridgeFuture  *future,                               \
  *
  * Returns: %TRUE if the result was set
  */
-DEFINE_SETTER (boolean, gboolean, G_TYPE_BOOLEAN, g_value_set_boolean)
+DEFINE_SCALAR_SETTER (boolean, gboolean, G_TYPE_BOOLEAN, v_int, AS_BOOLEAN)
 /**
  * bridge_future_set_int64:
  * @future: a pending [struct@Bridge.Future]
@@ -831,7 +888,7 @@ DEFINE_SETTER (boolean, gboolean, G_TYPE_BOOLEAN, g_value_set_boolean)
  *
  * Returns: %TRUE if the result was set
  */
-DEFINE_SETTER (int64, gint64, G_TYPE_INT64, g_value_set_int64)
+DEFINE_SCALAR_SETTER (int64, gint64, G_TYPE_INT64, v_int64, AS_IS)
 /**
  * bridge_future_set_double:
  * @future: a pending [struct@Bridge.Future]
@@ -840,7 +897,7 @@ DEFINE_SETTER (int64, gint64, G_TYPE_INT64, g_value_set_int64)
  *
  * Returns: %TRUE if the result was set
  */
-DEFINE_SETTER (double, double, G_TYPE_DOUBLE, g_value_set_double)
+DEFINE_SCALAR_SETTER (double, double, G_TYPE_DOUBLE, v_double, AS_IS)
 /**
  * bridge_future_set_string:
  * @future: a pending [struct@Bridge.Future]
@@ -976,6 +1033,9 @@ typed_value (BridgeFuture  *future,
   if (future->result_kind != BRIDGE_RESULT_VALUE)
     return NULL;
 
+  if (G_LIKELY (G_VALUE_TYPE (&future->result.value) == type))
+    return &future->result.value;
+
   if (!G_VALUE_HOLDS (&future->result.value, type))
     {
       g_critical ("The %s holds a value of type %s, not %s",
@@ -1045,7 +1105,7 @@ bridge_future_get_boolean (BridgeFuture  *future,
   g_return_val_if_fail (future != NULL, FALSE);
 
   value = typed_value (future, G_TYPE_BOOLEAN, error);
-  return value ? g_value_get_boolean (value) : FALSE;
+  return value ? value->data[0].v_int != FALSE : FALSE;
 }
 
 /**
@@ -1064,7 +1124,7 @@ bridge_future_get_int64 (BridgeFuture  *future,
   g_return_val_if_fail (future != NULL, 0);
 
   value = typed_value (future, G_TYPE_INT64, error);
-  return value ? g_value_get_int64 (value) : 0;
+  return value ? value->data[0].v_int64 : 0;
 }
 
 /**
@@ -1083,7 +1143,7 @@ bridge_future_get_double (BridgeFuture  *future,
   g_return_val_if_fail (future != NULL, 0);
 
   value = typed_value (future, G_TYPE_DOUBLE, error);
-  return value ? g_value_get_double (value) : 0;
+  return value ? value->data[0].v_double : 0;
 }
 
 /**
@@ -1151,7 +1211,7 @@ bridge_future_add_done_callback (BridgeFuture         *future,
                                  gpointer              user_data,
                                  GDestroyNotify        destroy)
 {
-  BridgeFutureCallbackEntry entry = { callback, user_data, destroy };
+  BridgeFutureCallbackEntry entry = { .func = callback, .data = user_data, .destroy = destroy };
 
   g_return_if_fail (future != NULL);
   g_return_if_fail (callback != NULL);
@@ -1217,6 +1277,7 @@ _bridge_future_release_callbacks (BridgeFuture *future)
 
   future->first_callback.func = NULL;
   future->first_callback.destroy = NULL;
+  future->first_is_waker = FALSE;
 
   if (first.destroy != NULL)
     first.destroy (first.data);
@@ -1242,7 +1303,8 @@ _bridge_future_remove_callback (BridgeFuture         *future,
 {
   guint removed = 0;
 
-  if (future->first_callback.func == callback && future->first_callback.data == user_data)
+  if (!future->first_is_waker &&
+      future->first_callback.func == callback && future->first_callback.data == user_data)
     {
       if (future->first_callback.destroy != NULL)
         future->first_callback.destroy (user_data);
@@ -1277,4 +1339,50 @@ _bridge_future_remove_callback (BridgeFuture         *future,
     }
 
   return removed;
+}
+
+/* A waker is a done callback for the loop's own use: a ready-queue function
+ * called as @waker (@data, @future) when @future completes. A future whose
+ * only callback is a waker puts it straight on the ready queue instead of
+ * queueing its callbacks, so completing it takes no reference and no extra
+ * step: this is how a task parked in bridge_await() is resumed. The future
+ * may be gone by the time @waker runs; @waker must not touch it then.
+ * Returns FALSE when @future is done or already has callbacks: add a normal
+ * callback then. */
+gboolean
+_bridge_future_add_waker (BridgeFuture    *future,
+                          BridgeReadyFunc  waker,
+                          gpointer         data)
+{
+  if (future->state != BRIDGE_FUTURE_PENDING || future->first_callback.func != NULL ||
+      (future->more_callbacks != NULL && future->more_callbacks->len > 0))
+    return FALSE;
+
+  future->first_callback.waker = waker;
+  future->first_callback.data = data;
+  future->first_callback.destroy = NULL;
+  future->first_is_waker = TRUE;
+  return TRUE;
+}
+
+/* Removes a waker that has not been queued yet. */
+gboolean
+_bridge_future_remove_waker (BridgeFuture    *future,
+                             BridgeReadyFunc  waker,
+                             gpointer         data)
+{
+  if (!future->first_is_waker || future->first_callback.waker != waker ||
+      future->first_callback.data != data)
+    return FALSE;
+
+  future->first_callback.func = NULL;
+  future->first_is_waker = FALSE;
+
+  /* Keep the inline slot filled first, so callbacks keep their order. */
+  if (future->more_callbacks != NULL && future->more_callbacks->len > 0)
+    {
+      future->first_callback = g_array_index (future->more_callbacks, BridgeFutureCallbackEntry, 0);
+      g_array_remove_index (future->more_callbacks, 0);
+    }
+  return TRUE;
 }

@@ -32,6 +32,8 @@
 
 static BRIDGE_THREAD_LOCAL BridgeTask *current_task;
 
+static void task_waker   (gpointer      a,
+                          gpointer      b);
 static void task_wake_cb (BridgeFuture *future,
                           gpointer      user_data);
 
@@ -270,7 +272,8 @@ _bridge_task_abandon (BridgeTask *task)
   task->abandoned = TRUE;
   if (task->awaiting != NULL)
     {
-      _bridge_future_remove_callback (task->awaiting, task_wake_cb, task);
+      if (!_bridge_future_remove_waker (task->awaiting, task_waker, task))
+        _bridge_future_remove_callback (task->awaiting, task_wake_cb, task);
       task->awaiting = NULL;
     }
   /* A pending task will never complete now: drop what waits for it, which
@@ -756,6 +759,20 @@ task_wake_item (gpointer a,
     bridge_task_unref (task);
 }
 
+/* The waker of a task parked on a future of its own loop (see
+ * _bridge_future_add_waker()): @b is that future, possibly freed by now, so
+ * only compared. */
+static void
+task_waker (gpointer a,
+            gpointer b)
+{
+  BridgeTask *task = a;
+
+  if (G_LIKELY (!_bridge_loop_is_closing (task_loop (task)) && !task->abandoned &&
+                task->state == BRIDGE_TASK_STATE_PARKED && task->awaiting == b))
+    task_resume (task);
+}
+
 static void
 task_wake_cb (BridgeFuture *future,
               gpointer      user_data)
@@ -809,7 +826,8 @@ task_park (BridgeTask    *task,
        * list keeps the task alive; an abandoned task removes its callback.
        * Four atomic operations per await were a third of a ping-pong. */
       task->awaiting = future;
-      bridge_future_add_done_callback (future, task_wake_cb, task, NULL);
+      if (future->loop != loop || !_bridge_future_add_waker (future, task_waker, task))
+        bridge_future_add_done_callback (future, task_wake_cb, task, NULL);
     }
   else
     _bridge_loop_push_ready (loop, task_wake_item, task, NULL);

@@ -310,6 +310,22 @@ test_typed_scalars (LoopFixture   *fixture,
   g_assert_cmpstr (bridge_future_get_string (s, &error), ==, "hello");
   g_assert_no_error (error);
 
+  /* The scalars read back as GValues of their own types too. */
+  {
+    g_auto(GValue) bv = G_VALUE_INIT;
+    g_auto(GValue) iv = G_VALUE_INIT;
+    g_auto(GValue) dv = G_VALUE_INIT;
+
+    g_assert_true (bridge_future_get_value (b, &bv, &error));
+    g_assert_true (bridge_future_get_value (i, &iv, &error));
+    g_assert_true (bridge_future_get_value (d, &dv, &error));
+    g_assert_true (G_VALUE_HOLDS_BOOLEAN (&bv) && g_value_get_boolean (&bv));
+    g_assert_true (G_VALUE_HOLDS_INT64 (&iv));
+    g_assert_cmpint (g_value_get_int64 (&iv), ==, G_MININT64 + 1);
+    g_assert_true (G_VALUE_HOLDS_DOUBLE (&dv));
+    g_assert_cmpfloat (g_value_get_double (&dv), ==, -2.5e300);
+  }
+
   /* "No value" (None) is a success with nothing in it. */
   g_assert_true (bridge_future_get_value (n, &out, &error));
   g_assert_no_error (error);
@@ -524,6 +540,70 @@ test_never_retrieved (LoopFixture   *fixture,
   bridge_future_unref (future);
 }
 
+/* Futures keep their loop alive. The loop's thread takes those holds in
+ * batches while it dispatches; futures made there and freed on another
+ * thread, or made outside a dispatch and freed inside one, must still leave
+ * the count exact: the fixture's teardown checks the loop is finalized. */
+typedef struct
+{
+  GPtrArray *to_free_elsewhere;
+  GPtrArray *made_outside;
+} HoldsState;
+
+static gpointer
+free_futures_thread (gpointer data)
+{
+  g_ptr_array_unref (data);
+  return NULL;
+}
+
+static void
+holds_task (BridgeTask *task,
+            gpointer    user_data)
+{
+  HoldsState *state = user_data;
+  GThread *thread;
+
+  /* More than a batch of holds, kept, freed here, and freed elsewhere. */
+  for (guint i = 0; i < 1000; i++)
+    {
+      BridgeFuture *future = bridge_future_new ();
+
+      g_assert_true (bridge_future_set_int64 (future, i, NULL));
+      if (i % 2 == 0)
+        g_ptr_array_add (state->to_free_elsewhere, future);
+      else
+        bridge_future_unref (future);
+    }
+
+  thread = g_thread_new ("free-futures", free_futures_thread,
+                         g_steal_pointer (&state->to_free_elsewhere));
+  g_thread_join (thread);
+
+  g_clear_pointer (&state->made_outside, g_ptr_array_unref);
+}
+
+static void
+test_loop_holds_balanced (LoopFixture   *fixture,
+                          gconstpointer  user_data)
+{
+  HoldsState state = {
+    g_ptr_array_new_with_free_func ((GDestroyNotify) bridge_future_unref),
+    g_ptr_array_new_with_free_func ((GDestroyNotify) bridge_future_unref),
+  };
+  g_autoptr(BridgeTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 300; i++)
+    g_ptr_array_add (state.made_outside, bridge_future_new_for_loop (fixture->loop));
+
+  task = bridge_spawn_full (fixture->loop, NULL, 0, holds_task, &state, NULL);
+  g_assert_true (bridge_loop_run_until_complete (fixture->loop, BRIDGE_FUTURE (task), &error));
+  g_assert_no_error (error);
+  g_assert_null (state.to_free_elsewhere);
+  g_assert_null (state.made_outside);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -544,6 +624,7 @@ main (int   argc,
   LOOP_TEST ("/future/pending-result", test_pending_result);
   LOOP_TEST ("/future/cancel", test_cancel);
   LOOP_TEST ("/future/never-retrieved", test_never_retrieved);
+  LOOP_TEST ("/future/loop-holds-balanced", test_loop_holds_balanced);
 
   return g_test_run ();
 }

@@ -318,6 +318,83 @@ test_handle_cancel (LoopFixture   *fixture,
   bridge_handle_unref (later);
 }
 
+typedef struct
+{
+  GArray *fired;     /* the indices of the timers, in the order they ran */
+} RandomTimers;
+
+typedef struct
+{
+  RandomTimers *state;
+  guint         index;
+} RandomTimer;
+
+static void
+random_timer_cb (gpointer user_data)
+{
+  RandomTimer *timer = user_data;
+
+  g_array_append_val (timer->state->fired, timer->index);
+}
+
+static int
+compare_scheduled (gconstpointer a,
+                   gconstpointer b,
+                   gpointer      user_data)
+{
+  const double *when = user_data;
+  guint i = *(const guint *) a, j = *(const guint *) b;
+
+  /* By due time, then in the order they were scheduled. */
+  if (when[i] != when[j])
+    return when[i] < when[j] ? -1 : 1;
+  return i < j ? -1 : (i > j);
+}
+
+/* The heap against a plain sort: 5,000 timers at random times drawn from
+ * only 50 distinct values (so most share their due time with others), a
+ * random third of them cancelled, must run in due-time order and, among
+ * equals, in the order they were scheduled. */
+static void
+test_call_later_random_order (LoopFixture   *fixture,
+                              gconstpointer  user_data)
+{
+  const guint n = 5000;
+  RandomTimers state = { g_array_new (FALSE, FALSE, sizeof (guint)) };
+  g_autoptr(GArray) expected = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree double *when = g_new (double, n);
+  g_autoptr(GPtrArray) handles = g_ptr_array_new_with_free_func ((GDestroyNotify) bridge_handle_unref);
+  double base = bridge_loop_time (fixture->loop) + 0.01;
+
+  for (guint i = 0; i < n; i++)
+    {
+      RandomTimer *timer = g_new (RandomTimer, 1);
+
+      timer->state = &state;
+      timer->index = i;
+      when[i] = base + g_test_rand_int_range (0, 50) * 0.0002;
+      g_ptr_array_add (handles, bridge_handle_ref (bridge_loop_call_at (fixture->loop, when[i],
+                                                                        random_timer_cb, timer,
+                                                                        g_free)));
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (g_test_rand_int_range (0, 3) == 0)
+        bridge_handle_cancel (g_ptr_array_index (handles, i));
+      else
+        g_array_append_val (expected, i);
+    }
+  g_array_sort_with_data (expected, compare_scheduled, when);
+
+  test_run_until (fixture->context, state.fired->len == expected->len, TEST_TIMEOUT_SECONDS);
+  g_assert_cmpuint (state.fired->len, ==, expected->len);
+  for (guint i = 0; i < expected->len; i++)
+    g_assert_cmpuint (g_array_index (state.fired, guint, i), ==, g_array_index (expected, guint, i));
+
+  g_array_unref (state.fired);
+}
+
 static void
 test_handle_cancel_many_timers (LoopFixture   *fixture,
                                 gconstpointer  user_data)
@@ -1020,6 +1097,7 @@ main (int   argc,
   LOOP_TEST ("/loop/dispatch/bounded", test_dispatch_bounded);
   LOOP_TEST ("/loop/call-later/order", test_call_later_order);
   LOOP_TEST ("/loop/call-later/zero-delay", test_call_later_zero);
+  LOOP_TEST ("/loop/call-later/random-order", test_call_later_random_order);
   LOOP_TEST ("/loop/handle/cancel", test_handle_cancel);
   LOOP_TEST ("/loop/handle/cancel-many-timers", test_handle_cancel_many_timers);
   LOOP_TEST ("/loop/handle/cancelled-timers-released", test_handle_cancelled_timers_released);
