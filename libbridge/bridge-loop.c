@@ -344,15 +344,12 @@ heap_push (BridgeLoop   *loop,
   heap_sift_up_to (loop, loop->n_timers - 1, 0);
 }
 
+/* Takes the earliest timer out of the heap without touching its handle (see
+ * timer_run()); the handle's in_heap stays set until then. */
 static BridgeHandle *
 heap_pop (BridgeLoop *loop)
 {
   BridgeHandle *top = loop->timers[0].handle;
-
-  /* Cancelled timers are counted while in the heap (see timers_prune()). */
-  top->in_heap = FALSE;
-  if (g_atomic_int_get (&top->state) == BRIDGE_HANDLE_CANCELLED && loop->n_cancelled_timers > 0)
-    loop->n_cancelled_timers--;
 
   loop->n_timers--;
   if (loop->n_timers > 0)
@@ -367,6 +364,32 @@ static inline gboolean
 handle_is_cancelled (BridgeHandle *handle)
 {
   return g_atomic_int_get (&handle->state) == BRIDGE_HANDLE_CANCELLED;
+}
+
+/* A handle leaves the heap for good: a cancelled one was counted while it
+ * was in there (see timers_prune()). */
+static void
+timer_left_heap (BridgeLoop   *loop,
+                 BridgeHandle *handle)
+{
+  handle->in_heap = FALSE;
+  if (handle_is_cancelled (handle) && loop->n_cancelled_timers > 0)
+    loop->n_cancelled_timers--;
+}
+
+/* The ready-queue step of a timer that fell due. Its handle is first read
+ * here, not when it is taken from the heap: with many timers each handle,
+ * last touched when it was scheduled, is a cache miss, and taking them all
+ * from the heap first lets those misses overlap instead of stalling every
+ * pop (a fifth of the cost of 100k timers). */
+static void
+timer_run (gpointer a,
+           gpointer b)
+{
+  BridgeHandle *handle = a;
+
+  timer_left_heap (b, handle);
+  _bridge_handle_run (handle, NULL);
 }
 
 /* Drops cancelled timers from the top, and rebuilds the heap when they make
@@ -397,8 +420,15 @@ timers_prune (BridgeLoop *loop)
           heap_sift_down (loop, i - 1);
     }
 
-  while (loop->n_timers > 0 && handle_is_cancelled (loop->timers[0].handle))
-    bridge_handle_unref (heap_pop (loop));
+  /* Only when some are cancelled: reading the top's handle is a cache miss. */
+  while (loop->n_cancelled_timers > 0 && loop->n_timers > 0 &&
+         handle_is_cancelled (loop->timers[0].handle))
+    {
+      BridgeHandle *handle = heap_pop (loop);
+
+      timer_left_heap (loop, handle);
+      bridge_handle_unref (handle);
+    }
 }
 
 static void
@@ -408,16 +438,7 @@ timers_collect (BridgeLoop *loop,
   timers_prune (loop);
 
   while (loop->n_timers > 0 && loop->timers[0].when <= now)
-    {
-      BridgeHandle *handle = heap_pop (loop);
-
-      if (handle_is_cancelled (handle))
-        {
-          bridge_handle_unref (handle);
-          continue;
-        }
-      ring_push (loop, _bridge_handle_run, handle, NULL);
-    }
+    ring_push (loop, timer_run, heap_pop (loop), loop);
 }
 
 /* ---- the GSource ---------------------------------------------------------- */
@@ -489,7 +510,7 @@ static char *
 describe_item (BridgeReadyItem *item)
 {
   Dl_info info;
-  gpointer func = item->func == _bridge_handle_run ?
+  gpointer func = item->func == _bridge_handle_run || item->func == timer_run ?
                   (gpointer) ((BridgeHandle *) item->a)->callback : (gpointer) item->func;
 
   if (dladdr (func, &info) != 0 && info.dli_sname != NULL)
@@ -505,7 +526,7 @@ run_item_debug (BridgeLoop      *loop,
   gint64 start = g_get_monotonic_time ();
   gint64 duration;
 
-  if (item->func == _bridge_handle_run)
+  if (item->func == _bridge_handle_run || item->func == timer_run)
     description = describe_item (item);
 
   loop->slow_reported = FALSE;
@@ -632,7 +653,12 @@ drop_queued_work (BridgeLoop *loop)
     }
 
   while (loop->n_timers > 0)
-    _bridge_handle_drop (heap_pop (loop));
+    {
+      BridgeHandle *handle = heap_pop (loop);
+
+      timer_left_heap (loop, handle);
+      _bridge_handle_drop (handle);
+    }
 }
 
 static void
