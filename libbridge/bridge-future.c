@@ -132,9 +132,20 @@ future_cache_enabled (void)
 }
 
 static gpointer
-future_alloc (const BridgeFutureClass *klass)
+future_alloc (const BridgeFutureClass *klass,
+              BridgeLoop              *loop)
 {
   int slot = future_cache_slot (klass);
+
+  if (slot >= 0)
+    {
+      /* The loop's own blocks, faulted in ahead of time, when it is being
+       * dispatched here: where tasks and futures are made by the thousand. */
+      gpointer block = _bridge_loop_alloc_block (loop, slot);
+
+      if (block != NULL)
+        return block;
+    }
 
   if (slot >= 0 && future_cache.blocks[slot] != NULL)
     {
@@ -154,6 +165,9 @@ future_free (BridgeFuture *future)
 {
   const BridgeFutureClass *klass = future->klass;
   int slot = future_cache_slot (klass);
+
+  if (slot >= 0 && _bridge_loop_release_block (future->loop, future))
+    return;
 
   if (slot >= 0 && future_cache.n_blocks[slot] < FUTURE_CACHE_MAX && future_cache_enabled ())
     {
@@ -180,10 +194,13 @@ _bridge_future_new_of_class (const BridgeFutureClass *klass,
   /* GSlice, not malloc: spawning 100k tasks and freeing them made glibc
    * trim and regrow its heap every round, and the page faults cost a third
    * of the spawn time. (GLib 2.76+ maps GSlice to malloc; we lose nothing.) */
-  BridgeFuture *future = future_alloc (klass);
+  BridgeFuture *future;
 
+  if (loop == NULL)
+    loop = loop_for_new_future ();
+  future = future_alloc (klass, loop);
   future->klass = klass;
-  future->loop = loop != NULL ? loop : loop_for_new_future ();
+  future->loop = loop;
   _bridge_loop_hold (future->loop);
   future->ref_count = 1;
   future->state = BRIDGE_FUTURE_PENDING;

@@ -46,6 +46,10 @@ BridgeLoop      *_bridge_loop_get_current           (void);
 void             _bridge_loop_hold                  (BridgeLoop      *loop);
 void             _bridge_loop_release               (BridgeLoop      *loop);
 BridgeStackPool *_bridge_loop_get_stack_pool        (BridgeLoop      *loop);
+gpointer         _bridge_loop_alloc_block           (BridgeLoop      *loop,
+                                                     guint            size_class);
+gboolean         _bridge_loop_release_block         (BridgeLoop      *loop,
+                                                     gpointer         block);
 void             _bridge_loop_add_task              (BridgeLoop      *loop,
                                                      BridgeTask      *task);
 void             _bridge_loop_remove_task           (BridgeLoop      *loop,

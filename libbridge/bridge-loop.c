@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <gio/gio.h>
 
+#include "bridge-block-pool-private.h"
 #include "bridge-error.h"
 #include "bridge-future-private.h"
 #include "bridge-handle-private.h"
@@ -93,6 +94,7 @@ struct _BridgeLoop
   guint64                 next_task_number;
 
   BridgeStackPool        *stack_pool;
+  BridgeBlockPool        *block_pool;   /* made on first use; see _bridge_loop_alloc_block() */
   gconstpointer           owner;        /* the thread that last dispatched */
 
   BridgeExceptionHandler  exception_handler;
@@ -110,6 +112,7 @@ struct _BridgeLoop
   guint                   debug : 1;
   guint                   stand_aside : 1;
   guint                   slow_reported : 1;
+  guint                   block_pool_tried : 1;
 };
 
 G_DEFINE_FINAL_TYPE (BridgeLoop, bridge_loop, G_TYPE_OBJECT)
@@ -467,8 +470,11 @@ loop_source_prepare (GSource *source,
       return TRUE;
     }
 
-  /* About to sleep: a good moment to return surplus stack pages. */
+  /* About to sleep: a good moment to return surplus stack pages, and the
+   * memory of a burst of futures and tasks that is over. */
   _bridge_stack_pool_trim (loop->stack_pool);
+  if (loop->block_pool != NULL)
+    _bridge_block_pool_trim (loop->block_pool);
   timers_prune (loop);
   if (loop->n_timers > 0)
     {
@@ -677,6 +683,7 @@ bridge_loop_finalize (GObject *object)
     loop->exception_handler_destroy (loop->exception_handler_data);
 
   g_clear_pointer (&loop->stack_pool, _bridge_stack_pool_free);
+  g_clear_pointer (&loop->block_pool, _bridge_block_pool_free);
   g_free (loop->ring);
   g_free (loop->timers);
   g_clear_pointer (&loop->context, g_main_context_unref);
@@ -895,6 +902,49 @@ _bridge_loop_release (BridgeLoop *loop)
     }
 
   loop_drop_holds (loop, 1);
+}
+
+/* Blocks for the loop's futures (@size_class 0) and tasks (1), from memory
+ * faulted in ahead of need (see bridge-block-pool.c). Only while the loop
+ * dispatches on this thread, where most are made; NULL otherwise, or when
+ * pools cannot work here: the caller allocates as usual then. */
+gpointer
+_bridge_loop_alloc_block (BridgeLoop *loop,
+                          guint       size_class)
+{
+  if (loop != dispatching_loop)
+    return NULL;
+
+  if (G_UNLIKELY (loop->block_pool == NULL))
+    {
+      const gsize sizes[BRIDGE_BLOCK_POOL_N_CLASSES] = { sizeof (BridgeFuture), sizeof (BridgeTask) };
+
+      if (loop->block_pool_tried)
+        return NULL;
+      loop->block_pool_tried = TRUE;
+      /* Read by other threads in _bridge_loop_release_block(). */
+      g_atomic_pointer_set (&loop->block_pool, _bridge_block_pool_new (sizes));
+      if (loop->block_pool == NULL)
+        return NULL;
+    }
+
+  return _bridge_block_pool_alloc (loop->block_pool, size_class);
+}
+
+/* Gives back @block if it came from _bridge_loop_alloc_block(), from any
+ * thread. The pool was made before any of its blocks was handed out, so a
+ * thread that got such a block sees it. */
+gboolean
+_bridge_loop_release_block (BridgeLoop *loop,
+                            gpointer    block)
+{
+  BridgeBlockPool *pool = g_atomic_pointer_get (&loop->block_pool);
+
+  if (!_bridge_block_pool_owns (pool, block))
+    return FALSE;
+
+  _bridge_block_pool_release (pool, block, loop == dispatching_loop);
+  return TRUE;
 }
 
 BridgeStackPool *

@@ -23,10 +23,8 @@ static const BridgeFutureClass waiter_class = {
 static void
 waiter_finalize (BridgeFuture *future)
 {
-  BridgeWaiter *waiter = (BridgeWaiter *) future;
-
   /* The queue holds a reference while the waiter is linked. */
-  g_assert (!waiter->queued);
+  g_assert (!((BridgeWaiter *) future)->queued);
 }
 
 /* The task running now, or NULL with %BRIDGE_ERROR_INVALID_STATE: blocking

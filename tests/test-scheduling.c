@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <unistd.h>
+
 #include <libbridge.h>
 
 #include "test-util.h"
@@ -575,6 +577,69 @@ test_nested_loop_from_other_source (LoopFixture   *fixture,
   g_assert_true (n.moved_during_nested);
 }
 
+/* ---- memory of a burst ------------------------------------------------------ */
+
+#define BURST_TASKS 200000
+
+static gsize
+resident_bytes (void)
+{
+  g_autofree char *statm = NULL;
+  g_auto(GStrv) fields = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL));
+  fields = g_strsplit (statm, " ", -1);
+  return g_ascii_strtoull (fields[1], NULL, 10) * (gsize) sysconf (_SC_PAGESIZE);
+}
+
+static void
+burst_child (BridgeTask *task,
+             gpointer    user_data)
+{
+}
+
+static void
+burst_task (BridgeTask *task,
+            gpointer    user_data)
+{
+  gsize *peak = user_data;
+  g_autofree BridgeTask **children = g_new (BridgeTask *, BURST_TASKS);
+
+  for (guint i = 0; i < BURST_TASKS; i++)
+    children[i] = bridge_spawn (burst_child, NULL, NULL);
+  for (guint i = 0; i < BURST_TASKS; i++)
+    g_assert_true (bridge_await (BRIDGE_FUTURE (children[i]), NULL));
+
+  *peak = resident_bytes ();
+  for (guint i = 0; i < BURST_TASKS; i++)
+    bridge_task_unref (children[i]);
+}
+
+/* 200k tasks alive at once take some 50 MiB. Once they are gone and the
+ * loop has nothing to do, that memory goes back to the system: the loop's
+ * block pool keeps only a few MiB. */
+static void
+test_burst_memory_returned (LoopFixture   *fixture,
+                            gconstpointer  user_data)
+{
+  g_autoptr(BridgeTask) task = NULL;
+  gsize peak = 0;
+
+#if HAVE_ASAN
+  g_test_skip ("AddressSanitizer's allocator keeps freed memory in quarantine");
+  return;
+#endif
+
+  task = bridge_spawn_full (fixture->loop, NULL, 0, burst_task, &peak, NULL);
+  g_assert_true (bridge_loop_run_until_complete (fixture->loop, BRIDGE_FUTURE (task), NULL));
+  g_assert_cmpuint (peak, >, 0);
+
+  /* Seconds, not milliseconds: the loop returns the memory the first time
+   * it is about to sleep. */
+  test_run_until (fixture->context, resident_bytes () + 30 * 1024 * 1024 < peak, 5.0);
+  g_assert_cmpuint (resident_bytes () + 30 * 1024 * 1024, <, peak);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -590,6 +655,7 @@ main (int   argc,
   LOOP_TEST ("/scheduling/nested-loop/from-callback", test_nested_loop_from_callback);
   LOOP_TEST ("/scheduling/nested-loop/from-task", test_nested_loop_from_task);
   LOOP_TEST ("/scheduling/nested-loop/from-other-source", test_nested_loop_from_other_source);
+  LOOP_TEST ("/scheduling/memory/burst-returned", test_burst_memory_returned);
 
   return g_test_run ();
 }
