@@ -8,6 +8,9 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <gio/gio.h>
 
 #include "bridge-block-pool-private.h"
@@ -113,6 +116,7 @@ struct _BridgeLoop
   guint                   stand_aside : 1;
   guint                   slow_reported : 1;
   guint                   block_pool_tried : 1;
+  guint                   ring_mapped : 1;     /* see ring_grow() */
 };
 
 G_DEFINE_FINAL_TYPE (BridgeLoop, bridge_loop, G_TYPE_OBJECT)
@@ -134,20 +138,56 @@ static GHashTable *registry;   /* GMainContext → BridgeLoop (strong) */
 
 /* ---- ready queue -------------------------------------------------------- */
 
+/* Rings from this size on live in their own mapping and grow with
+ * mremap(): the pages already filled move instead of being copied into
+ * fresh ones, each faulted in again (100k tasks spawned at once grow the
+ * ring to 3 MiB: a copy of everything at every doubling, and twice the page
+ * faults). */
+#define RING_MAPPED_MIN_BYTES (64 * 1024)
+
 static void
 ring_grow (BridgeLoop *loop)
 {
   guint old_capacity = loop->ring_mask + 1;
   guint new_capacity = old_capacity * 2;
-  BridgeReadyItem *ring = g_new (BridgeReadyItem, new_capacity);
+  gsize old_bytes = old_capacity * sizeof (BridgeReadyItem);
+  gsize new_bytes = new_capacity * sizeof (BridgeReadyItem);
+  BridgeReadyItem *ring;
 
-  for (guint i = 0; i < loop->ring_count; i++)
-    ring[i] = loop->ring[(loop->ring_head + i) & loop->ring_mask];
+  if (new_bytes < RING_MAPPED_MIN_BYTES)
+    {
+      ring = g_new (BridgeReadyItem, new_capacity);
+      for (guint i = 0; i < loop->ring_count; i++)
+        ring[i] = loop->ring[(loop->ring_head + i) & loop->ring_mask];
+      g_free (loop->ring);
+      loop->ring_head = 0;
+    }
+  else
+    {
+      if (loop->ring_mapped)
+        ring = mremap (loop->ring, old_bytes, new_bytes, MREMAP_MAYMOVE);
+      else
+        {
+          ring = mmap (NULL, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+          if (ring != MAP_FAILED)
+            {
+              memcpy (ring, loop->ring, old_bytes);
+              g_free (loop->ring);
+            }
+        }
+      if (ring == MAP_FAILED)
+        g_error ("Cannot grow the ready queue of the loop to %" G_GSIZE_FORMAT " bytes: %s",
+                 new_bytes, g_strerror (errno));
+      loop->ring_mapped = TRUE;
 
-  g_free (loop->ring);
+      /* The ring was full: its items run from ring_head to the end, then
+       * wrap to the start. The wrapped part moves behind the old end, so
+       * that they run on from ring_head without a wrap. */
+      memcpy (ring + old_capacity, ring, loop->ring_head * sizeof (BridgeReadyItem));
+    }
+
   loop->ring = ring;
   loop->ring_mask = new_capacity - 1;
-  loop->ring_head = 0;
 }
 
 static inline void
@@ -684,7 +724,10 @@ bridge_loop_finalize (GObject *object)
 
   g_clear_pointer (&loop->stack_pool, _bridge_stack_pool_free);
   g_clear_pointer (&loop->block_pool, _bridge_block_pool_free);
-  g_free (loop->ring);
+  if (loop->ring_mapped)
+    munmap (loop->ring, (loop->ring_mask + 1) * sizeof (BridgeReadyItem));
+  else
+    g_free (loop->ring);
   g_free (loop->timers);
   g_clear_pointer (&loop->context, g_main_context_unref);
 

@@ -53,6 +53,60 @@ test_call_soon_fifo (LoopFixture   *fixture,
     g_assert_cmpuint (g_array_index (order, guint, i), ==, i);
 }
 
+/* The ready queue is a ring that doubles when full. Here it grows while
+ * its items wrap around the end of the ring, at sizes that take both ways
+ * of growing (a copy for small rings, mremap() for large ones): the first
+ * batch moves the ring's start far from zero, then one callback queues
+ * more than the ring holds. Everything must still run in order. */
+typedef struct
+{
+  BridgeLoop *loop;
+  FifoItem   *items;
+  guint       first;
+  guint       n;
+} FifoBatch;
+
+static void
+fifo_batch_cb (gpointer user_data)
+{
+  FifoBatch *batch = user_data;
+
+  for (guint i = batch->first; i < batch->first + batch->n; i++)
+    bridge_loop_call_soon (batch->loop, fifo_cb, &batch->items[i], NULL);
+}
+
+static void
+test_call_soon_fifo_across_growth (LoopFixture   *fixture,
+                                   gconstpointer  user_data)
+{
+  const guint sizes[] = { 300, 5000, 9000, 40000, 100000 };
+  guint total = 0;
+  g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree FifoItem *items = NULL;
+  FifoBatch batches[G_N_ELEMENTS (sizes)];
+
+  for (guint b = 0; b < G_N_ELEMENTS (sizes); b++)
+    total += sizes[b];
+  items = g_new0 (FifoItem, total);
+  for (guint i = 0; i < total; i++)
+    {
+      items[i].order = order;
+      items[i].index = i;
+    }
+
+  /* Each batch is queued once the previous one has run, so the ring's
+   * start lies wherever the last batch left it. */
+  for (guint b = 0, first = 0; b < G_N_ELEMENTS (sizes); first += sizes[b], b++)
+    {
+      batches[b] = (FifoBatch) { fixture->loop, items, first, sizes[b] };
+      bridge_loop_call_soon (fixture->loop, fifo_batch_cb, &batches[b], NULL);
+      test_run_until (fixture->context, order->len == first + sizes[b], TEST_TIMEOUT_SECONDS);
+    }
+
+  for (guint i = 0; i < total; i++)
+    g_assert_cmpuint (g_array_index (order, guint, i), ==, i);
+}
+
 typedef struct
 {
   BridgeLoop *loop;
@@ -1092,6 +1146,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   LOOP_TEST ("/loop/call-soon/fifo", test_call_soon_fifo);
+  LOOP_TEST ("/loop/call-soon/fifo-across-growth", test_call_soon_fifo_across_growth);
   LOOP_TEST ("/loop/call-soon/next-iteration", test_call_soon_next_iteration);
   LOOP_TEST ("/loop/stop/current-batch", test_stop_runs_current_batch);
   LOOP_TEST ("/loop/dispatch/bounded", test_dispatch_bounded);
