@@ -3,8 +3,9 @@
 #
 # 1. The whole suite in a normal build, under dbus-run-session and xvfb-run
 #    (the GTK tests need a display and a session bus).
-# 2. The libbridge suite again in an AddressSanitizer + UndefinedBehavior-
-#    Sanitizer build.
+# 2. The libbridge suite, and the app's engine, CLI and fault-server suites, again in an
+#    AddressSanitizer + UndefinedBehaviorSanitizer build (not the GTK UI
+#    suite, nor the slow ones).
 # 3. The core libbridge tests under valgrind, which checks the fiber stack
 #    annotations from the other side.
 # It ends with one line "N passed, N failed" counting individual test cases.
@@ -44,12 +45,14 @@ else
 fi
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer build"
+# -Dapp=true for the engine and CLI tests; the CLI program links the GTK UI,
+# so that is built too, but its tests are not run here.
 if configure _build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
-     -Dapp=false -Dexamples=false -Dbenchmarks=false && ninja -C _build-asan; then
-  step "libbridge suite (ASan + UBSan)"
+     -Dapp=true -Dexamples=false -Dbenchmarks=false && ninja -C _build-asan; then
+  step "libbridge, engine and CLI suites (ASan + UBSan)"
   # 'install' builds an uninstrumented program against the ASan library.
-  meson test -C _build-asan --suite lib --no-suite slow --no-suite install --print-errorlogs \
-    --num-processes "$jobs" || status=1
+  meson test -C _build-asan --suite lib --suite engine --suite cli --suite fault-server --no-suite slow \
+    --no-suite install --print-errorlogs --num-processes "$jobs" || status=1
   logs+=(_build-asan/meson-logs/testlog.json)
 else
   echo "sanitizer build failed" >&2

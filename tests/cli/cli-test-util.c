@@ -123,6 +123,7 @@ cli_runv (const char          *cwd,
   g_autoptr(GSource) timer = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) argv = build_argv (args);
+  g_autofree char *command = NULL;
   Communication c = { 0, };
   gboolean expired = FALSE;
   CliResult *result;
@@ -170,7 +171,8 @@ cli_runv (const char          *cwd,
   g_clear_pointer (&c.out, g_bytes_unref);
   g_clear_pointer (&c.err, g_bytes_unref);
 
-  g_test_message ("exit %d from %s", result->status, g_strjoinv (" ", argv));
+  command = g_strjoinv (" ", argv);
+  g_test_message ("exit %d from %s", result->status, command);
   if (result->err[0] != '\0')
     g_test_message ("stderr: %s", result->err);
   return result;
