@@ -88,6 +88,7 @@ struct _Cli
   int           retries;
   double        timeout;
   double        connect_timeout;
+  double        max_time;
   gboolean      json;
   gboolean      quiet;
   GPtrArray    *items;          /* CliItem, in input order */
@@ -1227,6 +1228,8 @@ cli_main (BridgeTask *task,
     dl_manager_set_idle_timeout (cli->manager, cli->timeout);
   if (cli->connect_timeout > 0)
     dl_manager_set_connect_timeout (cli->manager, cli->connect_timeout);
+  if (cli->max_time > 0)
+    dl_manager_set_max_time (cli->manager, cli->max_time);
   g_signal_connect (cli->manager, "notify::n-running", G_CALLBACK (n_running_cb), cli);
 
   /* Only this command's URLs run: the rest of the history (the app's
@@ -1512,6 +1515,7 @@ parse_options (Cli   *cli,
   g_autofree char *retries = NULL;
   g_autofree char *timeout = NULL;
   g_autofree char *connect_timeout = NULL;
+  g_autofree char *max_time = NULL;
   gboolean headless = FALSE;
   guint n_urls;
   GOptionEntry entries[] = {
@@ -1532,6 +1536,9 @@ parse_options (Cli   *cli,
       N_("Retry when no data arrives for SECONDS (default: 30)"), N_("SECONDS") },
     { "connect-timeout", 0, 0, G_OPTION_ARG_STRING, &connect_timeout,
       N_("Retry when there is no response within SECONDS (default: 30)"), N_("SECONDS") },
+    { "max-time", 0, 0, G_OPTION_ARG_STRING, &max_time,
+      N_("Fail a download that takes longer than SECONDS, retries included (default: no limit)"),
+      N_("SECONDS") },
     { "sha256", 0, 0, G_OPTION_ARG_STRING_ARRAY, &checksums,
       N_("Expected SHA-256 of the files, once per URL on the command line, in the same order"),
       N_("HEX") },
@@ -1550,6 +1557,7 @@ parse_options (Cli   *cli,
   cli->retries = -1;
   cli->timeout = -1;
   cli->connect_timeout = -1;
+  cli->max_time = -1;
 
   /* Translators: the usage line, after "bridge-downloader [OPTION…]" */
   context = g_option_context_new (N_("--headless URL…"));
@@ -1591,7 +1599,8 @@ parse_options (Cli   *cli,
       !parse_count ("--per-host", per_host, 1, 1024, &cli->per_host, &error) ||
       !parse_count ("--retries", retries, 0, 1000, &cli->retries, &error) ||
       !parse_seconds ("--timeout", timeout, &cli->timeout, &error) ||
-      !parse_seconds ("--connect-timeout", connect_timeout, &cli->connect_timeout, &error))
+      !parse_seconds ("--connect-timeout", connect_timeout, &cli->connect_timeout, &error) ||
+      !parse_seconds ("--max-time", max_time, &cli->max_time, &error))
     goto usage;
 
   n_urls = urls != NULL ? g_strv_length (urls) : 0;

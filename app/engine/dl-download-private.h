@@ -26,6 +26,7 @@ typedef enum
   DL_STOP_CANCEL,     /* remove .part, state cancelled */
   DL_STOP_REMOVE,     /* remove .part, forget the download */
   DL_STOP_SHUTDOWN,   /* keep .part, keep the stored state so a restart resumes */
+  DL_STOP_TIME_LIMIT, /* keep .part, state failed: DlManager:max-time ran out */
 } DlStopReason;
 
 struct _DlDownload

@@ -2866,6 +2866,9 @@ backoff_delay (Job   *job,
 }
 
 /* The task was cancelled: leave things as the reason for it says. */
+static void fail (Job          *job,
+                  const GError *error);
+
 static void
 stop (Job *job)
 {
@@ -2883,6 +2886,19 @@ stop (Job *job)
           _dl_download_set_state (download, DL_DOWNLOAD_STATE_CANCELLED);
           _dl_manager_save (job->manager, download);
         }
+      break;
+
+    case DL_STOP_TIME_LIMIT:
+      {
+        g_autoptr(GError) timed_out =
+          g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       "Not done within the time limit of %g s", job->settings.max_time);
+
+        /* The cancellation that brought us here was ours: what follows
+         * (syncing the partial file, saving the state) must not see it. */
+        bridge_task_uncancel (job->task);
+        fail (job, timed_out);
+      }
       break;
 
     case DL_STOP_PAUSE:
@@ -2942,6 +2958,20 @@ fail (Job          *job,
  *
  * The download coroutine. See the comment at the top of this file.
  */
+/* DlManager:max-time ran out: stop the task as a pause would, but it ends
+ * failed (see stop()). A pause, cancel or removal already under way wins. */
+static void
+time_limit_cb (gpointer user_data)
+{
+  DlDownload *download = user_data;
+
+  if (download->task == NULL || download->stop_reason != DL_STOP_NONE)
+    return;
+
+  download->stop_reason = DL_STOP_TIME_LIMIT;
+  bridge_task_cancel (download->task, "Time limit");
+}
+
 void
 _dl_download_task_run (BridgeTask *task,
                        gpointer    user_data)
@@ -2950,10 +2980,13 @@ _dl_download_task_run (BridgeTask *task,
   DlDownload *download = td->download;
   Job job = { 0, };
   guint failures = 0;
+  g_autoptr(BridgeHandle) time_limit = NULL;
 
   job.manager = td->manager;
   job.download = download;
   job.task = task;
+
+  _dl_manager_get_settings (job.manager, &job.settings);
 
   for (;;)
     {
@@ -2961,6 +2994,7 @@ _dl_download_task_run (BridgeTask *task,
       Outcome outcome;
       gint64 high_water = job.high_water;
       double delay;
+      double max_time;
 
       _dl_download_set_state (download, DL_DOWNLOAD_STATE_QUEUED);
       if (!_dl_manager_acquire_ticket (job.manager, download, &error))
@@ -2969,7 +3003,18 @@ _dl_download_task_run (BridgeTask *task,
           break;
         }
 
+      /* One deadline for this run of the download, from when it first
+       * gets to send a request (not while it waits in the queue), retries
+       * and their waits included; the limit stays the one it started with. */
+      max_time = job.settings.max_time;
       _dl_manager_get_settings (job.manager, &job.settings);
+      if (time_limit == NULL && job.settings.max_time > 0)
+        time_limit = bridge_handle_ref (bridge_loop_call_later (bridge_future_get_loop (BRIDGE_FUTURE (task)),
+                                                                job.settings.max_time, time_limit_cb,
+                                                                g_object_ref (download),
+                                                                g_object_unref));
+      else if (time_limit != NULL)
+        job.settings.max_time = max_time;
       outcome = attempt (&job, &error);
 
       if (outcome == OUTCOME_DONE)
@@ -3027,6 +3072,8 @@ _dl_download_task_run (BridgeTask *task,
         }
     }
 
+  if (time_limit != NULL)
+    bridge_handle_cancel (time_limit);
   close_part (&job);
   g_clear_pointer (&job.dir, shared_fd_unref);
   if (job.folder != NULL)

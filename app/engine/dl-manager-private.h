@@ -26,6 +26,7 @@ typedef struct
   double  connect_timeout;
   double  retry_delay;
   double  max_retry_delay;
+  double  max_time;          /* 0: no limit */
 } DlManagerSettings;
 
 /* An output folder, for syncing it after renames (dl-download-task.c). */

@@ -93,6 +93,7 @@ enum {
   PROP_CONNECT_TIMEOUT,
   PROP_RETRY_DELAY,
   PROP_MAX_RETRY_DELAY,
+  PROP_MAX_TIME,
   N_PROPS
 };
 
@@ -685,6 +686,9 @@ dl_manager_get_property (GObject    *object,
     case PROP_MAX_RETRY_DELAY:
       g_value_set_double (value, self->settings.max_retry_delay);
       break;
+    case PROP_MAX_TIME:
+      g_value_set_double (value, self->settings.max_time);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -723,6 +727,9 @@ dl_manager_set_property (GObject      *object,
       break;
     case PROP_MAX_RETRY_DELAY:
       dl_manager_set_max_retry_delay (self, g_value_get_double (value));
+      break;
+    case PROP_MAX_TIME:
+      dl_manager_set_max_time (self, g_value_get_double (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -822,6 +829,18 @@ dl_manager_class_init (DlManagerClass *klass)
   properties[PROP_MAX_RETRY_DELAY] =
     g_param_spec_double ("max-retry-delay", NULL, NULL,
                          0, 86400, DL_MANAGER_DEFAULT_MAX_RETRY_DELAY, rw);
+
+  /**
+   * DlManager:max-time:
+   *
+   * The most seconds one run of a download may take, from its start (or
+   * resume) to its end, retries and their waits included; 0 for no limit.
+   * A download that runs out of time fails with %G_IO_ERROR_TIMED_OUT and
+   * keeps what it has, so a retry resumes it. Read when a download starts.
+   */
+  properties[PROP_MAX_TIME] =
+    g_param_spec_double ("max-time", NULL, NULL,
+                         0, 365 * 86400.0, DL_MANAGER_DEFAULT_MAX_TIME, rw);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -1660,6 +1679,24 @@ dl_manager_set_retry_delay (DlManager *self,
   g_return_if_fail (seconds >= 0);
 
   set_seconds (self, &self->settings.retry_delay, seconds, PROP_RETRY_DELAY);
+}
+
+double
+dl_manager_get_max_time (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->settings.max_time;
+}
+
+void
+dl_manager_set_max_time (DlManager *self,
+                         double     seconds)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (seconds >= 0);
+
+  set_seconds (self, &self->settings.max_time, seconds, PROP_MAX_TIME);
 }
 
 double

@@ -23,6 +23,7 @@ G_BEGIN_DECLS
 #define DL_MANAGER_DEFAULT_CONNECT_TIMEOUT  30.0
 #define DL_MANAGER_DEFAULT_RETRY_DELAY      1.0
 #define DL_MANAGER_DEFAULT_MAX_RETRY_DELAY  60.0
+#define DL_MANAGER_DEFAULT_MAX_TIME         0.0
 
 #define DL_TYPE_MANAGER (dl_manager_get_type ())
 
@@ -77,6 +78,9 @@ void         dl_manager_set_retry_delay      (DlManager    *self,
                                               double        seconds);
 double       dl_manager_get_max_retry_delay  (DlManager    *self);
 void         dl_manager_set_max_retry_delay  (DlManager    *self,
+                                              double        seconds);
+double       dl_manager_get_max_time         (DlManager    *self);
+void         dl_manager_set_max_time         (DlManager    *self,
                                               double        seconds);
 
 G_END_DECLS

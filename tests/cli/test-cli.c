@@ -159,6 +159,7 @@ test_usage_bad_numbers (Fixture       *fixture,
     { "--jobs", "0" }, { "--jobs", "many" }, { "--jobs", "2000" },
     { "--per-host", "0" }, { "--retries", "-1" },
     { "--timeout", "0" }, { "--timeout", "soon" }, { "--connect-timeout", "-3" },
+    { "--max-time", "0" }, { "--max-time", "90000" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -622,6 +623,66 @@ test_connect_timeout (Fixture       *fixture,
   g_assert_cmpuint (fault_server_get_request_count (fixture->server, "slow"), ==, 1);
 }
 
+/* A download that drips for ten seconds, with --max-time half a second:
+ * it fails as timed out instead of completing, is not retried, and keeps
+ * what arrived in its partial file for a later resume. */
+static void
+test_max_time (Fixture       *fixture,
+               gconstpointer  user_data)
+{
+  g_autofree char *drip = url (fixture, "drip.bin?size=200k&rate=20k&key=drip");
+  g_autofree char *expect = g_strdup_printf ("0=failed:%s:%d", g_quark_to_string (G_IO_ERROR),
+                                             G_IO_ERROR_TIMED_OUT);
+  g_autofree char *part = out_path (fixture, "drip.bin.part");
+  g_autofree char *done = out_path (fixture, "drip.bin");
+  g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json",
+                                         "--max-time", "0.5", "--retries", "3", drip, NULL);
+
+  g_assert_cmpint (result->status, ==, 1);
+  cli_check_json (result->out, "--expect", expect, NULL);
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, "drip"), ==, 1);
+  g_assert_false (g_file_test (done, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (cli_file_size (part), >, 0);
+  g_assert_cmpint (cli_file_size (part), <, 200 * 1024);
+}
+
+/* The limit counts from when a download starts, not while it waits for
+ * its turn: eight downloads of about half a second each, one at a time,
+ * with --max-time 3. The last waits some 3.5 s in the queue, then runs. */
+static void
+test_max_time_not_queued (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CliResult) result = NULL;
+
+  g_ptr_array_add (args, g_strdup ("-o"));
+  g_ptr_array_add (args, g_strdup (fixture->out_dir));
+  g_ptr_array_add (args, g_strdup ("--json"));
+  g_ptr_array_add (args, g_strdup ("-j"));
+  g_ptr_array_add (args, g_strdup ("1"));
+  g_ptr_array_add (args, g_strdup ("--max-time"));
+  g_ptr_array_add (args, g_strdup ("3"));
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("q%u.bin?size=50k&rate=100k&seed=%u", i, i + 1);
+
+      g_ptr_array_add (args, url (fixture, path));
+    }
+  g_ptr_array_add (args, NULL);
+
+  result = cli_runv (fixture->home, NULL, (const char * const *) args->pdata);
+  g_assert_cmpint (result->status, ==, 0);
+  cli_check_json (result->out, "--count", "8", NULL);
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("q%u.bin", i);
+      g_autofree char *path = out_path (fixture, name);
+
+      cli_assert_body (path, i + 1, 50 * 1024);
+    }
+}
+
 static void
 test_jobs (Fixture       *fixture,
            gconstpointer  user_data)
@@ -812,6 +873,8 @@ main (int   argc,
   CLI_TEST ("/cli/output/default-dir", test_default_output_dir);
   CLI_TEST ("/cli/options/idle-timeout", test_idle_timeout);
   CLI_TEST ("/cli/options/connect-timeout", test_connect_timeout);
+  CLI_TEST ("/cli/options/max-time", test_max_time);
+  CLI_TEST ("/cli/options/max-time-not-queued", test_max_time_not_queued);
   CLI_TEST ("/cli/options/jobs", test_jobs);
   CLI_TEST ("/cli/many", test_many);
   CLI_TEST ("/cli/resume/sigint", test_sigint_resume);
