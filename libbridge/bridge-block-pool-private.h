@@ -25,7 +25,7 @@ G_BEGIN_DECLS
  * dispatches, and given back from any thread. */
 typedef struct _BridgeBlockPool BridgeBlockPool;
 
-#define BRIDGE_BLOCK_POOL_N_CLASSES 2
+#define BRIDGE_BLOCK_POOL_N_CLASSES 3
 
 BridgeBlockPool *_bridge_block_pool_new     (const gsize      sizes[BRIDGE_BLOCK_POOL_N_CLASSES]);
 void             _bridge_block_pool_free    (BridgeBlockPool *pool);

@@ -46,6 +46,14 @@ BridgeLoop      *_bridge_loop_get_current           (void);
 void             _bridge_loop_hold                  (BridgeLoop      *loop);
 void             _bridge_loop_release               (BridgeLoop      *loop);
 BridgeStackPool *_bridge_loop_get_stack_pool        (BridgeLoop      *loop);
+/* The block sizes of a loop's block pool (bridge-block-pool.c). */
+enum
+{
+  BRIDGE_BLOCK_FUTURE,
+  BRIDGE_BLOCK_TASK,
+  BRIDGE_BLOCK_HANDLE,
+};
+
 gpointer         _bridge_loop_alloc_block           (BridgeLoop      *loop,
                                                      guint            size_class);
 gboolean         _bridge_loop_release_block         (BridgeLoop      *loop,

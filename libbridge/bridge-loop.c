@@ -947,7 +947,8 @@ _bridge_loop_release (BridgeLoop *loop)
   loop_drop_holds (loop, 1);
 }
 
-/* Blocks for the loop's futures (@size_class 0) and tasks (1), from memory
+/* Blocks for the loop's futures, tasks and handles (see the BRIDGE_BLOCK_
+ * size classes), from memory
  * faulted in ahead of need (see bridge-block-pool.c). Only while the loop
  * dispatches on this thread, where most are made; NULL otherwise, or when
  * pools cannot work here: the caller allocates as usual then. */
@@ -960,7 +961,11 @@ _bridge_loop_alloc_block (BridgeLoop *loop,
 
   if (G_UNLIKELY (loop->block_pool == NULL))
     {
-      const gsize sizes[BRIDGE_BLOCK_POOL_N_CLASSES] = { sizeof (BridgeFuture), sizeof (BridgeTask) };
+      const gsize sizes[BRIDGE_BLOCK_POOL_N_CLASSES] = {
+        [BRIDGE_BLOCK_FUTURE] = sizeof (BridgeFuture),
+        [BRIDGE_BLOCK_TASK] = sizeof (BridgeTask),
+        [BRIDGE_BLOCK_HANDLE] = sizeof (BridgeHandle),
+      };
 
       if (loop->block_pool_tried)
         return NULL;
