@@ -7,8 +7,6 @@
 
 #include "config.h"
 
-#include <unistd.h>
-
 #include <libbridge.h>
 
 #include "test-util.h"
@@ -581,17 +579,6 @@ test_nested_loop_from_other_source (LoopFixture   *fixture,
 
 #define BURST_TASKS 200000
 
-static gsize
-resident_bytes (void)
-{
-  g_autofree char *statm = NULL;
-  g_auto(GStrv) fields = NULL;
-
-  g_assert_true (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL));
-  fields = g_strsplit (statm, " ", -1);
-  return g_ascii_strtoull (fields[1], NULL, 10) * (gsize) sysconf (_SC_PAGESIZE);
-}
-
 static void
 burst_child (BridgeTask *task,
              gpointer    user_data)
@@ -610,7 +597,7 @@ burst_task (BridgeTask *task,
   for (guint i = 0; i < BURST_TASKS; i++)
     g_assert_true (bridge_await (BRIDGE_FUTURE (children[i]), NULL));
 
-  *peak = resident_bytes ();
+  *peak = test_resident_bytes ();
   for (guint i = 0; i < BURST_TASKS; i++)
     bridge_task_unref (children[i]);
 }
@@ -636,8 +623,8 @@ test_burst_memory_returned (LoopFixture   *fixture,
 
   /* Seconds, not milliseconds: the loop returns the memory the first time
    * it is about to sleep. */
-  test_run_until (fixture->context, resident_bytes () + 30 * 1024 * 1024 < peak, 5.0);
-  g_assert_cmpuint (resident_bytes () + 30 * 1024 * 1024, <, peak);
+  test_run_until (fixture->context, test_resident_bytes () + 30 * 1024 * 1024 < peak, 5.0);
+  g_assert_cmpuint (test_resident_bytes () + 30 * 1024 * 1024, <, peak);
 }
 
 int

@@ -45,20 +45,6 @@ parked_task (BridgeTask *task,
   bridge_task_return_int64 (task, value + 1);
 }
 
-static gsize
-resident_bytes (void)
-{
-  g_autofree char *statm = NULL;
-  g_auto(GStrv) fields = NULL;
-
-  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
-    return 0;
-  fields = g_strsplit (statm, " ", -1);
-  if (g_strv_length (fields) < 2)
-    return 0;
-  return g_ascii_strtoull (fields[1], NULL, 10) * sysconf (_SC_PAGESIZE);
-}
-
 static void
 test_million_parked (void)
 {
@@ -88,7 +74,7 @@ test_million_parked (void)
   context = bridge_loop_get_context (loop);
   million.gate = bridge_future_new_for_loop (loop);
   tasks = g_ptr_array_new_full (N_PARKED, (GDestroyNotify) bridge_task_unref);
-  rss_before = resident_bytes ();
+  rss_before = test_resident_bytes ();
   start = g_get_monotonic_time ();
 
   /* Far beyond vm.max_map_count (65530 by default): stacks must not cost a
@@ -98,7 +84,7 @@ test_million_parked (void)
                                                parked_task, &million, NULL));
 
   test_run_until (context, million.started == N_PARKED, SLOW_TIMEOUT_SECONDS);
-  rss_parked = resident_bytes ();
+  rss_parked = test_resident_bytes ();
   g_test_message ("%u tasks parked after %.1f s, %.2f KiB resident per task",
                   N_PARKED, (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC,
                   (rss_parked - MIN (rss_before, rss_parked)) / 1024.0 / N_PARKED);

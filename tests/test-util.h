@@ -7,6 +7,8 @@
 
 #pragma once
 
+#include <unistd.h>
+
 #include <libbridge.h>
 
 G_BEGIN_DECLS
@@ -77,6 +79,19 @@ test_deadline_end (TestDeadline *deadline)
       }                                                                        \
     test_deadline_end (&_test_deadline);                                       \
   } G_STMT_END
+
+/* The process's resident memory in bytes (/proc/self/statm). */
+static inline gsize
+test_resident_bytes (void)
+{
+  g_autofree char *statm = NULL;
+  g_auto(GStrv) fields = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL));
+  fields = g_strsplit (statm, " ", -1);
+  g_assert_cmpuint (g_strv_length (fields), >=, 2);
+  return g_ascii_strtoull (fields[1], NULL, 10) * (gsize) sysconf (_SC_PAGESIZE);
+}
 
 /* ---- a fresh loop per test ---------------------------------------------------- */
 

@@ -73,6 +73,13 @@
 #define DIRECT_ALIGN     4096
 #define DIRECT_MAX_WRITE 4
 
+/* A file's first bytes are written buffered, the rest directly. Measured
+ * with bench/run on this VM: 200 files of 1 MiB came in 6 % faster with
+ * buffered writes (the page cache takes a whole small file before its one
+ * sync), one file of 1 GiB 2.4 times faster with direct writes (1.35 GiB/s
+ * against 0.56: no copy, no writeback competing with the next writes). */
+#define DIRECT_MIN_OFFSET (8 * 1024 * 1024)
+
 /* Free buffers kept for the next writes and downloads: a fresh buffer costs
  * a page fault per 4 KiB the first time it is filled. */
 #define MAX_CACHED_BUFFERS 32
@@ -190,21 +197,29 @@ buffer_ref (Buffer *self)
   return self;
 }
 
+/* Keeps @self for the next download if the cache has room. */
+static gboolean
+buffer_cache_put (Buffer *self)
+{
+  gboolean kept = FALSE;
+
+  G_LOCK (buffer_cache);
+  if (n_cached_buffers < MAX_CACHED_BUFFERS)
+    {
+      cached_buffers[n_cached_buffers++] = self;
+      kept = TRUE;
+    }
+  G_UNLOCK (buffer_cache);
+  return kept;
+}
+
 static void
 buffer_unref (Buffer *self)
 {
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
 
-  G_LOCK (buffer_cache);
-  if (n_cached_buffers < MAX_CACHED_BUFFERS)
-    {
-      cached_buffers[n_cached_buffers++] = self;
-      self = NULL;
-    }
-  G_UNLOCK (buffer_cache);
-
-  if (self != NULL)
+  if (!buffer_cache_put (self))
     buffer_free (self);
 }
 
@@ -230,14 +245,7 @@ buffer_cache_prefill (void)
       self->data = g_aligned_alloc (1, BUFFER_SIZE, 4096);
       memset (self->data, 0, BUFFER_SIZE);
 
-      G_LOCK (buffer_cache);
-      if (n_cached_buffers < MAX_CACHED_BUFFERS)
-        {
-          cached_buffers[n_cached_buffers++] = self;
-          self = NULL;
-        }
-      G_UNLOCK (buffer_cache);
-      if (self != NULL)
+      if (!buffer_cache_put (self))
         {
           buffer_free (self);
           return;
@@ -1313,7 +1321,8 @@ writer_run (gpointer   user_data,
 {
   Part *self = user_data;
   int fd = self->fd->fd;
-  int direct_fd = open_direct (fd);
+  int direct_fd = -1;
+  gboolean direct_tried = FALSE;
 
   g_mutex_lock (&self->lock);
 
@@ -1321,6 +1330,14 @@ writer_run (gpointer   user_data,
     {
       Buffer *buffers[DIRECT_MAX_WRITE];
       guint n_buffers = 0;
+
+      /* Direct writes only past the first DIRECT_MIN_OFFSET bytes: see
+       * there. */
+      if (!direct_tried && self->written >= DIRECT_MIN_OFFSET)
+        {
+          direct_fd = open_direct (fd);
+          direct_tried = TRUE;
+        }
 
       /* Direct writes wait for the disk: when it fell behind, what waits
        * goes in one write. A buffered write is one buffer, and the start
