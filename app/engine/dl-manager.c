@@ -192,6 +192,37 @@ host_limit (DlManager  *self,
   return limit;
 }
 
+/* Waits for one of @host's limit in @hosts, then one of @global; on
+ * failure nothing is held. Tickets and slots both go this way. */
+static gboolean
+acquire_host_then_global (DlManager   *self,
+                          GHashTable  *hosts,
+                          DlLimit     *global,
+                          const char  *host,
+                          GError     **error)
+{
+  DlLimit *host_part = host_limit (self, hosts, host);
+
+  if (!dl_limit_acquire (host_part, error))
+    return FALSE;
+  if (!dl_limit_acquire (global, error))
+    {
+      dl_limit_release (host_part);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+release_host_and_global (DlManager  *self,
+                         GHashTable *hosts,
+                         DlLimit    *global,
+                         const char *host)
+{
+  dl_limit_release (global);
+  dl_limit_release (host_limit (self, hosts, host));
+}
+
 /**
  * _dl_manager_acquire_ticket:
  * @self: a #DlManager
@@ -207,19 +238,12 @@ _dl_manager_acquire_ticket (DlManager   *self,
                             DlDownload  *download,
                             GError     **error)
 {
-  DlLimit *host;
-
   g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
   g_return_val_if_fail (!download->holds_ticket, FALSE);
 
-  host = host_limit (self, self->host_tickets, download->host);
-  if (!dl_limit_acquire (host, error))
+  if (!acquire_host_then_global (self, self->host_tickets, self->global_tickets,
+                                 download->host, error))
     return FALSE;
-  if (!dl_limit_acquire (self->global_tickets, error))
-    {
-      dl_limit_release (host);
-      return FALSE;
-    }
 
   download->holds_ticket = TRUE;
   return TRUE;
@@ -235,8 +259,7 @@ _dl_manager_release_ticket (DlManager  *self,
     return;
 
   download->holds_ticket = FALSE;
-  dl_limit_release (self->global_tickets);
-  dl_limit_release (host_limit (self, self->host_tickets, download->host));
+  release_host_and_global (self, self->host_tickets, self->global_tickets, download->host);
 }
 
 /**
@@ -253,19 +276,11 @@ _dl_manager_acquire_slot (DlManager   *self,
                           DlDownload  *download,
                           GError     **error)
 {
-  DlLimit *host;
-
   g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
   g_return_val_if_fail (!download->holds_slot, FALSE);
 
-  host = host_limit (self, self->hosts, download->host);
-  if (!dl_limit_acquire (host, error))
+  if (!acquire_host_then_global (self, self->hosts, self->global, download->host, error))
     return FALSE;
-  if (!dl_limit_acquire (self->global, error))
-    {
-      dl_limit_release (host);
-      return FALSE;
-    }
 
   download->holds_slot = TRUE;
   self->n_active++;
@@ -283,8 +298,7 @@ _dl_manager_release_slot (DlManager  *self,
     return;
 
   download->holds_slot = FALSE;
-  dl_limit_release (self->global);
-  dl_limit_release (host_limit (self, self->hosts, download->host));
+  release_host_and_global (self, self->hosts, self->global, download->host);
   self->n_active--;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ACTIVE]);
 }
