@@ -20,6 +20,8 @@
  * and `call_at()`: they stay valid until the callback has run or was
  * cancelled. Take a reference with [method@Bridge.Handle.ref] to keep one
  * longer, for example to cancel it later without knowing whether it ran.
+ * Like asyncio's handles, which reference their loop, a handle keeps its
+ * [class@Bridge.Loop] alive until its last reference is dropped.
  */
 
 G_DEFINE_BOXED_TYPE (BridgeHandle, bridge_handle, bridge_handle_ref, bridge_handle_unref)
