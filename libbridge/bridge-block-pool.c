@@ -91,7 +91,9 @@ region_unref (Region *region)
 
 /* The populating thread: one per process, started with the first pool. It
  * only faults pages in; it never writes to them, so a chunk that the loop's
- * thread reached first is not disturbed. */
+ * thread reached first is not disturbed. (A child process made by fork()
+ * has no such thread: its requests just wait, and its loops fault their
+ * pages in themselves.) */
 static gpointer
 populate_thread (gpointer data)
 {
@@ -107,7 +109,7 @@ populate_thread (gpointer data)
   return NULL;
 }
 
-static gboolean
+static void
 populate_thread_start (void)
 {
   static gsize started;
@@ -118,7 +120,6 @@ populate_thread_start (void)
       g_thread_unref (g_thread_new ("bridge-populate", populate_thread, NULL));
       g_once_init_leave (&started, 1);
     }
-  return TRUE;
 }
 
 static void
