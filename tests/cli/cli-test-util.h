@@ -99,4 +99,46 @@ void         sniff_proxy_reset          (SniffProxy   *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SniffProxy, sniff_proxy_free)
 
+/* ---- a fault server and a home folder per test ------------------------------- */
+
+typedef struct
+{
+  FaultServer *server;
+  char        *home;      /* the test's $HOME (g_test_init's isolated dirs) */
+  char        *out_dir;   /* $HOME/out, not created */
+} CliFixture;
+
+static inline void
+cli_fixture_setup (CliFixture    *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->server = fault_server_new_in_thread (FALSE, &error);
+  g_assert_no_error (error);
+  fixture->home = g_strdup (g_get_home_dir ());
+  g_assert_cmpint (g_mkdir_with_parents (fixture->home, 0700), ==, 0);
+  fixture->out_dir = g_build_filename (fixture->home, "out", NULL);
+}
+
+static inline void
+cli_fixture_teardown (CliFixture    *fixture,
+                      gconstpointer  user_data)
+{
+  g_clear_pointer (&fixture->server, fault_server_free);
+  g_clear_pointer (&fixture->home, g_free);
+  g_clear_pointer (&fixture->out_dir, g_free);
+}
+
+#define CLI_FIXTURE_TEST(path, func) \
+  g_test_add (path, CliFixture, NULL, cli_fixture_setup, func, cli_fixture_teardown)
+
+/* The fault server's URL for @path_and_query. */
+static inline char *
+cli_fixture_url (CliFixture *fixture,
+                 const char *path_and_query)
+{
+  return g_strconcat (fault_server_get_uri (fixture->server), path_and_query, NULL);
+}
+
 G_END_DECLS

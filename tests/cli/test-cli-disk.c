@@ -22,45 +22,6 @@
  * out (a snapshot) before it exits. Without the privileges for that, the
  * namespace cases skip. */
 
-typedef struct
-{
-  FaultServer *server;
-  char        *home;
-  char        *out_dir;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->server = fault_server_new_in_thread (FALSE, &error);
-  g_assert_no_error (error);
-  fixture->home = g_strdup (g_get_home_dir ());
-  g_assert_cmpint (g_mkdir_with_parents (fixture->home, 0700), ==, 0);
-  fixture->out_dir = g_build_filename (fixture->home, "out", NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  user_data)
-{
-  g_clear_pointer (&fixture->server, fault_server_free);
-  g_clear_pointer (&fixture->home, g_free);
-  g_clear_pointer (&fixture->out_dir, g_free);
-}
-
-#define CLI_TEST(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
-
-static char *
-url (Fixture    *fixture,
-     const char *path_and_query)
-{
-  return g_strconcat (fault_server_get_uri (fixture->server), path_and_query, NULL);
-}
-
 static guint
 count_files (const char *dir)
 {
@@ -130,7 +91,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NamespaceResult, namespace_result_free)
  * NULL, having marked the test skipped, when this process may not do that
  * (root may; others only with unprivileged user namespaces). */
 static NamespaceResult *
-run_on_tmpfs (Fixture            *fixture,
+run_on_tmpfs (CliFixture    *fixture,
               const char         *options,
               const char * const *args)
 {
@@ -218,12 +179,12 @@ run_on_tmpfs (Fixture            *fixture,
  * blocks) complete. One at a time (-j 1), so which of them fill the disk
  * does not depend on timing. */
 static void
-test_enospc (Fixture       *fixture,
+test_enospc (CliFixture    *fixture,
              gconstpointer  user_data)
 {
-  g_autofree char *small = url (fixture, "small.bin?size=100k&seed=2");
-  g_autofree char *big = url (fixture, "big.bin?size=8m&seed=1");
-  g_autofree char *empty = url (fixture, "empty.bin?size=0");
+  g_autofree char *small = cli_fixture_url (fixture, "small.bin?size=100k&seed=2");
+  g_autofree char *big = cli_fixture_url (fixture, "big.bin?size=8m&seed=1");
+  g_autofree char *empty = cli_fixture_url (fixture, "empty.bin?size=0");
   g_autofree char *no_space = g_strdup_printf ("1=failed:%s:%d", g_quark_to_string (G_IO_ERROR),
                                                G_IO_ERROR_NO_SPACE);
   g_autofree char *failed = NULL;
@@ -276,11 +237,11 @@ test_enospc (Fixture       *fixture,
 /* A read-only folder (root ignores permission bits, not a read-only
  * mount): each download fails with the reason, nothing is written. */
 static void
-test_read_only_folder (Fixture       *fixture,
+test_read_only_folder (CliFixture    *fixture,
                        gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=10k&seed=1");
-  g_autofree char *b = url (fixture, "b.bin?size=0");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=10k&seed=1");
+  g_autofree char *b = cli_fixture_url (fixture, "b.bin?size=0");
   g_autofree char *read_only = g_strdup_printf ("failed:%s:%d", g_quark_to_string (G_IO_ERROR),
                                                 G_IO_ERROR_READ_ONLY);
   g_autofree char *expect_a = g_strconcat ("0=", read_only, NULL);
@@ -306,10 +267,10 @@ test_read_only_folder (Fixture       *fixture,
 /* A missing output folder is created, parents and all, as `mkdir -p`
  * would (dl-cli.c: g_mkdir_with_parents on -o DIR). */
 static void
-test_missing_folder (Fixture       *fixture,
+test_missing_folder (CliFixture    *fixture,
                      gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=20k&seed=4");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=20k&seed=4");
   g_autofree char *dir = g_build_filename (fixture->out_dir, "not", "yet", "there", NULL);
   g_autofree char *path = g_build_filename (dir, "a.bin", NULL);
   g_autoptr(CliResult) result = NULL;
@@ -326,10 +287,10 @@ test_missing_folder (Fixture       *fixture,
 /* A folder that cannot be created (a file is in the way): a clear error
  * that names it, and the file is left alone. */
 static void
-test_uncreatable_folder (Fixture       *fixture,
+test_uncreatable_folder (CliFixture    *fixture,
                          gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=20k&seed=4");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=20k&seed=4");
   g_autofree char *blocker = g_build_filename (fixture->home, "blocker", NULL);
   g_autofree char *dir = g_build_filename (blocker, "sub", NULL);
   g_autofree char *contents = NULL;
@@ -362,10 +323,10 @@ main (int   argc,
   g_unsetenv ("BRIDGE_DOWNLOADER_STALL_PROBE");
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  CLI_TEST ("/cli/disk/enospc", test_enospc);
-  CLI_TEST ("/cli/disk/read-only-folder", test_read_only_folder);
-  CLI_TEST ("/cli/disk/missing-folder", test_missing_folder);
-  CLI_TEST ("/cli/disk/uncreatable-folder", test_uncreatable_folder);
+  CLI_FIXTURE_TEST ("/cli/disk/enospc", test_enospc);
+  CLI_FIXTURE_TEST ("/cli/disk/read-only-folder", test_read_only_folder);
+  CLI_FIXTURE_TEST ("/cli/disk/missing-folder", test_missing_folder);
+  CLI_FIXTURE_TEST ("/cli/disk/uncreatable-folder", test_uncreatable_folder);
 
   return g_test_run ();
 }

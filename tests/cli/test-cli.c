@@ -28,54 +28,15 @@
 #define DL_ERROR_HTTP "1"
 #define DL_ERROR_CHECKSUM "5"
 
-typedef struct
-{
-  FaultServer *server;
-  char        *home;
-  char        *out_dir;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->server = fault_server_new_in_thread (FALSE, &error);
-  g_assert_no_error (error);
-  fixture->home = g_strdup (g_get_home_dir ());
-  g_assert_cmpint (g_mkdir_with_parents (fixture->home, 0700), ==, 0);
-  fixture->out_dir = g_build_filename (fixture->home, "out", NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  user_data)
-{
-  g_clear_pointer (&fixture->server, fault_server_free);
-  g_clear_pointer (&fixture->home, g_free);
-  g_clear_pointer (&fixture->out_dir, g_free);
-}
-
-#define CLI_TEST(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
-
 static char *
-url (Fixture    *fixture,
-     const char *path_and_query)
-{
-  return g_strconcat (fault_server_get_uri (fixture->server), path_and_query, NULL);
-}
-
-static char *
-out_path (Fixture    *fixture,
+out_path (CliFixture    *fixture,
           const char *name)
 {
   return g_build_filename (fixture->out_dir, name, NULL);
 }
 
 static void
-assert_body (Fixture    *fixture,
+assert_body (CliFixture    *fixture,
              const char *name,
              guint64     seed,
              guint64     size)
@@ -100,7 +61,7 @@ count_files (const char *dir,
 }
 
 static char *
-write_file (Fixture    *fixture,
+write_file (CliFixture    *fixture,
             const char *name,
             const char *contents)
 {
@@ -115,7 +76,7 @@ write_file (Fixture    *fixture,
 /* ---- usage errors: exit 2, nothing downloaded ------------------------------------------ */
 
 static void
-assert_usage_error (Fixture          *fixture,
+assert_usage_error (CliFixture    *fixture,
                     const char       *expected_message,
                     const char * const *args)
 {
@@ -132,7 +93,7 @@ assert_usage_error (Fixture          *fixture,
 #define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 static void
-test_usage_no_url (Fixture       *fixture,
+test_usage_no_url (CliFixture    *fixture,
                    gconstpointer  user_data)
 {
   const char *args[] = { "-o", fixture->out_dir, NULL };
@@ -141,20 +102,20 @@ test_usage_no_url (Fixture       *fixture,
 }
 
 static void
-test_usage_bad_option (Fixture       *fixture,
+test_usage_bad_option (CliFixture    *fixture,
                        gconstpointer  user_data)
 {
-  g_autofree char *u = url (fixture, "a.bin");
+  g_autofree char *u = cli_fixture_url (fixture, "a.bin");
   const char *args[] = { "-o", fixture->out_dir, "--bogus", u, NULL };
 
   assert_usage_error (fixture, "--bogus", args);
 }
 
 static void
-test_usage_bad_numbers (Fixture       *fixture,
+test_usage_bad_numbers (CliFixture    *fixture,
                         gconstpointer  user_data)
 {
-  g_autofree char *u = url (fixture, "a.bin");
+  g_autofree char *u = cli_fixture_url (fixture, "a.bin");
   const char *cases[][2] = {
     { "--jobs", "0" }, { "--jobs", "many" }, { "--jobs", "2000" },
     { "--per-host", "0" }, { "--retries", "-1" },
@@ -171,10 +132,10 @@ test_usage_bad_numbers (Fixture       *fixture,
 }
 
 static void
-test_usage_bad_sha256 (Fixture       *fixture,
+test_usage_bad_sha256 (CliFixture    *fixture,
                        gconstpointer  user_data)
 {
-  g_autofree char *u = url (fixture, "a.bin");
+  g_autofree char *u = cli_fixture_url (fixture, "a.bin");
   const char *args[] = { "-o", fixture->out_dir, "--sha256", "0123abc", u, NULL };
   const char *args_not_hex[] = {
     "-o", fixture->out_dir, "--sha256",
@@ -186,11 +147,11 @@ test_usage_bad_sha256 (Fixture       *fixture,
 }
 
 static void
-test_usage_sha256_count (Fixture       *fixture,
+test_usage_sha256_count (CliFixture    *fixture,
                          gconstpointer  user_data)
 {
-  g_autofree char *u = url (fixture, "a.bin");
-  g_autofree char *v = url (fixture, "b.bin");
+  g_autofree char *u = cli_fixture_url (fixture, "a.bin");
+  g_autofree char *v = cli_fixture_url (fixture, "b.bin");
   const char *too_many[] = {
     "-o", fixture->out_dir, "--sha256", HEX_A, "--sha256", HEX_A, u, NULL
   };
@@ -201,10 +162,10 @@ test_usage_sha256_count (Fixture       *fixture,
 }
 
 static void
-test_usage_bad_input_file (Fixture       *fixture,
+test_usage_bad_input_file (CliFixture    *fixture,
                            gconstpointer  user_data)
 {
-  g_autofree char *u = url (fixture, "a.bin");
+  g_autofree char *u = cli_fixture_url (fixture, "a.bin");
   g_autofree char *line = g_strdup_printf ("# list\n%s\n%s sha256=1234\n", u, u);
   g_autofree char *list = write_file (fixture, "list.txt", line);
   g_autofree char *junk_line = g_strdup_printf ("%s please\n", u);
@@ -221,12 +182,12 @@ test_usage_bad_input_file (Fixture       *fixture,
 /* ---- outcomes ----------------------------------------------------------------------- */
 
 static void
-test_all_ok (Fixture       *fixture,
+test_all_ok (CliFixture    *fixture,
              gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=1m&seed=1");
-  g_autofree char *b = url (fixture, "b.bin?size=3000&seed=2");
-  g_autofree char *c = url (fixture, "empty.bin?size=0");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=1m&seed=1");
+  g_autofree char *b = cli_fixture_url (fixture, "b.bin?size=3000&seed=2");
+  g_autofree char *c = cli_fixture_url (fixture, "empty.bin?size=0");
   g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir,
                                          a, b, c, NULL);
 
@@ -240,12 +201,12 @@ test_all_ok (Fixture       *fixture,
 }
 
 static void
-test_one_404 (Fixture       *fixture,
+test_one_404 (CliFixture    *fixture,
               gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=100k&seed=1");
-  g_autofree char *missing = url (fixture, "missing.bin?status=404");
-  g_autofree char *b = url (fixture, "b.bin?size=200k&seed=2");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=100k&seed=1");
+  g_autofree char *missing = cli_fixture_url (fixture, "missing.bin?status=404");
+  g_autofree char *b = cli_fixture_url (fixture, "b.bin?size=200k&seed=2");
   g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir,
                                          a, missing, b, NULL);
 
@@ -258,10 +219,10 @@ test_one_404 (Fixture       *fixture,
 }
 
 static void
-test_bad_url (Fixture       *fixture,
+test_bad_url (CliFixture    *fixture,
               gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=10k&seed=1");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=10k&seed=1");
   g_autofree char *code = g_strdup_printf ("failed:%s:%d", g_quark_to_string (G_IO_ERROR),
                                            G_IO_ERROR_NOT_SUPPORTED);
   g_autofree char *expect_ftp = g_strconcat ("1=", code, NULL);
@@ -276,13 +237,13 @@ test_bad_url (Fixture       *fixture,
 /* ---- --json ----------------------------------------------------------------------------- */
 
 static void
-test_json_events (Fixture       *fixture,
+test_json_events (CliFixture    *fixture,
                   gconstpointer  user_data)
 {
-  g_autofree char *slow = url (fixture, "slow.bin?size=1400k&rate=1m&seed=1");
-  g_autofree char *flaky = url (fixture, "flaky.bin?size=5000&seed=2&status=503,503,200"
+  g_autofree char *slow = cli_fixture_url (fixture, "slow.bin?size=1400k&rate=1m&seed=1");
+  g_autofree char *flaky = cli_fixture_url (fixture, "flaky.bin?size=5000&seed=2&status=503,503,200"
                                          "&retry_after=0&key=flaky");
-  g_autofree char *missing = url (fixture, "missing.bin?status=404");
+  g_autofree char *missing = cli_fixture_url (fixture, "missing.bin?status=404");
   g_autofree char *http_error = g_strconcat ("2=failed:" DL_ERROR_DOMAIN ":", DL_ERROR_HTTP, NULL);
   g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json",
                                          slow, flaky, missing, NULL);
@@ -303,12 +264,12 @@ test_json_events (Fixture       *fixture,
 /* Strings go through the JSON escaper: quotes, backslashes and control
  * characters in a URL (echoed as given), non-ASCII in a file name. */
 static void
-test_json_escaping (Fixture       *fixture,
+test_json_escaping (CliFixture    *fixture,
                     gconstpointer  user_data)
 {
-  g_autofree char *weird = url (fixture, "we%22ird%20n%C3%A4me.bin?size=10&seed=3");
+  g_autofree char *weird = cli_fixture_url (fixture, "we%22ird%20n%C3%A4me.bin?size=10&seed=3");
   g_autofree char *expected_path = out_path (fixture, "we_ird näme.bin");
-  g_autofree char *hostile = url (fixture, "a\"b\\c\td\001e.bin");
+  g_autofree char *hostile = cli_fixture_url (fixture, "a\"b\\c\td\001e.bin");
   g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json",
                                          weird, hostile, NULL);
 
@@ -323,11 +284,11 @@ test_json_escaping (Fixture       *fixture,
 /* ---- checksums ----------------------------------------------------------------------- */
 
 static void
-test_sha256_match (Fixture       *fixture,
+test_sha256_match (CliFixture    *fixture,
                    gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=300k&seed=7");
-  g_autofree char *b = url (fixture, "b.bin?size=20k&seed=8");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=300k&seed=7");
+  g_autofree char *b = cli_fixture_url (fixture, "b.bin?size=20k&seed=8");
   g_autofree char *sha_a = fault_server_body_sha256 (7, 300 * 1024);
   g_autofree char *sha_b = fault_server_body_sha256 (8, 20 * 1024);
   g_autofree char *sha_b_upper = g_ascii_strup (sha_b, -1);
@@ -344,10 +305,10 @@ test_sha256_match (Fixture       *fixture,
 }
 
 static void
-test_sha256_mismatch (Fixture       *fixture,
+test_sha256_mismatch (CliFixture    *fixture,
                       gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=300k&seed=7");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=300k&seed=7");
   g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json",
                                          "--sha256", HEX_A, a, NULL);
   g_autofree char *path = out_path (fixture, "a.bin");
@@ -365,7 +326,7 @@ test_sha256_mismatch (Fixture       *fixture,
 /* ---- input lists --------------------------------------------------------------------- */
 
 static char *
-input_list (Fixture *fixture,
+input_list (CliFixture    *fixture,
             guint    first_seed,
             guint    n)
 {
@@ -391,7 +352,7 @@ input_list (Fixture *fixture,
 }
 
 static void
-assert_list_files (Fixture *fixture,
+assert_list_files (CliFixture    *fixture,
                    guint    first_seed,
                    guint    n)
 {
@@ -405,12 +366,12 @@ assert_list_files (Fixture *fixture,
 }
 
 static void
-test_input_file (Fixture       *fixture,
+test_input_file (CliFixture    *fixture,
                  gconstpointer  user_data)
 {
   g_autofree char *contents = input_list (fixture, 10, 5);
   g_autofree char *list = write_file (fixture, "urls.txt", contents);
-  g_autofree char *extra = url (fixture, "extra.bin?size=77&seed=4");
+  g_autofree char *extra = cli_fixture_url (fixture, "extra.bin?size=77&seed=4");
   g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir,
                                          "--input-file", list, extra, NULL);
 
@@ -422,10 +383,10 @@ test_input_file (Fixture       *fixture,
 
 /* A checksum in the list is checked like --sha256. */
 static void
-test_input_file_sha256_mismatch (Fixture       *fixture,
+test_input_file_sha256_mismatch (CliFixture    *fixture,
                                  gconstpointer  user_data)
 {
-  g_autofree char *u = url (fixture, "a.bin?size=1000&seed=1");
+  g_autofree char *u = cli_fixture_url (fixture, "a.bin?size=1000&seed=1");
   g_autofree char *contents = g_strdup_printf ("%s sha256=" HEX_A "\n", u);
   g_autofree char *list = write_file (fixture, "urls.txt", contents);
   g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json",
@@ -437,7 +398,7 @@ test_input_file_sha256_mismatch (Fixture       *fixture,
 }
 
 static void
-test_input_stdin (Fixture       *fixture,
+test_input_stdin (CliFixture    *fixture,
                   gconstpointer  user_data)
 {
   g_autofree char *contents = input_list (fixture, 20, 4);
@@ -450,7 +411,7 @@ test_input_stdin (Fixture       *fixture,
 }
 
 static void
-test_input_empty (Fixture       *fixture,
+test_input_empty (CliFixture    *fixture,
                   gconstpointer  user_data)
 {
   g_autoptr(CliResult) result = cli_run (fixture->home, "# nothing today\n\n", "-o",
@@ -463,11 +424,11 @@ test_input_empty (Fixture       *fixture,
 /* ---- output ------------------------------------------------------------------------- */
 
 static void
-test_quiet (Fixture       *fixture,
+test_quiet (CliFixture    *fixture,
             gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=10k&seed=1");
-  g_autofree char *missing = url (fixture, "missing.bin?status=404");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=10k&seed=1");
+  g_autofree char *missing = cli_fixture_url (fixture, "missing.bin?status=404");
   g_autoptr(CliResult) ok = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--quiet",
                                      a, NULL);
   g_autoptr(CliResult) failed = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "-q",
@@ -485,10 +446,10 @@ test_quiet (Fixture       *fixture,
 
 /* Not a terminal: no live view, no escape sequences; a line per file. */
 static void
-test_human_piped (Fixture       *fixture,
+test_human_piped (CliFixture    *fixture,
                   gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=600k&rate=1m&seed=1");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=600k&rate=1m&seed=1");
   g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, a, NULL);
 
   g_assert_cmpint (result->status, ==, 0);
@@ -520,11 +481,11 @@ read_pty (gpointer data)
 /* On a terminal: a live line per active download and a total, redrawn in
  * place. */
 static void
-test_human_terminal (Fixture       *fixture,
+test_human_terminal (CliFixture    *fixture,
                      gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=1500k&rate=1m&seed=1");
-  g_autofree char *b = url (fixture, "b.bin?size=1200k&rate=1m&seed=2");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=1500k&rate=1m&seed=1");
+  g_autofree char *b = cli_fixture_url (fixture, "b.bin?size=1200k&rate=1m&seed=2");
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
@@ -576,10 +537,10 @@ test_human_terminal (Fixture       *fixture,
 /* No -o: the XDG download folder, which the isolated test environment does
  * not have, so the current folder. */
 static void
-test_default_output_dir (Fixture       *fixture,
+test_default_output_dir (CliFixture    *fixture,
                          gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "here.bin?size=5k&seed=6");
+  g_autofree char *a = cli_fixture_url (fixture, "here.bin?size=5k&seed=6");
   g_autofree char *cwd = g_build_filename (fixture->home, "cwd", NULL);
   g_autofree char *path = g_build_filename (cwd, "here.bin", NULL);
   g_autoptr(CliResult) result = NULL;
@@ -593,10 +554,10 @@ test_default_output_dir (Fixture       *fixture,
 /* ---- options reach the engine ----------------------------------------------------------- */
 
 static void
-test_idle_timeout (Fixture       *fixture,
+test_idle_timeout (CliFixture    *fixture,
                    gconstpointer  user_data)
 {
-  g_autofree char *hang = url (fixture, "hang.bin?size=64k&hang_after=0&key=hang");
+  g_autofree char *hang = cli_fixture_url (fixture, "hang.bin?size=64k&hang_after=0&key=hang");
   g_autofree char *expect = g_strdup_printf ("0=failed:%s:%d", g_quark_to_string (G_IO_ERROR),
                                              G_IO_ERROR_TIMED_OUT);
   g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json",
@@ -609,10 +570,10 @@ test_idle_timeout (Fixture       *fixture,
 }
 
 static void
-test_connect_timeout (Fixture       *fixture,
+test_connect_timeout (CliFixture    *fixture,
                       gconstpointer  user_data)
 {
-  g_autofree char *slow = url (fixture, "slow.bin?delay=5&key=slow");
+  g_autofree char *slow = cli_fixture_url (fixture, "slow.bin?delay=5&key=slow");
   g_autofree char *expect = g_strdup_printf ("0=failed:%s:%d", g_quark_to_string (G_IO_ERROR),
                                              G_IO_ERROR_TIMED_OUT);
   g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json",
@@ -627,10 +588,10 @@ test_connect_timeout (Fixture       *fixture,
  * it fails as timed out instead of completing, is not retried, and keeps
  * what arrived in its partial file for a later resume. */
 static void
-test_max_time (Fixture       *fixture,
+test_max_time (CliFixture    *fixture,
                gconstpointer  user_data)
 {
-  g_autofree char *drip = url (fixture, "drip.bin?size=200k&rate=20k&key=drip");
+  g_autofree char *drip = cli_fixture_url (fixture, "drip.bin?size=200k&rate=20k&key=drip");
   g_autofree char *expect = g_strdup_printf ("0=failed:%s:%d", g_quark_to_string (G_IO_ERROR),
                                              G_IO_ERROR_TIMED_OUT);
   g_autofree char *part = out_path (fixture, "drip.bin.part");
@@ -650,7 +611,7 @@ test_max_time (Fixture       *fixture,
  * its turn: eight downloads of about half a second each, one at a time,
  * with --max-time 3. The last waits some 3.5 s in the queue, then runs. */
 static void
-test_max_time_not_queued (Fixture       *fixture,
+test_max_time_not_queued (CliFixture    *fixture,
                           gconstpointer  user_data)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
@@ -667,7 +628,7 @@ test_max_time_not_queued (Fixture       *fixture,
     {
       g_autofree char *path = g_strdup_printf ("q%u.bin?size=50k&rate=100k&seed=%u", i, i + 1);
 
-      g_ptr_array_add (args, url (fixture, path));
+      g_ptr_array_add (args, cli_fixture_url (fixture, path));
     }
   g_ptr_array_add (args, NULL);
 
@@ -684,12 +645,12 @@ test_max_time_not_queued (Fixture       *fixture,
 }
 
 static void
-test_jobs (Fixture       *fixture,
+test_jobs (CliFixture    *fixture,
            gconstpointer  user_data)
 {
-  g_autofree char *a = url (fixture, "a.bin?size=400k&rate=1m&seed=1");
-  g_autofree char *b = url (fixture, "b.bin?size=400k&rate=1m&seed=2");
-  g_autofree char *c = url (fixture, "c.bin?size=400k&rate=1m&seed=3");
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=400k&rate=1m&seed=1");
+  g_autofree char *b = cli_fixture_url (fixture, "b.bin?size=400k&rate=1m&seed=2");
+  g_autofree char *c = cli_fixture_url (fixture, "c.bin?size=400k&rate=1m&seed=3");
   /* With the checksums known, "done" comes before the download lets go
    * of its slot (no hashing afterwards), so the events show the limit. */
   g_autofree char *sha_a = fault_server_body_sha256 (1, 400 * 1024);
@@ -713,7 +674,7 @@ test_jobs (Fixture       *fixture,
 
 /* 1,000 queued, 20 at a time, all complete and verified. */
 static void
-test_many (Fixture       *fixture,
+test_many (CliFixture    *fixture,
            gconstpointer  user_data)
 {
   g_autoptr(GString) list = g_string_new (NULL);
@@ -748,7 +709,7 @@ test_many (Fixture       *fixture,
 /* ---- interruption and resuming ---------------------------------------------------------- */
 
 static void
-test_sigint_resume (Fixture       *fixture,
+test_sigint_resume (CliFixture    *fixture,
                     gconstpointer  user_data)
 {
   g_autoptr(SniffProxy) proxy = sniff_proxy_new (fault_server_get_port (fixture->server));
@@ -796,10 +757,10 @@ test_sigint_resume (Fixture       *fixture,
 }
 
 static void
-test_sigterm (Fixture       *fixture,
+test_sigterm (CliFixture    *fixture,
               gconstpointer  user_data)
 {
-  g_autofree char *u = url (fixture, "big.bin?size=8m&rate=2m&seed=5");
+  g_autofree char *u = cli_fixture_url (fixture, "big.bin?size=8m&rate=2m&seed=5");
   g_autofree char *part = out_path (fixture, "big.bin.part");
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(CliResult) rerun = NULL;
@@ -819,10 +780,10 @@ test_sigterm (Fixture       *fixture,
 /* A download that failed in an earlier run is the one a re-run retries
  * (same history entry), not a second copy. */
 static void
-test_rerun_after_failure (Fixture       *fixture,
+test_rerun_after_failure (CliFixture    *fixture,
                           gconstpointer  user_data)
 {
-  g_autofree char *u = url (fixture, "f.bin?size=20k&seed=9&status=503,200&key=rerun");
+  g_autofree char *u = cli_fixture_url (fixture, "f.bin?size=20k&seed=9&status=503,200&key=rerun");
   g_autoptr(CliResult) first = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json",
                                         "--retries", "0", u, NULL);
   g_autoptr(CliResult) second = NULL;
@@ -850,36 +811,36 @@ main (int   argc,
   g_unsetenv ("BRIDGE_DOWNLOADER_STALL_PROBE");
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  CLI_TEST ("/cli/usage/no-url", test_usage_no_url);
-  CLI_TEST ("/cli/usage/bad-option", test_usage_bad_option);
-  CLI_TEST ("/cli/usage/bad-numbers", test_usage_bad_numbers);
-  CLI_TEST ("/cli/usage/bad-sha256", test_usage_bad_sha256);
-  CLI_TEST ("/cli/usage/sha256-count", test_usage_sha256_count);
-  CLI_TEST ("/cli/usage/bad-input-file", test_usage_bad_input_file);
-  CLI_TEST ("/cli/exit/all-ok", test_all_ok);
-  CLI_TEST ("/cli/exit/one-404", test_one_404);
-  CLI_TEST ("/cli/exit/bad-url", test_bad_url);
-  CLI_TEST ("/cli/json/events", test_json_events);
-  CLI_TEST ("/cli/json/escaping", test_json_escaping);
-  CLI_TEST ("/cli/sha256/match", test_sha256_match);
-  CLI_TEST ("/cli/sha256/mismatch", test_sha256_mismatch);
-  CLI_TEST ("/cli/input/file", test_input_file);
-  CLI_TEST ("/cli/input/file-sha256-mismatch", test_input_file_sha256_mismatch);
-  CLI_TEST ("/cli/input/stdin", test_input_stdin);
-  CLI_TEST ("/cli/input/empty", test_input_empty);
-  CLI_TEST ("/cli/output/quiet", test_quiet);
-  CLI_TEST ("/cli/output/piped", test_human_piped);
-  CLI_TEST ("/cli/output/terminal", test_human_terminal);
-  CLI_TEST ("/cli/output/default-dir", test_default_output_dir);
-  CLI_TEST ("/cli/options/idle-timeout", test_idle_timeout);
-  CLI_TEST ("/cli/options/connect-timeout", test_connect_timeout);
-  CLI_TEST ("/cli/options/max-time", test_max_time);
-  CLI_TEST ("/cli/options/max-time-not-queued", test_max_time_not_queued);
-  CLI_TEST ("/cli/options/jobs", test_jobs);
-  CLI_TEST ("/cli/many", test_many);
-  CLI_TEST ("/cli/resume/sigint", test_sigint_resume);
-  CLI_TEST ("/cli/resume/sigterm", test_sigterm);
-  CLI_TEST ("/cli/resume/after-failure", test_rerun_after_failure);
+  CLI_FIXTURE_TEST ("/cli/usage/no-url", test_usage_no_url);
+  CLI_FIXTURE_TEST ("/cli/usage/bad-option", test_usage_bad_option);
+  CLI_FIXTURE_TEST ("/cli/usage/bad-numbers", test_usage_bad_numbers);
+  CLI_FIXTURE_TEST ("/cli/usage/bad-sha256", test_usage_bad_sha256);
+  CLI_FIXTURE_TEST ("/cli/usage/sha256-count", test_usage_sha256_count);
+  CLI_FIXTURE_TEST ("/cli/usage/bad-input-file", test_usage_bad_input_file);
+  CLI_FIXTURE_TEST ("/cli/exit/all-ok", test_all_ok);
+  CLI_FIXTURE_TEST ("/cli/exit/one-404", test_one_404);
+  CLI_FIXTURE_TEST ("/cli/exit/bad-url", test_bad_url);
+  CLI_FIXTURE_TEST ("/cli/json/events", test_json_events);
+  CLI_FIXTURE_TEST ("/cli/json/escaping", test_json_escaping);
+  CLI_FIXTURE_TEST ("/cli/sha256/match", test_sha256_match);
+  CLI_FIXTURE_TEST ("/cli/sha256/mismatch", test_sha256_mismatch);
+  CLI_FIXTURE_TEST ("/cli/input/file", test_input_file);
+  CLI_FIXTURE_TEST ("/cli/input/file-sha256-mismatch", test_input_file_sha256_mismatch);
+  CLI_FIXTURE_TEST ("/cli/input/stdin", test_input_stdin);
+  CLI_FIXTURE_TEST ("/cli/input/empty", test_input_empty);
+  CLI_FIXTURE_TEST ("/cli/output/quiet", test_quiet);
+  CLI_FIXTURE_TEST ("/cli/output/piped", test_human_piped);
+  CLI_FIXTURE_TEST ("/cli/output/terminal", test_human_terminal);
+  CLI_FIXTURE_TEST ("/cli/output/default-dir", test_default_output_dir);
+  CLI_FIXTURE_TEST ("/cli/options/idle-timeout", test_idle_timeout);
+  CLI_FIXTURE_TEST ("/cli/options/connect-timeout", test_connect_timeout);
+  CLI_FIXTURE_TEST ("/cli/options/max-time", test_max_time);
+  CLI_FIXTURE_TEST ("/cli/options/max-time-not-queued", test_max_time_not_queued);
+  CLI_FIXTURE_TEST ("/cli/options/jobs", test_jobs);
+  CLI_FIXTURE_TEST ("/cli/many", test_many);
+  CLI_FIXTURE_TEST ("/cli/resume/sigint", test_sigint_resume);
+  CLI_FIXTURE_TEST ("/cli/resume/sigterm", test_sigterm);
+  CLI_FIXTURE_TEST ("/cli/resume/after-failure", test_rerun_after_failure);
 
   return g_test_run ();
 }
