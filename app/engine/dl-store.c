@@ -1666,6 +1666,19 @@ dl_store_queue_insert (DlStore       *self,
   return TRUE;
 }
 
+/* With queue_lock held: @record, copied, replaces what is queued for its
+ * download. */
+static PendingWrite *
+queue_record_locked (DlStore             *self,
+                     const DlStoreRecord *record)
+{
+  PendingWrite *write = pending_lookup (self, record->id);
+
+  g_clear_pointer (&write->record, dl_store_record_free);
+  write->record = dl_store_record_copy (record);
+  return write;
+}
+
 /**
  * dl_store_queue_update:
  * @self: a #DlStore
@@ -1681,8 +1694,6 @@ void
 dl_store_queue_update (DlStore             *self,
                        const DlStoreRecord *record)
 {
-  PendingWrite *write;
-
   g_return_if_fail (DL_IS_STORE (self));
   g_return_if_fail (record != NULL && record->id > 0);
   g_return_if_fail (record->url != NULL && record->output_dir != NULL);
@@ -1691,9 +1702,7 @@ dl_store_queue_update (DlStore             *self,
     return;
 
   g_mutex_lock (&self->queue_lock);
-  write = pending_lookup (self, record->id);
-  g_clear_pointer (&write->record, dl_store_record_free);
-  write->record = dl_store_record_copy (record);
+  queue_record_locked (self, record);
   /* Wake the writer only when this moves its deadline: each wake-up is a
    * context switch, and hundreds of downloads change state. */
   if (self->urgent_since == 0)
@@ -1731,9 +1740,7 @@ dl_store_queue_update_held (DlStore             *self,
     return;
 
   g_mutex_lock (&self->queue_lock);
-  write = pending_lookup (self, record->id);
-  g_clear_pointer (&write->record, dl_store_record_free);
-  write->record = dl_store_record_copy (record);
+  write = queue_record_locked (self, record);
   if (!write->held)
     {
       write->held = TRUE;
