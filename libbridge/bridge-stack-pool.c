@@ -330,23 +330,27 @@ _bridge_stack_pool_release (BridgeStackPool *pool,
                             const void      *lowest_used)
 {
   SizeClass *klass;
-  guint8 *low;
 
   klass = &g_array_index (pool->classes, SizeClass, 0);
   if (G_UNLIKELY (stack->size != klass->size))
     klass = pool_get_class (pool, stack->size);
 
+#if HAVE_ASAN
   /* What the finished fiber used, with a margin for the red zone below the
    * stack pointer and for frames that were popped before the last switch.
    * Test for NULL (no saved stack pointer, as with ucontext) before doing
    * arithmetic on it: offsetting a null pointer is undefined (UBSan). */
-  if (lowest_used == NULL || (const guint8 *) lowest_used < stack->base + 4096)
-    low = stack->base;
-  else
-    low = (guint8 *) lowest_used - 4096;
+  {
+    guint8 *low;
 
-#if HAVE_ASAN
-  __asan_unpoison_memory_region (low, stack->base + stack->size - low);
+    if (lowest_used == NULL || (const guint8 *) lowest_used < stack->base + 4096)
+      low = stack->base;
+    else
+      low = (guint8 *) lowest_used - 4096;
+    __asan_unpoison_memory_region (low, stack->base + stack->size - low);
+  }
+#else
+  (void) lowest_used;
 #endif
 
   stack->hot = TRUE;

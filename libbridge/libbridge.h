@@ -20,7 +20,6 @@
 # include "bridge-loop.h"
 # include "bridge-future.h"
 # include "bridge-task.h"
-/* @BRIDGE_PUBLIC_HEADERS@ : issue-3/4 headers are added below this line */
 # include "bridge-async-result.h"
 # include "bridge-stream.h"
 # include "bridge-file.h"

@@ -73,7 +73,7 @@ def with_warm_round(round_):
     return workload
 
 
-# ---- issue 2 ------------------------------------------------------------------
+# ---- scheduling core: spawn, ping-pong, yield, timers, threadsafe -------------
 
 
 @with_warm_round
@@ -221,7 +221,7 @@ async def bench_parked_memory():
                                   "rss_parked_kib": rss_parked}
 
 
-# ---- issue 3 ------------------------------------------------------------------
+# ---- combinators and structured concurrency ------------------------------------
 
 
 @with_warm_round
@@ -285,7 +285,7 @@ async def bench_taskgroup():
     return rate, "children/s", {"children": TASKGROUP_CHILDREN}
 
 
-# ---- issue 4 ------------------------------------------------------------------
+# ---- synchronisation primitives and threads -----------------------------------
 
 
 def thread_job(value):
