@@ -114,7 +114,14 @@ def curl_client():
                   lambda url, out: ["curl", "--silent", "--show-error", "--fail", "-o", out, url])
 
 
+def python_module_available(name):
+    probe = subprocess.run([PYTHON, "-c", f"import {name}"], capture_output=True)
+    return probe.returncode == 0
+
+
 def aiohttp_client():
+    if not python_module_available("aiohttp"):
+        raise RuntimeError(f"{PYTHON} cannot import aiohttp (Debian package python3-aiohttp)")
     return Client("aiohttp",
                   lambda urls_file, urls, out: [PYTHON, AIOHTTP_SCRIPT, "set", urls_file, out,
                                                 str(CONCURRENCY)],
@@ -229,15 +236,29 @@ class Setup:
 def measure(args, program):
     big = args.workload == "http-big"
     clients = [bench_http_client(program), curl_client()]
+    missing_peers = {}
     if args.aiohttp:
-        clients.append(aiohttp_client())
+        try:
+            clients.append(aiohttp_client())
+        except RuntimeError as error:
+            missing_peers["aiohttp"] = str(error)
+            print(f"[bench] aiohttp is missing: {error}", file=sys.stderr, flush=True)
     round_ = int(os.environ.get("BENCH_ROUND", time.time()))
 
     setup = Setup(args.build_dir, big)
+    missing = dict(missing_peers)
     try:
         results = {}
         for client in rotated(clients, round_):
-            results[client.name] = setup.run(client)
+            try:
+                results[client.name] = setup.run(client)
+            except (RuntimeError, OSError) as error:
+                # A peer that cannot run (not installed, broken) is reported
+                # as missing; only libbridge's own failure voids the figure.
+                if client.name == "libbridge":
+                    raise
+                missing[client.name] = str(error)
+                print(f"[bench] {client.name} is missing: {error}", file=sys.stderr, flush=True)
     finally:
         setup.close()
 
@@ -251,6 +272,8 @@ def measure(args, program):
         line[key] = figure
     line["unit"] = "s" if args.workload == "http-cpu" else "MiB/s"
     line["order"] = [client.name for client in rotated(clients, round_)]
+    if missing:
+        line["missing"] = missing
     for name, result in results.items():
         line[f"{name}_seconds"] = result["seconds"]
         line[f"{name}_cpu"] = result["cpu"]

@@ -13,6 +13,10 @@ BRIDGE_TEST_PACKAGES=(
   xvfb xauth dbus-daemon dbus-bin valgrind curl nginx-light flatpak-builder
   python3 python3-uvloop
 )
+# bench/run's peers: the workloads it compares libbridge with.
+BRIDGE_BENCH_PACKAGES=(
+  python3 python3-uvloop python3-aiohttp nginx-light curl aria2
+)
 
 bridge_missing_packages () {
   local pkg missing=()
