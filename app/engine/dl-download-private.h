@@ -47,6 +47,7 @@ struct _DlDownload
   char            *error_message;
   GError          *error;
   BridgeTask      *task;
+  BridgeFuture    *discarding;  /* the removal of the partial file, or NULL */
 
   gint64           id;
   DlDownloadState  state;
@@ -91,6 +92,11 @@ void           _dl_download_set_retry_at        (DlDownload           *self,
 void           _dl_download_set_validators      (DlDownload           *self,
                                                  const char           *etag,
                                                  const char           *last_modified);
+void           _dl_download_save                (DlDownload           *self);
+void           _dl_download_advance_resume_offset (DlDownload         *self,
+                                                 gint64                offset);
+void           _dl_download_rewind              (DlDownload           *self,
+                                                 gint64                offset);
 void           _dl_download_tick                (DlDownload           *self,
                                                  gint64                now);
 void           _dl_download_detach              (DlDownload           *self);
