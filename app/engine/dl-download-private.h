@@ -70,6 +70,8 @@ struct _DlDownload
   guint            holds_ticket : 1;
   guint            holds_slot : 1;
   guint            removed : 1;
+  guint            inserting : 1;     /* its first record is on its way to the store */
+  guint            save_pending : 1;  /* saved meanwhile: save again once inserted */
 };
 
 DlDownload    *_dl_download_new                 (DlManager            *manager,

@@ -643,6 +643,45 @@ get_store (DlDownload *self)
   return self->manager != NULL ? dl_manager_get_store (self->manager) : NULL;
 }
 
+/* The download goes on: losing its history entry is bad, stopping the
+ * transfer for it would be worse. */
+static void
+report_unrecorded (DlDownload   *self,
+                   const GError *error)
+{
+  g_warning ("Cannot record download of %s: %s", self->url, error->message);
+}
+
+static void
+inserted_cb (gint64        id,
+             const GError *error,
+             gpointer      user_data)
+{
+  DlDownload *self = user_data;
+
+  self->inserting = FALSE;
+  if (id == 0)
+    {
+      report_unrecorded (self, error);
+      return;
+    }
+
+  self->id = id;
+  if (self->removed)
+    {
+      DlStore *store = get_store (self);
+
+      if (store != NULL)
+        dl_store_queue_remove (store, id);
+      return;
+    }
+  if (self->save_pending)
+    {
+      self->save_pending = FALSE;
+      _dl_download_save (self);
+    }
+}
+
 /**
  * _dl_download_save:
  * @self: a download
@@ -672,12 +711,32 @@ _dl_download_save (DlDownload *self)
       return;
     }
 
-  if (dl_store_queue_insert (store, record) || dl_store_insert (store, record, &error))
+  if (self->inserting)
+    {
+      /* Saved again once it has its id. */
+      self->save_pending = TRUE;
+      return;
+    }
+
+  if (dl_store_queue_insert (store, record))
+    {
+      self->id = record->id;
+      return;
+    }
+
+  /* No id reserved ahead is left: a task waits for the insert, the loop
+   * thread has it done in the background. */
+  if (!dl_store_can_wait ())
+    {
+      self->inserting = TRUE;
+      dl_store_insert_async (store, record, inserted_cb, g_object_ref (self), g_object_unref);
+      return;
+    }
+
+  if (dl_store_insert (store, record, &error))
     self->id = record->id;
   else
-    /* The download goes on: losing its history entry is bad, stopping the
-     * transfer for it would be worse. */
-    g_warning ("Cannot record download of %s: %s", self->url, error->message);
+    report_unrecorded (self, error);
 }
 
 /* Queues the progress for the store. */

@@ -864,7 +864,6 @@ void
 _dl_manager_forget (DlManager  *self,
                     DlDownload *download)
 {
-  g_autoptr(GError) error = NULL;
   guint position;
 
   g_return_if_fail (DL_IS_MANAGER (self));
@@ -874,9 +873,10 @@ _dl_manager_forget (DlManager  *self,
     return;
   download->removed = TRUE;
 
-  if (self->store != NULL && download->id != 0 &&
-      !dl_store_remove (self->store, download->id, &error))
-    g_warning ("Cannot remove download of %s from the history: %s", download->url, error->message);
+  /* Queued: Remove Finished takes a thousand rows out at once, and the
+   * loop thread waits for none of them. */
+  if (self->store != NULL && download->id != 0)
+    dl_store_queue_remove (self->store, download->id);
 
   if (g_ptr_array_find (self->downloads, download, &position))
     {
@@ -1177,9 +1177,10 @@ dl_manager_add_full (DlManager   *self,
   record->sha256 = g_steal_pointer (&checksum);
 
   /* Queued when an id is at hand (it usually is): adding many downloads
-   * then never waits for SQLite. */
+   * then never waits for SQLite. Without one, the loop thread leaves the
+   * insert to the download's first save, which does not wait either. */
   if (self->store != NULL && !dl_store_queue_insert (self->store, record) &&
-      !dl_store_insert (self->store, record, error))
+      dl_store_can_wait () && !dl_store_insert (self->store, record, error))
     return NULL;
 
   download = _dl_download_new (self, record);
