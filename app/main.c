@@ -15,6 +15,7 @@
 #include "dl-application.h"
 #include "dl-cli.h"
 #include "dl-manager.h"
+#include "dl-measure.h"
 #include "dl-store.h"
 
 /* Runs in the primary instance only, once: a second launch that forwards
@@ -77,6 +78,10 @@ main (int   argc,
   /* Modes that need no display are dispatched here, before GTK starts. */
   if (dl_cli_is_requested (argc, argv))
     return dl_cli_run (argc, argv);
+
+  /* The app-stall benchmark's run (bench/app_stall.py). */
+  if (dl_measure_is_requested ())
+    return dl_measure_run (argc, argv);
 
   app = dl_application_new ();
   g_signal_connect (app, "startup", G_CALLBACK (startup_cb), NULL);

@@ -25,7 +25,10 @@
 
 #include "dl-cli.h"
 #include "dl-download.h"
+#include "dl-file-hash.h"
+#include "dl-format.h"
 #include "dl-manager.h"
+#include "dl-stall-probe.h"
 #include "dl-store.h"
 
 /* `bridge-downloader --headless [OPTION…] URL…`: the engine without GTK.
@@ -54,16 +57,12 @@
 /* The live view is redrawn at most ten times a second. */
 #define RENDER_INTERVAL_MS 100
 
-/* The stall probe wants to run every millisecond; how late it runs is how
- * long the loop was busy with something else. */
-#define PROBE_INTERVAL_USEC 1000
+/* Stalls the probe counts apart: the loop was busy for longer than this. */
 #define PROBE_STALL_THRESHOLD_USEC (4 * 1000)
 
 /* Queueing a thousand URLs is a thousand history inserts: let the loop
  * breathe (and the first downloads start) every so many. */
 #define QUEUE_BATCH 16
-
-#define HASH_CHUNK (1024 * 1024)
 
 typedef struct _Cli Cli;
 
@@ -115,10 +114,7 @@ struct _Cli
   guint         drawn_lines;
 
   /* The stall probe (BRIDGE_DOWNLOADER_STALL_PROBE=1) */
-  GSource      *probe;
-  gint64        probe_worst;
-  guint64       probe_samples;
-  guint64       probe_stalls;
+  DlStallProbe *probe;
 };
 
 static void
@@ -392,23 +388,6 @@ append_clipped (GString    *out,
   g_string_append (out, "…");
 }
 
-static char *
-format_duration (gint64 seconds)
-{
-  if (seconds < 0)
-    return g_strdup ("--:--");
-  if (seconds >= 3600)
-    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", seconds / 3600,
-                            (int) (seconds / 60 % 60), (int) (seconds % 60));
-  return g_strdup_printf ("%d:%02d", (int) (seconds / 60), (int) (seconds % 60));
-}
-
-static char *
-format_size (gint64 bytes)
-{
-  return g_format_size_full (MAX (bytes, 0), G_FORMAT_SIZE_IEC_UNITS);
-}
-
 /* The name to show: the file's once known, else the URL's last segment. */
 static char *
 item_display_name (CliItem *item)
@@ -439,7 +418,7 @@ item_status (CliItem *item)
   DlDownload *download = item->download;
   gint64 received = dl_download_get_bytes_received (download);
   gint64 total = dl_download_get_total_bytes (download);
-  g_autofree char *received_text = format_size (received);
+  g_autofree char *received_text = dl_format_size_iec (received);
   g_autofree char *total_text = NULL;
   g_autofree char *speed_text = NULL;
   g_autofree char *eta_text = NULL;
@@ -461,11 +440,11 @@ item_status (CliItem *item)
                                 reason != NULL ? reason : "");
       }
     case DL_DOWNLOAD_STATE_DOWNLOADING:
-      speed_text = format_size ((gint64) dl_download_get_speed (download));
+      speed_text = dl_format_size_iec ((gint64) dl_download_get_speed (download));
       if (total > 0)
         {
-          total_text = format_size (total);
-          eta_text = format_duration (dl_download_get_eta (download));
+          total_text = dl_format_size_iec (total);
+          eta_text = dl_format_clock (dl_download_get_eta (download));
           /* Translators: percent, bytes received / total, speed, time left */
           return g_strdup_printf (_("%3d%%  %s / %s  %s/s  %s"),
                                   (int) (100 * received / total), received_text, total_text,
@@ -560,8 +539,8 @@ render (Cli *cli)
       shown++;
     }
 
-  bytes_text = format_size (bytes);
-  speed_text = format_size ((gint64) speed);
+  bytes_text = dl_format_size_iec (bytes);
+  speed_text = dl_format_size_iec ((gint64) speed);
   /* Translators: the total line of the live view: "3/10 done, 1 failed,
    * 4 active, 2 queued, 120 MiB, 25.3 MiB/s" */
   total = g_strdup_printf (_("%u/%u done, %u failed, %u active, %u queued, %s, %s/s"),
@@ -584,66 +563,33 @@ render_cb (gpointer user_data)
 
 /* ---- the stall probe ------------------------------------------------------------ */
 
-typedef struct
-{
-  GSource  source;
-  Cli     *cli;
-} ProbeSource;
-
-static gboolean
-probe_dispatch (GSource     *source,
-                GSourceFunc  callback,
-                gpointer     user_data)
-{
-  ProbeSource *probe = (ProbeSource *) source;
-  Cli *cli = probe->cli;
-  gint64 now = g_get_monotonic_time ();
-  gint64 due = g_source_get_ready_time (source);
-  gint64 late = MAX (now - due, 0);
-
-  cli->probe_samples++;
-  cli->probe_worst = MAX (cli->probe_worst, late);
-  if (late > PROBE_STALL_THRESHOLD_USEC)
-    cli->probe_stalls++;
-
-  g_source_set_ready_time (source, now + PROBE_INTERVAL_USEC);
-  return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs probe_funcs = {
-  .dispatch = probe_dispatch,
-};
-
-/* Default priority, like the downloads' own I/O: its lateness is what any
- * other callback of the loop would have suffered. */
-static void
-probe_start (Cli          *cli,
-             GMainContext *context)
-{
-  cli->probe = g_source_new (&probe_funcs, sizeof (ProbeSource));
-  ((ProbeSource *) cli->probe)->cli = cli;
-  g_source_set_priority (cli->probe, G_PRIORITY_DEFAULT);
-  g_source_set_static_name (cli->probe, "[dl-cli] stall probe");
-  g_source_set_ready_time (cli->probe, g_get_monotonic_time () + PROBE_INTERVAL_USEC);
-  g_source_attach (cli->probe, context);
-}
-
-/* One line on stderr for bench/run to read, whatever --quiet says. */
+/* The probe records every sample of the run: one line on stderr at the end
+ * for bench/run to read, whatever --quiet says. */
 static void
 probe_stop (Cli *cli)
 {
-  char worst[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autoptr(GArray) samples = NULL;
+  char worst_text[G_ASCII_DTOSTR_BUF_SIZE];
+  gint64 worst = 0;
+  guint n_stalls = 0;
 
   if (cli->probe == NULL)
     return;
 
-  g_source_destroy (cli->probe);
-  g_clear_pointer (&cli->probe, g_source_unref);
+  samples = dl_stall_probe_stop_recording (cli->probe);
+  g_clear_object (&cli->probe);
+  for (guint i = 0; i < samples->len; i++)
+    {
+      gint64 lateness = g_array_index (samples, DlStallSample, i).lateness;
 
-  g_ascii_formatd (worst, sizeof worst, "%.3f", cli->probe_worst / 1000.0);
-  fprintf (stderr, "stall-probe: worst_ms=%s samples=%" G_GUINT64_FORMAT
-           " over_4ms=%" G_GUINT64_FORMAT "\n",
-           worst, cli->probe_samples, cli->probe_stalls);
+      worst = MAX (worst, lateness);
+      if (lateness > PROBE_STALL_THRESHOLD_USEC)
+        n_stalls++;
+    }
+
+  g_ascii_formatd (worst_text, sizeof worst_text, "%.3f", worst / 1000.0);
+  fprintf (stderr, "stall-probe: worst_ms=%s samples=%u over_4ms=%u\n",
+           worst_text, samples->len, n_stalls);
   fflush (stderr);
 }
 
@@ -682,7 +628,7 @@ report_done (CliItem    *item,
 
   if (cli->messages)
     {
-      g_autofree char *size_text = format_size (size);
+      g_autofree char *size_text = dl_format_size_iec (size);
 
       /* Translators: "Saved /home/me/Downloads/file.iso (4.2 GiB)" */
       cli_message (cli, _("Saved %s (%s)"), path, size_text);
@@ -717,37 +663,15 @@ hash_thread (BridgeFuture *future,
              GCancellable *cancellable)
 {
   HashJob *job = user_data;
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree guint8 *buffer = g_malloc (HASH_CHUNK);
-  int saved_errno = 0;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha256 = NULL;
   int fd;
 
   fd = g_open (job->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
   if (fd < 0)
-    saved_errno = errno;
-  else
     {
-      posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-      for (;;)
-        {
-          ssize_t n = read (fd, buffer, HASH_CHUNK);
+      int saved_errno = errno;
 
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n < 0)
-            {
-              saved_errno = errno;
-              break;
-            }
-          if (n == 0)
-            break;
-          g_checksum_update (checksum, buffer, n);
-        }
-      close (fd);
-    }
-
-  if (saved_errno != 0)
-    {
       bridge_future_set_error (future,
                                g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
                                             /* Translators: "Cannot read “/home/me/Downloads/file.iso”:
@@ -758,7 +682,12 @@ hash_thread (BridgeFuture *future,
       return;
     }
 
-  bridge_future_set_string (future, g_checksum_get_string (checksum), NULL);
+  sha256 = dl_file_hash_sha256 (fd, job->path, &error);
+  close (fd);
+  if (sha256 != NULL)
+    bridge_future_set_string (future, sha256, NULL);
+  else
+    bridge_future_set_error (future, g_steal_pointer (&error), NULL);
 }
 
 static void
@@ -1212,7 +1141,10 @@ cli_main (BridgeTask *task,
   cli->wake = bridge_event_new ();
 
   if (g_strcmp0 (g_getenv ("BRIDGE_DOWNLOADER_STALL_PROBE"), "1") == 0)
-    probe_start (cli, context);
+    {
+      cli->probe = dl_stall_probe_new (context);
+      dl_stall_probe_start_recording (cli->probe);
+    }
 
   open_history (cli);
 

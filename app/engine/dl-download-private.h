@@ -47,6 +47,7 @@ struct _DlDownload
   char            *error_message;
   GError          *error;
   BridgeTask      *task;
+  BridgeFuture    *discarding;  /* the removal of the partial file, or NULL */
 
   gint64           id;
   DlDownloadState  state;
@@ -69,6 +70,8 @@ struct _DlDownload
   guint            holds_ticket : 1;
   guint            holds_slot : 1;
   guint            removed : 1;
+  guint            inserting : 1;     /* its first record is on its way to the store */
+  guint            save_pending : 1;  /* saved meanwhile: save again once inserted */
 };
 
 DlDownload    *_dl_download_new                 (DlManager            *manager,
@@ -91,6 +94,11 @@ void           _dl_download_set_retry_at        (DlDownload           *self,
 void           _dl_download_set_validators      (DlDownload           *self,
                                                  const char           *etag,
                                                  const char           *last_modified);
+void           _dl_download_save                (DlDownload           *self);
+void           _dl_download_advance_resume_offset (DlDownload         *self,
+                                                 gint64                offset);
+void           _dl_download_rewind              (DlDownload           *self,
+                                                 gint64                offset);
 void           _dl_download_tick                (DlDownload           *self,
                                                  gint64                now);
 void           _dl_download_detach              (DlDownload           *self);

@@ -11,6 +11,7 @@
 
 #include <math.h>
 
+#include "dl-disk-private.h"
 #include "dl-download-private.h"
 #include "dl-manager-private.h"
 
@@ -83,6 +84,7 @@ dl_download_finalize (GObject *object)
   g_clear_pointer (&self->last_modified, g_free);
   g_clear_pointer (&self->error_message, g_free);
   g_clear_error (&self->error);
+  g_clear_pointer (&self->discarding, bridge_future_unref);
 
   G_OBJECT_CLASS (dl_download_parent_class)->finalize (object);
 }
@@ -634,6 +636,177 @@ _dl_download_set_validators (DlDownload *self,
     }
 }
 
+/* The store the download is recorded in, or NULL. */
+static DlStore *
+get_store (DlDownload *self)
+{
+  return self->manager != NULL ? dl_manager_get_store (self->manager) : NULL;
+}
+
+/* The download goes on: losing its history entry is bad, stopping the
+ * transfer for it would be worse. */
+static void
+report_unrecorded (DlDownload   *self,
+                   const GError *error)
+{
+  g_warning ("Cannot record download of %s: %s", self->url, error->message);
+}
+
+static void
+inserted_cb (gint64        id,
+             const GError *error,
+             gpointer      user_data)
+{
+  DlDownload *self = user_data;
+
+  self->inserting = FALSE;
+  if (id == 0)
+    {
+      report_unrecorded (self, error);
+      return;
+    }
+
+  self->id = id;
+  if (self->removed)
+    {
+      DlStore *store = get_store (self);
+
+      if (store != NULL)
+        dl_store_queue_remove (store, id);
+      return;
+    }
+  if (self->save_pending)
+    {
+      self->save_pending = FALSE;
+      _dl_download_save (self);
+    }
+}
+
+/**
+ * _dl_download_save:
+ * @self: a download
+ *
+ * Records the download in its manager's store. State changes go to the
+ * store's write-behind queue: its writer thread commits them, a few
+ * milliseconds later, together with those of the other downloads. Only a
+ * download's first record may wait for the store, when no reserved id is
+ * left, because the insert gives it its id.
+ */
+void
+_dl_download_save (DlDownload *self)
+{
+  DlStore *store = get_store (self);
+  g_autoptr(DlStoreRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (store == NULL || self->removed)
+    return;
+
+  record = _dl_download_to_record (self);
+  if (record->id != 0)
+    {
+      dl_store_queue_update (store, record);
+      return;
+    }
+
+  if (self->inserting)
+    {
+      /* Saved again once it has its id. */
+      self->save_pending = TRUE;
+      return;
+    }
+
+  if (dl_store_queue_insert (store, record))
+    {
+      self->id = record->id;
+      return;
+    }
+
+  /* No id reserved ahead is left: a task waits for the insert, the loop
+   * thread has it done in the background. */
+  if (!dl_store_can_wait ())
+    {
+      self->inserting = TRUE;
+      dl_store_insert_async (store, record, inserted_cb, g_object_ref (self), g_object_unref);
+      return;
+    }
+
+  if (dl_store_insert (store, record, &error))
+    self->id = record->id;
+  else
+    report_unrecorded (self, error);
+}
+
+/* Queues the progress for the store. */
+static void
+save_progress (DlDownload *self)
+{
+  DlStore *store = get_store (self);
+
+  if (store == NULL || self->id == 0 || self->removed)
+    return;
+
+  dl_store_queue_progress (store, self->id, self->bytes_received, self->resume_offset);
+}
+
+/**
+ * _dl_download_advance_resume_offset:
+ * @self: a download
+ * @offset: bytes of the partial file known to be on disk
+ *
+ * Records @offset as where a restart resumes, if it is further than
+ * before. Synced first, recorded after: the stored offset is never more
+ * than what the disk has.
+ */
+void
+_dl_download_advance_resume_offset (DlDownload *self,
+                                    gint64      offset)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (self->resume_offset >= offset)
+    return;
+  self->resume_offset = offset;
+  save_progress (self);
+}
+
+/**
+ * _dl_download_rewind:
+ * @self: a download
+ * @offset: where its partial file now ends
+ *
+ * The partial file was cut at @offset (or is gone, for 0): the download
+ * continues from there, and no longer claims more.
+ */
+void
+_dl_download_rewind (DlDownload *self,
+                     gint64      offset)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (self->resume_offset > offset)
+    {
+      self->resume_offset = offset;
+      save_progress (self);
+    }
+  _dl_download_set_bytes_received (self, offset);
+}
+
+/* Removes the partial file of a download without a task, on a disk thread;
+ * its next task waits for that (see ensure_dir() in dl-download-task.c). */
+static void
+discard_part (DlDownload *self)
+{
+  if (self->file_name == NULL)
+    return;
+
+  g_clear_pointer (&self->discarding, bridge_future_unref);
+  self->discarding = _dl_disk_remove_part (self->output_dir, self->file_name);
+  _dl_download_rewind (self, 0);
+}
+
 /* The manager is going away: actions become no-ops. */
 void
 _dl_download_detach (DlDownload *self)
@@ -930,9 +1103,9 @@ dl_download_cancel (DlDownload *self)
       return;
     }
 
-  _dl_manager_discard_part (self->manager, self);
+  discard_part (self);
   _dl_download_set_state (self, DL_DOWNLOAD_STATE_CANCELLED);
-  _dl_manager_save (self->manager, self);
+  _dl_download_save (self);
 }
 
 /**
@@ -961,6 +1134,6 @@ dl_download_remove (DlDownload *self)
     }
 
   if (self->state != DL_DOWNLOAD_STATE_DONE)
-    _dl_manager_discard_part (self->manager, self);
+    discard_part (self);
   _dl_manager_forget (self->manager, self);
 }

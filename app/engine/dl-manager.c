@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dl-download-private.h"
+#include "dl-download-task-private.h"
 #include "dl-file-name.h"
 #include "dl-manager-private.h"
 
@@ -69,7 +70,7 @@ struct _DlManager
   char              *output_dir;
   GSource           *tick;
   GSource           *trim;          /* frees the task buffers once idle a while */
-  GHashTable        *folders;       /* output folder path → FolderEntry */
+  DlFolders         *folders;       /* the output folders open for running downloads */
   GHashTable        *preconnected;  /* "scheme://host:port" → preconnections made */
 
   guint              session_max_per_host;
@@ -391,7 +392,7 @@ trim_cb (gpointer user_data)
 {
   DlManager *self = user_data;
 
-  _dl_download_task_trim_buffers ();
+  _dl_disk_trim_buffers ();
   g_clear_pointer (&self->trim, g_source_unref);
   return G_SOURCE_REMOVE;
 }
@@ -426,130 +427,13 @@ update_tick (DlManager *self)
     }
 }
 
-/* ---- folders ---------------------------------------------------------------------- */
-
-/* An output folder: open, with how many downloads use it, or being
- * opened by one of them. */
-typedef struct
+/* The output folders open for running downloads (see dl-disk.c). */
+DlFolders *
+_dl_manager_get_folders (DlManager *self)
 {
-  DlFolder     *folder;    /* NULL while being opened */
-  guint         users;
-  BridgeFuture *opened;    /* done when the opening is over, or NULL */
-} FolderEntry;
-
-static void
-folder_entry_free (gpointer data)
-{
-  FolderEntry *entry = data;
-
-  g_clear_pointer (&entry->folder, _dl_folder_unref);
-  if (entry->opened != NULL && !bridge_future_is_done (entry->opened))
-    bridge_future_set_boolean (entry->opened, FALSE, NULL);
-  g_clear_pointer (&entry->opened, bridge_future_unref);
-  g_free (entry);
-}
-
-/**
- * _dl_manager_use_folder:
- * @self: a #DlManager
- * @path: an output folder's path
- * @opening: (out) (transfer full): set when another download is opening
- *   the folder right now: await it (shielded), then ask again
- *
- * Downloads into one folder share it while any of them runs: one
- * descriptor, opened by the first (the others need not wait for a disk
- * thread), and the fsync after their renames (see #DlFolder). Release it
- * with _dl_manager_release_folder() (and drop the reference).
- *
- * Returns: (transfer full) (nullable): the folder; %NULL when it is not
- *   open: then either *@opening is set, or the caller opens the folder and
- *   calls _dl_manager_add_folder(), whatever the outcome
- */
-DlFolder *
-_dl_manager_use_folder (DlManager     *self,
-                        const char    *path,
-                        BridgeFuture **opening)
-{
-  FolderEntry *entry;
-
   g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
 
-  *opening = NULL;
-  entry = g_hash_table_lookup (self->folders, path);
-  if (entry != NULL && entry->folder != NULL)
-    {
-      entry->users++;
-      return _dl_folder_ref (entry->folder);
-    }
-
-  if (entry != NULL)
-    {
-      *opening = bridge_future_ref (entry->opened);
-      return NULL;
-    }
-
-  entry = g_new0 (FolderEntry, 1);
-  entry->opened = bridge_future_new ();
-  g_hash_table_insert (self->folders, g_strdup (path), entry);
-  return NULL;
-}
-
-/**
- * _dl_manager_add_folder:
- * @self: a #DlManager
- * @path: an output folder's path
- * @fd: its new descriptor (taken), or -1 if it could not be opened
- *
- * Ends the opening that _dl_manager_use_folder() asked for; those waiting
- * for it go on.
- *
- * Returns: (transfer full) (nullable): the folder, used as by
- *   _dl_manager_use_folder(), or %NULL for -1
- */
-DlFolder *
-_dl_manager_add_folder (DlManager  *self,
-                        const char *path,
-                        int         fd)
-{
-  FolderEntry *entry;
-
-  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
-
-  entry = g_hash_table_lookup (self->folders, path);
-  g_return_val_if_fail (entry != NULL && entry->folder == NULL, NULL);
-
-  if (fd < 0)
-    {
-      /* The next one tries again. */
-      g_hash_table_remove (self->folders, path);
-      return NULL;
-    }
-
-  entry->folder = _dl_folder_new (fd);
-  entry->users = 1;
-  bridge_future_set_boolean (entry->opened, TRUE, NULL);
-  g_clear_pointer (&entry->opened, bridge_future_unref);
-  return _dl_folder_ref (entry->folder);
-}
-
-/* The download is done with the folder. The last one closes it (once
- * nothing else uses its descriptor): a folder replaced meanwhile is opened
- * again for the next. */
-void
-_dl_manager_release_folder (DlManager  *self,
-                            const char *path,
-                            DlFolder   *folder)
-{
-  FolderEntry *entry;
-
-  g_return_if_fail (DL_IS_MANAGER (self));
-
-  entry = g_hash_table_lookup (self->folders, path);
-  if (entry == NULL || entry->folder != folder)
-    return;
-
-  if (--entry->users == 0)
-    g_hash_table_remove (self->folders, path);
+  return self->folders;
 }
 
 /* ---- GListModel ------------------------------------------------------------------ */
@@ -644,7 +528,7 @@ dl_manager_finalize (GObject *object)
   g_clear_pointer (&self->running, g_hash_table_unref);
   g_clear_pointer (&self->hosts, g_hash_table_unref);
   g_clear_pointer (&self->host_tickets, g_hash_table_unref);
-  g_clear_pointer (&self->folders, g_hash_table_unref);
+  g_clear_pointer (&self->folders, _dl_folders_free);
   g_clear_pointer (&self->preconnected, g_hash_table_unref);
   g_clear_pointer (&self->global, dl_limit_free);
   g_clear_pointer (&self->global_tickets, dl_limit_free);
@@ -884,7 +768,7 @@ warm_up_proxy_resolver (gpointer data)
 static gpointer
 warm_up_disk_threads (gpointer data)
 {
-  _dl_download_task_warm_up ();
+  _dl_disk_warm_up ();
   return NULL;
 }
 
@@ -893,7 +777,7 @@ warm_up_disk_threads (gpointer data)
  *
  * Starts, once per process, the warm-up of the proxy resolver (see
  * warm_up_proxy_resolver()) and of the disk threads (see
- * _dl_download_task_warm_up()), when the first manager is made.
+ * _dl_disk_warm_up()), when the first manager is made.
  */
 static void
 dl_manager_warm_up (void)
@@ -945,7 +829,7 @@ dl_manager_init (DlManager *self)
   self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) dl_limit_free);
   self->host_tickets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) dl_limit_free);
-  self->folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, folder_entry_free);
+  self->folders = _dl_folders_new ();
   self->preconnected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->global = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
   self->global_tickets = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
@@ -976,73 +860,10 @@ _dl_manager_get_settings (DlManager         *self,
   *settings = self->settings;
 }
 
-/* State changes and progress go to the store's write-behind queue: its
- * writer thread commits them, a few milliseconds later, together with those
- * of the other downloads. Only a download's first record is written here,
- * because the insert gives it its id. */
-void
-_dl_manager_save (DlManager  *self,
-                  DlDownload *download)
-{
-  g_autoptr(DlStoreRecord) record = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (self == NULL || self->store == NULL || download->removed)
-    return;
-
-  record = _dl_download_to_record (download);
-  if (record->id != 0)
-    {
-      dl_store_queue_update (self->store, record);
-      return;
-    }
-
-  if (dl_store_insert (self->store, record, &error))
-    download->id = record->id;
-  else
-    /* The download goes on: losing its history entry is bad, stopping the
-     * transfer for it would be worse. */
-    g_warning ("Cannot record download of %s: %s", download->url, error->message);
-}
-
-void
-_dl_manager_save_progress (DlManager  *self,
-                           DlDownload *download)
-{
-  if (self == NULL || self->store == NULL || download->id == 0 || download->removed)
-    return;
-
-  dl_store_queue_progress (self->store, download->id,
-                           download->bytes_received, download->resume_offset);
-}
-
-/* Removes the download's partial file, if it has one. */
-void
-_dl_manager_discard_part (DlManager  *self,
-                          DlDownload *download)
-{
-  g_autoptr(GError) error = NULL;
-  int dirfd;
-
-  if (download->file_name == NULL)
-    return;
-
-  dirfd = dl_file_name_open_dir (download->output_dir, NULL);
-  if (dirfd < 0)
-    return;
-  if (!dl_file_name_remove_part (dirfd, download->file_name, &error))
-    g_warning ("%s", error->message);
-  close (dirfd);
-
-  download->resume_offset = 0;
-  _dl_download_set_bytes_received (download, 0);
-}
-
 void
 _dl_manager_forget (DlManager  *self,
                     DlDownload *download)
 {
-  g_autoptr(GError) error = NULL;
   guint position;
 
   g_return_if_fail (DL_IS_MANAGER (self));
@@ -1052,9 +873,10 @@ _dl_manager_forget (DlManager  *self,
     return;
   download->removed = TRUE;
 
-  if (self->store != NULL && download->id != 0 &&
-      !dl_store_remove (self->store, download->id, &error))
-    g_warning ("Cannot remove download of %s from the history: %s", download->url, error->message);
+  /* Queued: Remove Finished takes a thousand rows out at once, and the
+   * loop thread waits for none of them. */
+  if (self->store != NULL && download->id != 0)
+    dl_store_queue_remove (self->store, download->id);
 
   if (g_ptr_array_find (self->downloads, download, &position))
     {
@@ -1123,7 +945,7 @@ _dl_manager_start (DlManager  *self,
 
   download->stop_reason = DL_STOP_NONE;
   _dl_download_set_state (download, DL_DOWNLOAD_STATE_QUEUED);
-  _dl_manager_save (self, download);
+  _dl_download_save (download);
 
   td = g_new0 (DlTaskData, 1);
   td->manager = g_object_ref (self);
@@ -1355,9 +1177,10 @@ dl_manager_add_full (DlManager   *self,
   record->sha256 = g_steal_pointer (&checksum);
 
   /* Queued when an id is at hand (it usually is): adding many downloads
-   * then never waits for SQLite. */
+   * then never waits for SQLite. Without one, the loop thread leaves the
+   * insert to the download's first save, which does not wait either. */
   if (self->store != NULL && !dl_store_queue_insert (self->store, record) &&
-      !dl_store_insert (self->store, record, error))
+      dl_store_can_wait () && !dl_store_insert (self->store, record, error))
     return NULL;
 
   download = _dl_download_new (self, record);

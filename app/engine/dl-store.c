@@ -64,10 +64,13 @@
  * Called from a libbridge task, they wait like any await, and the loop runs
  * on meanwhile; a cancellation of the task does not interrupt them (their
  * outcome must be known: an insert gives the download its id), it is
- * delivered again at the task's next await. Called from elsewhere, they
- * block the calling thread until the writer thread is done, typically for
- * tens of microseconds. Each first commits the queued writes, so a read
- * sees them and a direct write is not overtaken by an older queued one.
+ * delivered again at the task's next await. Called from a worker thread, or
+ * before a main loop runs, they block the calling thread until the writer
+ * thread is done. On a main loop's thread outside a task they would stall
+ * the loop: that is a programming error (a critical in debug builds), and
+ * the loop thread uses the queued calls and dl_store_insert_async()
+ * instead. Each first commits the queued writes, so a read sees them and a
+ * direct write is not overtaken by an older queued one.
  *
  * The automatic checkpoint is off. The checkpoint is the one operation
  * that syncs (the WAL, then the database), for milliseconds; a thread of
@@ -93,6 +96,7 @@ typedef struct
   gint64         bytes_received;
   gint64         resume_offset;
   gboolean       insert;          /* @record is new: dl_store_queue_insert() */
+  gboolean       remove;          /* dl_store_queue_remove(): wins over the rest */
   gboolean       held;            /* not to be committed before dl_store_release() */
 } PendingWrite;
 
@@ -128,6 +132,11 @@ typedef struct
   GPtrArray      *out_records;     /* LIST */
 
   BridgeFuture   *future;          /* completed when done, for a task that waits */
+
+  /* dl_store_insert_async() */
+  DlStoreInsertCallback  callback;
+  gpointer               user_data;
+  GDestroyNotify         destroy;
 } Request;
 
 struct _DlStore
@@ -357,6 +366,36 @@ dl_store_init (DlStore *self)
 
 /* ---- waiting for other threads ------------------------------------------------------- */
 
+/* Outside a task, a call that waits for the store blocks its thread: fine
+ * on a worker thread or before the main loop runs, a stall on the loop's
+ * thread while it dispatches. */
+static void
+check_not_blocking_loop (const char *function)
+{
+#ifdef DL_ENABLE_DEBUG
+  if (!dl_store_can_wait ())
+    g_critical ("%s() waits for the download store, and was called on a main loop's "
+                "thread outside a task: it would block the loop. Call it from a task, "
+                "or use the dl_store_queue_*() calls or dl_store_insert_async()", function);
+#endif
+}
+
+/**
+ * dl_store_can_wait:
+ *
+ * Whether the calls that wait for the store may be made here: in a task
+ * (they await), or on a thread that is not running a main loop's
+ * callback (they block it). Elsewhere, use the queued calls and
+ * dl_store_insert_async().
+ *
+ * Returns: %TRUE if waiting for the store is fine on the calling thread
+ */
+gboolean
+dl_store_can_wait (void)
+{
+  return bridge_task_get_current () != NULL || g_main_depth () == 0;
+}
+
 /* Waits for @future, which a thread completes once it is done with
  * something whose outcome must be known. A cancellation of the task stops
  * the waiting only for a moment: the wait goes on, and the task is
@@ -416,13 +455,17 @@ store_job_thread (BridgeFuture *future,
 static gboolean
 run_blocking (DlStore    *self,
               StoreFunc   func,
+              const char *function,
               GError    **error)
 {
   g_autoptr(BridgeFuture) future = NULL;
   StoreJob *job;
 
   if (bridge_task_get_current () == NULL)
-    return func (self, error);
+    {
+      check_not_blocking_loop (function);
+      return func (self, error);
+    }
 
   job = g_new (StoreJob, 1);
   job->store = g_object_ref (self);
@@ -931,7 +974,15 @@ write_batch (DlStore    *self,
       gint64 id = *(gint64 *) key;
 
       /* A download removed meanwhile updates no row, which is fine. */
-      if (write->insert)
+      if (write->remove)
+        {
+          /* Never committed: nothing to remove. */
+          if (write->insert)
+            continue;
+          sqlite3_bind_int64 (self->remove, 1, id);
+          rc = step_done (self->remove);
+        }
+      else if (write->insert)
         {
           bind_record (self->insert_with_id, write->record);
           sqlite3_bind_int64 (self->insert_with_id, 15, id);
@@ -1084,6 +1135,8 @@ wal_hook_cb (gpointer    user_data,
 static void
 request_clear (Request *request)
 {
+  if (request->destroy != NULL)
+    request->destroy (request->user_data);
   g_clear_pointer (&request->record, dl_store_record_free);
   g_clear_pointer (&request->out_record, dl_store_record_free);
   g_clear_pointer (&request->out_records, g_ptr_array_unref);
@@ -1307,12 +1360,14 @@ check_open (DlStore  *self,
 
 /* Hands @request to the writer thread and waits for it to be done. */
 static gboolean
-run_request (DlStore  *self,
-             Request  *request,
-             GError  **error)
+run_request (DlStore    *self,
+             Request    *request,
+             const char *function,
+             GError    **error)
 {
   gboolean done;
 
+  check_not_blocking_loop (function);
   if (!check_open (self, error))
     return FALSE;
 
@@ -1377,7 +1432,7 @@ dl_store_open (const char  *path,
   self = g_object_new (DL_TYPE_STORE, NULL);
   self->path = path != NULL ? g_strdup (path) : dl_store_get_default_path ();
 
-  if (!run_blocking (self, open_database, error))
+  if (!run_blocking (self, open_database, G_STRFUNC, error))
     return NULL;
 
   self->writer = g_thread_new ("dl-store-writer", writer_thread, self);
@@ -1405,7 +1460,7 @@ dl_store_close (DlStore *self)
   if (self->db == NULL && self->writer == NULL)
     return;
 
-  if (!run_blocking (self, close_database, &error))
+  if (!run_blocking (self, close_database, G_STRFUNC, &error))
     g_debug ("Not waiting for the download store to close: %s", error->message);
 }
 
@@ -1437,11 +1492,74 @@ dl_store_insert (DlStore        *self,
 
   request = request_new (REQUEST_INSERT);
   request->record = dl_store_record_copy (record);
-  if (!run_request (self, request, error))
+  if (!run_request (self, request, G_STRFUNC, error))
     return FALSE;
 
   record->id = request->out_id;
   return TRUE;
+}
+
+static void
+insert_done_cb (BridgeFuture *future,
+                gpointer      user_data)
+{
+  Request *request = user_data;
+
+  if (bridge_future_is_cancelled (future) || !request->done)
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                     "The download store closed");
+
+      request->callback (0, error, request->user_data);
+      return;
+    }
+  request->callback (request->out_id, request->error, request->user_data);
+}
+
+/**
+ * dl_store_insert_async:
+ * @self: a #DlStore
+ * @record: the download (copied)
+ * @callback: called on the calling loop's thread once the record is
+ *   committed, with its id, or with an error and 0
+ * @user_data: for @callback
+ * @destroy: (nullable): frees @user_data after @callback ran
+ *
+ * Like dl_store_insert(), without waiting: for the loop thread outside a
+ * task, when dl_store_queue_insert() has no reserved id left.
+ */
+void
+dl_store_insert_async (DlStore               *self,
+                       const DlStoreRecord   *record,
+                       DlStoreInsertCallback  callback,
+                       gpointer               user_data,
+                       GDestroyNotify         destroy)
+{
+  g_autoptr(Request) request = NULL;
+
+  g_return_if_fail (DL_IS_STORE (self));
+  g_return_if_fail (record != NULL && record->url != NULL && record->output_dir != NULL);
+  g_return_if_fail (callback != NULL);
+
+  request = request_new (REQUEST_INSERT);
+  request->record = dl_store_record_copy (record);
+  request->callback = callback;
+  request->user_data = user_data;
+  request->destroy = destroy;
+  request->future = bridge_future_new ();
+  bridge_future_add_done_callback (request->future, insert_done_cb,
+                                   g_atomic_rc_box_acquire (request), request_unref_notify);
+
+  if (self->writer == NULL)
+    {
+      bridge_future_cancel (request->future, "The download store is closed");
+      return;
+    }
+
+  g_mutex_lock (&self->queue_lock);
+  g_queue_push_tail (&self->requests, g_atomic_rc_box_acquire (request));
+  g_cond_signal (&self->work_cond);
+  g_mutex_unlock (&self->queue_lock);
 }
 
 /**
@@ -1466,7 +1584,7 @@ dl_store_update (DlStore              *self,
 
   request = request_new (REQUEST_UPDATE);
   request->record = dl_store_record_copy (record);
-  return run_request (self, request, error);
+  return run_request (self, request, G_STRFUNC, error);
 }
 
 /**
@@ -1497,7 +1615,7 @@ dl_store_update_progress (DlStore  *self,
   request->id = id;
   request->bytes_received = bytes_received;
   request->resume_offset = resume_offset;
-  return run_request (self, request, error);
+  return run_request (self, request, G_STRFUNC, error);
 }
 
 /**
@@ -1521,7 +1639,7 @@ dl_store_remove (DlStore  *self,
 
   request = request_new (REQUEST_REMOVE);
   request->id = id;
-  return run_request (self, request, error);
+  return run_request (self, request, G_STRFUNC, error);
 }
 
 /**
@@ -1544,7 +1662,7 @@ dl_store_lookup (DlStore  *self,
 
   request = request_new (REQUEST_LOOKUP);
   request->id = id;
-  if (!run_request (self, request, error))
+  if (!run_request (self, request, G_STRFUNC, error))
     return NULL;
   return g_steal_pointer (&request->out_record);
 }
@@ -1568,7 +1686,7 @@ dl_store_list (DlStore  *self,
   g_return_val_if_fail (DL_IS_STORE (self), NULL);
 
   request = request_new (REQUEST_LIST);
-  if (!run_request (self, request, error))
+  if (!run_request (self, request, G_STRFUNC, error))
     return NULL;
   return g_steal_pointer (&request->out_records);
 }
@@ -1591,7 +1709,7 @@ dl_store_flush (DlStore  *self,
   g_return_val_if_fail (DL_IS_STORE (self), FALSE);
 
   request = request_new (REQUEST_FLUSH);
-  return run_request (self, request, error);
+  return run_request (self, request, G_STRFUNC, error);
 }
 
 /* The queued write of download @id, new if there is none; called with
@@ -1817,6 +1935,39 @@ dl_store_queue_progress (DlStore *self,
     {
       write->bytes_received = bytes_received;
       write->resume_offset = resume_offset;
+    }
+  g_mutex_unlock (&self->queue_lock);
+}
+
+/**
+ * dl_store_queue_remove:
+ * @self: a #DlStore
+ * @id: the download
+ *
+ * Like dl_store_remove(), but returns at once, without waiting for SQLite:
+ * the store's writer thread commits the removal within a few milliseconds,
+ * and nothing queued for the download afterwards brings it back. After
+ * dl_store_close() this does nothing.
+ */
+void
+dl_store_queue_remove (DlStore *self,
+                       gint64   id)
+{
+  PendingWrite *write;
+
+  g_return_if_fail (DL_IS_STORE (self));
+  g_return_if_fail (id > 0);
+
+  if (self->writer == NULL)
+    return;
+
+  g_mutex_lock (&self->queue_lock);
+  write = pending_lookup (self, id);
+  write->remove = TRUE;
+  if (self->urgent_since == 0)
+    {
+      self->urgent_since = g_get_monotonic_time ();
+      g_cond_signal (&self->work_cond);
     }
   g_mutex_unlock (&self->queue_lock);
 }

@@ -84,6 +84,18 @@ struct _DlStoreRecord
   gint64           finished_at;
 };
 
+/**
+ * DlStoreInsertCallback:
+ * @id: the new record's id, or 0
+ * @error: (nullable): why it is not stored
+ * @user_data: the callback's data
+ *
+ * The end of dl_store_insert_async().
+ */
+typedef void (*DlStoreInsertCallback) (gint64        id,
+                                       const GError *error,
+                                       gpointer      user_data);
+
 #define DL_TYPE_STORE (dl_store_get_type ())
 
 G_DECLARE_FINAL_TYPE (DlStore, dl_store, DL, STORE, GObject)
@@ -96,6 +108,7 @@ DlStoreRecord  *dl_store_record_copy       (const DlStoreRecord  *record) G_GNUC
 void            dl_store_record_free       (DlStoreRecord        *record);
 
 char           *dl_store_get_default_path  (void) G_GNUC_WARN_UNUSED_RESULT;
+gboolean        dl_store_can_wait          (void);
 DlStore        *dl_store_open              (const char           *path,
                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 void            dl_store_close             (DlStore              *self);
@@ -116,6 +129,13 @@ gboolean        dl_store_remove            (DlStore              *self,
                                             GError              **error);
 gboolean        dl_store_queue_insert      (DlStore              *self,
                                             DlStoreRecord        *record);
+void            dl_store_insert_async      (DlStore              *self,
+                                            const DlStoreRecord  *record,
+                                            DlStoreInsertCallback callback,
+                                            gpointer              user_data,
+                                            GDestroyNotify        destroy);
+void            dl_store_queue_remove      (DlStore              *self,
+                                            gint64                id);
 void            dl_store_queue_update      (DlStore              *self,
                                             const DlStoreRecord  *record);
 void            dl_store_queue_update_held (DlStore              *self,

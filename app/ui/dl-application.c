@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <libbridge.h>
 #include <libsoup/soup.h>
 
@@ -18,7 +17,6 @@
 #include "dl-demo.h"
 #include "dl-format.h"
 #include "dl-inspector-window.h"
-#include "dl-measure.h"
 #include "dl-preferences-window.h"
 #include "dl-screenshot.h"
 #include "dl-window.h"
@@ -44,7 +42,6 @@ struct _DlApplication
   DlManager      *manager;
   GSettings      *settings;
   DlDemo         *demo;
-  DlMeasure      *measure;
   char           *demo_dir;
   char           *screenshot_path;
   GPtrArray      *pending_errors;
@@ -115,13 +112,6 @@ apply_settings (DlApplication *self)
       folder = g_strdup (self->demo_dir);
       per_host = MAX (per_host, DEMO_MIN_PER_HOST);
       concurrent = MAX (concurrent, DEMO_MIN_CONCURRENT);
-    }
-
-  /* The measurement is of all its downloads running at once. */
-  if (self->measure != NULL)
-    {
-      per_host = MAX (per_host, dl_measure_get_n_downloads (self->measure));
-      concurrent = MAX (concurrent, dl_measure_get_n_downloads (self->measure));
     }
 
   if (folder != NULL && folder[0] != '\0')
@@ -569,16 +559,6 @@ settle_cb (gpointer user_data)
 /* ---- demo --------------------------------------------------------------------- */
 
 static void
-measure_done_cb (DlApplication *self,
-                 gboolean       ok,
-                 DlMeasure     *measure)
-{
-  if (!ok)
-    self->exit_status = 1;
-  really_quit (self);
-}
-
-static void
 demo_ready_cb (DlApplication *self,
                DlDemo        *demo)
 {
@@ -587,14 +567,6 @@ demo_ready_cb (DlApplication *self,
 
   if (window == NULL)
     return;
-
-  if (self->measure != NULL)
-    {
-      links = dl_measure_build_links (self->measure, dl_demo_get_base_uri (demo));
-      dl_window_add_links (window, (const char * const *) links);
-      dl_measure_start (self->measure, GTK_WIDGET (window), self->manager);
-      return;
-    }
 
   links = dl_demo_build_links (dl_demo_get_base_uri (demo));
   dl_window_add_links (window, (const char * const *) links);
@@ -607,15 +579,6 @@ demo_failed_cb (DlApplication *self,
 {
   dl_application_report_error (self, message);
 
-  if (self->measure != NULL)
-    {
-      g_printerr ("%s\n", message);
-      self->exit_status = 1;
-      dl_measure_stop (self->measure);
-      really_quit (self);
-      return;
-    }
-
   /* A screenshot of a demo that never started shows nothing useful. */
   if (self->screenshot_path != NULL && !self->screenshot_taken)
     {
@@ -624,24 +587,6 @@ demo_failed_cb (DlApplication *self,
       g_clear_handle_id (&self->settle_id, g_source_remove);
       really_quit (self);
     }
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 /* ---- GApplication ---------------------------------------------------------------- */
@@ -660,16 +605,9 @@ dl_application_handle_local_options (GApplication *app,
       return 0;
     }
 
-  /* BRIDGE_DOWNLOADER_MEASURE (dl-measure.c): the demo's server and
-   * scratch folder, with downloads of its own. */
-  self->measure = dl_measure_new_from_environment ();
-  if (self->measure != NULL)
-    g_signal_connect_object (self->measure, "done", G_CALLBACK (measure_done_cb), self,
-                             G_CONNECT_SWAPPED);
-
   /* The demo and the screenshot run on their own, beside a running
    * Downloader if there is one, with their own scratch history. */
-  if (g_variant_dict_contains (options, "demo") || self->measure != NULL)
+  if (g_variant_dict_contains (options, "demo"))
     {
       self->demo_mode = TRUE;
       self->demo_dir = g_dir_make_tmp ("bridge-downloader-demo-XXXXXX", &error);
@@ -770,8 +708,6 @@ dl_application_shutdown (GApplication *app)
 
   g_clear_handle_id (&self->settle_id, g_source_remove);
 
-  if (self->measure != NULL)
-    dl_measure_stop (self->measure);
   if (self->demo != NULL)
     dl_demo_stop (self->demo);
 
@@ -786,7 +722,7 @@ dl_application_shutdown (GApplication *app)
     }
 
   if (self->demo_dir != NULL)
-    remove_tree (self->demo_dir);
+    dl_demo_remove_folder (self->demo_dir);
 
   G_APPLICATION_CLASS (dl_application_parent_class)->shutdown (app);
 }
@@ -803,7 +739,6 @@ dl_application_dispose (GObject *object)
   if (self->demo != NULL)
     dl_demo_stop (self->demo);
   g_clear_object (&self->demo);
-  g_clear_object (&self->measure);
   g_clear_object (&self->manager);
   g_clear_object (&self->settings);
 

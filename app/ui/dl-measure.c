@@ -14,9 +14,10 @@
  *   BRIDGE_DOWNLOADER_MEASURE_URLS=N     downloads running at once (200)
  *   BRIDGE_DOWNLOADER_MEASURE_SECONDS=S  length of the measurement (10)
  *
- * The app then starts as with --demo (the in-repo fault server, a scratch
- * folder and history) but queues N downloads of rate-limited bodies, with
- * the concurrency limits raised so that all of them run at once. Once every
+ * main.c hands such a run to dl_measure_run(): the app starts with the
+ * in-repo fault server, a scratch folder and history of its own, and
+ * queues N downloads of rate-limited bodies, with the concurrency limits
+ * raised so that all of them run at once. Once every
  * one of them is downloading, and a second more for the app to settle, it
  * records for S seconds:
  *
@@ -54,8 +55,11 @@
 
 #include <math.h>
 
+#include "dl-demo.h"
 #include "dl-measure.h"
 #include "dl-stall-probe.h"
+#include "dl-store.h"
+#include "dl-window.h"
 
 #define DEFAULT_N_DOWNLOADS  200
 #define MAX_N_DOWNLOADS      1024
@@ -564,4 +568,167 @@ dl_measure_stop (DlMeasure *self)
 
   g_clear_object (&self->probe);
   stop_recording (self);
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+/* A measurement run of the app: its scratch folder, its demo server. */
+typedef struct
+{
+  DlApplication *app;
+  DlMeasure     *measure;
+  DlDemo        *demo;
+  DlManager     *manager;
+  char          *dir;
+  int            status;
+} Run;
+
+static void
+run_quit (Run *run,
+          int  status)
+{
+  if (run->status == 0)
+    run->status = status;
+  dl_measure_stop (run->measure);
+  if (run->demo != NULL)
+    dl_demo_stop (run->demo);
+  g_application_quit (G_APPLICATION (run->app));
+}
+
+static void
+run_done_cb (DlMeasure *measure,
+             gboolean   ok,
+             Run       *run)
+{
+  run_quit (run, ok ? 0 : 1);
+}
+
+static void
+run_demo_ready_cb (DlDemo *demo,
+                   Run    *run)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (run->app));
+  g_auto(GStrv) links = NULL;
+
+  if (!DL_IS_WINDOW (window))
+    {
+      run_quit (run, 1);
+      return;
+    }
+
+  links = dl_measure_build_links (run->measure, dl_demo_get_base_uri (demo));
+  dl_window_add_links (DL_WINDOW (window), (const char * const *) links);
+  dl_measure_start (run->measure, GTK_WIDGET (window), run->manager);
+}
+
+static void
+run_demo_failed_cb (DlDemo     *demo,
+                    const char *message,
+                    Run        *run)
+{
+  g_printerr ("%s\n", message);
+  run_quit (run, 1);
+}
+
+/* The primary instance starts: a scratch history, and an engine that
+ * downloads into the scratch folder with every download running at once. */
+static void
+run_startup_cb (DlApplication *app,
+                Run           *run)
+{
+  g_autofree char *path = g_build_filename (run->dir, "history.sqlite", NULL);
+  g_autoptr(DlStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = run->measure->n_downloads;
+
+  store = dl_store_open (path, &error);
+  if (store == NULL)
+    g_printerr ("%s: %s\n", path, error->message);
+
+  run->manager = dl_manager_new (store);
+  dl_application_set_manager (app, run->manager);
+  dl_manager_set_output_dir (run->manager, run->dir);
+  dl_manager_set_max_concurrent (run->manager, MAX (dl_manager_get_max_concurrent (run->manager), n));
+  dl_manager_set_max_per_host (run->manager, MAX (dl_manager_get_max_per_host (run->manager), n));
+}
+
+/* The window is there: the demo server starts, and the downloads are
+ * queued once it answers. */
+static void
+run_window_added_cb (GtkApplication *app,
+                     GtkWindow      *window,
+                     Run            *run)
+{
+  if (run->demo != NULL || !DL_IS_WINDOW (window))
+    return;
+
+  run->demo = dl_demo_new ();
+  g_signal_connect (run->demo, "ready", G_CALLBACK (run_demo_ready_cb), run);
+  g_signal_connect (run->demo, "failed", G_CALLBACK (run_demo_failed_cb), run);
+  dl_demo_start (run->demo);
+}
+
+/**
+ * dl_measure_is_requested:
+ *
+ * Returns: whether the environment asks for a measurement run (see the
+ *   top of this file)
+ */
+gboolean
+dl_measure_is_requested (void)
+{
+  const char *path = g_getenv ("BRIDGE_DOWNLOADER_MEASURE");
+
+  return path != NULL && *path != '\0';
+}
+
+/**
+ * dl_measure_run:
+ * @argc: the program's argument count
+ * @argv: (array length=argc): its arguments
+ *
+ * Runs the app as the environment asks (see the top of this file): beside
+ * a running Downloader if there is one, with a scratch folder and history
+ * removed at the end.
+ *
+ * Returns: the exit status: 0 once the result is written
+ */
+int
+dl_measure_run (int    argc,
+                char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  Run run = { 0, };
+  int status;
+
+  run.measure = dl_measure_new_from_environment ();
+  run.dir = g_dir_make_tmp ("bridge-downloader-measure-XXXXXX", &error);
+  if (run.measure == NULL || run.dir == NULL)
+    {
+      g_printerr ("%s\n", error != NULL ? error->message : "No measurement asked for");
+      g_clear_object (&run.measure);
+      return 1;
+    }
+
+  run.app = dl_application_new ();
+  g_application_set_flags (G_APPLICATION (run.app),
+                           g_application_get_flags (G_APPLICATION (run.app)) |
+                           G_APPLICATION_NON_UNIQUE);
+  g_signal_connect (run.app, "startup", G_CALLBACK (run_startup_cb), &run);
+  g_signal_connect (run.app, "window-added", G_CALLBACK (run_window_added_cb), &run);
+  g_signal_connect (run.measure, "done", G_CALLBACK (run_done_cb), &run);
+
+  status = g_application_run (G_APPLICATION (run.app), argc, argv);
+  if (status == 0)
+    status = run.status;
+
+  if (run.demo != NULL)
+    dl_demo_stop (run.demo);
+  g_clear_object (&run.demo);
+  g_clear_object (&run.app);
+  g_clear_object (&run.manager);
+  g_clear_object (&run.measure);
+  dl_demo_remove_folder (run.dir);
+  g_free (run.dir);
+  return status;
 }

@@ -9,6 +9,7 @@
 
 #include <gtk/gtk.h>
 
+#include "dl-application.h"
 #include "dl-manager.h"
 
 G_BEGIN_DECLS
@@ -16,6 +17,10 @@ G_BEGIN_DECLS
 #define DL_TYPE_MEASURE (dl_measure_get_type ())
 
 G_DECLARE_FINAL_TYPE (DlMeasure, dl_measure, DL, MEASURE, GObject)
+
+gboolean   dl_measure_is_requested         (void);
+int        dl_measure_run                  (int          argc,
+                                            char       **argv);
 
 DlMeasure *dl_measure_new_from_environment (void) G_GNUC_WARN_UNUSED_RESULT;
 guint      dl_measure_get_n_downloads      (DlMeasure   *self);

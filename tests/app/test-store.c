@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <libbridge.h>
 #include <sqlite3.h>
 
 #include "dl-store.h"
@@ -365,6 +366,124 @@ test_unknown_state (void)
   g_assert_nonnull (strstr (loaded->error_message, "teleporting"));
 }
 
+/* A removal queued from the loop thread is committed like the other queued
+ * writes: a read afterwards no longer finds the row, nor a record whose
+ * queued insert it overtook. */
+static void
+test_queue_remove (void)
+{
+  g_autoptr(DlStore) store = NULL;
+  g_autoptr(DlStoreRecord) committed = sample_record ();
+  g_autoptr(DlStoreRecord) queued = sample_record ();
+  g_autoptr(DlStoreRecord) loaded = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = dl_store_open (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (dl_store_insert (store, committed, &error));
+  /* A queued insert takes a reserved id, which the first insert made. */
+  g_assert_true (dl_store_queue_insert (store, queued));
+
+  dl_store_queue_remove (store, committed->id);
+  dl_store_queue_remove (store, queued->id);
+  /* Nothing queued afterwards brings them back. */
+  dl_store_queue_progress (store, committed->id, 1, 1);
+
+  loaded = dl_store_lookup (store, committed->id, &error);
+  g_assert_error (error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND);
+  g_assert_null (loaded);
+  g_clear_error (&error);
+
+  records = dl_store_list (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 0);
+}
+
+static void
+inserted_cb (gint64        id,
+             const GError *error,
+             gpointer      user_data)
+{
+  BridgeFuture *future = user_data;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  bridge_future_set_int64 (future, id, NULL);
+}
+
+/* The loop thread inserts without waiting: the callback brings the id. */
+static void
+test_insert_async (void)
+{
+  g_autoptr(DlStore) store = NULL;
+  g_autoptr(DlStoreRecord) record = sample_record ();
+  g_autoptr(DlStoreRecord) loaded = NULL;
+  g_autoptr(BridgeFuture) future = bridge_future_new ();
+  g_autoptr(GError) error = NULL;
+
+  store = dl_store_open (NULL, &error);
+  g_assert_no_error (error);
+  dl_store_insert_async (store, record, inserted_cb, future, NULL);
+  g_assert_true (bridge_loop_run_until_complete (bridge_loop_get_default (), future, &error));
+  record->id = bridge_future_get_int64 (future, &error);
+  g_assert_no_error (error);
+
+  loaded = dl_store_lookup (store, record->id, &error);
+  g_assert_no_error (error);
+  assert_records_equal (record, loaded);
+}
+
+static gboolean
+lookup_in_callback (gpointer user_data)
+{
+  DlStore *store = user_data;
+  g_autoptr(DlStoreRecord) record = NULL;
+
+  record = dl_store_lookup (store, 1, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* A call that waits for the store, made by a main loop callback outside a
+ * task, would stall the loop: a debug build says so. */
+static void
+test_blocking_call_on_loop_thread (void)
+{
+#ifndef DL_ENABLE_DEBUG
+  g_test_skip ("The check is in debug builds only");
+#else
+  if (g_test_subprocess ())
+    {
+      g_autoptr(DlStore) store = dl_store_open (NULL, NULL);
+      g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+      g_idle_add (lookup_in_callback, store);
+      g_idle_add ((GSourceFunc) g_main_loop_quit, loop);
+      g_main_loop_run (loop);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*dl_store_lookup*would block the loop*");
+#endif
+}
+
+/* The same call before any loop runs (at startup) or on a worker thread
+ * only blocks its own thread: no complaint. */
+static void
+test_blocking_call_outside_loop (void)
+{
+  g_autoptr(DlStore) store = NULL;
+  g_autoptr(DlStoreRecord) record = sample_record ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (dl_store_can_wait ());
+  store = dl_store_open (NULL, &error);
+  g_assert_true (dl_store_insert (store, record, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -381,6 +500,11 @@ main (int   argc,
   g_test_add_func ("/dl/store/newer-schema", test_newer_schema);
   g_test_add_func ("/dl/store/foreign", test_foreign);
   g_test_add_func ("/dl/store/unknown-state", test_unknown_state);
+  g_test_add_func ("/downloader/store/queue-remove", test_queue_remove);
+  g_test_add_func ("/downloader/store/insert-async", test_insert_async);
+  g_test_add_func ("/downloader/store/blocking-call-on-loop-thread",
+                   test_blocking_call_on_loop_thread);
+  g_test_add_func ("/downloader/store/blocking-call-outside-loop", test_blocking_call_outside_loop);
 
   return g_test_run ();
 }

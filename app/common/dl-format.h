@@ -14,6 +14,8 @@
 G_BEGIN_DECLS
 
 char   *dl_format_size         (gint64          bytes) G_GNUC_WARN_UNUSED_RESULT;
+char   *dl_format_size_iec     (gint64          bytes) G_GNUC_WARN_UNUSED_RESULT;
+char   *dl_format_clock        (gint64          seconds) G_GNUC_WARN_UNUSED_RESULT;
 char   *dl_format_speed        (double          bytes_per_second) G_GNUC_WARN_UNUSED_RESULT;
 char   *dl_format_time_left    (gint64          seconds) G_GNUC_WARN_UNUSED_RESULT;
 char   *dl_format_duration     (gint64          usec) G_GNUC_WARN_UNUSED_RESULT;

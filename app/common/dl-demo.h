@@ -22,5 +22,6 @@ gboolean     dl_demo_is_running    (DlDemo      *self);
 const char  *dl_demo_get_base_uri  (DlDemo      *self);
 GStrv        dl_demo_build_links   (const char  *base_uri) G_GNUC_WARN_UNUSED_RESULT;
 char        *dl_demo_find_server   (void) G_GNUC_WARN_UNUSED_RESULT;
+void         dl_demo_remove_folder (const char  *path);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <libbridge.h>
 #include <string.h>
 #ifdef __linux__
@@ -395,4 +396,28 @@ dl_demo_find_server (void)
     }
 
   return g_find_program_in_path (SERVER_NAME);
+}
+
+/**
+ * dl_demo_remove_folder:
+ * @path: a scratch folder made for a demo or a measurement
+ *
+ * Removes @path and everything in it, without following symbolic links.
+ */
+void
+dl_demo_remove_folder (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        dl_demo_remove_folder (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
 }

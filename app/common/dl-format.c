@@ -20,6 +20,13 @@ dl_format_size (gint64 bytes)
   return g_format_size (MAX (bytes, 0));
 }
 
+/* For a terminal, where sizes go in powers of two (as with ls -h). */
+char *
+dl_format_size_iec (gint64 bytes)
+{
+  return g_format_size_full (MAX (bytes, 0), G_FORMAT_SIZE_IEC_UNITS);
+}
+
 char *
 dl_format_speed (double bytes_per_second)
 {
@@ -59,6 +66,19 @@ dl_format_time_left (gint64 seconds)
 
   n = (guint) MIN ((seconds + 86399) / 86400, G_MAXUINT);
   return g_strdup_printf (ngettext ("%u day left", "%u days left", n), n);
+}
+
+/* A clock-style time left for a terminal's progress line: "1:02:03",
+ * "2:03", or "--:--" when unknown. */
+char *
+dl_format_clock (gint64 seconds)
+{
+  if (seconds < 0)
+    return g_strdup ("--:--");
+  if (seconds >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", seconds / 3600,
+                            (int) (seconds / 60 % 60), (int) (seconds % 60));
+  return g_strdup_printf ("%d:%02d", (int) (seconds / 60), (int) (seconds % 60));
 }
 
 /* For the inspector: how long a task has been parked. */

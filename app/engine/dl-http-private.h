@@ -1,0 +1,32 @@
+/* dl-http-private.h
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#ifndef PACKAGE_VERSION
+# error "config.h must be included before dl-http-private.h"
+#endif
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+SoupMessage *_dl_http_new_request      (GUri          *uri,
+                                        gint64         offset,
+                                        const char    *etag,
+                                        const char    *last_modified) G_GNUC_WARN_UNUSED_RESULT;
+gboolean     _dl_http_is_redirect      (guint          status);
+GUri        *_dl_http_follow_redirect  (SoupMessage   *msg,
+                                        GUri          *uri,
+                                        GHashTable    *visited,
+                                        guint          hops,
+                                        GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+double       _dl_http_parse_retry_after (SoupMessage  *msg);
+void         _dl_http_set_error        (GError       **error,
+                                        SoupMessage   *msg);
+
+G_END_DECLS

@@ -1,0 +1,167 @@
+/* dl-http.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "dl-http"
+
+#include <string.h>
+
+#include "dl-http-private.h"
+#include "dl-download.h"
+
+/* The HTTP side of a download's request, without its state: the request
+ * for a range, the checks on each redirect hop, and what a response's
+ * headers say about retrying. */
+
+#define MAX_REDIRECTS 20
+
+/* A Retry-After further out than this is waited for only this long. */
+#define MAX_RETRY_AFTER_SECONDS 3600.0
+
+/* Seconds to wait before retrying, from @msg's Retry-After (delay or
+ * date), or -1 without one. */
+double
+_dl_http_parse_retry_after (SoupMessage *msg)
+{
+  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                    "Retry-After");
+  g_autofree char *text = NULL;
+  g_autoptr(GDateTime) when = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  double seconds;
+
+  if (value == NULL)
+    return -1;
+
+  text = g_strstrip (g_strdup (value));
+  if (*text != '\0' && strspn (text, "0123456789") == strlen (text))
+    {
+      seconds = g_ascii_strtod (text, NULL);
+    }
+  else
+    {
+      when = soup_date_time_new_from_http_string (text);
+      if (when == NULL)
+        return -1;
+      now = g_date_time_new_now_utc ();
+      seconds = g_date_time_difference (when, now) / (double) G_USEC_PER_SEC;
+    }
+
+  return CLAMP (seconds, 0, MAX_RETRY_AFTER_SECONDS);
+}
+
+gboolean
+_dl_http_is_redirect (guint status)
+{
+  return status == SOUP_STATUS_MOVED_PERMANENTLY ||
+         status == SOUP_STATUS_FOUND ||
+         status == SOUP_STATUS_SEE_OTHER ||
+         status == SOUP_STATUS_TEMPORARY_REDIRECT ||
+         status == SOUP_STATUS_PERMANENT_REDIRECT;
+}
+
+SoupMessage *
+_dl_http_new_request (GUri       *uri,
+                      gint64      offset,
+                      const char *etag,
+                      const char *last_modified)
+{
+  SoupMessage *msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+
+  /* Redirects are followed by hand, to check every hop. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+
+  /* Ask for the bytes as stored: a compressed transfer would not match the
+   * length, the checksum or byte ranges. */
+  soup_message_headers_replace (headers, "Accept-Encoding", "identity");
+
+  if (offset > 0)
+    {
+      soup_message_headers_set_range (headers, offset, -1);
+
+      /* If-Range makes a server whose file changed send the new file whole
+       * (200) instead of its tail. A weak ETag is not allowed there. */
+      if (etag != NULL && !g_str_has_prefix (etag, "W/"))
+        soup_message_headers_replace (headers, "If-Range", etag);
+      else if (last_modified != NULL)
+        soup_message_headers_replace (headers, "If-Range", last_modified);
+    }
+
+  return msg;
+}
+
+/* Checks the redirect @msg got from @uri, and returns where it leads, or
+ * NULL with @error set: only to http or https (never from https down to
+ * http), never twice to one place, at most MAX_REDIRECTS hops. */
+GUri *
+_dl_http_follow_redirect (SoupMessage  *msg,
+                          GUri         *uri,
+                          GHashTable   *visited,
+                          guint         hops,
+                          GError      **error)
+{
+  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                       "Location");
+  guint status = soup_message_get_status (msg);
+  g_autoptr(GUri) next = NULL;
+  g_autofree char *next_string = NULL;
+
+  if (location != NULL)
+    next = g_uri_parse_relative (uri, location, SOUP_HTTP_URI_FLAGS, NULL);
+
+  if (next == NULL)
+    {
+      g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_REDIRECT,
+                   "Redirect (HTTP %u) without a valid Location", status);
+      return NULL;
+    }
+  if (g_ascii_strcasecmp (g_uri_get_scheme (next), "http") != 0 &&
+      g_ascii_strcasecmp (g_uri_get_scheme (next), "https") != 0)
+    {
+      g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_INSECURE_REDIRECT,
+                   "Refusing a redirect to the scheme “%s”", g_uri_get_scheme (next));
+      return NULL;
+    }
+  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 &&
+      g_ascii_strcasecmp (g_uri_get_scheme (next), "http") == 0)
+    {
+      g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_INSECURE_REDIRECT,
+                   "Refusing a redirect from https to insecure http (%s)", location);
+      return NULL;
+    }
+
+  next_string = g_uri_to_string (next);
+  if (g_hash_table_contains (visited, next_string))
+    {
+      g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_REDIRECT,
+                   "Redirect loop: %s was already visited", next_string);
+      return NULL;
+    }
+  if (hops + 1 > MAX_REDIRECTS)
+    {
+      g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_REDIRECT,
+                   "Too many redirects (more than %d)", MAX_REDIRECTS);
+      return NULL;
+    }
+  return g_steal_pointer (&next);
+}
+
+/* Fails with the status of @msg, and its reason phrase. */
+void
+_dl_http_set_error (GError      **error,
+                    SoupMessage  *msg)
+{
+  const char *reason = soup_message_get_reason_phrase (msg);
+  guint status = soup_message_get_status (msg);
+
+  if (reason == NULL || *reason == '\0')
+    reason = soup_status_get_phrase (status);
+  g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_HTTP,
+               "HTTP %u %s", status, reason != NULL ? reason : "");
+}
