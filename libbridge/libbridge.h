@@ -45,4 +45,6 @@
 # include "bridge-shield.h"
 # include "bridge-as-completed.h"
 # include "bridge-timeout.h"
+# include "bridge-object.h"
+# include "bridge-signal-task.h"
 #undef BRIDGE_INSIDE
