@@ -28,6 +28,7 @@
 # include "bridge-signal.h"
 # include "bridge-stream-reader.h"
 # include "bridge-thread.h"
+# include "bridge-executor.h"
 # include "bridge-spawn-async.h"
 # if BRIDGE_HAS_SOUP
 #  include "bridge-soup.h"
