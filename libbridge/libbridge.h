@@ -29,6 +29,7 @@
 # include "bridge-stream-reader.h"
 # include "bridge-thread.h"
 # include "bridge-executor.h"
+# include "bridge-fd.h"
 # include "bridge-spawn-async.h"
 # if BRIDGE_HAS_SOUP
 #  include "bridge-soup.h"
