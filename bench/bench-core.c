@@ -707,7 +707,7 @@ bench_taskgroup (void)
                BENCH_TASKGROUP_CHILDREN, rounds.warm);
 }
 
-/* ---- thread: 100k bridge_run_in_thread() round trips --------------------------- */
+/* ---- thread: 100k bridge_run_in_thread() round trips, and on an executor ---------- */
 
 /* A round trip: a job handed to the shared pool, run on a worker, its result
  * back on the loop and the awaiting task resumed. First one at a time (each
@@ -722,18 +722,28 @@ thread_job (BridgeFuture *future,
   bridge_future_set_int64 (future, GPOINTER_TO_SIZE (user_data) + 1, NULL);
 }
 
+/* @executor NULL: bridge_run_in_thread(), the shared pool. */
 static void
-thread_round_trips (guint n)
+executor_round_trips (BridgeExecutor *executor,
+                      guint           n)
 {
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(GError) error = NULL;
-      BridgeFuture *future = bridge_run_in_thread (thread_job, GSIZE_TO_POINTER (i), NULL);
+      BridgeFuture *future = executor != NULL ?
+                             bridge_run_in_executor (executor, thread_job, GSIZE_TO_POINTER (i), NULL) :
+                             bridge_run_in_thread (thread_job, GSIZE_TO_POINTER (i), NULL);
 
       if (bridge_await_int64 (future, &error) != (gint64) i + 1)
-        bench_fail ("bridge_run_in_thread()", error);
+        bench_fail (executor != NULL ? "bridge_run_in_executor()" : "bridge_run_in_thread()", error);
       bridge_future_unref (future);
     }
+}
+
+static void
+thread_round_trips (guint n)
+{
+  executor_round_trips (NULL, n);
 }
 
 static void
@@ -765,15 +775,34 @@ thread_main (BridgeTask *task,
   rates->warm = BENCH_THREAD_ROUND_TRIPS / (bench_time () - start);
 }
 
+/* The same one-at-a-time round trips on an executor of its own, as large as
+ * the shared pool (loop.run_in_executor (ThreadPoolExecutor ()) in asyncio). */
+static void
+executor_main (BridgeTask *task,
+               gpointer    user_data)
+{
+  double *rate = user_data;
+  g_autoptr(BridgeExecutor) executor = bridge_executor_new ("bench", bridge_thread_get_max_threads ());
+  double start = bench_time ();
+
+  executor_round_trips (executor, BENCH_THREAD_ROUND_TRIPS);
+  *rate = BENCH_THREAD_ROUND_TRIPS / (bench_time () - start);
+  bridge_executor_shutdown (executor, TRUE);
+}
+
 static void
 bench_thread (void)
 {
   Rounds rates = { 0 };
+  double executor_rate = 0;
 
   run_main_task (thread_main, &rates);
+  run_main_task (executor_main, &executor_rate);
   bench_print (rates.cold, "round trips/s",
-               "\"round_trips\": %d, \"in_flight_20\": %.0f, \"max_threads\": %u",
-               BENCH_THREAD_ROUND_TRIPS, rates.warm, bridge_thread_get_max_threads ());
+               "\"round_trips\": %d, \"in_flight_20\": %.0f, \"max_threads\": %u, "
+               "\"run_in_executor\": %.0f",
+               BENCH_THREAD_ROUND_TRIPS, rates.warm, bridge_thread_get_max_threads (),
+               executor_rate);
 }
 
 /* ---- the table --------------------------------------------------------------- */

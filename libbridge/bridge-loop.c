@@ -1684,3 +1684,74 @@ bridge_run (BridgeTaskFunc   func,
   bridge_loop_close (loop, NULL);
   return ret;
 }
+
+/* ---- source priority ------------------------------------------------------------ */
+
+/**
+ * bridge_loop_set_priority:
+ * @loop: a [class@Bridge.Loop]
+ * @priority: the `GSource` priority, such as %G_PRIORITY_DEFAULT
+ *
+ * Sets the priority of the loop's `GSource`, the one source through which
+ * every callback, timer and task step of @loop runs. The default,
+ * %G_PRIORITY_DEFAULT, suits nearly every program; change it only for a
+ * special need, knowing what each range promises a GTK application (GTK
+ * handles input at %G_PRIORITY_DEFAULT, lays out and draws at
+ * `GDK_PRIORITY_REDRAW`, which is %G_PRIORITY_HIGH_IDLE + 20):
+ *
+ * - below %G_PRIORITY_DEFAULT (more urgent, e.g. %G_PRIORITY_HIGH): tasks run
+ *   before input and drawing. While they keep each other busy, one dispatch
+ *   still stops after its 2 ms budget and the source stands aside for one
+ *   main-loop iteration, so a frame is drawn and input handled at least
+ *   every 2 ms of task work plus one iteration.
+ * - from %G_PRIORITY_DEFAULT up to below `GDK_PRIORITY_REDRAW` (the
+ *   default range): the same frame guarantee; input events of the same
+ *   priority interleave with task steps.
+ * - `GDK_PRIORITY_REDRAW` and above (less urgent, e.g.
+ *   %G_PRIORITY_DEFAULT_IDLE): drawing and input always come first, and
+ *   tasks run only in iterations where nothing more urgent is ready. Frames
+ *   are never delayed by tasks by more than one 2 ms dispatch, but tasks
+ *   wait for as long as more urgent sources keep the context busy, and
+ *   timers may fire late.
+ *
+ * It can be called at any time, from the loop's thread; it takes effect
+ * from the next main-loop iteration.
+ *
+ * Since: 0.1
+ */
+void
+bridge_loop_set_priority (BridgeLoop *loop,
+                          int         priority)
+{
+  g_return_if_fail (BRIDGE_IS_LOOP (loop));
+
+  if (loop->source == NULL)
+    {
+      g_critical ("%s: the loop is closed", G_STRFUNC);
+      return;
+    }
+
+  g_source_set_priority ((GSource *) loop->source, priority);
+}
+
+/**
+ * bridge_loop_get_priority:
+ * @loop: a [class@Bridge.Loop]
+ *
+ * Returns the priority of the loop's `GSource`; see
+ * [method@Bridge.Loop.set_priority].
+ *
+ * Returns: the priority, %G_PRIORITY_DEFAULT unless it was changed
+ *
+ * Since: 0.1
+ */
+int
+bridge_loop_get_priority (BridgeLoop *loop)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), G_PRIORITY_DEFAULT);
+
+  if (loop->source == NULL)
+    return G_PRIORITY_DEFAULT;
+
+  return g_source_get_priority ((GSource *) loop->source);
+}

@@ -108,6 +108,11 @@ double         bridge_loop_get_slow_callback_duration   (BridgeLoop             
 BRIDGE_AVAILABLE_IN_ALL
 GPtrArray     *bridge_loop_list_tasks                   (BridgeLoop              *loop) G_GNUC_WARN_UNUSED_RESULT;
 BRIDGE_AVAILABLE_IN_ALL
+void           bridge_loop_set_priority                 (BridgeLoop              *loop,
+                                                         int                      priority);
+BRIDGE_AVAILABLE_IN_ALL
+int            bridge_loop_get_priority                 (BridgeLoop              *loop);
+BRIDGE_AVAILABLE_IN_ALL
 gboolean       bridge_run                               (BridgeTaskFunc           func,
                                                          gpointer                 user_data,
                                                          GError                 **error);

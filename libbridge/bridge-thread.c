@@ -13,6 +13,7 @@
 #include "bridge-loop-private.h"
 #include "bridge-task.h"
 #include "bridge-thread.h"
+#include "bridge-thread-private.h"
 
 /* Threads: blocking work on a shared pool (asyncio's to_thread), and tasks
  * started on a loop that another thread runs (run_coroutine_threadsafe).
@@ -202,6 +203,50 @@ bridge_thread_get_max_threads (void)
   return (guint) g_thread_pool_get_max_threads (get_thread_pool ());
 }
 
+static void
+push_to_shared_pool (gpointer job,
+                     gpointer pool_data)
+{
+  g_thread_pool_push (get_thread_pool (), job, NULL);
+}
+
+/* Creates the job and its future, and hands the job to @submit, which must
+ * see that some thread calls _bridge_thread_job_run() on it exactly once.
+ * bridge_run_in_thread() and every BridgeExecutor share this. */
+BridgeFuture *
+_bridge_thread_job_submit (BridgeThreadFunc       func,
+                           gpointer               user_data,
+                           GDestroyNotify         destroy,
+                           BridgeThreadJobSubmit  submit,
+                           gpointer               submit_data)
+{
+  BridgeFuture *future;
+  ThreadJob *job;
+
+  future = bridge_future_new ();
+
+  job = g_new0 (ThreadJob, 1);
+  job->ref_count = 2;   /* the done callback's and the worker's */
+  job->func = func;
+  job->data = user_data;
+  job->destroy = destroy;
+  job->future = bridge_future_ref (future);
+  job->inner = bridge_future_new_for_loop (bridge_future_get_loop (future));
+  job->cancellable = g_cancellable_new ();
+
+  bridge_future_add_done_callback (future, thread_job_future_done, job, thread_job_unref);
+  submit (job, submit_data);
+
+  return future;
+}
+
+/* On the worker thread. */
+void
+_bridge_thread_job_run (gpointer job)
+{
+  thread_job_run (job, NULL);
+}
+
 /**
  * bridge_run_in_thread:
  * @func: (scope notified): the function to run on a worker thread
@@ -236,26 +281,9 @@ bridge_run_in_thread (BridgeThreadFunc func,
                       gpointer         user_data,
                       GDestroyNotify   destroy)
 {
-  BridgeFuture *future;
-  ThreadJob *job;
-
   g_return_val_if_fail (func != NULL, NULL);
 
-  future = bridge_future_new ();
-
-  job = g_new0 (ThreadJob, 1);
-  job->ref_count = 2;   /* the done callback's and the worker's */
-  job->func = func;
-  job->data = user_data;
-  job->destroy = destroy;
-  job->future = bridge_future_ref (future);
-  job->inner = bridge_future_new_for_loop (bridge_future_get_loop (future));
-  job->cancellable = g_cancellable_new ();
-
-  bridge_future_add_done_callback (future, thread_job_future_done, job, thread_job_unref);
-  g_thread_pool_push (get_thread_pool (), job, NULL);
-
-  return future;
+  return _bridge_thread_job_submit (func, user_data, destroy, push_to_shared_pool, NULL);
 }
 
 /**

@@ -28,6 +28,8 @@
 # include "bridge-signal.h"
 # include "bridge-stream-reader.h"
 # include "bridge-thread.h"
+# include "bridge-executor.h"
+# include "bridge-fd.h"
 # include "bridge-spawn-async.h"
 # if BRIDGE_HAS_SOUP
 #  include "bridge-soup.h"
@@ -45,4 +47,6 @@
 # include "bridge-shield.h"
 # include "bridge-as-completed.h"
 # include "bridge-timeout.h"
+# include "bridge-object.h"
+# include "bridge-signal-task.h"
 #undef BRIDGE_INSIDE

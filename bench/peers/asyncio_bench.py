@@ -19,6 +19,7 @@ workload of the same name (bench/bench-core.c).
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import sys
 import threading
@@ -309,8 +310,18 @@ async def bench_thread():
     await asyncio.gather(*(thread_round_trips(THREAD_ROUND_TRIPS // THREAD_IN_FLIGHT)
                            for _ in range(THREAD_IN_FLIGHT)))
     in_flight = THREAD_ROUND_TRIPS / (now() - start)
+
+    # loop.run_in_executor() on an executor of its own, one at a time.
+    loop = asyncio.get_running_loop()
+    with concurrent.futures.ThreadPoolExecutor(thread_name_prefix="bench") as executor:
+        start = now()
+        for i in range(THREAD_ROUND_TRIPS):
+            if await loop.run_in_executor(executor, thread_job, i) != i + 1:
+                raise RuntimeError("thread: wrong result")
+        executor_rate = THREAD_ROUND_TRIPS / (now() - start)
     return rate, "round trips/s", {"round_trips": THREAD_ROUND_TRIPS,
-                                   "in_flight_20": in_flight}
+                                   "in_flight_20": in_flight,
+                                   "run_in_executor": executor_rate}
 
 
 WORKLOADS = {
