@@ -135,6 +135,8 @@ _bridge_async_begin (const char     *function,
  * ready-made wrappers of libbridge, which take care of this.
  *
  * Returns: (transfer full): a pending future on the current loop
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_async_result_future_new (void)
@@ -157,6 +159,8 @@ bridge_async_result_future_new (void)
  * `_finish` function; a GIO operation that was still running when its
  * cancellable was cancelled reports nothing worth reading. It may be called
  * from any thread.
+ *
+ * Since: 0.1
  */
 void
 bridge_async_ready (GObject      *source_object,
@@ -203,6 +207,8 @@ bridge_async_ready (GObject      *source_object,
  * Consumes the caller's reference to @future in every case.
  *
  * Returns: (transfer full) (nullable): the result, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GAsyncResult *
 bridge_await_async_result (BridgeFuture  *future,

@@ -195,6 +195,8 @@ get_thread_pool (void)
  * beyond that many wait in a queue.
  *
  * Returns: the most jobs that run at the same time
+ *
+ * Since: 0.1
  */
 guint
 bridge_thread_get_max_threads (void)
@@ -230,6 +232,8 @@ bridge_thread_get_max_threads (void)
  * waits for.
  *
  * Returns: (transfer full): the future of @func's result
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_run_in_thread (BridgeThreadFunc func,
@@ -267,6 +271,8 @@ bridge_run_in_thread (BridgeThreadFunc func,
  *
  * Returns: %TRUE when called from a function run by
  *   [func@Bridge.run_in_thread] whose future was cancelled; %FALSE otherwise
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_thread_is_cancelled (void)
@@ -402,6 +408,8 @@ spawn_request_outer_done (BridgeFuture *future,
  * errors are copied.
  *
  * Returns: (transfer full): a future for the task's result
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_loop_spawn_threadsafe (BridgeLoop     *loop,
