@@ -20,7 +20,7 @@
  * BridgeAsCompleted:
  *
  * An iterator over futures in the order they complete: asyncio's
- * `as_completed()`. Create it with [ctor@Bridge.AsCompleted.new], take the
+ * `as_completed()`. Create it with [func@Bridge.AsCompleted.new], take the
  * futures one by one with [method@Bridge.AsCompleted.next] from a task, and
  * free it with [method@Bridge.AsCompleted.free].
  *

@@ -96,7 +96,7 @@ _bridge_async_begin (const char     *function,
 }
 
 /**
- * bridge_async_result_future_new: (constructor)
+ * bridge_async_result_future_new:
  *
  * Creates the future to pass as the `user_data` of [func@Bridge.async_ready]
  * when starting any GIO-style asynchronous operation, so that a task can
@@ -148,7 +148,7 @@ bridge_async_result_future_new (void)
  * bridge_async_ready:
  * @source_object: (nullable): the operation's source object
  * @result: the operation's result
- * @user_data: a future from [ctor@Bridge.async_result_future_new]
+ * @user_data: a future from [func@Bridge.async_result_future_new]
  *
  * A `GAsyncReadyCallback` that completes the future given as @user_data with
  * @result (as an object value, for [func@Bridge.await_async_result]) and
@@ -190,7 +190,7 @@ bridge_async_ready (GObject      *source_object,
 /**
  * bridge_await_async_result:
  * @future: (transfer full): the future from
- *   [ctor@Bridge.async_result_future_new] that was passed to
+ *   [func@Bridge.async_result_future_new] that was passed to
  *   [func@Bridge.async_ready]
  * @error: return location for %G_IO_ERROR_CANCELLED when the task was
  *   cancelled, or %BRIDGE_ERROR_INVALID_STATE outside a task
