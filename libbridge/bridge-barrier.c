@@ -88,8 +88,6 @@ bridge_barrier_new (guint parties)
  *
  * Takes a reference on @barrier.
  *
- * Takes a reference on @barrier.
- *
  * Returns: (transfer full): @barrier, with one more reference
  *
  * Since: 0.1
@@ -296,8 +294,6 @@ bridge_barrier_abort (BridgeBarrier *barrier)
  *
  * Reads the number of tasks a round of @barrier waits for.
  *
- * Reads the number of tasks a round of @barrier waits for.
- *
  * Returns: how many tasks make a round (`barrier.parties`)
  *
  * Since: 0.1
@@ -313,9 +309,6 @@ bridge_barrier_get_parties (BridgeBarrier *barrier)
 /**
  * bridge_barrier_get_n_waiting:
  * @barrier: a [struct@Bridge.Barrier]
- *
- * Counts the tasks parked in [method@Bridge.Barrier.wait] for the current
- * round.
  *
  * Counts the tasks parked in [method@Bridge.Barrier.wait] for the current
  * round.
@@ -336,8 +329,6 @@ bridge_barrier_get_n_waiting (BridgeBarrier *barrier)
 /**
  * bridge_barrier_is_broken:
  * @barrier: a [struct@Bridge.Barrier]
- *
- * Tells whether @barrier was aborted with [method@Bridge.Barrier.abort].
  *
  * Tells whether @barrier was aborted with [method@Bridge.Barrier.abort].
  *

@@ -72,8 +72,6 @@ bridge_condition_new (BridgeLock *lock)
  *
  * Takes a reference on @condition.
  *
- * Takes a reference on @condition.
- *
  * Returns: (transfer full): @condition, with one more reference
  *
  * Since: 0.1
@@ -112,9 +110,6 @@ bridge_condition_unref (BridgeCondition *condition)
 /**
  * bridge_condition_get_lock:
  * @condition: a [struct@Bridge.Condition]
- *
- * Gives the lock that @condition waits with: the one it was created with, or
- * its own.
  *
  * Gives the lock that @condition waits with: the one it was created with, or
  * its own.
@@ -175,8 +170,6 @@ bridge_condition_release (BridgeCondition  *condition,
 /**
  * bridge_condition_is_locked:
  * @condition: a [struct@Bridge.Condition]
- *
- * Tells whether a task holds the lock of @condition.
  *
  * Tells whether a task holds the lock of @condition.
  *

@@ -60,8 +60,6 @@ bridge_event_new (void)
  *
  * Takes a reference on @event.
  *
- * Takes a reference on @event.
- *
  * Returns: (transfer full): @event, with one more reference
  *
  * Since: 0.1
@@ -181,8 +179,6 @@ bridge_event_clear (BridgeEvent *event)
 /**
  * bridge_event_is_set:
  * @event: a [struct@Bridge.Event]
- *
- * Tells whether the flag of @event is set.
  *
  * Tells whether the flag of @event is set.
  *

@@ -426,8 +426,8 @@ bridge_future_is_cancelled (BridgeFuture *future)
  * bridge_future_is_task:
  * @future: a [struct@Bridge.Future]
  *
- * Tells whether @future is a task; bindings then get the task with a cast of
- * their own or keep the [struct@Bridge.Task] they spawned.
+ * Tells whether @future is a task, seen as a future (the reverse of
+ * [method@Bridge.Task.as_future]).
  *
  * Returns: whether @future is a [struct@Bridge.Task]
  *

@@ -104,8 +104,6 @@ _bridge_handle_drop (BridgeHandle *handle)
  *
  * Takes a reference on @handle.
  *
- * Takes a reference on @handle.
- *
  * Returns: (transfer full): @handle
  *
  * Since: 0.1
@@ -123,11 +121,9 @@ bridge_handle_ref (BridgeHandle *handle)
  * bridge_handle_unref:
  * @handle: (transfer full): a [struct@Bridge.Handle]
  *
- * Drops a reference on @handle. A scheduled callback keeps its own reference:
- * dropping yours does not cancel it.
- *
- * Drops a reference on @handle. A scheduled callback keeps its own reference:
- * dropping yours does not cancel it.
+ * Drops a reference taken with [method@Bridge.Handle.ref], or the one
+ * [method@Bridge.Loop.call_soon_threadsafe] returns. Dropping it does not
+ * cancel the callback.
  *
  * Since: 0.1
  */
@@ -181,8 +177,6 @@ bridge_handle_cancel (BridgeHandle *handle)
  *
  * Tells whether [method@Bridge.Handle.cancel] was called on @handle.
  *
- * Tells whether [method@Bridge.Handle.cancel] was called on @handle.
- *
  * Returns: whether @handle was cancelled (`Handle.cancelled()`)
  *
  * Since: 0.1
@@ -198,8 +192,6 @@ bridge_handle_is_cancelled (BridgeHandle *handle)
 /**
  * bridge_handle_get_when:
  * @handle: a [struct@Bridge.Handle] from `call_later()` or `call_at()`
- *
- * Reads when the timer behind @handle is due.
  *
  * Reads when the timer behind @handle is due.
  *

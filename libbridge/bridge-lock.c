@@ -68,8 +68,6 @@ bridge_lock_new (void)
  *
  * Takes a reference on @lock.
  *
- * Takes a reference on @lock.
- *
  * Returns: (transfer full): @lock, with one more reference
  *
  * Since: 0.1
@@ -222,8 +220,6 @@ bridge_lock_release (BridgeLock  *lock,
 /**
  * bridge_lock_is_locked:
  * @lock: a [struct@Bridge.Lock]
- *
- * Tells whether a task holds @lock.
  *
  * Tells whether a task holds @lock.
  *

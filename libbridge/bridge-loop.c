@@ -855,8 +855,6 @@ bridge_loop_new (GMainContext *context)
  *
  * Gives the `GMainContext` whose `GSource` runs @loop.
  *
- * Gives the `GMainContext` whose `GSource` runs @loop.
- *
  * Returns: (transfer none): the `GMainContext` that runs @loop
  *
  * Since: 0.1
@@ -1308,8 +1306,6 @@ bridge_loop_close (BridgeLoop  *loop,
  *
  * Tells whether @loop is running its own main loop.
  *
- * Tells whether @loop is running its own main loop.
- *
  * Returns: whether [method@Bridge.Loop.run_forever] or
  *   [method@Bridge.Loop.run_until_complete] is running @loop (`is_running()`)
  *
@@ -1329,8 +1325,6 @@ bridge_loop_is_running (BridgeLoop *loop)
  *
  * Tells whether [method@Bridge.Loop.close] was called on @loop.
  *
- * Tells whether [method@Bridge.Loop.close] was called on @loop.
- *
  * Returns: whether @loop was closed (`is_closed()`)
  *
  * Since: 0.1
@@ -1346,8 +1340,6 @@ bridge_loop_is_closed (BridgeLoop *loop)
 /**
  * bridge_loop_time:
  * @loop: a [class@Bridge.Loop]
- *
- * Reads the clock of @loop, against which timers are due.
  *
  * Reads the clock of @loop, against which timers are due.
  *
@@ -1631,9 +1623,6 @@ bridge_loop_set_debug (BridgeLoop *loop,
  * Tells whether debug mode is on for @loop (see
  * [method@Bridge.Loop.set_debug]).
  *
- * Tells whether debug mode is on for @loop (see
- * [method@Bridge.Loop.set_debug]).
- *
  * Returns: whether debug mode is on (`get_debug()`)
  *
  * Since: 0.1
@@ -1669,9 +1658,6 @@ bridge_loop_set_slow_callback_duration (BridgeLoop *loop,
 /**
  * bridge_loop_get_slow_callback_duration:
  * @loop: a [class@Bridge.Loop]
- *
- * Reads how long a callback or a task step may run before debug mode reports
- * it.
  *
  * Reads how long a callback or a task step may run before debug mode reports
  * it.

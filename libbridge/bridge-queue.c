@@ -381,8 +381,6 @@ bridge_queue_new_full (BridgeQueueMode   mode,
  *
  * Takes a reference on @queue.
  *
- * Takes a reference on @queue.
- *
  * Returns: (transfer full): @queue, with one more reference
  *
  * Since: 0.1
@@ -716,8 +714,6 @@ bridge_queue_shutdown (BridgeQueue *queue,
  *
  * Counts the items in @queue.
  *
- * Counts the items in @queue.
- *
  * Returns: the number of items queued (`queue.qsize()`)
  *
  * Since: 0.1
@@ -733,8 +729,6 @@ bridge_queue_get_size (BridgeQueue *queue)
 /**
  * bridge_queue_get_maxsize:
  * @queue: a [struct@Bridge.Queue]
- *
- * Reads the capacity of @queue.
  *
  * Reads the capacity of @queue.
  *
@@ -757,8 +751,6 @@ bridge_queue_get_maxsize (BridgeQueue *queue)
  *
  * Reads the order @queue hands out its items in.
  *
- * Reads the order @queue hands out its items in.
- *
  * Returns: the order in which the queue hands out items
  *
  * Since: 0.1
@@ -774,8 +766,6 @@ bridge_queue_get_mode (BridgeQueue *queue)
 /**
  * bridge_queue_is_empty:
  * @queue: a [struct@Bridge.Queue]
- *
- * Tells whether @queue holds no item.
  *
  * Tells whether @queue holds no item.
  *
@@ -797,8 +787,6 @@ bridge_queue_is_empty (BridgeQueue *queue)
  *
  * Tells whether a put on @queue would wait.
  *
- * Tells whether a put on @queue would wait.
- *
  * Returns: whether a bounded queue holds @maxsize items (`queue.full()`);
  *   always %FALSE for an unbounded queue
  *
@@ -815,8 +803,6 @@ bridge_queue_is_full (BridgeQueue *queue)
 /**
  * bridge_queue_is_shut_down:
  * @queue: a [struct@Bridge.Queue]
- *
- * Tells whether @queue was shut down.
  *
  * Tells whether @queue was shut down.
  *

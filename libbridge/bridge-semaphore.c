@@ -77,8 +77,6 @@ bridge_semaphore_new (guint    value,
  *
  * Takes a reference on @semaphore.
  *
- * Takes a reference on @semaphore.
- *
  * Returns: (transfer full): @semaphore, with one more reference
  *
  * Since: 0.1
@@ -298,9 +296,6 @@ bridge_semaphore_get_value (BridgeSemaphore *semaphore)
 /**
  * bridge_semaphore_is_bounded:
  * @semaphore: a [struct@Bridge.Semaphore]
- *
- * Tells whether releasing @semaphore above its initial value is an error
- * (`BoundedSemaphore`).
  *
  * Tells whether releasing @semaphore above its initial value is an error
  * (`BoundedSemaphore`).

@@ -146,8 +146,6 @@ bridge_stream_reader_next (BridgeStreamReader  *reader,
  *
  * Gives the input stream @reader reads.
  *
- * Gives the input stream @reader reads.
- *
  * Returns: (transfer none): the stream being read
  *
  * Since: 0.1
@@ -163,8 +161,6 @@ bridge_stream_reader_get_stream (BridgeStreamReader *reader)
 /**
  * bridge_stream_reader_get_chunk_size:
  * @reader: a [class@Bridge.StreamReader]
- *
- * Reads the chunk size @reader was created with.
  *
  * Reads the chunk size @reader was created with.
  *
@@ -186,8 +182,6 @@ bridge_stream_reader_get_chunk_size (BridgeStreamReader *reader)
  *
  * Counts the bytes @reader has handed out.
  *
- * Counts the bytes @reader has handed out.
- *
  * Returns: the total size of the chunks returned so far
  *
  * Since: 0.1
@@ -203,8 +197,6 @@ bridge_stream_reader_get_bytes_read (BridgeStreamReader *reader)
 /**
  * bridge_stream_reader_is_at_end:
  * @reader: a [class@Bridge.StreamReader]
- *
- * Tells whether @reader has seen the end of its stream.
  *
  * Tells whether @reader has seen the end of its stream.
  *

@@ -116,8 +116,6 @@ bridge_task_group_new (void)
  *
  * Takes a reference on @group.
  *
- * Takes a reference on @group.
- *
  * Returns: (transfer full): @group, with one more reference
  *
  * Since: 0.1
@@ -561,8 +559,6 @@ bridge_task_group_get_errors (BridgeTaskGroup *group)
 /**
  * bridge_task_group_get_n_tasks:
  * @group: a [struct@Bridge.TaskGroup]
- *
- * Counts the children of @group still running.
  *
  * Counts the children of @group still running.
  *

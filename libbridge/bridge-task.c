@@ -311,8 +311,6 @@ task_finalize (BridgeFuture *future)
  *
  * Takes a reference on @task.
  *
- * Takes a reference on @task.
- *
  * Returns: (transfer full): @task
  *
  * Since: 0.1
@@ -326,9 +324,6 @@ bridge_task_ref (BridgeTask *task)
 /**
  * bridge_task_unref:
  * @task: (transfer full): a [struct@Bridge.Task]
- *
- * Drops a reference on @task. A running task is kept alive by its loop until
- * it ends: dropping the last outside reference neither cancels nor frees it.
  *
  * Drops a reference on @task. A running task is kept alive by its loop until
  * it ends: dropping the last outside reference neither cancels nor frees it.
@@ -371,8 +366,6 @@ bridge_task_as_future (BridgeTask *task)
  *
  * Gives the task whose fiber is running on this thread.
  *
- * Gives the task whose fiber is running on this thread.
- *
  * Returns: (transfer none) (nullable): the task running on this thread
  *   (`asyncio.current_task()`), or %NULL outside tasks
  *
@@ -387,8 +380,6 @@ bridge_task_get_current (void)
 /**
  * bridge_task_get_name:
  * @task: a [struct@Bridge.Task]
- *
- * Reads the name of @task.
  *
  * Reads the name of @task.
  *
@@ -441,8 +432,6 @@ bridge_task_set_name (BridgeTask *task,
  *
  * Reads where @task is in its life: scheduled, running, parked or done.
  *
- * Reads where @task is in its life: scheduled, running, parked or done.
- *
  * Returns: where the task is in its life
  *
  * Since: 0.1
@@ -458,8 +447,6 @@ bridge_task_get_state (BridgeTask *task)
 /**
  * bridge_task_get_awaiting:
  * @task: a [struct@Bridge.Task]
- *
- * Gives the future that @task is parked on, for inspectors and debugging.
  *
  * Gives the future that @task is parked on, for inspectors and debugging.
  *
@@ -483,9 +470,6 @@ bridge_task_get_awaiting (BridgeTask *task)
  * Reads when @task parked, for inspectors that show how long a task has
  * waited.
  *
- * Reads when @task parked, for inspectors that show how long a task has
- * waited.
- *
  * Returns: the monotonic time (µs) at which the task parked, or 0 if it is not
  *   parked
  *
@@ -502,8 +486,6 @@ bridge_task_get_parked_since (BridgeTask *task)
 /**
  * bridge_task_get_stack_size:
  * @task: a [struct@Bridge.Task]
- *
- * Reads the size of the stack reserved for @task.
  *
  * Reads the size of the stack reserved for @task.
  *
@@ -607,9 +589,6 @@ bridge_task_cancel (BridgeTask *task,
 /**
  * bridge_task_get_cancelling:
  * @task: a [struct@Bridge.Task]
- *
- * Counts the cancellation requests of @task not withdrawn with
- * [method@Bridge.Task.uncancel].
  *
  * Counts the cancellation requests of @task not withdrawn with
  * [method@Bridge.Task.uncancel].
@@ -747,8 +726,6 @@ bridge_task_return_pointer (BridgeTask     *task,
  *
  * Completes @task with a boolean. Call it from the task's own function.
  *
- * Completes @task with a boolean. Call it from the task's own function.
- *
  * Since: 0.1
  */
 void
@@ -765,8 +742,6 @@ bridge_task_return_boolean (BridgeTask *task,
  * bridge_task_return_int64:
  * @task: a [struct@Bridge.Task]
  * @value: the result
- *
- * Completes @task with a 64-bit integer. Call it from the task's own function.
  *
  * Completes @task with a 64-bit integer. Call it from the task's own function.
  *
@@ -790,9 +765,6 @@ bridge_task_return_int64 (BridgeTask *task,
  * Completes @task with a floating-point number. Call it from the task's own
  * function.
  *
- * Completes @task with a floating-point number. Call it from the task's own
- * function.
- *
  * Since: 0.1
  */
 void
@@ -809,9 +781,6 @@ bridge_task_return_double (BridgeTask *task,
  * bridge_task_return_string:
  * @task: a [struct@Bridge.Task]
  * @value: (nullable): the result, copied
- *
- * Completes @task with a copy of a string. Call it from the task's own
- * function.
  *
  * Completes @task with a copy of a string. Call it from the task's own
  * function.
@@ -1087,8 +1056,6 @@ bridge_await_pointer (BridgeFuture  *future,
  *
  * Waits for @future, as [func@Bridge.await], and gives its boolean result.
  *
- * Waits for @future, as [func@Bridge.await], and gives its boolean result.
- *
  * Returns: the boolean result; %FALSE with @error set on failure
  *
  * Since: 0.1
@@ -1109,8 +1076,6 @@ bridge_await_boolean (BridgeFuture  *future,
  *
  * Waits for @future, as [func@Bridge.await], and gives its integer result.
  *
- * Waits for @future, as [func@Bridge.await], and gives its integer result.
- *
  * Returns: the integer result; 0 with @error set on failure
  *
  * Since: 0.1
@@ -1128,9 +1093,6 @@ bridge_await_int64 (BridgeFuture  *future,
  * bridge_await_double:
  * @future: the future to wait for
  * @error: return location for an error
- *
- * Waits for @future, as [func@Bridge.await], and gives its floating-point
- * result.
  *
  * Waits for @future, as [func@Bridge.await], and gives its floating-point
  * result.
@@ -1156,9 +1118,6 @@ bridge_await_double (BridgeFuture  *future,
  * Waits for @future, as [func@Bridge.await], and gives a copy of its string
  * result.
  *
- * Waits for @future, as [func@Bridge.await], and gives a copy of its string
- * result.
- *
  * Returns: (transfer full) (nullable): a copy of the string result
  *
  * Since: 0.1
@@ -1177,9 +1136,6 @@ bridge_await_string (BridgeFuture  *future,
  * @future: the future to wait for
  * @value: (out caller-allocates) (optional): an uninitialised `GValue`
  * @error: return location for an error
- *
- * Waits for @future, as [func@Bridge.await], and copies its result into
- * @value.
  *
  * Waits for @future, as [func@Bridge.await], and copies its result into
  * @value.

@@ -253,8 +253,6 @@ bridge_timeout_reschedule (BridgeTimeout *scope,
  *
  * Reads the deadline of @scope.
  *
- * Reads the deadline of @scope.
- *
  * Returns: the deadline on the [method@Bridge.Loop.time] clock
  *   (`Timeout.when()`), or %BRIDGE_TIMEOUT_NEVER
  *
@@ -384,8 +382,6 @@ bridge_timeout_end (BridgeTimeout  *scope,
 /**
  * bridge_timeout_ref:
  * @scope: a [struct@Bridge.Timeout]
- *
- * Takes a reference on @scope.
  *
  * Takes a reference on @scope.
  *
