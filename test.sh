@@ -2,10 +2,11 @@
 # ./test.sh: install what is missing, build, and run every test.
 #
 # 1. The whole suite in a normal build, under dbus-run-session and xvfb-run
-#    (the GTK tests need a display and a session bus).
+#    (the GTK tests need a display and a session bus), with the API reference
+#    (gi-docgen) and the Python and GJS binding tests.
 # 2. The libbridge suite, and the app's engine, CLI and fault-server suites, again in an
 #    AddressSanitizer + UndefinedBehaviorSanitizer build (not the GTK UI
-#    suite, nor the slow ones).
+#    suite, nor the slow ones, nor the interpreters of the binding tests).
 # 3. The core libbridge tests under valgrind, which checks the fiber stack
 #    annotations from the other side.
 # It ends with one line "N passed, N failed" counting individual test cases.
@@ -34,7 +35,7 @@ configure () {
 step () { printf '\n=== %s ===\n' "$*"; }
 
 step "normal build"
-if configure _build -Dbuildtype=debugoptimized && ninja -C _build; then
+if configure _build -Dbuildtype=debugoptimized -Ddocs=true && ninja -C _build; then
   step "test suite (normal build)"
   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x1024x24" \
     meson test -C _build --print-errorlogs --num-processes "$jobs" || status=1
@@ -48,7 +49,8 @@ step "AddressSanitizer + UndefinedBehaviorSanitizer build"
 # -Dapp=true for the engine and CLI tests; the CLI program links the GTK UI,
 # so that is built too, but its tests are not run here.
 if configure _build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
-     -Dapp=true -Dexamples=false -Dbenchmarks=false && ninja -C _build-asan; then
+     -Dapp=true -Dexamples=false -Dbenchmarks=false -Dintrospection=disabled -Ddocs=false \
+     && ninja -C _build-asan; then
   step "libbridge, engine and CLI suites (ASan + UBSan)"
   # 'install' builds an uninstrumented program against the ASan library.
   meson test -C _build-asan --suite lib --suite engine --suite cli --suite fault-server --no-suite slow \

@@ -8,10 +8,11 @@ BRIDGE_BUILD_PACKAGES=(
   libglib2.0-dev libsoup-3.0-dev libsqlite3-dev
   libgtk-4-dev libadwaita-1-dev qt6-base-dev
   glib-networking gettext desktop-file-utils appstream
+  gobject-introspection libgirepository1.0-dev gi-docgen
 )
 BRIDGE_TEST_PACKAGES=(
   xvfb xauth dbus-daemon dbus-bin valgrind curl nginx-light flatpak-builder
-  python3 python3-uvloop
+  python3 python3-uvloop python3-gi gjs
 )
 # bench/run's peers: the workloads it compares libbridge with.
 BRIDGE_BENCH_PACKAGES=(

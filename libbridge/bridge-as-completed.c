@@ -20,9 +20,11 @@
  * BridgeAsCompleted:
  *
  * An iterator over futures in the order they complete: asyncio's
- * `as_completed()`. Create it with [ctor@Bridge.AsCompleted.new], take the
+ * `as_completed()`. Create it with [func@Bridge.AsCompleted.new], take the
  * futures one by one with [method@Bridge.AsCompleted.next] from a task, and
  * free it with [method@Bridge.AsCompleted.free].
+ *
+ * Since: 0.1
  */
 struct _BridgeAsCompleted
 {
@@ -159,7 +161,7 @@ last_callback_is (BridgeFuture         *future,
 }
 
 /**
- * bridge_as_completed_new: (constructor)
+ * bridge_as_completed_new: (skip)
  * @futures: (array length=n_futures) (nullable): the futures and tasks;
  *   duplicates count once
  * @n_futures: the number of entries in @futures
@@ -179,6 +181,8 @@ last_callback_is (BridgeFuture         *future,
  * May be called outside a task; [method@Bridge.AsCompleted.next] may not.
  *
  * Returns: (transfer full): the iterator
+ *
+ * Since: 0.1
  */
 BridgeAsCompleted *
 bridge_as_completed_new (BridgeFuture **futures,
@@ -258,6 +262,8 @@ bridge_as_completed_new (BridgeFuture **futures,
  *
  * Returns: (transfer none) (nullable): the next completed future, owned by
  *   @iter (take a reference to keep it after freeing @iter), or %NULL
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_as_completed_next (BridgeAsCompleted  *iter,
@@ -338,8 +344,12 @@ bridge_as_completed_next (BridgeAsCompleted  *iter,
  * bridge_as_completed_get_remaining:
  * @iter: a [struct@Bridge.AsCompleted]
  *
+ * Tells how many futures the iterator has not handed out yet.
+ *
  * Returns: how many more calls to [method@Bridge.AsCompleted.next] will
  *   return a future or a timeout before the iteration ends
+ *
+ * Since: 0.1
  */
 guint
 bridge_as_completed_get_remaining (BridgeAsCompleted *iter)
@@ -358,6 +368,8 @@ bridge_as_completed_get_remaining (BridgeAsCompleted *iter)
  * unless the caller took a reference. A task still waiting in
  * [method@Bridge.AsCompleted.next] is woken with
  * %BRIDGE_ERROR_INVALID_STATE.
+ *
+ * Since: 0.1
  */
 void
 bridge_as_completed_free (BridgeAsCompleted *iter)

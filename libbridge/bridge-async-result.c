@@ -96,7 +96,7 @@ _bridge_async_begin (const char     *function,
 }
 
 /**
- * bridge_async_result_future_new: (constructor)
+ * bridge_async_result_future_new:
  *
  * Creates the future to pass as the `user_data` of [func@Bridge.async_ready]
  * when starting any GIO-style asynchronous operation, so that a task can
@@ -135,6 +135,8 @@ _bridge_async_begin (const char     *function,
  * ready-made wrappers of libbridge, which take care of this.
  *
  * Returns: (transfer full): a pending future on the current loop
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_async_result_future_new (void)
@@ -146,7 +148,7 @@ bridge_async_result_future_new (void)
  * bridge_async_ready:
  * @source_object: (nullable): the operation's source object
  * @result: the operation's result
- * @user_data: a future from [ctor@Bridge.async_result_future_new]
+ * @user_data: a future from [func@Bridge.async_result_future_new]
  *
  * A `GAsyncReadyCallback` that completes the future given as @user_data with
  * @result (as an object value, for [func@Bridge.await_async_result]) and
@@ -157,6 +159,8 @@ bridge_async_result_future_new (void)
  * `_finish` function; a GIO operation that was still running when its
  * cancellable was cancelled reports nothing worth reading. It may be called
  * from any thread.
+ *
+ * Since: 0.1
  */
 void
 bridge_async_ready (GObject      *source_object,
@@ -186,7 +190,7 @@ bridge_async_ready (GObject      *source_object,
 /**
  * bridge_await_async_result:
  * @future: (transfer full): the future from
- *   [ctor@Bridge.async_result_future_new] that was passed to
+ *   [func@Bridge.async_result_future_new] that was passed to
  *   [func@Bridge.async_ready]
  * @error: return location for %G_IO_ERROR_CANCELLED when the task was
  *   cancelled, or %BRIDGE_ERROR_INVALID_STATE outside a task
@@ -203,6 +207,8 @@ bridge_async_ready (GObject      *source_object,
  * Consumes the caller's reference to @future in every case.
  *
  * Returns: (transfer full) (nullable): the result, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GAsyncResult *
 bridge_await_async_result (BridgeFuture  *future,

@@ -34,6 +34,8 @@
  * order, as with asyncio's `notify_all()`.
  *
  * Not thread-safe: use it from the thread of the loop its tasks run on.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -62,6 +64,8 @@ G_DEFINE_BOXED_TYPE (BridgeBarrier, bridge_barrier, bridge_barrier_ref, bridge_b
  * Creates a barrier (`asyncio.Barrier(parties)`).
  *
  * Returns: (transfer full): a new [struct@Bridge.Barrier]
+ *
+ * Since: 0.1
  */
 BridgeBarrier *
 bridge_barrier_new (guint parties)
@@ -82,7 +86,11 @@ bridge_barrier_new (guint parties)
  * bridge_barrier_ref:
  * @barrier: a [struct@Bridge.Barrier]
  *
+ * Takes a reference on @barrier.
+ *
  * Returns: (transfer full): @barrier, with one more reference
+ *
+ * Since: 0.1
  */
 BridgeBarrier *
 bridge_barrier_ref (BridgeBarrier *barrier)
@@ -98,6 +106,8 @@ bridge_barrier_ref (BridgeBarrier *barrier)
  * @barrier: (transfer full): a [struct@Bridge.Barrier]
  *
  * Drops a reference. Waiting tasks hold one.
+ *
+ * Since: 0.1
  */
 void
 bridge_barrier_unref (BridgeBarrier *barrier)
@@ -166,6 +176,8 @@ leave (BridgeBarrier *barrier)
  * leaves the round (the count of waiting tasks drops by one).
  *
  * Returns: %TRUE if the round completed
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_barrier_wait (BridgeBarrier  *barrier,
@@ -241,6 +253,8 @@ bridge_barrier_wait (BridgeBarrier  *barrier,
  * have left the barrier fills again. Also repairs a broken barrier. Never
  * suspends (asyncio's is a coroutine only because it takes its condition's
  * lock).
+ *
+ * Since: 0.1
  */
 void
 bridge_barrier_reset (BridgeBarrier *barrier)
@@ -262,6 +276,8 @@ bridge_barrier_reset (BridgeBarrier *barrier)
  * later [method@Bridge.Barrier.wait] fail with
  * %BRIDGE_ERROR_BROKEN_BARRIER, until [method@Bridge.Barrier.reset]. Never
  * suspends.
+ *
+ * Since: 0.1
  */
 void
 bridge_barrier_abort (BridgeBarrier *barrier)
@@ -276,7 +292,11 @@ bridge_barrier_abort (BridgeBarrier *barrier)
  * bridge_barrier_get_parties:
  * @barrier: a [struct@Bridge.Barrier]
  *
+ * Reads the number of tasks a round of @barrier waits for.
+ *
  * Returns: how many tasks make a round (`barrier.parties`)
+ *
+ * Since: 0.1
  */
 guint
 bridge_barrier_get_parties (BridgeBarrier *barrier)
@@ -290,8 +310,13 @@ bridge_barrier_get_parties (BridgeBarrier *barrier)
  * bridge_barrier_get_n_waiting:
  * @barrier: a [struct@Bridge.Barrier]
  *
+ * Counts the tasks parked in [method@Bridge.Barrier.wait] for the current
+ * round.
+ *
  * Returns: how many tasks wait for the current round to fill
  *   (`barrier.n_waiting`); 0 while it drains, resets or is broken
+ *
+ * Since: 0.1
  */
 guint
 bridge_barrier_get_n_waiting (BridgeBarrier *barrier)
@@ -305,7 +330,11 @@ bridge_barrier_get_n_waiting (BridgeBarrier *barrier)
  * bridge_barrier_is_broken:
  * @barrier: a [struct@Bridge.Barrier]
  *
+ * Tells whether @barrier was aborted with [method@Bridge.Barrier.abort].
+ *
  * Returns: whether the barrier was aborted (`barrier.broken`)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_barrier_is_broken (BridgeBarrier *barrier)

@@ -31,6 +31,8 @@
  * does that loop.
  *
  * Not thread-safe: use it from the thread of the loop its tasks run on.
+ *
+ * Since: 0.1
  */
 struct _BridgeCondition
 {
@@ -50,6 +52,8 @@ G_DEFINE_BOXED_TYPE (BridgeCondition, bridge_condition, bridge_condition_ref, br
  * conditions may share one lock.
  *
  * Returns: (transfer full): a new [struct@Bridge.Condition]
+ *
+ * Since: 0.1
  */
 BridgeCondition *
 bridge_condition_new (BridgeLock *lock)
@@ -66,7 +70,11 @@ bridge_condition_new (BridgeLock *lock)
  * bridge_condition_ref:
  * @condition: a [struct@Bridge.Condition]
  *
+ * Takes a reference on @condition.
+ *
  * Returns: (transfer full): @condition, with one more reference
+ *
+ * Since: 0.1
  */
 BridgeCondition *
 bridge_condition_ref (BridgeCondition *condition)
@@ -82,6 +90,8 @@ bridge_condition_ref (BridgeCondition *condition)
  * @condition: (transfer full): a [struct@Bridge.Condition]
  *
  * Drops a reference. Waiting tasks hold one.
+ *
+ * Since: 0.1
  */
 void
 bridge_condition_unref (BridgeCondition *condition)
@@ -101,7 +111,12 @@ bridge_condition_unref (BridgeCondition *condition)
  * bridge_condition_get_lock:
  * @condition: a [struct@Bridge.Condition]
  *
+ * Gives the lock that @condition waits with: the one it was created with, or
+ * its own.
+ *
  * Returns: (transfer none): the condition's lock
+ *
+ * Since: 0.1
  */
 BridgeLock *
 bridge_condition_get_lock (BridgeCondition *condition)
@@ -119,6 +134,8 @@ bridge_condition_get_lock (BridgeCondition *condition)
  * Takes the condition's lock (`await condition.acquire()`).
  *
  * Returns: %TRUE if the calling task now holds the lock
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_condition_acquire (BridgeCondition  *condition,
@@ -138,6 +155,8 @@ bridge_condition_acquire (BridgeCondition  *condition,
  * Releases the condition's lock (`condition.release()`).
  *
  * Returns: %TRUE if the lock was released
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_condition_release (BridgeCondition  *condition,
@@ -152,7 +171,11 @@ bridge_condition_release (BridgeCondition  *condition,
  * bridge_condition_is_locked:
  * @condition: a [struct@Bridge.Condition]
  *
+ * Tells whether a task holds the lock of @condition.
+ *
  * Returns: whether the condition's lock is held (`condition.locked()`)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_condition_is_locked (BridgeCondition *condition)
@@ -193,6 +216,8 @@ notify_waiters (BridgeCondition *condition,
  * been notified, one other waiter is notified in its place.
  *
  * Returns: %TRUE if notified, %FALSE with @error set otherwise
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_condition_wait (BridgeCondition  *condition,
@@ -274,6 +299,8 @@ bridge_condition_wait (BridgeCondition  *condition,
  * predicate's last value; in C that is simply %TRUE on success.
  *
  * Returns: %TRUE once @predicate is true, %FALSE with @error set otherwise
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_condition_wait_for (BridgeCondition           *condition,
@@ -308,6 +335,8 @@ bridge_condition_wait_for (BridgeCondition           *condition,
  * `RuntimeError`); with @error %NULL it is a critical warning instead.
  *
  * Returns: %TRUE unless the lock was not held
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_condition_notify (BridgeCondition  *condition,
@@ -333,6 +362,8 @@ bridge_condition_notify (BridgeCondition  *condition,
  * Wakes every task waiting on @condition (`condition.notify_all()`).
  *
  * Returns: %TRUE unless the lock was not held
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_condition_notify_all (BridgeCondition  *condition,

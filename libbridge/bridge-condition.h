@@ -29,6 +29,8 @@ typedef struct _BridgeCondition BridgeCondition;
  * A predicate checked with the condition's lock held.
  *
  * Returns: %TRUE when the awaited state is reached
+ *
+ * Since: 0.1
  */
 typedef gboolean (*BridgeConditionPredicate) (gpointer user_data);
 

@@ -9,4 +9,13 @@
 
 #include "bridge-error.h"
 
+/**
+ * bridge_error_quark:
+ *
+ * The domain of [error@Bridge.Error]; use the %BRIDGE_ERROR macro in C.
+ *
+ * Returns: the quark `bridge-error-quark`
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (bridge-error-quark, bridge_error)

@@ -17,6 +17,13 @@
 
 G_BEGIN_DECLS
 
+/**
+ * BRIDGE_ERROR:
+ *
+ * The error domain of libbridge's own errors, [error@Bridge.Error].
+ *
+ * Since: 0.1
+ */
 #define BRIDGE_ERROR (bridge_error_quark ())
 
 /**
@@ -38,6 +45,8 @@ G_BEGIN_DECLS
  * Errors in the %BRIDGE_ERROR domain. Cancellation is never one of these: it is
  * always %G_IO_ERROR_CANCELLED, and a timeout %G_IO_ERROR_TIMED_OUT, so GIO and
  * libbridge errors look alike to callers.
+ *
+ * Since: 0.1
  */
 typedef enum
 {

@@ -22,6 +22,8 @@
  * `set()` returns %TRUE even if the flag was cleared again before it ran.
  *
  * Not thread-safe: use it from the thread of the loop its tasks run on.
+ *
+ * Since: 0.1
  */
 struct _BridgeEvent
 {
@@ -39,6 +41,8 @@ G_DEFINE_BOXED_TYPE (BridgeEvent, bridge_event, bridge_event_ref, bridge_event_u
  * Creates an event whose flag is not set (`asyncio.Event()`).
  *
  * Returns: (transfer full): a new [struct@Bridge.Event]
+ *
+ * Since: 0.1
  */
 BridgeEvent *
 bridge_event_new (void)
@@ -54,7 +58,11 @@ bridge_event_new (void)
  * bridge_event_ref:
  * @event: a [struct@Bridge.Event]
  *
+ * Takes a reference on @event.
+ *
  * Returns: (transfer full): @event, with one more reference
+ *
+ * Since: 0.1
  */
 BridgeEvent *
 bridge_event_ref (BridgeEvent *event)
@@ -70,6 +78,8 @@ bridge_event_ref (BridgeEvent *event)
  * @event: (transfer full): a [struct@Bridge.Event]
  *
  * Drops a reference. Waiting tasks hold one.
+ *
+ * Since: 0.1
  */
 void
 bridge_event_unref (BridgeEvent *event)
@@ -95,6 +105,8 @@ bridge_event_unref (BridgeEvent *event)
  * without suspending, if it is set already.
  *
  * Returns: %TRUE once the flag was set, %FALSE if the task was cancelled
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_event_wait (BridgeEvent  *event,
@@ -130,6 +142,8 @@ bridge_event_wait (BridgeEvent  *event,
  * Sets the flag (`event.set()`) and wakes every waiting task; they resume
  * in the order they started waiting. Does nothing if the flag is set
  * already. Never suspends: callable from any code on the loop's thread.
+ *
+ * Since: 0.1
  */
 void
 bridge_event_set (BridgeEvent *event)
@@ -151,6 +165,8 @@ bridge_event_set (BridgeEvent *event)
  *
  * Lowers the flag (`event.clear()`): later waits block until the next
  * [method@Bridge.Event.set].
+ *
+ * Since: 0.1
  */
 void
 bridge_event_clear (BridgeEvent *event)
@@ -164,7 +180,11 @@ bridge_event_clear (BridgeEvent *event)
  * bridge_event_is_set:
  * @event: a [struct@Bridge.Event]
  *
+ * Tells whether the flag of @event is set.
+ *
  * Returns: whether the flag is set (`event.is_set()`)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_event_is_set (BridgeEvent *event)

@@ -25,6 +25,8 @@
  * `g_file_read_async()` and `_finish()` with the task's cancellable.
  *
  * Returns: (transfer full) (nullable): the stream, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GFileInputStream *
 bridge_file_read (GFile   *file,
@@ -62,6 +64,8 @@ bridge_file_read (GFile   *file,
  * [func@Bridge.output_stream_close]).
  *
  * Returns: (transfer full) (nullable): the stream, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GFileOutputStream *
 bridge_file_replace (GFile             *file,
@@ -100,6 +104,8 @@ bridge_file_replace (GFile             *file,
  * `g_file_create_async()` and `_finish()` with the task's cancellable.
  *
  * Returns: (transfer full) (nullable): the stream, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GFileOutputStream *
 bridge_file_create (GFile             *file,
@@ -134,6 +140,8 @@ bridge_file_create (GFile             *file,
  * `g_file_append_to_async()` and `_finish()` with the task's cancellable.
  *
  * Returns: (transfer full) (nullable): the stream, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GFileOutputStream *
 bridge_file_append_to (GFile             *file,
@@ -170,6 +178,8 @@ bridge_file_append_to (GFile             *file,
  *
  * Returns: (transfer full) (nullable): the information, or %NULL with
  *   @error set
+ *
+ * Since: 0.1
  */
 GFileInfo *
 bridge_file_query_info (GFile                *file,
@@ -214,6 +224,8 @@ bridge_file_query_info (GFile                *file,
  * [func@Bridge.async_ready] and progress data that outlives the operation.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_file_move (GFile           *source,
@@ -251,6 +263,8 @@ bridge_file_move (GFile           *source,
  * and `_finish()` with the task's cancellable.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_file_delete (GFile   *file,
@@ -287,6 +301,8 @@ bridge_file_delete (GFile   *file,
  * cancellable.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_file_load_contents (GFile   *file,
@@ -339,6 +355,8 @@ bridge_file_load_contents (GFile   *file,
  * the task was cancelled while GIO was still writing.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_file_replace_contents (GFile             *file,

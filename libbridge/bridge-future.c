@@ -38,6 +38,8 @@
  * Futures are reference counted with [method@Bridge.Future.ref] and
  * [method@Bridge.Future.unref], and are a boxed type so they fit in a
  * `GValue` or a property.
+ *
+ * Since: 0.1
  */
 
 G_DEFINE_BOXED_TYPE (BridgeFuture, bridge_future, bridge_future_ref, bridge_future_unref)
@@ -214,6 +216,8 @@ _bridge_future_new_of_class (const BridgeFutureClass *klass,
  * else on [func@Bridge.Loop.get_default]. Mirrors `loop.create_future()`.
  *
  * Returns: (transfer full): a new pending [struct@Bridge.Future]
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_future_new (void)
@@ -228,6 +232,8 @@ bridge_future_new (void)
  * Creates a pending future that belongs to @loop.
  *
  * Returns: (transfer full): a new pending [struct@Bridge.Future]
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_future_new_for_loop (BridgeLoop *loop)
@@ -241,7 +247,12 @@ bridge_future_new_for_loop (BridgeLoop *loop)
  * bridge_future_ref:
  * @future: a [struct@Bridge.Future]
  *
+ * Takes a reference on @future. Tasks are futures too: this works on a
+ * `BRIDGE_FUTURE (task)`.
+ *
  * Returns: (transfer full): @future, with one more reference
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_future_ref (BridgeFuture *future)
@@ -314,6 +325,8 @@ clear_callbacks (BridgeFuture *future)
  * Drops a reference. A future that failed and whose error nobody retrieved
  * reports "Future exception was never retrieved" (or "Task exception …")
  * through the loop's exception handler when it is freed, as asyncio does.
+ *
+ * Since: 0.1
  */
 void
 bridge_future_unref (BridgeFuture *future)
@@ -359,7 +372,11 @@ bridge_future_unref (BridgeFuture *future)
  * bridge_future_get_loop:
  * @future: a [struct@Bridge.Future]
  *
+ * Gives the loop that runs the done callbacks of @future.
+ *
  * Returns: (transfer none): the loop @future belongs to (`get_loop()`)
+ *
+ * Since: 0.1
  */
 BridgeLoop *
 bridge_future_get_loop (BridgeFuture *future)
@@ -373,7 +390,11 @@ bridge_future_get_loop (BridgeFuture *future)
  * bridge_future_is_done:
  * @future: a [struct@Bridge.Future]
  *
+ * Tells whether @future is no longer pending.
+ *
  * Returns: whether @future has a value, an error, or was cancelled (`done()`)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_future_is_done (BridgeFuture *future)
@@ -387,7 +408,11 @@ bridge_future_is_done (BridgeFuture *future)
  * bridge_future_is_cancelled:
  * @future: a [struct@Bridge.Future]
  *
+ * Tells whether @future ended by cancellation.
+ *
  * Returns: whether @future ended cancelled (`cancelled()`)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_future_is_cancelled (BridgeFuture *future)
@@ -401,7 +426,12 @@ bridge_future_is_cancelled (BridgeFuture *future)
  * bridge_future_is_task:
  * @future: a [struct@Bridge.Future]
  *
+ * Tells whether @future is a task, seen as a future (the reverse of
+ * [method@Bridge.Task.as_future]).
+ *
  * Returns: whether @future is a [struct@Bridge.Task]
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_future_is_task (BridgeFuture *future)
@@ -421,6 +451,8 @@ bridge_future_is_task (BridgeFuture *future)
  * name, or the kind of future ("Future", "GatheringFuture", …).
  *
  * Returns: (transfer none): the label
+ *
+ * Since: 0.1
  */
 const char *
 bridge_future_get_label (BridgeFuture *future)
@@ -441,6 +473,8 @@ bridge_future_get_label (BridgeFuture *future)
  *   distinct labels small (an operation name, not a URL)
  *
  * Labels @future for inspectors and debug output.
+ *
+ * Since: 0.1
  */
 void
 bridge_future_set_label (BridgeFuture *future,
@@ -787,6 +821,8 @@ _bridge_future_cancel_default (BridgeFuture *future,
  * as a critical warning instead.
  *
  * Returns: %TRUE if the result was set
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_future_set_value (BridgeFuture  *future,
@@ -808,6 +844,8 @@ bridge_future_set_value (BridgeFuture  *future,
  * Completes @future with a `GObject`.
  *
  * Returns: %TRUE if the result was set
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_future_set_object (BridgeFuture  *future,
@@ -835,6 +873,8 @@ bridge_future_set_object (BridgeFuture  *future,
  * Completes @future with a pointer that the future owns.
  *
  * Returns: %TRUE if the result was set
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_future_set_pointer (BridgeFuture    *future,
@@ -891,37 +931,53 @@ bridge_future_set_##name (BridgeFuture  *future,                               \
 /**
  * bridge_future_set_boolean:
  * @future: a pending [struct@Bridge.Future]
- * @v: the result
+ * @value: the result
  * @error: return location for a %BRIDGE_ERROR_INVALID_STATE error
  *
+ * Completes @future with a boolean (`set_result()`).
+ *
  * Returns: %TRUE if the result was set
+ *
+ * Since: 0.1
  */
 DEFINE_SCALAR_SETTER (boolean, gboolean, G_TYPE_BOOLEAN, v_int, AS_BOOLEAN)
 /**
  * bridge_future_set_int64:
  * @future: a pending [struct@Bridge.Future]
- * @v: the result
+ * @value: the result
  * @error: return location for a %BRIDGE_ERROR_INVALID_STATE error
  *
+ * Completes @future with a 64-bit integer (`set_result()`).
+ *
  * Returns: %TRUE if the result was set
+ *
+ * Since: 0.1
  */
 DEFINE_SCALAR_SETTER (int64, gint64, G_TYPE_INT64, v_int64, AS_IS)
 /**
  * bridge_future_set_double:
  * @future: a pending [struct@Bridge.Future]
- * @v: the result
+ * @value: the result
  * @error: return location for a %BRIDGE_ERROR_INVALID_STATE error
  *
+ * Completes @future with a floating-point number (`set_result()`).
+ *
  * Returns: %TRUE if the result was set
+ *
+ * Since: 0.1
  */
 DEFINE_SCALAR_SETTER (double, double, G_TYPE_DOUBLE, v_double, AS_IS)
 /**
  * bridge_future_set_string:
  * @future: a pending [struct@Bridge.Future]
- * @v: (nullable): the result, copied
+ * @value: (nullable): the result, copied
  * @error: return location for a %BRIDGE_ERROR_INVALID_STATE error
  *
+ * Completes @future with a copy of a string (`set_result()`).
+ *
  * Returns: %TRUE if the result was set
+ *
+ * Since: 0.1
  */
 DEFINE_SETTER (string, const char *, G_TYPE_STRING, g_value_set_string)
 
@@ -932,7 +988,11 @@ DEFINE_SETTER (string, const char *, G_TYPE_STRING, g_value_set_string)
  *   %G_IO_ERROR_CANCELLED error makes the future cancelled
  * @error: return location for a %BRIDGE_ERROR_INVALID_STATE error
  *
+ * Completes @future with an error (`set_exception()`).
+ *
  * Returns: %TRUE if the error was set
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_future_set_error (BridgeFuture  *future,
@@ -955,6 +1015,8 @@ bridge_future_set_error (BridgeFuture  *future,
  * or clean up first. Returns %FALSE if @future was already done.
  *
  * Returns: %TRUE if the request was accepted
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_future_cancel (BridgeFuture *future,
@@ -1015,6 +1077,8 @@ _bridge_future_steal_pointer (BridgeFuture *future)
  * Reads the result (`result()`).
  *
  * Returns: %TRUE if @future completed with a value
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_future_get_value (BridgeFuture  *future,
@@ -1069,7 +1133,11 @@ typed_value (BridgeFuture  *future,
  * @future: a done [struct@Bridge.Future]
  * @error: return location for the future's error
  *
+ * Reads the object result of a done future (`result()`), or its error.
+ *
  * Returns: (transfer none) (type GObject) (nullable): the object result
+ *
+ * Since: 0.1
  */
 gpointer
 bridge_future_get_object (BridgeFuture  *future,
@@ -1088,8 +1156,12 @@ bridge_future_get_object (BridgeFuture  *future,
  * @future: a done [struct@Bridge.Future]
  * @error: return location for the future's error
  *
+ * Reads the pointer result of a done future (`result()`), or its error.
+ *
  * Returns: (transfer none) (nullable): the pointer result, still owned by
  *   @future
+ *
+ * Since: 0.1
  */
 gpointer
 bridge_future_get_pointer (BridgeFuture  *future,
@@ -1111,7 +1183,11 @@ bridge_future_get_pointer (BridgeFuture  *future,
  * @future: a done [struct@Bridge.Future]
  * @error: return location for the future's error
  *
+ * Reads the boolean result of a done future (`result()`), or its error.
+ *
  * Returns: the boolean result, %FALSE on error
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_future_get_boolean (BridgeFuture  *future,
@@ -1130,7 +1206,11 @@ bridge_future_get_boolean (BridgeFuture  *future,
  * @future: a done [struct@Bridge.Future]
  * @error: return location for the future's error
  *
+ * Reads the integer result of a done future (`result()`), or its error.
+ *
  * Returns: the integer result, 0 on error
+ *
+ * Since: 0.1
  */
 gint64
 bridge_future_get_int64 (BridgeFuture  *future,
@@ -1149,7 +1229,11 @@ bridge_future_get_int64 (BridgeFuture  *future,
  * @future: a done [struct@Bridge.Future]
  * @error: return location for the future's error
  *
+ * Reads the floating-point result of a done future (`result()`), or its error.
+ *
  * Returns: the floating-point result, 0 on error
+ *
+ * Since: 0.1
  */
 double
 bridge_future_get_double (BridgeFuture  *future,
@@ -1168,7 +1252,11 @@ bridge_future_get_double (BridgeFuture  *future,
  * @future: a done [struct@Bridge.Future]
  * @error: return location for the future's error
  *
+ * Reads the string result of a done future (`result()`), or its error.
+ *
  * Returns: (transfer none) (nullable): the string result, owned by @future
+ *
+ * Since: 0.1
  */
 const char *
 bridge_future_get_string (BridgeFuture  *future,
@@ -1191,6 +1279,8 @@ bridge_future_get_string (BridgeFuture  *future,
  * retrieving it. Calling this on a pending future is a programming error.
  *
  * Returns: (transfer none) (nullable): the error, owned by @future
+ *
+ * Since: 0.1
  */
 const GError *
 bridge_future_get_error (BridgeFuture *future)
@@ -1221,6 +1311,8 @@ bridge_future_get_error (BridgeFuture *future)
  * Adds a done callback (`add_done_callback()`). It runs from the loop's ready
  * queue in the order callbacks were added; on a future that is already done it
  * is scheduled at once. Call this on the future's loop thread.
+ *
+ * Since: 0.1
  */
 void
 bridge_future_add_done_callback (BridgeFuture         *future,
@@ -1248,7 +1340,7 @@ bridge_future_add_done_callback (BridgeFuture         *future,
 }
 
 /**
- * bridge_future_remove_done_callback:
+ * bridge_future_remove_done_callback: (skip)
  * @future: a [struct@Bridge.Future]
  * @callback: the callback
  * @user_data: its data
@@ -1258,6 +1350,8 @@ bridge_future_add_done_callback (BridgeFuture         *future,
  * scheduled, so nothing is removed then.
  *
  * Returns: how many registrations were removed
+ *
+ * Since: 0.1
  */
 guint
 bridge_future_remove_done_callback (BridgeFuture         *future,

@@ -214,6 +214,8 @@ gather_callback_released (gpointer user_data)
  * Returns: (transfer full): a future whose value is a `GPtrArray` of
  *   [struct@Bridge.Future]; its error is the first child's error, or
  *   %G_IO_ERROR_CANCELLED
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_gather (BridgeFuture **futures,

@@ -22,6 +22,8 @@
  * longer, for example to cancel it later without knowing whether it ran.
  * Like asyncio's handles, which reference their loop, a handle keeps its
  * [class@Bridge.Loop] alive until its last reference is dropped.
+ *
+ * Since: 0.1
  */
 
 G_DEFINE_BOXED_TYPE (BridgeHandle, bridge_handle, bridge_handle_ref, bridge_handle_unref)
@@ -100,7 +102,11 @@ _bridge_handle_drop (BridgeHandle *handle)
  * bridge_handle_ref:
  * @handle: a [struct@Bridge.Handle]
  *
+ * Takes a reference on @handle.
+ *
  * Returns: (transfer full): @handle
+ *
+ * Since: 0.1
  */
 BridgeHandle *
 bridge_handle_ref (BridgeHandle *handle)
@@ -114,6 +120,12 @@ bridge_handle_ref (BridgeHandle *handle)
 /**
  * bridge_handle_unref:
  * @handle: (transfer full): a [struct@Bridge.Handle]
+ *
+ * Drops a reference taken with [method@Bridge.Handle.ref], or the one
+ * [method@Bridge.Loop.call_soon_threadsafe] returns. Dropping it does not
+ * cancel the callback.
+ *
+ * Since: 0.1
  */
 void
 bridge_handle_unref (BridgeHandle *handle)
@@ -140,6 +152,8 @@ bridge_handle_unref (BridgeHandle *handle)
  * will, and its data is freed now. Cancelling a handle that already ran does
  * nothing. A handle from [method@Bridge.Loop.call_soon_threadsafe] may be
  * cancelled from any thread.
+ *
+ * Since: 0.1
  */
 void
 bridge_handle_cancel (BridgeHandle *handle)
@@ -161,7 +175,11 @@ bridge_handle_cancel (BridgeHandle *handle)
  * bridge_handle_is_cancelled:
  * @handle: a [struct@Bridge.Handle]
  *
+ * Tells whether [method@Bridge.Handle.cancel] was called on @handle.
+ *
  * Returns: whether @handle was cancelled (`Handle.cancelled()`)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_handle_is_cancelled (BridgeHandle *handle)
@@ -175,8 +193,12 @@ bridge_handle_is_cancelled (BridgeHandle *handle)
  * bridge_handle_get_when:
  * @handle: a [struct@Bridge.Handle] from `call_later()` or `call_at()`
  *
+ * Reads when the timer behind @handle is due.
+ *
  * Returns: when the callback is due, in [method@Bridge.Loop.time] seconds
  *   (`TimerHandle.when()`); 0 for handles that are not timers
+ *
+ * Since: 0.1
  */
 double
 bridge_handle_get_when (BridgeHandle *handle)

@@ -30,6 +30,8 @@
  * the thread of the loop its tasks run on. It is bound to the loop of the
  * first task that waits on it. As in asyncio the lock has no owner: any
  * task (or callback) may release it.
+ *
+ * Since: 0.1
  */
 struct _BridgeLock
 {
@@ -47,6 +49,8 @@ G_DEFINE_BOXED_TYPE (BridgeLock, bridge_lock, bridge_lock_ref, bridge_lock_unref
  * Creates an unlocked lock (`asyncio.Lock()`).
  *
  * Returns: (transfer full): a new [struct@Bridge.Lock]
+ *
+ * Since: 0.1
  */
 BridgeLock *
 bridge_lock_new (void)
@@ -62,7 +66,11 @@ bridge_lock_new (void)
  * bridge_lock_ref:
  * @lock: a [struct@Bridge.Lock]
  *
+ * Takes a reference on @lock.
+ *
  * Returns: (transfer full): @lock, with one more reference
+ *
+ * Since: 0.1
  */
 BridgeLock *
 bridge_lock_ref (BridgeLock *lock)
@@ -79,6 +87,8 @@ bridge_lock_ref (BridgeLock *lock)
  *
  * Drops a reference. A task parked in [method@Bridge.Lock.acquire] holds
  * one, so the lock outlives its waiters.
+ *
+ * Since: 0.1
  */
 void
 bridge_lock_unref (BridgeLock *lock)
@@ -130,6 +140,8 @@ all_waiters_cancelled (BridgeLock *lock)
  * then goes to the next waiter, as in asyncio.
  *
  * Returns: %TRUE if the calling task now holds the lock
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_lock_acquire (BridgeLock  *lock,
@@ -187,6 +199,8 @@ bridge_lock_acquire (BridgeLock  *lock,
  * warning instead.
  *
  * Returns: %TRUE if the lock was released
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_lock_release (BridgeLock  *lock,
@@ -207,7 +221,11 @@ bridge_lock_release (BridgeLock  *lock,
  * bridge_lock_is_locked:
  * @lock: a [struct@Bridge.Lock]
  *
+ * Tells whether a task holds @lock.
+ *
  * Returns: whether the lock is held (`lock.locked()`)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_lock_is_locked (BridgeLock *lock)

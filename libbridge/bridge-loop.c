@@ -39,6 +39,8 @@
  * work left, the source stands aside for one main-loop iteration, so sources
  * of lower priority (GTK's redraw and layout, input) still run while tasks keep
  * each other busy.
+ *
+ * Since: 0.1
  */
 
 #define DISPATCH_BUDGET_USEC  2000
@@ -796,6 +798,8 @@ loop_for_context (GMainContext *context)
  * `get_event_loop()`.
  *
  * Returns: (transfer none): the loop
+ *
+ * Since: 0.1
  */
 BridgeLoop *
 bridge_loop_get_default (void)
@@ -829,6 +833,8 @@ bridge_loop_get_default (void)
  * calls made by its tasks call back on it.
  *
  * Returns: (transfer full): the loop
+ *
+ * Since: 0.1
  */
 BridgeLoop *
 bridge_loop_new (GMainContext *context)
@@ -847,7 +853,11 @@ bridge_loop_new (GMainContext *context)
  * bridge_loop_get_context:
  * @loop: a [class@Bridge.Loop]
  *
+ * Gives the `GMainContext` whose `GSource` runs @loop.
+ *
  * Returns: (transfer none): the `GMainContext` that runs @loop
+ *
+ * Since: 0.1
  */
 GMainContext *
 bridge_loop_get_context (BridgeLoop *loop)
@@ -1063,6 +1073,8 @@ _bridge_loop_remove_task (BridgeLoop *loop,
  *
  * Returns: (transfer full) (element-type BridgeTask): the live tasks, oldest
  *   last
+ *
+ * Since: 0.1
  */
 GPtrArray *
 bridge_loop_list_tasks (BridgeLoop *loop)
@@ -1116,6 +1128,8 @@ check_can_run (BridgeLoop  *loop,
  * `bridge_future_get_*()` functions.
  *
  * Returns: %TRUE if @future completed with a value
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_loop_run_until_complete (BridgeLoop    *loop,
@@ -1161,6 +1175,8 @@ bridge_loop_run_until_complete (BridgeLoop    *loop,
  * (`run_forever()`).
  *
  * Returns: %FALSE if the loop could not run
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_loop_run_forever (BridgeLoop  *loop,
@@ -1192,6 +1208,8 @@ bridge_loop_run_forever (BridgeLoop  *loop,
  * Makes [method@Bridge.Loop.run_forever] or
  * [method@Bridge.Loop.run_until_complete] return after the current
  * iteration (`stop()`). May be called from any thread.
+ *
+ * Since: 0.1
  */
 void
 bridge_loop_stop (BridgeLoop *loop)
@@ -1214,6 +1232,8 @@ bridge_loop_stop (BridgeLoop *loop)
  * running loop is an error.
  *
  * Returns: %TRUE if the loop is closed
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_loop_close (BridgeLoop  *loop,
@@ -1284,8 +1304,12 @@ bridge_loop_close (BridgeLoop  *loop,
  * bridge_loop_is_running:
  * @loop: a [class@Bridge.Loop]
  *
+ * Tells whether @loop is running its own main loop.
+ *
  * Returns: whether [method@Bridge.Loop.run_forever] or
  *   [method@Bridge.Loop.run_until_complete] is running @loop (`is_running()`)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_loop_is_running (BridgeLoop *loop)
@@ -1299,7 +1323,11 @@ bridge_loop_is_running (BridgeLoop *loop)
  * bridge_loop_is_closed:
  * @loop: a [class@Bridge.Loop]
  *
+ * Tells whether [method@Bridge.Loop.close] was called on @loop.
+ *
  * Returns: whether @loop was closed (`is_closed()`)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_loop_is_closed (BridgeLoop *loop)
@@ -1313,8 +1341,12 @@ bridge_loop_is_closed (BridgeLoop *loop)
  * bridge_loop_time:
  * @loop: a [class@Bridge.Loop]
  *
+ * Reads the clock of @loop, against which timers are due.
+ *
  * Returns: the loop's clock in seconds (`time()`): the monotonic clock that
  *   [method@Bridge.Loop.call_at] uses
+ *
+ * Since: 0.1
  */
 double
 bridge_loop_time (BridgeLoop *loop)
@@ -1351,6 +1383,8 @@ check_open (BridgeLoop *loop,
  *
  * Returns: (transfer none) (nullable): the handle, owned by the loop (see
  *   [struct@Bridge.Handle]); %NULL if the loop is closed
+ *
+ * Since: 0.1
  */
 BridgeHandle *
 bridge_loop_call_soon (BridgeLoop     *loop,
@@ -1386,6 +1420,8 @@ bridge_loop_call_soon (BridgeLoop     *loop,
  *
  * Returns: (transfer none) (nullable): the handle, owned by the loop; %NULL
  *   if the loop is closed
+ *
+ * Since: 0.1
  */
 BridgeHandle *
 bridge_loop_call_at (BridgeLoop     *loop,
@@ -1426,6 +1462,8 @@ bridge_loop_call_at (BridgeLoop     *loop,
  *
  * Returns: (transfer none) (nullable): the handle, owned by the loop; %NULL
  *   if the loop is closed
+ *
+ * Since: 0.1
  */
 BridgeHandle *
 bridge_loop_call_later (BridgeLoop     *loop,
@@ -1456,6 +1494,8 @@ bridge_loop_call_later (BridgeLoop     *loop,
  * Returns: (transfer full) (nullable): a handle that may be cancelled from
  *   any thread; release it with [method@Bridge.Handle.unref]. %NULL if the
  *   loop is closed.
+ *
+ * Since: 0.1
  */
 BridgeHandle *
 bridge_loop_call_soon_threadsafe (BridgeLoop     *loop,
@@ -1510,6 +1550,8 @@ default_exception_handler (BridgeLoop   *loop,
  * Reports an error that has nobody to go to (`call_exception_handler()`):
  * to the handler set with [method@Bridge.Loop.set_exception_handler], or as a
  * `g_warning()` naming the task.
+ *
+ * Since: 0.1
  */
 void
 bridge_loop_call_exception_handler (BridgeLoop   *loop,
@@ -1535,6 +1577,8 @@ bridge_loop_call_exception_handler (BridgeLoop   *loop,
  * @destroy: (nullable): frees @user_data
  *
  * Sets the loop's exception handler (`set_exception_handler()`).
+ *
+ * Since: 0.1
  */
 void
 bridge_loop_set_exception_handler (BridgeLoop             *loop,
@@ -1560,6 +1604,8 @@ bridge_loop_set_exception_handler (BridgeLoop             *loop,
  * loop times every callback and task step and warns about those slower than
  * [method@Bridge.Loop.get_slow_callback_duration] (100 ms by default), naming
  * them: "Executing <Task name='fetch'> took 0.250 seconds".
+ *
+ * Since: 0.1
  */
 void
 bridge_loop_set_debug (BridgeLoop *loop,
@@ -1574,7 +1620,12 @@ bridge_loop_set_debug (BridgeLoop *loop,
  * bridge_loop_get_debug:
  * @loop: a [class@Bridge.Loop]
  *
+ * Tells whether debug mode is on for @loop (see
+ * [method@Bridge.Loop.set_debug]).
+ *
  * Returns: whether debug mode is on (`get_debug()`)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_loop_get_debug (BridgeLoop *loop)
@@ -1591,6 +1642,8 @@ bridge_loop_get_debug (BridgeLoop *loop)
  *
  * Sets the duration above which debug mode reports a callback or task step
  * (`slow_callback_duration`).
+ *
+ * Since: 0.1
  */
 void
 bridge_loop_set_slow_callback_duration (BridgeLoop *loop,
@@ -1606,7 +1659,12 @@ bridge_loop_set_slow_callback_duration (BridgeLoop *loop,
  * bridge_loop_get_slow_callback_duration:
  * @loop: a [class@Bridge.Loop]
  *
+ * Reads how long a callback or a task step may run before debug mode reports
+ * it.
+ *
  * Returns: the slow-callback threshold in seconds
+ *
+ * Since: 0.1
  */
 double
 bridge_loop_get_slow_callback_duration (BridgeLoop *loop)
@@ -1641,6 +1699,8 @@ _bridge_loop_get_debug_fast (BridgeLoop *loop)
  * waited for, and the loop is closed.
  *
  * Returns: %TRUE if the main task completed without an error
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_run (BridgeTaskFunc   func,

@@ -32,6 +32,8 @@ G_DECLARE_FINAL_TYPE (BridgeLoop, bridge_loop, BRIDGE, LOOP, GObject)
  *
  * Receives what asyncio would pass to `call_exception_handler()`: errors that
  * have nobody to go to, such as a failed task whose error was never retrieved.
+ *
+ * Since: 0.1
  */
 typedef void (*BridgeExceptionHandler) (BridgeLoop   *loop,
                                         const char   *message,

@@ -28,6 +28,8 @@
  *
  * Returns: (transfer full) (nullable): the connection, or %NULL with @error
  *   set
+ *
+ * Since: 0.1
  */
 GSocketConnection *
 bridge_socket_client_connect_to_host (GSocketClient  *client,
@@ -65,6 +67,8 @@ bridge_socket_client_connect_to_host (GSocketClient  *client,
  *
  * Returns: (transfer full) (element-type GInetAddress) (nullable): the
  *   addresses; free them with `g_resolver_free_addresses()`
+ *
+ * Since: 0.1
  */
 GList *
 bridge_resolver_lookup_by_name (GResolver   *resolver,

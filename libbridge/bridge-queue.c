@@ -47,6 +47,8 @@
  * suspend.
  *
  * Not thread-safe: use it from the thread of the loop its tasks run on.
+ *
+ * Since: 0.1
  */
 
 typedef struct
@@ -320,6 +322,8 @@ putter_can_proceed (BridgeQueue *queue)
  * and for owned items.
  *
  * Returns: (transfer full): a new [struct@Bridge.Queue]
+ *
+ * Since: 0.1
  */
 BridgeQueue *
 bridge_queue_new (guint maxsize)
@@ -342,6 +346,8 @@ bridge_queue_new (guint maxsize)
  * themselves; here @compare does, and equal items keep their order.
  *
  * Returns: (transfer full): a new [struct@Bridge.Queue]
+ *
+ * Since: 0.1
  */
 BridgeQueue *
 bridge_queue_new_full (BridgeQueueMode   mode,
@@ -373,7 +379,11 @@ bridge_queue_new_full (BridgeQueueMode   mode,
  * bridge_queue_ref:
  * @queue: a [struct@Bridge.Queue]
  *
+ * Takes a reference on @queue.
+ *
  * Returns: (transfer full): @queue, with one more reference
+ *
+ * Since: 0.1
  */
 BridgeQueue *
 bridge_queue_ref (BridgeQueue *queue)
@@ -390,6 +400,8 @@ bridge_queue_ref (BridgeQueue *queue)
  *
  * Drops a reference. Waiting tasks hold one. When the last reference goes,
  * items still queued are passed to the item destroy function.
+ *
+ * Since: 0.1
  */
 void
 bridge_queue_unref (BridgeQueue *queue)
@@ -420,6 +432,8 @@ bridge_queue_unref (BridgeQueue *queue)
  * oldest waiting getter. Callable from any code on the loop's thread.
  *
  * Returns: %TRUE if @item was queued; on failure the caller keeps @item
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_queue_put_nowait (BridgeQueue  *queue,
@@ -460,6 +474,8 @@ bridge_queue_put_nowait (BridgeQueue  *queue,
  * waits, this fails with %BRIDGE_ERROR_QUEUE_SHUT_DOWN.
  *
  * Returns: %TRUE if @item was queued; on failure the caller keeps @item
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_queue_put (BridgeQueue  *queue,
@@ -499,6 +515,8 @@ bridge_queue_put (BridgeQueue  *queue,
  * oldest waiting putter. Callable from any code on the loop's thread.
  *
  * Returns: %TRUE if an item was taken
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_queue_get_nowait (BridgeQueue  *queue,
@@ -548,6 +566,8 @@ bridge_queue_get_nowait (BridgeQueue  *queue,
  * %BRIDGE_ERROR_QUEUE_SHUT_DOWN, and so do getters that were waiting.
  *
  * Returns: %TRUE if an item was taken
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_queue_get (BridgeQueue  *queue,
@@ -588,6 +608,8 @@ bridge_queue_get (BridgeQueue  *queue,
  * instead.
  *
  * Returns: %TRUE unless it was called too often
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_queue_task_done (BridgeQueue  *queue,
@@ -615,6 +637,8 @@ bridge_queue_task_done (BridgeQueue  *queue,
  * if none is outstanding.
  *
  * Returns: %TRUE once all items are processed
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_queue_join (BridgeQueue  *queue,
@@ -659,6 +683,8 @@ bridge_queue_join (BridgeQueue  *queue,
  * outstanding; waiting getters fail at once. Shutting down again is
  * allowed (an immediate shutdown after a plain one drops the rest). Never
  * suspends.
+ *
+ * Since: 0.1
  */
 void
 bridge_queue_shutdown (BridgeQueue *queue,
@@ -686,7 +712,11 @@ bridge_queue_shutdown (BridgeQueue *queue,
  * bridge_queue_get_size:
  * @queue: a [struct@Bridge.Queue]
  *
+ * Counts the items in @queue.
+ *
  * Returns: the number of items queued (`queue.qsize()`)
+ *
+ * Since: 0.1
  */
 guint
 bridge_queue_get_size (BridgeQueue *queue)
@@ -700,8 +730,12 @@ bridge_queue_get_size (BridgeQueue *queue)
  * bridge_queue_get_maxsize:
  * @queue: a [struct@Bridge.Queue]
  *
+ * Reads the capacity of @queue.
+ *
  * Returns: the most items the queue holds, 0 for no limit
  *   (`queue.maxsize`)
+ *
+ * Since: 0.1
  */
 guint
 bridge_queue_get_maxsize (BridgeQueue *queue)
@@ -715,7 +749,11 @@ bridge_queue_get_maxsize (BridgeQueue *queue)
  * bridge_queue_get_mode:
  * @queue: a [struct@Bridge.Queue]
  *
+ * Reads the order @queue hands out its items in.
+ *
  * Returns: the order in which the queue hands out items
+ *
+ * Since: 0.1
  */
 BridgeQueueMode
 bridge_queue_get_mode (BridgeQueue *queue)
@@ -729,7 +767,11 @@ bridge_queue_get_mode (BridgeQueue *queue)
  * bridge_queue_is_empty:
  * @queue: a [struct@Bridge.Queue]
  *
+ * Tells whether @queue holds no item.
+ *
  * Returns: whether no item is queued (`queue.empty()`)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_queue_is_empty (BridgeQueue *queue)
@@ -743,8 +785,12 @@ bridge_queue_is_empty (BridgeQueue *queue)
  * bridge_queue_is_full:
  * @queue: a [struct@Bridge.Queue]
  *
+ * Tells whether a put on @queue would wait.
+ *
  * Returns: whether a bounded queue holds @maxsize items (`queue.full()`);
  *   always %FALSE for an unbounded queue
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_queue_is_full (BridgeQueue *queue)
@@ -758,7 +804,11 @@ bridge_queue_is_full (BridgeQueue *queue)
  * bridge_queue_is_shut_down:
  * @queue: a [struct@Bridge.Queue]
  *
+ * Tells whether @queue was shut down.
+ *
  * Returns: whether [method@Bridge.Queue.shutdown] was called
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_queue_is_shut_down (BridgeQueue *queue)

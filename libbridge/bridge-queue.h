@@ -30,6 +30,8 @@ typedef struct _BridgeQueue BridgeQueue;
  *   `PriorityQueue`)
  *
  * The order in which a [struct@Bridge.Queue] hands out its items.
+ *
+ * Since: 0.1
  */
 typedef enum
 {

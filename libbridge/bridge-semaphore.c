@@ -28,6 +28,8 @@
  * waiter.
  *
  * Not thread-safe: use it from the thread of the loop its tasks run on.
+ *
+ * Since: 0.1
  */
 struct _BridgeSemaphore
 {
@@ -52,6 +54,8 @@ G_DEFINE_BOXED_TYPE (BridgeSemaphore, bridge_semaphore, bridge_semaphore_ref, br
  * so asyncio's `ValueError` for a negative value cannot happen.
  *
  * Returns: (transfer full): a new [struct@Bridge.Semaphore]
+ *
+ * Since: 0.1
  */
 BridgeSemaphore *
 bridge_semaphore_new (guint    value,
@@ -71,7 +75,11 @@ bridge_semaphore_new (guint    value,
  * bridge_semaphore_ref:
  * @semaphore: a [struct@Bridge.Semaphore]
  *
+ * Takes a reference on @semaphore.
+ *
  * Returns: (transfer full): @semaphore, with one more reference
+ *
+ * Since: 0.1
  */
 BridgeSemaphore *
 bridge_semaphore_ref (BridgeSemaphore *semaphore)
@@ -87,6 +95,8 @@ bridge_semaphore_ref (BridgeSemaphore *semaphore)
  * @semaphore: (transfer full): a [struct@Bridge.Semaphore]
  *
  * Drops a reference. Waiting tasks hold one.
+ *
+ * Since: 0.1
  */
 void
 bridge_semaphore_unref (BridgeSemaphore *semaphore)
@@ -158,6 +168,8 @@ is_locked (BridgeSemaphore *semaphore)
  * arrived just after a slot had been handed to it.
  *
  * Returns: %TRUE if the task took a slot
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_semaphore_acquire (BridgeSemaphore  *semaphore,
@@ -221,6 +233,8 @@ bridge_semaphore_acquire (BridgeSemaphore  *semaphore,
  * unbounded semaphore simply grows, as in asyncio.
  *
  * Returns: %TRUE if the slot was given back
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_semaphore_release (BridgeSemaphore  *semaphore,
@@ -249,6 +263,8 @@ bridge_semaphore_release (BridgeSemaphore  *semaphore,
  * (`semaphore.locked()`): no slot is free, or tasks still wait ahead.
  *
  * Returns: %TRUE if an acquire would park now
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_semaphore_is_locked (BridgeSemaphore *semaphore)
@@ -266,6 +282,8 @@ bridge_semaphore_is_locked (BridgeSemaphore *semaphore)
  * `_value`, which it has no public accessor for).
  *
  * Returns: the semaphore's value
+ *
+ * Since: 0.1
  */
 guint
 bridge_semaphore_get_value (BridgeSemaphore *semaphore)
@@ -279,7 +297,12 @@ bridge_semaphore_get_value (BridgeSemaphore *semaphore)
  * bridge_semaphore_is_bounded:
  * @semaphore: a [struct@Bridge.Semaphore]
  *
+ * Tells whether releasing @semaphore above its initial value is an error
+ * (`BoundedSemaphore`).
+ *
  * Returns: whether @semaphore was created bounded
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_semaphore_is_bounded (BridgeSemaphore *semaphore)

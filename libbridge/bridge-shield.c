@@ -89,6 +89,8 @@ shield_outer_done_cb (BridgeFuture *outer,
  * as asyncio does.
  *
  * Returns: (transfer full): the outer future, or @future when it is done
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_shield (BridgeFuture *future)

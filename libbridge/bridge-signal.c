@@ -106,6 +106,8 @@ signal_timeout_cb (gpointer user_data)
  * be emitted from any thread; the task resumes on its own.
  *
  * Returns: %TRUE if the signal was emitted
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_await_signal (gpointer     object,

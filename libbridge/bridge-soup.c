@@ -38,6 +38,8 @@
  *
  * Returns: (transfer full) (nullable): the response body stream, or %NULL
  *   with @error set
+ *
+ * Since: 0.1
  */
 GInputStream *
 bridge_soup_session_send (SoupSession  *session,
@@ -75,6 +77,8 @@ bridge_soup_session_send (SoupSession  *session,
  *
  * Returns: (transfer full) (nullable): the response body, or %NULL with
  *   @error set
+ *
+ * Since: 0.1
  */
 GBytes *
 bridge_soup_session_send_and_read (SoupSession  *session,

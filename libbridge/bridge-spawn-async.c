@@ -121,6 +121,8 @@ spawn_async_task_done (BridgeFuture *future,
  * task, or of the thread-default main context, which is where @callback is
  * called. It is an ordinary task: it shows in
  * [method@Bridge.Loop.list_tasks] and can await anything.
+ *
+ * Since: 0.1
  */
 void
 bridge_spawn_async (gpointer             source_object,
@@ -181,6 +183,8 @@ spawn_propagate (GAsyncResult  *result,
  * finisher, once.
  *
  * Returns: %TRUE if the task completed with a value (or none)
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_spawn_finish (GAsyncResult  *result,
@@ -204,6 +208,8 @@ bridge_spawn_finish (GAsyncResult  *result,
  * [method@Bridge.Task.return_object].
  *
  * Returns: (transfer full) (type GObject) (nullable): the object
+ *
+ * Since: 0.1
  */
 gpointer
 bridge_spawn_finish_object (GAsyncResult  *result,
@@ -228,6 +234,8 @@ bridge_spawn_finish_object (GAsyncResult  *result,
  * [method@Bridge.Task.return_pointer], and takes it over from the task.
  *
  * Returns: (transfer full) (nullable): the pointer
+ *
+ * Since: 0.1
  */
 gpointer
 bridge_spawn_finish_pointer (GAsyncResult  *result,
@@ -250,6 +258,8 @@ bridge_spawn_finish_pointer (GAsyncResult  *result,
  * [method@Bridge.Task.return_boolean].
  *
  * Returns: the boolean; %FALSE with @error set on failure
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_spawn_finish_boolean (GAsyncResult  *result,
@@ -272,6 +282,8 @@ bridge_spawn_finish_boolean (GAsyncResult  *result,
  * [method@Bridge.Task.return_int64].
  *
  * Returns: the integer; 0 with @error set on failure
+ *
+ * Since: 0.1
  */
 gint64
 bridge_spawn_finish_int64 (GAsyncResult  *result,
@@ -294,6 +306,8 @@ bridge_spawn_finish_int64 (GAsyncResult  *result,
  * [method@Bridge.Task.return_string].
  *
  * Returns: (transfer full) (nullable): a copy of the string
+ *
+ * Since: 0.1
  */
 char *
 bridge_spawn_finish_string (GAsyncResult  *result,

@@ -33,6 +33,8 @@
  * as data arrives, so progress can be reported as it comes. Reads use
  * [func@Bridge.input_stream_read_bytes], so cancelling the task wakes it at
  * once from [method@Bridge.StreamReader.next].
+ *
+ * Since: 0.1
  */
 struct _BridgeStreamReader
 {
@@ -78,6 +80,8 @@ bridge_stream_reader_init (BridgeStreamReader *self)
  * Creates a reader that returns the contents of @stream chunk by chunk.
  *
  * Returns: (transfer full): a new [class@Bridge.StreamReader]
+ *
+ * Since: 0.1
  */
 BridgeStreamReader *
 bridge_stream_reader_new (GInputStream *stream,
@@ -105,6 +109,8 @@ bridge_stream_reader_new (GInputStream *stream,
  *
  * Returns: (transfer full) (nullable): the next chunk, never empty; %NULL at
  *   the end of the stream or with @error set
+ *
+ * Since: 0.1
  */
 GBytes *
 bridge_stream_reader_next (BridgeStreamReader  *reader,
@@ -138,7 +144,11 @@ bridge_stream_reader_next (BridgeStreamReader  *reader,
  * bridge_stream_reader_get_stream:
  * @reader: a [class@Bridge.StreamReader]
  *
+ * Gives the input stream @reader reads.
+ *
  * Returns: (transfer none): the stream being read
+ *
+ * Since: 0.1
  */
 GInputStream *
 bridge_stream_reader_get_stream (BridgeStreamReader *reader)
@@ -152,7 +162,11 @@ bridge_stream_reader_get_stream (BridgeStreamReader *reader)
  * bridge_stream_reader_get_chunk_size:
  * @reader: a [class@Bridge.StreamReader]
  *
+ * Reads the chunk size @reader was created with.
+ *
  * Returns: the largest chunk [method@Bridge.StreamReader.next] returns
+ *
+ * Since: 0.1
  */
 gsize
 bridge_stream_reader_get_chunk_size (BridgeStreamReader *reader)
@@ -166,7 +180,11 @@ bridge_stream_reader_get_chunk_size (BridgeStreamReader *reader)
  * bridge_stream_reader_get_bytes_read:
  * @reader: a [class@Bridge.StreamReader]
  *
+ * Counts the bytes @reader has handed out.
+ *
  * Returns: the total size of the chunks returned so far
+ *
+ * Since: 0.1
  */
 guint64
 bridge_stream_reader_get_bytes_read (BridgeStreamReader *reader)
@@ -180,7 +198,11 @@ bridge_stream_reader_get_bytes_read (BridgeStreamReader *reader)
  * bridge_stream_reader_is_at_end:
  * @reader: a [class@Bridge.StreamReader]
  *
+ * Tells whether @reader has seen the end of its stream.
+ *
  * Returns: whether the end of the stream was reached
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_stream_reader_is_at_end (BridgeStreamReader *reader)

@@ -21,6 +21,8 @@ G_BEGIN_DECLS
  * BRIDGE_STREAM_READER_DEFAULT_CHUNK_SIZE:
  *
  * The chunk size [ctor@Bridge.StreamReader.new] uses when given 0: 64 KiB.
+ *
+ * Since: 0.1
  */
 #define BRIDGE_STREAM_READER_DEFAULT_CHUNK_SIZE (64 * 1024)
 

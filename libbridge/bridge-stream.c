@@ -37,6 +37,8 @@
  *
  * Returns: (transfer full) (nullable): the bytes read, empty at the end of
  *   the stream, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GBytes *
 bridge_input_stream_read_bytes (GInputStream  *stream,
@@ -81,6 +83,8 @@ bridge_input_stream_read_bytes (GInputStream  *stream,
  * free @buffer as soon as this returns, even though GIO is still busy.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_input_stream_read_all (GInputStream  *stream,
@@ -134,6 +138,8 @@ bridge_input_stream_read_all (GInputStream  *stream,
  * task's cancellable.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_input_stream_close (GInputStream  *stream,
@@ -168,6 +174,8 @@ bridge_input_stream_close (GInputStream  *stream,
  * cancellable.
  *
  * Returns: the number of bytes written, or -1 with @error set
+ *
+ * Since: 0.1
  */
 gssize
 bridge_output_stream_write_bytes (GOutputStream  *stream,
@@ -242,6 +250,8 @@ write_all_common (GOutputStream  *stream,
  * [func@Bridge.output_stream_write_all_bytes].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_output_stream_write_all (GOutputStream  *stream,
@@ -278,6 +288,8 @@ bridge_output_stream_write_all (GOutputStream  *stream,
  * itself stays alive until GIO is done with it.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_output_stream_write_all_bytes (GOutputStream  *stream,
@@ -313,6 +325,8 @@ bridge_output_stream_write_all_bytes (GOutputStream  *stream,
  * task's cancellable.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_output_stream_flush (GOutputStream  *stream,
@@ -347,6 +361,8 @@ bridge_output_stream_flush (GOutputStream  *stream,
  * place.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_output_stream_close (GOutputStream  *stream,

@@ -25,6 +25,8 @@
  * with `g_subprocess_get_exit_status()` and friends.
  *
  * Returns: %TRUE once the process has exited
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_subprocess_wait (GSubprocess  *subprocess,
@@ -57,6 +59,8 @@ bridge_subprocess_wait (GSubprocess  *subprocess,
  * cancellable. Cancelling stops the wait, not the process.
  *
  * Returns: %TRUE if the process exited with status 0
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_subprocess_wait_check (GSubprocess  *subprocess,

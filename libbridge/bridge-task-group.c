@@ -53,6 +53,8 @@
  * while an outside cancellation cancels the children, waits for them, and
  * makes wait() fail with %G_IO_ERROR_CANCELLED (or, if children failed
  * too, with the group error while the parent stays cancelled).
+ *
+ * Since: 0.1
  */
 
 struct _BridgeTaskGroup
@@ -82,6 +84,8 @@ G_DEFINE_BOXED_TYPE (BridgeTaskGroup, bridge_task_group, bridge_task_group_ref, 
  * one it returns %NULL with a critical warning.
  *
  * Returns: (transfer full) (nullable): a new [struct@Bridge.TaskGroup]
+ *
+ * Since: 0.1
  */
 BridgeTaskGroup *
 bridge_task_group_new (void)
@@ -110,7 +114,11 @@ bridge_task_group_new (void)
  * bridge_task_group_ref:
  * @group: a [struct@Bridge.TaskGroup]
  *
+ * Takes a reference on @group.
+ *
  * Returns: (transfer full): @group, with one more reference
+ *
+ * Since: 0.1
  */
 BridgeTaskGroup *
 bridge_task_group_ref (BridgeTaskGroup *group)
@@ -127,6 +135,8 @@ bridge_task_group_ref (BridgeTaskGroup *group)
  *
  * Drops a reference. Running children hold one, so dropping the group
  * without waiting for it does not stop them.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_group_unref (BridgeTaskGroup *group)
@@ -271,6 +281,8 @@ out:
  *
  * Returns: (transfer none) (nullable): the child, owned by the group until
  *   it finishes (take a reference to keep it longer), or %NULL if refused
+ *
+ * Since: 0.1
  */
 BridgeTask *
 bridge_task_group_spawn_full (BridgeTaskGroup  *group,
@@ -323,6 +335,8 @@ bridge_task_group_spawn_full (BridgeTaskGroup  *group,
  *
  * Returns: (transfer none) (nullable): the child, owned by the group until
  *   it finishes, or %NULL if refused
+ *
+ * Since: 0.1
  */
 BridgeTask *
 bridge_task_group_spawn (BridgeTaskGroup  *group,
@@ -388,6 +402,8 @@ group_error_new (BridgeTaskGroup *group)
  *
  * Returns: %TRUE if every child succeeded or ended cancelled and the parent
  *   was not cancelled from outside
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_task_group_wait_full (BridgeTaskGroup  *group,
@@ -508,6 +524,8 @@ bridge_task_group_wait_full (BridgeTaskGroup  *group,
  *
  * Returns: %TRUE if every child succeeded or ended cancelled and the parent
  *   was not cancelled from outside
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_task_group_wait (BridgeTaskGroup  *group,
@@ -527,6 +545,8 @@ bridge_task_group_wait (BridgeTaskGroup  *group,
  *
  * Returns: (transfer none) (element-type GLib.Error): the errors, owned by
  *   @group
+ *
+ * Since: 0.1
  */
 GPtrArray *
 bridge_task_group_get_errors (BridgeTaskGroup *group)
@@ -540,7 +560,11 @@ bridge_task_group_get_errors (BridgeTaskGroup *group)
  * bridge_task_group_get_n_tasks:
  * @group: a [struct@Bridge.TaskGroup]
  *
+ * Counts the children of @group still running.
+ *
  * Returns: how many children have not finished yet
+ *
+ * Since: 0.1
  */
 guint
 bridge_task_group_get_n_tasks (BridgeTaskGroup *group)

@@ -28,6 +28,8 @@
  * parked in (or from its next one), runs its cleanup, and may even carry on.
  * The future it was awaiting is cancelled too, and so is its
  * [method@Bridge.Task.get_cancellable], which stops GIO operations at once.
+ *
+ * Since: 0.1
  */
 
 static BRIDGE_THREAD_LOCAL BridgeTask *current_task;
@@ -206,6 +208,8 @@ task_start (gpointer a,
  * %BRIDGE_ERROR_INVALID_STATE.
  *
  * Returns: (transfer full): the new task
+ *
+ * Since: 0.1
  */
 BridgeTask *
 bridge_spawn_full (BridgeLoop     *loop,
@@ -257,6 +261,8 @@ bridge_spawn_full (BridgeLoop     *loop,
  * (`asyncio.create_task()`). See [func@Bridge.spawn_full].
  *
  * Returns: (transfer full): the new task
+ *
+ * Since: 0.1
  */
 BridgeTask *
 bridge_spawn (BridgeTaskFunc  func,
@@ -303,7 +309,11 @@ task_finalize (BridgeFuture *future)
  * bridge_task_ref:
  * @task: a [struct@Bridge.Task]
  *
+ * Takes a reference on @task.
+ *
  * Returns: (transfer full): @task
+ *
+ * Since: 0.1
  */
 BridgeTask *
 bridge_task_ref (BridgeTask *task)
@@ -314,6 +324,11 @@ bridge_task_ref (BridgeTask *task)
 /**
  * bridge_task_unref:
  * @task: (transfer full): a [struct@Bridge.Task]
+ *
+ * Drops a reference on @task. A running task is kept alive by its loop until
+ * it ends: dropping the last outside reference neither cancels nor frees it.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_unref (BridgeTask *task)
@@ -322,10 +337,39 @@ bridge_task_unref (BridgeTask *task)
 }
 
 /**
+ * bridge_task_as_future:
+ * @task: a [struct@Bridge.Task]
+ *
+ * Gives @task as the [struct@Bridge.Future] it is, for language bindings.
+ *
+ * In C a task is a future: `BRIDGE_FUTURE (task)` is the same pointer. The
+ * two are separate boxed types in GType, though, so a bound language does
+ * not know that a `Bridge.Task` may be passed where a `Bridge.Future` is
+ * expected; this accessor is that cast. The future and the task are one
+ * object: completing, cancelling or awaiting the one is doing it to the
+ * other.
+ *
+ * Returns: (transfer none): @task, as a future
+ *
+ * Since: 0.1
+ */
+BridgeFuture *
+bridge_task_as_future (BridgeTask *task)
+{
+  g_return_val_if_fail (task != NULL, NULL);
+
+  return BRIDGE_FUTURE (task);
+}
+
+/**
  * bridge_task_get_current:
+ *
+ * Gives the task whose fiber is running on this thread.
  *
  * Returns: (transfer none) (nullable): the task running on this thread
  *   (`asyncio.current_task()`), or %NULL outside tasks
+ *
+ * Since: 0.1
  */
 BridgeTask *
 bridge_task_get_current (void)
@@ -337,8 +381,12 @@ bridge_task_get_current (void)
  * bridge_task_get_name:
  * @task: a [struct@Bridge.Task]
  *
+ * Reads the name of @task.
+ *
  * Returns: the task's name (`get_name()`): the one it was given, or
  *   "Task-N" with N counting the tasks of the process
+ *
+ * Since: 0.1
  */
 const char *
 bridge_task_get_name (BridgeTask *task)
@@ -360,6 +408,8 @@ bridge_task_get_name (BridgeTask *task)
  *
  * Renames the task (`set_name()`). Debug messages, stack-overflow reports
  * and inspectors show it.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_set_name (BridgeTask *task,
@@ -380,7 +430,11 @@ bridge_task_set_name (BridgeTask *task,
  * bridge_task_get_state:
  * @task: a [struct@Bridge.Task]
  *
+ * Reads where @task is in its life: scheduled, running, parked or done.
+ *
  * Returns: where the task is in its life
+ *
+ * Since: 0.1
  */
 BridgeTaskState
 bridge_task_get_state (BridgeTask *task)
@@ -394,8 +448,12 @@ bridge_task_get_state (BridgeTask *task)
  * bridge_task_get_awaiting:
  * @task: a [struct@Bridge.Task]
  *
+ * Gives the future that @task is parked on, for inspectors and debugging.
+ *
  * Returns: (transfer none) (nullable): the future the task is parked on, if
  *   any
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_task_get_awaiting (BridgeTask *task)
@@ -409,8 +467,13 @@ bridge_task_get_awaiting (BridgeTask *task)
  * bridge_task_get_parked_since:
  * @task: a [struct@Bridge.Task]
  *
+ * Reads when @task parked, for inspectors that show how long a task has
+ * waited.
+ *
  * Returns: the monotonic time (µs) at which the task parked, or 0 if it is not
  *   parked
+ *
+ * Since: 0.1
  */
 gint64
 bridge_task_get_parked_since (BridgeTask *task)
@@ -424,7 +487,11 @@ bridge_task_get_parked_since (BridgeTask *task)
  * bridge_task_get_stack_size:
  * @task: a [struct@Bridge.Task]
  *
+ * Reads the size of the stack reserved for @task.
+ *
  * Returns: the size of the task's stack in bytes
+ *
+ * Since: 0.1
  */
 gsize
 bridge_task_get_stack_size (BridgeTask *task)
@@ -448,6 +515,8 @@ bridge_task_get_stack_size (BridgeTask *task)
  * straight to each GIO call rather than keeping it.
  *
  * Returns: (transfer none): the cancellable
+ *
+ * Since: 0.1
  */
 GCancellable *
 bridge_task_get_cancellable (BridgeTask *task)
@@ -505,6 +574,8 @@ task_cancel (BridgeFuture *future,
  * [method@Bridge.Future.cancel] on the task.
  *
  * Returns: %FALSE if the task was already done
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_task_cancel (BridgeTask *task,
@@ -519,7 +590,12 @@ bridge_task_cancel (BridgeTask *task,
  * bridge_task_get_cancelling:
  * @task: a [struct@Bridge.Task]
  *
+ * Counts the cancellation requests of @task not withdrawn with
+ * [method@Bridge.Task.uncancel].
+ *
  * Returns: the number of pending cancellation requests (`cancelling()`)
+ *
+ * Since: 0.1
  */
 guint
 bridge_task_get_cancelling (BridgeTask *task)
@@ -539,6 +615,8 @@ bridge_task_get_cancelling (BridgeTask *task)
  * own cancellation into a timeout while leaving others alone.
  *
  * Returns: the number of requests left
+ *
+ * Since: 0.1
  */
 guint
 bridge_task_uncancel (BridgeTask *task)
@@ -585,6 +663,8 @@ task_take_return (BridgeTask *task,
  *
  * Completes the task with @value. Call one `bridge_task_return_*()` function
  * once, usually at the end of the task's function.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_return_value (BridgeTask   *task,
@@ -602,6 +682,8 @@ bridge_task_return_value (BridgeTask   *task,
  * @object: (type GObject) (nullable): the result; a reference is taken
  *
  * Completes the task with an object.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_return_object (BridgeTask *task,
@@ -621,6 +703,8 @@ bridge_task_return_object (BridgeTask *task,
  *   it with [func@Bridge.await_pointer]
  *
  * Completes the task with a pointer.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_return_pointer (BridgeTask     *task,
@@ -639,6 +723,10 @@ bridge_task_return_pointer (BridgeTask     *task,
  * bridge_task_return_boolean:
  * @task: a [struct@Bridge.Task]
  * @value: the result
+ *
+ * Completes @task with a boolean. Call it from the task's own function.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_return_boolean (BridgeTask *task,
@@ -654,6 +742,10 @@ bridge_task_return_boolean (BridgeTask *task,
  * bridge_task_return_int64:
  * @task: a [struct@Bridge.Task]
  * @value: the result
+ *
+ * Completes @task with a 64-bit integer. Call it from the task's own function.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_return_int64 (BridgeTask *task,
@@ -669,6 +761,11 @@ bridge_task_return_int64 (BridgeTask *task,
  * bridge_task_return_double:
  * @task: a [struct@Bridge.Task]
  * @value: the result
+ *
+ * Completes @task with a floating-point number. Call it from the task's own
+ * function.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_return_double (BridgeTask *task,
@@ -684,6 +781,11 @@ bridge_task_return_double (BridgeTask *task,
  * bridge_task_return_string:
  * @task: a [struct@Bridge.Task]
  * @value: (nullable): the result, copied
+ *
+ * Completes @task with a copy of a string. Call it from the task's own
+ * function.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_return_string (BridgeTask *task,
@@ -702,6 +804,8 @@ bridge_task_return_string (BridgeTask *task,
  *   cancelled
  *
  * Completes the task with an error.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_return_error (BridgeTask *task,
@@ -725,6 +829,8 @@ bridge_task_return_error (BridgeTask *task,
  * @...: arguments for @format
  *
  * Completes the task with a new error.
+ *
+ * Since: 0.1
  */
 void
 bridge_task_return_new_error (BridgeTask *task,
@@ -867,6 +973,8 @@ task_park (BridgeTask    *task,
  * consumed.
  *
  * Returns: %TRUE if @future completed with a value
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_await (BridgeFuture  *future,
@@ -904,6 +1012,8 @@ bridge_await (BridgeFuture  *future,
  * Like [func@Bridge.await], for a future holding an object.
  *
  * Returns: (transfer full) (type GObject) (nullable): the object
+ *
+ * Since: 0.1
  */
 gpointer
 bridge_await_object (BridgeFuture  *future,
@@ -927,6 +1037,8 @@ bridge_await_object (BridgeFuture  *future,
  * caller owns it, and later readers get %NULL.
  *
  * Returns: (transfer full) (nullable): the pointer
+ *
+ * Since: 0.1
  */
 gpointer
 bridge_await_pointer (BridgeFuture  *future,
@@ -942,7 +1054,11 @@ bridge_await_pointer (BridgeFuture  *future,
  * @future: the future to wait for
  * @error: return location for an error
  *
+ * Waits for @future, as [func@Bridge.await], and gives its boolean result.
+ *
  * Returns: the boolean result; %FALSE with @error set on failure
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_await_boolean (BridgeFuture  *future,
@@ -958,7 +1074,11 @@ bridge_await_boolean (BridgeFuture  *future,
  * @future: the future to wait for
  * @error: return location for an error
  *
+ * Waits for @future, as [func@Bridge.await], and gives its integer result.
+ *
  * Returns: the integer result; 0 with @error set on failure
+ *
+ * Since: 0.1
  */
 gint64
 bridge_await_int64 (BridgeFuture  *future,
@@ -974,7 +1094,12 @@ bridge_await_int64 (BridgeFuture  *future,
  * @future: the future to wait for
  * @error: return location for an error
  *
+ * Waits for @future, as [func@Bridge.await], and gives its floating-point
+ * result.
+ *
  * Returns: the floating-point result; 0 with @error set on failure
+ *
+ * Since: 0.1
  */
 double
 bridge_await_double (BridgeFuture  *future,
@@ -990,7 +1115,12 @@ bridge_await_double (BridgeFuture  *future,
  * @future: the future to wait for
  * @error: return location for an error
  *
+ * Waits for @future, as [func@Bridge.await], and gives a copy of its string
+ * result.
+ *
  * Returns: (transfer full) (nullable): a copy of the string result
+ *
+ * Since: 0.1
  */
 char *
 bridge_await_string (BridgeFuture  *future,
@@ -1007,7 +1137,12 @@ bridge_await_string (BridgeFuture  *future,
  * @value: (out caller-allocates) (optional): an uninitialised `GValue`
  * @error: return location for an error
  *
+ * Waits for @future, as [func@Bridge.await], and copies its result into
+ * @value.
+ *
  * Returns: %TRUE if @future completed with a value
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_await_value (BridgeFuture  *future,
@@ -1038,6 +1173,8 @@ sleep_timer_cb (gpointer user_data)
  * timer heap.
  *
  * Returns: %FALSE if the task was cancelled meanwhile
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_sleep (double   seconds,
@@ -1075,6 +1212,8 @@ bridge_sleep (double   seconds,
  * loop.
  *
  * Returns: %FALSE if a cancellation was delivered
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_yield (GError **error)

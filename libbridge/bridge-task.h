@@ -26,6 +26,8 @@ G_BEGIN_DECLS
  * Passing this as the stack size to [func@Bridge.spawn_full] picks the
  * default: 256 KiB, or the `BRIDGE_STACK_SIZE` environment variable (bytes,
  * with an optional `k`/`m` suffix).
+ *
+ * Since: 0.1
  */
 #define BRIDGE_STACK_SIZE_DEFAULT 0
 
@@ -37,6 +39,8 @@ G_BEGIN_DECLS
  * @BRIDGE_TASK_STATE_DONE: finished (with a result, an error or cancelled)
  *
  * Where a task is in its life, for inspectors and debugging.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -63,6 +67,8 @@ BRIDGE_AVAILABLE_IN_ALL
 BridgeTask      *bridge_task_ref                (BridgeTask      *task);
 BRIDGE_AVAILABLE_IN_ALL
 void             bridge_task_unref              (BridgeTask      *task);
+BRIDGE_AVAILABLE_IN_ALL
+BridgeFuture    *bridge_task_as_future          (BridgeTask      *task);
 BRIDGE_AVAILABLE_IN_ALL
 BridgeTask      *bridge_task_get_current        (void);
 BRIDGE_AVAILABLE_IN_ALL

@@ -196,6 +196,8 @@ get_thread_pool (void)
  * beyond that many wait in a queue.
  *
  * Returns: the most jobs that run at the same time
+ *
+ * Since: 0.1
  */
 guint
 bridge_thread_get_max_threads (void)
@@ -275,6 +277,8 @@ _bridge_thread_job_run (gpointer job)
  * waits for.
  *
  * Returns: (transfer full): the future of @func's result
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_run_in_thread (BridgeThreadFunc func,
@@ -295,6 +299,8 @@ bridge_run_in_thread (BridgeThreadFunc func,
  *
  * Returns: %TRUE when called from a function run by
  *   [func@Bridge.run_in_thread] whose future was cancelled; %FALSE otherwise
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_thread_is_cancelled (void)
@@ -430,6 +436,8 @@ spawn_request_outer_done (BridgeFuture *future,
  * errors are copied.
  *
  * Returns: (transfer full): a future for the task's result
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_loop_spawn_threadsafe (BridgeLoop     *loop,

@@ -18,7 +18,7 @@
 G_BEGIN_DECLS
 
 /**
- * BridgeThreadFunc:
+ * BridgeThreadFunc: (skip)
  * @future: the future to complete with `bridge_future_set_*()`, from this
  *   thread, before returning
  * @user_data: the data given to [func@Bridge.run_in_thread]
@@ -31,6 +31,13 @@ G_BEGIN_DECLS
  * [method@Bridge.Future.set_error]; returning without doing so completes it
  * with no value. It may poll [func@Bridge.thread_is_cancelled] to stop
  * early. It must not touch objects that belong to the loop's thread.
+ *
+ * Not introspectable: GJS cannot run JavaScript on another thread, and
+ * Python programs have their own threads, which complete a future with
+ * [method@Bridge.Future.set_value] (safe from any thread) or hand work back
+ * with [method@Bridge.Loop.call_soon_threadsafe].
+ *
+ * Since: 0.1
  */
 typedef void (*BridgeThreadFunc) (BridgeFuture *future,
                                   gpointer      user_data,

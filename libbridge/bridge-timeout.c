@@ -54,6 +54,8 @@
  *
  * Call [method@Bridge.Timeout.end] once per scope, in the task that began it,
  * innermost scope first.
+ *
+ * Since: 0.1
  */
 
 typedef enum
@@ -162,6 +164,8 @@ scope_arm (BridgeTimeout *scope,
  *
  * Returns: (transfer full): the scope; pass it to
  *   [method@Bridge.Timeout.end]
+ *
+ * Since: 0.1
  */
 BridgeTimeout *
 bridge_timeout_begin_at (double when)
@@ -200,6 +204,8 @@ bridge_timeout_begin_at (double when)
  *
  * Returns: (transfer full): the scope; pass it to
  *   [method@Bridge.Timeout.end]
+ *
+ * Since: 0.1
  */
 BridgeTimeout *
 bridge_timeout_begin (double delay)
@@ -222,6 +228,8 @@ bridge_timeout_begin (double delay)
  * Moves the deadline of a scope that has neither expired nor ended
  * (`Timeout.reschedule(when)`). Rescheduling an expired or ended scope is a
  * programming error, reported with a critical warning.
+ *
+ * Since: 0.1
  */
 void
 bridge_timeout_reschedule (BridgeTimeout *scope,
@@ -243,8 +251,12 @@ bridge_timeout_reschedule (BridgeTimeout *scope,
  * bridge_timeout_get_when:
  * @scope: a [struct@Bridge.Timeout]
  *
+ * Reads the deadline of @scope.
+ *
  * Returns: the deadline on the [method@Bridge.Loop.time] clock
  *   (`Timeout.when()`), or %BRIDGE_TIMEOUT_NEVER
+ *
+ * Since: 0.1
  */
 double
 bridge_timeout_get_when (BridgeTimeout *scope)
@@ -263,6 +275,8 @@ bridge_timeout_get_when (BridgeTimeout *scope)
  * (its awaited future ignored the cancellation).
  *
  * Returns: whether @scope expired
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_timeout_expired (BridgeTimeout *scope)
@@ -324,6 +338,8 @@ scope_exit (BridgeTimeout  *scope,
  *
  * Returns: %TRUE if *@error is unset afterwards (always %TRUE when @error is
  *   %NULL): the body succeeded and no timeout is to be reported
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_timeout_end (BridgeTimeout  *scope,
@@ -367,7 +383,11 @@ bridge_timeout_end (BridgeTimeout  *scope,
  * bridge_timeout_ref:
  * @scope: a [struct@Bridge.Timeout]
  *
+ * Takes a reference on @scope.
+ *
  * Returns: (transfer full): @scope
+ *
+ * Since: 0.1
  */
 BridgeTimeout *
 bridge_timeout_ref (BridgeTimeout *scope)
@@ -386,6 +406,8 @@ bridge_timeout_ref (BridgeTimeout *scope)
  * (an early return with `g_autoptr`) ends it first without converting any
  * error: the deadline is disarmed and the scope's own cancellation request,
  * if it expired, is withdrawn.
+ *
+ * Since: 0.1
  */
 void
 bridge_timeout_unref (BridgeTimeout *scope)

@@ -25,6 +25,8 @@ G_BEGIN_DECLS
  * A delay or deadline meaning "no deadline" for [ctor@Bridge.Timeout.begin],
  * [ctor@Bridge.Timeout.begin_at] and [method@Bridge.Timeout.reschedule]
  * (asyncio's `None`). Any negative value means the same.
+ *
+ * Since: 0.1
  */
 #define BRIDGE_TIMEOUT_NEVER (-1.0)
 

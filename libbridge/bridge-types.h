@@ -27,6 +27,8 @@ typedef struct _BridgeTask   BridgeTask;
  * @user_data: the data given when the callback was scheduled
  *
  * A callback run by the loop: see [method@Bridge.Loop.call_soon].
+ *
+ * Since: 0.1
  */
 typedef void (*BridgeCallback) (gpointer user_data);
 
@@ -37,12 +39,14 @@ typedef void (*BridgeCallback) (gpointer user_data);
  *
  * A done callback. It always runs from the loop's ready queue, never from
  * inside the call that completed the future.
+ *
+ * Since: 0.1
  */
 typedef void (*BridgeFutureCallback) (BridgeFuture *future,
                                       gpointer      user_data);
 
 /**
- * BridgeTaskFunc:
+ * BridgeTaskFunc: (skip)
  * @task: the task running the function
  * @user_data: the data given to [func@Bridge.spawn]
  *
@@ -51,6 +55,17 @@ typedef void (*BridgeFutureCallback) (BridgeFuture *future,
  * `bridge_task_return_*()` functions; returning without one resolves the task
  * with no value, or cancels it when a cancellation was delivered and not
  * withdrawn with [method@Bridge.Task.uncancel].
+ *
+ * A task function is always C. Interpreters such as CPython and GJS keep
+ * per-thread state tied to the thread's own stack, and a fiber's stack is
+ * another one, so this type is not introspectable and neither is any
+ * function that takes one ([func@Bridge.spawn], [func@Bridge.run],
+ * [method@Bridge.TaskGroup.spawn]…): a bound language cannot start a task.
+ * It can await a task exported by C code as an `_async`/`_finish` pair
+ * ([func@Bridge.spawn_async]); see the
+ * [Language bindings](bindings.html) page.
+ *
+ * Since: 0.1
  */
 typedef void (*BridgeTaskFunc) (BridgeTask *task,
                                 gpointer    user_data);
@@ -60,6 +75,8 @@ typedef void (*BridgeTaskFunc) (BridgeTask *task,
  * @obj: a [struct@Bridge.Task] or any other future
  *
  * Casts a task (or another future subtype) to its [struct@Bridge.Future].
+ *
+ * Since: 0.1
  */
 #define BRIDGE_FUTURE(obj) ((BridgeFuture *) (obj))
 

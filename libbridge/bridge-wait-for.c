@@ -157,6 +157,8 @@ wait_for_cancel (BridgeFuture *future,
  * be used on @future itself to take it over.
  *
  * Returns: (transfer full): a new future
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_wait_for_future (BridgeFuture *future,
@@ -246,6 +248,8 @@ bridge_wait_for_future (BridgeFuture *future,
  * See [ctor@Bridge.Timeout.begin] for deadlines over several awaits.
  *
  * Returns: %TRUE if @future completed with a value
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_wait_for (BridgeFuture  *future,

@@ -143,6 +143,8 @@ last_callback_is (BridgeFuture         *future,
  *
  * Returns: %TRUE when the wait ended (condition met or timeout), %FALSE with
  *   @error set otherwise
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_wait (BridgeFuture   **futures,

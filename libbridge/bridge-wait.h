@@ -28,6 +28,8 @@ G_BEGIN_DECLS
  *   (`asyncio.ALL_COMPLETED`)
  *
  * When [func@Bridge.wait] returns (`return_when`).
+ *
+ * Since: 0.1
  */
 typedef enum
 {

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+# check-reference.py GIR TOML: the rules the API reference keeps, as TAP.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+CORE = '{http://www.gtk.org/introspection/core/1.0}'
+GLIB = '{http://www.gtk.org/introspection/glib/1.0}'
+DOCUMENTED = ('function', 'method', 'constructor', 'record', 'class', 'enumeration',
+              'bitfield', 'callback', 'constant', 'function-macro')
+# A callback of one of these types runs on a fiber or on a worker thread.
+OFF_THREAD_CALLBACKS = ('TaskFunc', 'ThreadFunc')
+
+gir_path, toml_path = sys.argv[1], sys.argv[2]
+namespace = ET.parse(gir_path).getroot().find(CORE + 'namespace')
+results = []
+
+
+def check(name, failures):
+    results.append((name, failures))
+
+
+def symbols(node, prefix=''):
+    for child in node:
+        tag = child.tag[len(CORE):] if child.tag.startswith(CORE) else None
+        if tag not in DOCUMENTED:
+            continue
+        # GObject class structures are generated, not declared by us.
+        if child.get(GLIB + 'is-gtype-struct-for') is not None:
+            continue
+        yield tag, prefix + child.get('name'), child
+        yield from symbols(child, prefix + child.get('name') + '.')
+
+
+# gi-docgen's own check: documentation present for every symbol, parameter
+# and return value.
+proc = subprocess.run(['gi-docgen', 'check', '--config', toml_path, gir_path],
+                      capture_output=True, text=True)
+output = re.sub(r'\x1b\[[0-9;]*m', '', proc.stdout + proc.stderr)
+warnings = [line for line in output.splitlines() if 'WARNING' in line or 'ERROR' in line]
+if proc.returncode != 0 and not warnings:
+    warnings = ['gi-docgen check exited with %d' % proc.returncode]
+check('gi-docgen check reports no warning', warnings)
+
+check('every public symbol says when it appeared (Since:)',
+      ['%s %s has no Since:' % (tag, name)
+       for tag, name, node in symbols(namespace) if node.get('version') is None])
+
+
+def callable_takes(node, callback_names):
+    params = node.find(CORE + 'parameters')
+    if params is None:
+        return False
+    for param in params:
+        type_node = param.find(CORE + 'type')
+        if type_node is not None and type_node.get('name') in callback_names:
+            return True
+    return False
+
+
+check('nothing that runs its callback on a fiber or a thread is introspectable',
+      ['%s %s takes a %s and is introspectable' % (tag, name, '/'.join(OFF_THREAD_CALLBACKS))
+       for tag, name, node in symbols(namespace)
+       if tag in ('function', 'method', 'constructor')
+       and callable_takes(node, OFF_THREAD_CALLBACKS)
+       and node.get('introspectable') != '0'])
+
+check('the fiber and thread callback types themselves are not introspectable',
+      ['callback %s is introspectable' % name
+       for tag, name, node in symbols(namespace)
+       if tag == 'callback' and name in OFF_THREAD_CALLBACKS and node.get('introspectable') != '0'])
+
+print('TAP version 13')
+print('1..%d' % len(results))
+failed = 0
+for number, (name, failures) in enumerate(results, 1):
+    if failures:
+        failed += 1
+        print('not ok %d - %s' % (number, name))
+        for failure in failures:
+            print('# ' + failure)
+    else:
+        print('ok %d - %s' % (number, name))
+sys.exit(1 if failed else 0)

@@ -1,0 +1,126 @@
+/* guide-asyncio.c: the program of the guide "From asyncio to libbridge".
+ *
+ * The same program as this Python one, line for line:
+ *
+ *   async def square(n):
+ *       await asyncio.sleep(0.01 * n)
+ *       return n * n
+ *
+ *   async def main():
+ *       squares = await asyncio.gather(*(square(n) for n in (1, 2, 3)))
+ *       try:
+ *           await asyncio.wait_for(asyncio.sleep(10), timeout=0.05)
+ *       except TimeoutError:
+ *           ...
+ *       async with asyncio.TaskGroup() as group:
+ *           for n in (4, 5):
+ *               group.create_task(square(n))
+ *
+ *   asyncio.run(main())
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <libbridge.h>
+
+static void
+square (BridgeTask *task,
+        gpointer    user_data)
+{
+  gint64 n = GPOINTER_TO_INT (user_data);
+  GError *error = NULL;
+
+  if (!bridge_sleep (0.01 * n, &error))      /* await asyncio.sleep (0.01 * n) */
+    {
+      bridge_task_return_error (task, error);
+      return;
+    }
+  bridge_task_return_int64 (task, n * n);    /* return n * n */
+}
+
+static gboolean
+gather_squares (GError **error)
+{
+  BridgeFuture *children[3];
+  g_autoptr(BridgeFuture) all = NULL;
+  gboolean ok;
+
+  for (guint i = 0; i < G_N_ELEMENTS (children); i++)
+    children[i] = BRIDGE_FUTURE (bridge_spawn (square, GINT_TO_POINTER (i + 1), NULL));
+
+  all = bridge_gather (children, G_N_ELEMENTS (children), FALSE);
+  ok = bridge_await (all, error);              /* results keep argument order */
+  for (guint i = 0; ok && i < G_N_ELEMENTS (children); i++)
+    g_print ("square %u = %" G_GINT64_FORMAT "\n", i + 1,
+             bridge_future_get_int64 (children[i], NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (children); i++)
+    bridge_future_unref (children[i]);
+  return ok;
+}
+
+static void
+sleep_long (BridgeTask *task,
+            gpointer    user_data)
+{
+  bridge_sleep (10, NULL);
+}
+
+static gboolean
+wait_for_with_timeout (void)
+{
+  g_autoptr(BridgeTask) sleeper = bridge_spawn (sleep_long, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (bridge_wait_for (BRIDGE_FUTURE (sleeper), 0.05, &error))
+    return FALSE;
+
+  /* asyncio raises TimeoutError; libbridge reports G_IO_ERROR_TIMED_OUT, and
+   * the inner task was cancelled, as wait_for() does. */
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) &&
+         bridge_future_is_cancelled (BRIDGE_FUTURE (sleeper));
+}
+
+static gboolean
+task_group (GError **error)
+{
+  g_autoptr(BridgeTaskGroup) group = bridge_task_group_new ();
+
+  for (int n = 4; n <= 5; n++)
+    bridge_task_group_spawn (group, square, GINT_TO_POINTER (n), NULL, NULL);
+
+  /* The end of `async with`: waits for every child; the first failure
+   * cancels the others and is reported here. */
+  return bridge_task_group_wait (group, error);
+}
+
+static void
+main_task (BridgeTask *task,
+           gpointer    user_data)
+{
+  GError *error = NULL;
+
+  if (!gather_squares (&error) || !task_group (&error))
+    {
+      bridge_task_return_error (task, error);
+      return;
+    }
+  if (!wait_for_with_timeout ())
+    bridge_task_return_new_error (task, BRIDGE_ERROR, BRIDGE_ERROR_FAILED,
+                                  "wait_for() did not time out");
+}
+
+int
+main (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!bridge_run (main_task, NULL, &error))   /* asyncio.run (main ()) */
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  return 0;
+}
