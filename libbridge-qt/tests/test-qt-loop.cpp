@@ -1,0 +1,316 @@
+/* test-qt-loop.cpp: Bridge::QtLoop runs libbridge tasks inside Qt's event
+ * loop, under Qt's GLib dispatcher and under its own (QT_NO_GLIB=1): meson
+ * runs this program once each way.
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <QApplication>
+#include <QDialog>
+#include <QElapsedTimer>
+#include <QThread>
+#include <QTimer>
+
+#include <atomic>
+#include <thread>
+
+#include <sys/resource.h>
+
+#include "fault-server.h"
+#include "test-qt-util.h"
+
+static Bridge::QtLoop *main_qt_loop;
+
+/* Another thread changed what the main thread waits for: post it an empty
+ * event so that its Qt loop looks again. */
+static void
+wake_main_thread (void)
+{
+  QMetaObject::invokeMethod (qApp, [] () {}, Qt::QueuedConnection);
+}
+
+static void
+test_dispatcher_mode (void)
+{
+  /* The QtLoop drives the context exactly when Qt's dispatcher is not
+   * GLib's: this is what makes the two runs of this suite differ. */
+  g_assert_true (Bridge::QtLoop::current () == main_qt_loop);
+  g_assert_cmpint (main_qt_loop->drivesContext (), ==, !qt_uses_glib_dispatcher ());
+  g_assert_true (main_qt_loop->loop () == bridge_loop_get_default ());
+  g_assert_true (main_qt_loop->context () == g_main_context_default ());
+}
+
+static void
+test_tasks_run_in_qt_loop (void)
+{
+  int qt_ticks = 0;
+  QTimer ticker;
+  int steps = 0;
+
+  QObject::connect (&ticker, &QTimer::timeout, [&qt_ticks] () { qt_ticks++; });
+  ticker.start (5);
+
+  auto task = Bridge::spawn ([&steps] () {
+    for (int i = 0; i < 5; i++)
+      {
+        if (!Bridge::sleep (0.01))
+          return;
+        steps++;
+      }
+  });
+  run_qt_until_done (task);
+  g_assert_cmpint (steps, ==, 5);
+  g_assert_cmpint (qt_ticks, >, 0);
+}
+
+/* A sleep never ends early, whoever arms the timer. */
+static void
+test_sleep_not_early (void)
+{
+  qint64 elapsed = 0;
+
+  auto task = Bridge::spawn ([&elapsed] () {
+    QElapsedTimer clock;
+
+    clock.start ();
+    g_assert_true (Bridge::sleep (0.05));
+    elapsed = clock.elapsed ();
+  });
+  run_qt_until_done (task);
+  g_assert_cmpint (elapsed, >=, 50);
+}
+
+/* A task spawned from a Qt slot, outside any GLib iteration and with
+ * nothing else due, still starts at once. */
+static void
+test_spawn_from_qt_slot (void)
+{
+  bool ran = false;
+  Bridge::Task<void> task;
+
+  QTimer::singleShot (0, [&] () {
+    task = Bridge::spawn ([&ran] () { ran = true; });
+  });
+  g_assert_true (run_qt_until ([&ran] () { return ran; }));
+}
+
+/* bridge_loop_call_soon_threadsafe() from another thread wakes Qt's loop. */
+static void
+test_threadsafe_wakeup (void)
+{
+  static std::atomic<int> calls;
+  static GThread *ran_on;
+
+  calls = 0;
+  ran_on = nullptr;
+  std::thread other ([] () {
+    BridgeHandle *handle = bridge_loop_call_soon_threadsafe (main_qt_loop->loop (), [] (gpointer) {
+      ran_on = g_thread_self ();
+      calls++;
+    }, nullptr, nullptr);
+    bridge_handle_unref (handle);
+  });
+  other.join ();
+  g_assert_true (run_qt_until ([] () { return calls.load () == 1; }));
+  g_assert_true (ran_on == g_thread_self ());
+}
+
+/* An idle application sleeps: with a task parked on a far timer and one on
+ * a future nobody resolves, 2 s of Qt's loop cost (nearly) no CPU. */
+static void
+test_idle_cpu (void)
+{
+  struct rusage before, after;
+  bool idle_over = false;
+  Bridge::FuturePtr never = Bridge::FuturePtr::adopt (bridge_future_new ());
+
+  auto far_timer = Bridge::spawn ([] () { Bridge::sleep (3600); });
+  auto parked = Bridge::spawn ([&never] () { Bridge::await (never); });
+  /* Let both park. */
+  g_assert_true (run_qt_until ([&] () {
+    return bridge_task_get_state (parked.get ()) == BRIDGE_TASK_STATE_PARKED &&
+           bridge_task_get_state (far_timer.get ()) == BRIDGE_TASK_STATE_PARKED;
+  }));
+
+  getrusage (RUSAGE_THREAD, &before);
+  QTimer::singleShot (2000, [&idle_over] () { idle_over = true; });
+  g_assert_true (run_qt_until ([&idle_over] () { return idle_over; }));
+  getrusage (RUSAGE_THREAD, &after);
+
+  gint64 cpu_usec = (after.ru_utime.tv_sec - before.ru_utime.tv_sec) * G_USEC_PER_SEC +
+                    (after.ru_utime.tv_usec - before.ru_utime.tv_usec) +
+                    (after.ru_stime.tv_sec - before.ru_stime.tv_sec) * G_USEC_PER_SEC +
+                    (after.ru_stime.tv_usec - before.ru_stime.tv_usec);
+  g_test_message ("CPU time over 2 s of idle: %" G_GINT64_FORMAT " µs", cpu_usec);
+  /* 1 % of the 2 s: a busy loop would take all of it. */
+  g_assert_cmpint (cpu_usec, <, 20000);
+
+  far_timer.cancel ();
+  parked.cancel ();
+  g_assert_true (run_qt_until ([&] () { return far_timer.isDone () && parked.isDone (); }));
+}
+
+/* Sockets: a libsoup download awaited in a task (GIO's sources, their fds). */
+static void
+test_gio_in_task (void)
+{
+  g_autoptr(GError) error = nullptr;
+  g_autoptr(FaultServer) server = fault_server_new_in_thread (FALSE, &error);
+  g_assert_no_error (error);
+  std::string uri = std::string (fault_server_get_uri (server)) + "file?size=200k&rate=2m";
+  gsize received = 0;
+
+  auto task = Bridge::spawn ([&] () -> Bridge::Error {
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri.c_str ());
+    Bridge::Error failure;
+    g_autoptr(GBytes) body = bridge_soup_session_send_and_read (session, msg, G_PRIORITY_DEFAULT,
+                                                                failure.out ());
+    if (body == nullptr)
+      return failure;
+    received = g_bytes_get_size (body);
+    return {};
+  });
+  run_qt_until_done (task);
+  g_assert_no_error (bridge_future_get_error (task.future ()));
+  g_assert_cmpuint (received, ==, 200 * 1024);
+}
+
+/* A Qt nested event loop inside a task (QDialog::exec()): Qt's events go on,
+ * the task's siblings pause until it returns (the running task cannot be
+ * re-entered), then everything resumes. The same with either dispatcher. */
+static void
+test_nested_dialog_in_task (void)
+{
+  int sibling_steps = 0;
+  int steps_before = -1, steps_after_exec = -1;
+  int qt_ticks_during = 0;
+  int result = -1;
+
+  auto sibling = Bridge::spawn ([&sibling_steps] () {
+    while (Bridge::sleep (0.005))
+      sibling_steps++;
+  });
+
+  auto task = Bridge::spawn ([&] () {
+    QDialog dialog;
+    QTimer ticker;
+
+    /* Let the sibling get going. */
+    while (sibling_steps < 3)
+      Bridge::sleep (0.005);
+
+    QObject::connect (&ticker, &QTimer::timeout, [&qt_ticks_during] () { qt_ticks_during++; });
+    ticker.start (5);
+    QTimer::singleShot (200, &dialog, &QDialog::accept);
+    steps_before = sibling_steps;
+    result = dialog.exec ();
+    steps_after_exec = sibling_steps;
+    ticker.stop ();
+
+    /* Back in the task: the sibling runs again. */
+    int resumed_from = sibling_steps;
+    while (sibling_steps < resumed_from + 3)
+      Bridge::sleep (0.005);
+  });
+
+  run_qt_until_done (task);
+  sibling.cancel ();
+  g_assert_true (run_qt_until ([&sibling] () { return sibling.isDone (); }));
+
+  g_assert_cmpint (result, ==, QDialog::Accepted);
+  g_assert_cmpint (qt_ticks_during, >=, 10);
+  g_assert_cmpint (steps_after_exec, ==, steps_before);
+}
+
+/* A QThread running its own event loop: its own QtLoop, its own libbridge
+ * loop, tasks on that thread, and wakeups across threads. */
+static void
+test_qthread (void)
+{
+  QThread thread;
+  QObject worker;
+  std::atomic<bool> finished (false);
+  std::atomic<bool> ran_on_thread (false);
+  std::atomic<bool> separate_loop (false);
+  std::atomic<bool> driven_as_expected (false);
+  std::atomic<BridgeLoop *> worker_loop (nullptr);
+  std::atomic<int> cross_calls (0);
+  Bridge::QtLoop *thread_loop = nullptr;
+
+  worker.moveToThread (&thread);
+  thread.start ();
+
+  QMetaObject::invokeMethod (&worker, [&] () {
+    thread_loop = new Bridge::QtLoop ();
+    driven_as_expected = thread_loop->drivesContext () == !qt_uses_glib_dispatcher ();
+    separate_loop = thread_loop->loop () != main_qt_loop->loop () &&
+                    bridge_loop_get_default () == thread_loop->loop ();
+    worker_loop = thread_loop->loop ();
+    auto task = Bridge::spawn ([&] () {
+      Bridge::sleep (0.02);
+      ran_on_thread = QThread::currentThread () == &thread;
+      finished = true;
+      wake_main_thread ();
+    });
+  });
+
+  g_assert_true (run_qt_until ([&finished] () { return finished.load (); }));
+  g_assert_true (ran_on_thread);
+  g_assert_true (separate_loop);
+  g_assert_true (driven_as_expected);
+
+  /* The main thread wakes the worker's loop. */
+  BridgeHandle *handle = bridge_loop_call_soon_threadsafe (worker_loop, [] (gpointer data) {
+    static_cast<std::atomic<int> *> (data)->fetch_add (1);
+    wake_main_thread ();
+  }, &cross_calls, nullptr);
+  bridge_handle_unref (handle);
+  g_assert_true (run_qt_until ([&cross_calls] () { return cross_calls.load () == 1; }));
+
+  QMetaObject::invokeMethod (&worker, [&thread_loop] () { delete thread_loop; thread_loop = nullptr; },
+                             Qt::BlockingQueuedConnection);
+  thread.quit ();
+  thread.wait ();
+}
+
+/* One QtLoop per thread: a second one is a mistake, said so. */
+static void
+test_second_qt_loop (void)
+{
+  if (g_test_subprocess ())
+    {
+      Bridge::QtLoop second;
+      g_assert_null (second.loop ());
+      return;
+    }
+  g_test_trap_subprocess (nullptr, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*this thread already has one*");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, nullptr);
+  QApplication app (argc, argv);
+  Bridge::QtLoop qt_loop;
+
+  main_qt_loop = &qt_loop;
+
+  g_test_add_func ("/libbridge/qt/loop/dispatcher-mode", test_dispatcher_mode);
+  g_test_add_func ("/libbridge/qt/loop/tasks-run-in-qt-loop", test_tasks_run_in_qt_loop);
+  g_test_add_func ("/libbridge/qt/loop/sleep-not-early", test_sleep_not_early);
+  g_test_add_func ("/libbridge/qt/loop/spawn-from-qt-slot", test_spawn_from_qt_slot);
+  g_test_add_func ("/libbridge/qt/loop/threadsafe-wakeup", test_threadsafe_wakeup);
+  g_test_add_func ("/libbridge/qt/loop/idle-cpu", test_idle_cpu);
+  g_test_add_func ("/libbridge/qt/loop/gio-in-task", test_gio_in_task);
+  g_test_add_func ("/libbridge/qt/loop/nested-dialog-in-task", test_nested_dialog_in_task);
+  g_test_add_func ("/libbridge/qt/loop/qthread", test_qthread);
+  g_test_add_func ("/libbridge/qt/loop/second-qt-loop", test_second_qt_loop);
+
+  return g_test_run ();
+}
