@@ -13,6 +13,12 @@ BRIDGE_BUILD_PACKAGES=(
 BRIDGE_TEST_PACKAGES=(
   xvfb xauth dbus-daemon dbus-bin valgrind curl nginx-light flatpak-builder
   python3 python3-uvloop python3-gi gjs
+  # tests/flatpak: flatpak itself, and what build-aux/flatpak-runtime.sh puts
+  # into the runtime and Sdk besides the build packages above
+  flatpak bubblewrap ostree appstream-util elfutils make
+  libglib2.0-bin dconf-gsettings-backend gsettings-desktop-schemas librsvg2-common
+  fonts-dejavu-core fontconfig adwaita-icon-theme hicolor-icon-theme shared-mime-info
+  gtk-update-icon-cache
 )
 # bench/run's peers: the workloads it compares libbridge with.
 BRIDGE_BENCH_PACKAGES=(
