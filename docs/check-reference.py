@@ -12,8 +12,8 @@ CORE = '{http://www.gtk.org/introspection/core/1.0}'
 GLIB = '{http://www.gtk.org/introspection/glib/1.0}'
 DOCUMENTED = ('function', 'method', 'constructor', 'record', 'class', 'enumeration',
               'bitfield', 'callback', 'constant', 'function-macro')
-# A callback of one of these types runs on a fiber or on a worker thread.
-OFF_THREAD_CALLBACKS = ('TaskFunc', 'ThreadFunc')
+# A callback of one of these types may run on a fiber or on a worker thread.
+OFF_THREAD_CALLBACKS = ('TaskFunc', 'ThreadFunc', 'ExceptionHandler')
 
 gir_path, toml_path = sys.argv[1], sys.argv[2]
 namespace = ET.parse(gir_path).getroot().find(CORE + 'namespace')
@@ -63,7 +63,7 @@ def callable_takes(node, callback_names):
 
 
 check('nothing that runs its callback on a fiber or a thread is introspectable',
-      ['%s %s takes a %s and is introspectable' % (tag, name, '/'.join(OFF_THREAD_CALLBACKS))
+      ['%s %s takes a %s and is introspectable' % (tag, name, ' or '.join(OFF_THREAD_CALLBACKS))
        for tag, name, node in symbols(namespace)
        if tag in ('function', 'method', 'constructor')
        and callable_takes(node, OFF_THREAD_CALLBACKS)

@@ -149,6 +149,7 @@ testCase('/libbridge/gi/gjs/task/fiber-entry-points-are-not-bound', () => {
         assert(Bridge[name] === undefined, `Bridge.${name} is callable from GJS`);
     assert(Bridge.TaskGroup.prototype.spawn === undefined, 'TaskGroup.spawn');
     assert(Bridge.Loop.prototype.spawn_threadsafe === undefined, 'Loop.spawn_threadsafe');
+    assert(Bridge.Loop.prototype.set_exception_handler === undefined, 'Loop.set_exception_handler');
 });
 
 testCase('/libbridge/gi/gjs/task/is-a-future-through-as-future', () => {
