@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-# check-reference.py GIR TOML: the rules the API reference keeps, as TAP.
+# check-reference.py GIR TOML HTML_DIR: the rules the API reference keeps,
+# as TAP.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import glob
+import os
 import re
 import subprocess
 import sys
@@ -12,10 +15,10 @@ CORE = '{http://www.gtk.org/introspection/core/1.0}'
 GLIB = '{http://www.gtk.org/introspection/glib/1.0}'
 DOCUMENTED = ('function', 'method', 'constructor', 'record', 'class', 'enumeration',
               'bitfield', 'callback', 'constant', 'function-macro')
-# A callback of one of these types runs on a fiber or on a worker thread.
-OFF_THREAD_CALLBACKS = ('TaskFunc', 'ThreadFunc')
+# A callback of one of these types may run on a fiber or on a worker thread.
+OFF_THREAD_CALLBACKS = ('TaskFunc', 'ThreadFunc', 'ExceptionHandler')
 
-gir_path, toml_path = sys.argv[1], sys.argv[2]
+gir_path, toml_path, html_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 namespace = ET.parse(gir_path).getroot().find(CORE + 'namespace')
 results = []
 
@@ -63,16 +66,37 @@ def callable_takes(node, callback_names):
 
 
 check('nothing that runs its callback on a fiber or a thread is introspectable',
-      ['%s %s takes a %s and is introspectable' % (tag, name, '/'.join(OFF_THREAD_CALLBACKS))
+      ['%s %s takes a %s and is introspectable' % (tag, name, ' or '.join(OFF_THREAD_CALLBACKS))
        for tag, name, node in symbols(namespace)
        if tag in ('function', 'method', 'constructor')
        and callable_takes(node, OFF_THREAD_CALLBACKS)
        and node.get('introspectable') != '0'])
 
+def first_parameter_type(node):
+    params = node.find(CORE + 'parameters')
+    first = params[0] if params is not None and len(params) else None
+    type_node = first.find(CORE + 'type') if first is not None else None
+    return type_node.get('name') if type_node is not None else None
+
+
+# A callback that receives a task is a task's body: it runs on the fiber.
 check('the fiber and thread callback types themselves are not introspectable',
       ['callback %s is introspectable' % name
        for tag, name, node in symbols(namespace)
-       if tag == 'callback' and name in OFF_THREAD_CALLBACKS and node.get('introspectable') != '0'])
+       if tag == 'callback' and node.get('introspectable') != '0'
+       and (name in OFF_THREAD_CALLBACKS or first_parameter_type(node) == 'Task')])
+
+# gi-docgen checks links written in doc comments and guides; this checks
+# what it generated from them.
+broken = []
+for page in sorted(glob.glob(os.path.join(html_dir, '*.html'))):
+    with open(page, encoding='utf-8') as f:
+        for target in re.findall(r'href="([^"#:]+)(?:#[^"]*)?"', f.read()):
+            if not os.path.exists(os.path.join(html_dir, target)):
+                broken.append('%s links to missing %s' % (os.path.basename(page), target))
+if not glob.glob(os.path.join(html_dir, 'index.html')):
+    broken.append('no index.html in %s' % html_dir)
+check('every link between pages of the HTML reference resolves', broken)
 
 print('TAP version 13')
 print('1..%d' % len(results))

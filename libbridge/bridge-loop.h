@@ -23,7 +23,7 @@ BRIDGE_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (BridgeLoop, bridge_loop, BRIDGE, LOOP, GObject)
 
 /**
- * BridgeExceptionHandler:
+ * BridgeExceptionHandler: (skip)
  * @loop: the loop
  * @message: what happened, in asyncio's words
  * @error: (nullable): the error involved, if any
@@ -32,6 +32,12 @@ G_DECLARE_FINAL_TYPE (BridgeLoop, bridge_loop, BRIDGE, LOOP, GObject)
  *
  * Receives what asyncio would pass to `call_exception_handler()`: errors that
  * have nobody to go to, such as a failed task whose error was never retrieved.
+ *
+ * The handler runs where the report arises: when the last reference to a
+ * failed future is dropped, that may be inside a task, on its fiber. So this
+ * type is not introspectable, and neither is
+ * [method@Bridge.Loop.set_exception_handler]: a bound language would run on
+ * a fiber (see the [Language bindings](bindings.html) page).
  *
  * Since: 0.1
  */

@@ -45,6 +45,8 @@ for number, guide in enumerate(guides, 1):
         if not homes:
             first = block.splitlines()[0] if block else ''
             problems.append('a %s block starting "%s" is in no built program' % (language, first))
+    if n_blocks == 0:
+        problems.append('no code block: a guide shows the code it explains')
     if problems:
         failed += 1
         print('not ok %d - %s: every code block is compiled and run' % (number, guide))

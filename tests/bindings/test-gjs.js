@@ -145,10 +145,12 @@ testCase('/libbridge/gi/gjs/await/refuses-outside-a-task', () => {
 });
 
 testCase('/libbridge/gi/gjs/task/fiber-entry-points-are-not-bound', () => {
-    for (const name of ['spawn', 'spawn_full', 'run', 'spawn_async', 'run_in_thread'])
+    for (const name of ['spawn', 'spawn_full', 'run', 'spawn_async', 'run_in_thread',
+        'run_in_executor', 'signal_connect_task'])
         assert(Bridge[name] === undefined, `Bridge.${name} is callable from GJS`);
     assert(Bridge.TaskGroup.prototype.spawn === undefined, 'TaskGroup.spawn');
     assert(Bridge.Loop.prototype.spawn_threadsafe === undefined, 'Loop.spawn_threadsafe');
+    assert(Bridge.Loop.prototype.set_exception_handler === undefined, 'Loop.set_exception_handler');
 });
 
 testCase('/libbridge/gi/gjs/task/is-a-future-through-as-future', () => {
@@ -189,6 +191,41 @@ testCase('/libbridge/gi/gjs/async-finish/a-libbridge-task-exported-as-gio-async'
     loop().call_later(0.01, () => cancellable.cancel());
     run(cancelled);
     assert(cancelled.get_boolean(), 'the task did not end cancelled');
+});
+
+// A future as a Promise, for JavaScript's own async functions.
+function promiseOf(future) {
+    return new Promise((resolve, reject) => {
+        future.add_done_callback(done => {
+            try {
+                resolve(done.get_string());
+            } catch (error) {
+                reject(error);
+            }
+        });
+    });
+}
+
+testCase('/libbridge/gi/gjs/future/awaited-from-an-async-function', () => {
+    const finished = Bridge.Future.new();
+    const failed = Bridge.Future.new();
+    (async () => {
+        const word = await promiseOf(BridgeGiTest.sleep_then_say(0.01, 'hello').as_future());
+        finished.set_string(`${word} from an async function`);
+    })();
+    (async () => {
+        const sleeper = BridgeGiTest.sleep_then_say(30.0, 'never');
+        sleeper.cancel('stop');
+        try {
+            await promiseOf(sleeper.as_future());
+        } catch (error) {
+            failed.set_boolean(error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED));
+        }
+    })();
+    run(finished);
+    run(failed);
+    assert(finished.get_string() === 'hello from an async function', finished.get_string());
+    assert(failed.get_boolean(), 'the rejection is the cancellation');
 });
 
 testCase('/libbridge/gi/gjs/sync/queue-event-lock-from-callbacks', () => {

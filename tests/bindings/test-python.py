@@ -227,10 +227,29 @@ def _():
 
 @case('/libbridge/gi/python/task/fiber-entry-points-are-not-bound')
 def _():
-    for name in ('spawn', 'spawn_full', 'run', 'spawn_async', 'run_in_thread'):
+    for name in ('spawn', 'spawn_full', 'run', 'spawn_async', 'run_in_thread',
+                 'run_in_executor', 'signal_connect_task'):
         assert not hasattr(Bridge, name), 'Bridge.%s is callable from Python' % name
     assert not hasattr(Bridge.TaskGroup, 'spawn')
     assert not hasattr(Bridge.Loop, 'spawn_threadsafe')
+    assert not hasattr(Bridge.Loop, 'set_exception_handler')
+
+
+@case('/libbridge/gi/python/loop/run-from-a-callback-is-refused')
+def _():
+    outcome = Bridge.Future.new()
+
+    def nested(*args):
+        try:
+            loop().run_until_complete(Bridge.Future.new())
+            outcome.set_string('ran')
+        except GLib.Error as error:
+            outcome.set_string('refused' if error.matches(Bridge.error_quark(), Bridge.Error.INVALID_STATE)
+                               else error.message)
+
+    loop().call_soon(nested)
+    run(outcome)
+    assert outcome.get_string() == 'refused', outcome.get_string()
 
 
 @case('/libbridge/gi/python/task/is-a-future-through-as-future')
