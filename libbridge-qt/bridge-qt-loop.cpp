@@ -49,9 +49,12 @@ struct QtLoop::Driver
   std::vector<GPollFD>     fds;
   int                      max_priority = G_MAXINT;
   int                      n_fds = 0;
+  std::vector<GPollFD>     armed;        /* what the notifiers watch now */
   std::map<int, FdWatch>   watches;
   QMetaObject::Connection  about_to_block;
+  QMetaObject::Connection  awake;
   bool                     arming = false;
+  bool                     iterated_since_awake = false;
 
   Driver (QtLoop *owner_, GMainContext *context_)
     : owner (owner_), context (context_), fds (16)
@@ -65,13 +68,22 @@ struct QtLoop::Driver
      * GLib therefore sends it no wakeup: ask GLib again before Qt sleeps,
      * as GLib's own loop prepares before every poll(). */
     about_to_block = QObject::connect (QAbstractEventDispatcher::instance (), &QAbstractEventDispatcher::aboutToBlock,
-                                       owner, [this] () { arm (); });
+                                       owner, [this] () {
+      iterated_since_awake = false;
+      arm ();
+    });
+    /* Qt wakes from poll() once for many ready fds and then activates their
+     * notifiers one by one; the first iteration polls and dispatches them
+     * all, so the others in the same batch have nothing left to do. */
+    awake = QObject::connect (QAbstractEventDispatcher::instance (), &QAbstractEventDispatcher::awake,
+                              owner, [this] () { iterated_since_awake = false; });
     arm ();
   }
 
   ~Driver ()
   {
     QObject::disconnect (about_to_block);
+    QObject::disconnect (awake);
     for (auto &[fd, watch] : watches)
       {
         delete watch.read;
@@ -85,7 +97,10 @@ struct QtLoop::Driver
   {
     auto *notifier = new QSocketNotifier (fd, type, owner);
 
-    QObject::connect (notifier, &QSocketNotifier::activated, owner, [this] () { iterate (); });
+    QObject::connect (notifier, &QSocketNotifier::activated, owner, [this] () {
+      if (!iterated_since_awake)
+        iterate ();
+    });
     return notifier;
   }
 
@@ -119,6 +134,34 @@ struct QtLoop::Driver
         fds.resize (n_fds);
       }
 
+    if (!same_as_armed ())
+      sync_notifiers ();
+
+    if (timeout < 0)
+      timer.stop ();
+    else
+      timer.start (timeout);
+
+    arming = false;
+  }
+
+  /* Most iterations wait for the same fds as the one before. */
+  bool
+  same_as_armed () const
+  {
+    if ((int) armed.size () != n_fds)
+      return false;
+    for (int i = 0; i < n_fds; i++)
+      if (armed[i].fd != fds[i].fd || armed[i].events != fds[i].events)
+        return false;
+    return true;
+  }
+
+  void
+  sync_notifiers ()
+  {
+    armed.assign (fds.begin (), fds.begin () + n_fds);
+
     for (auto &[fd, watch] : watches)
       watch.seen = false;
 
@@ -142,13 +185,6 @@ struct QtLoop::Driver
           watch (w.write, fd, QSocketNotifier::Write, false);
           watch (w.exception, fd, QSocketNotifier::Exception, false);
         }
-
-    if (timeout < 0)
-      timer.stop ();
-    else
-      timer.start (timeout);
-
-    arming = false;
   }
 
   /* A notifier or the timer fired: learn every fd's state without waiting,
@@ -162,6 +198,7 @@ struct QtLoop::Driver
     int n = n_fds;
     int ready;
 
+    iterated_since_awake = true;
     for (int i = 0; i < n; i++)
       fds[i].revents = 0;
     do
