@@ -8,6 +8,7 @@
  */
 
 #include <QApplication>
+#include <QDialog>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QThread>
@@ -242,6 +243,35 @@ test_await_signal_other_thread (void)
   g_assert_true (name == QStringLiteral ("from afar"));
 }
 
+/* The asynchronous form of QDialog::exec(): other tasks keep running. */
+static void
+test_await_signal_dialog_open (void)
+{
+  std::optional<int> result;
+  int sibling_steps = 0, steps_while_open = -1;
+
+  auto sibling = Bridge::spawn ([&sibling_steps] () {
+    while (Bridge::sleep (0.005))
+      sibling_steps++;
+  });
+  auto task = Bridge::spawn ([&] () {
+    QDialog dialog;
+
+    dialog.open ();
+    int before = sibling_steps;
+    QTimer::singleShot (100, &dialog, [&dialog] () { dialog.done (7); });
+    auto args = Bridge::awaitSignal (&dialog, &QDialog::finished);
+    steps_while_open = sibling_steps - before;
+    if (args)
+      result = std::get<0> (*args);
+  });
+  run_qt_until_done (task);
+  sibling.cancel ();
+  g_assert_true (run_qt_until ([&sibling] () { return sibling.isDone (); }));
+  g_assert_true (result == 7);
+  g_assert_cmpint (steps_while_open, >, 3);
+}
+
 /* ---- connectTask --------------------------------------------------------------- */
 
 struct ConnectRun
@@ -471,6 +501,7 @@ main (int   argc,
   g_test_add_func ("/libbridge/qt/await-signal/sender-destroyed", test_await_signal_sender_destroyed);
   g_test_add_func ("/libbridge/qt/await-signal/outside-task", test_await_signal_outside_task);
   g_test_add_func ("/libbridge/qt/await-signal/other-thread", test_await_signal_other_thread);
+  g_test_add_func ("/libbridge/qt/await-signal/dialog-open", test_await_signal_dialog_open);
   g_test_add_func ("/libbridge/qt/connect-task/parallel", test_connect_parallel);
   g_test_add_func ("/libbridge/qt/connect-task/restart", test_connect_restart);
   g_test_add_func ("/libbridge/qt/connect-task/exclusive", test_connect_exclusive);

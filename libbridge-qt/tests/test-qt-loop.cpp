@@ -10,6 +10,7 @@
 #include <QApplication>
 #include <QDialog>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QThread>
 #include <QTimer>
 
@@ -225,6 +226,32 @@ test_nested_dialog_in_task (void)
   g_assert_cmpint (steps_after_exec, ==, steps_before);
 }
 
+/* A nested Qt event loop run from a plain Qt slot (not a task): tasks keep
+ * running inside it, and one of them ends it. */
+static void
+test_nested_loop_in_slot (void)
+{
+  int steps = 0;
+  bool slot_done = false;
+  Bridge::Task<void> task;
+
+  QTimer::singleShot (0, [&] () {
+    QEventLoop nested;
+
+    task = Bridge::spawn ([&steps, &nested] () {
+      while (steps < 5 && Bridge::sleep (0.005))
+        steps++;
+      nested.quit ();
+    });
+    /* If tasks did not run in it, the nested loop ends here instead. */
+    QTimer::singleShot (TEST_TIMEOUT_MS, &nested, &QEventLoop::quit);
+    nested.exec ();
+    slot_done = true;
+  });
+  g_assert_true (run_qt_until ([&slot_done] () { return slot_done; }));
+  g_assert_cmpint (steps, ==, 5);
+}
+
 /* A QThread running its own event loop: its own QtLoop, its own libbridge
  * loop, tasks on that thread, and wakeups across threads. */
 static void
@@ -309,6 +336,7 @@ main (int   argc,
   g_test_add_func ("/libbridge/qt/loop/idle-cpu", test_idle_cpu);
   g_test_add_func ("/libbridge/qt/loop/gio-in-task", test_gio_in_task);
   g_test_add_func ("/libbridge/qt/loop/nested-dialog-in-task", test_nested_dialog_in_task);
+  g_test_add_func ("/libbridge/qt/loop/nested-loop-in-slot", test_nested_loop_in_slot);
   g_test_add_func ("/libbridge/qt/loop/qthread", test_qthread);
   g_test_add_func ("/libbridge/qt/loop/second-qt-loop", test_second_qt_loop);
 
