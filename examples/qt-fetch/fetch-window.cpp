@@ -12,12 +12,12 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPointer>
-#include <QProgressBar>
 #include <QPushButton>
 #include <QStatusBar>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "progress-delegate.h"
 #include "stall-meter.h"
 #include "url-fetch.h"
 
@@ -49,6 +49,7 @@ FetchWindow::FetchWindow (QWidget *parent)
   m_table->verticalHeader ()->setVisible (false);
   m_table->setEditTriggers (QAbstractItemView::NoEditTriggers);
   m_table->setSelectionBehavior (QAbstractItemView::SelectRows);
+  m_table->setItemDelegateForColumn (COLUMN_PROGRESS, new ProgressDelegate (m_table));
   layout->addWidget (m_table, 1);
 
   auto *buttons = new QHBoxLayout ();
@@ -98,14 +99,12 @@ FetchWindow::addUrl (const QString &url)
   Row row;
 
   row.url = url;
-  row.bar = new QProgressBar (m_table);
-  row.bar->setRange (0, 1000);
-  row.bar->setValue (0);
-  row.bar->setTextVisible (true);
+  row.progress = new QTableWidgetItem ();
+  row.progress->setData (Qt::UserRole, 0);
   row.status = new QTableWidgetItem ();
   m_table->insertRow (index);
   m_table->setItem (index, COLUMN_URL, new QTableWidgetItem (url));
-  m_table->setCellWidget (index, COLUMN_PROGRESS, row.bar);
+  m_table->setItem (index, COLUMN_PROGRESS, row.progress);
   m_table->setItem (index, COLUMN_STATUS, row.status);
   m_rows.push_back (row);
   set_row_state (index, RowState::Queued);
@@ -128,6 +127,19 @@ FetchWindow::runningCount () const
 }
 
 void
+FetchWindow::set_row_progress (int index, int per_mille)
+{
+  Row &row = m_rows[index];
+
+  /* Only a change the bar can show marks the cell dirty. */
+  if (row.per_mille != per_mille)
+    {
+      row.per_mille = per_mille;
+      row.progress->setData (Qt::UserRole, per_mille);
+    }
+}
+
+void
 FetchWindow::set_row_state (int index, RowState state, const QString &detail)
 {
   Row &row = m_rows[index];
@@ -144,7 +156,7 @@ FetchWindow::set_row_state (int index, RowState state, const QString &detail)
       break;
     case RowState::Done:
       text = tr ("Done, %1 KiB").arg (row.received / 1024);
-      row.bar->setValue (row.bar->maximum ());
+      set_row_progress (index, ProgressDelegate::Maximum);
       break;
     case RowState::Failed:
       text = tr ("Failed: %1").arg (detail);
@@ -173,19 +185,15 @@ void
 FetchWindow::fetch_row (int index)
 {
   m_rows[index].received = 0;
-  m_rows[index].bar->setValue (0);
+  set_row_progress (index, 0);
   set_row_state (index, RowState::Running);
 
   QPointer<FetchWindow> window (this);
   m_rows[index].task = Bridge::spawn ([this, window, index] () {
     QString url = m_rows[index].url;
     auto received = fetch_url (m_session, url, [this, index] (qint64 bytes, qint64 total) {
-      Row &row = m_rows[index];
-      row.received = bytes;
-      if (total > 0)
-        row.bar->setValue ((int) (bytes * row.bar->maximum () / total));
-      else
-        row.bar->setRange (0, 0);
+      m_rows[index].received = bytes;
+      set_row_progress (index, total > 0 ? (int) (bytes * ProgressDelegate::Maximum / total) : -1);
     });
 
     /* A window destroyed meanwhile cancelled this task: nothing to update. */

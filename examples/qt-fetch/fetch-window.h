@@ -15,7 +15,6 @@
 
 class QLabel;
 class QLineEdit;
-class QProgressBar;
 class QPushButton;
 class QTableWidget;
 class QTableWidgetItem;
@@ -52,7 +51,8 @@ private:
   struct Row
   {
     QString           url;
-    QProgressBar     *bar = nullptr;
+    QTableWidgetItem *progress = nullptr;
+    int               per_mille = 0;
     QTableWidgetItem *status = nullptr;
     RowState          state = RowState::Queued;
     qint64            received = 0;
@@ -63,6 +63,7 @@ private:
   void        fetch_row (int row);
   void        cancel_all ();
   void        set_row_state (int row, RowState state, const QString &detail = QString ());
+  void        set_row_progress (int row, int per_mille);
   void        update_summary ();
 
   SoupSession        *m_session = nullptr;
