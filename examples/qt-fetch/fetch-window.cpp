@@ -47,6 +47,9 @@ FetchWindow::FetchWindow (QWidget *parent)
   m_table->horizontalHeader ()->resizeSection (COLUMN_PROGRESS, 180);
   m_table->horizontalHeader ()->resizeSection (COLUMN_STATUS, 220);
   m_table->verticalHeader ()->setVisible (false);
+  m_table->verticalHeader ()->setSectionResizeMode (QHeaderView::Fixed);
+  m_table->setWordWrap (false);
+  m_table->setTextElideMode (Qt::ElideMiddle);
   m_table->setEditTriggers (QAbstractItemView::NoEditTriggers);
   m_table->setSelectionBehavior (QAbstractItemView::SelectRows);
   m_table->setItemDelegateForColumn (COLUMN_PROGRESS, new ProgressDelegate (m_table));

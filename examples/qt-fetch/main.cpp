@@ -167,7 +167,8 @@ self_test (FetchWindow *window, const FaultServerProcess *server)
 /* bench/run qt-stall: @n rate-limited downloads at once; once all of them
  * are receiving, the stall meter for @seconds. */
 static bool
-measure (FetchWindow *window, const FaultServerProcess *server, int n, double seconds, const QString &result)
+measure (FetchWindow *window, const FaultServerProcess *server, int n, double seconds, const QString &result,
+         const QString &screenshot)
 {
   for (int i = 0; i < n; i++)
     window->addUrl (server->url (QStringLiteral ("load-%1.bin?size=64m&rate=512k&seed=%1").arg (i).toUtf8 ().constData ()));
@@ -199,6 +200,8 @@ measure (FetchWindow *window, const FaultServerProcess *server, int n, double se
   QFile file (result);
   if (!file.open (QIODevice::WriteOnly) || file.write (json.toUtf8 ()) < 0)
     return false;
+  if (!screenshot.isEmpty () && !window->grab ().save (screenshot, "PNG"))
+    return false;
   window->cancelButton ()->click ();
   wait_until ([window] () { return window->runningCount () == 0; }, 10);
   return true;
@@ -213,7 +216,7 @@ main (int   argc,
   QCommandLineParser parser;
   QCommandLineOption server_option ("fault-server", "Start this fault server program and queue sample URLs on it.", "PROGRAM");
   QCommandLineOption self_test_option ("self-test", "Click through the window and check every row.");
-  QCommandLineOption screenshot_option ("screenshot", "After the self-test, save the window to FILE (PNG).", "FILE");
+  QCommandLineOption screenshot_option ("screenshot", "After the self-test or the measurement, save the window to FILE (PNG).", "FILE");
   QCommandLineOption measure_option ("measure", "Measure stalls during N downloads at once.", "N");
   QCommandLineOption seconds_option ("seconds", "How long to measure.", "S", "10");
   QCommandLineOption result_option ("result", "Where --measure writes its JSON.", "FILE");
@@ -245,7 +248,8 @@ main (int   argc,
   if (parser.isSet (measure_option))
     driver = Bridge::spawn ([&] () {
       status = measure (&window, &server, parser.value (measure_option).toInt (),
-                        parser.value (seconds_option).toDouble (), parser.value (result_option)) ? 0 : 1;
+                        parser.value (seconds_option).toDouble (), parser.value (result_option),
+                        parser.value (screenshot_option)) ? 0 : 1;
       QApplication::exit (status);
     }, "measure");
   else if (parser.isSet (self_test_option))
