@@ -485,6 +485,7 @@ main (int   argc,
 
   g_test_init (&argc, &argv, nullptr);
   QApplication app (argc, argv);
+  fail_on_qt_warnings ();
   Bridge::QtLoop qt_loop;
 
   server = fault_server_new_in_thread (FALSE, &error);

@@ -97,6 +97,18 @@ test_spawn_from_qt_slot (void)
   g_assert_true (run_qt_until ([&ran] () { return ran; }));
 }
 
+/* A GLib source added by Qt code, outside any GLib iteration, runs. */
+static void
+test_glib_source_from_qt_slot (void)
+{
+  bool fired = false;
+
+  QTimer::singleShot (0, [&fired] () {
+    g_timeout_add_once (5, [] (gpointer data) { *static_cast<bool *> (data) = true; }, &fired);
+  });
+  g_assert_true (run_qt_until ([&fired] () { return fired; }));
+}
+
 /* bridge_loop_call_soon_threadsafe() from another thread wakes Qt's loop. */
 static void
 test_threadsafe_wakeup (void)
@@ -324,6 +336,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, nullptr);
   QApplication app (argc, argv);
+  fail_on_qt_warnings ();
   Bridge::QtLoop qt_loop;
 
   main_qt_loop = &qt_loop;
@@ -332,6 +345,7 @@ main (int   argc,
   g_test_add_func ("/libbridge/qt/loop/tasks-run-in-qt-loop", test_tasks_run_in_qt_loop);
   g_test_add_func ("/libbridge/qt/loop/sleep-not-early", test_sleep_not_early);
   g_test_add_func ("/libbridge/qt/loop/spawn-from-qt-slot", test_spawn_from_qt_slot);
+  g_test_add_func ("/libbridge/qt/loop/glib-source-from-qt-slot", test_glib_source_from_qt_slot);
   g_test_add_func ("/libbridge/qt/loop/threadsafe-wakeup", test_threadsafe_wakeup);
   g_test_add_func ("/libbridge/qt/loop/idle-cpu", test_idle_cpu);
   g_test_add_func ("/libbridge/qt/loop/gio-in-task", test_gio_in_task);
