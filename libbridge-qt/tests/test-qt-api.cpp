@@ -256,10 +256,18 @@ test_await_signal_dialog_open (void)
   });
   auto task = Bridge::spawn ([&] () {
     QDialog dialog;
+    QTimer watch;
 
     dialog.open ();
     int before = sibling_steps;
-    QTimer::singleShot (100, &dialog, [&dialog] () { dialog.done (7); });
+    /* The dialog closes once the sibling task has made progress while it
+     * was open (or, if it never does, at the guard). */
+    QObject::connect (&watch, &QTimer::timeout, [&] () {
+      if (sibling_steps >= before + 5)
+        dialog.done (7);
+    });
+    watch.start (5);
+    QTimer::singleShot (TEST_TIMEOUT_MS, &dialog, [&dialog] () { dialog.done (0); });
     auto args = Bridge::awaitSignal (&dialog, &QDialog::finished);
     steps_while_open = sibling_steps - before;
     if (args)
@@ -269,7 +277,7 @@ test_await_signal_dialog_open (void)
   sibling.cancel ();
   g_assert_true (run_qt_until ([&sibling] () { return sibling.isDone (); }));
   g_assert_true (result == 7);
-  g_assert_cmpint (steps_while_open, >, 3);
+  g_assert_cmpint (steps_while_open, >=, 5);
 }
 
 /* ---- connectTask --------------------------------------------------------------- */
@@ -305,9 +313,12 @@ connect_and_emit_three (Bridge::ConnectPolicy policy,
   for (const char *name : { "one", "two", "three" })
     {
       sender.setObjectName (QString::fromUtf8 (name));
-      /* Each emission's task gets to its await before the next. */
+      /* Each emission's task gets to its await before the next; with
+       * Exclusive, the later ones get a moment to (wrongly) start. */
       int expected = run->started + 1;
-      run_qt_until ([run, expected] () { return run->started == expected; }, 200);
+      bool may_be_ignored = policy == Bridge::ConnectPolicy::Exclusive && run->started > 0;
+      run_qt_until ([run, expected] () { return run->started == expected; },
+                    may_be_ignored ? 200 : TEST_TIMEOUT_MS);
     }
   bridge_event_set (release);
   g_assert_true (run_qt_until ([run] () { return run->finished + run->cancelled == run->started; }));
