@@ -1,8 +1,10 @@
-/* qt-tasks.cpp: libbridge tasks inside a Qt 6 application.
+/* qt-tasks.cpp: libbridge tasks inside a Qt 6 application, in plain C calls.
  *
- * On Linux, Qt's event dispatcher on the main thread is GLib's: it iterates
- * g_main_context_default(). libbridge's loop for that context is one GSource
- * in it, so tasks simply run inside app.exec(), next to Qt's own timers.
+ * Bridge::QtLoop (libbridge-qt-1) attaches the thread's libbridge loop to
+ * Qt's event loop, so tasks run inside app.exec(), next to Qt's own timers,
+ * whichever event dispatcher Qt uses: GLib's (the default on Linux, which
+ * iterates the GMainContext itself) or Qt's own (QT_NO_GLIB=1), which the
+ * QtLoop then drives. The test suite runs this program under both.
  *
  * Copyright 2026 The libbridge authors
  *
@@ -14,7 +16,7 @@
 
 #include <cstdio>
 
-#include <libbridge.h>
+#include <libbridge-qt.h>
 
 struct Worker
 {
@@ -72,6 +74,7 @@ main (int   argc,
       char *argv[])
 {
   QCoreApplication app (argc, argv);
+  Bridge::QtLoop qt_loop;
   QTimer ticker;
   int qt_ticks = 0;
   BridgeTask *task;
@@ -80,8 +83,7 @@ main (int   argc,
   QObject::connect (&ticker, &QTimer::timeout, [&qt_ticks] () { qt_ticks++; });
   ticker.start (10);
 
-  /* The default loop is the one of g_main_context_default (): Qt's. */
-  task = bridge_spawn_full (bridge_loop_get_default (), "coordinator", BRIDGE_STACK_SIZE_DEFAULT,
+  task = bridge_spawn_full (qt_loop.loop (), "coordinator", BRIDGE_STACK_SIZE_DEFAULT,
                             coordinator, &qt_ticks, nullptr);
 
   /* A watchdog so a broken integration fails instead of hanging. */

@@ -14,7 +14,6 @@
 #include <QTimer>
 
 #include <cerrno>
-#include <map>
 #include <vector>
 
 #include <poll.h>
@@ -31,14 +30,13 @@ dispatcher_is_glib (QAbstractEventDispatcher *dispatcher)
   return dispatcher != nullptr && dispatcher->inherits ("QEventDispatcherGlib");
 }
 
-/* One fd's watchers. GLib may list an fd more than once (two sources on one
- * socket); the notifiers watch the union of what is asked. */
+/* The notifiers of one fd, made on first use and then only enabled or
+ * disabled: creating a QSocketNotifier registers it with the dispatcher. */
 struct FdWatch
 {
   QSocketNotifier *read = nullptr;
   QSocketNotifier *write = nullptr;
   QSocketNotifier *exception = nullptr;
-  bool             seen = false;
 };
 
 struct QtLoop::Driver
@@ -46,33 +44,47 @@ struct QtLoop::Driver
   QtLoop                  *owner;
   GMainContext            *context;
   QTimer                   timer;
-  std::vector<GPollFD>     fds;
-  int                      max_priority = G_MAXINT;
+  std::vector<GPollFD>     fds;           /* the last query, n_fds of them */
   int                      n_fds = 0;
-  std::map<int, FdWatch>   watches;
+  int                      max_priority = G_MAXINT;
+  std::vector<GPollFD>     armed;         /* what the notifiers watch now */
+  std::vector<FdWatch>     watches;       /* indexed by fd */
   QMetaObject::Connection  about_to_block;
-  bool                     arming = false;
+  QMetaObject::Connection  awake;
+  bool                     prepared = false;
+  bool                     iterated_since_awake = false;
 
   Driver (QtLoop *owner_, GMainContext *context_)
-    : owner (owner_), context (context_), fds (16)
+    : owner (owner_), context (context_), fds (64)
   {
+    QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance ();
+
     timer.setSingleShot (true);
     timer.setTimerType (Qt::PreciseTimer);
     QObject::connect (&timer, &QTimer::timeout, owner, [this] () { iterate (); });
 
     /* Qt code (a slot, an event handler) may queue libbridge work or add a
      * GSource between two iterations, while this thread owns the context and
-     * GLib therefore sends it no wakeup: ask GLib again before Qt sleeps,
-     * as GLib's own loop prepares before every poll(). */
-    about_to_block = QObject::connect (QAbstractEventDispatcher::instance (), &QAbstractEventDispatcher::aboutToBlock,
-                                       owner, [this] () { arm (); });
-    arm ();
+     * GLib therefore sends it no wakeup: prepare again before Qt sleeps, as
+     * GLib's own loop prepares before every poll(). */
+    about_to_block = QObject::connect (dispatcher, &QAbstractEventDispatcher::aboutToBlock, owner, [this] () {
+      iterated_since_awake = false;
+      prepare_and_arm ();
+    });
+    /* Qt wakes from poll() once for many ready fds and then activates their
+     * notifiers one by one; the first iteration polls and dispatches them
+     * all, so the others in the same batch have nothing left to do. */
+    awake = QObject::connect (dispatcher, &QAbstractEventDispatcher::awake, owner, [this] () {
+      iterated_since_awake = false;
+    });
+    prepare_and_arm ();
   }
 
   ~Driver ()
   {
     QObject::disconnect (about_to_block);
-    for (auto &[fd, watch] : watches)
+    QObject::disconnect (awake);
+    for (FdWatch &watch : watches)
       {
         delete watch.read;
         delete watch.write;
@@ -80,37 +92,69 @@ struct QtLoop::Driver
       }
   }
 
-  QSocketNotifier *
-  make_notifier (int fd, QSocketNotifier::Type type)
-  {
-    auto *notifier = new QSocketNotifier (fd, type, owner);
-
-    QObject::connect (notifier, &QSocketNotifier::activated, owner, [this] () { iterate (); });
-    return notifier;
-  }
-
   void
   watch (QSocketNotifier *&notifier, int fd, QSocketNotifier::Type type, bool wanted)
   {
     if (wanted && notifier == nullptr)
-      notifier = make_notifier (fd, type);
+      {
+        notifier = new QSocketNotifier (fd, type, owner);
+        QObject::connect (notifier, &QSocketNotifier::activated, owner, [this] () {
+          if (!iterated_since_awake)
+            iterate ();
+        });
+      }
     else if (notifier != nullptr && notifier->isEnabled () != wanted)
       notifier->setEnabled (wanted);
   }
 
-  /* GLib's prepare + query, mirrored into Qt: a notifier per fd, a timer for
-   * the timeout. Notifiers that are no longer wanted are disabled, not
-   * deleted: one of them may be emitting right now, further up the stack. */
+  /* Disabled, never deleted here: a notifier may be emitting right now,
+   * further up the stack. */
   void
-  arm ()
+  watch_fd (int fd, gushort events)
+  {
+    if (fd < 0)
+      return;
+    if ((size_t) fd >= watches.size ())
+      watches.resize (fd + 1);
+    FdWatch &w = watches[fd];
+    watch (w.read, fd, QSocketNotifier::Read, (events & (G_IO_IN | G_IO_HUP | G_IO_ERR)) != 0);
+    watch (w.write, fd, QSocketNotifier::Write, (events & G_IO_OUT) != 0);
+    watch (w.exception, fd, QSocketNotifier::Exception, (events & G_IO_PRI) != 0);
+  }
+
+  /* GLib's query lists each fd once, sorted: walk the old list and the new
+   * one together and touch only the fds that changed. */
+  void
+  sync_notifiers ()
+  {
+    size_t old_i = 0, new_i = 0, n_old = armed.size (), n_new = (size_t) n_fds;
+
+    while (old_i < n_old || new_i < n_new)
+      {
+        if (new_i == n_new || (old_i < n_old && armed[old_i].fd < fds[new_i].fd))
+          watch_fd (armed[old_i++].fd, 0);
+        else if (old_i == n_old || fds[new_i].fd < armed[old_i].fd)
+          {
+            watch_fd (fds[new_i].fd, fds[new_i].events);
+            new_i++;
+          }
+        else
+          {
+            if (armed[old_i].events != fds[new_i].events)
+              watch_fd (fds[new_i].fd, fds[new_i].events);
+            old_i++;
+            new_i++;
+          }
+      }
+    armed.assign (fds.begin (), fds.begin () + n_fds);
+  }
+
+  /* The fds GLib waits for; returns the timeout its last prepare computed. */
+  int
+  query ()
   {
     int timeout = -1;
 
-    if (arming)
-      return;
-    arming = true;
-
-    g_main_context_prepare (context, &max_priority);
     for (;;)
       {
         n_fds = g_main_context_query (context, max_priority, &timeout, fds.data (), (int) fds.size ());
@@ -118,59 +162,56 @@ struct QtLoop::Driver
           break;
         fds.resize (n_fds);
       }
+    sync_notifiers ();
+    return timeout;
+  }
 
-    for (auto &[fd, watch] : watches)
-      watch.seen = false;
-
-    std::map<int, gushort> wanted;
-    for (int i = 0; i < n_fds; i++)
-      wanted[fds[i].fd] |= fds[i].events;
-
-    for (auto &[fd, events] : wanted)
-      {
-        FdWatch &w = watches[fd];
-
-        w.seen = true;
-        watch (w.read, fd, QSocketNotifier::Read, (events & (G_IO_IN | G_IO_HUP | G_IO_ERR)) != 0);
-        watch (w.write, fd, QSocketNotifier::Write, (events & G_IO_OUT) != 0);
-        watch (w.exception, fd, QSocketNotifier::Exception, (events & G_IO_PRI) != 0);
-      }
-    for (auto &[fd, w] : watches)
-      if (!w.seen)
-        {
-          watch (w.read, fd, QSocketNotifier::Read, false);
-          watch (w.write, fd, QSocketNotifier::Write, false);
-          watch (w.exception, fd, QSocketNotifier::Exception, false);
-        }
+  /* GLib's prepare + query, mirrored into Qt: a notifier per fd, a precise
+   * timer for the timeout. */
+  void
+  prepare_and_arm ()
+  {
+    g_main_context_prepare (context, &max_priority);
+    int timeout = query ();
+    prepared = true;
 
     if (timeout < 0)
       timer.stop ();
     else
       timer.start (timeout);
-
-    arming = false;
   }
 
   /* A notifier or the timer fired: learn every fd's state without waiting,
-   * let GLib check and dispatch, and ask again. Also runs inside a nested Qt
-   * event loop started by a dispatched callback (a task calling
-   * QDialog::exec()), where GLib itself keeps the dispatching source from
-   * recursing, exactly as in a nested g_main_context_iteration(). */
+   * let GLib check and dispatch, then bring the notifiers up to date at
+   * once (a source may have closed its fd). The timeout is left to the
+   * prepare before Qt sleeps again. Also runs inside a nested Qt event loop
+   * started by a dispatched callback (a task calling QDialog::exec()),
+   * where GLib itself keeps the dispatching source from recursing, exactly
+   * as in a nested g_main_context_iteration(). */
   void
   iterate ()
   {
-    int n = n_fds;
     int ready;
 
-    for (int i = 0; i < n; i++)
+    iterated_since_awake = true;
+    /* check must follow a prepare: Qt ran other events since the last one
+     * without sleeping in between. */
+    if (!prepared)
+      prepare_and_arm ();
+
+    for (int i = 0; i < n_fds; i++)
       fds[i].revents = 0;
     do
-      ready = ::poll (reinterpret_cast<struct pollfd *> (fds.data ()), (nfds_t) n, 0);
+      ready = ::poll (reinterpret_cast<struct pollfd *> (fds.data ()), (nfds_t) n_fds, 0);
     while (ready < 0 && errno == EINTR);
 
-    if (g_main_context_check (context, max_priority, fds.data (), n))
+    prepared = false;
+    if (g_main_context_check (context, max_priority, fds.data (), n_fds))
       g_main_context_dispatch (context);
-    arm ();
+    /* A nested loop inside the dispatch may have prepared meanwhile; what
+     * ran after that makes it stale. */
+    prepared = false;
+    query ();
   }
 };
 

@@ -8,6 +8,7 @@
  */
 
 #include <QApplication>
+#include <QDialog>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QThread>
@@ -242,6 +243,43 @@ test_await_signal_other_thread (void)
   g_assert_true (name == QStringLiteral ("from afar"));
 }
 
+/* The asynchronous form of QDialog::exec(): other tasks keep running. */
+static void
+test_await_signal_dialog_open (void)
+{
+  std::optional<int> result;
+  int sibling_steps = 0, steps_while_open = -1;
+
+  auto sibling = Bridge::spawn ([&sibling_steps] () {
+    while (Bridge::sleep (0.005))
+      sibling_steps++;
+  });
+  auto task = Bridge::spawn ([&] () {
+    QDialog dialog;
+    QTimer watch;
+
+    dialog.open ();
+    int before = sibling_steps;
+    /* The dialog closes once the sibling task has made progress while it
+     * was open (or, if it never does, at the guard). */
+    QObject::connect (&watch, &QTimer::timeout, [&] () {
+      if (sibling_steps >= before + 5)
+        dialog.done (7);
+    });
+    watch.start (5);
+    QTimer::singleShot (TEST_TIMEOUT_MS, &dialog, [&dialog] () { dialog.done (0); });
+    auto args = Bridge::awaitSignal (&dialog, &QDialog::finished);
+    steps_while_open = sibling_steps - before;
+    if (args)
+      result = std::get<0> (*args);
+  });
+  run_qt_until_done (task);
+  sibling.cancel ();
+  g_assert_true (run_qt_until ([&sibling] () { return sibling.isDone (); }));
+  g_assert_true (result == 7);
+  g_assert_cmpint (steps_while_open, >=, 5);
+}
+
 /* ---- connectTask --------------------------------------------------------------- */
 
 struct ConnectRun
@@ -275,9 +313,12 @@ connect_and_emit_three (Bridge::ConnectPolicy policy,
   for (const char *name : { "one", "two", "three" })
     {
       sender.setObjectName (QString::fromUtf8 (name));
-      /* Each emission's task gets to its await before the next. */
+      /* Each emission's task gets to its await before the next; with
+       * Exclusive, the later ones get a moment to (wrongly) start. */
       int expected = run->started + 1;
-      run_qt_until ([run, expected] () { return run->started == expected; }, 200);
+      bool may_be_ignored = policy == Bridge::ConnectPolicy::Exclusive && run->started > 0;
+      run_qt_until ([run, expected] () { return run->started == expected; },
+                    may_be_ignored ? 200 : TEST_TIMEOUT_MS);
     }
   bridge_event_set (release);
   g_assert_true (run_qt_until ([run] () { return run->finished + run->cancelled == run->started; }));
@@ -455,6 +496,7 @@ main (int   argc,
 
   g_test_init (&argc, &argv, nullptr);
   QApplication app (argc, argv);
+  fail_on_qt_warnings ();
   Bridge::QtLoop qt_loop;
 
   server = fault_server_new_in_thread (FALSE, &error);
@@ -471,6 +513,7 @@ main (int   argc,
   g_test_add_func ("/libbridge/qt/await-signal/sender-destroyed", test_await_signal_sender_destroyed);
   g_test_add_func ("/libbridge/qt/await-signal/outside-task", test_await_signal_outside_task);
   g_test_add_func ("/libbridge/qt/await-signal/other-thread", test_await_signal_other_thread);
+  g_test_add_func ("/libbridge/qt/await-signal/dialog-open", test_await_signal_dialog_open);
   g_test_add_func ("/libbridge/qt/connect-task/parallel", test_connect_parallel);
   g_test_add_func ("/libbridge/qt/connect-task/restart", test_connect_restart);
   g_test_add_func ("/libbridge/qt/connect-task/exclusive", test_connect_exclusive);

@@ -10,6 +10,7 @@
 #include <QApplication>
 #include <QDialog>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QThread>
 #include <QTimer>
 
@@ -94,6 +95,18 @@ test_spawn_from_qt_slot (void)
     task = Bridge::spawn ([&ran] () { ran = true; });
   });
   g_assert_true (run_qt_until ([&ran] () { return ran; }));
+}
+
+/* A GLib source added by Qt code, outside any GLib iteration, runs. */
+static void
+test_glib_source_from_qt_slot (void)
+{
+  bool fired = false;
+
+  QTimer::singleShot (0, [&fired] () {
+    g_timeout_add_once (5, [] (gpointer data) { *static_cast<bool *> (data) = true; }, &fired);
+  });
+  g_assert_true (run_qt_until ([&fired] () { return fired; }));
 }
 
 /* bridge_loop_call_soon_threadsafe() from another thread wakes Qt's loop. */
@@ -202,9 +215,14 @@ test_nested_dialog_in_task (void)
     while (sibling_steps < 3)
       Bridge::sleep (0.005);
 
-    QObject::connect (&ticker, &QTimer::timeout, [&qt_ticks_during] () { qt_ticks_during++; });
+    /* Only Qt's events can close the dialog: ten ticks of a Qt timer (or,
+     * if they never come, the guard). */
+    QObject::connect (&ticker, &QTimer::timeout, [&qt_ticks_during, &dialog] () {
+      if (++qt_ticks_during == 10)
+        dialog.accept ();
+    });
     ticker.start (5);
-    QTimer::singleShot (200, &dialog, &QDialog::accept);
+    QTimer::singleShot (TEST_TIMEOUT_MS, &dialog, &QDialog::reject);
     steps_before = sibling_steps;
     result = dialog.exec ();
     steps_after_exec = sibling_steps;
@@ -221,8 +239,33 @@ test_nested_dialog_in_task (void)
   g_assert_true (run_qt_until ([&sibling] () { return sibling.isDone (); }));
 
   g_assert_cmpint (result, ==, QDialog::Accepted);
-  g_assert_cmpint (qt_ticks_during, >=, 10);
   g_assert_cmpint (steps_after_exec, ==, steps_before);
+}
+
+/* A nested Qt event loop run from a plain Qt slot (not a task): tasks keep
+ * running inside it, and one of them ends it. */
+static void
+test_nested_loop_in_slot (void)
+{
+  int steps = 0;
+  bool slot_done = false;
+  Bridge::Task<void> task;
+
+  QTimer::singleShot (0, [&] () {
+    QEventLoop nested;
+
+    task = Bridge::spawn ([&steps, &nested] () {
+      while (steps < 5 && Bridge::sleep (0.005))
+        steps++;
+      nested.quit ();
+    });
+    /* If tasks did not run in it, the nested loop ends here instead. */
+    QTimer::singleShot (TEST_TIMEOUT_MS, &nested, &QEventLoop::quit);
+    nested.exec ();
+    slot_done = true;
+  });
+  g_assert_true (run_qt_until ([&slot_done] () { return slot_done; }));
+  g_assert_cmpint (steps, ==, 5);
 }
 
 /* A QThread running its own event loop: its own QtLoop, its own libbridge
@@ -297,6 +340,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, nullptr);
   QApplication app (argc, argv);
+  fail_on_qt_warnings ();
   Bridge::QtLoop qt_loop;
 
   main_qt_loop = &qt_loop;
@@ -305,10 +349,12 @@ main (int   argc,
   g_test_add_func ("/libbridge/qt/loop/tasks-run-in-qt-loop", test_tasks_run_in_qt_loop);
   g_test_add_func ("/libbridge/qt/loop/sleep-not-early", test_sleep_not_early);
   g_test_add_func ("/libbridge/qt/loop/spawn-from-qt-slot", test_spawn_from_qt_slot);
+  g_test_add_func ("/libbridge/qt/loop/glib-source-from-qt-slot", test_glib_source_from_qt_slot);
   g_test_add_func ("/libbridge/qt/loop/threadsafe-wakeup", test_threadsafe_wakeup);
   g_test_add_func ("/libbridge/qt/loop/idle-cpu", test_idle_cpu);
   g_test_add_func ("/libbridge/qt/loop/gio-in-task", test_gio_in_task);
   g_test_add_func ("/libbridge/qt/loop/nested-dialog-in-task", test_nested_dialog_in_task);
+  g_test_add_func ("/libbridge/qt/loop/nested-loop-in-slot", test_nested_loop_in_slot);
   g_test_add_func ("/libbridge/qt/loop/qthread", test_qthread);
   g_test_add_func ("/libbridge/qt/loop/second-qt-loop", test_second_qt_loop);
 

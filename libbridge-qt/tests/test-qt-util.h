@@ -62,3 +62,15 @@ qt_uses_glib_dispatcher (void)
   /* Qt's own test: any non-empty value turns GLib's dispatcher off. */
   return no_glib == nullptr || *no_glib == '\0';
 }
+
+/* Qt's warnings fail the test like GLib's criticals do: a driver that lets
+ * Qt poll a closed fd, say, shows up as "QSocketNotifier: Invalid socket". */
+static inline void
+fail_on_qt_warnings (void)
+{
+  qInstallMessageHandler ([] (QtMsgType type, const QMessageLogContext &, const QString &message) {
+    if (type == QtDebugMsg || type == QtInfoMsg)
+      return;
+    g_critical ("Qt: %s", message.toUtf8 ().constData ());
+  });
+}

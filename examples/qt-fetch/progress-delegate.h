@@ -1,0 +1,27 @@
+/* progress-delegate.h: progress bars drawn in a table column.
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <QStyledItemDelegate>
+
+/* Draws the cell's Qt::UserRole value (per mille, or -1 for "size unknown")
+ * as a progress bar. A delegate rather than a QProgressBar per row: a
+ * QProgressBar repaints at once on every setValue() that shows, while a
+ * changed item only marks its cell dirty, and the view paints all dirty
+ * cells once per frame. */
+class ProgressDelegate final : public QStyledItemDelegate
+{
+public:
+  using QStyledItemDelegate::QStyledItemDelegate;
+
+  static constexpr int Maximum = 1000;
+
+  void paint (QPainter                   *painter,
+              const QStyleOptionViewItem &option,
+              const QModelIndex          &index) const override;
+};
