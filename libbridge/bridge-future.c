@@ -14,7 +14,6 @@
 #include "bridge-error.h"
 #include "bridge-future-private.h"
 #include "bridge-loop-private.h"
-#include "bridge-task.h"
 #include "bridge-thread-local-private.h"
 
 #if HAVE_VALGRIND
@@ -45,6 +44,7 @@ G_DEFINE_BOXED_TYPE (BridgeFuture, bridge_future, bridge_future_ref, bridge_futu
 const BridgeFutureClass _bridge_future_class = {
   .type_name = "Future",
   .instance_size = sizeof (BridgeFuture),
+  .block_class = 1 + BRIDGE_BLOCK_FUTURE,
   .cancel = NULL,
   .finalize = NULL,
 };
@@ -74,6 +74,7 @@ typedef struct
 {
   CachedBlock *blocks[2];
   guint        n_blocks[2];
+  gsize        block_size[2];
   gboolean     registered;
 } FutureCache;
 
@@ -86,7 +87,7 @@ future_cache_flush (gpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cache->blocks); i++)
     {
-      gsize size = i == 0 ? _bridge_future_class.instance_size : _bridge_task_class.instance_size;
+      gsize size = cache->block_size[i];
 
       while (cache->blocks[i] != NULL)
         {
@@ -107,11 +108,8 @@ future_cache_slot (const BridgeFutureClass *klass)
 #if HAVE_ASAN
   return -1;
 #else
-  if (klass == &_bridge_future_class)
-    return 0;
-  if (klass == &_bridge_task_class)
-    return 1;
-  return -1;
+  G_STATIC_ASSERT (BRIDGE_BLOCK_FUTURE == 0 && BRIDGE_BLOCK_TASK == 1);
+  return (int) klass->block_class - 1;
 #endif
 }
 
@@ -178,6 +176,7 @@ future_free (BridgeFuture *future)
           g_private_set (&future_cache_key, &future_cache);
           future_cache.registered = TRUE;
         }
+      future_cache.block_size[slot] = klass->instance_size;
       block->next = future_cache.blocks[slot];
       future_cache.blocks[slot] = block;
       future_cache.n_blocks[slot]++;
@@ -204,6 +203,7 @@ _bridge_future_new_of_class (const BridgeFutureClass *klass,
   _bridge_loop_hold (future->loop);
   future->ref_count = 1;
   future->state = BRIDGE_FUTURE_PENDING;
+  future->magic = BRIDGE_FUTURE_MAGIC;
   return future;
 }
 
@@ -237,6 +237,77 @@ bridge_future_new_for_loop (BridgeLoop *loop)
   return _bridge_future_new_of_class (&_bridge_future_class, loop);
 }
 
+/* A freed future keeps, where allocators leave it alone, its ref_count set
+ * to BRIDGE_FUTURE_FREED and, in builds with checks, the start of its label
+ * in its result: enough to name the future or task that was unreffed once
+ * too often, as long as its memory was not reused. */
+#ifndef G_DISABLE_CHECKS
+# define KEEP_LABEL_WHEN_FREED 1
+#else
+# define KEEP_LABEL_WHEN_FREED 0
+#endif
+
+G_STATIC_ASSERT (sizeof (((BridgeFuture *) NULL)->result) >= 16);
+
+static void
+report_freed (BridgeFuture *future,
+              const char   *function)
+{
+  if (future->ref_count == 0)
+    {
+      g_critical ("%s: the future or task is being freed", function);
+      return;
+    }
+
+  if (KEEP_LABEL_WHEN_FREED && future->ref_count == BRIDGE_FUTURE_FREED)
+    {
+      char label[sizeof future->result];
+
+      memcpy (label, &future->result, sizeof label);
+      label[sizeof label - 1] = '\0';
+      g_critical ("%s: “%s” was already freed: one unref too many", function, label);
+    }
+  else
+    g_critical ("%s: the future or task was already freed: one unref too many", function);
+}
+
+/* For the ref and unref functions of subtypes, which report under their own
+ * name. */
+gboolean
+_bridge_future_check_alive (BridgeFuture *future,
+                            const char   *function)
+{
+  if (G_LIKELY (g_atomic_int_get (&future->ref_count) > 0))
+    return TRUE;
+  report_freed (future, function);
+  return FALSE;
+}
+
+/**
+ * bridge_future_check_instance_cast:
+ * @instance: (nullable): what `BRIDGE_FUTURE()` is casting
+ *
+ * The check behind `BRIDGE_FUTURE()` in builds without
+ * `G_DISABLE_CAST_CHECKS`: a critical warning when @instance is not a
+ * future (or a task), or was already freed.
+ *
+ * Returns: (transfer none) (nullable): @instance
+ */
+BridgeFuture *
+bridge_future_check_instance_cast (gpointer instance)
+{
+  BridgeFuture *future = instance;
+
+  if (G_UNLIKELY (future == NULL))
+    return NULL;
+
+  if (G_UNLIKELY (g_atomic_int_get (&future->ref_count) < 0))
+    report_freed (future, "BRIDGE_FUTURE");
+  else if (G_UNLIKELY (future->magic != BRIDGE_FUTURE_MAGIC))
+    g_critical ("BRIDGE_FUTURE: invalid cast of %p: not a BridgeFuture or BridgeTask", instance);
+  return future;
+}
+
 /**
  * bridge_future_ref:
  * @future: a [struct@Bridge.Future]
@@ -247,6 +318,12 @@ BridgeFuture *
 bridge_future_ref (BridgeFuture *future)
 {
   g_return_val_if_fail (future != NULL, NULL);
+
+  if (G_UNLIKELY (g_atomic_int_get (&future->ref_count) <= 0))
+    {
+      report_freed (future, G_STRFUNC);
+      return future;
+    }
 
   g_atomic_int_inc (&future->ref_count);
   return future;
@@ -327,6 +404,11 @@ bridge_future_unref (BridgeFuture *future)
    * end like this: created, awaited, unreferenced by their one owner. */
   if (G_LIKELY (g_atomic_int_get (&future->ref_count) == 1))
     future->ref_count = 0;
+  else if (G_UNLIKELY (g_atomic_int_get (&future->ref_count) <= 0))
+    {
+      report_freed (future, G_STRFUNC);
+      return;
+    }
   else if (!g_atomic_int_dec_and_test (&future->ref_count))
     return;
 
@@ -344,12 +426,24 @@ bridge_future_unref (BridgeFuture *future)
         return;
     }
 
-  if (future->klass->finalize != NULL)
-    future->klass->finalize (future);
+  {
+    char label[sizeof future->result];
 
-  clear_result (future);
-  g_clear_error (&future->error);
-  clear_callbacks (future);
+    if (KEEP_LABEL_WHEN_FREED)
+      g_strlcpy (label, bridge_future_get_label (future), sizeof label);
+
+    if (future->klass->finalize != NULL)
+      future->klass->finalize (future);
+
+    clear_result (future);
+    g_clear_error (&future->error);
+    clear_callbacks (future);
+
+    if (KEEP_LABEL_WHEN_FREED)
+      memcpy (&future->result, label, sizeof label);
+    future->ref_count = BRIDGE_FUTURE_FREED;
+    future->magic = 0;
+  }
   loop = future->loop;
   future_free (future);
   _bridge_loop_release (loop);
@@ -398,20 +492,6 @@ bridge_future_is_cancelled (BridgeFuture *future)
 }
 
 /**
- * bridge_future_is_task:
- * @future: a [struct@Bridge.Future]
- *
- * Returns: whether @future is a [struct@Bridge.Task]
- */
-gboolean
-bridge_future_is_task (BridgeFuture *future)
-{
-  g_return_val_if_fail (future != NULL, FALSE);
-
-  return g_str_equal (future->klass->type_name, "Task");
-}
-
-/**
  * bridge_future_get_label:
  * @future: a [struct@Bridge.Future]
  *
@@ -429,8 +509,8 @@ bridge_future_get_label (BridgeFuture *future)
 
   if (future->label != NULL)
     return future->label;
-  if (future->klass == &_bridge_task_class)
-    return bridge_task_get_name ((BridgeTask *) future);
+  if (future->klass->label != NULL)
+    return future->klass->label (future);
   return future->klass->type_name;
 }
 

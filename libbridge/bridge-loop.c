@@ -36,14 +36,28 @@
  * One dispatch drains newly ready work until the queue is empty or a time
  * budget of 2 ms is spent, so a task readied by another task resumes with a
  * context switch, not a trip through `poll()`. When the budget runs out with
- * work left, the source stands aside for one main-loop iteration, so sources
- * of lower priority (GTK's redraw and layout, input) still run while tasks keep
- * each other busy.
+ * work left, the source drops below %G_PRIORITY_DEFAULT_IDLE until it is
+ * next dispatched: GLib only dispatches the highest priority that is ready,
+ * so every source down to GTK's layout and paint (`GDK_PRIORITY_REDRAW`) and
+ * default idles runs first, even while another default-priority source (a
+ * 1 ms timer, pointer motion) is ready every millisecond. When nothing else
+ * is ready, the source runs again at once; when other sources stay ready,
+ * it takes back its priority after as long as its own budget.
  */
 
 #define DISPATCH_BUDGET_USEC  2000
-#define ITEMS_BETWEEN_CLOCKS  64
 #define DEFAULT_SLOW_CALLBACK 0.1
+/* Below GDK_PRIORITY_REDRAW (G_PRIORITY_HIGH_IDLE + 20) and the idles that
+ * GIO and GTK queue small jobs on. */
+#define PRIORITY_STANDING_ASIDE (G_PRIORITY_DEFAULT_IDLE + 1)
+
+/* The clock is read every clock_stride items, which adapts between 1 and
+ * CLOCK_STRIDE_MAX so that reads stay about CLOCK_INTERVAL_USEC apart: a
+ * clock read per item is a large part of a ping-pong between two tasks,
+ * while items that take a millisecond each must not run 64 at a time before
+ * the budget and the timers are looked at. */
+#define CLOCK_STRIDE_MAX      64
+#define CLOCK_INTERVAL_USEC   100
 
 typedef struct _InboxNode InboxNode;
 struct _InboxNode
@@ -74,6 +88,7 @@ struct _BridgeLoop
 
   GMainContext           *context;
   LoopSource             *source;
+  LoopSource             *resume_source;   /* ends a stand-aside that lasts */
 
   /* Ready queue: a ring buffer whose capacity is a power of two. */
   BridgeReadyItem        *ring;
@@ -108,12 +123,16 @@ struct _BridgeLoop
 
   double                  slow_callback_duration;
   gint64                  dispatch_clock;
+  int                     dispatch_depth;   /* g_main_depth() in our dispatch */
+  guint                   clock_stride;
+  guint                   iterations_aside;
+  BridgeFuture           *run_future;       /* what run_until_complete() waits for */
 
   guint                   running : 1;
   guint                   stopping : 1;
   guint                   closed : 1;
   guint                   debug : 1;
-  guint                   stand_aside : 1;
+  guint                   standing_aside : 1;   /* priority dropped, see above */
   guint                   slow_reported : 1;
   guint                   block_pool_tried : 1;
   guint                   ring_mapped : 1;     /* see ring_grow() */
@@ -498,12 +517,6 @@ loop_source_prepare (GSource *source,
 {
   BridgeLoop *loop = ((LoopSource *) source)->loop;
 
-  if (loop->stand_aside)
-    {
-      *timeout = 0;
-      return FALSE;
-    }
-
   if (has_ready_work (loop))
     {
       *timeout = 0;
@@ -538,13 +551,6 @@ static gboolean
 loop_source_check (GSource *source)
 {
   BridgeLoop *loop = ((LoopSource *) source)->loop;
-
-  if (loop->stand_aside)
-    {
-      /* Lower-priority sources had their turn in this iteration. */
-      loop->stand_aside = FALSE;
-      return FALSE;
-    }
 
   if (has_ready_work (loop))
     return TRUE;
@@ -597,6 +603,67 @@ _bridge_loop_note_slow_step (BridgeLoop *loop,
   g_warning ("Executing %s took %.3f seconds", what, duration_usec / (double) G_USEC_PER_SEC);
 }
 
+static void
+loop_resume_priority (BridgeLoop *loop)
+{
+  loop->standing_aside = FALSE;
+  g_source_set_priority ((GSource *) loop->source, G_PRIORITY_DEFAULT);
+}
+
+/* Sources that stay ready above our lowered priority (an idle that always
+ * has more to do) would hold the tasks back for good. The resume source has
+ * a high priority, so it is prepared in every iteration of the context:
+ * after ITERATIONS_ASIDE iterations in which others ran, it becomes ready
+ * and gives the loop its priority back. Counting iterations, not time,
+ * gives each of those sources its turns however short they are. */
+#define ITERATIONS_ASIDE 4
+
+static gboolean
+resume_source_prepare (GSource *source,
+                       gint    *timeout)
+{
+  BridgeLoop *loop = ((LoopSource *) source)->loop;
+
+  *timeout = -1;
+  if (G_LIKELY (!loop->standing_aside))
+    return FALSE;
+  return ++loop->iterations_aside > ITERATIONS_ASIDE;
+}
+
+static gboolean
+resume_source_dispatch (GSource     *source,
+                        GSourceFunc  callback,
+                        gpointer     user_data)
+{
+  BridgeLoop *loop = ((LoopSource *) source)->loop;
+
+  if (loop->standing_aside)
+    loop_resume_priority (loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs resume_source_funcs = {
+  .prepare = resume_source_prepare,
+  .dispatch = resume_source_dispatch,
+};
+
+/* Reads the clock after clock_stride items and adapts the stride (see
+ * CLOCK_STRIDE_MAX). Returns the new time. */
+static inline gint64
+loop_read_clock (BridgeLoop *loop,
+                 gint64      previous)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 elapsed = now - previous;
+
+  if (elapsed > 2 * CLOCK_INTERVAL_USEC)
+    loop->clock_stride = 1;
+  else if (elapsed < CLOCK_INTERVAL_USEC / 2 && loop->clock_stride < CLOCK_STRIDE_MAX)
+    loop->clock_stride *= 2;
+  loop->dispatch_clock = now;
+  return now;
+}
+
 static gboolean
 loop_source_dispatch (GSource     *source,
                       GSourceFunc  callback,
@@ -608,10 +675,16 @@ loop_source_dispatch (GSource     *source,
   gint64 start, now;
   guint since_clock = 0;
 
+  /* Being dispatched at the lowered priority means that nothing down to
+   * redraw priority was ready: back to the normal priority. */
+  if (G_UNLIKELY (loop->standing_aside))
+    loop_resume_priority (loop);
+
   g_object_ref (loop);
   dispatching_loop = loop;
   hold_credits = 0;
   loop->owner = &thread_token;
+  loop->dispatch_depth = g_main_depth ();
   start = now = loop->dispatch_clock = g_get_monotonic_time ();
 
   while (!loop->closed)
@@ -637,19 +710,17 @@ loop_source_dispatch (GSource     *source,
           else
             item.func (item.a, item.b);
 
-          if (G_UNLIKELY (++since_clock == ITEMS_BETWEEN_CLOCKS))
+          if (G_UNLIKELY (++since_clock >= loop->clock_stride))
             {
               since_clock = 0;
-              now = loop->dispatch_clock = g_get_monotonic_time ();
-              if (now - start >= DISPATCH_BUDGET_USEC)
+              now = loop_read_clock (loop, now);
+              /* A stop ends the dispatch after this iteration, as asyncio's
+               * does: finish it whatever the budget says. */
+              if (now - start >= DISPATCH_BUDGET_USEC && !loop->stopping)
                 goto out_of_budget;
             }
         }
 
-      /* The clock is read every ITEMS_BETWEEN_CLOCKS items, not per
-       * iteration: two tasks ping-ponging make one-item iterations, and a
-       * clock read each time was a tenth of their cost. Timers that fall due
-       * meanwhile wait at most that many items. */
       if (loop->stopping)
         break;
     }
@@ -657,9 +728,14 @@ loop_source_dispatch (GSource     *source,
   goto out;
 
 out_of_budget:
-  /* Work is left: stand aside for one main-loop iteration so that sources of
-   * lower priority (GTK's frame clock, input) get their turn. */
-  loop->stand_aside = has_ready_work (loop);
+  /* Work is left: let every source down to default idles run before this
+   * one runs again (see the class description). */
+  if (has_ready_work (loop) && !loop->closed)
+    {
+      loop->standing_aside = TRUE;
+      g_source_set_priority (source, PRIORITY_STANDING_ASIDE);
+      loop->iterations_aside = 0;
+    }
 
 out:
   /* Give back the holds taken in advance; our own reference keeps the loop
@@ -751,6 +827,7 @@ bridge_loop_init (BridgeLoop *loop)
   loop->ring = g_new (BridgeReadyItem, loop->ring_mask + 1);
   loop->owner = &thread_token;
   loop->slow_callback_duration = DEFAULT_SLOW_CALLBACK;
+  loop->clock_stride = 1;
   loop->debug = debug != NULL && debug[0] != '\0' && !g_str_equal (debug, "0");
   loop->stack_pool = _bridge_stack_pool_new ();
 }
@@ -766,6 +843,12 @@ loop_create_locked (GMainContext *context)
   g_source_set_static_name ((GSource *) loop->source, "[libbridge] loop");
   g_source_set_priority ((GSource *) loop->source, G_PRIORITY_DEFAULT);
   g_source_attach ((GSource *) loop->source, context);
+
+  loop->resume_source = (LoopSource *) g_source_new (&resume_source_funcs, sizeof (LoopSource));
+  loop->resume_source->loop = loop;
+  g_source_set_static_name ((GSource *) loop->resume_source, "[libbridge] loop resume");
+  g_source_set_priority ((GSource *) loop->resume_source, G_PRIORITY_HIGH);
+  g_source_attach ((GSource *) loop->resume_source, context);
 
   if (registry == NULL)
     registry = g_hash_table_new (NULL, NULL);
@@ -1103,17 +1186,34 @@ check_can_run (BridgeLoop  *loop,
   return TRUE;
 }
 
+static void
+run_until_complete_done_cb (BridgeFuture *future,
+                            gpointer      user_data)
+{
+  BridgeLoop *loop = user_data;
+
+  /* Only for the run that registered it: a callback left over from a run
+   * that was stopped early must not stop a later one. */
+  if (loop->run_future == future)
+    loop->stopping = TRUE;
+}
+
 /**
  * bridge_loop_run_until_complete:
  * @loop: a [class@Bridge.Loop]
- * @future: the future (or task) to wait for
+ * @future: the future (or task) to wait for; it must belong to @loop
  * @error: return location for the future's error, or
  *   %BRIDGE_ERROR_INVALID_STATE when the loop is closed, already running,
- *   or was stopped before @future completed
+ *   was stopped before @future completed, or @future belongs to another loop
  *
  * Iterates @loop's context until @future is done (`run_until_complete()`),
  * with the context pushed as thread default. Read the result with the
  * `bridge_future_get_*()` functions.
+ *
+ * As in asyncio, the loop stops through a done callback of @future: the
+ * iteration that runs it is finished, and callbacks it schedules are left
+ * for the next run. A @future that is already done still gets one
+ * iteration, so callbacks queued before the call run.
  *
  * Returns: %TRUE if @future completed with a value
  */
@@ -1128,28 +1228,46 @@ bridge_loop_run_until_complete (BridgeLoop    *loop,
   if (!check_can_run (loop, error))
     return FALSE;
 
+  if (G_UNLIKELY (bridge_future_get_loop (future) != loop))
+    {
+      g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
+                           "The future belongs to a different loop than the one specified "
+                           "as the loop argument");
+      return FALSE;
+    }
+
+  bridge_future_ref (future);
   loop->running = TRUE;
   loop->stopping = FALSE;
   loop->owner = &thread_token;
+  loop->run_future = future;
+  bridge_future_add_done_callback (future, run_until_complete_done_cb, loop, NULL);
   g_main_context_push_thread_default (loop->context);
 
-  /* Completing the future always goes through the ready queue or the inbox,
-   * both of which wake the context, so this cannot sleep past it. */
-  while (!bridge_future_is_done (future) && !loop->stopping)
+  /* The done callback always goes through the ready queue, which wakes the
+   * context, so this cannot sleep past it. */
+  while (!loop->stopping)
     g_main_context_iteration (loop->context, TRUE);
 
   g_main_context_pop_thread_default (loop->context);
+  loop->run_future = NULL;
   loop->running = FALSE;
   loop->stopping = FALSE;
+  bridge_future_remove_done_callback (future, run_until_complete_done_cb, loop);
 
   if (!bridge_future_is_done (future))
     {
+      bridge_future_unref (future);
       g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
                            "Event loop stopped before Future completed.");
       return FALSE;
     }
 
-  return _bridge_future_propagate (future, error);
+  {
+    gboolean ret = _bridge_future_propagate (future, error);
+    bridge_future_unref (future);
+    return ret;
+  }
 }
 
 /**
@@ -1254,6 +1372,11 @@ bridge_loop_close (BridgeLoop  *loop,
   /* Abandoning may have released more (done callbacks, handles). */
   drop_queued_work (loop);
 
+  if (loop->resume_source != NULL)
+    {
+      g_source_destroy ((GSource *) loop->resume_source);
+      g_clear_pointer ((GSource **) &loop->resume_source, g_source_unref);
+    }
   if (loop->source != NULL)
     {
       g_source_destroy ((GSource *) loop->source);
@@ -1404,6 +1527,7 @@ bridge_loop_call_at (BridgeLoop     *loop,
 
   handle = _bridge_handle_new (loop, callback, user_data, destroy);
   handle->when = (gint64) (when * G_USEC_PER_SEC);
+  handle->when_seconds = when;
   handle->sequence = loop->timer_sequence++;
   heap_push (loop, handle);
 
@@ -1449,7 +1573,8 @@ bridge_loop_call_later (BridgeLoop     *loop,
  *   cancelled
  *
  * Schedules @callback from any thread (`call_soon_threadsafe()`). Callbacks
- * from one thread run in the order that thread scheduled them. Only the call
+ * from one thread run in the order that thread scheduled them; on the loop's
+ * own thread that order includes [method@Bridge.Loop.call_soon]. Only the call
  * that finds the inbox empty wakes the context, so a burst of calls costs one
  * wakeup.
  *
@@ -1472,8 +1597,10 @@ bridge_loop_call_soon_threadsafe (BridgeLoop     *loop,
     return NULL;
 
   handle = _bridge_handle_new (loop, callback, user_data, destroy);
-  handle->ref_count = 2;   /* the inbox's and the caller's */
-  _bridge_loop_push_ready_threadsafe (loop, _bridge_handle_run, handle, NULL);
+  handle->ref_count = 2;   /* the queue's and the caller's */
+  /* On the loop's own thread this goes straight to the ready queue, so it
+   * keeps its place among call_soon() callbacks, as in asyncio. */
+  _bridge_loop_push_ready (loop, _bridge_handle_run, handle, NULL);
   return handle;
 }
 
@@ -1622,65 +1749,14 @@ _bridge_loop_get_dispatch_clock (BridgeLoop *loop)
   return loop->dispatch_clock;
 }
 
+int
+_bridge_loop_get_dispatch_depth (BridgeLoop *loop)
+{
+  return loop->dispatch_depth;
+}
+
 gboolean
 _bridge_loop_get_debug_fast (BridgeLoop *loop)
 {
   return loop->debug;
-}
-
-/* ---- asyncio.run ---------------------------------------------------------- */
-
-/**
- * bridge_run:
- * @func: (scope call): the main task's body
- * @user_data: data for @func
- * @error: return location for the main task's error
- *
- * Runs @func as a task on a new loop with a new `GMainContext`, until it
- * finishes (`asyncio.run()`). Tasks still running then are cancelled and
- * waited for, and the loop is closed.
- *
- * Returns: %TRUE if the main task completed without an error
- */
-gboolean
-bridge_run (BridgeTaskFunc   func,
-            gpointer         user_data,
-            GError         **error)
-{
-  g_autoptr(BridgeLoop) loop = NULL;
-  g_autoptr(BridgeTask) main_task = NULL;
-  g_autoptr(GPtrArray) leftover = NULL;
-  gboolean ret;
-
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  if (dispatching_loop != NULL || bridge_task_get_current () != NULL)
-    {
-      g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
-                           "bridge_run() cannot be called from a running event loop");
-      return FALSE;
-    }
-
-  loop = bridge_loop_new (NULL);
-  main_task = bridge_spawn_full (loop, "main", BRIDGE_STACK_SIZE_DEFAULT, func, user_data, NULL);
-  ret = bridge_loop_run_until_complete (loop, BRIDGE_FUTURE (main_task), error);
-
-  /* Cancel what is left and let it clean up, as asyncio.run() does. */
-  leftover = bridge_loop_list_tasks (loop);
-  for (guint i = 0; i < leftover->len; i++)
-    bridge_task_cancel (g_ptr_array_index (leftover, i), NULL);
-  for (guint i = 0; i < leftover->len; i++)
-    {
-      BridgeFuture *task = g_ptr_array_index (leftover, i);
-
-      if (!bridge_future_is_done (task))
-        {
-          GError *ignored = NULL;
-          if (!bridge_loop_run_until_complete (loop, task, &ignored))
-            g_clear_error (&ignored);
-        }
-    }
-
-  bridge_loop_close (loop, NULL);
-  return ret;
 }

@@ -107,9 +107,5 @@ BRIDGE_AVAILABLE_IN_ALL
 double         bridge_loop_get_slow_callback_duration   (BridgeLoop              *loop);
 BRIDGE_AVAILABLE_IN_ALL
 GPtrArray     *bridge_loop_list_tasks                   (BridgeLoop              *loop) G_GNUC_WARN_UNUSED_RESULT;
-BRIDGE_AVAILABLE_IN_ALL
-gboolean       bridge_run                               (BridgeTaskFunc           func,
-                                                         gpointer                 user_data,
-                                                         GError                 **error);
 
 G_END_DECLS
