@@ -238,10 +238,11 @@ bridge_future_new_for_loop (BridgeLoop *loop)
 }
 
 /* A freed future keeps, where allocators leave it alone, its ref_count set
- * to BRIDGE_FUTURE_FREED and, in builds with checks, the start of its label
- * in its result: enough to name the future or task that was unreffed once
- * too often, as long as its memory was not reused. */
-#ifndef G_DISABLE_CHECKS
+ * to BRIDGE_FUTURE_FREED and, in debug builds (cast checks on), the start of
+ * its label in its result: enough to name the future or task that was
+ * unreffed once too often, as long as its memory was not reused. Release
+ * builds skip the label: naming an unnamed task formats a string. */
+#ifndef G_DISABLE_CAST_CHECKS
 # define KEEP_LABEL_WHEN_FREED 1
 #else
 # define KEEP_LABEL_WHEN_FREED 0

@@ -14,8 +14,13 @@
 #include "bridge-loop.h"
 #include "bridge-stack-pool-private.h"
 #include "bridge-task.h"
+#include "bridge-thread-local-private.h"
 
 G_BEGIN_DECLS
+
+/* g_main_depth() inside the current loop dispatch on this thread: a callback
+ * that runs deeper was dispatched by a main loop nested inside a task step. */
+extern BRIDGE_THREAD_LOCAL int _bridge_loop_dispatch_depth;
 
 /* An entry of the ready queue: the loop's unit of work. Internal work (waking
  * a task, running a future's done callbacks) goes in as a bare function and
@@ -64,7 +69,6 @@ void             _bridge_loop_remove_task           (BridgeLoop      *loop,
                                                      BridgeTask      *task);
 guint64          _bridge_loop_next_task_number      (BridgeLoop      *loop);
 gint64           _bridge_loop_get_dispatch_clock    (BridgeLoop      *loop);
-int              _bridge_loop_get_dispatch_depth    (BridgeLoop      *loop);
 gboolean         _bridge_loop_get_debug_fast        (BridgeLoop      *loop);
 void             _bridge_loop_note_slow_step        (BridgeLoop      *loop,
                                                      const char      *what,

@@ -123,9 +123,9 @@ struct _BridgeLoop
 
   double                  slow_callback_duration;
   gint64                  dispatch_clock;
-  int                     dispatch_depth;   /* g_main_depth() in our dispatch */
   guint                   clock_stride;
   guint                   iterations_aside;
+  guint                   iteration_left;   /* items of an iteration cut short */
   BridgeFuture           *run_future;       /* what run_until_complete() waits for */
 
   guint                   running : 1;
@@ -143,6 +143,7 @@ G_DEFINE_FINAL_TYPE (BridgeLoop, bridge_loop, G_TYPE_OBJECT)
 /* Identifies the current thread: the address of a thread-local variable. */
 static BRIDGE_THREAD_LOCAL char thread_token;
 static BRIDGE_THREAD_LOCAL BridgeLoop *dispatching_loop;
+BRIDGE_THREAD_LOCAL int _bridge_loop_dispatch_depth;
 /* Holds on dispatching_loop that this thread took in advance and has not
  * handed to a future yet (see _bridge_loop_hold()). */
 static BRIDGE_THREAD_LOCAL gint hold_credits;
@@ -671,9 +672,12 @@ loop_source_dispatch (GSource     *source,
 {
   BridgeLoop *loop = ((LoopSource *) source)->loop;
   BridgeLoop *previous = dispatching_loop;
+  int previous_depth = _bridge_loop_dispatch_depth;
   gint previous_credits = hold_credits;
   gint64 start, now;
   guint since_clock = 0;
+  guint iterations = 0;
+  guint items = 0;
 
   /* Being dispatched at the lowered priority means that nothing down to
    * redraw priority was ready: back to the normal priority. */
@@ -684,27 +688,39 @@ loop_source_dispatch (GSource     *source,
   dispatching_loop = loop;
   hold_credits = 0;
   loop->owner = &thread_token;
-  loop->dispatch_depth = g_main_depth ();
+  _bridge_loop_dispatch_depth = g_main_depth ();
   start = now = loop->dispatch_clock = g_get_monotonic_time ();
 
   while (!loop->closed)
     {
       guint n;
 
-      if (!inbox_is_empty (loop))
-        inbox_drain (loop);
-      timers_collect (loop, now);
+      if (G_UNLIKELY (loop->iteration_left > 0))
+        {
+          /* The last dispatch ran out of budget in the middle of an
+           * iteration: finish that one first, so that what it scheduled
+           * still waits for the next (and a stop still takes effect). */
+          n = MIN (loop->iteration_left, loop->ring_count);
+          loop->iteration_left = 0;
+        }
+      else
+        {
+          if (!inbox_is_empty (loop))
+            inbox_drain (loop);
+          timers_collect (loop, now);
 
-      /* One iteration: what is ready now. What it schedules runs in the next. */
-      n = loop->ring_count;
-      if (n == 0)
-        break;
+          /* One iteration: what is ready now. What it schedules runs in the next. */
+          n = loop->ring_count;
+          if (n == 0)
+            break;
+        }
 
       while (n > 0 && !loop->closed)
         {
           BridgeReadyItem item = ring_pop (loop);
 
           n--;
+          items++;
           if (G_UNLIKELY (loop->debug))
             run_item_debug (loop, &item);
           else
@@ -715,12 +731,20 @@ loop_source_dispatch (GSource     *source,
               since_clock = 0;
               now = loop_read_clock (loop, now);
               /* A stop ends the dispatch after this iteration, as asyncio's
-               * does: finish it whatever the budget says. */
-              if (now - start >= DISPATCH_BUDGET_USEC && !loop->stopping)
-                goto out_of_budget;
+               * does: finish it whatever the budget says. And make some
+               * progress in every dispatch (a second iteration, or a batch
+               * of items), even when a preempted thread finds its budget
+               * spent at once. */
+              if (now - start >= DISPATCH_BUDGET_USEC && !loop->stopping &&
+                  (iterations > 0 || items >= CLOCK_STRIDE_MAX))
+                {
+                  loop->iteration_left = n;
+                  goto out_of_budget;
+                }
             }
         }
 
+      iterations++;
       if (loop->stopping)
         break;
     }
@@ -744,6 +768,7 @@ out:
     loop_drop_holds (loop, hold_credits);
   hold_credits = previous_credits;
   dispatching_loop = previous;
+  _bridge_loop_dispatch_depth = previous_depth;
   g_object_unref (loop);
   return G_SOURCE_CONTINUE;
 }
@@ -1100,13 +1125,11 @@ _bridge_loop_next_task_number (BridgeLoop *loop)
   return next++;
 }
 
+/* Takes over a reference to @task that the caller made for the loop. */
 void
 _bridge_loop_add_task (BridgeLoop *loop,
                        BridgeTask *task)
 {
-  /* The loop's reference. @task was just made and no other thread can see
-   * it yet, so a plain increment does: the locked one was 6 % of a spawn. */
-  BRIDGE_FUTURE (task)->ref_count++;
   task->prev = NULL;
   task->next = loop->tasks;
   if (loop->tasks != NULL)
@@ -1350,6 +1373,7 @@ bridge_loop_close (BridgeLoop  *loop,
 
   g_object_ref (loop);
   loop->closed = TRUE;
+  loop->iteration_left = 0;
 
   /* Drop queued work first, while the loop's list still holds every task:
    * entries that start or wake a task borrow it (no reference of their own),
@@ -1747,12 +1771,6 @@ gint64
 _bridge_loop_get_dispatch_clock (BridgeLoop *loop)
 {
   return loop->dispatch_clock;
-}
-
-int
-_bridge_loop_get_dispatch_depth (BridgeLoop *loop)
-{
-  return loop->dispatch_depth;
 }
 
 gboolean

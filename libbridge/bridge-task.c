@@ -51,15 +51,13 @@ const BridgeFutureClass _bridge_task_class = {
   .finalize = task_finalize,
 };
 
-/* g_main_depth() inside the dispatch of the current task's step: a callback
- * dispatched by a main loop nested inside the task (a modal dialog's) runs
- * deeper, and is not in the task. */
-static BRIDGE_THREAD_LOCAL int current_task_depth;
-
+/* A callback dispatched by a main loop nested inside the task's step (a
+ * modal dialog's) runs deeper than the loop's dispatch, and is not in the
+ * task. */
 static inline gboolean
 in_nested_loop (void)
 {
-  return g_main_depth () != current_task_depth;
+  return g_main_depth () != _bridge_loop_dispatch_depth;
 }
 
 GType
@@ -108,10 +106,7 @@ task_resume (BridgeTask *task)
   BridgeTask *previous = current_task;
   BridgeLoop *loop = task_loop (task);
 
-  int previous_depth = current_task_depth;
-
   current_task = task;
-  current_task_depth = _bridge_loop_get_dispatch_depth (loop);
   task->state = BRIDGE_TASK_STATE_RUNNING;
 
   if (G_UNLIKELY (_bridge_loop_get_debug_fast (loop)))
@@ -131,7 +126,6 @@ task_resume (BridgeTask *task)
     _bridge_fiber_resume (&task->fiber);
 
   current_task = previous;
-  current_task_depth = previous_depth;
 
   if (task->fiber.finished)
     task_finished (task);
@@ -220,8 +214,7 @@ task_adopt (gpointer a,
       return;
     }
 
-  _bridge_loop_add_task (loop, task);
-  bridge_task_unref (task);   /* the inbox's, now that the loop holds one */
+  _bridge_loop_add_task (loop, task);   /* the inbox's reference becomes the loop's */
   task_start (task, NULL);
 }
 
@@ -299,6 +292,10 @@ bridge_spawn_full (BridgeLoop     *loop,
       return task;
     }
 
+  /* The loop's reference. @task was just made and no other thread can see
+   * it yet, so a plain increment does: the locked one was a noticeable part
+   * of a spawn. */
+  ((BridgeFuture *) task)->ref_count++;
   _bridge_loop_add_task (loop, task);
   _bridge_loop_push_ready (loop, task_start, task, NULL);
   return task;

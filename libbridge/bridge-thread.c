@@ -505,10 +505,11 @@ sync_wait_deadline_cb (gpointer user_data)
  * `concurrent.futures.Future.result(timeout)`: for plain threads that have
  * no loop of their own. A timeout does not cancel @future.
  *
- * When another thread runs @future's loop, this waits for it. When nobody
- * runs that loop (the default loop of a thread that never runs it, where
- * [func@Bridge.Loop.spawn_threadsafe] puts the future it returns), this
- * thread iterates the loop's context itself while it waits.
+ * When another thread runs @future's loop, this waits for it. When the loop
+ * is this thread's and nobody runs it (the default loop of a thread that
+ * never runs it, where [func@Bridge.Loop.spawn_threadsafe] puts the future
+ * it returns), this thread iterates the loop's context itself while it
+ * waits.
  *
  * Returns: %TRUE if @future completed with a value in time
  */
@@ -535,9 +536,13 @@ bridge_future_wait_sync (BridgeFuture  *future,
       return FALSE;
     }
 
-  if (_bridge_future_is_pending (future) && g_main_context_acquire (context))
+  if (_bridge_future_is_pending (future) && _bridge_loop_is_owner_thread (loop) &&
+      g_main_context_acquire (context))
     {
-      /* Nobody runs the loop: run it here until the future is done. */
+      /* The loop is this thread's (the default loop of a thread that never
+       * runs it, say) and nobody runs it: run it here until the future is
+       * done. A loop of another thread is left to that thread, even
+       * between two of its iterations. */
       gboolean expired = FALSE;
       GSource *timer = NULL;
 

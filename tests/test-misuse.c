@@ -67,7 +67,7 @@ static void
 test_spawn_from_other_thread (LoopFixture   *fixture,
                               gconstpointer  user_data)
 {
-  ForeignSpawn spawn = { fixture->loop, 2000, g_ptr_array_new_with_free_func ((GDestroyNotify) bridge_task_unref) };
+  ForeignSpawn spawns[2];
   gboolean stop = FALSE;
   g_autoptr(BridgeTask) busy = NULL;
   GThread *threads[2];
@@ -77,18 +77,25 @@ test_spawn_from_other_thread (LoopFixture   *fixture,
   test_run_until (fixture->context, bridge_task_get_state (busy) == BRIDGE_TASK_STATE_PARKED,
                   TEST_TIMEOUT_SECONDS);
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
-    threads[i] = g_thread_new ("spawner", spawn_from_other_thread, &spawn);
-  /* GPtrArray is not thread-safe: the threads take turns. */
-  g_thread_join (threads[0]);
-  g_thread_join (threads[1]);
+    {
+      spawns[i].loop = fixture->loop;
+      spawns[i].n_tasks = 2000;
+      spawns[i].tasks = g_ptr_array_new_with_free_func ((GDestroyNotify) bridge_task_unref);
+      threads[i] = g_thread_new ("spawner", spawn_from_other_thread, &spawns[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      GPtrArray *tasks = spawns[i].tasks;
 
-  test_run_until (fixture->context, all_done (spawn.tasks), TEST_TIMEOUT_SECONDS);
-  for (guint i = 0; i < spawn.tasks->len; i++)
-    g_assert_cmpint (bridge_future_get_int64 (g_ptr_array_index (spawn.tasks, i), NULL), ==, 42);
+      g_thread_join (threads[i]);
+      test_run_until (fixture->context, all_done (tasks), TEST_TIMEOUT_SECONDS);
+      for (guint j = 0; j < tasks->len; j++)
+        g_assert_cmpint (bridge_future_get_int64 (g_ptr_array_index (tasks, j), NULL), ==, 42);
+      g_ptr_array_unref (tasks);
+    }
 
   g_atomic_int_set (&stop, TRUE);
   test_run_until (fixture->context, bridge_future_is_done (BRIDGE_FUTURE (busy)), TEST_TIMEOUT_SECONDS);
-  g_ptr_array_unref (spawn.tasks);
 }
 
 /* ---- one unref too many --------------------------------------------------- */
