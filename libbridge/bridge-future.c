@@ -59,7 +59,8 @@ loop_for_new_future (void)
 
 /* A small per-thread cache of freed futures and tasks, the two sizes that are
  * created and freed by the million. GSlice's own per-thread magazines cost a
- * pthread_getspecific() and a g_private_get() per call, 15 % of a ping-pong.
+ * pthread_getspecific() and a g_private_get() per call, too much for a
+ * ping-pong.
  * Disabled under AddressSanitizer and valgrind, whose use-after-free checks
  * need every block to really be freed. */
 #define FUTURE_CACHE_MAX 256
@@ -190,9 +191,10 @@ gpointer
 _bridge_future_new_of_class (const BridgeFutureClass *klass,
                              BridgeLoop              *loop)
 {
-  /* GSlice, not malloc: spawning 100k tasks and freeing them made glibc
-   * trim and regrow its heap every round, and the page faults cost a third
-   * of the spawn time. (GLib 2.76+ maps GSlice to malloc; we lose nothing.) */
+  /* GSlice, not malloc: spawning a burst of tasks and freeing them made
+   * glibc trim and regrow its heap every round, and the page faults were a
+   * large part of the spawn time. (GLib 2.76+ maps GSlice to malloc; we
+   * lose nothing.) */
   BridgeFuture *future;
 
   if (loop == NULL)
@@ -333,7 +335,7 @@ bridge_future_ref (BridgeFuture *future)
 /* Booleans, integers and doubles: a GValue holding one of them owns
  * nothing, so it needs no g_value_unset(), and the typed setters fill it in
  * without g_value_init() (see DEFINE_SCALAR_SETTER). Both went through
- * GObject's value tables, a tenth of a ping-pong. */
+ * GObject's value tables, a visible cost in a ping-pong. */
 static inline gboolean
 value_is_scalar (const GValue *value)
 {
@@ -746,7 +748,7 @@ _bridge_future_complete_value (BridgeFuture  *future,
 /* Like _bridge_future_complete_value(), but moves @value into the future
  * instead of copying it; @value is left empty either way. The typed setters
  * build their GValue on the stack and hand it over: a copy per result was a
- * quarter of a ping-pong's instructions. */
+ * large part of a ping-pong's instructions. */
 gboolean
 _bridge_future_complete_value_take (BridgeFuture  *future,
                                     GValue        *value,
@@ -937,16 +939,16 @@ bridge_future_set_pointer (BridgeFuture    *future,
 #define DEFINE_SETTER(name, ctype, gtype, setter)                              \
 gboolean                                                                       \
 bridge_future_set_##name (BridgeFuture  *future,                               \
-                          ctype          v,                                    \
+                          ctype          value,                                \
                           GError       **error)                                \
 {                                                                              \
-  g_auto(GValue) value = G_VALUE_INIT;                                         \
+  g_auto(GValue) gvalue = G_VALUE_INIT;                                        \
                                                                                \
   g_return_val_if_fail (future != NULL, FALSE);                                \
                                                                                \
-  g_value_init (&value, gtype);                                                \
-  setter (&value, v);                                                          \
-  return _bridge_future_complete_value_take (future, &value, error);           \
+  g_value_init (&gvalue, gtype);                                               \
+  setter (&gvalue, value);                                                     \
+  return _bridge_future_complete_value_take (future, &gvalue, error);          \
 }
 
 /* See value_is_scalar(). A GValue of a fundamental scalar type is its type
@@ -954,16 +956,16 @@ bridge_future_set_##name (BridgeFuture  *future,                               \
 #define DEFINE_SCALAR_SETTER(name, ctype, gtype, field, convert)               \
 gboolean                                                                       \
 bridge_future_set_##name (BridgeFuture  *future,                               \
-                          ctype          v,                                    \
+                          ctype          value,                                \
                           GError       **error)                                \
 {                                                                              \
-  GValue value = G_VALUE_INIT;                                                 \
+  GValue gvalue = G_VALUE_INIT;                                                \
                                                                                \
   g_return_val_if_fail (future != NULL, FALSE);                                \
                                                                                \
-  value.g_type = gtype;                                                        \
-  value.data[0].field = convert (v);                                           \
-  return _bridge_future_complete_value_take (future, &value, error);           \
+  gvalue.g_type = gtype;                                                       \
+  gvalue.data[0].field = convert (value);                                      \
+  return _bridge_future_complete_value_take (future, &gvalue, error);          \
 }
 
 #define AS_BOOLEAN(v) ((v) != FALSE)
@@ -972,7 +974,7 @@ bridge_future_set_##name (BridgeFuture  *future,                               \
 /**
  * bridge_future_set_boolean:
  * @future: a pending [struct@Bridge.Future]
- * @v: the result
+ * @value: the result
  * @error: return location for a %BRIDGE_ERROR_INVALID_STATE error
  *
  * Returns: %TRUE if the result was set
@@ -981,7 +983,7 @@ DEFINE_SCALAR_SETTER (boolean, gboolean, G_TYPE_BOOLEAN, v_int, AS_BOOLEAN)
 /**
  * bridge_future_set_int64:
  * @future: a pending [struct@Bridge.Future]
- * @v: the result
+ * @value: the result
  * @error: return location for a %BRIDGE_ERROR_INVALID_STATE error
  *
  * Returns: %TRUE if the result was set
@@ -990,7 +992,7 @@ DEFINE_SCALAR_SETTER (int64, gint64, G_TYPE_INT64, v_int64, AS_IS)
 /**
  * bridge_future_set_double:
  * @future: a pending [struct@Bridge.Future]
- * @v: the result
+ * @value: the result
  * @error: return location for a %BRIDGE_ERROR_INVALID_STATE error
  *
  * Returns: %TRUE if the result was set
@@ -999,7 +1001,7 @@ DEFINE_SCALAR_SETTER (double, double, G_TYPE_DOUBLE, v_double, AS_IS)
 /**
  * bridge_future_set_string:
  * @future: a pending [struct@Bridge.Future]
- * @v: (nullable): the result, copied
+ * @value: (nullable): the result, copied
  * @error: return location for a %BRIDGE_ERROR_INVALID_STATE error
  *
  * Returns: %TRUE if the result was set

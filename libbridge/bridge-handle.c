@@ -36,10 +36,10 @@ _bridge_handle_new (BridgeLoop     *loop,
                     GDestroyNotify  destroy)
 {
   /* From the loop's block pool while it dispatches here (pages faulted in
-   * ahead: 100k timers touched 1,600 fresh pages); else GSlice, not malloc:
-   * 100k timers freed in a burst filled glibc's fast bins, and the next
-   * large allocation merged them all (malloc_consolidate), a fifth of the
-   * cost of those timers. */
+   * ahead: a burst of timers touches many fresh pages); else GSlice, not
+   * malloc: a burst of timers freed at once filled glibc's fast bins, and
+   * the next large allocation merged them all (malloc_consolidate), a large
+   * part of the cost of those timers. */
   BridgeHandle *handle = _bridge_loop_alloc_block (loop, BRIDGE_BLOCK_HANDLE);
 
   if (handle == NULL)

@@ -67,8 +67,8 @@ struct _InboxNode
 };
 
 /* The heap keeps each timer's key next to its handle: comparing through the
- * handle pointer cost a cache miss per heap level (half of the time spent
- * on 100k timers). */
+ * handle pointer cost a cache miss per heap level, the largest cost of many
+ * timers. */
 typedef struct
 {
   gint64        when;
@@ -160,9 +160,9 @@ static GHashTable *registry;   /* GMainContext → BridgeLoop (strong) */
 
 /* Rings from this size on live in their own mapping and grow with
  * mremap(): the pages already filled move instead of being copied into
- * fresh ones, each faulted in again (100k tasks spawned at once grow the
- * ring to 3 MiB: a copy of everything at every doubling, and twice the page
- * faults). */
+ * fresh ones, each faulted in again (a burst of spawned tasks grows the
+ * ring to megabytes: a copy of everything at every doubling, and twice the
+ * page faults). */
 #define RING_MAPPED_MIN_BYTES (64 * 1024)
 
 static void
@@ -321,7 +321,7 @@ inbox_is_empty (BridgeLoop *loop)
 
 /* ---- timers --------------------------------------------------------------- */
 
-/* A binary heap: a 4-ary one measured no faster on 100k timers here. */
+/* A binary heap: a 4-ary one was no faster on many timers. */
 static inline gboolean
 timer_before (const TimerEntry *a,
               const TimerEntry *b)
@@ -355,8 +355,8 @@ heap_sift_up_to (BridgeLoop *loop,
  * child, without comparing against the entry that fills it, which is then
  * sifted up from there. That entry came from the end of the heap, so it
  * rarely rises far: about one comparison per level instead of two, and the
- * choice of child is branch-free (see timer_before()). Measured: a third of
- * the time of popping 100k timers went to mispredicted branches. */
+ * choice of child is branch-free (see timer_before()): with many timers,
+ * mispredicted branches were a large part of popping them. */
 static void
 heap_sift_down (BridgeLoop *loop,
                 guint       index)
@@ -370,7 +370,7 @@ heap_sift_down (BridgeLoop *loop,
   while ((child = 2 * index + 1) + 1 < n)
     {
       /* Fetch the grandchildren while these children are compared: with
-       * 100k timers the lower levels miss the cache, and this overlaps one
+       * many timers the lower levels miss the cache, and this overlaps one
        * level's miss with the next. */
       __builtin_prefetch (&timers[4 * index + 3]);
       __builtin_prefetch (&timers[4 * index + 6]);
@@ -444,7 +444,7 @@ timer_left_heap (BridgeLoop   *loop,
  * here, not when it is taken from the heap: with many timers each handle,
  * last touched when it was scheduled, is a cache miss, and taking them all
  * from the heap first lets those misses overlap instead of stalling every
- * pop (a fifth of the cost of 100k timers). */
+ * pop. */
 static void
 timer_run (gpointer a,
            gpointer b)
@@ -995,13 +995,13 @@ _bridge_loop_is_owner_thread (BridgeLoop *loop)
 
 /* Futures keep their loop alive. One GObject reference stands for all of
  * them, taken when the first appears and dropped when the last goes: a full
- * g_object_ref()/unref() pair per future, with its type checks, was 8 % of
- * the cost of spawning a task.
+ * g_object_ref()/unref() pair per future, with its type checks, was a
+ * visible part of the cost of spawning a task.
  *
  * While the loop dispatches, its thread takes holds from the shared counter
  * HOLD_BATCH at a time and hands them out without atomic operations: an
- * atomic increment and decrement per future were another 12 % of a spawn
- * and 8 % of a ping-pong. The counter then counts those credits too, so it
+ * atomic increment and decrement per future cost more again, in spawns and
+ * ping-pongs alike. The counter then counts those credits too, so it
  * can only reach zero once the dispatch has given back what it did not hand
  * out. A future freed on another thread gives its hold back atomically. */
 #define HOLD_BATCH 256

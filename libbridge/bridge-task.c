@@ -942,7 +942,7 @@ task_park (BridgeTask    *task,
       /* No references taken: @future is borrowed for the whole call (the
        * caller's frame keeps it alive while we are parked), and the loop's
        * list keeps the task alive; an abandoned task removes its callback.
-       * Four atomic operations per await were a third of a ping-pong. */
+       * Four atomic operations per await were a large part of a ping-pong. */
       task->awaiting = future;
       if (future->loop != loop || !_bridge_future_add_waker (future, task_waker, task))
         bridge_future_add_done_callback (future, task_wake_cb, task, NULL);

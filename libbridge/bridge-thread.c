@@ -456,6 +456,18 @@ sync_wait_unref (gpointer data)
   g_free (wait);
 }
 
+static SyncWait *
+sync_wait_new (BridgeFuture *future)
+{
+  SyncWait *wait = g_new0 (SyncWait, 1);
+
+  g_mutex_init (&wait->mutex);
+  g_cond_init (&wait->cond);
+  wait->future = future;
+  wait->ref_count = 2;   /* the waiter's and the done callback's */
+  return wait;
+}
+
 /* Loop thread. */
 static void
 sync_wait_done_cb (BridgeFuture *future,
@@ -536,16 +548,21 @@ bridge_future_wait_sync (BridgeFuture  *future,
       return FALSE;
     }
 
-  if (_bridge_future_is_pending (future) && _bridge_loop_is_owner_thread (loop) &&
-      g_main_context_acquire (context))
+  if (!_bridge_future_is_pending (future))
+    ;
+  else if (_bridge_loop_is_owner_thread (loop) && g_main_context_acquire (context))
     {
       /* The loop is this thread's (the default loop of a thread that never
-       * runs it, say) and nobody runs it: run it here until the future is
-       * done. A loop of another thread is left to that thread, even
+       * runs it, say) and nobody runs it: run it here until the future's
+       * done callbacks have run, so that those registered before ours
+       * (the hand-over of bridge_loop_spawn_threadsafe(), say) are not
+       * left behind. A loop of another thread is left to that thread, even
        * between two of its iterations. */
+      SyncWait *wait = sync_wait_new (future);
       gboolean expired = FALSE;
       GSource *timer = NULL;
 
+      bridge_future_add_done_callback (future, sync_wait_done_cb, wait, sync_wait_unref);
       if (timeout >= 0)
         {
           timer = g_timeout_source_new ((guint) MIN (timeout * 1000, G_MAXUINT));
@@ -553,7 +570,7 @@ bridge_future_wait_sync (BridgeFuture  *future,
           g_source_attach (timer, context);
         }
       g_main_context_push_thread_default (context);
-      while (_bridge_future_is_pending (future) && !expired)
+      while (!wait->done && !expired)
         g_main_context_iteration (context, TRUE);
       g_main_context_pop_thread_default (context);
       if (timer != NULL)
@@ -562,15 +579,12 @@ bridge_future_wait_sync (BridgeFuture  *future,
           g_source_unref (timer);
         }
       g_main_context_release (context);
+      sync_wait_unref (wait);
     }
-  else if (_bridge_future_is_pending (future))
+  else
     {
-      SyncWait *wait = g_new0 (SyncWait, 1);
+      SyncWait *wait = sync_wait_new (future);
 
-      g_mutex_init (&wait->mutex);
-      g_cond_init (&wait->cond);
-      wait->future = future;
-      wait->ref_count = 2;   /* ours and the done callback's */
       _bridge_loop_push_ready_threadsafe (loop, sync_wait_register, wait, NULL);
 
       g_mutex_lock (&wait->mutex);

@@ -343,14 +343,14 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/barrier/indexes", test_indexes);
-  g_test_add_func ("/barrier/single-party", test_single_party);
-  g_test_add_func ("/barrier/outside-task", test_wait_outside_task);
-  g_test_add_func ("/barrier/rounds", test_rounds);
-  g_test_add_func ("/barrier/draining", test_draining);
-  g_test_add_func ("/barrier/abort", test_abort);
-  g_test_add_func ("/barrier/reset", test_reset);
-  g_test_add_func ("/barrier/cancel", test_cancel);
+  g_test_add_func ("/libbridge/barrier/indexes", test_indexes);
+  g_test_add_func ("/libbridge/barrier/single-party", test_single_party);
+  g_test_add_func ("/libbridge/barrier/outside-task", test_wait_outside_task);
+  g_test_add_func ("/libbridge/barrier/rounds", test_rounds);
+  g_test_add_func ("/libbridge/barrier/draining", test_draining);
+  g_test_add_func ("/libbridge/barrier/abort", test_abort);
+  g_test_add_func ("/libbridge/barrier/reset", test_reset);
+  g_test_add_func ("/libbridge/barrier/cancel", test_cancel);
 
   return g_test_run ();
 }
