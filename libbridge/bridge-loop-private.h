@@ -69,6 +69,7 @@ void             _bridge_loop_remove_task           (BridgeLoop      *loop,
                                                      BridgeTask      *task);
 guint64          _bridge_loop_next_task_number      (BridgeLoop      *loop);
 gint64           _bridge_loop_get_dispatch_clock    (BridgeLoop      *loop);
+int              _bridge_loop_resolve_io_priority   (int              io_priority);
 gboolean         _bridge_loop_get_debug_fast        (BridgeLoop      *loop);
 void             _bridge_loop_note_slow_step        (BridgeLoop      *loop,
                                                      const char      *what,

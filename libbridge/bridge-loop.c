@@ -126,6 +126,7 @@ struct _BridgeLoop
   guint                   clock_stride;
   guint                   iterations_aside;
   guint                   iteration_left;   /* items of an iteration cut short */
+  int                     io_priority;      /* for BRIDGE_IO_PRIORITY_LOOP */
   BridgeFuture           *run_future;       /* what run_until_complete() waits for */
 
   guint                   running : 1;
@@ -853,6 +854,7 @@ bridge_loop_init (BridgeLoop *loop)
   loop->owner = &thread_token;
   loop->slow_callback_duration = DEFAULT_SLOW_CALLBACK;
   loop->clock_stride = 1;
+  loop->io_priority = BRIDGE_PRIORITY_BULK_IO;
   loop->debug = debug != NULL && debug[0] != '\0' && !g_str_equal (debug, "0");
   loop->stack_pool = _bridge_stack_pool_new ();
 }
@@ -1765,6 +1767,60 @@ bridge_loop_get_slow_callback_duration (BridgeLoop *loop)
   g_return_val_if_fail (BRIDGE_IS_LOOP (loop), 0);
 
   return loop->slow_callback_duration;
+}
+
+/**
+ * bridge_loop_set_io_priority:
+ * @loop: a [class@Bridge.Loop]
+ * @io_priority: the priority of the completions of GIO and libsoup
+ *   operations started with %BRIDGE_IO_PRIORITY_LOOP
+ *
+ * Sets the I/O priority that libbridge's wrappers use when given
+ * %BRIDGE_IO_PRIORITY_LOOP: %BRIDGE_PRIORITY_BULK_IO by default.
+ *
+ * GIO has no way to say "bulk": every completion of an operation started at
+ * %G_PRIORITY_DEFAULT is a default-priority source, dispatched before GTK's
+ * layout and paint (`GDK_PRIORITY_REDRAW`), so a saturating transfer starves
+ * the window. Below redraw, painting goes first when it is due, and nothing
+ * is lost when nothing else is ready. Use a higher priority for small,
+ * latency-sensitive operations.
+ */
+void
+bridge_loop_set_io_priority (BridgeLoop *loop,
+                             int         io_priority)
+{
+  g_return_if_fail (BRIDGE_IS_LOOP (loop));
+  g_return_if_fail (io_priority != BRIDGE_IO_PRIORITY_LOOP);
+
+  loop->io_priority = io_priority;
+}
+
+/**
+ * bridge_loop_get_io_priority:
+ * @loop: a [class@Bridge.Loop]
+ *
+ * Returns: the priority that %BRIDGE_IO_PRIORITY_LOOP stands for on @loop
+ */
+int
+bridge_loop_get_io_priority (BridgeLoop *loop)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), G_PRIORITY_DEFAULT);
+
+  return loop->io_priority;
+}
+
+/* The I/O priority a wrapper passes to GIO: @io_priority, or for
+ * BRIDGE_IO_PRIORITY_LOOP the one of the loop running the current task. */
+int
+_bridge_loop_resolve_io_priority (int io_priority)
+{
+  BridgeLoop *loop;
+
+  if (G_LIKELY (io_priority != BRIDGE_IO_PRIORITY_LOOP))
+    return io_priority;
+
+  loop = dispatching_loop != NULL ? dispatching_loop : bridge_loop_get_default ();
+  return loop->io_priority;
 }
 
 gint64

@@ -8,6 +8,9 @@
 #include "config.h"
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <gio/gunixinputstream.h>
 
 #include "test-util.h"
 
@@ -438,6 +441,80 @@ test_foreign_thread_wait (LoopFixture   *fixture,
   bridge_future_unref (slow.pending);
 }
 
+/* ---- bulk I/O below GTK's redraw ------------------------------------------- */
+
+typedef struct
+{
+  GInputStream *stream;
+  int           io_priority;
+  GString      *log;
+} BulkRead;
+
+static gboolean
+redraw_cb (gpointer user_data)
+{
+  GString *log = user_data;
+
+  g_string_append (log, "redraw;");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+bulk_read_task (BridgeTask *task,
+                gpointer    user_data)
+{
+  BulkRead *read = user_data;
+  GSource *redraw = g_idle_source_new ();
+  g_autoptr(GBytes) bytes = NULL;
+
+  /* Frame due (GDK_PRIORITY_REDRAW) while the read's data is already there. */
+  g_source_set_priority (redraw, G_PRIORITY_HIGH_IDLE + 20);
+  g_source_set_callback (redraw, redraw_cb, read->log, NULL);
+  g_source_attach (redraw, g_main_context_get_thread_default ());
+  g_source_unref (redraw);
+
+  bytes = bridge_input_stream_read_bytes (read->stream, 16, read->io_priority, NULL);
+  g_assert_nonnull (bytes);
+  g_string_append (read->log, "read;");
+}
+
+static char *
+bulk_read_order (BridgeLoop *loop,
+                 int         io_priority)
+{
+  BulkRead read = { NULL, io_priority, g_string_new (NULL) };
+  g_autoptr(BridgeTask) task = NULL;
+  int fds[2];
+
+  g_assert_no_errno (pipe (fds));
+  g_assert_cmpint (write (fds[1], "data", 4), ==, 4);
+  read.stream = g_unix_input_stream_new (fds[0], TRUE);
+
+  task = bridge_spawn_full (loop, NULL, 0, bulk_read_task, &read, NULL);
+  g_assert_true (bridge_loop_run_until_complete (loop, BRIDGE_FUTURE (task), NULL));
+  test_run_until (bridge_loop_get_context (loop), strstr (read.log->str, "redraw;") != NULL,
+                  TEST_TIMEOUT_SECONDS);
+  close (fds[1]);
+  g_object_unref (read.stream);
+  return g_string_free (read.log, FALSE);
+}
+
+/* With BRIDGE_IO_PRIORITY_LOOP a completion waits for a due frame; with
+ * G_PRIORITY_DEFAULT it goes first, as GIO has it. */
+static void
+test_bulk_io_below_redraw (LoopFixture   *fixture,
+                           gconstpointer  user_data)
+{
+  g_autofree char *bulk = NULL;
+  g_autofree char *plain = NULL;
+
+  g_assert_cmpint (bridge_loop_get_io_priority (fixture->loop), >, G_PRIORITY_HIGH_IDLE + 20);
+  bulk = bulk_read_order (fixture->loop, BRIDGE_IO_PRIORITY_LOOP);
+  g_assert_cmpstr (bulk, ==, "redraw;read;");
+  plain = bulk_read_order (fixture->loop, G_PRIORITY_DEFAULT);
+  g_assert_cmpstr (plain, ==, "read;redraw;");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -459,6 +536,7 @@ main (int   argc,
   g_test_add_func ("/libbridge/asyncio/fiber/thread-signal-stack", test_thread_signal_stack);
   g_test_add_func ("/libbridge/asyncio/run/full-result", test_run_full_result);
   LOOP_TEST ("/libbridge/asyncio/thread/foreign-wait-timeout", test_foreign_thread_wait);
+  LOOP_TEST ("/libbridge/asyncio/gio/bulk-io-below-redraw", test_bulk_io_below_redraw);
 
   return g_test_run ();
 }
