@@ -199,7 +199,10 @@ leave (BridgeBarrier *barrier)
  *
  * Fails with %BRIDGE_ERROR_BROKEN_BARRIER if the barrier is broken, or is
  * reset or aborted while the task waits. A task cancelled while it waits
- * leaves the round (the count of waiting tasks drops by one).
+ * leaves the round (the count of waiting tasks drops by one) and gives its
+ * index to the next task to arrive, so the parties of a round always have
+ * distinct indices (CPython 3.11 hands out a repeated one there, against
+ * its own documentation).
  *
  * Returns: %TRUE if the round completed
  */

@@ -19,8 +19,12 @@
 G_BEGIN_DECLS
 
 /* g_main_depth() inside the current loop dispatch on this thread: a callback
- * that runs deeper was dispatched by a main loop nested inside a task step. */
-extern BRIDGE_THREAD_LOCAL int _bridge_loop_dispatch_depth;
+ * that runs deeper was dispatched by a main loop nested inside a task step.
+ * g_main_depth() is a thread-private lookup, too slow for every await: it is
+ * only asked once the loop saw its context iterated inside its own dispatch
+ * (_bridge_loop_nested_iteration). */
+extern BRIDGE_THREAD_LOCAL int      _bridge_loop_dispatch_depth;
+extern BRIDGE_THREAD_LOCAL gboolean _bridge_loop_nested_iteration;
 
 /* An entry of the ready queue: the loop's unit of work. Internal work (waking
  * a task, running a future's done callbacks) goes in as a bare function and

@@ -145,6 +145,7 @@ G_DEFINE_FINAL_TYPE (BridgeLoop, bridge_loop, G_TYPE_OBJECT)
 static BRIDGE_THREAD_LOCAL char thread_token;
 static BRIDGE_THREAD_LOCAL BridgeLoop *dispatching_loop;
 BRIDGE_THREAD_LOCAL int _bridge_loop_dispatch_depth;
+BRIDGE_THREAD_LOCAL gboolean _bridge_loop_nested_iteration;
 /* Holds on dispatching_loop that this thread took in advance and has not
  * handed to a future yet (see _bridge_loop_hold()). */
 static BRIDGE_THREAD_LOCAL gint hold_credits;
@@ -614,7 +615,9 @@ loop_resume_priority (BridgeLoop *loop)
 
 /* Sources that stay ready above our lowered priority (an idle that always
  * has more to do) would hold the tasks back for good. The resume source has
- * a high priority, so it is prepared in every iteration of the context:
+ * the highest priority, so it is prepared in every iteration of the context
+ * (which also tells nested iterations apart, see
+ * _bridge_loop_nested_iteration):
  * after ITERATIONS_ASIDE iterations in which others ran, it becomes ready
  * and gives the loop its priority back. Counting iterations, not time,
  * gives each of those sources its turns however short they are. */
@@ -625,6 +628,11 @@ resume_source_prepare (GSource *source,
                        gint    *timeout)
 {
   BridgeLoop *loop = ((LoopSource *) source)->loop;
+
+  /* The context is iterated while our own dispatch runs: a main loop nested
+   * inside a task step (or a callback). */
+  if (G_UNLIKELY (dispatching_loop == loop))
+    _bridge_loop_nested_iteration = TRUE;
 
   *timeout = -1;
   if (G_LIKELY (!loop->standing_aside))
@@ -674,6 +682,7 @@ loop_source_dispatch (GSource     *source,
   BridgeLoop *loop = ((LoopSource *) source)->loop;
   BridgeLoop *previous = dispatching_loop;
   int previous_depth = _bridge_loop_dispatch_depth;
+  gboolean previous_nested = _bridge_loop_nested_iteration;
   gint previous_credits = hold_credits;
   gint64 start, now;
   guint since_clock = 0;
@@ -690,6 +699,7 @@ loop_source_dispatch (GSource     *source,
   hold_credits = 0;
   loop->owner = &thread_token;
   _bridge_loop_dispatch_depth = g_main_depth ();
+  _bridge_loop_nested_iteration = FALSE;
   start = now = loop->dispatch_clock = g_get_monotonic_time ();
 
   while (!loop->closed)
@@ -770,6 +780,7 @@ out:
   hold_credits = previous_credits;
   dispatching_loop = previous;
   _bridge_loop_dispatch_depth = previous_depth;
+  _bridge_loop_nested_iteration = previous_nested;
   g_object_unref (loop);
   return G_SOURCE_CONTINUE;
 }
@@ -874,7 +885,7 @@ loop_create_locked (GMainContext *context)
   loop->resume_source = (LoopSource *) g_source_new (&resume_source_funcs, sizeof (LoopSource));
   loop->resume_source->loop = loop;
   g_source_set_static_name ((GSource *) loop->resume_source, "[libbridge] loop resume");
-  g_source_set_priority ((GSource *) loop->resume_source, G_PRIORITY_HIGH);
+  g_source_set_priority ((GSource *) loop->resume_source, G_MININT);
   g_source_attach ((GSource *) loop->resume_source, context);
 
   if (registry == NULL)

@@ -52,12 +52,12 @@ const BridgeFutureClass _bridge_task_class = {
 };
 
 /* A callback dispatched by a main loop nested inside the task's step (a
- * modal dialog's) runs deeper than the loop's dispatch, and is not in the
- * task. */
+ * modal dialog's, on the loop's context) runs deeper than the loop's
+ * dispatch, and is not in the task. */
 static inline gboolean
 in_nested_loop (void)
 {
-  return g_main_depth () != _bridge_loop_dispatch_depth;
+  return G_UNLIKELY (_bridge_loop_nested_iteration) && g_main_depth () != _bridge_loop_dispatch_depth;
 }
 
 GType
@@ -406,9 +406,9 @@ bridge_task_unref (BridgeTask *task)
 /**
  * bridge_task_get_current:
  *
- * Callbacks that a main loop nested inside a task dispatches (a modal
- * dialog's, say) are not in the task: they run while the task is stopped
- * in the middle of a step, and cannot wait.
+ * Callbacks that a main loop nested inside a task dispatches on the task's
+ * context (a modal dialog's, say) are not in the task: they run while the
+ * task is stopped in the middle of a step, and cannot wait.
  *
  * Returns: (transfer none) (nullable): the task running on this thread
  *   (`asyncio.current_task()`), or %NULL outside tasks
