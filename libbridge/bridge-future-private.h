@@ -130,8 +130,20 @@ gboolean  _bridge_future_remove_waker       (BridgeFuture            *future,
                                              gpointer                 data);
 gpointer  _bridge_future_steal_pointer      (BridgeFuture            *future);
 GError   *_bridge_future_new_cancelled_error (const char             *message);
-gboolean  _bridge_future_check_alive        (BridgeFuture            *future,
+void      _bridge_future_report_freed       (BridgeFuture            *future,
                                              const char              *function);
+
+/* For the ref and unref functions of subtypes, which report under their own
+ * name. */
+static inline gboolean
+_bridge_future_check_alive (BridgeFuture *future,
+                            const char   *function)
+{
+  if (G_LIKELY (g_atomic_int_get (&future->ref_count) > 0))
+    return TRUE;
+  _bridge_future_report_freed (future, function);
+  return FALSE;
+}
 
 static inline gboolean
 _bridge_future_is_pending (BridgeFuture *future)

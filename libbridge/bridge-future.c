@@ -274,16 +274,11 @@ report_freed (BridgeFuture *future,
     g_critical ("%s: the future or task was already freed: one unref too many", function);
 }
 
-/* For the ref and unref functions of subtypes, which report under their own
- * name. */
-gboolean
-_bridge_future_check_alive (BridgeFuture *future,
-                            const char   *function)
+void
+_bridge_future_report_freed (BridgeFuture *future,
+                             const char   *function)
 {
-  if (G_LIKELY (g_atomic_int_get (&future->ref_count) > 0))
-    return TRUE;
   report_freed (future, function);
-  return FALSE;
 }
 
 /**
