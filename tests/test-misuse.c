@@ -51,6 +51,8 @@ all_done (GPtrArray *tasks)
   return TRUE;
 }
 
+/* Spawns and finishes tasks of its own all the time, so the loop's list of
+ * tasks changes on its thread while the other threads spawn. */
 static void
 keep_busy_task (BridgeTask *task,
                 gpointer    user_data)
@@ -58,7 +60,11 @@ keep_busy_task (BridgeTask *task,
   gboolean *stop = user_data;
 
   while (!g_atomic_int_get (stop))
-    bridge_yield (NULL);
+    {
+      g_autoptr(BridgeTask) child = bridge_spawn (noop_task, NULL, NULL);
+
+      bridge_await (BRIDGE_FUTURE (child), NULL);
+    }
 }
 
 /* bridge_spawn_full() on a loop that another thread is running goes through
@@ -79,7 +85,7 @@ test_spawn_from_other_thread (LoopFixture   *fixture,
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
     {
       spawns[i].loop = fixture->loop;
-      spawns[i].n_tasks = 2000;
+      spawns[i].n_tasks = 20000;
       spawns[i].tasks = g_ptr_array_new_with_free_func ((GDestroyNotify) bridge_task_unref);
       threads[i] = g_thread_new ("spawner", spawn_from_other_thread, &spawns[i]);
     }
@@ -96,6 +102,13 @@ test_spawn_from_other_thread (LoopFixture   *fixture,
 
   g_atomic_int_set (&stop, TRUE);
   test_run_until (fixture->context, bridge_future_is_done (BRIDGE_FUTURE (busy)), TEST_TIMEOUT_SECONDS);
+
+  /* The loop's count and list of live tasks survived: none is left. */
+  {
+    g_autoptr(GPtrArray) live = bridge_loop_list_tasks (fixture->loop);
+
+    g_assert_cmpuint (live->len, ==, 0);
+  }
 }
 
 /* ---- one unref too many --------------------------------------------------- */
