@@ -505,6 +505,106 @@ bench_frames (void)
   run_main_task (frames_main, NULL);
 }
 
+/* ---- timer-latency: a 5 ms timer beside a chain of 1 ms steps ------------------ */
+
+/* A chain of callbacks that each keep the CPU for 1 ms and schedule the next
+ * keeps the ready queue from ever emptying; a timer re-armed 5 ms ahead each
+ * time it runs measures how late due timers are under that load. */
+#define TIMER_LATENCY_STEP_USEC   1000
+#define TIMER_LATENCY_PERIOD      0.005
+#define TIMER_LATENCY_SECONDS     2.0
+
+typedef struct
+{
+  BridgeLoop   *loop;
+  BridgeFuture *done;
+  gint64        end;
+  double        due;
+  double        worst;
+  double        total;
+  guint         fired;
+  guint         steps;
+  GArray       *lateness;   /* double, seconds */
+} TimerLatency;
+
+static gint
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static void
+latency_step_cb (gpointer user_data)
+{
+  TimerLatency *state = user_data;
+  gint64 until = g_get_monotonic_time () + TIMER_LATENCY_STEP_USEC;
+
+  while (g_get_monotonic_time () < until)
+    ;
+  state->steps++;
+  if (!bridge_future_is_done (state->done))
+    bridge_loop_call_soon (state->loop, latency_step_cb, state, NULL);
+}
+
+static void
+latency_timer_cb (gpointer user_data)
+{
+  TimerLatency *state = user_data;
+  double late = bridge_loop_time (state->loop) - state->due;
+
+  state->worst = MAX (state->worst, late);
+  state->total += late;
+  g_array_append_val (state->lateness, late);
+  state->fired++;
+  if (g_get_monotonic_time () >= state->end)
+    {
+      bridge_future_set_boolean (state->done, TRUE, NULL);
+      return;
+    }
+  state->due = bridge_loop_time (state->loop) + TIMER_LATENCY_PERIOD;
+  bridge_loop_call_at (state->loop, state->due, latency_timer_cb, state, NULL);
+}
+
+static void
+timer_latency_main (BridgeTask *task,
+                    gpointer    user_data)
+{
+  TimerLatency *state = user_data;
+
+  state->loop = bridge_loop_get_default ();
+  state->done = bridge_future_new ();
+  state->end = g_get_monotonic_time () + (gint64) (TIMER_LATENCY_SECONDS * G_USEC_PER_SEC);
+  bridge_loop_call_soon (state->loop, latency_step_cb, state, NULL);
+  state->due = bridge_loop_time (state->loop) + TIMER_LATENCY_PERIOD;
+  bridge_loop_call_at (state->loop, state->due, latency_timer_cb, state, NULL);
+  bridge_await (state->done, NULL);
+  bridge_future_unref (state->done);
+}
+
+static void
+bench_timer_latency (void)
+{
+  TimerLatency state = { 0 };
+  double p99 = 0;
+
+  state.lateness = g_array_new (FALSE, FALSE, sizeof (double));
+  run_main_task (timer_latency_main, &state);
+  if (state.lateness->len > 0)
+    {
+      g_array_sort (state.lateness, compare_doubles);
+      p99 = g_array_index (state.lateness, double, (state.lateness->len * 99) / 100);
+    }
+  bench_print (state.worst * 1000, "ms",
+               "\"p99_ms\": %.3f, \"mean_ms\": %.3f, \"timers\": %u, \"steps\": %u, "
+               "\"step_ms\": %.1f",
+               p99 * 1000, state.fired ? state.total * 1000 / state.fired : 0.0, state.fired,
+               state.steps, TIMER_LATENCY_STEP_USEC / 1000.0);
+  g_array_unref (state.lateness);
+}
+
 /* ---- gather: bridge_gather() over 10k tasks created before the clock starts ---- */
 
 static double
@@ -818,6 +918,7 @@ static const BenchWorkload workloads[] = {
   { "parked-memory", bench_parked_memory },
   { "parked-1m", bench_parked_1m },
   { "frames", bench_frames },
+  { "timer-latency", bench_timer_latency },
   { "gather", bench_gather },
   { "queue", bench_queue },
   { "semaphore", bench_semaphore },

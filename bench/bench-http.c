@@ -296,7 +296,8 @@ read_into (GInputStream  *stream,
 
   op->future = bridge_async_result_future_new ();
   op->buffer = g_rc_box_acquire (buffer);
-  g_input_stream_read_async (stream, buffer + offset, size, G_PRIORITY_DEFAULT, cancellable,
+  g_input_stream_read_async (stream, buffer + offset, size,
+                             bridge_loop_get_io_priority (bridge_loop_get_default ()), cancellable,
                              read_ready, op);
   result = bridge_await_async_result (op->future, error);
   if (result == NULL)
@@ -320,13 +321,13 @@ read_chunk (GInputStream  *stream,
   switch (client->read_mode)
     {
     case READ_BYTES:
-      return bridge_input_stream_read_bytes (stream, client->buffer_size, G_PRIORITY_DEFAULT,
-                                             error);
+      return bridge_input_stream_read_bytes (stream, client->buffer_size,
+                                             BRIDGE_IO_PRIORITY_LOOP, error);
 
     case READ_ALL:
       buffer = g_malloc (client->buffer_size);
-      if (!bridge_input_stream_read_all (stream, buffer, client->buffer_size, G_PRIORITY_DEFAULT,
-                                         &n, error))
+      if (!bridge_input_stream_read_all (stream, buffer, client->buffer_size,
+                                         BRIDGE_IO_PRIORITY_LOOP, &n, error))
         {
           g_free (buffer);
           return NULL;
@@ -440,8 +441,8 @@ save_with_gio (GInputStream  *stream,
       if (g_bytes_get_size (chunk) == 0)
         break;
       *received += g_bytes_get_size (chunk);
-      if (!bridge_output_stream_write_all_bytes (G_OUTPUT_STREAM (out), chunk, G_PRIORITY_DEFAULT,
-                                                 NULL, error))
+      if (!bridge_output_stream_write_all_bytes (G_OUTPUT_STREAM (out), chunk,
+                                                 BRIDGE_IO_PRIORITY_LOOP, NULL, error))
         return FALSE;
     }
 

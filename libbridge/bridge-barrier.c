@@ -50,6 +50,8 @@ struct _BridgeBarrier
   gatomicrefcount  ref_count;
   guint            parties;
   guint            count;       /* tasks inside wait(), past the entry check */
+  guint            next_index;  /* of the round being filled */
+  GArray          *free_indices;   /* given up by waiters cancelled while filling */
   BarrierState     state;
   GQueue           waiters;     /* everyone parked, for either reason */
   BridgeLoop      *loop;
@@ -119,6 +121,7 @@ bridge_barrier_unref (BridgeBarrier *barrier)
 
   _bridge_waiter_queue_clear (&barrier->waiters);
   g_clear_object (&barrier->loop);
+  g_clear_pointer (&barrier->free_indices, g_array_unref);
   g_free (barrier);
 }
 
@@ -147,13 +150,46 @@ park (BridgeBarrier  *barrier,
 /* The last task out of a round refills the barrier and lets in whoever
  * waits for the next round. */
 static void
+start_round (BridgeBarrier *barrier)
+{
+  barrier->state = STATE_FILLING;
+  barrier->next_index = 0;
+  if (barrier->free_indices != NULL)
+    g_array_set_size (barrier->free_indices, 0);
+}
+
+/* Each party of a round gets its own index, from 0 to parties - 1, even when
+ * waiters before it were cancelled: their indices are handed out again. */
+static guint
+take_index (BridgeBarrier *barrier)
+{
+  if (barrier->free_indices != NULL && barrier->free_indices->len > 0)
+    {
+      guint index = g_array_index (barrier->free_indices, guint, barrier->free_indices->len - 1);
+
+      g_array_set_size (barrier->free_indices, barrier->free_indices->len - 1);
+      return index;
+    }
+  return barrier->next_index++;
+}
+
+static void
+give_back_index (BridgeBarrier *barrier,
+                 guint          index)
+{
+  if (barrier->free_indices == NULL)
+    barrier->free_indices = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_array_append_val (barrier->free_indices, index);
+}
+
+static void
 leave (BridgeBarrier *barrier)
 {
   barrier->count--;
   if (barrier->count == 0)
     {
       if (barrier->state == STATE_RESETTING || barrier->state == STATE_DRAINING)
-        barrier->state = STATE_FILLING;
+        start_round (barrier);
       wake_all (barrier);
     }
 }
@@ -173,7 +209,10 @@ leave (BridgeBarrier *barrier)
  *
  * Fails with %BRIDGE_ERROR_BROKEN_BARRIER if the barrier is broken, or is
  * reset or aborted while the task waits. A task cancelled while it waits
- * leaves the round (the count of waiting tasks drops by one).
+ * leaves the round (the count of waiting tasks drops by one) and gives its
+ * index to the next task to arrive, so the parties of a round always have
+ * distinct indices (CPython 3.11 hands out a repeated one there, against
+ * its own documentation).
  *
  * Returns: %TRUE if the round completed
  *
@@ -215,8 +254,8 @@ bridge_barrier_wait (BridgeBarrier  *barrier,
       return FALSE;
     }
 
-  index = barrier->count++;
-  if (index + 1 == barrier->parties)
+  index = take_index (barrier);
+  if (++barrier->count == barrier->parties)
     {
       /* The round is complete: release everyone; newcomers wait for the
        * drain. */
@@ -227,6 +266,11 @@ bridge_barrier_wait (BridgeBarrier  *barrier,
     {
       while (ok && barrier->state == STATE_FILLING)
         ok = park (barrier, task, error);
+
+      /* Cancelled while the round was still filling: this party never
+       * counted, so its index goes to the next one to arrive. */
+      if (!ok && barrier->state == STATE_FILLING)
+        give_back_index (barrier, index);
 
       if (ok && (barrier->state == STATE_BROKEN || barrier->state == STATE_RESETTING))
         {
@@ -264,7 +308,7 @@ bridge_barrier_reset (BridgeBarrier *barrier)
   if (barrier->count > 0)
     barrier->state = STATE_RESETTING;
   else
-    barrier->state = STATE_FILLING;
+    start_round (barrier);
   wake_all (barrier);
 }
 

@@ -46,6 +46,16 @@ G_BEGIN_DECLS
  * always %G_IO_ERROR_CANCELLED, and a timeout %G_IO_ERROR_TIMED_OUT, so GIO and
  * libbridge errors look alike to callers.
  *
+ * Misuse follows one rule, so callers know where to look: a function that
+ * takes a `GError` reports misuse there, as %BRIDGE_ERROR_INVALID_STATE
+ * (awaiting outside a task or from a nested main loop, a future of another
+ * loop, running a loop that is running or closed, setting a result twice).
+ * A function without one reports misuse as a `g_critical()` naming the
+ * function and returns %NULL or %FALSE (`bridge_task_group_new()` outside a
+ * task, `bridge_loop_call_soon()` on a closed loop, one unref too many, an
+ * invalid `BRIDGE_FUTURE()` cast), as GLib does for programming errors.
+ * Neither ever corrupts memory.
+ *
  * Since: 0.1
  */
 typedef enum

@@ -334,6 +334,26 @@ segv_handler (int        signum,
   sigaction (SIGSEGV, &previous_segv_action, NULL);
 }
 
+/* The alternate signal stack this library gave a thread: taken down and
+ * freed when the thread ends (a GPrivate's destroy notify runs on the
+ * exiting thread). */
+static void
+alt_stack_free (gpointer data)
+{
+  stack_t current = { 0 };
+
+  if (sigaltstack (NULL, &current) == 0 && current.ss_sp == data)
+    {
+      stack_t disable = { 0 };
+
+      disable.ss_flags = SS_DISABLE;
+      sigaltstack (&disable, NULL);
+    }
+  g_free (data);
+}
+
+static GPrivate alt_stack_key = G_PRIVATE_INIT (alt_stack_free);
+
 static void
 install_overflow_handler (void)
 {
@@ -363,7 +383,10 @@ install_overflow_handler (void)
 
           alt.ss_size = 64 * 1024;
           alt.ss_sp = g_malloc (alt.ss_size);
-          sigaltstack (&alt, NULL);
+          if (sigaltstack (&alt, NULL) == 0)
+            g_private_set (&alt_stack_key, alt.ss_sp);
+          else
+            g_free (alt.ss_sp);
         }
       fiber_thread.alt_stack_ready = TRUE;
     }

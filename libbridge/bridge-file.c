@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "bridge-async-result-private.h"
+#include "bridge-loop-private.h"
 #include "bridge-file.h"
 
 /* Awaitable GFile operations. Each runs the GIO `_async` call with the
@@ -42,7 +43,7 @@ bridge_file_read (GFile   *file,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return NULL;
-  g_file_read_async (file, io_priority, cancellable, bridge_async_ready, future);
+  g_file_read_async (file, _bridge_loop_resolve_io_priority (io_priority), cancellable, bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return NULL;
   return g_file_read_finish (file, result, error);
@@ -84,7 +85,7 @@ bridge_file_replace (GFile             *file,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return NULL;
-  g_file_replace_async (file, etag, make_backup, flags, io_priority, cancellable,
+  g_file_replace_async (file, etag, make_backup, flags, _bridge_loop_resolve_io_priority (io_priority), cancellable,
                         bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return NULL;
@@ -122,7 +123,7 @@ bridge_file_create (GFile             *file,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return NULL;
-  g_file_create_async (file, flags, io_priority, cancellable, bridge_async_ready, future);
+  g_file_create_async (file, flags, _bridge_loop_resolve_io_priority (io_priority), cancellable, bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return NULL;
   return g_file_create_finish (file, result, error);
@@ -158,7 +159,7 @@ bridge_file_append_to (GFile             *file,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return NULL;
-  g_file_append_to_async (file, flags, io_priority, cancellable, bridge_async_ready, future);
+  g_file_append_to_async (file, flags, _bridge_loop_resolve_io_priority (io_priority), cancellable, bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return NULL;
   return g_file_append_to_finish (file, result, error);
@@ -198,7 +199,7 @@ bridge_file_query_info (GFile                *file,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return NULL;
-  g_file_query_info_async (file, attributes, flags, io_priority, cancellable,
+  g_file_query_info_async (file, attributes, flags, _bridge_loop_resolve_io_priority (io_priority), cancellable,
                            bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return NULL;
@@ -244,7 +245,7 @@ bridge_file_move (GFile           *source,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return FALSE;
-  g_file_move_async (source, destination, flags, io_priority, cancellable, NULL, NULL,
+  g_file_move_async (source, destination, flags, _bridge_loop_resolve_io_priority (io_priority), cancellable, NULL, NULL,
                      bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return FALSE;
@@ -280,7 +281,7 @@ bridge_file_delete (GFile   *file,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return FALSE;
-  g_file_delete_async (file, io_priority, cancellable, bridge_async_ready, future);
+  g_file_delete_async (file, _bridge_loop_resolve_io_priority (io_priority), cancellable, bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return FALSE;
   return g_file_delete_finish (file, result, error);

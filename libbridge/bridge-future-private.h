@@ -23,6 +23,12 @@ typedef enum
   BRIDGE_FUTURE_CANCELLED,
 } BridgeFutureState;
 
+/* A live future's magic byte, and the ref_count a freed one is left with:
+ * what bridge_future_check_instance_cast() and unref() look at to report a
+ * cast of something else, or one unref too many. */
+#define BRIDGE_FUTURE_MAGIC 0xb7
+#define BRIDGE_FUTURE_FREED (-0x1bad)
+
 typedef enum
 {
   BRIDGE_RESULT_NONE,
@@ -40,6 +46,11 @@ struct _BridgeFutureClass
 {
   const char *type_name;        /* "Future", "Task", …: used in diagnostics */
   gsize       instance_size;
+  /* 1 + the BRIDGE_BLOCK_ size class for the kinds made by the million
+   * (pooled and cached blocks); 0 for the others. */
+  guint       block_class;
+  /* What inspectors show when no label was set; NULL: the type name. */
+  const char *(*label) (BridgeFuture *future);
   /* Request cancellation; NULL means: complete as cancelled right away. */
   gboolean  (*cancel)   (BridgeFuture *future,
                          const char   *message);
@@ -67,6 +78,7 @@ struct _BridgeFuture
   guint                     error_retrieved : 1;
   guint                     callbacks_scheduled : 1;
   guint                     first_is_waker : 1;   /* see _bridge_future_add_waker() */
+  guint8                    magic;          /* BRIDGE_FUTURE_MAGIC, for checked casts */
   union {
     GValue                  value;
     struct {
@@ -118,6 +130,20 @@ gboolean  _bridge_future_remove_waker       (BridgeFuture            *future,
                                              gpointer                 data);
 gpointer  _bridge_future_steal_pointer      (BridgeFuture            *future);
 GError   *_bridge_future_new_cancelled_error (const char             *message);
+void      _bridge_future_report_freed       (BridgeFuture            *future,
+                                             const char              *function);
+
+/* For the ref and unref functions of subtypes, which report under their own
+ * name. */
+static inline gboolean
+_bridge_future_check_alive (BridgeFuture *future,
+                            const char   *function)
+{
+  if (G_LIKELY (g_atomic_int_get (&future->ref_count) > 0))
+    return TRUE;
+  _bridge_future_report_freed (future, function);
+  return FALSE;
+}
 
 static inline gboolean
 _bridge_future_is_pending (BridgeFuture *future)

@@ -14,7 +14,6 @@
 #include "bridge-error.h"
 #include "bridge-future-private.h"
 #include "bridge-loop-private.h"
-#include "bridge-task.h"
 #include "bridge-thread-local-private.h"
 
 #if HAVE_VALGRIND
@@ -47,6 +46,7 @@ G_DEFINE_BOXED_TYPE (BridgeFuture, bridge_future, bridge_future_ref, bridge_futu
 const BridgeFutureClass _bridge_future_class = {
   .type_name = "Future",
   .instance_size = sizeof (BridgeFuture),
+  .block_class = 1 + BRIDGE_BLOCK_FUTURE,
   .cancel = NULL,
   .finalize = NULL,
 };
@@ -61,7 +61,8 @@ loop_for_new_future (void)
 
 /* A small per-thread cache of freed futures and tasks, the two sizes that are
  * created and freed by the million. GSlice's own per-thread magazines cost a
- * pthread_getspecific() and a g_private_get() per call, 15 % of a ping-pong.
+ * pthread_getspecific() and a g_private_get() per call, too much for a
+ * ping-pong.
  * Disabled under AddressSanitizer and valgrind, whose use-after-free checks
  * need every block to really be freed. */
 #define FUTURE_CACHE_MAX 256
@@ -76,6 +77,7 @@ typedef struct
 {
   CachedBlock *blocks[2];
   guint        n_blocks[2];
+  gsize        block_size[2];
   gboolean     registered;
 } FutureCache;
 
@@ -88,7 +90,7 @@ future_cache_flush (gpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cache->blocks); i++)
     {
-      gsize size = i == 0 ? _bridge_future_class.instance_size : _bridge_task_class.instance_size;
+      gsize size = cache->block_size[i];
 
       while (cache->blocks[i] != NULL)
         {
@@ -109,11 +111,8 @@ future_cache_slot (const BridgeFutureClass *klass)
 #if HAVE_ASAN
   return -1;
 #else
-  if (klass == &_bridge_future_class)
-    return 0;
-  if (klass == &_bridge_task_class)
-    return 1;
-  return -1;
+  G_STATIC_ASSERT (BRIDGE_BLOCK_FUTURE == 0 && BRIDGE_BLOCK_TASK == 1);
+  return (int) klass->block_class - 1;
 #endif
 }
 
@@ -180,6 +179,7 @@ future_free (BridgeFuture *future)
           g_private_set (&future_cache_key, &future_cache);
           future_cache.registered = TRUE;
         }
+      future_cache.block_size[slot] = klass->instance_size;
       block->next = future_cache.blocks[slot];
       future_cache.blocks[slot] = block;
       future_cache.n_blocks[slot]++;
@@ -193,9 +193,10 @@ gpointer
 _bridge_future_new_of_class (const BridgeFutureClass *klass,
                              BridgeLoop              *loop)
 {
-  /* GSlice, not malloc: spawning 100k tasks and freeing them made glibc
-   * trim and regrow its heap every round, and the page faults cost a third
-   * of the spawn time. (GLib 2.76+ maps GSlice to malloc; we lose nothing.) */
+  /* GSlice, not malloc: spawning a burst of tasks and freeing them made
+   * glibc trim and regrow its heap every round, and the page faults were a
+   * large part of the spawn time. (GLib 2.76+ maps GSlice to malloc; we
+   * lose nothing.) */
   BridgeFuture *future;
 
   if (loop == NULL)
@@ -206,6 +207,7 @@ _bridge_future_new_of_class (const BridgeFutureClass *klass,
   _bridge_loop_hold (future->loop);
   future->ref_count = 1;
   future->state = BRIDGE_FUTURE_PENDING;
+  future->magic = BRIDGE_FUTURE_MAGIC;
   return future;
 }
 
@@ -243,6 +245,73 @@ bridge_future_new_for_loop (BridgeLoop *loop)
   return _bridge_future_new_of_class (&_bridge_future_class, loop);
 }
 
+/* A freed future keeps, where allocators leave it alone, its ref_count set
+ * to BRIDGE_FUTURE_FREED and, in debug builds (cast checks on), the start of
+ * its label in its result: enough to name the future or task that was
+ * unreffed once too often, as long as its memory was not reused. Release
+ * builds skip the label: naming an unnamed task formats a string. */
+#ifndef G_DISABLE_CAST_CHECKS
+# define KEEP_LABEL_WHEN_FREED 1
+#else
+# define KEEP_LABEL_WHEN_FREED 0
+#endif
+
+G_STATIC_ASSERT (sizeof (((BridgeFuture *) NULL)->result) >= 16);
+
+static void
+report_freed (BridgeFuture *future,
+              const char   *function)
+{
+  if (future->ref_count == 0)
+    {
+      g_critical ("%s: the future or task is being freed", function);
+      return;
+    }
+
+  if (KEEP_LABEL_WHEN_FREED && future->ref_count == BRIDGE_FUTURE_FREED)
+    {
+      char label[sizeof future->result];
+
+      memcpy (label, &future->result, sizeof label);
+      label[sizeof label - 1] = '\0';
+      g_critical ("%s: “%s” was already freed: one unref too many", function, label);
+    }
+  else
+    g_critical ("%s: the future or task was already freed: one unref too many", function);
+}
+
+void
+_bridge_future_report_freed (BridgeFuture *future,
+                             const char   *function)
+{
+  report_freed (future, function);
+}
+
+/**
+ * bridge_future_check_instance_cast:
+ * @instance: (nullable): what `BRIDGE_FUTURE()` is casting
+ *
+ * The check behind `BRIDGE_FUTURE()` in builds without
+ * `G_DISABLE_CAST_CHECKS`: a critical warning when @instance is not a
+ * future (or a task), or was already freed.
+ *
+ * Returns: (transfer none) (nullable): @instance
+ */
+BridgeFuture *
+bridge_future_check_instance_cast (gpointer instance)
+{
+  BridgeFuture *future = instance;
+
+  if (G_UNLIKELY (future == NULL))
+    return NULL;
+
+  if (G_UNLIKELY (g_atomic_int_get (&future->ref_count) < 0))
+    report_freed (future, "BRIDGE_FUTURE");
+  else if (G_UNLIKELY (future->magic != BRIDGE_FUTURE_MAGIC))
+    g_critical ("BRIDGE_FUTURE: invalid cast of %p: not a BridgeFuture or BridgeTask", instance);
+  return future;
+}
+
 /**
  * bridge_future_ref:
  * @future: a [struct@Bridge.Future]
@@ -259,6 +328,12 @@ bridge_future_ref (BridgeFuture *future)
 {
   g_return_val_if_fail (future != NULL, NULL);
 
+  if (G_UNLIKELY (g_atomic_int_get (&future->ref_count) <= 0))
+    {
+      report_freed (future, G_STRFUNC);
+      return future;
+    }
+
   g_atomic_int_inc (&future->ref_count);
   return future;
 }
@@ -266,7 +341,7 @@ bridge_future_ref (BridgeFuture *future)
 /* Booleans, integers and doubles: a GValue holding one of them owns
  * nothing, so it needs no g_value_unset(), and the typed setters fill it in
  * without g_value_init() (see DEFINE_SCALAR_SETTER). Both went through
- * GObject's value tables, a tenth of a ping-pong. */
+ * GObject's value tables, a visible cost in a ping-pong. */
 static inline gboolean
 value_is_scalar (const GValue *value)
 {
@@ -340,6 +415,11 @@ bridge_future_unref (BridgeFuture *future)
    * end like this: created, awaited, unreferenced by their one owner. */
   if (G_LIKELY (g_atomic_int_get (&future->ref_count) == 1))
     future->ref_count = 0;
+  else if (G_UNLIKELY (g_atomic_int_get (&future->ref_count) <= 0))
+    {
+      report_freed (future, G_STRFUNC);
+      return;
+    }
   else if (!g_atomic_int_dec_and_test (&future->ref_count))
     return;
 
@@ -357,12 +437,24 @@ bridge_future_unref (BridgeFuture *future)
         return;
     }
 
-  if (future->klass->finalize != NULL)
-    future->klass->finalize (future);
+  {
+    char label[sizeof future->result];
 
-  clear_result (future);
-  g_clear_error (&future->error);
-  clear_callbacks (future);
+    if (KEEP_LABEL_WHEN_FREED)
+      g_strlcpy (label, bridge_future_get_label (future), sizeof label);
+
+    if (future->klass->finalize != NULL)
+      future->klass->finalize (future);
+
+    clear_result (future);
+    g_clear_error (&future->error);
+    clear_callbacks (future);
+
+    if (KEEP_LABEL_WHEN_FREED)
+      memcpy (&future->result, label, sizeof label);
+    future->ref_count = BRIDGE_FUTURE_FREED;
+    future->magic = 0;
+  }
   loop = future->loop;
   future_free (future);
   _bridge_loop_release (loop);
@@ -423,25 +515,6 @@ bridge_future_is_cancelled (BridgeFuture *future)
 }
 
 /**
- * bridge_future_is_task:
- * @future: a [struct@Bridge.Future]
- *
- * Tells whether @future is a task, seen as a future (the reverse of
- * [method@Bridge.Task.as_future]).
- *
- * Returns: whether @future is a [struct@Bridge.Task]
- *
- * Since: 0.1
- */
-gboolean
-bridge_future_is_task (BridgeFuture *future)
-{
-  g_return_val_if_fail (future != NULL, FALSE);
-
-  return g_str_equal (future->klass->type_name, "Task");
-}
-
-/**
  * bridge_future_get_label:
  * @future: a [struct@Bridge.Future]
  *
@@ -461,8 +534,8 @@ bridge_future_get_label (BridgeFuture *future)
 
   if (future->label != NULL)
     return future->label;
-  if (future->klass == &_bridge_task_class)
-    return bridge_task_get_name ((BridgeTask *) future);
+  if (future->klass->label != NULL)
+    return future->klass->label (future);
   return future->klass->type_name;
 }
 
@@ -699,7 +772,7 @@ _bridge_future_complete_value (BridgeFuture  *future,
 /* Like _bridge_future_complete_value(), but moves @value into the future
  * instead of copying it; @value is left empty either way. The typed setters
  * build their GValue on the stack and hand it over: a copy per result was a
- * quarter of a ping-pong's instructions. */
+ * large part of a ping-pong's instructions. */
 gboolean
 _bridge_future_complete_value_take (BridgeFuture  *future,
                                     GValue        *value,
@@ -896,16 +969,16 @@ bridge_future_set_pointer (BridgeFuture    *future,
 #define DEFINE_SETTER(name, ctype, gtype, setter)                              \
 gboolean                                                                       \
 bridge_future_set_##name (BridgeFuture  *future,                               \
-                          ctype          v,                                    \
+                          ctype          value,                                \
                           GError       **error)                                \
 {                                                                              \
-  g_auto(GValue) value = G_VALUE_INIT;                                         \
+  g_auto(GValue) gvalue = G_VALUE_INIT;                                        \
                                                                                \
   g_return_val_if_fail (future != NULL, FALSE);                                \
                                                                                \
-  g_value_init (&value, gtype);                                                \
-  setter (&value, v);                                                          \
-  return _bridge_future_complete_value_take (future, &value, error);           \
+  g_value_init (&gvalue, gtype);                                               \
+  setter (&gvalue, value);                                                     \
+  return _bridge_future_complete_value_take (future, &gvalue, error);          \
 }
 
 /* See value_is_scalar(). A GValue of a fundamental scalar type is its type
@@ -913,16 +986,16 @@ bridge_future_set_##name (BridgeFuture  *future,                               \
 #define DEFINE_SCALAR_SETTER(name, ctype, gtype, field, convert)               \
 gboolean                                                                       \
 bridge_future_set_##name (BridgeFuture  *future,                               \
-                          ctype          v,                                    \
+                          ctype          value,                                \
                           GError       **error)                                \
 {                                                                              \
-  GValue value = G_VALUE_INIT;                                                 \
+  GValue gvalue = G_VALUE_INIT;                                                \
                                                                                \
   g_return_val_if_fail (future != NULL, FALSE);                                \
                                                                                \
-  value.g_type = gtype;                                                        \
-  value.data[0].field = convert (v);                                           \
-  return _bridge_future_complete_value_take (future, &value, error);           \
+  gvalue.g_type = gtype;                                                       \
+  gvalue.data[0].field = convert (value);                                      \
+  return _bridge_future_complete_value_take (future, &gvalue, error);          \
 }
 
 #define AS_BOOLEAN(v) ((v) != FALSE)

@@ -22,15 +22,24 @@ typedef enum
   BRIDGE_HANDLE_CANCELLED,
 } BridgeHandleState;
 
+/* ref_count of a freed handle: what bridge_handle_unref() and _ref() check
+ * to report one unref too many (see bridge_future_unref()). */
+#define BRIDGE_HANDLE_FREED (-0x2bad)
+
 struct _BridgeHandle
 {
+  /* The first two words are overwritten by allocators' free lists once the
+   * handle is freed; ref_count and callback come after them so that they
+   * survive to name the mistake. */
+  BridgeLoop     *loop;        /* borrowed: the loop outlives its handles' runs */
+  gpointer        user_data;
   gint            ref_count;
   gint            state;       /* BridgeHandleState, changed atomically */
-  BridgeLoop     *loop;        /* borrowed: the loop outlives its handles' runs */
   BridgeCallback  callback;
-  gpointer        user_data;
+  BridgeCallback  callback_for_reports;   /* kept after the callback is released */
   GDestroyNotify  destroy;
   gint64          when;        /* monotonic µs, timers only */
+  double          when_seconds;   /* the exact time asked for, for bridge_handle_get_when() */
   guint64         sequence;    /* FIFO among timers due at the same time */
   gboolean        in_heap;     /* a timer still in the loop's heap (loop thread) */
 };

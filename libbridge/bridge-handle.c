@@ -7,8 +7,11 @@
 
 #include "config.h"
 
+#include <dlfcn.h>
+
 #include "bridge-handle-private.h"
 #include "bridge-loop-private.h"
+#include "bridge-task.h"
 
 /**
  * BridgeHandle:
@@ -35,10 +38,10 @@ _bridge_handle_new (BridgeLoop     *loop,
                     GDestroyNotify  destroy)
 {
   /* From the loop's block pool while it dispatches here (pages faulted in
-   * ahead: 100k timers touched 1,600 fresh pages); else GSlice, not malloc:
-   * 100k timers freed in a burst filled glibc's fast bins, and the next
-   * large allocation merged them all (malloc_consolidate), a fifth of the
-   * cost of those timers. */
+   * ahead: a burst of timers touches many fresh pages); else GSlice, not
+   * malloc: a burst of timers freed at once filled glibc's fast bins, and
+   * the next large allocation merged them all (malloc_consolidate), a large
+   * part of the cost of those timers. */
   BridgeHandle *handle = _bridge_loop_alloc_block (loop, BRIDGE_BLOCK_HANDLE);
 
   if (handle == NULL)
@@ -52,9 +55,11 @@ _bridge_handle_new (BridgeLoop     *loop,
   handle->state = BRIDGE_HANDLE_SCHEDULED;
   handle->loop = loop;
   handle->callback = callback;
+  handle->callback_for_reports = callback;
   handle->user_data = user_data;
   handle->destroy = destroy;
   handle->when = 0;
+  handle->when_seconds = 0;
   handle->sequence = 0;
   handle->in_heap = FALSE;
   return handle;
@@ -98,6 +103,43 @@ _bridge_handle_drop (BridgeHandle *handle)
   bridge_handle_unref (handle);
 }
 
+/* Names a handle in a misuse report: its callback, and the task that made
+ * the mistake. */
+static char *
+describe_handle (BridgeHandle *handle)
+{
+  BridgeTask *task = bridge_task_get_current ();
+  Dl_info info;
+  const char *function = NULL;
+  g_autofree char *callback = NULL;
+
+  if (dladdr ((gpointer) handle->callback_for_reports, &info) != 0)
+    function = info.dli_sname;
+
+  callback = function != NULL ?
+                              g_strdup_printf ("%s()", function) :
+                              g_strdup_printf ("callback %p", (gpointer) handle->callback_for_reports);
+
+  return g_strdup_printf ("the handle of %s%s%s%s", callback,
+                          task != NULL ? " (in task “" : "",
+                          task != NULL ? bridge_task_get_name (task) : "",
+                          task != NULL ? "”)" : "");
+}
+
+static gboolean
+check_alive (BridgeHandle *handle,
+             const char   *function)
+{
+  if (G_LIKELY (g_atomic_int_get (&handle->ref_count) > 0))
+    return TRUE;
+
+  {
+    g_autofree char *what = describe_handle (handle);
+    g_critical ("%s: %s was already freed: one unref too many", function, what);
+  }
+  return FALSE;
+}
+
 /**
  * bridge_handle_ref:
  * @handle: a [struct@Bridge.Handle]
@@ -113,6 +155,9 @@ bridge_handle_ref (BridgeHandle *handle)
 {
   g_return_val_if_fail (handle != NULL, NULL);
 
+  if (!check_alive (handle, G_STRFUNC))
+    return handle;
+
   g_atomic_int_inc (&handle->ref_count);
   return handle;
 }
@@ -121,23 +166,46 @@ bridge_handle_ref (BridgeHandle *handle)
  * bridge_handle_unref:
  * @handle: (transfer full): a [struct@Bridge.Handle]
  *
- * Drops a reference taken with [method@Bridge.Handle.ref], or the one
- * [method@Bridge.Loop.call_soon_threadsafe] returns. Dropping it does not
- * cancel the callback.
+ * Drops a reference. Only references the caller owns may be dropped: those
+ * taken with [method@Bridge.Handle.ref] and the one returned by
+ * [method@Bridge.Loop.call_soon_threadsafe]. Dropping the loop's own
+ * reference to a handle still scheduled, or one reference too many, is
+ * reported as a critical warning naming the handle's callback, and the
+ * handle is left alone.
  *
  * Since: 0.1
  */
 void
 bridge_handle_unref (BridgeHandle *handle)
 {
+  gint ref_count;
+
   g_return_if_fail (handle != NULL);
 
+  ref_count = g_atomic_int_get (&handle->ref_count);
+  if (G_UNLIKELY (ref_count <= 0))
+    {
+      check_alive (handle, G_STRFUNC);
+      return;
+    }
+
+  /* The last reference of a handle still scheduled is the loop's: the
+   * caller unrefs a handle that call_soon() lent it. */
+  if (G_UNLIKELY (ref_count == 1 && g_atomic_int_get (&handle->state) == BRIDGE_HANDLE_SCHEDULED))
+    {
+      g_autofree char *what = describe_handle (handle);
+      g_critical ("%s: %s is still scheduled and belongs to the loop: only unref a "
+                  "handle you took a reference to with bridge_handle_ref()", G_STRFUNC, what);
+      return;
+    }
+
   /* Sole owner: skip the locked decrement (see bridge_future_unref()). */
-  if (g_atomic_int_get (&handle->ref_count) == 1 || g_atomic_int_dec_and_test (&handle->ref_count))
+  if (ref_count == 1 || g_atomic_int_dec_and_test (&handle->ref_count))
     {
       BridgeLoop *loop = handle->loop;
 
       release_data (handle);
+      handle->ref_count = BRIDGE_HANDLE_FREED;
       if (!_bridge_loop_release_block (loop, handle))
         g_slice_free (BridgeHandle, handle);
       _bridge_loop_release (loop);
@@ -205,5 +273,5 @@ bridge_handle_get_when (BridgeHandle *handle)
 {
   g_return_val_if_fail (handle != NULL, 0);
 
-  return handle->when / (double) G_USEC_PER_SEC;
+  return handle->when_seconds;
 }

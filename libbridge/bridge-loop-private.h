@@ -14,8 +14,17 @@
 #include "bridge-loop.h"
 #include "bridge-stack-pool-private.h"
 #include "bridge-task.h"
+#include "bridge-thread-local-private.h"
 
 G_BEGIN_DECLS
+
+/* g_main_depth() inside the current loop dispatch on this thread: a callback
+ * that runs deeper was dispatched by a main loop nested inside a task step.
+ * g_main_depth() is a thread-private lookup, too slow for every await: it is
+ * only asked once the loop saw its context iterated inside its own dispatch
+ * (_bridge_loop_nested_iteration). */
+extern BRIDGE_THREAD_LOCAL int      _bridge_loop_dispatch_depth;
+extern BRIDGE_THREAD_LOCAL gboolean _bridge_loop_nested_iteration;
 
 /* An entry of the ready queue: the loop's unit of work. Internal work (waking
  * a task, running a future's done callbacks) goes in as a bare function and
@@ -64,6 +73,7 @@ void             _bridge_loop_remove_task           (BridgeLoop      *loop,
                                                      BridgeTask      *task);
 guint64          _bridge_loop_next_task_number      (BridgeLoop      *loop);
 gint64           _bridge_loop_get_dispatch_clock    (BridgeLoop      *loop);
+int              _bridge_loop_resolve_io_priority   (int              io_priority);
 gboolean         _bridge_loop_get_debug_fast        (BridgeLoop      *loop);
 void             _bridge_loop_note_slow_step        (BridgeLoop      *loop,
                                                      const char      *what,

@@ -36,16 +36,30 @@
  * One dispatch drains newly ready work until the queue is empty or a time
  * budget of 2 ms is spent, so a task readied by another task resumes with a
  * context switch, not a trip through `poll()`. When the budget runs out with
- * work left, the source stands aside for one main-loop iteration, so sources
- * of lower priority (GTK's redraw and layout, input) still run while tasks keep
- * each other busy.
+ * work left, the source drops below %G_PRIORITY_DEFAULT_IDLE until it is
+ * next dispatched: GLib only dispatches the highest priority that is ready,
+ * so every source down to GTK's layout and paint (`GDK_PRIORITY_REDRAW`) and
+ * default idles runs first, even while another default-priority source (a
+ * 1 ms timer, pointer motion) is ready every millisecond. When nothing else
+ * is ready, the source runs again at once; when other sources stay ready,
+ * it takes back its priority after as long as its own budget.
  *
  * Since: 0.1
  */
 
 #define DISPATCH_BUDGET_USEC  2000
-#define ITEMS_BETWEEN_CLOCKS  64
 #define DEFAULT_SLOW_CALLBACK 0.1
+/* Below GDK_PRIORITY_REDRAW (G_PRIORITY_HIGH_IDLE + 20) and the idles that
+ * GIO and GTK queue small jobs on. */
+#define PRIORITY_STANDING_ASIDE (G_PRIORITY_DEFAULT_IDLE + 1)
+
+/* The clock is read every clock_stride items, which adapts between 1 and
+ * CLOCK_STRIDE_MAX so that reads stay about CLOCK_INTERVAL_USEC apart: a
+ * clock read per item is a large part of a ping-pong between two tasks,
+ * while items that take a millisecond each must not run 64 at a time before
+ * the budget and the timers are looked at. */
+#define CLOCK_STRIDE_MAX      64
+#define CLOCK_INTERVAL_USEC   100
 
 typedef struct _InboxNode InboxNode;
 struct _InboxNode
@@ -55,8 +69,8 @@ struct _InboxNode
 };
 
 /* The heap keeps each timer's key next to its handle: comparing through the
- * handle pointer cost a cache miss per heap level (half of the time spent
- * on 100k timers). */
+ * handle pointer cost a cache miss per heap level, the largest cost of many
+ * timers. */
 typedef struct
 {
   gint64        when;
@@ -76,6 +90,7 @@ struct _BridgeLoop
 
   GMainContext           *context;
   LoopSource             *source;
+  LoopSource             *resume_source;   /* ends a stand-aside that lasts */
 
   /* Ready queue: a ring buffer whose capacity is a power of two. */
   BridgeReadyItem        *ring;
@@ -110,12 +125,18 @@ struct _BridgeLoop
 
   double                  slow_callback_duration;
   gint64                  dispatch_clock;
+  guint                   clock_stride;
+  guint                   iterations_aside;
+  guint                   iteration_left;   /* items of an iteration cut short */
+  int                     io_priority;      /* for BRIDGE_IO_PRIORITY_LOOP */
+  int                     priority;         /* the source's, when not standing aside */
+  BridgeFuture           *run_future;       /* what run_until_complete() waits for */
 
   guint                   running : 1;
   guint                   stopping : 1;
   guint                   closed : 1;
   guint                   debug : 1;
-  guint                   stand_aside : 1;
+  guint                   standing_aside : 1;   /* priority dropped, see above */
   guint                   slow_reported : 1;
   guint                   block_pool_tried : 1;
   guint                   ring_mapped : 1;     /* see ring_grow() */
@@ -126,6 +147,8 @@ G_DEFINE_FINAL_TYPE (BridgeLoop, bridge_loop, G_TYPE_OBJECT)
 /* Identifies the current thread: the address of a thread-local variable. */
 static BRIDGE_THREAD_LOCAL char thread_token;
 static BRIDGE_THREAD_LOCAL BridgeLoop *dispatching_loop;
+BRIDGE_THREAD_LOCAL int _bridge_loop_dispatch_depth;
+BRIDGE_THREAD_LOCAL gboolean _bridge_loop_nested_iteration;
 /* Holds on dispatching_loop that this thread took in advance and has not
  * handed to a future yet (see _bridge_loop_hold()). */
 static BRIDGE_THREAD_LOCAL gint hold_credits;
@@ -142,9 +165,9 @@ static GHashTable *registry;   /* GMainContext → BridgeLoop (strong) */
 
 /* Rings from this size on live in their own mapping and grow with
  * mremap(): the pages already filled move instead of being copied into
- * fresh ones, each faulted in again (100k tasks spawned at once grow the
- * ring to 3 MiB: a copy of everything at every doubling, and twice the page
- * faults). */
+ * fresh ones, each faulted in again (a burst of spawned tasks grows the
+ * ring to megabytes: a copy of everything at every doubling, and twice the
+ * page faults). */
 #define RING_MAPPED_MIN_BYTES (64 * 1024)
 
 static void
@@ -303,7 +326,7 @@ inbox_is_empty (BridgeLoop *loop)
 
 /* ---- timers --------------------------------------------------------------- */
 
-/* A binary heap: a 4-ary one measured no faster on 100k timers here. */
+/* A binary heap: a 4-ary one was no faster on many timers. */
 static inline gboolean
 timer_before (const TimerEntry *a,
               const TimerEntry *b)
@@ -337,8 +360,8 @@ heap_sift_up_to (BridgeLoop *loop,
  * child, without comparing against the entry that fills it, which is then
  * sifted up from there. That entry came from the end of the heap, so it
  * rarely rises far: about one comparison per level instead of two, and the
- * choice of child is branch-free (see timer_before()). Measured: a third of
- * the time of popping 100k timers went to mispredicted branches. */
+ * choice of child is branch-free (see timer_before()): with many timers,
+ * mispredicted branches were a large part of popping them. */
 static void
 heap_sift_down (BridgeLoop *loop,
                 guint       index)
@@ -352,7 +375,7 @@ heap_sift_down (BridgeLoop *loop,
   while ((child = 2 * index + 1) + 1 < n)
     {
       /* Fetch the grandchildren while these children are compared: with
-       * 100k timers the lower levels miss the cache, and this overlaps one
+       * many timers the lower levels miss the cache, and this overlaps one
        * level's miss with the next. */
       __builtin_prefetch (&timers[4 * index + 3]);
       __builtin_prefetch (&timers[4 * index + 6]);
@@ -426,7 +449,7 @@ timer_left_heap (BridgeLoop   *loop,
  * here, not when it is taken from the heap: with many timers each handle,
  * last touched when it was scheduled, is a cache miss, and taking them all
  * from the heap first lets those misses overlap instead of stalling every
- * pop (a fifth of the cost of 100k timers). */
+ * pop. */
 static void
 timer_run (gpointer a,
            gpointer b)
@@ -500,12 +523,6 @@ loop_source_prepare (GSource *source,
 {
   BridgeLoop *loop = ((LoopSource *) source)->loop;
 
-  if (loop->stand_aside)
-    {
-      *timeout = 0;
-      return FALSE;
-    }
-
   if (has_ready_work (loop))
     {
       *timeout = 0;
@@ -540,13 +557,6 @@ static gboolean
 loop_source_check (GSource *source)
 {
   BridgeLoop *loop = ((LoopSource *) source)->loop;
-
-  if (loop->stand_aside)
-    {
-      /* Lower-priority sources had their turn in this iteration. */
-      loop->stand_aside = FALSE;
-      return FALSE;
-    }
 
   if (has_ready_work (loop))
     return TRUE;
@@ -599,6 +609,74 @@ _bridge_loop_note_slow_step (BridgeLoop *loop,
   g_warning ("Executing %s took %.3f seconds", what, duration_usec / (double) G_USEC_PER_SEC);
 }
 
+static void
+loop_resume_priority (BridgeLoop *loop)
+{
+  loop->standing_aside = FALSE;
+  g_source_set_priority ((GSource *) loop->source, loop->priority);
+}
+
+/* Sources that stay ready above our lowered priority (an idle that always
+ * has more to do) would hold the tasks back for good. The resume source has
+ * the highest priority, so it is prepared in every iteration of the context
+ * (which also tells nested iterations apart, see
+ * _bridge_loop_nested_iteration):
+ * after ITERATIONS_ASIDE iterations in which others ran, it becomes ready
+ * and gives the loop its priority back. Counting iterations, not time,
+ * gives each of those sources its turns however short they are. */
+#define ITERATIONS_ASIDE 4
+
+static gboolean
+resume_source_prepare (GSource *source,
+                       gint    *timeout)
+{
+  BridgeLoop *loop = ((LoopSource *) source)->loop;
+
+  /* The context is iterated while our own dispatch runs: a main loop nested
+   * inside a task step (or a callback). */
+  if (G_UNLIKELY (dispatching_loop == loop))
+    _bridge_loop_nested_iteration = TRUE;
+
+  *timeout = -1;
+  if (G_LIKELY (!loop->standing_aside))
+    return FALSE;
+  return ++loop->iterations_aside > ITERATIONS_ASIDE;
+}
+
+static gboolean
+resume_source_dispatch (GSource     *source,
+                        GSourceFunc  callback,
+                        gpointer     user_data)
+{
+  BridgeLoop *loop = ((LoopSource *) source)->loop;
+
+  if (loop->standing_aside)
+    loop_resume_priority (loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs resume_source_funcs = {
+  .prepare = resume_source_prepare,
+  .dispatch = resume_source_dispatch,
+};
+
+/* Reads the clock after clock_stride items and adapts the stride (see
+ * CLOCK_STRIDE_MAX). Returns the new time. */
+static inline gint64
+loop_read_clock (BridgeLoop *loop,
+                 gint64      previous)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 elapsed = now - previous;
+
+  if (elapsed > 2 * CLOCK_INTERVAL_USEC)
+    loop->clock_stride = 1;
+  else if (elapsed < CLOCK_INTERVAL_USEC / 2 && loop->clock_stride < CLOCK_STRIDE_MAX)
+    loop->clock_stride *= 2;
+  loop->dispatch_clock = now;
+  return now;
+}
+
 static gboolean
 loop_source_dispatch (GSource     *source,
                       GSourceFunc  callback,
@@ -606,52 +684,81 @@ loop_source_dispatch (GSource     *source,
 {
   BridgeLoop *loop = ((LoopSource *) source)->loop;
   BridgeLoop *previous = dispatching_loop;
+  int previous_depth = _bridge_loop_dispatch_depth;
+  gboolean previous_nested = _bridge_loop_nested_iteration;
   gint previous_credits = hold_credits;
   gint64 start, now;
   guint since_clock = 0;
+  guint iterations = 0;
+  guint items = 0;
+
+  /* Being dispatched at the lowered priority means that nothing down to
+   * redraw priority was ready: back to the normal priority. */
+  if (G_UNLIKELY (loop->standing_aside))
+    loop_resume_priority (loop);
 
   g_object_ref (loop);
   dispatching_loop = loop;
   hold_credits = 0;
   loop->owner = &thread_token;
+  _bridge_loop_dispatch_depth = g_main_depth ();
+  _bridge_loop_nested_iteration = FALSE;
   start = now = loop->dispatch_clock = g_get_monotonic_time ();
 
   while (!loop->closed)
     {
       guint n;
 
-      if (!inbox_is_empty (loop))
-        inbox_drain (loop);
-      timers_collect (loop, now);
+      if (G_UNLIKELY (loop->iteration_left > 0))
+        {
+          /* The last dispatch ran out of budget in the middle of an
+           * iteration: finish that one first, so that what it scheduled
+           * still waits for the next (and a stop still takes effect). */
+          n = MIN (loop->iteration_left, loop->ring_count);
+          loop->iteration_left = 0;
+        }
+      else
+        {
+          if (!inbox_is_empty (loop))
+            inbox_drain (loop);
+          timers_collect (loop, now);
 
-      /* One iteration: what is ready now. What it schedules runs in the next. */
-      n = loop->ring_count;
-      if (n == 0)
-        break;
+          /* One iteration: what is ready now. What it schedules runs in the next. */
+          n = loop->ring_count;
+          if (n == 0)
+            break;
+        }
 
       while (n > 0 && !loop->closed)
         {
           BridgeReadyItem item = ring_pop (loop);
 
           n--;
+          items++;
           if (G_UNLIKELY (loop->debug))
             run_item_debug (loop, &item);
           else
             item.func (item.a, item.b);
 
-          if (G_UNLIKELY (++since_clock == ITEMS_BETWEEN_CLOCKS))
+          if (G_UNLIKELY (++since_clock >= loop->clock_stride))
             {
               since_clock = 0;
-              now = loop->dispatch_clock = g_get_monotonic_time ();
-              if (now - start >= DISPATCH_BUDGET_USEC)
-                goto out_of_budget;
+              now = loop_read_clock (loop, now);
+              /* A stop ends the dispatch after this iteration, as asyncio's
+               * does: finish it whatever the budget says. And make some
+               * progress in every dispatch (a second iteration, or a batch
+               * of items), even when a preempted thread finds its budget
+               * spent at once. */
+              if (now - start >= DISPATCH_BUDGET_USEC && !loop->stopping &&
+                  (iterations > 0 || items >= CLOCK_STRIDE_MAX))
+                {
+                  loop->iteration_left = n;
+                  goto out_of_budget;
+                }
             }
         }
 
-      /* The clock is read every ITEMS_BETWEEN_CLOCKS items, not per
-       * iteration: two tasks ping-ponging make one-item iterations, and a
-       * clock read each time was a tenth of their cost. Timers that fall due
-       * meanwhile wait at most that many items. */
+      iterations++;
       if (loop->stopping)
         break;
     }
@@ -659,9 +766,14 @@ loop_source_dispatch (GSource     *source,
   goto out;
 
 out_of_budget:
-  /* Work is left: stand aside for one main-loop iteration so that sources of
-   * lower priority (GTK's frame clock, input) get their turn. */
-  loop->stand_aside = has_ready_work (loop);
+  /* Work is left: let every source down to default idles run before this
+   * one runs again (see the class description). */
+  if (has_ready_work (loop) && !loop->closed)
+    {
+      loop->standing_aside = TRUE;
+      g_source_set_priority (source, MAX (PRIORITY_STANDING_ASIDE, loop->priority));
+      loop->iterations_aside = 0;
+    }
 
 out:
   /* Give back the holds taken in advance; our own reference keeps the loop
@@ -670,6 +782,8 @@ out:
     loop_drop_holds (loop, hold_credits);
   hold_credits = previous_credits;
   dispatching_loop = previous;
+  _bridge_loop_dispatch_depth = previous_depth;
+  _bridge_loop_nested_iteration = previous_nested;
   g_object_unref (loop);
   return G_SOURCE_CONTINUE;
 }
@@ -753,6 +867,9 @@ bridge_loop_init (BridgeLoop *loop)
   loop->ring = g_new (BridgeReadyItem, loop->ring_mask + 1);
   loop->owner = &thread_token;
   loop->slow_callback_duration = DEFAULT_SLOW_CALLBACK;
+  loop->clock_stride = 1;
+  loop->io_priority = BRIDGE_PRIORITY_BULK_IO;
+  loop->priority = G_PRIORITY_DEFAULT;
   loop->debug = debug != NULL && debug[0] != '\0' && !g_str_equal (debug, "0");
   loop->stack_pool = _bridge_stack_pool_new ();
 }
@@ -768,6 +885,12 @@ loop_create_locked (GMainContext *context)
   g_source_set_static_name ((GSource *) loop->source, "[libbridge] loop");
   g_source_set_priority ((GSource *) loop->source, G_PRIORITY_DEFAULT);
   g_source_attach ((GSource *) loop->source, context);
+
+  loop->resume_source = (LoopSource *) g_source_new (&resume_source_funcs, sizeof (LoopSource));
+  loop->resume_source->loop = loop;
+  g_source_set_static_name ((GSource *) loop->resume_source, "[libbridge] loop resume");
+  g_source_set_priority ((GSource *) loop->resume_source, G_MININT);
+  g_source_attach ((GSource *) loop->resume_source, context);
 
   if (registry == NULL)
     registry = g_hash_table_new (NULL, NULL);
@@ -897,13 +1020,13 @@ _bridge_loop_is_owner_thread (BridgeLoop *loop)
 
 /* Futures keep their loop alive. One GObject reference stands for all of
  * them, taken when the first appears and dropped when the last goes: a full
- * g_object_ref()/unref() pair per future, with its type checks, was 8 % of
- * the cost of spawning a task.
+ * g_object_ref()/unref() pair per future, with its type checks, was a
+ * visible part of the cost of spawning a task.
  *
  * While the loop dispatches, its thread takes holds from the shared counter
  * HOLD_BATCH at a time and hands them out without atomic operations: an
- * atomic increment and decrement per future were another 12 % of a spawn
- * and 8 % of a ping-pong. The counter then counts those credits too, so it
+ * atomic increment and decrement per future cost more again, in spawns and
+ * ping-pongs alike. The counter then counts those credits too, so it
  * can only reach zero once the dispatch has given back what it did not hand
  * out. A future freed on another thread gives its hold back atomically. */
 #define HOLD_BATCH 256
@@ -1027,13 +1150,11 @@ _bridge_loop_next_task_number (BridgeLoop *loop)
   return next++;
 }
 
+/* Takes over a reference to @task that the caller made for the loop. */
 void
 _bridge_loop_add_task (BridgeLoop *loop,
                        BridgeTask *task)
 {
-  /* The loop's reference. @task was just made and no other thread can see
-   * it yet, so a plain increment does: the locked one was 6 % of a spawn. */
-  BRIDGE_FUTURE (task)->ref_count++;
   task->prev = NULL;
   task->next = loop->tasks;
   if (loop->tasks != NULL)
@@ -1115,17 +1236,34 @@ check_can_run (BridgeLoop  *loop,
   return TRUE;
 }
 
+static void
+run_until_complete_done_cb (BridgeFuture *future,
+                            gpointer      user_data)
+{
+  BridgeLoop *loop = user_data;
+
+  /* Only for the run that registered it: a callback left over from a run
+   * that was stopped early must not stop a later one. */
+  if (loop->run_future == future)
+    loop->stopping = TRUE;
+}
+
 /**
  * bridge_loop_run_until_complete:
  * @loop: a [class@Bridge.Loop]
- * @future: the future (or task) to wait for
+ * @future: the future (or task) to wait for; it must belong to @loop
  * @error: return location for the future's error, or
  *   %BRIDGE_ERROR_INVALID_STATE when the loop is closed, already running,
- *   or was stopped before @future completed
+ *   was stopped before @future completed, or @future belongs to another loop
  *
  * Iterates @loop's context until @future is done (`run_until_complete()`),
  * with the context pushed as thread default. Read the result with the
  * `bridge_future_get_*()` functions.
+ *
+ * As in asyncio, the loop stops through a done callback of @future: the
+ * iteration that runs it is finished, and callbacks it schedules are left
+ * for the next run. A @future that is already done still gets one
+ * iteration, so callbacks queued before the call run.
  *
  * Returns: %TRUE if @future completed with a value
  *
@@ -1142,28 +1280,46 @@ bridge_loop_run_until_complete (BridgeLoop    *loop,
   if (!check_can_run (loop, error))
     return FALSE;
 
+  if (G_UNLIKELY (bridge_future_get_loop (future) != loop))
+    {
+      g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
+                           "The future belongs to a different loop than the one specified "
+                           "as the loop argument");
+      return FALSE;
+    }
+
+  bridge_future_ref (future);
   loop->running = TRUE;
   loop->stopping = FALSE;
   loop->owner = &thread_token;
+  loop->run_future = future;
+  bridge_future_add_done_callback (future, run_until_complete_done_cb, loop, NULL);
   g_main_context_push_thread_default (loop->context);
 
-  /* Completing the future always goes through the ready queue or the inbox,
-   * both of which wake the context, so this cannot sleep past it. */
-  while (!bridge_future_is_done (future) && !loop->stopping)
+  /* The done callback always goes through the ready queue, which wakes the
+   * context, so this cannot sleep past it. */
+  while (!loop->stopping)
     g_main_context_iteration (loop->context, TRUE);
 
   g_main_context_pop_thread_default (loop->context);
+  loop->run_future = NULL;
   loop->running = FALSE;
   loop->stopping = FALSE;
+  bridge_future_remove_done_callback (future, run_until_complete_done_cb, loop);
 
   if (!bridge_future_is_done (future))
     {
+      bridge_future_unref (future);
       g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
                            "Event loop stopped before Future completed.");
       return FALSE;
     }
 
-  return _bridge_future_propagate (future, error);
+  {
+    gboolean ret = _bridge_future_propagate (future, error);
+    bridge_future_unref (future);
+    return ret;
+  }
 }
 
 /**
@@ -1252,6 +1408,7 @@ bridge_loop_close (BridgeLoop  *loop,
 
   g_object_ref (loop);
   loop->closed = TRUE;
+  loop->iteration_left = 0;
 
   /* Drop queued work first, while the loop's list still holds every task:
    * entries that start or wake a task borrow it (no reference of their own),
@@ -1274,6 +1431,11 @@ bridge_loop_close (BridgeLoop  *loop,
   /* Abandoning may have released more (done callbacks, handles). */
   drop_queued_work (loop);
 
+  if (loop->resume_source != NULL)
+    {
+      g_source_destroy ((GSource *) loop->resume_source);
+      g_clear_pointer ((GSource **) &loop->resume_source, g_source_unref);
+    }
   if (loop->source != NULL)
     {
       g_source_destroy ((GSource *) loop->source);
@@ -1440,6 +1602,7 @@ bridge_loop_call_at (BridgeLoop     *loop,
 
   handle = _bridge_handle_new (loop, callback, user_data, destroy);
   handle->when = (gint64) (when * G_USEC_PER_SEC);
+  handle->when_seconds = when;
   handle->sequence = loop->timer_sequence++;
   heap_push (loop, handle);
 
@@ -1487,7 +1650,8 @@ bridge_loop_call_later (BridgeLoop     *loop,
  *   cancelled
  *
  * Schedules @callback from any thread (`call_soon_threadsafe()`). Callbacks
- * from one thread run in the order that thread scheduled them. Only the call
+ * from one thread run in the order that thread scheduled them; on the loop's
+ * own thread that order includes [method@Bridge.Loop.call_soon]. Only the call
  * that finds the inbox empty wakes the context, so a burst of calls costs one
  * wakeup.
  *
@@ -1512,8 +1676,10 @@ bridge_loop_call_soon_threadsafe (BridgeLoop     *loop,
     return NULL;
 
   handle = _bridge_handle_new (loop, callback, user_data, destroy);
-  handle->ref_count = 2;   /* the inbox's and the caller's */
-  _bridge_loop_push_ready_threadsafe (loop, _bridge_handle_run, handle, NULL);
+  handle->ref_count = 2;   /* the queue's and the caller's */
+  /* On the loop's own thread this goes straight to the ready queue, so it
+   * keeps its place among call_soon() callbacks, as in asyncio. */
+  _bridge_loop_push_ready (loop, _bridge_handle_run, handle, NULL);
   return handle;
 }
 
@@ -1674,6 +1840,60 @@ bridge_loop_get_slow_callback_duration (BridgeLoop *loop)
   return loop->slow_callback_duration;
 }
 
+/**
+ * bridge_loop_set_io_priority:
+ * @loop: a [class@Bridge.Loop]
+ * @io_priority: the priority of the completions of GIO and libsoup
+ *   operations started with %BRIDGE_IO_PRIORITY_LOOP
+ *
+ * Sets the I/O priority that libbridge's wrappers use when given
+ * %BRIDGE_IO_PRIORITY_LOOP: %BRIDGE_PRIORITY_BULK_IO by default.
+ *
+ * GIO has no way to say "bulk": every completion of an operation started at
+ * %G_PRIORITY_DEFAULT is a default-priority source, dispatched before GTK's
+ * layout and paint (`GDK_PRIORITY_REDRAW`), so a saturating transfer starves
+ * the window. Below redraw, painting goes first when it is due, and nothing
+ * is lost when nothing else is ready. Use a higher priority for small,
+ * latency-sensitive operations.
+ */
+void
+bridge_loop_set_io_priority (BridgeLoop *loop,
+                             int         io_priority)
+{
+  g_return_if_fail (BRIDGE_IS_LOOP (loop));
+  g_return_if_fail (io_priority != BRIDGE_IO_PRIORITY_LOOP);
+
+  loop->io_priority = io_priority;
+}
+
+/**
+ * bridge_loop_get_io_priority:
+ * @loop: a [class@Bridge.Loop]
+ *
+ * Returns: the priority that %BRIDGE_IO_PRIORITY_LOOP stands for on @loop
+ */
+int
+bridge_loop_get_io_priority (BridgeLoop *loop)
+{
+  g_return_val_if_fail (BRIDGE_IS_LOOP (loop), G_PRIORITY_DEFAULT);
+
+  return loop->io_priority;
+}
+
+/* The I/O priority a wrapper passes to GIO: @io_priority, or for
+ * BRIDGE_IO_PRIORITY_LOOP the one of the loop running the current task. */
+int
+_bridge_loop_resolve_io_priority (int io_priority)
+{
+  BridgeLoop *loop;
+
+  if (G_LIKELY (io_priority != BRIDGE_IO_PRIORITY_LOOP))
+    return io_priority;
+
+  loop = dispatching_loop != NULL ? dispatching_loop : bridge_loop_get_default ();
+  return loop->io_priority;
+}
+
 gint64
 _bridge_loop_get_dispatch_clock (BridgeLoop *loop)
 {
@@ -1684,65 +1904,6 @@ gboolean
 _bridge_loop_get_debug_fast (BridgeLoop *loop)
 {
   return loop->debug;
-}
-
-/* ---- asyncio.run ---------------------------------------------------------- */
-
-/**
- * bridge_run:
- * @func: (scope call): the main task's body
- * @user_data: data for @func
- * @error: return location for the main task's error
- *
- * Runs @func as a task on a new loop with a new `GMainContext`, until it
- * finishes (`asyncio.run()`). Tasks still running then are cancelled and
- * waited for, and the loop is closed.
- *
- * Returns: %TRUE if the main task completed without an error
- *
- * Since: 0.1
- */
-gboolean
-bridge_run (BridgeTaskFunc   func,
-            gpointer         user_data,
-            GError         **error)
-{
-  g_autoptr(BridgeLoop) loop = NULL;
-  g_autoptr(BridgeTask) main_task = NULL;
-  g_autoptr(GPtrArray) leftover = NULL;
-  gboolean ret;
-
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  if (dispatching_loop != NULL || bridge_task_get_current () != NULL)
-    {
-      g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
-                           "bridge_run() cannot be called from a running event loop");
-      return FALSE;
-    }
-
-  loop = bridge_loop_new (NULL);
-  main_task = bridge_spawn_full (loop, "main", BRIDGE_STACK_SIZE_DEFAULT, func, user_data, NULL);
-  ret = bridge_loop_run_until_complete (loop, BRIDGE_FUTURE (main_task), error);
-
-  /* Cancel what is left and let it clean up, as asyncio.run() does. */
-  leftover = bridge_loop_list_tasks (loop);
-  for (guint i = 0; i < leftover->len; i++)
-    bridge_task_cancel (g_ptr_array_index (leftover, i), NULL);
-  for (guint i = 0; i < leftover->len; i++)
-    {
-      BridgeFuture *task = g_ptr_array_index (leftover, i);
-
-      if (!bridge_future_is_done (task))
-        {
-          GError *ignored = NULL;
-          if (!bridge_loop_run_until_complete (loop, task, &ignored))
-            g_clear_error (&ignored);
-        }
-    }
-
-  bridge_loop_close (loop, NULL);
-  return ret;
 }
 
 /* ---- source priority ------------------------------------------------------------ */
@@ -1761,9 +1922,10 @@ bridge_run (BridgeTaskFunc   func,
  *
  * - below %G_PRIORITY_DEFAULT (more urgent, e.g. %G_PRIORITY_HIGH): tasks run
  *   before input and drawing. While they keep each other busy, one dispatch
- *   still stops after its 2 ms budget and the source stands aside for one
- *   main-loop iteration, so a frame is drawn and input handled at least
- *   every 2 ms of task work plus one iteration.
+ *   still stops after its 2 ms budget and the source stands aside below
+ *   %G_PRIORITY_DEFAULT_IDLE until every other ready source has run, so a
+ *   frame is drawn and input handled at least every 2 ms of task work plus
+ *   one iteration.
  * - from %G_PRIORITY_DEFAULT up to below `GDK_PRIORITY_REDRAW` (the
  *   default range): the same frame guarantee; input events of the same
  *   priority interleave with task steps.
@@ -1791,7 +1953,9 @@ bridge_loop_set_priority (BridgeLoop *loop,
       return;
     }
 
-  g_source_set_priority ((GSource *) loop->source, priority);
+  loop->priority = priority;
+  if (!loop->standing_aside)
+    g_source_set_priority ((GSource *) loop->source, priority);
 }
 
 /**
@@ -1810,8 +1974,5 @@ bridge_loop_get_priority (BridgeLoop *loop)
 {
   g_return_val_if_fail (BRIDGE_IS_LOOP (loop), G_PRIORITY_DEFAULT);
 
-  if (loop->source == NULL)
-    return G_PRIORITY_DEFAULT;
-
-  return g_source_get_priority ((GSource *) loop->source);
+  return loop->priority;
 }

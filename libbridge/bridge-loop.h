@@ -41,6 +41,24 @@ G_DECLARE_FINAL_TYPE (BridgeLoop, bridge_loop, BRIDGE, LOOP, GObject)
  *
  * Since: 0.1
  */
+/**
+ * BRIDGE_IO_PRIORITY_LOOP:
+ *
+ * An `io_priority` for libbridge's GIO and libsoup wrappers meaning "the
+ * loop's I/O priority" (see [method@Bridge.Loop.set_io_priority]): below
+ * GTK's redraw priority by default, so that bulk reads and writes arriving
+ * as fast as the network delivers them leave frames to be drawn.
+ */
+#define BRIDGE_IO_PRIORITY_LOOP G_MININT
+
+/**
+ * BRIDGE_PRIORITY_BULK_IO:
+ *
+ * The loop's default I/O priority: below `GDK_PRIORITY_REDRAW`
+ * (%G_PRIORITY_HIGH_IDLE + 20), above %G_PRIORITY_DEFAULT_IDLE.
+ */
+#define BRIDGE_PRIORITY_BULK_IO (G_PRIORITY_HIGH_IDLE + 30)
+
 typedef void (*BridgeExceptionHandler) (BridgeLoop   *loop,
                                         const char   *message,
                                         const GError *error,
@@ -114,15 +132,16 @@ void           bridge_loop_set_slow_callback_duration   (BridgeLoop             
 BRIDGE_AVAILABLE_IN_ALL
 double         bridge_loop_get_slow_callback_duration   (BridgeLoop              *loop);
 BRIDGE_AVAILABLE_IN_ALL
-GPtrArray     *bridge_loop_list_tasks                   (BridgeLoop              *loop) G_GNUC_WARN_UNUSED_RESULT;
+void           bridge_loop_set_io_priority              (BridgeLoop              *loop,
+                                                         int                      io_priority);
 BRIDGE_AVAILABLE_IN_ALL
 void           bridge_loop_set_priority                 (BridgeLoop              *loop,
                                                          int                      priority);
 BRIDGE_AVAILABLE_IN_ALL
 int            bridge_loop_get_priority                 (BridgeLoop              *loop);
 BRIDGE_AVAILABLE_IN_ALL
-gboolean       bridge_run                               (BridgeTaskFunc           func,
-                                                         gpointer                 user_data,
-                                                         GError                 **error);
+int            bridge_loop_get_io_priority              (BridgeLoop              *loop);
+BRIDGE_AVAILABLE_IN_ALL
+GPtrArray     *bridge_loop_list_tasks                   (BridgeLoop              *loop) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "bridge-async-result-private.h"
+#include "bridge-loop-private.h"
 #include "bridge-soup.h"
 
 /* Awaitable libsoup 3 requests. Built only with libsoup support
@@ -57,7 +58,7 @@ bridge_soup_session_send (SoupSession  *session,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return NULL;
-  soup_session_send_async (session, msg, io_priority, cancellable, bridge_async_ready, future);
+  soup_session_send_async (session, msg, _bridge_loop_resolve_io_priority (io_priority), cancellable, bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return NULL;
   return soup_session_send_finish (session, result, error);
@@ -96,7 +97,7 @@ bridge_soup_session_send_and_read (SoupSession  *session,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return NULL;
-  soup_session_send_and_read_async (session, msg, io_priority, cancellable,
+  soup_session_send_and_read_async (session, msg, _bridge_loop_resolve_io_priority (io_priority), cancellable,
                                     bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return NULL;

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "bridge-loop.h"
 #include "bridge-stream.h"
 #include "bridge-stream-reader.h"
 
@@ -124,8 +125,10 @@ bridge_stream_reader_next (BridgeStreamReader  *reader,
   if (reader->at_end)
     return NULL;
 
+  /* Chunks of a stream are bulk: below GTK's redraw (see
+   * bridge_loop_set_io_priority()). */
   chunk = bridge_input_stream_read_bytes (reader->stream, reader->chunk_size,
-                                          G_PRIORITY_DEFAULT, error);
+                                          BRIDGE_IO_PRIORITY_LOOP, error);
   if (chunk == NULL)
     return NULL;
 

@@ -11,6 +11,7 @@
 
 #include "bridge-async-result-private.h"
 #include "bridge-future.h"
+#include "bridge-loop-private.h"
 #include "bridge-stream.h"
 
 /* Awaitable GInputStream and GOutputStream operations.
@@ -55,7 +56,7 @@ bridge_input_stream_read_bytes (GInputStream  *stream,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return NULL;
-  g_input_stream_read_bytes_async (stream, count, io_priority, cancellable,
+  g_input_stream_read_bytes_async (stream, count, _bridge_loop_resolve_io_priority (io_priority), cancellable,
                                    bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return NULL;
@@ -114,7 +115,7 @@ bridge_input_stream_read_all (GInputStream  *stream,
     return FALSE;
   /* Our own reference keeps the scratch buffer for the copy below. */
   keep = bridge_future_ref (future);
-  g_input_stream_read_all_async (stream, scratch, count, io_priority, cancellable,
+  g_input_stream_read_all_async (stream, scratch, count, _bridge_loop_resolve_io_priority (io_priority), cancellable,
                                  bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return FALSE;
@@ -155,7 +156,7 @@ bridge_input_stream_close (GInputStream  *stream,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return FALSE;
-  g_input_stream_close_async (stream, io_priority, cancellable, bridge_async_ready, future);
+  g_input_stream_close_async (stream, _bridge_loop_resolve_io_priority (io_priority), cancellable, bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return FALSE;
   return g_input_stream_close_finish (stream, result, error);
@@ -193,7 +194,7 @@ bridge_output_stream_write_bytes (GOutputStream  *stream,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return -1;
-  g_output_stream_write_bytes_async (stream, bytes, io_priority, cancellable,
+  g_output_stream_write_bytes_async (stream, bytes, _bridge_loop_resolve_io_priority (io_priority), cancellable,
                                      bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return -1;
@@ -219,7 +220,7 @@ write_all_common (GOutputStream  *stream,
 
   if (!(future = _bridge_async_begin (function, owner, owner_destroy, &cancellable, error)))
     return FALSE;
-  g_output_stream_write_all_async (stream, data, count, io_priority, cancellable,
+  g_output_stream_write_all_async (stream, data, count, _bridge_loop_resolve_io_priority (io_priority), cancellable,
                                    bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return FALSE;
@@ -342,7 +343,7 @@ bridge_output_stream_flush (GOutputStream  *stream,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return FALSE;
-  g_output_stream_flush_async (stream, io_priority, cancellable, bridge_async_ready, future);
+  g_output_stream_flush_async (stream, _bridge_loop_resolve_io_priority (io_priority), cancellable, bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return FALSE;
   return g_output_stream_flush_finish (stream, result, error);
@@ -378,7 +379,7 @@ bridge_output_stream_close (GOutputStream  *stream,
 
   if (!(future = _bridge_async_begin (G_STRFUNC, NULL, NULL, &cancellable, error)))
     return FALSE;
-  g_output_stream_close_async (stream, io_priority, cancellable, bridge_async_ready, future);
+  g_output_stream_close_async (stream, _bridge_loop_resolve_io_priority (io_priority), cancellable, bridge_async_ready, future);
   if (!(result = bridge_await_async_result (future, error)))
     return FALSE;
   return g_output_stream_close_finish (stream, result, error);

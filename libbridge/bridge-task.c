@@ -39,16 +39,28 @@ static void task_waker   (gpointer      a,
 static void task_wake_cb (BridgeFuture *future,
                           gpointer      user_data);
 
-static gboolean task_cancel   (BridgeFuture *future,
-                               const char   *message);
-static void     task_finalize (BridgeFuture *future);
+static gboolean    task_cancel   (BridgeFuture *future,
+                                  const char   *message);
+static void        task_finalize (BridgeFuture *future);
+static const char *task_label    (BridgeFuture *future);
 
 const BridgeFutureClass _bridge_task_class = {
   .type_name = "Task",
   .instance_size = sizeof (BridgeTask),
+  .block_class = 1 + BRIDGE_BLOCK_TASK,
+  .label = task_label,
   .cancel = task_cancel,
   .finalize = task_finalize,
 };
+
+/* A callback dispatched by a main loop nested inside the task's step (a
+ * modal dialog's, on the loop's context) runs deeper than the loop's
+ * dispatch, and is not in the task. */
+static inline gboolean
+in_nested_loop (void)
+{
+  return G_UNLIKELY (_bridge_loop_nested_iteration) && g_main_depth () != _bridge_loop_dispatch_depth;
+}
 
 GType
 bridge_task_get_type (void)
@@ -183,6 +195,31 @@ task_start (gpointer a,
   task_resume (task);
 }
 
+/* A task spawned on a loop from a thread that does not run it joins the loop
+ * on the loop's thread: its list of tasks and its ready queue belong to
+ * that thread. The inbox entry holds a reference, which becomes the loop's. */
+static void
+task_adopt (gpointer a,
+            gpointer b)
+{
+  BridgeTask *task = a;
+  BridgeLoop *loop = task_loop (task);
+
+  if (G_UNLIKELY (_bridge_loop_is_closing (loop)))
+    {
+      _bridge_future_complete_error (BRIDGE_FUTURE (task),
+                                     g_error_new_literal (BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
+                                                          "Event loop is closed"),
+                                     NULL);
+      task->state = BRIDGE_TASK_STATE_DONE;
+      bridge_task_unref (task);
+      return;
+    }
+
+  _bridge_loop_add_task (loop, task);   /* the inbox's reference becomes the loop's */
+  task_start (task, NULL);
+}
+
 /**
  * bridge_spawn_full:
  * @loop: (nullable): the loop to run on; %NULL for the current task's loop,
@@ -206,6 +243,12 @@ task_start (gpointer a,
  *
  * Spawning on a closed loop returns a task that already failed with
  * %BRIDGE_ERROR_INVALID_STATE.
+ *
+ * @loop may be run by another thread: the task then joins it through the
+ * loop's thread-safe inbox, as with `bridge_loop_spawn_threadsafe()`, and
+ * starts on that thread. The returned task belongs to @loop: only use it
+ * from another thread through thread-safe calls (reference counting,
+ * [method@Bridge.Task.cancel] is not one of them).
  *
  * Returns: (transfer full): the new task
  *
@@ -246,6 +289,17 @@ bridge_spawn_full (BridgeLoop     *loop,
       return task;
     }
 
+  if (G_UNLIKELY (!_bridge_loop_is_owner_thread (loop)))
+    {
+      bridge_task_ref (task);
+      _bridge_loop_push_ready_threadsafe (loop, task_adopt, task, NULL);
+      return task;
+    }
+
+  /* The loop's reference. @task was just made and no other thread can see
+   * it yet, so a plain increment does: the locked one was a noticeable part
+   * of a spawn. */
+  ((BridgeFuture *) task)->ref_count++;
   _bridge_loop_add_task (loop, task);
   _bridge_loop_push_ready (loop, task_start, task, NULL);
   return task;
@@ -293,6 +347,31 @@ _bridge_task_abandon (BridgeTask *task)
     }
 }
 
+static const char *
+task_label (BridgeFuture *future)
+{
+  return bridge_task_get_name ((BridgeTask *) future);
+}
+
+/**
+ * bridge_future_is_task:
+ * @future: a [struct@Bridge.Future]
+ *
+ * Tells whether @future is a task, seen as a future (the reverse of
+ * [method@Bridge.Task.as_future]).
+ *
+ * Returns: whether @future is a [struct@Bridge.Task]
+ *
+ * Since: 0.1
+ */
+gboolean
+bridge_future_is_task (BridgeFuture *future)
+{
+  g_return_val_if_fail (future != NULL, FALSE);
+
+  return future->klass == &_bridge_task_class;
+}
+
 static void
 task_finalize (BridgeFuture *future)
 {
@@ -318,7 +397,11 @@ task_finalize (BridgeFuture *future)
 BridgeTask *
 bridge_task_ref (BridgeTask *task)
 {
-  return (BridgeTask *) bridge_future_ref (BRIDGE_FUTURE (task));
+  g_return_val_if_fail (task != NULL, NULL);
+
+  if (!_bridge_future_check_alive ((BridgeFuture *) task, G_STRFUNC))
+    return task;
+  return (BridgeTask *) bridge_future_ref ((BridgeFuture *) task);
 }
 
 /**
@@ -333,7 +416,11 @@ bridge_task_ref (BridgeTask *task)
 void
 bridge_task_unref (BridgeTask *task)
 {
-  bridge_future_unref (BRIDGE_FUTURE (task));
+  g_return_if_fail (task != NULL);
+
+  if (G_UNLIKELY (!_bridge_future_check_alive ((BridgeFuture *) task, G_STRFUNC)))
+    return;
+  bridge_future_unref ((BridgeFuture *) task);
 }
 
 /**
@@ -366,6 +453,10 @@ bridge_task_as_future (BridgeTask *task)
  *
  * Gives the task whose fiber is running on this thread.
  *
+ * Callbacks that a main loop nested inside a task dispatches on the task's
+ * context (a modal dialog's, say) are not in the task: they run while the
+ * task is stopped in the middle of a step, and cannot wait.
+ *
  * Returns: (transfer none) (nullable): the task running on this thread
  *   (`asyncio.current_task()`), or %NULL outside tasks
  *
@@ -374,6 +465,8 @@ bridge_task_as_future (BridgeTask *task)
 BridgeTask *
 bridge_task_get_current (void)
 {
+  if (current_task != NULL && G_UNLIKELY (in_nested_loop ()))
+    return NULL;
   return current_task;
 }
 
@@ -653,6 +746,17 @@ task_take_return (BridgeTask *task,
       return FALSE;
     }
   task->returned = TRUE;
+
+  /* A cancellation requested but never delivered (the task cancelled
+   * itself, or was cancelled while it ran, and did not await since) is not
+   * lost: the task ends cancelled instead, as asyncio's does when its
+   * coroutine returns with _must_cancel set. */
+  if (G_UNLIKELY (task->must_cancel) && _bridge_future_is_pending (BRIDGE_FUTURE (task)))
+    {
+      task->must_cancel = FALSE;
+      task_complete_cancelled (task);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -662,7 +766,10 @@ task_take_return (BridgeTask *task,
  * @value: (nullable): the result, copied; %NULL for no value
  *
  * Completes the task with @value. Call one `bridge_task_return_*()` function
- * once, usually at the end of the task's function.
+ * once, usually at the end of the task's function. If a cancellation was
+ * requested and not yet delivered (no await since), the task ends cancelled
+ * instead and the result is dropped, as in asyncio; an error
+ * ([method@Bridge.Task.return_error]) is kept.
  *
  * Since: 0.1
  */
@@ -814,10 +921,17 @@ bridge_task_return_error (BridgeTask *task,
   g_return_if_fail (task != NULL);
   g_return_if_fail (error != NULL);
 
-  if (task_take_return (task, G_STRFUNC))
-    _bridge_future_complete_error (BRIDGE_FUTURE (task), error, NULL);
-  else
-    g_error_free (error);
+  /* An error raised after a cancellation request wins over it, as in
+   * asyncio: no check of must_cancel here. */
+  if (G_UNLIKELY (task->returned))
+    {
+      g_critical ("%s() called on task “%s”, which already returned a result",
+                  G_STRFUNC, bridge_task_get_name (task));
+      g_error_free (error);
+      return;
+    }
+  task->returned = TRUE;
+  _bridge_future_complete_error (BRIDGE_FUTURE (task), error, NULL);
 }
 
 /**
@@ -910,6 +1024,15 @@ check_in_task (BridgeTask  *task,
                    "started with bridge_spawn() can wait", function);
       return FALSE;
     }
+  if (G_UNLIKELY (in_nested_loop ()))
+    {
+      g_set_error (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
+                   "%s() called from a callback of a main loop nested inside task “%s” "
+                   "(a modal dialog's, say): such callbacks are not in the task and "
+                   "cannot wait; spawn a task from the callback instead",
+                   function, bridge_task_get_name (task));
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -930,7 +1053,7 @@ task_park (BridgeTask    *task,
       /* No references taken: @future is borrowed for the whole call (the
        * caller's frame keeps it alive while we are parked), and the loop's
        * list keeps the task alive; an abandoned task removes its callback.
-       * Four atomic operations per await were a third of a ping-pong. */
+       * Four atomic operations per await were a large part of a ping-pong. */
       task->awaiting = future;
       if (future->loop != loop || !_bridge_future_add_waker (future, task_waker, task))
         bridge_future_add_done_callback (future, task_wake_cb, task, NULL);
@@ -967,6 +1090,10 @@ task_park (BridgeTask    *task,
  * @future completes. A future that is already done returns at once without
  * suspending, as in asyncio.
  *
+ * @future must belong to the task's loop: awaiting a future of another loop
+ * is %BRIDGE_ERROR_INVALID_STATE, as asyncio refuses it ("attached to a
+ * different loop").
+ *
  * If the task is cancelled while it waits, @future is cancelled as well and
  * this returns %G_IO_ERROR_CANCELLED. Read the value with the typed variants
  * or the `bridge_future_get_*()` functions. @future is borrowed, not
@@ -987,10 +1114,21 @@ bridge_await (BridgeFuture  *future,
   if (!check_in_task (task, G_STRFUNC, error))
     return FALSE;
 
-  if (G_UNLIKELY (future == BRIDGE_FUTURE (task)))
+  if (G_UNLIKELY (future == (BridgeFuture *) task))
     {
       g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
                            "A task cannot await itself");
+      return FALSE;
+    }
+
+  /* Its callbacks run on its own loop's thread, which may never run: the
+   * wait could never end, not even through a timeout on this loop. */
+  if (G_UNLIKELY (future->loop != task_loop (task)))
+    {
+      g_set_error (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
+                   "Task “%s” awaits a future attached to a different loop; "
+                   "use bridge_loop_spawn_threadsafe() to run work on another loop",
+                   bridge_task_get_name (task));
       return FALSE;
     }
 

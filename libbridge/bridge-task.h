@@ -21,6 +21,14 @@ G_BEGIN_DECLS
 #define BRIDGE_TYPE_TASK (bridge_task_get_type ())
 
 /**
+ * BRIDGE_IS_TASK:
+ * @obj: a [struct@Bridge.Future] or [struct@Bridge.Task]
+ *
+ * Checks whether @obj is a task; see [method@Bridge.Future.is_task].
+ */
+#define BRIDGE_IS_TASK(obj) (bridge_future_is_task (BRIDGE_FUTURE (obj)))
+
+/**
  * BRIDGE_STACK_SIZE_DEFAULT:
  *
  * Passing this as the stack size to [func@Bridge.spawn_full] picks the

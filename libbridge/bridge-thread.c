@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 
+#include "bridge-error.h"
 #include "bridge-future-private.h"
 #include "bridge-loop-private.h"
 #include "bridge-task.h"
@@ -465,4 +466,180 @@ bridge_loop_spawn_threadsafe (BridgeLoop     *loop,
   _bridge_loop_push_ready_threadsafe (loop, spawn_request_start, req, NULL);
 
   return outer;
+}
+
+/* ---- blocking on a future from a thread without a loop --------------------- */
+
+/* Shared by the waiting thread and the future's loop thread. */
+typedef struct
+{
+  gint          ref_count;
+  GMutex        mutex;
+  GCond         cond;
+  BridgeFuture *future;
+  gboolean      done;
+} SyncWait;
+
+static void
+sync_wait_unref (gpointer data)
+{
+  SyncWait *wait = data;
+
+  if (!g_atomic_int_dec_and_test (&wait->ref_count))
+    return;
+  g_mutex_clear (&wait->mutex);
+  g_cond_clear (&wait->cond);
+  g_free (wait);
+}
+
+static SyncWait *
+sync_wait_new (BridgeFuture *future)
+{
+  SyncWait *wait = g_new0 (SyncWait, 1);
+
+  g_mutex_init (&wait->mutex);
+  g_cond_init (&wait->cond);
+  wait->future = future;
+  wait->ref_count = 2;   /* the waiter's and the done callback's */
+  return wait;
+}
+
+/* Loop thread. */
+static void
+sync_wait_done_cb (BridgeFuture *future,
+                   gpointer      user_data)
+{
+  SyncWait *wait = user_data;
+
+  g_mutex_lock (&wait->mutex);
+  wait->done = TRUE;
+  g_cond_signal (&wait->cond);
+  g_mutex_unlock (&wait->mutex);
+}
+
+/* Loop thread: done callbacks are added on the future's own thread. */
+static void
+sync_wait_register (gpointer a,
+                    gpointer b)
+{
+  SyncWait *wait = a;
+
+  if (_bridge_loop_is_closing (wait->future->loop))
+    {
+      sync_wait_unref (wait);
+      return;
+    }
+  bridge_future_add_done_callback (wait->future, sync_wait_done_cb, wait, sync_wait_unref);
+}
+
+static gboolean
+sync_wait_deadline_cb (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * bridge_future_wait_sync:
+ * @future: a future, typically from `bridge_loop_spawn_threadsafe()`
+ * @timeout: seconds to wait at most; negative for no limit
+ * @error: return location for %G_IO_ERROR_TIMED_OUT, for
+ *   %BRIDGE_ERROR_INVALID_STATE when called from a task or from the thread
+ *   running @future's loop, or for @future's own error
+ *
+ * Blocks the calling thread until @future is done or @timeout passes, like
+ * `concurrent.futures.Future.result(timeout)`: for plain threads that have
+ * no loop of their own. A timeout does not cancel @future.
+ *
+ * When another thread runs @future's loop, this waits for it. When the loop
+ * is this thread's and nobody runs it (the default loop of a thread that
+ * never runs it, where `bridge_loop_spawn_threadsafe()` puts the future
+ * it returns), this thread iterates the loop's context itself while it
+ * waits.
+ *
+ * Returns: %TRUE if @future completed with a value in time
+ */
+gboolean
+bridge_future_wait_sync (BridgeFuture  *future,
+                         double         timeout,
+                         GError       **error)
+{
+  BridgeLoop *loop;
+  GMainContext *context;
+  gint64 deadline;
+
+  g_return_val_if_fail (future != NULL, FALSE);
+
+  loop = future->loop;
+  context = bridge_loop_get_context (loop);
+  deadline = timeout < 0 ? G_MAXINT64 : g_get_monotonic_time () + (gint64) (timeout * G_USEC_PER_SEC);
+
+  if (bridge_task_get_current () != NULL || _bridge_loop_get_current () != NULL)
+    {
+      g_set_error_literal (error, BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE,
+                           "bridge_future_wait_sync() called from a running loop: it would "
+                           "block the loop; await the future instead");
+      return FALSE;
+    }
+
+  if (!_bridge_future_is_pending (future))
+    ;
+  else if (_bridge_loop_is_owner_thread (loop) && g_main_context_acquire (context))
+    {
+      /* The loop is this thread's (the default loop of a thread that never
+       * runs it, say) and nobody runs it: run it here until the future's
+       * done callbacks have run, so that those registered before ours
+       * (the hand-over of bridge_loop_spawn_threadsafe(), say) are not
+       * left behind. A loop of another thread is left to that thread, even
+       * between two of its iterations. */
+      SyncWait *wait = sync_wait_new (future);
+      gboolean expired = FALSE;
+      GSource *timer = NULL;
+
+      bridge_future_add_done_callback (future, sync_wait_done_cb, wait, sync_wait_unref);
+      if (timeout >= 0)
+        {
+          timer = g_timeout_source_new ((guint) MIN (timeout * 1000, G_MAXUINT));
+          g_source_set_callback (timer, sync_wait_deadline_cb, &expired, NULL);
+          g_source_attach (timer, context);
+        }
+      g_main_context_push_thread_default (context);
+      while (!wait->done && !expired)
+        g_main_context_iteration (context, TRUE);
+      g_main_context_pop_thread_default (context);
+      if (timer != NULL)
+        {
+          g_source_destroy (timer);
+          g_source_unref (timer);
+        }
+      g_main_context_release (context);
+      sync_wait_unref (wait);
+    }
+  else
+    {
+      SyncWait *wait = sync_wait_new (future);
+
+      _bridge_loop_push_ready_threadsafe (loop, sync_wait_register, wait, NULL);
+
+      g_mutex_lock (&wait->mutex);
+      while (!wait->done)
+        {
+          if (timeout < 0)
+            g_cond_wait (&wait->cond, &wait->mutex);
+          else if (!g_cond_wait_until (&wait->cond, &wait->mutex, deadline))
+            break;
+        }
+      g_mutex_unlock (&wait->mutex);
+      sync_wait_unref (wait);
+    }
+
+  /* The loop thread's writes to the future happened before it signalled. */
+  if (_bridge_future_is_pending (future))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Timeout was reached");
+      return FALSE;
+    }
+  return bridge_future_get_value (future, NULL, error);
 }

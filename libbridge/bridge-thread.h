@@ -56,5 +56,9 @@ BridgeFuture  *bridge_loop_spawn_threadsafe  (BridgeLoop        *loop,
                                               BridgeTaskFunc     func,
                                               gpointer           user_data,
                                               GDestroyNotify     destroy) G_GNUC_WARN_UNUSED_RESULT;
+BRIDGE_AVAILABLE_IN_ALL
+gboolean       bridge_future_wait_sync       (BridgeFuture      *future,
+                                              double             timeout,
+                                              GError           **error);
 
 G_END_DECLS

@@ -70,14 +70,24 @@ typedef void (*BridgeFutureCallback) (BridgeFuture *future,
 typedef void (*BridgeTaskFunc) (BridgeTask *task,
                                 gpointer    user_data);
 
+BRIDGE_AVAILABLE_IN_ALL
+BridgeFuture *bridge_future_check_instance_cast (gpointer instance);
+
 /**
  * BRIDGE_FUTURE:
  * @obj: a [struct@Bridge.Task] or any other future
  *
  * Casts a task (or another future subtype) to its [struct@Bridge.Future].
+ * Unless `G_DISABLE_CAST_CHECKS` is defined, the cast is checked, as
+ * `G_TYPE_CHECK_INSTANCE_CAST()` is: casting something that is not a future,
+ * or a future already freed, is a critical warning.
  *
  * Since: 0.1
  */
-#define BRIDGE_FUTURE(obj) ((BridgeFuture *) (obj))
+#ifdef G_DISABLE_CAST_CHECKS
+# define BRIDGE_FUTURE(obj) ((BridgeFuture *) (obj))
+#else
+# define BRIDGE_FUTURE(obj) (bridge_future_check_instance_cast ((gpointer) (obj)))
+#endif
 
 G_END_DECLS

@@ -269,7 +269,10 @@ bridge_wait_for (BridgeFuture  *future,
       return FALSE;
     }
 
-  if (timeout < 0 || !_bridge_future_is_pending (future))
+  /* bridge_await() refuses a future of another loop; refuse it before a
+   * timer is set on that loop, which may never run. */
+  if (timeout < 0 || !_bridge_future_is_pending (future) ||
+      bridge_future_get_loop (future) != bridge_future_get_loop (BRIDGE_FUTURE (bridge_task_get_current ())))
     return bridge_await (future, error);
 
   wait_for = bridge_wait_for_future (future, timeout);

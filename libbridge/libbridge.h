@@ -20,6 +20,7 @@
 # include "bridge-loop.h"
 # include "bridge-future.h"
 # include "bridge-task.h"
+# include "bridge-run.h"
 # include "bridge-async-result.h"
 # include "bridge-stream.h"
 # include "bridge-file.h"

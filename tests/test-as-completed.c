@@ -488,20 +488,20 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  LOOP_TEST ("/as-completed/order", test_as_completed_order);
-  LOOP_TEST ("/as-completed/duplicates", test_as_completed_duplicates);
-  LOOP_TEST ("/as-completed/already-done", test_as_completed_already_done);
-  LOOP_TEST ("/as-completed/failed-future", test_as_completed_failed);
-  LOOP_TEST ("/as-completed/timeout", test_as_completed_timeout);
-  LOOP_TEST ("/as-completed/timeout-while-waiting", test_as_completed_timeout_while_waiting);
-  LOOP_TEST ("/as-completed/cancelled-in-next", test_as_completed_cancelled_in_next);
-  LOOP_TEST ("/as-completed/woken-then-cancelled", test_as_completed_woken_then_cancelled);
-  LOOP_TEST ("/as-completed/two-takers", test_as_completed_two_takers);
-  LOOP_TEST ("/as-completed/wake-passed-on", test_as_completed_wake_passed_on);
-  LOOP_TEST ("/as-completed/empty", test_as_completed_empty);
-  LOOP_TEST ("/as-completed/outside-task", test_as_completed_outside_task);
-  LOOP_TEST ("/as-completed/free-early", test_as_completed_free_early);
-  LOOP_TEST ("/as-completed/pending-at-loop-close", test_as_completed_pending_at_close);
+  LOOP_TEST ("/libbridge/as-completed/order", test_as_completed_order);
+  LOOP_TEST ("/libbridge/as-completed/duplicates", test_as_completed_duplicates);
+  LOOP_TEST ("/libbridge/as-completed/already-done", test_as_completed_already_done);
+  LOOP_TEST ("/libbridge/as-completed/failed-future", test_as_completed_failed);
+  LOOP_TEST ("/libbridge/as-completed/timeout", test_as_completed_timeout);
+  LOOP_TEST ("/libbridge/as-completed/timeout-while-waiting", test_as_completed_timeout_while_waiting);
+  LOOP_TEST ("/libbridge/as-completed/cancelled-in-next", test_as_completed_cancelled_in_next);
+  LOOP_TEST ("/libbridge/as-completed/woken-then-cancelled", test_as_completed_woken_then_cancelled);
+  LOOP_TEST ("/libbridge/as-completed/two-takers", test_as_completed_two_takers);
+  LOOP_TEST ("/libbridge/as-completed/wake-passed-on", test_as_completed_wake_passed_on);
+  LOOP_TEST ("/libbridge/as-completed/empty", test_as_completed_empty);
+  LOOP_TEST ("/libbridge/as-completed/outside-task", test_as_completed_outside_task);
+  LOOP_TEST ("/libbridge/as-completed/free-early", test_as_completed_free_early);
+  LOOP_TEST ("/libbridge/as-completed/pending-at-loop-close", test_as_completed_pending_at_close);
 
   return g_test_run ();
 }

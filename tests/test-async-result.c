@@ -647,17 +647,17 @@ main (int   argc,
   g_mutex_init (&fake.lock);
   g_cond_init (&fake.cond);
 
-  g_test_add_func ("/bridge/async-result/file-read", test_file_read);
-  g_test_add_func ("/bridge/async-result/unwrapped-api", test_unwrapped_api);
-  g_test_add_func ("/bridge/async-result/finish-error", test_finish_error);
-  g_test_add_func ("/bridge/async-result/cancel-wakes-at-once", test_cancel_late);
-  g_test_add_func ("/bridge/async-result/cancel-order", test_cancel_order);
-  g_test_add_func ("/bridge/async-result/cancel-before-await", test_cancel_before_await);
-  g_test_add_func ("/bridge/async-result/uncancel-fresh-cancellable", test_uncancel_fresh_cancellable);
-  g_test_add_func ("/bridge/async-result/synchronous-callback", test_synchronous_callback);
-  g_test_add_func ("/bridge/async-result/thread-callback", test_thread_callback);
-  g_test_add_func ("/bridge/async-result/thread-callback-cancelled", test_thread_callback_cancelled);
-  g_test_add_func ("/bridge/async-result/outside-task", test_outside_task);
+  g_test_add_func ("/libbridge/async-result/file-read", test_file_read);
+  g_test_add_func ("/libbridge/async-result/unwrapped-api", test_unwrapped_api);
+  g_test_add_func ("/libbridge/async-result/finish-error", test_finish_error);
+  g_test_add_func ("/libbridge/async-result/cancel-wakes-at-once", test_cancel_late);
+  g_test_add_func ("/libbridge/async-result/cancel-order", test_cancel_order);
+  g_test_add_func ("/libbridge/async-result/cancel-before-await", test_cancel_before_await);
+  g_test_add_func ("/libbridge/async-result/uncancel-fresh-cancellable", test_uncancel_fresh_cancellable);
+  g_test_add_func ("/libbridge/async-result/synchronous-callback", test_synchronous_callback);
+  g_test_add_func ("/libbridge/async-result/thread-callback", test_thread_callback);
+  g_test_add_func ("/libbridge/async-result/thread-callback-cancelled", test_thread_callback_cancelled);
+  g_test_add_func ("/libbridge/async-result/outside-task", test_outside_task);
 
   return g_test_run ();
 }

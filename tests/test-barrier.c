@@ -324,9 +324,10 @@ cancel_main (BridgeTask *task,
 
   join_all (parties);
   join_all (more);
-  /* Indexes count arrivals still inside, as asyncio's do: p1 arrived second
-   * (1), and q0 took p0's place (count 1 again). */
-  g_assert_cmpstr (t.log->str, ==, "p0:cancelled;p1:1;q0:1;");
+  /* Each party of the round has its own index: p1 arrived second (1), q0
+   * takes the index p0 gave up (0), and this task, the last, gets 2.
+   * (CPython 3.11 hands q0 a second 1, against its own docstring.) */
+  g_assert_cmpstr (t.log->str, ==, "p0:cancelled;p1:1;q0:0;");
   barrier_test_clear (&t);
 }
 
@@ -342,14 +343,14 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/barrier/indexes", test_indexes);
-  g_test_add_func ("/barrier/single-party", test_single_party);
-  g_test_add_func ("/barrier/outside-task", test_wait_outside_task);
-  g_test_add_func ("/barrier/rounds", test_rounds);
-  g_test_add_func ("/barrier/draining", test_draining);
-  g_test_add_func ("/barrier/abort", test_abort);
-  g_test_add_func ("/barrier/reset", test_reset);
-  g_test_add_func ("/barrier/cancel", test_cancel);
+  g_test_add_func ("/libbridge/barrier/indexes", test_indexes);
+  g_test_add_func ("/libbridge/barrier/single-party", test_single_party);
+  g_test_add_func ("/libbridge/barrier/outside-task", test_wait_outside_task);
+  g_test_add_func ("/libbridge/barrier/rounds", test_rounds);
+  g_test_add_func ("/libbridge/barrier/draining", test_draining);
+  g_test_add_func ("/libbridge/barrier/abort", test_abort);
+  g_test_add_func ("/libbridge/barrier/reset", test_reset);
+  g_test_add_func ("/libbridge/barrier/cancel", test_cancel);
 
   return g_test_run ();
 }

@@ -439,16 +439,16 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/condition/misuse", test_misuse);
-  g_test_add_func ("/condition/outside-task", test_wait_outside_task);
-  g_test_add_func ("/condition/shared-lock", test_shared_lock);
-  g_test_add_func ("/condition/wait-releases-lock", test_wait_releases_lock);
-  g_test_add_func ("/condition/notify-n", test_notify_n);
-  g_test_add_func ("/condition/notify-nobody", test_notify_nobody);
-  g_test_add_func ("/condition/wait-for", test_wait_for);
-  g_test_add_func ("/condition/cancel/parked", test_cancel_parked);
-  g_test_add_func ("/condition/cancel/reacquire", test_cancel_reacquire);
-  g_test_add_func ("/condition/cancel/notified", test_cancel_notified);
+  g_test_add_func ("/libbridge/condition/misuse", test_misuse);
+  g_test_add_func ("/libbridge/condition/outside-task", test_wait_outside_task);
+  g_test_add_func ("/libbridge/condition/shared-lock", test_shared_lock);
+  g_test_add_func ("/libbridge/condition/wait-releases-lock", test_wait_releases_lock);
+  g_test_add_func ("/libbridge/condition/notify-n", test_notify_n);
+  g_test_add_func ("/libbridge/condition/notify-nobody", test_notify_nobody);
+  g_test_add_func ("/libbridge/condition/wait-for", test_wait_for);
+  g_test_add_func ("/libbridge/condition/cancel/parked", test_cancel_parked);
+  g_test_add_func ("/libbridge/condition/cancel/reacquire", test_cancel_reacquire);
+  g_test_add_func ("/libbridge/condition/cancel/notified", test_cancel_notified);
 
   return g_test_run ();
 }

@@ -253,14 +253,14 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/event/flag", test_flag);
-  g_test_add_func ("/event/wait-set-no-suspend", test_wait_set_no_suspend);
-  g_test_add_func ("/event/outside-task", test_wait_outside_task);
-  g_test_add_func ("/event/set-wakes-all", test_set_wakes_all);
-  g_test_add_func ("/event/set-then-clear", test_set_then_clear);
-  g_test_add_func ("/event/set-from-callback", test_set_from_callback);
-  g_test_add_func ("/event/cancel/waiter", test_cancel_waiter);
-  g_test_add_func ("/event/cancel/after-set", test_cancel_after_set);
+  g_test_add_func ("/libbridge/event/flag", test_flag);
+  g_test_add_func ("/libbridge/event/wait-set-no-suspend", test_wait_set_no_suspend);
+  g_test_add_func ("/libbridge/event/outside-task", test_wait_outside_task);
+  g_test_add_func ("/libbridge/event/set-wakes-all", test_set_wakes_all);
+  g_test_add_func ("/libbridge/event/set-then-clear", test_set_then_clear);
+  g_test_add_func ("/libbridge/event/set-from-callback", test_set_from_callback);
+  g_test_add_func ("/libbridge/event/cancel/waiter", test_cancel_waiter);
+  g_test_add_func ("/libbridge/event/cancel/after-set", test_cancel_after_set);
 
   return g_test_run ();
 }

@@ -431,17 +431,17 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/fiber/stack-overflow/named", test_stack_overflow_named);
-  g_test_add_func ("/fiber/stack-overflow/default-name", test_stack_overflow_default_name);
-  g_test_add_func ("/fiber/stack-overflow/env-size", test_stack_overflow_env_size);
-  g_test_add_func ("/fiber/stack/deep-recursion", test_deep_recursion);
-  g_test_add_func ("/fiber/stack/big", test_big_stack);
-  g_test_add_func ("/fiber/stack/size-from-env", test_stack_size_env);
-  g_test_add_func ("/fiber/stack/size-rounding", test_stack_size_rounding);
-  g_test_add_func ("/fiber/stack/pool-reuse", test_stack_pool_reuse);
-  g_test_add_func ("/fiber/stack/many-sequential", test_many_sequential);
-  g_test_add_func ("/fiber/switch/registers", test_registers_preserved);
-  g_test_add_func ("/fiber/switch/fpu-control-words", test_fpu_control_words);
+  g_test_add_func ("/libbridge/fiber/stack-overflow/named", test_stack_overflow_named);
+  g_test_add_func ("/libbridge/fiber/stack-overflow/default-name", test_stack_overflow_default_name);
+  g_test_add_func ("/libbridge/fiber/stack-overflow/env-size", test_stack_overflow_env_size);
+  g_test_add_func ("/libbridge/fiber/stack/deep-recursion", test_deep_recursion);
+  g_test_add_func ("/libbridge/fiber/stack/big", test_big_stack);
+  g_test_add_func ("/libbridge/fiber/stack/size-from-env", test_stack_size_env);
+  g_test_add_func ("/libbridge/fiber/stack/size-rounding", test_stack_size_rounding);
+  g_test_add_func ("/libbridge/fiber/stack/pool-reuse", test_stack_pool_reuse);
+  g_test_add_func ("/libbridge/fiber/stack/many-sequential", test_many_sequential);
+  g_test_add_func ("/libbridge/fiber/switch/registers", test_registers_preserved);
+  g_test_add_func ("/libbridge/fiber/switch/fpu-control-words", test_fpu_control_words);
 
   return g_test_run ();
 }

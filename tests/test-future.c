@@ -610,21 +610,21 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  LOOP_TEST ("/future/new", test_new);
-  LOOP_TEST ("/future/boxed", test_boxed);
-  LOOP_TEST ("/future/done-callback/not-synchronous", test_done_callback_not_synchronous);
-  LOOP_TEST ("/future/done-callback/not-synchronous-in-loop", test_done_callback_not_synchronous_in_loop);
-  LOOP_TEST ("/future/done-callback/order-and-remove", test_done_callback_order_and_remove);
-  LOOP_TEST ("/future/done-callback/released-with-future", test_done_callback_released_with_future);
-  LOOP_TEST ("/future/typed/object", test_typed_object);
-  LOOP_TEST ("/future/typed/pointer", test_typed_pointer);
-  LOOP_TEST ("/future/typed/scalars", test_typed_scalars);
-  LOOP_TEST ("/future/error", test_error);
-  LOOP_TEST ("/future/set-twice", test_set_twice);
-  LOOP_TEST ("/future/pending-result", test_pending_result);
-  LOOP_TEST ("/future/cancel", test_cancel);
-  LOOP_TEST ("/future/never-retrieved", test_never_retrieved);
-  LOOP_TEST ("/future/loop-holds-balanced", test_loop_holds_balanced);
+  LOOP_TEST ("/libbridge/future/new", test_new);
+  LOOP_TEST ("/libbridge/future/boxed", test_boxed);
+  LOOP_TEST ("/libbridge/future/done-callback/not-synchronous", test_done_callback_not_synchronous);
+  LOOP_TEST ("/libbridge/future/done-callback/not-synchronous-in-loop", test_done_callback_not_synchronous_in_loop);
+  LOOP_TEST ("/libbridge/future/done-callback/order-and-remove", test_done_callback_order_and_remove);
+  LOOP_TEST ("/libbridge/future/done-callback/released-with-future", test_done_callback_released_with_future);
+  LOOP_TEST ("/libbridge/future/typed/object", test_typed_object);
+  LOOP_TEST ("/libbridge/future/typed/pointer", test_typed_pointer);
+  LOOP_TEST ("/libbridge/future/typed/scalars", test_typed_scalars);
+  LOOP_TEST ("/libbridge/future/error", test_error);
+  LOOP_TEST ("/libbridge/future/set-twice", test_set_twice);
+  LOOP_TEST ("/libbridge/future/pending-result", test_pending_result);
+  LOOP_TEST ("/libbridge/future/cancel", test_cancel);
+  LOOP_TEST ("/libbridge/future/never-retrieved", test_never_retrieved);
+  LOOP_TEST ("/libbridge/future/loop-holds-balanced", test_loop_holds_balanced);
 
   return g_test_run ();
 }

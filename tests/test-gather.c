@@ -569,22 +569,22 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  LOOP_TEST ("/gather/order", test_gather_order);
-  LOOP_TEST ("/gather/first-error", test_gather_first_error);
-  LOOP_TEST ("/gather/child-cancelled", test_gather_child_cancelled);
-  LOOP_TEST ("/gather/return-exceptions", test_gather_return_exceptions);
-  g_test_add ("/gather/cancel", LoopFixture, GINT_TO_POINTER (FALSE),
+  LOOP_TEST ("/libbridge/gather/order", test_gather_order);
+  LOOP_TEST ("/libbridge/gather/first-error", test_gather_first_error);
+  LOOP_TEST ("/libbridge/gather/child-cancelled", test_gather_child_cancelled);
+  LOOP_TEST ("/libbridge/gather/return-exceptions", test_gather_return_exceptions);
+  g_test_add ("/libbridge/gather/cancel", LoopFixture, GINT_TO_POINTER (FALSE),
               loop_fixture_setup, test_gather_cancel, loop_fixture_teardown);
-  g_test_add ("/gather/cancel-return-exceptions", LoopFixture, GINT_TO_POINTER (TRUE),
+  g_test_add ("/libbridge/gather/cancel-return-exceptions", LoopFixture, GINT_TO_POINTER (TRUE),
               loop_fixture_setup, test_gather_cancel, loop_fixture_teardown);
-  LOOP_TEST ("/gather/cancel-refused-by-child", test_gather_cancel_refused);
-  LOOP_TEST ("/gather/empty", test_gather_empty);
-  LOOP_TEST ("/gather/already-failed-child", test_gather_already_failed);
-  LOOP_TEST ("/gather/all-done", test_gather_all_done);
-  LOOP_TEST ("/gather/cancel-while-finishing", test_gather_cancel_while_finishing);
-  LOOP_TEST ("/gather/duplicates", test_gather_duplicates);
-  LOOP_TEST ("/gather/pending-at-loop-close", test_gather_pending_at_close);
-  LOOP_TEST ("/gather/many", test_gather_many);
+  LOOP_TEST ("/libbridge/gather/cancel-refused-by-child", test_gather_cancel_refused);
+  LOOP_TEST ("/libbridge/gather/empty", test_gather_empty);
+  LOOP_TEST ("/libbridge/gather/already-failed-child", test_gather_already_failed);
+  LOOP_TEST ("/libbridge/gather/all-done", test_gather_all_done);
+  LOOP_TEST ("/libbridge/gather/cancel-while-finishing", test_gather_cancel_while_finishing);
+  LOOP_TEST ("/libbridge/gather/duplicates", test_gather_duplicates);
+  LOOP_TEST ("/libbridge/gather/pending-at-loop-close", test_gather_pending_at_close);
+  LOOP_TEST ("/libbridge/gather/many", test_gather_many);
 
   return g_test_run ();
 }

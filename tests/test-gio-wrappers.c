@@ -676,19 +676,19 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/bridge/gio/stream/read-bytes", test_stream_read_bytes);
-  g_test_add_func ("/bridge/gio/stream/read-all", test_stream_read_all);
-  g_test_add_func ("/bridge/gio/stream/write", test_stream_write);
-  g_test_add_func ("/bridge/gio/file/operations", test_file_ops);
-  g_test_add_func ("/bridge/gio/file/replace-contents", test_file_replace_contents);
-  g_test_add_func ("/bridge/gio/file/cancel-write", test_file_cancel_write);
-  g_test_add_func ("/bridge/gio/stream-reader/memory", test_stream_reader);
-  g_test_add_func ("/bridge/gio/stream-reader/pipe", test_stream_reader_pipe);
-  g_test_add_func ("/bridge/gio/network/connect", test_network_connect);
-  g_test_add_func ("/bridge/gio/network/resolve", test_network_resolve);
-  g_test_add_func ("/bridge/gio/network/cancel-connect", test_network_cancel_connect);
-  g_test_add_func ("/bridge/gio/child-process/wait-check", test_subprocess);
-  g_test_add_func ("/bridge/gio/outside-task", test_outside_task);
+  g_test_add_func ("/libbridge/gio/stream/read-bytes", test_stream_read_bytes);
+  g_test_add_func ("/libbridge/gio/stream/read-all", test_stream_read_all);
+  g_test_add_func ("/libbridge/gio/stream/write", test_stream_write);
+  g_test_add_func ("/libbridge/gio/file/operations", test_file_ops);
+  g_test_add_func ("/libbridge/gio/file/replace-contents", test_file_replace_contents);
+  g_test_add_func ("/libbridge/gio/file/cancel-write", test_file_cancel_write);
+  g_test_add_func ("/libbridge/gio/stream-reader/memory", test_stream_reader);
+  g_test_add_func ("/libbridge/gio/stream-reader/pipe", test_stream_reader_pipe);
+  g_test_add_func ("/libbridge/gio/network/connect", test_network_connect);
+  g_test_add_func ("/libbridge/gio/network/resolve", test_network_resolve);
+  g_test_add_func ("/libbridge/gio/network/cancel-connect", test_network_cancel_connect);
+  g_test_add_func ("/libbridge/gio/child-process/wait-check", test_subprocess);
+  g_test_add_func ("/libbridge/gio/outside-task", test_outside_task);
 
   return g_test_run ();
 }

@@ -602,21 +602,21 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/lock/free-no-suspend", test_free_lock);
-  g_test_add_func ("/lock/release-unlocked", test_release_unlocked);
-  g_test_add_func ("/lock/outside-task", test_acquire_outside_task);
-  g_test_add_func ("/lock/mutual-exclusion", test_mutual_exclusion);
-  g_test_add_func ("/lock/no-barging", test_no_barging);
-  g_test_add_func ("/lock/fifo-1000", test_fifo_1000);
-  g_test_add_func ("/lock/cancel/parked", test_cancel_parked);
-  g_test_add_func ("/lock/cancel/woken", test_cancel_woken);
-  g_test_add_func ("/lock/cancel/head-then-release", test_cancel_head_then_release);
-  g_test_add_func ("/lock/cancel/middle", test_cancel_middle);
-  g_test_add_func ("/lock/cancel/pending", test_cancel_pending);
-  g_test_add_func ("/lock/cancel/churn", test_cancel_churn);
-  g_test_add_func ("/lock/bound-to-loop", test_bound_to_loop);
-  g_test_add_func ("/lock/unref-while-parked", test_unref_while_parked);
-  g_test_add_func ("/lock/boxed-type", test_boxed_type);
+  g_test_add_func ("/libbridge/lock/free-no-suspend", test_free_lock);
+  g_test_add_func ("/libbridge/lock/release-unlocked", test_release_unlocked);
+  g_test_add_func ("/libbridge/lock/outside-task", test_acquire_outside_task);
+  g_test_add_func ("/libbridge/lock/mutual-exclusion", test_mutual_exclusion);
+  g_test_add_func ("/libbridge/lock/no-barging", test_no_barging);
+  g_test_add_func ("/libbridge/lock/fifo-1000", test_fifo_1000);
+  g_test_add_func ("/libbridge/lock/cancel/parked", test_cancel_parked);
+  g_test_add_func ("/libbridge/lock/cancel/woken", test_cancel_woken);
+  g_test_add_func ("/libbridge/lock/cancel/head-then-release", test_cancel_head_then_release);
+  g_test_add_func ("/libbridge/lock/cancel/middle", test_cancel_middle);
+  g_test_add_func ("/libbridge/lock/cancel/pending", test_cancel_pending);
+  g_test_add_func ("/libbridge/lock/cancel/churn", test_cancel_churn);
+  g_test_add_func ("/libbridge/lock/bound-to-loop", test_bound_to_loop);
+  g_test_add_func ("/libbridge/lock/unref-while-parked", test_unref_while_parked);
+  g_test_add_func ("/libbridge/lock/boxed-type", test_boxed_type);
 
   return g_test_run ();
 }

@@ -1145,31 +1145,31 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  LOOP_TEST ("/loop/call-soon/fifo", test_call_soon_fifo);
-  LOOP_TEST ("/loop/call-soon/fifo-across-growth", test_call_soon_fifo_across_growth);
-  LOOP_TEST ("/loop/call-soon/next-iteration", test_call_soon_next_iteration);
-  LOOP_TEST ("/loop/stop/current-batch", test_stop_runs_current_batch);
-  LOOP_TEST ("/loop/dispatch/bounded", test_dispatch_bounded);
-  LOOP_TEST ("/loop/call-later/order", test_call_later_order);
-  LOOP_TEST ("/loop/call-later/zero-delay", test_call_later_zero);
-  LOOP_TEST ("/loop/call-later/random-order", test_call_later_random_order);
-  LOOP_TEST ("/loop/handle/cancel", test_handle_cancel);
-  LOOP_TEST ("/loop/handle/cancel-many-timers", test_handle_cancel_many_timers);
-  LOOP_TEST ("/loop/handle/cancelled-timers-released", test_handle_cancelled_timers_released);
-  LOOP_TEST ("/loop/run/nested-refused", test_run_nested_refused);
-  LOOP_TEST ("/loop/run/stopped-early", test_run_stopped_early);
-  LOOP_TEST ("/loop/run/forever-stop", test_run_forever_stop);
-  LOOP_TEST ("/loop/closed/refused", test_closed_refused);
-  LOOP_TEST ("/loop/close/drops-queued-work", test_close_drops_queued_work);
-  LOOP_TEST ("/loop/debug/slow-callback", test_debug_slow_callback);
-  LOOP_TEST ("/loop/debug/slow-task", test_debug_slow_task);
-  g_test_add_func ("/loop/debug/env", test_debug_env);
-  LOOP_TEST ("/loop/exception-handler", test_exception_handler);
-  LOOP_TEST ("/loop/default", test_default_loop);
-  LOOP_TEST ("/loop/time", test_time);
-  LOOP_TEST ("/loop/list-tasks", test_list_tasks);
-  g_test_add_func ("/loop/bridge-run/result", test_bridge_run);
-  g_test_add_func ("/loop/bridge-run/cancels-leftovers", test_bridge_run_leftovers);
+  LOOP_TEST ("/libbridge/loop/call-soon/fifo", test_call_soon_fifo);
+  LOOP_TEST ("/libbridge/loop/call-soon/fifo-across-growth", test_call_soon_fifo_across_growth);
+  LOOP_TEST ("/libbridge/loop/call-soon/next-iteration", test_call_soon_next_iteration);
+  LOOP_TEST ("/libbridge/loop/stop/current-batch", test_stop_runs_current_batch);
+  LOOP_TEST ("/libbridge/loop/dispatch/bounded", test_dispatch_bounded);
+  LOOP_TEST ("/libbridge/loop/call-later/order", test_call_later_order);
+  LOOP_TEST ("/libbridge/loop/call-later/zero-delay", test_call_later_zero);
+  LOOP_TEST ("/libbridge/loop/call-later/random-order", test_call_later_random_order);
+  LOOP_TEST ("/libbridge/loop/handle/cancel", test_handle_cancel);
+  LOOP_TEST ("/libbridge/loop/handle/cancel-many-timers", test_handle_cancel_many_timers);
+  LOOP_TEST ("/libbridge/loop/handle/cancelled-timers-released", test_handle_cancelled_timers_released);
+  LOOP_TEST ("/libbridge/loop/run/nested-refused", test_run_nested_refused);
+  LOOP_TEST ("/libbridge/loop/run/stopped-early", test_run_stopped_early);
+  LOOP_TEST ("/libbridge/loop/run/forever-stop", test_run_forever_stop);
+  LOOP_TEST ("/libbridge/loop/closed/refused", test_closed_refused);
+  LOOP_TEST ("/libbridge/loop/close/drops-queued-work", test_close_drops_queued_work);
+  LOOP_TEST ("/libbridge/loop/debug/slow-callback", test_debug_slow_callback);
+  LOOP_TEST ("/libbridge/loop/debug/slow-task", test_debug_slow_task);
+  g_test_add_func ("/libbridge/loop/debug/env", test_debug_env);
+  LOOP_TEST ("/libbridge/loop/exception-handler", test_exception_handler);
+  LOOP_TEST ("/libbridge/loop/default", test_default_loop);
+  LOOP_TEST ("/libbridge/loop/time", test_time);
+  LOOP_TEST ("/libbridge/loop/list-tasks", test_list_tasks);
+  g_test_add_func ("/libbridge/loop/bridge-run/result", test_bridge_run);
+  g_test_add_func ("/libbridge/loop/bridge-run/cancels-leftovers", test_bridge_run_leftovers);
 
   return g_test_run ();
 }

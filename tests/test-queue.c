@@ -814,25 +814,25 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/queue/order/fifo", test_fifo);
-  g_test_add_func ("/queue/order/lifo", test_lifo);
-  g_test_add_func ("/queue/order/priority", test_priority);
-  g_test_add_func ("/queue/order/model", test_model);
-  g_test_add_func ("/queue/null-items", test_null_items);
-  g_test_add_func ("/queue/nowait-errors", test_nowait_errors);
-  g_test_add_func ("/queue/outside-task", test_outside_task);
-  g_test_add_func ("/queue/fast-path", test_fast_path);
-  g_test_add_func ("/queue/getters", test_getters);
-  g_test_add_func ("/queue/backpressure", test_backpressure);
-  g_test_add_func ("/queue/cancel/getter-parked", test_cancel_getter_parked);
-  g_test_add_func ("/queue/cancel/getter-woken", test_cancel_getter_woken);
-  g_test_add_func ("/queue/cancel/putter-woken", test_cancel_putter_woken);
-  g_test_add_func ("/queue/join", test_join);
-  g_test_add_func ("/queue/shutdown/plain", test_shutdown);
-  g_test_add_func ("/queue/shutdown/getters", test_shutdown_getters);
-  g_test_add_func ("/queue/shutdown/immediate", test_shutdown_immediate);
-  g_test_add_func ("/queue/unref-drops-items", test_unref_drops_items);
-  g_test_add_func ("/queue/stress-random-cancel", test_stress_random_cancel);
+  g_test_add_func ("/libbridge/queue/order/fifo", test_fifo);
+  g_test_add_func ("/libbridge/queue/order/lifo", test_lifo);
+  g_test_add_func ("/libbridge/queue/order/priority", test_priority);
+  g_test_add_func ("/libbridge/queue/order/model", test_model);
+  g_test_add_func ("/libbridge/queue/null-items", test_null_items);
+  g_test_add_func ("/libbridge/queue/nowait-errors", test_nowait_errors);
+  g_test_add_func ("/libbridge/queue/outside-task", test_outside_task);
+  g_test_add_func ("/libbridge/queue/fast-path", test_fast_path);
+  g_test_add_func ("/libbridge/queue/getters", test_getters);
+  g_test_add_func ("/libbridge/queue/backpressure", test_backpressure);
+  g_test_add_func ("/libbridge/queue/cancel/getter-parked", test_cancel_getter_parked);
+  g_test_add_func ("/libbridge/queue/cancel/getter-woken", test_cancel_getter_woken);
+  g_test_add_func ("/libbridge/queue/cancel/putter-woken", test_cancel_putter_woken);
+  g_test_add_func ("/libbridge/queue/join", test_join);
+  g_test_add_func ("/libbridge/queue/shutdown/plain", test_shutdown);
+  g_test_add_func ("/libbridge/queue/shutdown/getters", test_shutdown_getters);
+  g_test_add_func ("/libbridge/queue/shutdown/immediate", test_shutdown_immediate);
+  g_test_add_func ("/libbridge/queue/unref-drops-items", test_unref_drops_items);
+  g_test_add_func ("/libbridge/queue/stress-random-cancel", test_stress_random_cancel);
 
   return g_test_run ();
 }

@@ -633,16 +633,16 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  LOOP_TEST ("/scheduling/yield/one-iteration", test_yield_one_iteration);
-  LOOP_TEST ("/scheduling/yield/one-iteration-per-run", test_yield_one_iteration_per_run);
-  LOOP_TEST ("/scheduling/yield/alternates", test_yield_alternates);
-  LOOP_TEST ("/scheduling/starvation/frames", test_frames_while_busy);
-  LOOP_TEST ("/scheduling/starvation/idle-sources", test_idle_sources_while_busy);
-  LOOP_TEST ("/scheduling/no-poll-between-tasks", test_no_poll_between_tasks);
-  LOOP_TEST ("/scheduling/nested-loop/from-callback", test_nested_loop_from_callback);
-  LOOP_TEST ("/scheduling/nested-loop/from-task", test_nested_loop_from_task);
-  LOOP_TEST ("/scheduling/nested-loop/from-other-source", test_nested_loop_from_other_source);
-  LOOP_TEST ("/scheduling/memory/burst-returned", test_burst_memory_returned);
+  LOOP_TEST ("/libbridge/scheduling/yield/one-iteration", test_yield_one_iteration);
+  LOOP_TEST ("/libbridge/scheduling/yield/one-iteration-per-run", test_yield_one_iteration_per_run);
+  LOOP_TEST ("/libbridge/scheduling/yield/alternates", test_yield_alternates);
+  LOOP_TEST ("/libbridge/scheduling/starvation/frames", test_frames_while_busy);
+  LOOP_TEST ("/libbridge/scheduling/starvation/idle-sources", test_idle_sources_while_busy);
+  LOOP_TEST ("/libbridge/scheduling/no-poll-between-tasks", test_no_poll_between_tasks);
+  LOOP_TEST ("/libbridge/scheduling/nested-loop/from-callback", test_nested_loop_from_callback);
+  LOOP_TEST ("/libbridge/scheduling/nested-loop/from-task", test_nested_loop_from_task);
+  LOOP_TEST ("/libbridge/scheduling/nested-loop/from-other-source", test_nested_loop_from_other_source);
+  LOOP_TEST ("/libbridge/scheduling/memory/burst-returned", test_burst_memory_returned);
 
   return g_test_run ();
 }

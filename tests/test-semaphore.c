@@ -424,15 +424,15 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/semaphore/counting", test_counting);
-  g_test_add_func ("/semaphore/bounded", test_bounded);
-  g_test_add_func ("/semaphore/outside-task", test_acquire_outside_task);
-  g_test_add_func ("/semaphore/limit", test_limit);
-  g_test_add_func ("/semaphore/no-barging", test_no_barging);
-  g_test_add_func ("/semaphore/fifo-1000", test_fifo_1000);
-  g_test_add_func ("/semaphore/cancel/parked", test_cancel_parked);
-  g_test_add_func ("/semaphore/cancel/woken", test_cancel_woken);
-  g_test_add_func ("/semaphore/cancel/churn", test_cancel_churn);
+  g_test_add_func ("/libbridge/semaphore/counting", test_counting);
+  g_test_add_func ("/libbridge/semaphore/bounded", test_bounded);
+  g_test_add_func ("/libbridge/semaphore/outside-task", test_acquire_outside_task);
+  g_test_add_func ("/libbridge/semaphore/limit", test_limit);
+  g_test_add_func ("/libbridge/semaphore/no-barging", test_no_barging);
+  g_test_add_func ("/libbridge/semaphore/fifo-1000", test_fifo_1000);
+  g_test_add_func ("/libbridge/semaphore/cancel/parked", test_cancel_parked);
+  g_test_add_func ("/libbridge/semaphore/cancel/woken", test_cancel_woken);
+  g_test_add_func ("/libbridge/semaphore/cancel/churn", test_cancel_churn);
 
   return g_test_run ();
 }

@@ -245,13 +245,13 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  LOOP_TEST ("/shield/outer-cancel-spares-inner", test_shield_outer_cancel);
-  LOOP_TEST ("/shield/awaiting-task-cancelled", test_shield_awaiting_task_cancelled);
-  LOOP_TEST ("/shield/outcome", test_shield_outcome);
-  LOOP_TEST ("/shield/inner-cancelled", test_shield_inner_cancelled);
-  LOOP_TEST ("/shield/already-done", test_shield_done);
-  LOOP_TEST ("/shield/inner-fails-after-outer-cancelled", test_shield_inner_fails_after_cancel);
-  LOOP_TEST ("/shield/pending-at-loop-close", test_shield_pending_at_close);
+  LOOP_TEST ("/libbridge/shield/outer-cancel-spares-inner", test_shield_outer_cancel);
+  LOOP_TEST ("/libbridge/shield/awaiting-task-cancelled", test_shield_awaiting_task_cancelled);
+  LOOP_TEST ("/libbridge/shield/outcome", test_shield_outcome);
+  LOOP_TEST ("/libbridge/shield/inner-cancelled", test_shield_inner_cancelled);
+  LOOP_TEST ("/libbridge/shield/already-done", test_shield_done);
+  LOOP_TEST ("/libbridge/shield/inner-fails-after-outer-cancelled", test_shield_inner_fails_after_cancel);
+  LOOP_TEST ("/libbridge/shield/pending-at-loop-close", test_shield_pending_at_close);
 
   return g_test_run ();
 }

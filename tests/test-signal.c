@@ -384,13 +384,13 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/bridge/signal/emitted", test_emitted);
-  g_test_add_func ("/bridge/signal/timeout", test_timeout);
-  g_test_add_func ("/bridge/signal/cancel", test_cancel);
-  g_test_add_func ("/bridge/signal/detail", test_detail);
-  g_test_add_func ("/bridge/signal/return-value", test_return_value);
-  g_test_add_func ("/bridge/signal/from-thread", test_thread);
-  g_test_add_func ("/bridge/signal/misuse", test_misuse);
+  g_test_add_func ("/libbridge/signal/emitted", test_emitted);
+  g_test_add_func ("/libbridge/signal/timeout", test_timeout);
+  g_test_add_func ("/libbridge/signal/cancel", test_cancel);
+  g_test_add_func ("/libbridge/signal/detail", test_detail);
+  g_test_add_func ("/libbridge/signal/return-value", test_return_value);
+  g_test_add_func ("/libbridge/signal/from-thread", test_thread);
+  g_test_add_func ("/libbridge/signal/misuse", test_misuse);
 
   return g_test_run ();
 }

@@ -134,7 +134,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/slow/million-parked-tasks", test_million_parked);
+  g_test_add_func ("/libbridge/slow/million-parked-tasks", test_million_parked);
 
   return g_test_run ();
 }

@@ -602,21 +602,21 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #if HAVE_SOUP
-  g_test_add_func ("/bridge/soup/send-and-read", test_send_and_read);
-  g_test_add_func ("/bridge/soup/send-stream", test_send_stream);
-  g_test_add_func ("/bridge/soup/redirect", test_redirect);
-  g_test_add_func ("/bridge/soup/status", test_status);
-  g_test_add_func ("/bridge/soup/slow-drip", test_drip);
-  g_test_add_func ("/bridge/soup/dropped-mid-body", test_dropped);
-  g_test_add_func ("/bridge/soup/cancel/connect", test_cancel_connect);
-  g_test_add_func ("/bridge/soup/cancel/headers", test_cancel_headers);
-  g_test_add_func ("/bridge/soup/cancel/body-read", test_cancel_body_read);
-  g_test_add_func ("/bridge/soup/cancel/send-and-read", test_cancel_send_and_read);
-  g_test_add_func ("/bridge/soup/timeout-scope", test_timeout);
-  g_test_add_func ("/bridge/soup/concurrent-200", test_concurrent);
-  g_test_add_func ("/bridge/soup/outside-task", test_outside_task);
+  g_test_add_func ("/libbridge/soup/send-and-read", test_send_and_read);
+  g_test_add_func ("/libbridge/soup/send-stream", test_send_stream);
+  g_test_add_func ("/libbridge/soup/redirect", test_redirect);
+  g_test_add_func ("/libbridge/soup/status", test_status);
+  g_test_add_func ("/libbridge/soup/slow-drip", test_drip);
+  g_test_add_func ("/libbridge/soup/dropped-mid-body", test_dropped);
+  g_test_add_func ("/libbridge/soup/cancel/connect", test_cancel_connect);
+  g_test_add_func ("/libbridge/soup/cancel/headers", test_cancel_headers);
+  g_test_add_func ("/libbridge/soup/cancel/body-read", test_cancel_body_read);
+  g_test_add_func ("/libbridge/soup/cancel/send-and-read", test_cancel_send_and_read);
+  g_test_add_func ("/libbridge/soup/timeout-scope", test_timeout);
+  g_test_add_func ("/libbridge/soup/concurrent-200", test_concurrent);
+  g_test_add_func ("/libbridge/soup/outside-task", test_outside_task);
 #else
-  g_test_add_func ("/bridge/soup/disabled", test_disabled);
+  g_test_add_func ("/libbridge/soup/disabled", test_disabled);
 #endif
 
   return g_test_run ();

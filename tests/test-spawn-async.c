@@ -522,14 +522,14 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/bridge/spawn-async/result", test_result);
-  g_test_add_func ("/bridge/spawn-async/error", test_error);
-  g_test_add_func ("/bridge/spawn-async/cancel", test_cancel);
-  g_test_add_func ("/bridge/spawn-async/cancelled-before", test_cancelled_before);
-  g_test_add_func ("/bridge/spawn-async/cancel-from-thread", test_cancel_from_thread);
-  g_test_add_func ("/bridge/spawn-async/finishers", test_finishers);
-  g_test_add_func ("/bridge/spawn-async/gio-body", test_gio_body);
-  g_test_add_func ("/bridge/spawn-async/awaited-from-task", test_nested);
+  g_test_add_func ("/libbridge/spawn-async/result", test_result);
+  g_test_add_func ("/libbridge/spawn-async/error", test_error);
+  g_test_add_func ("/libbridge/spawn-async/cancel", test_cancel);
+  g_test_add_func ("/libbridge/spawn-async/cancelled-before", test_cancelled_before);
+  g_test_add_func ("/libbridge/spawn-async/cancel-from-thread", test_cancel_from_thread);
+  g_test_add_func ("/libbridge/spawn-async/finishers", test_finishers);
+  g_test_add_func ("/libbridge/spawn-async/gio-body", test_gio_body);
+  g_test_add_func ("/libbridge/spawn-async/awaited-from-task", test_nested);
 
   return g_test_run ();
 }

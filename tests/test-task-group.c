@@ -639,21 +639,21 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/task-group/all-succeed", test_all_succeed);
-  g_test_add_func ("/task-group/empty", test_empty);
-  g_test_add_func ("/task-group/cancelled-child", test_cancelled_child);
-  g_test_add_func ("/task-group/child-spawns-sibling", test_child_spawns_sibling);
-  g_test_add_func ("/task-group/many-children", test_many_children);
-  g_test_add_func ("/task-group/failure/first", test_first_failure);
-  g_test_add_func ("/task-group/failure/body-cancelled", test_body_cancelled);
-  g_test_add_func ("/task-group/failure/two-fail-one-ignores", test_two_fail_one_ignores);
-  g_test_add_func ("/task-group/failure/body-error", test_body_error);
-  g_test_add_func ("/task-group/failure/after-parent", test_child_fails_after_parent);
-  g_test_add_func ("/task-group/outside-cancel/in-wait", test_outside_cancel_in_wait);
-  g_test_add_func ("/task-group/outside-cancel/in-body", test_outside_cancel_in_body);
-  g_test_add_func ("/task-group/outside-cancel/and-error", test_outside_cancel_and_error);
-  g_test_add_func ("/task-group/misuse", test_misuse);
-  g_test_add_func ("/task-group/new-outside-task", test_new_outside_task);
+  g_test_add_func ("/libbridge/task-group/all-succeed", test_all_succeed);
+  g_test_add_func ("/libbridge/task-group/empty", test_empty);
+  g_test_add_func ("/libbridge/task-group/cancelled-child", test_cancelled_child);
+  g_test_add_func ("/libbridge/task-group/child-spawns-sibling", test_child_spawns_sibling);
+  g_test_add_func ("/libbridge/task-group/many-children", test_many_children);
+  g_test_add_func ("/libbridge/task-group/failure/first", test_first_failure);
+  g_test_add_func ("/libbridge/task-group/failure/body-cancelled", test_body_cancelled);
+  g_test_add_func ("/libbridge/task-group/failure/two-fail-one-ignores", test_two_fail_one_ignores);
+  g_test_add_func ("/libbridge/task-group/failure/body-error", test_body_error);
+  g_test_add_func ("/libbridge/task-group/failure/after-parent", test_child_fails_after_parent);
+  g_test_add_func ("/libbridge/task-group/outside-cancel/in-wait", test_outside_cancel_in_wait);
+  g_test_add_func ("/libbridge/task-group/outside-cancel/in-body", test_outside_cancel_in_body);
+  g_test_add_func ("/libbridge/task-group/outside-cancel/and-error", test_outside_cancel_and_error);
+  g_test_add_func ("/libbridge/task-group/misuse", test_misuse);
+  g_test_add_func ("/libbridge/task-group/new-outside-task", test_new_outside_task);
 
   return g_test_run ();
 }

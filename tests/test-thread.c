@@ -578,16 +578,16 @@ main (int   argc,
   g_setenv ("BRIDGE_MAX_THREADS", G_STRINGIFY (POOL_SIZE), TRUE);
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/bridge/thread/result", test_result);
-  g_test_add_func ("/bridge/thread/destroy-on-loop-thread", test_destroy_thread);
-  g_test_add_func ("/bridge/thread/error", test_error);
-  g_test_add_func ("/bridge/thread/no-result", test_no_result);
-  g_test_add_func ("/bridge/thread/pointer", test_pointer);
-  g_test_add_func ("/bridge/thread/cancel", test_cancel);
-  g_test_add_func ("/bridge/thread/cancel-queued", test_cancel_queued);
-  g_test_add_func ("/bridge/thread/nobody-waits", test_nobody_waits);
-  g_test_add_func ("/bridge/thread/many", test_many);
-  g_test_add_func ("/bridge/thread/spawn-threadsafe", test_spawn_threadsafe);
+  g_test_add_func ("/libbridge/thread/result", test_result);
+  g_test_add_func ("/libbridge/thread/destroy-on-loop-thread", test_destroy_thread);
+  g_test_add_func ("/libbridge/thread/error", test_error);
+  g_test_add_func ("/libbridge/thread/no-result", test_no_result);
+  g_test_add_func ("/libbridge/thread/pointer", test_pointer);
+  g_test_add_func ("/libbridge/thread/cancel", test_cancel);
+  g_test_add_func ("/libbridge/thread/cancel-queued", test_cancel_queued);
+  g_test_add_func ("/libbridge/thread/nobody-waits", test_nobody_waits);
+  g_test_add_func ("/libbridge/thread/many", test_many);
+  g_test_add_func ("/libbridge/thread/spawn-threadsafe", test_spawn_threadsafe);
 
   return g_test_run ();
 }

@@ -567,13 +567,13 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  LOOP_TEST ("/threadsafe/call-soon/4x50000", test_call_soon_threadsafe_burst);
-  LOOP_TEST ("/threadsafe/handle/cancel-from-thread", test_handle_cancel_from_thread);
-  LOOP_TEST ("/threadsafe/handle/cancel-race", test_handle_cancel_race);
-  LOOP_TEST ("/threadsafe/future/complete-from-thread", test_future_complete_from_thread);
-  LOOP_TEST ("/threadsafe/wakes-sleeping-loop", test_wakes_sleeping_loop);
-  LOOP_TEST ("/threadsafe/stop-from-thread", test_stop_from_thread);
-  g_test_add_func ("/threadsafe/loop-per-thread", test_loop_per_thread);
+  LOOP_TEST ("/libbridge/threadsafe/call-soon/4x50000", test_call_soon_threadsafe_burst);
+  LOOP_TEST ("/libbridge/threadsafe/handle/cancel-from-thread", test_handle_cancel_from_thread);
+  LOOP_TEST ("/libbridge/threadsafe/handle/cancel-race", test_handle_cancel_race);
+  LOOP_TEST ("/libbridge/threadsafe/future/complete-from-thread", test_future_complete_from_thread);
+  LOOP_TEST ("/libbridge/threadsafe/wakes-sleeping-loop", test_wakes_sleeping_loop);
+  LOOP_TEST ("/libbridge/threadsafe/stop-from-thread", test_stop_from_thread);
+  g_test_add_func ("/libbridge/threadsafe/loop-per-thread", test_loop_per_thread);
 
   return g_test_run ();
 }

@@ -546,22 +546,22 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  LOOP_TEST ("/timeout/expires", test_timeout_expires);
-  LOOP_TEST ("/timeout/task-fails-with-timeout", test_timeout_task_fails_with_timeout);
-  LOOP_TEST ("/timeout/in-time", test_timeout_in_time);
-  LOOP_TEST ("/timeout/zero-and-past", test_timeout_zero);
-  LOOP_TEST ("/timeout/outside-cancel-passes-through", test_timeout_outside_cancel);
-  LOOP_TEST ("/timeout/expired-and-outside-cancel", test_timeout_expired_and_outside_cancel);
-  LOOP_TEST ("/timeout/nested-outer-fires-first", test_timeout_nested_outer_first);
-  LOOP_TEST ("/timeout/nested-both-expire", test_timeout_nested_both);
-  LOOP_TEST ("/timeout/nested-inner-fires-first", test_timeout_nested_inner_first);
-  LOOP_TEST ("/timeout/expires-as-body-finishes", test_timeout_expires_as_body_finishes);
-  LOOP_TEST ("/timeout/expires-just-before-body", test_timeout_expires_just_before_body);
-  LOOP_TEST ("/timeout/body-finishes-first", test_timeout_body_finishes_first);
-  LOOP_TEST ("/timeout/body-ignores-cancel", test_timeout_body_ignores_cancel);
-  LOOP_TEST ("/timeout/reschedule", test_timeout_reschedule);
-  LOOP_TEST ("/timeout/unref-without-end", test_timeout_unref_without_end);
-  LOOP_TEST ("/timeout/outside-task", test_timeout_outside_task);
+  LOOP_TEST ("/libbridge/timeout/expires", test_timeout_expires);
+  LOOP_TEST ("/libbridge/timeout/task-fails-with-timeout", test_timeout_task_fails_with_timeout);
+  LOOP_TEST ("/libbridge/timeout/in-time", test_timeout_in_time);
+  LOOP_TEST ("/libbridge/timeout/zero-and-past", test_timeout_zero);
+  LOOP_TEST ("/libbridge/timeout/outside-cancel-passes-through", test_timeout_outside_cancel);
+  LOOP_TEST ("/libbridge/timeout/expired-and-outside-cancel", test_timeout_expired_and_outside_cancel);
+  LOOP_TEST ("/libbridge/timeout/nested-outer-fires-first", test_timeout_nested_outer_first);
+  LOOP_TEST ("/libbridge/timeout/nested-both-expire", test_timeout_nested_both);
+  LOOP_TEST ("/libbridge/timeout/nested-inner-fires-first", test_timeout_nested_inner_first);
+  LOOP_TEST ("/libbridge/timeout/expires-as-body-finishes", test_timeout_expires_as_body_finishes);
+  LOOP_TEST ("/libbridge/timeout/expires-just-before-body", test_timeout_expires_just_before_body);
+  LOOP_TEST ("/libbridge/timeout/body-finishes-first", test_timeout_body_finishes_first);
+  LOOP_TEST ("/libbridge/timeout/body-ignores-cancel", test_timeout_body_ignores_cancel);
+  LOOP_TEST ("/libbridge/timeout/reschedule", test_timeout_reschedule);
+  LOOP_TEST ("/libbridge/timeout/unref-without-end", test_timeout_unref_without_end);
+  LOOP_TEST ("/libbridge/timeout/outside-task", test_timeout_outside_task);
 
   return g_test_run ();
 }

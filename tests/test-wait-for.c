@@ -391,18 +391,18 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  LOOP_TEST ("/wait-for/in-time", test_wait_for_in_time);
-  LOOP_TEST ("/wait-for/inner-error", test_wait_for_inner_error);
-  LOOP_TEST ("/wait-for/timeout-cancels-and-waits", test_wait_for_timeout);
-  LOOP_TEST ("/wait-for/inner-result-wins", test_wait_for_result_wins);
-  LOOP_TEST ("/wait-for/cancel-after-inner-done", test_wait_for_cancel_after_inner_done);
-  LOOP_TEST ("/wait-for/timeout-zero", test_wait_for_timeout_zero);
-  LOOP_TEST ("/wait-for/no-timeout", test_wait_for_no_timeout);
-  LOOP_TEST ("/wait-for/caller-cancelled", test_wait_for_caller_cancelled);
-  LOOP_TEST ("/wait-for/cancelled-after-timeout", test_wait_for_cancelled_after_timeout);
-  LOOP_TEST ("/wait-for/future-form", test_wait_for_future_form);
-  LOOP_TEST ("/wait-for/outside-task", test_wait_for_outside_task);
-  LOOP_TEST ("/wait-for/pending-at-loop-close", test_wait_for_pending_at_close);
+  LOOP_TEST ("/libbridge/wait-for/in-time", test_wait_for_in_time);
+  LOOP_TEST ("/libbridge/wait-for/inner-error", test_wait_for_inner_error);
+  LOOP_TEST ("/libbridge/wait-for/timeout-cancels-and-waits", test_wait_for_timeout);
+  LOOP_TEST ("/libbridge/wait-for/inner-result-wins", test_wait_for_result_wins);
+  LOOP_TEST ("/libbridge/wait-for/cancel-after-inner-done", test_wait_for_cancel_after_inner_done);
+  LOOP_TEST ("/libbridge/wait-for/timeout-zero", test_wait_for_timeout_zero);
+  LOOP_TEST ("/libbridge/wait-for/no-timeout", test_wait_for_no_timeout);
+  LOOP_TEST ("/libbridge/wait-for/caller-cancelled", test_wait_for_caller_cancelled);
+  LOOP_TEST ("/libbridge/wait-for/cancelled-after-timeout", test_wait_for_cancelled_after_timeout);
+  LOOP_TEST ("/libbridge/wait-for/future-form", test_wait_for_future_form);
+  LOOP_TEST ("/libbridge/wait-for/outside-task", test_wait_for_outside_task);
+  LOOP_TEST ("/libbridge/wait-for/pending-at-loop-close", test_wait_for_pending_at_close);
 
   return g_test_run ();
 }

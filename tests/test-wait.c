@@ -409,16 +409,16 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  LOOP_TEST ("/wait/first-completed", test_wait_first_completed);
-  LOOP_TEST ("/wait/first-exception", test_wait_first_exception);
-  LOOP_TEST ("/wait/first-exception-none", test_wait_first_exception_none);
-  LOOP_TEST ("/wait/all-completed", test_wait_all_completed);
-  LOOP_TEST ("/wait/timeout-cancels-nothing", test_wait_timeout);
-  LOOP_TEST ("/wait/timeout-zero", test_wait_timeout_zero);
-  LOOP_TEST ("/wait/already-done", test_wait_already_done);
-  LOOP_TEST ("/wait/duplicates", test_wait_duplicates);
-  LOOP_TEST ("/wait/misuse", test_wait_misuse);
-  LOOP_TEST ("/wait/cancel-waiting-task", test_wait_cancel_waiter);
+  LOOP_TEST ("/libbridge/wait/first-completed", test_wait_first_completed);
+  LOOP_TEST ("/libbridge/wait/first-exception", test_wait_first_exception);
+  LOOP_TEST ("/libbridge/wait/first-exception-none", test_wait_first_exception_none);
+  LOOP_TEST ("/libbridge/wait/all-completed", test_wait_all_completed);
+  LOOP_TEST ("/libbridge/wait/timeout-cancels-nothing", test_wait_timeout);
+  LOOP_TEST ("/libbridge/wait/timeout-zero", test_wait_timeout_zero);
+  LOOP_TEST ("/libbridge/wait/already-done", test_wait_already_done);
+  LOOP_TEST ("/libbridge/wait/duplicates", test_wait_duplicates);
+  LOOP_TEST ("/libbridge/wait/misuse", test_wait_misuse);
+  LOOP_TEST ("/libbridge/wait/cancel-waiting-task", test_wait_cancel_waiter);
 
   return g_test_run ();
 }
