@@ -551,13 +551,45 @@ lock_part (int          fd,
   return TRUE;
 }
 
+/* DL_FILE_OPEN: opens and locks the partial file, and cuts it at the
+ * offset recorded. Only what was synced before it was recorded is trusted:
+ * anything after it may be garbage after a crash. */
+static int
+open_part (DlFileJob  *self,
+           GError    **error)
+{
+  struct stat st;
+  int fd = dl_file_name_open_part (self->dir->fd, self->name, error);
+
+  if (fd >= 0 && !lock_part (fd, self->name, error))
+    {
+      close (fd);
+      return -1;
+    }
+  if (fd < 0)
+    return -1;
+
+  self->size = fstat (fd, &st) == 0 ? st.st_size : 0;
+  self->offset = MIN (self->offset, self->size);
+  if (ftruncate (fd, self->offset) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot truncate “%s%s”: %s", self->name, DL_FILE_NAME_PART_SUFFIX,
+                   g_strerror (saved_errno));
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
 gboolean
 _dl_file_job_run (gpointer   user_data,
               GError   **error)
 {
   DlFileJob *self = user_data;
   g_autoptr(GError) local_error = NULL;
-  struct stat st;
   int fd = -1;
 
   switch (self->op)
@@ -578,29 +610,7 @@ _dl_file_job_run (gpointer   user_data,
       break;
 
     case DL_FILE_OPEN:
-      fd = dl_file_name_open_part (self->dir->fd, self->name, &local_error);
-      if (fd >= 0 && !lock_part (fd, self->name, &local_error))
-        {
-          close (fd);
-          fd = -1;
-        }
-      if (fd < 0)
-        break;
-
-      /* Only what was synced before it was recorded is trusted: anything
-       * after it may be garbage after a crash. */
-      self->size = fstat (fd, &st) == 0 ? st.st_size : 0;
-      self->offset = MIN (self->offset, self->size);
-      if (ftruncate (fd, self->offset) != 0)
-        {
-          int saved_errno = errno;
-
-          g_set_error (&local_error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       "Cannot truncate “%s%s”: %s", self->name, DL_FILE_NAME_PART_SUFFIX,
-                       g_strerror (saved_errno));
-          close (fd);
-          fd = -1;
-        }
+      fd = open_part (self, &local_error);
       break;
 
     case DL_FILE_TRUNCATE:

@@ -364,56 +364,6 @@ send_request (Job          *job,
 
 /* ---- the body ----------------------------------------------------------------------- */
 
-/* A read in flight holds its buffer: GIO may still fill it after the task
- * was cancelled and moved on. */
-typedef struct
-{
-  BridgeFuture *future;
-  DlBuffer     *buffer;
-} ReadOp;
-
-static void
-read_ready_cb (GObject      *source_object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  ReadOp *op = user_data;
-
-  bridge_async_ready (source_object, result, op->future);
-  _dl_buffer_unref (op->buffer);
-  g_free (op);
-}
-
-/* Reads up to @count bytes from @stream into @buffer, after what it holds:
- * straight into the memory that is written to disk, without the copy of a
- * GBytes per read. Returns the number of bytes read, 0 at the end, -1 with
- * @error set.
- *
- * (Reading libsoup's pollable stream without waiting when data is there
- * was tried: no faster, and the loop's longest iterations doubled, each
- * task doing more per turn.) */
-static gssize
-read_into (GInputStream  *stream,
-           DlBuffer      *buffer,
-           gsize          count,
-           GError       **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  BridgeFuture *future = bridge_async_result_future_new ();
-  ReadOp *op = g_new (ReadOp, 1);
-
-  op->future = future;
-  op->buffer = _dl_buffer_ref (buffer);
-  g_input_stream_read_async (stream, buffer->data + buffer->len, count, G_PRIORITY_DEFAULT,
-                             bridge_task_get_cancellable (bridge_task_get_current ()),
-                             read_ready_cb, op);
-
-  result = bridge_await_async_result (future, error);
-  if (result == NULL)
-    return -1;
-  return g_input_stream_read_finish (stream, result, error);
-}
-
 /* How receiving the body ended. */
 typedef enum
 {
@@ -448,7 +398,7 @@ receive_body (Job           *job,
                ? BODY_READ_FAILED : BODY_DISK_FAILED;
       buffer = _dl_part_get_current (part);
 
-      n = read_into (stream, buffer, MIN (READ_CHUNK, DL_BUFFER_SIZE - buffer->len), error);
+      n = _dl_http_read_into (stream, buffer, MIN (READ_CHUNK, DL_BUFFER_SIZE - buffer->len), error);
       if (n <= 0)
         {
           *at_eof = n == 0;
@@ -741,27 +691,6 @@ finish_part_wait (Job     *job,
   return OUTCOME_FATAL;
 }
 
-/* Closes the response once the body is in. Closed now rather than when the
- * attempt returns, the response lets go of its connection at once instead
- * of after the sync. Read to its end first: libsoup only keeps a
- * connection whose response was read through. A failure only means the
- * connection is not reused. */
-static void
-close_response (Job          *job,
-                GInputStream *stream,
-                gboolean      at_eof)
-{
-  g_autoptr(GBytes) more = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!at_eof)
-    more = bridge_input_stream_read_bytes (stream, 1, G_PRIORITY_DEFAULT, &error);
-  if (error == NULL)
-    bridge_input_stream_close (stream, G_PRIORITY_DEFAULT, &error);
-  if (error != NULL)
-    g_debug ("%s: closing the response: %s", job->download->url, error->message);
-}
-
 /* ---- one attempt -------------------------------------------------------------------- */
 
 /* What the response to a request for @offset means for the attempt. */
@@ -958,7 +887,7 @@ attempt (Job     *job,
    * one is done, and libsoup sends it over this connection as soon as the
    * response is closed. */
   _dl_manager_release_ticket (job->manager, download);
-  close_response (job, stream, at_eof);
+  _dl_http_close_response (stream, at_eof, download->url);
   g_clear_object (&stream);
   g_clear_object (&msg);
 
