@@ -101,6 +101,8 @@ void           _dl_download_rewind              (DlDownload           *self,
                                                  gint64                offset);
 void           _dl_download_tick                (DlDownload           *self,
                                                  gint64                now);
+void           _dl_download_set_task            (DlDownload           *self,
+                                                 BridgeTask           *task);
 void           _dl_download_detach              (DlDownload           *self);
 
 G_END_DECLS

@@ -49,6 +49,7 @@ enum {
   PROP_RETRY_AT,
   PROP_CREATED_AT,
   PROP_FINISHED_AT,
+  PROP_RUNNING,
   N_PROPS
 };
 
@@ -144,6 +145,9 @@ dl_download_get_property (GObject    *object,
       break;
     case PROP_FINISHED_AT:
       g_value_set_int64 (value, self->finished_at);
+      break;
+    case PROP_RUNNING:
+      g_value_set_boolean (value, dl_download_is_running (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -266,6 +270,16 @@ dl_download_class_init (DlDownloadClass *klass)
    */
   properties[PROP_FINISHED_AT] =
     g_param_spec_int64 ("finished-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
+
+  /**
+   * DlDownload:running:
+   *
+   * Whether the download's task runs: it is queued, downloading, retrying
+   * or stopping. What it can do (dl_download_can_pause() and the others)
+   * changes with it as well as with #DlDownload:state.
+   */
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -807,6 +821,20 @@ discard_part (DlDownload *self)
   _dl_download_rewind (self, 0);
 }
 
+/* The download's task starts (@task) or has ended (%NULL). */
+void
+_dl_download_set_task (DlDownload *self,
+                       BridgeTask *task)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (self->task == task)
+    return;
+  g_clear_pointer (&self->task, bridge_task_unref);
+  self->task = task;
+  notify (self, PROP_RUNNING);
+}
+
 /* The manager is going away: actions become no-ops. */
 void
 _dl_download_detach (DlDownload *self)
@@ -975,6 +1003,20 @@ dl_download_get_finished_at (DlDownload *self)
   g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
 
   return self->finished_at;
+}
+
+/**
+ * dl_download_is_running:
+ * @self: a #DlDownload
+ *
+ * Returns: whether the download's task runs (see #DlDownload:running)
+ */
+gboolean
+dl_download_is_running (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), FALSE);
+
+  return self->task != NULL;
 }
 
 gboolean
