@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ./test.sh: install what is missing, build, and run every test.
 #
-# 1. The whole suite in a normal build, under dbus-run-session and xvfb-run
-#    (the GTK tests need a display and a session bus).
+# 1. The whole suite in a normal build that treats every compiler warning as
+#    an error, under dbus-run-session and xvfb-run (the GTK tests need a
+#    display and a session bus).
 # 2. The libbridge suite, and the app's engine, CLI and fault-server suites, again in an
 #    AddressSanitizer + UndefinedBehaviorSanitizer build (not the GTK UI
 #    suite, nor the slow ones).
@@ -34,7 +35,7 @@ configure () {
 step () { printf '\n=== %s ===\n' "$*"; }
 
 step "normal build"
-if configure _build -Dbuildtype=debugoptimized && ninja -C _build; then
+if configure _build -Dbuildtype=debugoptimized -Dwerror=true && ninja -C _build; then
   step "test suite (normal build)"
   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x1024x24" \
     meson test -C _build --print-errorlogs --num-processes "$jobs" || status=1

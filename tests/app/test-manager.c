@@ -528,18 +528,18 @@ main (int   argc,
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  DL_TEST ("/dl/manager/defaults", test_defaults);
-  DL_TEST ("/dl/manager/add-refuses", test_add_refuses);
-  DL_TEST ("/dl/manager/list-model", test_list_model);
-  DL_TEST ("/dl/manager/limit/global", test_global_limit);
-  DL_TEST ("/dl/manager/limit/per-host", test_per_host_limit);
-  DL_TEST ("/dl/manager/limit/live", test_live_limit);
-  DL_TEST ("/dl/manager/limit/many", test_many);
-  DL_TEST ("/dl/manager/action/retry", test_retry_action);
-  DL_TEST ("/dl/manager/action/remove-running", test_remove_running);
-  DL_TEST ("/dl/manager/action/remove-done-keeps-file", test_remove_done_keeps_file);
-  DL_TEST ("/dl/manager/history", test_history);
-  DL_TEST ("/dl/manager/gzip-raw", test_gzip_raw);
+  DL_TEST ("/downloader/manager/defaults", test_defaults);
+  DL_TEST ("/downloader/manager/add-refuses", test_add_refuses);
+  DL_TEST ("/downloader/manager/list-model", test_list_model);
+  DL_TEST ("/downloader/manager/limit/global", test_global_limit);
+  DL_TEST ("/downloader/manager/limit/per-host", test_per_host_limit);
+  DL_TEST ("/downloader/manager/limit/live", test_live_limit);
+  DL_TEST ("/downloader/manager/limit/many", test_many);
+  DL_TEST ("/downloader/manager/action/retry", test_retry_action);
+  DL_TEST ("/downloader/manager/action/remove-running", test_remove_running);
+  DL_TEST ("/downloader/manager/action/remove-done-keeps-file", test_remove_done_keeps_file);
+  DL_TEST ("/downloader/manager/history", test_history);
+  DL_TEST ("/downloader/manager/gzip-raw", test_gzip_raw);
   DL_TEST ("/downloader/manager/remove-and-cancel-many", test_remove_and_cancel_many);
   DL_TEST ("/downloader/download/running", test_running_property);
 
