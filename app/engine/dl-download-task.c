@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-download-task"
+
+#include "config.h"
 
 #include <string.h>
 
@@ -249,7 +249,7 @@ discard_part (Job *job)
 
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    g_warning ("%s", error->message);
+    g_debug ("Cannot remove the partial file of %s: %s", download->url, error->message);
 
   _dl_download_rewind (download, 0);
 }
@@ -938,14 +938,9 @@ keep_part (Job          *job,
   DlDownload *download = job->download;
   g_autoptr(GError) error = NULL;
 
+  /* A failure only means resuming from the last offset recorded. */
   if (job->part != NULL && !_dl_part_flush (job->part, TRUE, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
-        g_debug ("Not syncing the partial file of %s: %s", download->url, error->message);
-      else
-        g_warning ("Cannot sync the partial file of %s: %s", download->url, error->message);
-    }
+    g_debug ("Not syncing the partial file of %s: %s", download->url, error->message);
   _dl_download_set_bytes_received (download, download->resume_offset);
   _dl_download_set_state (download, DL_DOWNLOAD_STATE_PAUSED);
 

@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-download"
+
+#include "config.h"
 
 #include <math.h>
 
@@ -663,7 +663,7 @@ static void
 report_unrecorded (DlDownload   *self,
                    const GError *error)
 {
-  g_warning ("Cannot record download of %s: %s", self->url, error->message);
+  g_debug ("Cannot record download of %s: %s", self->url, error->message);
 }
 
 static void

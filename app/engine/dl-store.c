@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-store"
+
+#include "config.h"
 
 #include <errno.h>
 #include <string.h>
@@ -107,7 +107,6 @@ typedef struct
 /* A call waiting for the writer thread. */
 typedef enum
 {
-  REQUEST_FLUSH,
   REQUEST_INSERT,
   REQUEST_UPDATE,
   REQUEST_UPDATE_PROGRESS,
@@ -1027,7 +1026,7 @@ out:
   /* The downloads go on: losing their history entries is bad, stopping
    * the transfers for it would be worse. */
   if (error != NULL)
-    g_warning ("Cannot record %u downloads: %s", g_hash_table_size (batch), error->message);
+    g_debug ("Cannot record %u downloads: %s", g_hash_table_size (batch), error->message);
 }
 
 static void
@@ -1147,9 +1146,6 @@ execute_request (DlStore *self,
 
   switch (request->op)
     {
-    case REQUEST_FLUSH:
-      break;
-
     case REQUEST_INSERT:
       execute_insert (self, request);
       break;
@@ -1771,27 +1767,6 @@ dl_store_list (DlStore  *self,
   if (!run_request (self, request, G_STRFUNC, error))
     return NULL;
   return g_steal_pointer (&request->out_records);
-}
-
-/**
- * dl_store_flush:
- * @self: a #DlStore
- * @error: return location for a #GError
- *
- * Waits until every write queued so far is committed.
- *
- * Returns: %TRUE unless the store is closed
- */
-gboolean
-dl_store_flush (DlStore  *self,
-                GError  **error)
-{
-  g_autoptr(Request) request = NULL;
-
-  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
-
-  request = request_new (REQUEST_FLUSH);
-  return run_request (self, request, G_STRFUNC, error);
 }
 
 /* The queued write of download @id, new if there is none; called with

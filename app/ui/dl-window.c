@@ -956,14 +956,6 @@ dl_window_new (GtkApplication *application,
                        NULL);
 }
 
-DlManager *
-dl_window_get_manager (DlWindow *self)
-{
-  g_return_val_if_fail (DL_IS_WINDOW (self), NULL);
-
-  return self->manager;
-}
-
 void
 dl_window_show_toast (DlWindow   *self,
                       const char *message)
@@ -1018,14 +1010,6 @@ dl_window_reveal_download (DlWindow   *self,
     gtk_widget_grab_focus (GTK_WIDGET (row));
   else
     g_set_weak_pointer (&self->last_revealed, GTK_WIDGET (row));
-}
-
-const char *
-dl_window_get_subtitle (DlWindow *self)
-{
-  g_return_val_if_fail (DL_IS_WINDOW (self), NULL);
-
-  return self->subtitle;
 }
 
 const char *
