@@ -197,8 +197,8 @@ read_ready_cb (GObject      *source_object,
  * @error set.
  *
  * (Reading libsoup's pollable stream without waiting when data is there
- * was tried: no faster, and the loop's longest iterations doubled, each
- * task doing more per turn.) */
+ * was tried: it was no faster, and it made the loop's longest iterations
+ * longer, each task doing more per turn.) */
 gssize
 _dl_http_read_into (GInputStream  *stream,
                     DlBuffer      *buffer,
