@@ -746,6 +746,44 @@ test_perf_throughput (DlFixture     *fixture,
 #define DL_TLS_TEST(path, func) \
   g_test_add (path, DlFixture, GINT_TO_POINTER (TRUE), dl_fixture_setup, func, dl_fixture_teardown)
 
+static gboolean
+cancel_and_retry_cb (gpointer user_data)
+{
+  DlDownload *download = user_data;
+
+  dl_download_cancel (download);
+  g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_CANCELLED);
+  g_assert_cmpint (dl_download_get_bytes_received (download), ==, 0);
+  dl_download_retry (download);
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancel on a paused download removes its partial file on a disk thread,
+ * not on the loop's; a retry in the same breath waits for that removal
+ * before it opens the folder, so it neither resumes the old bytes nor
+ * loses its own new file to the removal. */
+static void
+test_cancel_paused_then_retry (DlFixture     *fixture,
+                               gconstpointer  user_data)
+{
+  g_autofree char *sha = fault_server_body_sha256 (7, 2 * MIB);
+  g_autofree char *part = g_build_filename (fixture->out_dir, "again.bin.part", NULL);
+  DlDownload *download = dl_fixture_add (fixture, "again.bin?size=2m&seed=7&rate=2m", sha);
+
+  test_run_until (NULL, dl_download_get_bytes_received (download) > 256 * KIB, TEST_TIMEOUT_SECONDS);
+  dl_download_pause (download);
+  dl_wait_state (download, DL_DOWNLOAD_STATE_PAUSED);
+  test_run_until (NULL, dl_manager_get_n_running (fixture->manager) == 0, TEST_TIMEOUT_SECONDS);
+  g_assert_true (g_file_test (part, G_FILE_TEST_EXISTS));
+
+  g_idle_add (cancel_and_retry_cb, download);
+  dl_wait_finished (download);
+  g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DONE);
+  dl_assert_file (download, 7, 2 * MIB);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (dl_count_files (fixture->out_dir), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -792,6 +830,7 @@ main (int   argc,
   DL_TEST ("/downloader/download/timeout/idle-error", test_idle_timeout_error);
   DL_TEST ("/downloader/download/timeout/connect", test_connect_timeout);
   DL_TEST ("/downloader/download/cancel", test_cancel);
+  DL_TEST ("/downloader/download/cancel-paused-then-retry", test_cancel_paused_then_retry);
   DL_TEST ("/downloader/download/notify/throttled", test_notify_on_change);
   DL_TEST ("/downloader/download/perf/throughput", test_perf_throughput);
 
