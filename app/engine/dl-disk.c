@@ -203,9 +203,9 @@ _dl_disk_trim_buffers (void)
 
 gboolean
 _dl_set_errno_error (GError     **error,
-                 int          saved_errno,
-                 const char  *what,
-                 const char  *name)
+                     int          saved_errno,
+                     const char  *what,
+                     const char  *name)
 {
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                "Cannot %s “%s”: %s", what, name, g_strerror (saved_errno));
@@ -405,9 +405,9 @@ _dl_run_on_disk_thread (DlDiskFunc     func,
 /* _dl_run_on_disk_thread() for a future of @loop. */
 BridgeFuture *
 _dl_run_on_disk_thread_for (BridgeLoop     *loop,
-                        DlDiskFunc      func,
-                        gpointer        data,
-                        GDestroyNotify  destroy)
+                            DlDiskFunc      func,
+                            gpointer        data,
+                            GDestroyNotify  destroy)
 {
   DiskThreadJob *job = g_new0 (DiskThreadJob, 1);
 
@@ -449,7 +449,7 @@ _dl_push_to_disk_thread (DlDiskFunc      func,
  * meanwhile. */
 gboolean
 _dl_await_disk_job (BridgeFuture  *future,
-           GError       **error)
+                    GError       **error)
 {
   g_autoptr(BridgeFuture) shield = NULL;
   g_autoptr(GError) cancelled = NULL;
@@ -586,7 +586,7 @@ open_part (DlFileJob  *self,
 
 gboolean
 _dl_file_job_run (gpointer   user_data,
-              GError   **error)
+                  GError   **error)
 {
   DlFileJob *self = user_data;
   g_autoptr(GError) local_error = NULL;
@@ -648,7 +648,7 @@ _dl_file_job_run (gpointer   user_data,
 /* Runs @file_job on a worker thread and waits for it (see _dl_await_disk_job()). */
 gboolean
 _dl_run_file_job (DlFileJob  *file_job,
-              GError  **error)
+                  GError    **error)
 {
   g_autoptr(BridgeFuture) future = NULL;
 

@@ -9,8 +9,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <libsoup/soup.h>
 
 #include "dl-disk-private.h"
@@ -376,12 +374,12 @@ typedef enum
 /* Reads the body into the partial file until the end of @stream, or until
  * @total bytes are there (*@at_eof says whether the end was read too). */
 static BodyEnd
-receive_body (Job           *job,
-              GInputStream  *stream,
-              gint64         total,
-              BridgeTimeout *scope,
-              gboolean      *at_eof,
-              GError       **error)
+receive_body (Job            *job,
+              GInputStream   *stream,
+              gint64          total,
+              BridgeTimeout  *scope,
+              gboolean       *at_eof,
+              GError        **error)
 {
   DlPart *part = job->part;
   BridgeLoop *loop = task_loop (job);
@@ -1032,9 +1030,9 @@ update_settings (Job           *job,
  * bytes after a restart) resets the count, so a long download over a flaky
  * link still completes. */
 static Outcome
-count_failure (Job      *job,
-               guint    *failures,
-               GError  **error)
+count_failure (Job     *job,
+               guint   *failures,
+               GError **error)
 {
   gint64 high_water = job->high_water;
 
