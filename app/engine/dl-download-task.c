@@ -371,6 +371,53 @@ typedef enum
   BODY_READ_FAILED,  /* the network failed, or the idle timeout ran out */
 } BodyEnd;
 
+/* How much the next read asks for, with @room left in its buffer: less
+ * under a speed limit, so that one read does not run far ahead of it. */
+static gsize
+read_size (Job   *job,
+           gsize  room)
+{
+  gsize count = MIN (READ_CHUNK, room);
+
+  count = _dl_rate_limit_get_chunk (_dl_manager_get_rate_limit (job->manager), count);
+  return _dl_rate_limit_get_chunk (job->download->rate_limit, count);
+}
+
+/* Before a read of up to @count bytes: under the speed limits (all
+ * downloads', this one's), waits until the limits allow them. The idle
+ * timeout counts from the end of the wait. Fails only when the task is
+ * cancelled. */
+static gboolean
+wait_for_rate_limits (Job            *job,
+                      gsize           count,
+                      BridgeTimeout  *scope,
+                      GError        **error)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 global = _dl_rate_limit_take (_dl_manager_get_rate_limit (job->manager), count, now);
+  gint64 own = _dl_rate_limit_take (job->download->rate_limit, count, now);
+  double seconds = MAX (global, own) / (double) G_USEC_PER_SEC;
+
+  if (seconds <= 0)
+    return TRUE;
+
+  bridge_timeout_reschedule (scope, bridge_loop_time (task_loop (job)) + seconds +
+                                    job->settings.idle_timeout);
+  return bridge_sleep (seconds, error);
+}
+
+/* The read took @count bytes from the limits and brought @n. */
+static void
+give_back_to_rate_limits (Job    *job,
+                          gsize   count,
+                          gssize  n)
+{
+  gsize unused = count - (gsize) MAX (n, 0);
+
+  _dl_rate_limit_give_back (_dl_manager_get_rate_limit (job->manager), unused);
+  _dl_rate_limit_give_back (job->download->rate_limit, unused);
+}
+
 /* Reads the body into the partial file until the end of @stream, or until
  * @total bytes are there (*@at_eof says whether the end was read too). */
 static BodyEnd
@@ -389,6 +436,7 @@ receive_body (Job            *job,
     {
       DlBuffer *buffer;
       double deadline;
+      gsize count;
       gssize n;
 
       if (!_dl_part_get_buffer (part, error))
@@ -396,7 +444,11 @@ receive_body (Job            *job,
                ? BODY_READ_FAILED : BODY_DISK_FAILED;
       buffer = _dl_part_get_current (part);
 
-      n = _dl_http_read_into (stream, buffer, MIN (READ_CHUNK, DL_BUFFER_SIZE - buffer->len), error);
+      count = read_size (job, DL_BUFFER_SIZE - buffer->len);
+      if (!wait_for_rate_limits (job, count, scope, error))
+        return BODY_READ_FAILED;
+      n = _dl_http_read_into (stream, buffer, count, error);
+      give_back_to_rate_limits (job, count, n);
       if (n <= 0)
         {
           *at_eof = n == 0;

@@ -50,6 +50,7 @@ enum {
   PROP_CREATED_AT,
   PROP_FINISHED_AT,
   PROP_RUNNING,
+  PROP_RATE_LIMIT,
   N_PROPS
 };
 
@@ -86,6 +87,7 @@ dl_download_finalize (GObject *object)
   g_clear_pointer (&self->error_message, g_free);
   g_clear_error (&self->error);
   g_clear_pointer (&self->discarding, bridge_future_unref);
+  g_clear_pointer (&self->rate_limit, _dl_rate_limit_unref);
 
   G_OBJECT_CLASS (dl_download_parent_class)->finalize (object);
 }
@@ -148,6 +150,9 @@ dl_download_get_property (GObject    *object,
       break;
     case PROP_RUNNING:
       g_value_set_boolean (value, dl_download_is_running (self));
+      break;
+    case PROP_RATE_LIMIT:
+      g_value_set_uint64 (value, dl_download_get_rate_limit (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -281,6 +286,16 @@ dl_download_class_init (DlDownloadClass *klass)
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", NULL, NULL, FALSE, flags);
 
+  /**
+   * DlDownload:rate-limit:
+   *
+   * The most bytes per second this download receives; 0 for no limit of
+   * its own (#DlManager:rate-limit still holds). Set with
+   * dl_download_set_rate_limit(), also while it runs.
+   */
+  properties[PROP_RATE_LIMIT] =
+    g_param_spec_uint64 ("rate-limit", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -290,6 +305,7 @@ dl_download_init (DlDownload *self)
   self->state = DL_DOWNLOAD_STATE_QUEUED;
   self->total_bytes = -1;
   self->eta = -1;
+  self->rate_limit = _dl_rate_limit_new (0);
 }
 
 /* ---- state helpers ----------------------------------------------------------- */
@@ -1003,6 +1019,34 @@ dl_download_get_finished_at (DlDownload *self)
   g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
 
   return self->finished_at;
+}
+
+guint64
+dl_download_get_rate_limit (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
+
+  return _dl_rate_limit_get (self->rate_limit);
+}
+
+/**
+ * dl_download_set_rate_limit:
+ * @self: a #DlDownload
+ * @bytes_per_second: the most bytes per second it receives, or 0 for no
+ *   limit of its own
+ *
+ * Limits the download's speed, from now on if it runs.
+ */
+void
+dl_download_set_rate_limit (DlDownload *self,
+                            guint64     bytes_per_second)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (_dl_rate_limit_get (self->rate_limit) == bytes_per_second)
+    return;
+  _dl_rate_limit_set (self->rate_limit, bytes_per_second, g_get_monotonic_time ());
+  notify (self, PROP_RATE_LIMIT);
 }
 
 /**

@@ -74,6 +74,7 @@ struct _DlManager
   guint              n_removing;    /* removed downloads still in the list */
   gint64             removal_since; /* start of this burst of removals, or 0 */
   DlFolders         *folders;       /* the output folders open for running downloads */
+  DlRateLimit       *rate_limit;    /* shared by all downloads */
   GHashTable        *preconnected;  /* "scheme://host:port" → preconnections made */
 
   guint              session_max_per_host;
@@ -98,6 +99,7 @@ enum {
   PROP_RETRY_DELAY,
   PROP_MAX_RETRY_DELAY,
   PROP_MAX_TIME,
+  PROP_RATE_LIMIT,
   N_PROPS
 };
 
@@ -545,6 +547,7 @@ dl_manager_finalize (GObject *object)
   g_clear_pointer (&self->hosts, g_hash_table_unref);
   g_clear_pointer (&self->host_tickets, g_hash_table_unref);
   g_clear_pointer (&self->folders, _dl_folders_free);
+  g_clear_pointer (&self->rate_limit, _dl_rate_limit_unref);
   g_clear_pointer (&self->preconnected, g_hash_table_unref);
   g_clear_pointer (&self->global, dl_limit_free);
   g_clear_pointer (&self->global_tickets, dl_limit_free);
@@ -603,6 +606,9 @@ dl_manager_get_property (GObject    *object,
     case PROP_MAX_TIME:
       g_value_set_double (value, self->settings.max_time);
       break;
+    case PROP_RATE_LIMIT:
+      g_value_set_uint64 (value, dl_manager_get_rate_limit (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -644,6 +650,9 @@ dl_manager_set_property (GObject      *object,
       break;
     case PROP_MAX_TIME:
       dl_manager_set_max_time (self, g_value_get_double (value));
+      break;
+    case PROP_RATE_LIMIT:
+      dl_manager_set_rate_limit (self, g_value_get_uint64 (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -756,6 +765,16 @@ dl_manager_class_init (DlManagerClass *klass)
     g_param_spec_double ("max-time", NULL, NULL,
                          0, 365 * 86400.0, DL_MANAGER_DEFAULT_MAX_TIME, rw);
 
+  /**
+   * DlManager:rate-limit:
+   *
+   * The most bytes per second all downloads together receive; 0 for no
+   * limit. It holds for the running downloads at once when it changes,
+   * next to each download's own #DlDownload:rate-limit.
+   */
+  properties[PROP_RATE_LIMIT] =
+    g_param_spec_uint64 ("rate-limit", NULL, NULL, 0, G_MAXUINT64, 0, rw);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -846,6 +865,7 @@ dl_manager_init (DlManager *self)
   self->host_tickets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) dl_limit_free);
   self->folders = _dl_folders_new ();
+  self->rate_limit = _dl_rate_limit_new (0);
   self->preconnected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->global = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
   self->global_tickets = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
@@ -1603,6 +1623,35 @@ dl_manager_set_max_time (DlManager *self,
   g_return_if_fail (seconds >= 0);
 
   set_seconds (self, &self->settings.max_time, seconds, PROP_MAX_TIME);
+}
+
+guint64
+dl_manager_get_rate_limit (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return _dl_rate_limit_get (self->rate_limit);
+}
+
+void
+dl_manager_set_rate_limit (DlManager *self,
+                           guint64    bytes_per_second)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  if (_dl_rate_limit_get (self->rate_limit) == bytes_per_second)
+    return;
+  _dl_rate_limit_set (self->rate_limit, bytes_per_second, g_get_monotonic_time ());
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE_LIMIT]);
+}
+
+/* The limit all downloads share (borrowed). */
+DlRateLimit *
+_dl_manager_get_rate_limit (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
+
+  return self->rate_limit;
 }
 
 double

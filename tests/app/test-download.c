@@ -784,6 +784,47 @@ test_cancel_paused_then_retry (DlFixture     *fixture,
   g_assert_cmpuint (dl_count_files (fixture->out_dir), ==, 1);
 }
 
+/* Under a speed limit a download takes at least as long as the limit
+ * says (less the bucket's first quarter second), and still ends with the
+ * right file. The lower bound cannot be missed by a slow machine; how
+ * closely a limit holds is test-rate-limit's, against a clock of its own. */
+static void
+assert_took_at_least (gint64 start,
+                      double seconds)
+{
+  g_assert_cmpfloat ((g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC, >=, seconds);
+}
+
+static void
+test_rate_limit_global (DlFixture     *fixture,
+                        gconstpointer  user_data)
+{
+  gint64 start = g_get_monotonic_time ();
+  DlDownload *download;
+
+  dl_manager_set_rate_limit (fixture->manager, 256 * KIB);
+  download = dl_fixture_add (fixture, "slow.bin?size=512k&seed=8", NULL);
+  dl_wait_finished (download);
+  g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DONE);
+  dl_assert_file (download, 8, 512 * KIB);
+  assert_took_at_least (start, (512 - 64) / 256.0);
+}
+
+static void
+test_rate_limit_own (DlFixture     *fixture,
+                     gconstpointer  user_data)
+{
+  gint64 start = g_get_monotonic_time ();
+  DlDownload *download = dl_fixture_add (fixture, "own.bin?size=384k&seed=9", NULL);
+
+  dl_download_set_rate_limit (download, 128 * KIB);
+  g_assert_cmpuint (dl_download_get_rate_limit (download), ==, 128 * KIB);
+  dl_wait_finished (download);
+  g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DONE);
+  dl_assert_file (download, 9, 384 * KIB);
+  assert_took_at_least (start, (384 - 32) / 128.0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -830,6 +871,8 @@ main (int   argc,
   DL_TEST ("/downloader/download/timeout/idle-error", test_idle_timeout_error);
   DL_TEST ("/downloader/download/timeout/connect", test_connect_timeout);
   DL_TEST ("/downloader/download/cancel", test_cancel);
+  DL_TEST ("/downloader/download/rate-limit/global", test_rate_limit_global);
+  DL_TEST ("/downloader/download/rate-limit/own", test_rate_limit_own);
   DL_TEST ("/downloader/download/cancel-paused-then-retry", test_cancel_paused_then_retry);
   DL_TEST ("/downloader/download/notify/throttled", test_notify_on_change);
   DL_TEST ("/downloader/download/perf/throughput", test_perf_throughput);
