@@ -121,6 +121,8 @@ test_usage_bad_numbers (CliFixture    *fixture,
     { "--per-host", "0" }, { "--retries", "-1" },
     { "--timeout", "0" }, { "--timeout", "soon" }, { "--connect-timeout", "-3" },
     { "--max-time", "0" }, { "--max-time", "90000" },
+    { "--limit-rate", "0" }, { "--limit-rate", "fast" }, { "--limit-rate", "10x" },
+    { "--limit-rate", "1kb" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -198,6 +200,24 @@ test_all_ok (CliFixture    *fixture,
   assert_body (fixture, "empty.bin", 0, 0);
   g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 3);
   g_assert_nonnull (strstr (result->err, "3 downloads completed"));
+}
+
+/* --limit-rate=0.25M (256 KiB/s): 512 KiB take at least as long as the limit says
+ * (less the first quarter second's burst), and arrive whole; suffixes
+ * are powers of 1024, as in curl. */
+static void
+test_limit_rate (CliFixture    *fixture,
+                 gconstpointer  user_data)
+{
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=512k&seed=1");
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir,
+                                         "--limit-rate=0.25M", a, NULL);
+  double seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+
+  g_assert_cmpint (result->status, ==, 0);
+  assert_body (fixture, "a.bin", 1, 512 * 1024);
+  g_assert_cmpfloat (seconds, >=, (512 - 64) / 256.0);
 }
 
 static void
@@ -814,6 +834,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/usage/no-url", test_usage_no_url);
   CLI_FIXTURE_TEST ("/downloader/cli/usage/bad-option", test_usage_bad_option);
   CLI_FIXTURE_TEST ("/downloader/cli/usage/bad-numbers", test_usage_bad_numbers);
+  CLI_FIXTURE_TEST ("/downloader/cli/limit-rate", test_limit_rate);
   CLI_FIXTURE_TEST ("/downloader/cli/usage/bad-sha256", test_usage_bad_sha256);
   CLI_FIXTURE_TEST ("/downloader/cli/usage/sha256-count", test_usage_sha256_count);
   CLI_FIXTURE_TEST ("/downloader/cli/usage/bad-input-file", test_usage_bad_input_file);
