@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # ./test.sh: install what is missing, build, and run every test.
 #
-# 1. The whole suite in a normal build, under dbus-run-session and xvfb-run
-#    (the GTK tests need a display and a session bus), with the API reference
-#    (gi-docgen) and the Python and GJS binding tests.
+# 1. The whole suite in a normal build that treats every compiler warning as
+#    an error, under dbus-run-session and xvfb-run (the GTK tests need a
+#    display and a session bus), with the API reference (gi-docgen) and the
+#    Python and GJS binding tests.
 # 2. The libbridge suite, and the app's engine, CLI and fault-server suites, again in an
 #    AddressSanitizer + UndefinedBehaviorSanitizer build (not the GTK UI
 #    suite, nor the slow ones, nor the interpreters of the binding tests).
@@ -39,7 +40,7 @@ configure () {
 step () { printf '\n=== %s ===\n' "$*"; }
 
 step "normal build"
-if configure _build -Dbuildtype=debugoptimized -Ddocs=true && ninja -C _build; then
+if configure _build -Dbuildtype=debugoptimized -Ddocs=true -Dwerror=true && ninja -C _build; then
   step "test suite (normal build)"
   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x1024x24" \
     meson test -C _build --print-errorlogs --num-processes "$jobs" --no-suite flatpak || status=1

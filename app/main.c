@@ -39,7 +39,7 @@ startup_cb (DlApplication *app,
     {
       g_autofree char *message = NULL;
 
-      g_warning ("Cannot open the download history %s: %s", path, error->message);
+      g_debug ("Cannot open the download history %s: %s", path, error->message);
       /* Translators: %s is an error message */
       message = g_strdup_printf (_("The download history cannot be opened, so downloads will not "
                                    "be remembered: %s"), error->message);
@@ -54,7 +54,7 @@ startup_cb (DlApplication *app,
     {
       g_autofree char *message = NULL;
 
-      g_warning ("Cannot read the download history: %s", error->message);
+      g_debug ("Cannot read the download history: %s", error->message);
       /* Translators: %s is an error message */
       message = g_strdup_printf (_("The download history cannot be read: %s"), error->message);
       dl_application_report_error (app, message);

@@ -8,6 +8,7 @@
 """The Downloader app's responsiveness workload for bench/run.
 
     app_stall.py --build-dir DIR app-stall
+    app_stall.py --build-dir DIR app-remove-stall
     app_stall.py --list
 
 Runs the GTK app (DIR/app/bridge-downloader) in its measurement mode
@@ -22,7 +23,13 @@ timer for 10 s. Prints one JSON object:
      "p99_stall_ms": …, "worst_busy_stall_ms": …, "active_downloads": 200,
      "load": [1, 5, 15 min], …}
 
-(dl-measure.c explains each key.) The figures are wall-clock ones: on a
+(dl-measure.c explains each key.)
+
+app-remove-stall is the same with 1000 finished downloads in the history
+besides the 200 running ones: the measurement (5 s) starts with Remove
+Finished and Cancel on every running download, and its value is the worst
+main-loop stall while the rows go and the downloads stop; "removed" and
+"cancelled" say that they did. The figures are wall-clock ones: on a
 machine that other work keeps busy they include the time the app waited for
 a CPU, which "worst_busy_stall_ms" leaves out; "load" is the load average
 when the run started.
@@ -40,17 +47,20 @@ import subprocess
 import sys
 import tempfile
 
-WORKLOADS = ("app-stall",)
+WORKLOADS = ("app-stall", "app-remove-stall")
 
 DOWNLOADS = 200
 SECONDS = 10
+# app-remove-stall: finished rows to remove, and how long to measure.
+FINISHED = 1000
+REMOVE_SECONDS = 5
 # The app waits up to 30 s for the downloads to start, measures, then stops
 # them resumably (5 s at most).
 RUN_TIMEOUT = 120
 SCREEN = "-screen 0 1280x1024x24"
 
 
-def isolated_env(build_dir, scratch, result):
+def isolated_env(build_dir, scratch, result, workload):
     env = dict(os.environ)
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "BRIDGE_DEBUG",
                  "G_MESSAGES_DEBUG", "GTK_DEBUG", "GDK_BACKEND"):
@@ -77,10 +87,13 @@ def isolated_env(build_dir, scratch, result):
         "BRIDGE_DOWNLOADER_MEASURE_URLS": str(DOWNLOADS),
         "BRIDGE_DOWNLOADER_MEASURE_SECONDS": str(SECONDS),
     })
+    if workload == "app-remove-stall":
+        env["BRIDGE_DOWNLOADER_MEASURE_REMOVE"] = str(FINISHED)
+        env["BRIDGE_DOWNLOADER_MEASURE_SECONDS"] = str(REMOVE_SECONDS)
     return env
 
 
-def run_app(build_dir):
+def run_app(build_dir, workload):
     program = os.path.join(build_dir, "app", "bridge-downloader")
     for path in (program, os.path.join(build_dir, "tests", "fault-server", "bridge-fault-server")):
         if not os.access(path, os.X_OK):
@@ -90,7 +103,7 @@ def run_app(build_dir):
 
     scratch = tempfile.mkdtemp(prefix="bench-app-stall-")
     result = os.path.join(scratch, "result.json")
-    env = isolated_env(build_dir, scratch, result)
+    env = isolated_env(build_dir, scratch, result, workload)
     command = ["dbus-run-session", "--", "xvfb-run", "-a", "-s", SCREEN, program]
     load = os.getloadavg()
     # A session of its own, so that a run that hangs is stopped with
@@ -120,6 +133,10 @@ def run_app(build_dir):
                            f"ran at once: {log[-300:]}")
     if figures.get("frames", 0) < 2:
         raise RuntimeError("no frames were recorded")
+    if workload == "app-remove-stall" and (figures.get("removed") != FINISHED or
+                                           figures.get("cancelled") != DOWNLOADS):
+        raise RuntimeError(f"removed {figures.get('removed')} of {FINISHED} finished rows and "
+                           f"cancelled {figures.get('cancelled')} of {DOWNLOADS} downloads")
     figures["load"] = [round(value, 2) for value in load]
     return figures
 
@@ -137,7 +154,7 @@ def main():
     if args.workload not in WORKLOADS:
         parser.error(f"unknown workload {args.workload!r}")
 
-    figures = run_app(args.build_dir)
+    figures = run_app(args.build_dir, args.workload)
     print(json.dumps(dict({"value": figures["worst_stall_ms"], "unit": "ms"}, **figures)))
     return 0
 

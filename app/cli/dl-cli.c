@@ -88,6 +88,7 @@ struct _Cli
   double        timeout;
   double        connect_timeout;
   double        max_time;
+  guint64       limit_rate;     /* bytes per second in all, or 0 */
   gboolean      json;
   gboolean      quiet;
   GPtrArray    *items;          /* CliItem, in input order */
@@ -701,7 +702,7 @@ hash_done_cb (BridgeFuture *future,
   /* The file is complete (the engine checked its length); only someone
    * moving it away can make this fail, and the download stays done. */
   if (sha256 == NULL)
-    g_warning ("Cannot compute the SHA-256 of %s: %s", item->url, error->message);
+    g_debug ("Cannot compute the SHA-256 of %s: %s", item->url, error->message);
   report_done (item, sha256);
 }
 
@@ -1162,6 +1163,7 @@ cli_main (BridgeTask *task,
     dl_manager_set_connect_timeout (cli->manager, cli->connect_timeout);
   if (cli->max_time > 0)
     dl_manager_set_max_time (cli->manager, cli->max_time);
+  dl_manager_set_rate_limit (cli->manager, cli->limit_rate);
   g_signal_connect (cli->manager, "notify::n-running", G_CALLBACK (n_running_cb), cli);
 
   /* Only this command's URLs run: the rest of the history (the app's
@@ -1429,6 +1431,44 @@ parse_seconds (const char  *option,
   return TRUE;
 }
 
+/* A speed as curl's --limit-rate takes it: bytes per second, a decimal
+ * number with k, M or G (powers of 1024) after it if wanted. */
+static gboolean
+parse_rate (const char  *option,
+            const char  *text,
+            guint64     *value,
+            GError     **error)
+{
+  char *end = NULL;
+  double rate;
+
+  if (text == NULL)
+    return TRUE;
+
+  rate = g_ascii_strtod (text, &end);
+  if (end != text && end[0] != '\0' && end[1] == '\0')
+    {
+      switch (g_ascii_tolower (end[0]))
+        {
+        case 'k': rate *= 1024.0; end++; break;
+        case 'm': rate *= 1024.0 * 1024; end++; break;
+        case 'g': rate *= 1024.0 * 1024 * 1024; end++; break;
+        default: break;
+        }
+    }
+  if (end == text || *end != '\0' || !(rate >= 1 && rate <= 1e15))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   /* Translators: "--limit-rate must be a number of bytes per second…";
+                    * keep k, M and G */
+                   _("%s must be a number of bytes per second, at least 1, with k, M or G "
+                     "after it if wanted, not “%s”"), option, text);
+      return FALSE;
+    }
+  *value = (guint64) rate;
+  return TRUE;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int
 parse_options (Cli   *cli,
@@ -1448,6 +1488,7 @@ parse_options (Cli   *cli,
   g_autofree char *timeout = NULL;
   g_autofree char *connect_timeout = NULL;
   g_autofree char *max_time = NULL;
+  g_autofree char *limit_rate = NULL;
   gboolean headless = FALSE;
   guint n_urls;
   GOptionEntry entries[] = {
@@ -1471,6 +1512,11 @@ parse_options (Cli   *cli,
     { "max-time", 0, 0, G_OPTION_ARG_STRING, &max_time,
       N_("Fail a download that takes longer than SECONDS, retries included (default: no limit)"),
       N_("SECONDS") },
+    { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &limit_rate,
+      /* Translators: keep k, M and G, they are what the option reads */
+      N_("Receive at most RATE bytes per second in all; k, M or G after the number "
+         "mean KiB, MiB or GiB (default: no limit)"),
+      N_("RATE") },
     { "sha256", 0, 0, G_OPTION_ARG_STRING_ARRAY, &checksums,
       N_("Expected SHA-256 of the files, once per URL on the command line, in the same order"),
       N_("HEX") },
@@ -1532,7 +1578,8 @@ parse_options (Cli   *cli,
       !parse_count ("--retries", retries, 0, 1000, &cli->retries, &error) ||
       !parse_seconds ("--timeout", timeout, &cli->timeout, &error) ||
       !parse_seconds ("--connect-timeout", connect_timeout, &cli->connect_timeout, &error) ||
-      !parse_seconds ("--max-time", max_time, &cli->max_time, &error))
+      !parse_seconds ("--max-time", max_time, &cli->max_time, &error) ||
+      !parse_rate ("--limit-rate", limit_rate, &cli->limit_rate, &error))
     goto usage;
 
   n_urls = urls != NULL ? g_strv_length (urls) : 0;

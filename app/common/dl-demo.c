@@ -285,14 +285,6 @@ dl_demo_stop (DlDemo *self)
     }
 }
 
-gboolean
-dl_demo_is_running (DlDemo *self)
-{
-  g_return_val_if_fail (DL_IS_DEMO (self), FALSE);
-
-  return self->task != NULL && !bridge_future_is_done (BRIDGE_FUTURE (self->task));
-}
-
 const char *
 dl_demo_get_base_uri (DlDemo *self)
 {

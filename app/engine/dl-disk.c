@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-disk"
+
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -203,9 +203,9 @@ _dl_disk_trim_buffers (void)
 
 gboolean
 _dl_set_errno_error (GError     **error,
-                 int          saved_errno,
-                 const char  *what,
-                 const char  *name)
+                     int          saved_errno,
+                     const char  *what,
+                     const char  *name)
 {
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                "Cannot %s “%s”: %s", what, name, g_strerror (saved_errno));
@@ -405,9 +405,9 @@ _dl_run_on_disk_thread (DlDiskFunc     func,
 /* _dl_run_on_disk_thread() for a future of @loop. */
 BridgeFuture *
 _dl_run_on_disk_thread_for (BridgeLoop     *loop,
-                        DlDiskFunc      func,
-                        gpointer        data,
-                        GDestroyNotify  destroy)
+                            DlDiskFunc      func,
+                            gpointer        data,
+                            GDestroyNotify  destroy)
 {
   DiskThreadJob *job = g_new0 (DiskThreadJob, 1);
 
@@ -449,7 +449,7 @@ _dl_push_to_disk_thread (DlDiskFunc      func,
  * meanwhile. */
 gboolean
 _dl_await_disk_job (BridgeFuture  *future,
-           GError       **error)
+                    GError       **error)
 {
   g_autoptr(BridgeFuture) shield = NULL;
   g_autoptr(GError) cancelled = NULL;
@@ -551,13 +551,45 @@ lock_part (int          fd,
   return TRUE;
 }
 
+/* DL_FILE_OPEN: opens and locks the partial file, and cuts it at the
+ * offset recorded. Only what was synced before it was recorded is trusted:
+ * anything after it may be garbage after a crash. */
+static int
+open_part (DlFileJob  *self,
+           GError    **error)
+{
+  struct stat st;
+  int fd = dl_file_name_open_part (self->dir->fd, self->name, error);
+
+  if (fd >= 0 && !lock_part (fd, self->name, error))
+    {
+      close (fd);
+      return -1;
+    }
+  if (fd < 0)
+    return -1;
+
+  self->size = fstat (fd, &st) == 0 ? st.st_size : 0;
+  self->offset = MIN (self->offset, self->size);
+  if (ftruncate (fd, self->offset) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot truncate “%s%s”: %s", self->name, DL_FILE_NAME_PART_SUFFIX,
+                   g_strerror (saved_errno));
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
 gboolean
 _dl_file_job_run (gpointer   user_data,
-              GError   **error)
+                  GError   **error)
 {
   DlFileJob *self = user_data;
   g_autoptr(GError) local_error = NULL;
-  struct stat st;
   int fd = -1;
 
   switch (self->op)
@@ -578,29 +610,7 @@ _dl_file_job_run (gpointer   user_data,
       break;
 
     case DL_FILE_OPEN:
-      fd = dl_file_name_open_part (self->dir->fd, self->name, &local_error);
-      if (fd >= 0 && !lock_part (fd, self->name, &local_error))
-        {
-          close (fd);
-          fd = -1;
-        }
-      if (fd < 0)
-        break;
-
-      /* Only what was synced before it was recorded is trusted: anything
-       * after it may be garbage after a crash. */
-      self->size = fstat (fd, &st) == 0 ? st.st_size : 0;
-      self->offset = MIN (self->offset, self->size);
-      if (ftruncate (fd, self->offset) != 0)
-        {
-          int saved_errno = errno;
-
-          g_set_error (&local_error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       "Cannot truncate “%s%s”: %s", self->name, DL_FILE_NAME_PART_SUFFIX,
-                       g_strerror (saved_errno));
-          close (fd);
-          fd = -1;
-        }
+      fd = open_part (self, &local_error);
       break;
 
     case DL_FILE_TRUNCATE:
@@ -638,7 +648,7 @@ _dl_file_job_run (gpointer   user_data,
 /* Runs @file_job on a worker thread and waits for it (see _dl_await_disk_job()). */
 gboolean
 _dl_run_file_job (DlFileJob  *file_job,
-              GError  **error)
+                  GError    **error)
 {
   g_autoptr(BridgeFuture) future = NULL;
 

@@ -14,6 +14,7 @@
 #include <libbridge.h>
 
 #include "dl-download.h"
+#include "dl-rate-limit-private.h"
 #include "dl-store.h"
 
 G_BEGIN_DECLS
@@ -48,6 +49,7 @@ struct _DlDownload
   GError          *error;
   BridgeTask      *task;
   BridgeFuture    *discarding;  /* the removal of the partial file, or NULL */
+  DlRateLimit     *rate_limit;  /* its own speed limit */
 
   gint64           id;
   DlDownloadState  state;
@@ -101,6 +103,8 @@ void           _dl_download_rewind              (DlDownload           *self,
                                                  gint64                offset);
 void           _dl_download_tick                (DlDownload           *self,
                                                  gint64                now);
+void           _dl_download_set_task            (DlDownload           *self,
+                                                 BridgeTask           *task);
 void           _dl_download_detach              (DlDownload           *self);
 
 G_END_DECLS

@@ -5,11 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-download-task"
 
-#include <string.h>
+#include "config.h"
 
 #include <libsoup/soup.h>
 
@@ -249,7 +247,7 @@ discard_part (Job *job)
 
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    g_warning ("%s", error->message);
+    g_debug ("Cannot remove the partial file of %s: %s", download->url, error->message);
 
   _dl_download_rewind (download, 0);
 }
@@ -364,56 +362,6 @@ send_request (Job          *job,
 
 /* ---- the body ----------------------------------------------------------------------- */
 
-/* A read in flight holds its buffer: GIO may still fill it after the task
- * was cancelled and moved on. */
-typedef struct
-{
-  BridgeFuture *future;
-  DlBuffer     *buffer;
-} ReadOp;
-
-static void
-read_ready_cb (GObject      *source_object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  ReadOp *op = user_data;
-
-  bridge_async_ready (source_object, result, op->future);
-  _dl_buffer_unref (op->buffer);
-  g_free (op);
-}
-
-/* Reads up to @count bytes from @stream into @buffer, after what it holds:
- * straight into the memory that is written to disk, without the copy of a
- * GBytes per read. Returns the number of bytes read, 0 at the end, -1 with
- * @error set.
- *
- * (Reading libsoup's pollable stream without waiting when data is there
- * was tried: no faster, and the loop's longest iterations doubled, each
- * task doing more per turn.) */
-static gssize
-read_into (GInputStream  *stream,
-           DlBuffer      *buffer,
-           gsize          count,
-           GError       **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  BridgeFuture *future = bridge_async_result_future_new ();
-  ReadOp *op = g_new (ReadOp, 1);
-
-  op->future = future;
-  op->buffer = _dl_buffer_ref (buffer);
-  g_input_stream_read_async (stream, buffer->data + buffer->len, count, G_PRIORITY_DEFAULT,
-                             bridge_task_get_cancellable (bridge_task_get_current ()),
-                             read_ready_cb, op);
-
-  result = bridge_await_async_result (future, error);
-  if (result == NULL)
-    return -1;
-  return g_input_stream_read_finish (stream, result, error);
-}
-
 /* How receiving the body ended. */
 typedef enum
 {
@@ -423,15 +371,62 @@ typedef enum
   BODY_READ_FAILED,  /* the network failed, or the idle timeout ran out */
 } BodyEnd;
 
+/* How much the next read asks for, with @room left in its buffer: less
+ * under a speed limit, so that one read does not run far ahead of it. */
+static gsize
+read_size (Job   *job,
+           gsize  room)
+{
+  gsize count = MIN (READ_CHUNK, room);
+
+  count = _dl_rate_limit_get_chunk (_dl_manager_get_rate_limit (job->manager), count);
+  return _dl_rate_limit_get_chunk (job->download->rate_limit, count);
+}
+
+/* Before a read of up to @count bytes: under the speed limits (all
+ * downloads', this one's), waits until the limits allow them. The idle
+ * timeout counts from the end of the wait. Fails only when the task is
+ * cancelled. */
+static gboolean
+wait_for_rate_limits (Job            *job,
+                      gsize           count,
+                      BridgeTimeout  *scope,
+                      GError        **error)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 global = _dl_rate_limit_take (_dl_manager_get_rate_limit (job->manager), count, now);
+  gint64 own = _dl_rate_limit_take (job->download->rate_limit, count, now);
+  double seconds = MAX (global, own) / (double) G_USEC_PER_SEC;
+
+  if (seconds <= 0)
+    return TRUE;
+
+  bridge_timeout_reschedule (scope, bridge_loop_time (task_loop (job)) + seconds +
+                                    job->settings.idle_timeout);
+  return bridge_sleep (seconds, error);
+}
+
+/* The read took @count bytes from the limits and brought @n. */
+static void
+give_back_to_rate_limits (Job    *job,
+                          gsize   count,
+                          gssize  n)
+{
+  gsize unused = count - (gsize) MAX (n, 0);
+
+  _dl_rate_limit_give_back (_dl_manager_get_rate_limit (job->manager), unused);
+  _dl_rate_limit_give_back (job->download->rate_limit, unused);
+}
+
 /* Reads the body into the partial file until the end of @stream, or until
  * @total bytes are there (*@at_eof says whether the end was read too). */
 static BodyEnd
-receive_body (Job           *job,
-              GInputStream  *stream,
-              gint64         total,
-              BridgeTimeout *scope,
-              gboolean      *at_eof,
-              GError       **error)
+receive_body (Job            *job,
+              GInputStream   *stream,
+              gint64          total,
+              BridgeTimeout  *scope,
+              gboolean       *at_eof,
+              GError        **error)
 {
   DlPart *part = job->part;
   BridgeLoop *loop = task_loop (job);
@@ -441,6 +436,7 @@ receive_body (Job           *job,
     {
       DlBuffer *buffer;
       double deadline;
+      gsize count;
       gssize n;
 
       if (!_dl_part_get_buffer (part, error))
@@ -448,7 +444,11 @@ receive_body (Job           *job,
                ? BODY_READ_FAILED : BODY_DISK_FAILED;
       buffer = _dl_part_get_current (part);
 
-      n = read_into (stream, buffer, MIN (READ_CHUNK, DL_BUFFER_SIZE - buffer->len), error);
+      count = read_size (job, DL_BUFFER_SIZE - buffer->len);
+      if (!wait_for_rate_limits (job, count, scope, error))
+        return BODY_READ_FAILED;
+      n = _dl_http_read_into (stream, buffer, count, error);
+      give_back_to_rate_limits (job, count, n);
       if (n <= 0)
         {
           *at_eof = n == 0;
@@ -741,27 +741,6 @@ finish_part_wait (Job     *job,
   return OUTCOME_FATAL;
 }
 
-/* Closes the response once the body is in. Closed now rather than when the
- * attempt returns, the response lets go of its connection at once instead
- * of after the sync. Read to its end first: libsoup only keeps a
- * connection whose response was read through. A failure only means the
- * connection is not reused. */
-static void
-close_response (Job          *job,
-                GInputStream *stream,
-                gboolean      at_eof)
-{
-  g_autoptr(GBytes) more = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!at_eof)
-    more = bridge_input_stream_read_bytes (stream, 1, G_PRIORITY_DEFAULT, &error);
-  if (error == NULL)
-    bridge_input_stream_close (stream, G_PRIORITY_DEFAULT, &error);
-  if (error != NULL)
-    g_debug ("%s: closing the response: %s", job->download->url, error->message);
-}
-
 /* ---- one attempt -------------------------------------------------------------------- */
 
 /* What the response to a request for @offset means for the attempt. */
@@ -958,7 +937,7 @@ attempt (Job     *job,
    * one is done, and libsoup sends it over this connection as soon as the
    * response is closed. */
   _dl_manager_release_ticket (job->manager, download);
-  close_response (job, stream, at_eof);
+  _dl_http_close_response (stream, at_eof, download->url);
   g_clear_object (&stream);
   g_clear_object (&msg);
 
@@ -1009,14 +988,9 @@ keep_part (Job          *job,
   DlDownload *download = job->download;
   g_autoptr(GError) error = NULL;
 
+  /* A failure only means resuming from the last offset recorded. */
   if (job->part != NULL && !_dl_part_flush (job->part, TRUE, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
-        g_debug ("Not syncing the partial file of %s: %s", download->url, error->message);
-      else
-        g_warning ("Cannot sync the partial file of %s: %s", download->url, error->message);
-    }
+    g_debug ("Not syncing the partial file of %s: %s", download->url, error->message);
   _dl_download_set_bytes_received (download, download->resume_offset);
   _dl_download_set_state (download, DL_DOWNLOAD_STATE_PAUSED);
 
@@ -1108,9 +1082,9 @@ update_settings (Job           *job,
  * bytes after a restart) resets the count, so a long download over a flaky
  * link still completes. */
 static Outcome
-count_failure (Job      *job,
-               guint    *failures,
-               GError  **error)
+count_failure (Job     *job,
+               guint   *failures,
+               GError **error)
 {
   gint64 high_water = job->high_water;
 

@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-download"
+
+#include "config.h"
 
 #include <math.h>
 
@@ -49,6 +49,8 @@ enum {
   PROP_RETRY_AT,
   PROP_CREATED_AT,
   PROP_FINISHED_AT,
+  PROP_RUNNING,
+  PROP_RATE_LIMIT,
   N_PROPS
 };
 
@@ -85,6 +87,7 @@ dl_download_finalize (GObject *object)
   g_clear_pointer (&self->error_message, g_free);
   g_clear_error (&self->error);
   g_clear_pointer (&self->discarding, bridge_future_unref);
+  g_clear_pointer (&self->rate_limit, _dl_rate_limit_unref);
 
   G_OBJECT_CLASS (dl_download_parent_class)->finalize (object);
 }
@@ -144,6 +147,12 @@ dl_download_get_property (GObject    *object,
       break;
     case PROP_FINISHED_AT:
       g_value_set_int64 (value, self->finished_at);
+      break;
+    case PROP_RUNNING:
+      g_value_set_boolean (value, dl_download_is_running (self));
+      break;
+    case PROP_RATE_LIMIT:
+      g_value_set_uint64 (value, dl_download_get_rate_limit (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -267,6 +276,26 @@ dl_download_class_init (DlDownloadClass *klass)
   properties[PROP_FINISHED_AT] =
     g_param_spec_int64 ("finished-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
 
+  /**
+   * DlDownload:running:
+   *
+   * Whether the download's task runs: it is queued, downloading, retrying
+   * or stopping. What it can do (dl_download_can_pause() and the others)
+   * changes with it as well as with #DlDownload:state.
+   */
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE, flags);
+
+  /**
+   * DlDownload:rate-limit:
+   *
+   * The most bytes per second this download receives; 0 for no limit of
+   * its own (#DlManager:rate-limit still holds). Set with
+   * dl_download_set_rate_limit(), also while it runs.
+   */
+  properties[PROP_RATE_LIMIT] =
+    g_param_spec_uint64 ("rate-limit", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -276,6 +305,7 @@ dl_download_init (DlDownload *self)
   self->state = DL_DOWNLOAD_STATE_QUEUED;
   self->total_bytes = -1;
   self->eta = -1;
+  self->rate_limit = _dl_rate_limit_new (0);
 }
 
 /* ---- state helpers ----------------------------------------------------------- */
@@ -649,7 +679,7 @@ static void
 report_unrecorded (DlDownload   *self,
                    const GError *error)
 {
-  g_warning ("Cannot record download of %s: %s", self->url, error->message);
+  g_debug ("Cannot record download of %s: %s", self->url, error->message);
 }
 
 static void
@@ -805,6 +835,20 @@ discard_part (DlDownload *self)
   g_clear_pointer (&self->discarding, bridge_future_unref);
   self->discarding = _dl_disk_remove_part (self->output_dir, self->file_name);
   _dl_download_rewind (self, 0);
+}
+
+/* The download's task starts (@task) or has ended (%NULL). */
+void
+_dl_download_set_task (DlDownload *self,
+                       BridgeTask *task)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (self->task == task)
+    return;
+  g_clear_pointer (&self->task, bridge_task_unref);
+  self->task = task;
+  notify (self, PROP_RUNNING);
 }
 
 /* The manager is going away: actions become no-ops. */
@@ -975,6 +1019,48 @@ dl_download_get_finished_at (DlDownload *self)
   g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
 
   return self->finished_at;
+}
+
+guint64
+dl_download_get_rate_limit (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
+
+  return _dl_rate_limit_get (self->rate_limit);
+}
+
+/**
+ * dl_download_set_rate_limit:
+ * @self: a #DlDownload
+ * @bytes_per_second: the most bytes per second it receives, or 0 for no
+ *   limit of its own
+ *
+ * Limits the download's speed, from now on if it runs.
+ */
+void
+dl_download_set_rate_limit (DlDownload *self,
+                            guint64     bytes_per_second)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (_dl_rate_limit_get (self->rate_limit) == bytes_per_second)
+    return;
+  _dl_rate_limit_set (self->rate_limit, bytes_per_second, g_get_monotonic_time ());
+  notify (self, PROP_RATE_LIMIT);
+}
+
+/**
+ * dl_download_is_running:
+ * @self: a #DlDownload
+ *
+ * Returns: whether the download's task runs (see #DlDownload:running)
+ */
+gboolean
+dl_download_is_running (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), FALSE);
+
+  return self->task != NULL;
 }
 
 gboolean

@@ -39,6 +39,10 @@ gint64           dl_download_get_retry_at        (DlDownload  *self);
 gint64           dl_download_get_created_at      (DlDownload  *self);
 gint64           dl_download_get_finished_at     (DlDownload  *self);
 gboolean         dl_download_is_finished         (DlDownload  *self);
+gboolean         dl_download_is_running          (DlDownload  *self);
+guint64          dl_download_get_rate_limit      (DlDownload  *self);
+void             dl_download_set_rate_limit      (DlDownload  *self,
+                                                  guint64      bytes_per_second);
 
 gboolean         dl_download_can_pause           (DlDownload  *self);
 gboolean         dl_download_can_resume          (DlDownload  *self);

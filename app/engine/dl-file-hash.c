@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-file-hash"
+
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>

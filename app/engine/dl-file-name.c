@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-file-name"
+
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -709,8 +709,8 @@ rename_noreplace (int         dirfd,
   if (linkat (dirfd, from, dirfd, to, 0) == 0)
     {
       if (unlinkat (dirfd, from, 0) != 0)
-        g_warning ("Cannot remove “%s” after linking it to “%s”: %s",
-                   from, to, g_strerror (errno));
+        g_debug ("Cannot remove “%s” after linking it to “%s”: %s",
+                 from, to, g_strerror (errno));
       return 0;
     }
   if (errno == EEXIST)

@@ -13,6 +13,8 @@
 
 #include <libsoup/soup.h>
 
+#include "dl-disk-private.h"
+
 G_BEGIN_DECLS
 
 SoupMessage *_dl_http_new_request      (GUri          *uri,
@@ -28,5 +30,12 @@ GUri        *_dl_http_follow_redirect  (SoupMessage   *msg,
 double       _dl_http_parse_retry_after (SoupMessage  *msg);
 void         _dl_http_set_error        (GError       **error,
                                         SoupMessage   *msg);
+gssize       _dl_http_read_into        (GInputStream  *stream,
+                                        DlBuffer      *buffer,
+                                        gsize          count,
+                                        GError       **error);
+void         _dl_http_close_response   (GInputStream  *stream,
+                                        gboolean       at_eof,
+                                        const char    *url);
 
 G_END_DECLS

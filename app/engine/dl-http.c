@@ -5,18 +5,21 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-http"
 
+#include "config.h"
+
 #include <string.h>
+
+#include <libbridge.h>
 
 #include "dl-http-private.h"
 #include "dl-download.h"
 
-/* The HTTP side of a download's request, without its state: the request
- * for a range, the checks on each redirect hop, and what a response's
- * headers say about retrying. */
+/* The HTTP side of a download, without its state: the request for a
+ * range, the checks on each redirect hop, what a response's headers say
+ * about retrying, reading the body into the disk's buffers and closing the
+ * response. */
 
 #define MAX_REDIRECTS 20
 
@@ -164,4 +167,77 @@ _dl_http_set_error (GError      **error,
     reason = soup_status_get_phrase (status);
   g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_HTTP,
                "HTTP %u %s", status, reason != NULL ? reason : "");
+}
+
+/* ---- the body ---------------------------------------------------------------------- */
+
+/* A read in flight holds its buffer: GIO may still fill it after the task
+ * was cancelled and moved on. */
+typedef struct
+{
+  BridgeFuture *future;
+  DlBuffer     *buffer;
+} ReadOp;
+
+static void
+read_ready_cb (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ReadOp *op = user_data;
+
+  bridge_async_ready (source_object, result, op->future);
+  _dl_buffer_unref (op->buffer);
+  g_free (op);
+}
+
+/* Reads up to @count bytes from @stream into @buffer, after what it holds:
+ * straight into the memory that is written to disk, without the copy of a
+ * GBytes per read. Returns the number of bytes read, 0 at the end, -1 with
+ * @error set.
+ *
+ * (Reading libsoup's pollable stream without waiting when data is there
+ * was tried: it was no faster, and it made the loop's longest iterations
+ * longer, each task doing more per turn.) */
+gssize
+_dl_http_read_into (GInputStream  *stream,
+                    DlBuffer      *buffer,
+                    gsize          count,
+                    GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  BridgeFuture *future = bridge_async_result_future_new ();
+  ReadOp *op = g_new (ReadOp, 1);
+
+  op->future = future;
+  op->buffer = _dl_buffer_ref (buffer);
+  g_input_stream_read_async (stream, buffer->data + buffer->len, count, G_PRIORITY_DEFAULT,
+                             bridge_task_get_cancellable (bridge_task_get_current ()),
+                             read_ready_cb, op);
+
+  result = bridge_await_async_result (future, error);
+  if (result == NULL)
+    return -1;
+  return g_input_stream_read_finish (stream, result, error);
+}
+
+/* Closes the response once the body is in. Closed now rather than when the
+ * attempt returns, the response lets go of its connection at once instead
+ * of after the sync. Read to its end first: libsoup only keeps a
+ * connection whose response was read through. A failure only means the
+ * connection is not reused. @url is for messages. */
+void
+_dl_http_close_response (GInputStream *stream,
+                         gboolean      at_eof,
+                         const char   *url)
+{
+  g_autoptr(GBytes) more = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!at_eof)
+    more = bridge_input_stream_read_bytes (stream, 1, G_PRIORITY_DEFAULT, &error);
+  if (error == NULL)
+    bridge_input_stream_close (stream, G_PRIORITY_DEFAULT, &error);
+  if (error != NULL)
+    g_debug ("%s: closing the response: %s", url, error->message);
 }

@@ -16,6 +16,7 @@
 #include "dl-disk-private.h"
 #include "dl-download-private.h"
 #include "dl-manager.h"
+#include "dl-rate-limit-private.h"
 
 G_BEGIN_DECLS
 
@@ -47,6 +48,7 @@ gboolean  _dl_manager_acquire_slot       (DlManager          *self,
 void      _dl_manager_release_slot       (DlManager          *self,
                                           DlDownload         *download);
 DlFolders *_dl_manager_get_folders      (DlManager          *self);
+DlRateLimit *_dl_manager_get_rate_limit (DlManager          *self);
 gboolean  _dl_manager_wait_for_proxy_resolver (GError            **error);
 void      _dl_manager_preconnect        (DlManager          *self,
                                           GUri               *uri);

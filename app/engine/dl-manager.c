@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-manager"
+
+#include "config.h"
 
 #include <errno.h>
 #include <string.h>
@@ -70,7 +70,11 @@ struct _DlManager
   char              *output_dir;
   GSource           *tick;
   GSource           *trim;          /* frees the task buffers once idle a while */
+  GSource           *removal;       /* takes removed downloads out of the list */
+  guint              n_removing;    /* removed downloads still in the list */
+  gint64             removal_since; /* start of this burst of removals, or 0 */
   DlFolders         *folders;       /* the output folders open for running downloads */
+  DlRateLimit       *rate_limit;    /* shared by all downloads */
   GHashTable        *preconnected;  /* "scheme://host:port" → preconnections made */
 
   guint              session_max_per_host;
@@ -95,6 +99,7 @@ enum {
   PROP_RETRY_DELAY,
   PROP_MAX_RETRY_DELAY,
   PROP_MAX_TIME,
+  PROP_RATE_LIMIT,
   N_PROPS
 };
 
@@ -103,6 +108,13 @@ static GParamSpec *properties [N_PROPS];
 /* Progress notifications are flushed from one timer for all downloads: at
  * most ten per second each, and one wake-up per tick however many run. */
 #define TICK_INTERVAL_MS 100
+
+/* A row that leaves the list costs whoever shows the list work of its own
+ * (GTK's list box: about a row's worth of widgets, actions and signals).
+ * Removals in one burst (Remove Finished on a thousand rows) go out at
+ * once until they have taken this long in a main loop iteration; the rest
+ * leave in the iterations after, this long each. */
+#define REMOVAL_BUDGET_USEC 1500
 
 /* The buffers the tasks keep for reuse are freed after this long without a
  * running download. */
@@ -511,6 +523,12 @@ dl_manager_dispose (GObject *object)
       g_source_destroy (self->trim);
       g_clear_pointer (&self->trim, g_source_unref);
     }
+  if (self->removal != NULL)
+    {
+      g_source_destroy (self->removal);
+      g_clear_pointer (&self->removal, g_source_unref);
+    }
+  self->n_removing = 0;
 
   g_clear_object (&self->session);
   g_clear_object (&self->tls_database);
@@ -529,6 +547,7 @@ dl_manager_finalize (GObject *object)
   g_clear_pointer (&self->hosts, g_hash_table_unref);
   g_clear_pointer (&self->host_tickets, g_hash_table_unref);
   g_clear_pointer (&self->folders, _dl_folders_free);
+  g_clear_pointer (&self->rate_limit, _dl_rate_limit_unref);
   g_clear_pointer (&self->preconnected, g_hash_table_unref);
   g_clear_pointer (&self->global, dl_limit_free);
   g_clear_pointer (&self->global_tickets, dl_limit_free);
@@ -587,6 +606,9 @@ dl_manager_get_property (GObject    *object,
     case PROP_MAX_TIME:
       g_value_set_double (value, self->settings.max_time);
       break;
+    case PROP_RATE_LIMIT:
+      g_value_set_uint64 (value, dl_manager_get_rate_limit (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -628,6 +650,9 @@ dl_manager_set_property (GObject      *object,
       break;
     case PROP_MAX_TIME:
       dl_manager_set_max_time (self, g_value_get_double (value));
+      break;
+    case PROP_RATE_LIMIT:
+      dl_manager_set_rate_limit (self, g_value_get_uint64 (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -740,6 +765,16 @@ dl_manager_class_init (DlManagerClass *klass)
     g_param_spec_double ("max-time", NULL, NULL,
                          0, 365 * 86400.0, DL_MANAGER_DEFAULT_MAX_TIME, rw);
 
+  /**
+   * DlManager:rate-limit:
+   *
+   * The most bytes per second all downloads together receive; 0 for no
+   * limit. It holds for the running downloads at once when it changes,
+   * next to each download's own #DlDownload:rate-limit.
+   */
+  properties[PROP_RATE_LIMIT] =
+    g_param_spec_uint64 ("rate-limit", NULL, NULL, 0, G_MAXUINT64, 0, rw);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -830,6 +865,7 @@ dl_manager_init (DlManager *self)
   self->host_tickets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) dl_limit_free);
   self->folders = _dl_folders_new ();
+  self->rate_limit = _dl_rate_limit_new (0);
   self->preconnected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->global = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
   self->global_tickets = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
@@ -860,12 +896,67 @@ _dl_manager_get_settings (DlManager         *self,
   *settings = self->settings;
 }
 
+/* Takes removed downloads out of the list, from the end (a removal moves
+ * only what comes after it), one row per change, until @deadline. */
+static void
+take_out_removed (DlManager *self,
+                  gint64     deadline)
+{
+  for (guint i = self->downloads->len; i > 0 && self->n_removing > 0; i--)
+    {
+      DlDownload *download = g_ptr_array_index (self->downloads, i - 1);
+
+      if (!download->removed)
+        continue;
+
+      g_object_ref (download);
+      g_ptr_array_remove_index (self->downloads, i - 1);
+      self->n_removing--;
+      g_list_model_items_changed (G_LIST_MODEL (self), i - 1, 1, 0);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+      _dl_download_detach (download);
+      g_object_unref (download);
+
+      if (g_get_monotonic_time () >= deadline)
+        break;
+    }
+}
+
+static gboolean
+removal_cb (gpointer user_data)
+{
+  DlManager *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  self->removal_since = 0;
+  take_out_removed (self, now + REMOVAL_BUDGET_USEC);
+  if (self->n_removing > 0)
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&self->removal, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Once the iteration that removed downloads is over, the next burst starts
+ * with a budget of its own, and those left in the list go out. After the
+ * frame is drawn: the rows go while the window stays smooth. */
+static void
+ensure_removal_source (DlManager *self)
+{
+  if (self->removal != NULL)
+    return;
+
+  self->removal = g_idle_source_new ();
+  g_source_set_priority (self->removal, G_PRIORITY_DEFAULT_IDLE);
+  g_source_set_callback (self->removal, removal_cb, self, NULL);
+  g_source_set_static_name (self->removal, "[dl] take out removed downloads");
+  g_source_attach (self->removal, bridge_loop_get_context (self->loop));
+}
+
 void
 _dl_manager_forget (DlManager  *self,
                     DlDownload *download)
 {
-  guint position;
-
   g_return_if_fail (DL_IS_MANAGER (self));
   g_return_if_fail (download->task == NULL || dl_download_is_finished (download));
 
@@ -878,15 +969,12 @@ _dl_manager_forget (DlManager  *self,
   if (self->store != NULL && download->id != 0)
     dl_store_queue_remove (self->store, download->id);
 
-  if (g_ptr_array_find (self->downloads, download, &position))
-    {
-      g_object_ref (download);
-      g_ptr_array_remove_index (self->downloads, position);
-      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-      _dl_download_detach (download);
-      g_object_unref (download);
-    }
+  self->n_removing++;
+  if (self->removal_since == 0)
+    self->removal_since = g_get_monotonic_time ();
+  if (g_get_monotonic_time () - self->removal_since < REMOVAL_BUDGET_USEC)
+    take_out_removed (self, self->removal_since + REMOVAL_BUDGET_USEC);
+  ensure_removal_source (self);
 }
 
 static void
@@ -909,9 +997,9 @@ task_done_cb (BridgeFuture *future,
   const GError *error = bridge_future_get_error (future);
   DlStopReason reason = download->stop_reason;
 
-  if (download->task == (BridgeTask *) future)
-    g_clear_pointer (&download->task, bridge_task_unref);
   download->stop_reason = DL_STOP_NONE;
+  if (download->task == (BridgeTask *) future)
+    _dl_download_set_task (download, NULL);
 
   /* The task handles its own errors; anything reaching here is a bug. */
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -952,8 +1040,8 @@ _dl_manager_start (DlManager  *self,
   td->download = g_object_ref (download);
 
   name = g_strdup_printf ("download %" G_GINT64_FORMAT " %s", download->id, download->host);
-  download->task = bridge_spawn_full (self->loop, name, BRIDGE_STACK_SIZE_DEFAULT,
-                                      _dl_download_task_run, td, task_data_free);
+  _dl_download_set_task (download, bridge_spawn_full (self->loop, name, BRIDGE_STACK_SIZE_DEFAULT,
+                                                      _dl_download_task_run, td, task_data_free));
   /* The callback holds both too: the manager cannot go away before it has
    * taken the task off its books. */
   td = g_new0 (DlTaskData, 1);
@@ -1209,7 +1297,7 @@ dl_manager_lookup (DlManager *self,
     {
       DlDownload *download = g_ptr_array_index (self->downloads, i);
 
-      if (download->id == id && id != 0)
+      if (download->id == id && id != 0 && !download->removed)
         return download;
     }
   return NULL;
@@ -1243,7 +1331,8 @@ dl_manager_find_unfinished (DlManager  *self,
     {
       DlDownload *download = g_ptr_array_index (self->downloads, i);
 
-      if (download->state != DL_DOWNLOAD_STATE_DONE &&
+      if (!download->removed &&
+          download->state != DL_DOWNLOAD_STATE_DONE &&
           download->state != DL_DOWNLOAD_STATE_CANCELLED &&
           g_str_equal (download->url, url) &&
           g_str_equal (download->output_dir, dir))
@@ -1534,6 +1623,35 @@ dl_manager_set_max_time (DlManager *self,
   g_return_if_fail (seconds >= 0);
 
   set_seconds (self, &self->settings.max_time, seconds, PROP_MAX_TIME);
+}
+
+guint64
+dl_manager_get_rate_limit (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return _dl_rate_limit_get (self->rate_limit);
+}
+
+void
+dl_manager_set_rate_limit (DlManager *self,
+                           guint64    bytes_per_second)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  if (_dl_rate_limit_get (self->rate_limit) == bytes_per_second)
+    return;
+  _dl_rate_limit_set (self->rate_limit, bytes_per_second, g_get_monotonic_time ());
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE_LIMIT]);
+}
+
+/* The limit all downloads share (borrowed). */
+DlRateLimit *
+_dl_manager_get_rate_limit (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
+
+  return self->rate_limit;
 }
 
 double

@@ -79,6 +79,9 @@ void         dl_manager_set_retry_delay      (DlManager    *self,
 double       dl_manager_get_max_retry_delay  (DlManager    *self);
 void         dl_manager_set_max_retry_delay  (DlManager    *self,
                                               double        seconds);
+guint64      dl_manager_get_rate_limit       (DlManager    *self);
+void         dl_manager_set_rate_limit       (DlManager    *self,
+                                              guint64       bytes_per_second);
 double       dl_manager_get_max_time         (DlManager    *self);
 void         dl_manager_set_max_time         (DlManager    *self,
                                               double        seconds);

@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-part-file"
+
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -215,7 +215,7 @@ part_wake_writer_locked (DlPart *self)
 
 /* Called with @lock held. */
 static void
-part_set_error_locked (DlPart   *self,
+part_set_error_locked (DlPart *self,
                        GError *error)
 {
   if (self->error == NULL)
@@ -322,7 +322,7 @@ part_maybe_sync_locked (DlPart *self)
 
 /* Called without @lock, by the writer: the end of the download. */
 static void
-part_finish_on_thread (DlPart   *self,
+part_finish_on_thread (DlPart *self,
                        Finish *finish)
 {
   int fd = self->fd->fd;
@@ -590,7 +590,7 @@ part_wake_task (DlPart *self)
  * the creation of the file) has news. Fails only when the task is
  * cancelled. */
 static gboolean
-part_wait_locked (DlPart    *self,
+part_wait_locked (DlPart  *self,
                   GError **error)
 {
   g_autoptr(BridgeFuture) wakeup = bridge_future_new ();
@@ -611,7 +611,7 @@ part_wait_locked (DlPart    *self,
 
 /* Called with @lock held. */
 static gboolean
-part_check_locked (DlPart    *self,
+part_check_locked (DlPart  *self,
                    GError **error)
 {
   if (self->error == NULL)
@@ -622,9 +622,9 @@ part_check_locked (DlPart    *self,
 
 /* The file is open (@fd taken, @name the final name): starts its writer. */
 void
-_dl_part_start (DlPart       *self,
-            int         fd,
-            const char *name)
+_dl_part_start (DlPart     *self,
+                int         fd,
+                const char *name)
 {
   g_assert (self->fd == NULL);
 
@@ -638,8 +638,8 @@ _dl_part_start (DlPart       *self,
  * download holds MAX_BUFFERS already. Fails with the disk's error, or when
  * the task is cancelled. */
 gboolean
-_dl_part_get_buffer (DlPart    *self,
-                 GError **error)
+_dl_part_get_buffer (DlPart  *self,
+                     GError **error)
 {
   gboolean ok = TRUE;
 
@@ -705,9 +705,9 @@ _dl_part_get_written (DlPart *self)
 /* Writes everything received, and with @sync makes it durable and records
  * it as the resumable offset. */
 gboolean
-_dl_part_flush (DlPart      *self,
-            gboolean   sync,
-            GError   **error)
+_dl_part_flush (DlPart    *self,
+                gboolean   sync,
+                GError   **error)
 {
   gboolean ok = TRUE;
 
@@ -741,7 +741,7 @@ _dl_part_flush (DlPart      *self,
 /* Waits until the writer is idle: nothing to write, no sync running. Fails
  * only when the task is cancelled. */
 static gboolean
-part_drain (DlPart    *self,
+part_drain (DlPart  *self,
             GError **error)
 {
   gboolean ok = TRUE;
@@ -755,7 +755,7 @@ part_drain (DlPart    *self,
   return ok;
 }
 
-/* The creation of the file is over (see create_part()): starts the writer
+/* The creation of the file is over (see _dl_part_new_creating()): starts the writer
  * and the download proper, or notes the failure. Once only: from the
  * creation's done callback, or from whoever waited for it first. */
 static void
@@ -1076,10 +1076,10 @@ _dl_part_finish_start (DlPart            *self,
 
 /* Takes the outcome of the end out of @finish (freed). */
 static gboolean
-finish_take_outcome (Finish   *finish,
-                     char    **out_name,
-                     gboolean *synced,
-                     GError  **error)
+finish_take_outcome (Finish    *finish,
+                     char     **out_name,
+                     gboolean  *synced,
+                     GError   **error)
 {
   gboolean ok = finish->out_name != NULL;
 

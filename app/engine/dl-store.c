@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "config.h"
-
 #define G_LOG_DOMAIN "dl-store"
+
+#include "config.h"
 
 #include <errno.h>
 #include <string.h>
@@ -107,7 +107,6 @@ typedef struct
 /* A call waiting for the writer thread. */
 typedef enum
 {
-  REQUEST_FLUSH,
   REQUEST_INSERT,
   REQUEST_UPDATE,
   REQUEST_UPDATE_PROGRESS,
@@ -811,6 +810,67 @@ use_reserved_ids (DlStore *self,
 
 /* Opens the database: everything dl_store_open() does but starting the
  * threads. Runs on a worker thread when the caller is a task. */
+/* The statements the writer thread runs, prepared once. */
+static gboolean
+prepare_statements (DlStore  *self,
+                    GError  **error)
+{
+  return prepare (self, "BEGIN IMMEDIATE", &self->begin, error) &&
+         prepare (self, "COMMIT", &self->commit, error) &&
+         prepare (self, "ROLLBACK", &self->rollback, error) &&
+         prepare (self,
+                  "INSERT INTO downloads (url, output_dir, file_name, state, bytes_received, "
+                  "resume_offset, total_bytes, etag, last_modified, sha256, error_message, "
+                  "attempts, created_at, finished_at) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                  &self->insert, error) &&
+         prepare (self,
+                  "INSERT INTO downloads (url, output_dir, file_name, state, bytes_received, "
+                  "resume_offset, total_bytes, etag, last_modified, sha256, error_message, "
+                  "attempts, created_at, finished_at, id) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                  &self->insert_with_id, error) &&
+         prepare (self,
+                  "SELECT max ((SELECT coalesce (max (seq), 0) FROM sqlite_sequence "
+                  "WHERE name = 'downloads'), (SELECT coalesce (max (id), 0) FROM downloads)), "
+                  "(SELECT count (*) FROM sqlite_sequence WHERE name = 'downloads')",
+                  &self->get_sequence, error) &&
+         prepare (self, "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'downloads'",
+                  &self->set_sequence, error) &&
+         prepare (self, "INSERT INTO sqlite_sequence (name, seq) VALUES ('downloads', ?1)",
+                  &self->new_sequence, error) &&
+         prepare (self,
+                  "UPDATE downloads SET url = ?1, output_dir = ?2, file_name = ?3, state = ?4, "
+                  "bytes_received = ?5, resume_offset = ?6, total_bytes = ?7, etag = ?8, "
+                  "last_modified = ?9, sha256 = ?10, error_message = ?11, attempts = ?12, "
+                  "created_at = ?13, finished_at = ?14 WHERE id = ?15",
+                  &self->update, error) &&
+         prepare (self,
+                  "UPDATE downloads SET bytes_received = ?1, resume_offset = ?2 WHERE id = ?3",
+                  &self->update_progress, error) &&
+         prepare (self, "DELETE FROM downloads WHERE id = ?1", &self->remove, error) &&
+         prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads WHERE id = ?1",
+                  &self->lookup, error) &&
+         prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads ORDER BY id",
+                  &self->list, error);
+}
+
+/* The checkpointer thread's own connection. */
+static gboolean
+open_checkpoint_connection (DlStore  *self,
+                            GError  **error)
+{
+  int rc = sqlite3_open_v2 (self->path, &self->checkpoint_db,
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                            NULL);
+
+  if (rc != SQLITE_OK)
+    return set_sqlite_error (self, self->checkpoint_db, rc, error, "Cannot open the download store");
+  sqlite3_busy_timeout (self->checkpoint_db, 2000);
+  sqlite3_exec (self->checkpoint_db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+  return TRUE;
+}
+
 static gboolean
 open_database (DlStore  *self,
                GError  **error)
@@ -851,44 +911,7 @@ open_database (DlStore  *self,
 
   sqlite3_wal_hook (self->db, wal_hook_cb, self);
 
-  if (!prepare (self, "BEGIN IMMEDIATE", &self->begin, error) ||
-      !prepare (self, "COMMIT", &self->commit, error) ||
-      !prepare (self, "ROLLBACK", &self->rollback, error) ||
-      !prepare (self,
-                "INSERT INTO downloads (url, output_dir, file_name, state, bytes_received, "
-                "resume_offset, total_bytes, etag, last_modified, sha256, error_message, "
-                "attempts, created_at, finished_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                &self->insert, error) ||
-      !prepare (self,
-                "INSERT INTO downloads (url, output_dir, file_name, state, bytes_received, "
-                "resume_offset, total_bytes, etag, last_modified, sha256, error_message, "
-                "attempts, created_at, finished_at, id) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                &self->insert_with_id, error) ||
-      !prepare (self,
-                "SELECT max ((SELECT coalesce (max (seq), 0) FROM sqlite_sequence "
-                "WHERE name = 'downloads'), (SELECT coalesce (max (id), 0) FROM downloads)), "
-                "(SELECT count (*) FROM sqlite_sequence WHERE name = 'downloads')",
-                &self->get_sequence, error) ||
-      !prepare (self, "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'downloads'",
-                &self->set_sequence, error) ||
-      !prepare (self, "INSERT INTO sqlite_sequence (name, seq) VALUES ('downloads', ?1)",
-                &self->new_sequence, error) ||
-      !prepare (self,
-                "UPDATE downloads SET url = ?1, output_dir = ?2, file_name = ?3, state = ?4, "
-                "bytes_received = ?5, resume_offset = ?6, total_bytes = ?7, etag = ?8, "
-                "last_modified = ?9, sha256 = ?10, error_message = ?11, attempts = ?12, "
-                "created_at = ?13, finished_at = ?14 WHERE id = ?15",
-                &self->update, error) ||
-      !prepare (self,
-                "UPDATE downloads SET bytes_received = ?1, resume_offset = ?2 WHERE id = ?3",
-                &self->update_progress, error) ||
-      !prepare (self, "DELETE FROM downloads WHERE id = ?1", &self->remove, error) ||
-      !prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads WHERE id = ?1",
-                &self->lookup, error) ||
-      !prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads ORDER BY id",
-                &self->list, error))
+  if (!prepare_statements (self, error))
     return FALSE;
 
   /* Ids for the first downloads added, so that even the first does not
@@ -904,15 +927,7 @@ open_database (DlStore  *self,
     use_reserved_ids (self, first_id);
   }
 
-  rc = sqlite3_open_v2 (self->path, &self->checkpoint_db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                        NULL);
-  if (rc != SQLITE_OK)
-    return set_sqlite_error (self, self->checkpoint_db, rc, error, "Cannot open the download store");
-  sqlite3_busy_timeout (self->checkpoint_db, 2000);
-  sqlite3_exec (self->checkpoint_db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
-
-  return TRUE;
+  return open_checkpoint_connection (self, error);
 }
 
 /* Stops the threads and closes the database. The last connection to close
@@ -1011,7 +1026,114 @@ out:
   /* The downloads go on: losing their history entries is bad, stopping
    * the transfers for it would be worse. */
   if (error != NULL)
-    g_warning ("Cannot record %u downloads: %s", g_hash_table_size (batch), error->message);
+    g_debug ("Cannot record %u downloads: %s", g_hash_table_size (batch), error->message);
+}
+
+static void
+execute_insert (DlStore *self,
+                Request *request)
+{
+  GError **error = &request->error;
+  gint64 first_id = 0;
+  int rc;
+
+  if (!transaction_begin (self, error))
+    return;
+  bind_record (self->insert, request->record);
+  rc = step_done (self->insert);
+  if (rc == SQLITE_OK)
+    request->out_id = sqlite3_last_insert_rowid (self->db);
+  /* The next downloads need not wait: ids for them, in the same
+   * transaction. */
+  if (rc == SQLITE_OK && g_atomic_int_get (&self->reserve_wanted))
+    rc = reserve_ids (self, &first_id);
+  if (transaction_end (self, rc, error))
+    use_reserved_ids (self, first_id);
+  else
+    request->out_id = 0;
+}
+
+/* Ends a transaction that was to change the row @id: none means it is not
+ * there. */
+static void
+end_row_change (DlStore  *self,
+                int       rc,
+                gint64    id,
+                GError  **error)
+{
+  if (rc == SQLITE_OK && sqlite3_changes (self->db) == 0)
+    {
+      step_done (self->rollback);
+      g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
+                   "No download with id %" G_GINT64_FORMAT " in the store", id);
+      return;
+    }
+  transaction_end (self, rc, error);
+}
+
+static void
+execute_update (DlStore *self,
+                Request *request)
+{
+  int rc;
+
+  if (!transaction_begin (self, &request->error))
+    return;
+  bind_record (self->update, request->record);
+  sqlite3_bind_int64 (self->update, 15, request->record->id);
+  rc = step_done (self->update);
+  end_row_change (self, rc, request->record->id, &request->error);
+}
+
+static void
+execute_update_progress (DlStore *self,
+                         Request *request)
+{
+  int rc;
+
+  if (!transaction_begin (self, &request->error))
+    return;
+  sqlite3_bind_int64 (self->update_progress, 1, request->bytes_received);
+  sqlite3_bind_int64 (self->update_progress, 2, request->resume_offset);
+  sqlite3_bind_int64 (self->update_progress, 3, request->id);
+  rc = step_done (self->update_progress);
+  end_row_change (self, rc, request->id, &request->error);
+}
+
+static void
+execute_lookup (DlStore *self,
+                Request *request)
+{
+  int rc;
+
+  sqlite3_bind_int64 (self->lookup, 1, request->id);
+  rc = sqlite3_step (self->lookup);
+  if (rc == SQLITE_ROW)
+    request->out_record = read_record (self->lookup);
+  else if (rc == SQLITE_DONE)
+    g_set_error (&request->error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
+                 "No download with id %" G_GINT64_FORMAT " in the store", request->id);
+  else
+    set_sqlite_error (self, self->db, rc, &request->error, "Cannot read the download store");
+  sqlite3_reset (self->lookup);
+  sqlite3_clear_bindings (self->lookup);
+}
+
+static void
+execute_list (DlStore *self,
+              Request *request)
+{
+  int rc;
+
+  request->out_records = g_ptr_array_new_with_free_func ((GDestroyNotify) dl_store_record_free);
+  while ((rc = sqlite3_step (self->list)) == SQLITE_ROW)
+    g_ptr_array_add (request->out_records, read_record (self->list));
+  sqlite3_reset (self->list);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, self->db, rc, &request->error, "Cannot read the download store");
+      g_clear_pointer (&request->out_records, g_ptr_array_unref);
+    }
 }
 
 /* Runs @request on the writer thread. */
@@ -1020,62 +1142,20 @@ execute_request (DlStore *self,
                  Request *request)
 {
   GError **error = &request->error;
-  gint64 first_id = 0;
   int rc;
 
   switch (request->op)
     {
-    case REQUEST_FLUSH:
-      break;
-
     case REQUEST_INSERT:
-      if (!transaction_begin (self, error))
-        break;
-      bind_record (self->insert, request->record);
-      rc = step_done (self->insert);
-      if (rc == SQLITE_OK)
-        request->out_id = sqlite3_last_insert_rowid (self->db);
-      /* The next downloads need not wait: ids for them, in the same
-       * transaction. */
-      if (rc == SQLITE_OK && g_atomic_int_get (&self->reserve_wanted))
-        rc = reserve_ids (self, &first_id);
-      if (transaction_end (self, rc, error))
-        use_reserved_ids (self, first_id);
-      else
-        request->out_id = 0;
+      execute_insert (self, request);
       break;
 
     case REQUEST_UPDATE:
-      if (!transaction_begin (self, error))
-        break;
-      bind_record (self->update, request->record);
-      sqlite3_bind_int64 (self->update, 15, request->record->id);
-      rc = step_done (self->update);
-      if (rc == SQLITE_OK && sqlite3_changes (self->db) == 0)
-        {
-          step_done (self->rollback);
-          g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
-                       "No download with id %" G_GINT64_FORMAT " in the store", request->record->id);
-          break;
-        }
-      transaction_end (self, rc, error);
+      execute_update (self, request);
       break;
 
     case REQUEST_UPDATE_PROGRESS:
-      if (!transaction_begin (self, error))
-        break;
-      sqlite3_bind_int64 (self->update_progress, 1, request->bytes_received);
-      sqlite3_bind_int64 (self->update_progress, 2, request->resume_offset);
-      sqlite3_bind_int64 (self->update_progress, 3, request->id);
-      rc = step_done (self->update_progress);
-      if (rc == SQLITE_OK && sqlite3_changes (self->db) == 0)
-        {
-          step_done (self->rollback);
-          g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
-                       "No download with id %" G_GINT64_FORMAT " in the store", request->id);
-          break;
-        }
-      transaction_end (self, rc, error);
+      execute_update_progress (self, request);
       break;
 
     case REQUEST_REMOVE:
@@ -1087,29 +1167,11 @@ execute_request (DlStore *self,
       break;
 
     case REQUEST_LOOKUP:
-      sqlite3_bind_int64 (self->lookup, 1, request->id);
-      rc = sqlite3_step (self->lookup);
-      if (rc == SQLITE_ROW)
-        request->out_record = read_record (self->lookup);
-      else if (rc == SQLITE_DONE)
-        g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
-                     "No download with id %" G_GINT64_FORMAT " in the store", request->id);
-      else
-        set_sqlite_error (self, self->db, rc, error, "Cannot read the download store");
-      sqlite3_reset (self->lookup);
-      sqlite3_clear_bindings (self->lookup);
+      execute_lookup (self, request);
       break;
 
     case REQUEST_LIST:
-      request->out_records = g_ptr_array_new_with_free_func ((GDestroyNotify) dl_store_record_free);
-      while ((rc = sqlite3_step (self->list)) == SQLITE_ROW)
-        g_ptr_array_add (request->out_records, read_record (self->list));
-      sqlite3_reset (self->list);
-      if (rc != SQLITE_DONE)
-        {
-          set_sqlite_error (self, self->db, rc, error, "Cannot read the download store");
-          g_clear_pointer (&request->out_records, g_ptr_array_unref);
-        }
+      execute_list (self, request);
       break;
 
     default:
@@ -1191,6 +1253,46 @@ request_finished (DlStore *self,
     request_unref (request);
 }
 
+/* With queue_lock held: the queued writes that can be committed now (the
+ * held ones stay behind), taken out of the queue. */
+static GHashTable *
+take_batch_locked (DlStore *self)
+{
+  GHashTable *batch;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (self->n_held == 0)
+    {
+      batch = g_steal_pointer (&self->pending);
+      self->pending = pending_table_new ();
+      return batch;
+    }
+
+  batch = pending_table_new ();
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (((PendingWrite *) value)->held)
+        continue;
+      g_hash_table_iter_steal (&iter);
+      g_hash_table_insert (batch, key, value);
+    }
+  return batch;
+}
+
+/* With queue_lock held: wakes the checkpointer once the WAL has grown. */
+static void
+maybe_checkpoint_locked (DlStore *self)
+{
+  if (g_atomic_int_get (&self->wal_frames) < CHECKPOINT_FRAMES)
+    return;
+
+  g_atomic_int_set (&self->wal_frames, 0);
+  self->checkpoint_wanted = TRUE;
+  g_cond_signal (&self->checkpoint_cond);
+}
+
 static gpointer
 writer_thread (gpointer data)
 {
@@ -1250,27 +1352,8 @@ writer_thread (gpointer data)
         }
 
       g_queue_pop_head (&self->requests);
-      if (has_pending && self->n_held == 0)
-        {
-          batch = g_steal_pointer (&self->pending);
-          self->pending = pending_table_new ();
-        }
-      else if (has_pending)
-        {
-          GHashTableIter iter;
-          gpointer key, value;
-
-          /* Held writes stay behind. */
-          batch = pending_table_new ();
-          g_hash_table_iter_init (&iter, self->pending);
-          while (g_hash_table_iter_next (&iter, &key, &value))
-            {
-              if (((PendingWrite *) value)->held)
-                continue;
-              g_hash_table_iter_steal (&iter);
-              g_hash_table_insert (batch, key, value);
-            }
-        }
+      if (has_pending)
+        batch = take_batch_locked (self);
       self->urgent_since = 0;
       g_mutex_unlock (&self->queue_lock);
 
@@ -1288,12 +1371,7 @@ writer_thread (gpointer data)
         request_finished (self, request);
 
       g_mutex_lock (&self->queue_lock);
-      if (g_atomic_int_get (&self->wal_frames) >= CHECKPOINT_FRAMES)
-        {
-          g_atomic_int_set (&self->wal_frames, 0);
-          self->checkpoint_wanted = TRUE;
-          g_cond_signal (&self->checkpoint_cond);
-        }
+      maybe_checkpoint_locked (self);
     }
 
   g_mutex_unlock (&self->queue_lock);
@@ -1689,27 +1767,6 @@ dl_store_list (DlStore  *self,
   if (!run_request (self, request, G_STRFUNC, error))
     return NULL;
   return g_steal_pointer (&request->out_records);
-}
-
-/**
- * dl_store_flush:
- * @self: a #DlStore
- * @error: return location for a #GError
- *
- * Waits until every write queued so far is committed.
- *
- * Returns: %TRUE unless the store is closed
- */
-gboolean
-dl_store_flush (DlStore  *self,
-                GError  **error)
-{
-  g_autoptr(Request) request = NULL;
-
-  g_return_val_if_fail (DL_IS_STORE (self), FALSE);
-
-  request = request_new (REQUEST_FLUSH);
-  return run_request (self, request, G_STRFUNC, error);
 }
 
 /* The queued write of download @id, new if there is none; called with

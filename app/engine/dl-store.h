@@ -146,8 +146,6 @@ void            dl_store_queue_progress    (DlStore              *self,
                                             gint64                id,
                                             gint64                bytes_received,
                                             gint64                resume_offset);
-gboolean        dl_store_flush             (DlStore              *self,
-                                            GError              **error);
 DlStoreRecord  *dl_store_lookup            (DlStore              *self,
                                             gint64                id,
                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;

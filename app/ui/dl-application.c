@@ -796,14 +796,6 @@ dl_application_new (void)
                        NULL);
 }
 
-DlManager *
-dl_application_get_manager (DlApplication *self)
-{
-  g_return_val_if_fail (DL_IS_APPLICATION (self), NULL);
-
-  return self->manager;
-}
-
 /**
  * dl_application_set_manager:
  * @self: a #DlApplication

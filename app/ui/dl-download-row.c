@@ -37,6 +37,7 @@ struct _DlDownloadRow
   GtkWidget       *open_button;
   GtkWidget       *cancel_button;
   GtkMenuButton   *menu_button;
+  GMenuModel      *row_menu;
 
   /* Refreshes "Retrying in N s" while the download waits to retry. */
   guint            countdown_id;
@@ -785,6 +786,7 @@ dl_download_row_class_init (DlDownloadRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, open_button);
   gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, row_menu);
 
   gtk_widget_class_install_action (widget_class, "row.pause", NULL, pause_action);
   gtk_widget_class_install_action (widget_class, "row.resume", NULL, resume_action);
@@ -803,10 +805,23 @@ dl_download_row_class_init (DlDownloadRowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "row.toggle", NULL);
 }
 
+/* The menu is made when first opened: a popover menu is a tree of widgets
+ * that track their actions, and a list of a thousand rows would make, and
+ * on Remove Finished tear down, a thousand of them. */
+static void
+create_menu_cb (GtkMenuButton *button,
+                gpointer       user_data)
+{
+  DlDownloadRow *self = user_data;
+
+  gtk_menu_button_set_menu_model (button, self->row_menu);
+}
+
 static void
 dl_download_row_init (DlDownloadRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_menu_button_set_create_popup_func (self->menu_button, create_menu_cb, self, NULL);
 
   self->percent = G_MAXUINT;
 }

@@ -13,6 +13,7 @@
  *   BRIDGE_DOWNLOADER_MEASURE=FILE.json  measure, write FILE.json, quit
  *   BRIDGE_DOWNLOADER_MEASURE_URLS=N     downloads running at once (200)
  *   BRIDGE_DOWNLOADER_MEASURE_SECONDS=S  length of the measurement (10)
+ *   BRIDGE_DOWNLOADER_MEASURE_REMOVE=F   finished rows to remove (0)
  *
  * main.c hands such a run to dl_measure_run(): the app starts with the
  * in-repo fault server, a scratch folder and history of its own, and
@@ -47,6 +48,13 @@
  * active_downloads is the fewest downloads seen downloading at the same
  * time while measuring: less than N means the measurement did not see
  * the load it was asked for. The exit status is 0 once the file is written.
+ *
+ * With F finished rows (the app-remove-stall benchmark), the history holds
+ * F finished downloads besides the N running ones, and the measurement
+ * starts with what a user does to clean up: Remove Finished, then Cancel on
+ * every running download. active_downloads then counts until that moment,
+ * and "removed" and "cancelled" say how many rows went and how many
+ * downloads ended cancelled within the measurement.
  */
 
 #define G_LOG_DOMAIN "dl-measure"
@@ -65,6 +73,7 @@
 #define MAX_N_DOWNLOADS      1024
 #define DEFAULT_SECONDS      10.0
 #define MAX_SECONDS          600.0
+#define MAX_N_FINISHED       100000
 
 /* Every download gets BODY_RATE bytes per second: 200 of them make about
  * 12 MiB/s, which loopback, the server and the disk take without becoming
@@ -100,6 +109,7 @@ struct _DlMeasure
   GtkWidget     *window;
 
   guint          n_downloads;
+  guint          n_finished;      /* finished rows to remove, or 0 */
   gint64         span_usec;
   gint64         started_at;      /* when the downloads were queued */
   gint64         all_active_at;   /* when they all ran, 0 until then */
@@ -207,6 +217,24 @@ worst (GArray *sorted)
   return sorted->len > 0 ? g_array_index (sorted, gint64, sorted->len - 1) : 0;
 }
 
+static guint
+count_in_state (DlMeasure       *self,
+                DlDownloadState  state)
+{
+  GListModel *model = G_LIST_MODEL (self->manager);
+  guint n_items = g_list_model_get_n_items (model);
+  guint count = 0;
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+
+      if (dl_download_get_state (download) == state)
+        count++;
+    }
+  return count;
+}
+
 static gboolean
 write_result (DlMeasure  *self,
               GArray     *samples,
@@ -247,6 +275,13 @@ write_result (DlMeasure  *self,
   append_ms (json, "p99_busy_stall_ms", percentile (busy, 0.99));
   g_string_append_printf (json, "\"active_downloads\": %u, ", self->min_active);
   g_string_append_printf (json, "\"downloads\": %u, ", self->n_downloads);
+  if (self->n_finished > 0)
+    {
+      g_string_append_printf (json, "\"removed\": %u, ",
+                              self->n_finished - count_in_state (self, DL_DOWNLOAD_STATE_DONE));
+      g_string_append_printf (json, "\"cancelled\": %u, ",
+                              count_in_state (self, DL_DOWNLOAD_STATE_CANCELLED));
+    }
   g_string_append_printf (json, "\"measured_s\": %s, ",
                           g_ascii_formatd (buf, sizeof buf, "%.3f",
                                            (span_end - self->measuring_since) / (double) G_USEC_PER_SEC));
@@ -322,6 +357,29 @@ finish (DlMeasure *self)
   g_signal_emit (self, signals [DONE], 0, ok);
 }
 
+/* What a user does to clean up the list: Remove Finished, then Cancel on
+ * every running download. */
+static void
+clean_up (DlMeasure *self)
+{
+  GListModel *model = G_LIST_MODEL (self->manager);
+  g_autoptr(GPtrArray) running = g_ptr_array_new_with_free_func (g_object_unref);
+
+  gtk_widget_activate_action (self->window, "win.clear-finished", NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      DlDownload *download = g_list_model_get_item (model, i);
+
+      if (dl_download_can_cancel (download))
+        g_ptr_array_add (running, download);
+      else
+        g_object_unref (download);
+    }
+  for (guint i = 0; i < running->len; i++)
+    dl_download_cancel (g_ptr_array_index (running, i));
+}
+
 static void
 begin_measuring (DlMeasure *self,
                  gint64     now,
@@ -340,6 +398,9 @@ begin_measuring (DlMeasure *self,
 
   self->measuring_since = now;
   self->min_active = downloading;
+
+  if (self->n_finished > 0)
+    clean_up (self);
 }
 
 static gboolean
@@ -376,7 +437,9 @@ poll_cb (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
 
-  self->min_active = MIN (self->min_active, downloading);
+  /* Cleaning up stops the downloads on purpose. */
+  if (self->n_finished == 0)
+    self->min_active = MIN (self->min_active, downloading);
   if (now - self->measuring_since < self->span_usec)
     return G_SOURCE_CONTINUE;
 
@@ -447,8 +510,10 @@ dl_measure_new_from_environment (void)
   const char *path = g_getenv ("BRIDGE_DOWNLOADER_MEASURE");
   const char *urls = g_getenv ("BRIDGE_DOWNLOADER_MEASURE_URLS");
   const char *seconds = g_getenv ("BRIDGE_DOWNLOADER_MEASURE_SECONDS");
+  const char *remove = g_getenv ("BRIDGE_DOWNLOADER_MEASURE_REMOVE");
   DlMeasure *self;
   guint64 n = DEFAULT_N_DOWNLOADS;
+  guint64 n_finished = 0;
   double s = DEFAULT_SECONDS;
 
   if (path == NULL || *path == '\0')
@@ -475,9 +540,18 @@ dl_measure_new_from_environment (void)
         }
     }
 
+  if (remove != NULL && *remove != '\0' &&
+      (!g_ascii_string_to_unsigned (remove, 10, 0, MAX_N_FINISHED, &n_finished, NULL)))
+    {
+      g_warning ("BRIDGE_DOWNLOADER_MEASURE_REMOVE=%s is not a number from 0 to %d; using 0",
+                 remove, MAX_N_FINISHED);
+      n_finished = 0;
+    }
+
   self = g_object_new (DL_TYPE_MEASURE, NULL);
   self->path = g_canonicalize_filename (path, NULL);
   self->n_downloads = (guint) n;
+  self->n_finished = (guint) n_finished;
   self->span_usec = (gint64) (s * G_USEC_PER_SEC);
   return self;
 }
@@ -630,6 +704,31 @@ run_demo_failed_cb (DlDemo     *demo,
   run_quit (run, 1);
 }
 
+/* Fills the history with @n finished downloads into @dir. At startup,
+ * before the loop runs: waiting for the store is fine there. */
+static void
+add_finished (DlStore    *store,
+              const char *dir,
+              guint       n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *url = g_strdup_printf ("http://127.0.0.1/finished-%05u.bin", i);
+      g_autoptr(DlStoreRecord) record = dl_store_record_new (url, dir);
+      g_autoptr(GError) error = NULL;
+
+      record->file_name = g_strdup_printf ("finished-%05u.bin", i);
+      record->state = DL_DOWNLOAD_STATE_DONE;
+      record->bytes_received = record->resume_offset = record->total_bytes = 1024 * 1024;
+      record->finished_at = g_get_real_time ();
+      if (!dl_store_insert (store, record, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return;
+        }
+    }
+}
+
 /* The primary instance starts: a scratch history, and an engine that
  * downloads into the scratch folder with every download running at once. */
 static void
@@ -644,8 +743,12 @@ run_startup_cb (DlApplication *app,
   store = dl_store_open (path, &error);
   if (store == NULL)
     g_printerr ("%s: %s\n", path, error->message);
+  else
+    add_finished (store, run->dir, run->measure->n_finished);
 
   run->manager = dl_manager_new (store);
+  if (!dl_manager_load (run->manager, FALSE, &error))
+    g_printerr ("%s: %s\n", path, error->message);
   dl_application_set_manager (app, run->manager);
   dl_manager_set_output_dir (run->manager, run->dir);
   dl_manager_set_max_concurrent (run->manager, MAX (dl_manager_get_max_concurrent (run->manager), n));

@@ -50,7 +50,6 @@ struct _DlWindow
   GtkWidget            *last_revealed;
 
   guint                 totals_id;
-  guint                 refresh_rows_id;
 };
 
 enum {
@@ -194,22 +193,6 @@ manager_items_changed_cb (DlWindow   *self,
 
 /* ---- the list ---------------------------------------------------------------- */
 
-static gboolean
-refresh_rows_cb (gpointer user_data)
-{
-  DlWindow *self = user_data;
-
-  self->refresh_rows_id = 0;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (DL_IS_DOWNLOAD_ROW (child))
-      dl_download_row_refresh (DL_DOWNLOAD_ROW (child));
-
-  return G_SOURCE_REMOVE;
-}
-
 /* Rows scrolled out of view neither draw nor show their progress (see
  * dl-download-row.c); those that come into view catch up. */
 static void
@@ -223,14 +206,12 @@ view_moved_cb (DlWindow      *self,
       dl_download_row_sync_view (DL_DOWNLOAD_ROW (child));
 }
 
-/* A task ended: the actions its download allows may have changed. */
+/* A task ended. Its row follows by itself (DlDownload:running). */
 static void
 n_running_changed_cb (DlWindow   *self,
                       GParamSpec *pspec,
                       DlManager  *manager)
 {
-  if (self->refresh_rows_id == 0)
-    self->refresh_rows_id = g_idle_add (refresh_rows_cb, self);
   queue_update_totals (self);
 }
 
@@ -795,7 +776,6 @@ dl_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_weak_pointer (&self->last_revealed);
   g_clear_handle_id (&self->totals_id, g_source_remove);
-  g_clear_handle_id (&self->refresh_rows_id, g_source_remove);
 
   /* The rows hold their downloads; unbinding first lets them go with the
    * template. */
@@ -976,14 +956,6 @@ dl_window_new (GtkApplication *application,
                        NULL);
 }
 
-DlManager *
-dl_window_get_manager (DlWindow *self)
-{
-  g_return_val_if_fail (DL_IS_WINDOW (self), NULL);
-
-  return self->manager;
-}
-
 void
 dl_window_show_toast (DlWindow   *self,
                       const char *message)
@@ -1038,14 +1010,6 @@ dl_window_reveal_download (DlWindow   *self,
     gtk_widget_grab_focus (GTK_WIDGET (row));
   else
     g_set_weak_pointer (&self->last_revealed, GTK_WIDGET (row));
-}
-
-const char *
-dl_window_get_subtitle (DlWindow *self)
-{
-  g_return_val_if_fail (DL_IS_WINDOW (self), NULL);
-
-  return self->subtitle;
 }
 
 const char *

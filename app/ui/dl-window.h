@@ -20,7 +20,6 @@ G_DECLARE_FINAL_TYPE (DlWindow, dl_window, DL, WINDOW, AdwApplicationWindow)
 
 DlWindow      *dl_window_new               (GtkApplication      *application,
                                             DlManager           *manager) G_GNUC_WARN_UNUSED_RESULT;
-DlManager     *dl_window_get_manager       (DlWindow            *self);
 guint          dl_window_add_text          (DlWindow            *self,
                                             const char          *text);
 guint          dl_window_add_links         (DlWindow            *self,
@@ -31,7 +30,6 @@ void           dl_window_reveal_download   (DlWindow            *self,
                                             DlDownload          *download);
 DlDownloadRow *dl_window_find_row          (DlWindow            *self,
                                             DlDownload          *download);
-const char    *dl_window_get_subtitle      (DlWindow            *self);
 const char    *dl_window_get_visible_page  (DlWindow            *self);
 void           dl_window_set_add_open      (DlWindow            *self,
                                             gboolean             open);

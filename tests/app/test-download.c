@@ -746,6 +746,85 @@ test_perf_throughput (DlFixture     *fixture,
 #define DL_TLS_TEST(path, func) \
   g_test_add (path, DlFixture, GINT_TO_POINTER (TRUE), dl_fixture_setup, func, dl_fixture_teardown)
 
+static gboolean
+cancel_and_retry_cb (gpointer user_data)
+{
+  DlDownload *download = user_data;
+
+  dl_download_cancel (download);
+  g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_CANCELLED);
+  g_assert_cmpint (dl_download_get_bytes_received (download), ==, 0);
+  dl_download_retry (download);
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancel on a paused download removes its partial file on a disk thread,
+ * not on the loop's; a retry in the same breath waits for that removal
+ * before it opens the folder, so it neither resumes the old bytes nor
+ * loses its own new file to the removal. */
+static void
+test_cancel_paused_then_retry (DlFixture     *fixture,
+                               gconstpointer  user_data)
+{
+  g_autofree char *sha = fault_server_body_sha256 (7, 2 * MIB);
+  g_autofree char *part = g_build_filename (fixture->out_dir, "again.bin.part", NULL);
+  DlDownload *download = dl_fixture_add (fixture, "again.bin?size=2m&seed=7&rate=2m", sha);
+
+  test_run_until (NULL, dl_download_get_bytes_received (download) > 256 * KIB, TEST_TIMEOUT_SECONDS);
+  dl_download_pause (download);
+  dl_wait_state (download, DL_DOWNLOAD_STATE_PAUSED);
+  test_run_until (NULL, dl_manager_get_n_running (fixture->manager) == 0, TEST_TIMEOUT_SECONDS);
+  g_assert_true (g_file_test (part, G_FILE_TEST_EXISTS));
+
+  g_idle_add (cancel_and_retry_cb, download);
+  dl_wait_finished (download);
+  g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DONE);
+  dl_assert_file (download, 7, 2 * MIB);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (dl_count_files (fixture->out_dir), ==, 1);
+}
+
+/* Under a speed limit a download takes at least as long as the limit
+ * says (less the bucket's first quarter second), and still ends with the
+ * right file. The lower bound cannot be missed by a slow machine; how
+ * closely a limit holds is test-rate-limit's, against a clock of its own. */
+static void
+assert_took_at_least (gint64 start,
+                      double seconds)
+{
+  g_assert_cmpfloat ((g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC, >=, seconds);
+}
+
+static void
+test_rate_limit_global (DlFixture     *fixture,
+                        gconstpointer  user_data)
+{
+  gint64 start = g_get_monotonic_time ();
+  DlDownload *download;
+
+  dl_manager_set_rate_limit (fixture->manager, 256 * KIB);
+  download = dl_fixture_add (fixture, "slow.bin?size=512k&seed=8", NULL);
+  dl_wait_finished (download);
+  g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DONE);
+  dl_assert_file (download, 8, 512 * KIB);
+  assert_took_at_least (start, (512 - 64) / 256.0);
+}
+
+static void
+test_rate_limit_own (DlFixture     *fixture,
+                     gconstpointer  user_data)
+{
+  gint64 start = g_get_monotonic_time ();
+  DlDownload *download = dl_fixture_add (fixture, "own.bin?size=384k&seed=9", NULL);
+
+  dl_download_set_rate_limit (download, 128 * KIB);
+  g_assert_cmpuint (dl_download_get_rate_limit (download), ==, 128 * KIB);
+  dl_wait_finished (download);
+  g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DONE);
+  dl_assert_file (download, 9, 384 * KIB);
+  assert_took_at_least (start, (384 - 32) / 128.0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -756,44 +835,47 @@ main (int   argc,
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  DL_TEST ("/dl/download/plain", test_plain);
-  DL_TEST ("/dl/download/empty", test_empty);
-  DL_TEST ("/dl/download/checksum", test_checksum);
-  DL_TEST ("/dl/download/pause-resume", test_pause_resume);
-  DL_TEST ("/dl/download/retry/503", test_retry_503);
-  DL_TEST ("/dl/download/retry/429-408", test_retry_429);
-  DL_TEST ("/dl/download/retry/gives-up", test_retry_gives_up);
-  DL_TEST ("/dl/download/retry/retry-after-seconds", test_retry_after_seconds);
-  DL_TEST ("/dl/download/retry/retry-after-date", test_retry_after_date);
-  DL_TEST ("/dl/download/retry/retry-at", test_retry_at_property);
-  DL_TEST ("/dl/download/http-404", test_404);
-  DL_TEST ("/dl/download/resume/drop", test_drop_resume);
-  DL_TEST ("/dl/download/resume/drop-every-time", test_drop_every_time);
-  DL_TEST ("/dl/download/resume/no-range-restart", test_no_range_restart);
-  DL_TEST ("/dl/download/resume/etag-change-restart", test_etag_change_restart);
-  DL_TEST ("/dl/download/resume/after-restart", test_restart_resumes);
-  DL_TEST ("/dl/download/resume/crash-garbage-truncated", test_crash_garbage_truncated);
-  DL_TEST ("/dl/download/length/lie-long", test_lying_length_long);
-  DL_TEST ("/dl/download/length/lie-short", test_lying_length_short);
-  DL_TEST ("/dl/download/redirect/chain", test_redirect_chain);
-  DL_TEST ("/dl/download/redirect/too-many", test_redirect_too_many);
-  DL_TEST ("/dl/download/redirect/loop", test_redirect_loop);
-  DL_TEST ("/dl/download/redirect/other-scheme", test_redirect_other_scheme);
-  DL_TLS_TEST ("/dl/download/tls/https", test_https);
-  DL_TLS_TEST ("/dl/download/tls/https-to-http", test_https_to_http);
-  DL_TLS_TEST ("/dl/download/tls/bad-certificate", test_bad_certificate);
-  DL_TEST ("/dl/download/name/hostile-disposition", test_hostile_disposition);
-  DL_TEST ("/dl/download/name/disposition", test_disposition_name);
-  DL_TEST ("/dl/download/name/collision", test_collision);
-  DL_TEST ("/dl/download/name/never-overwrites", test_never_overwrites);
-  DL_TEST ("/dl/download/folder/missing", test_missing_folder);
-  DL_TEST ("/dl/download/folder/read-only", test_read_only_folder);
-  DL_TEST ("/dl/download/timeout/idle", test_idle_timeout);
-  DL_TEST ("/dl/download/timeout/idle-error", test_idle_timeout_error);
-  DL_TEST ("/dl/download/timeout/connect", test_connect_timeout);
-  DL_TEST ("/dl/download/cancel", test_cancel);
-  DL_TEST ("/dl/download/notify/throttled", test_notify_on_change);
-  DL_TEST ("/dl/download/perf/throughput", test_perf_throughput);
+  DL_TEST ("/downloader/download/plain", test_plain);
+  DL_TEST ("/downloader/download/empty", test_empty);
+  DL_TEST ("/downloader/download/checksum", test_checksum);
+  DL_TEST ("/downloader/download/pause-resume", test_pause_resume);
+  DL_TEST ("/downloader/download/retry/503", test_retry_503);
+  DL_TEST ("/downloader/download/retry/429-408", test_retry_429);
+  DL_TEST ("/downloader/download/retry/gives-up", test_retry_gives_up);
+  DL_TEST ("/downloader/download/retry/retry-after-seconds", test_retry_after_seconds);
+  DL_TEST ("/downloader/download/retry/retry-after-date", test_retry_after_date);
+  DL_TEST ("/downloader/download/retry/retry-at", test_retry_at_property);
+  DL_TEST ("/downloader/download/http-404", test_404);
+  DL_TEST ("/downloader/download/resume/drop", test_drop_resume);
+  DL_TEST ("/downloader/download/resume/drop-every-time", test_drop_every_time);
+  DL_TEST ("/downloader/download/resume/no-range-restart", test_no_range_restart);
+  DL_TEST ("/downloader/download/resume/etag-change-restart", test_etag_change_restart);
+  DL_TEST ("/downloader/download/resume/after-restart", test_restart_resumes);
+  DL_TEST ("/downloader/download/resume/crash-garbage-truncated", test_crash_garbage_truncated);
+  DL_TEST ("/downloader/download/length/lie-long", test_lying_length_long);
+  DL_TEST ("/downloader/download/length/lie-short", test_lying_length_short);
+  DL_TEST ("/downloader/download/redirect/chain", test_redirect_chain);
+  DL_TEST ("/downloader/download/redirect/too-many", test_redirect_too_many);
+  DL_TEST ("/downloader/download/redirect/loop", test_redirect_loop);
+  DL_TEST ("/downloader/download/redirect/other-scheme", test_redirect_other_scheme);
+  DL_TLS_TEST ("/downloader/download/tls/https", test_https);
+  DL_TLS_TEST ("/downloader/download/tls/https-to-http", test_https_to_http);
+  DL_TLS_TEST ("/downloader/download/tls/bad-certificate", test_bad_certificate);
+  DL_TEST ("/downloader/download/name/hostile-disposition", test_hostile_disposition);
+  DL_TEST ("/downloader/download/name/disposition", test_disposition_name);
+  DL_TEST ("/downloader/download/name/collision", test_collision);
+  DL_TEST ("/downloader/download/name/never-overwrites", test_never_overwrites);
+  DL_TEST ("/downloader/download/folder/missing", test_missing_folder);
+  DL_TEST ("/downloader/download/folder/read-only", test_read_only_folder);
+  DL_TEST ("/downloader/download/timeout/idle", test_idle_timeout);
+  DL_TEST ("/downloader/download/timeout/idle-error", test_idle_timeout_error);
+  DL_TEST ("/downloader/download/timeout/connect", test_connect_timeout);
+  DL_TEST ("/downloader/download/cancel", test_cancel);
+  DL_TEST ("/downloader/download/rate-limit/global", test_rate_limit_global);
+  DL_TEST ("/downloader/download/rate-limit/own", test_rate_limit_own);
+  DL_TEST ("/downloader/download/cancel-paused-then-retry", test_cancel_paused_then_retry);
+  DL_TEST ("/downloader/download/notify/throttled", test_notify_on_change);
+  DL_TEST ("/downloader/download/perf/throughput", test_perf_throughput);
 
   return g_test_run ();
 }

@@ -668,27 +668,27 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/dl/file-name/sanitize/plain", test_sanitize_plain);
-  g_test_add_func ("/dl/file-name/sanitize/path-components", test_sanitize_path_components);
-  g_test_add_func ("/dl/file-name/sanitize/leading-dots-dashes", test_sanitize_leading);
-  g_test_add_func ("/dl/file-name/sanitize/control-bidi", test_sanitize_control);
-  g_test_add_func ("/dl/file-name/sanitize/nul", test_sanitize_nul);
-  g_test_add_func ("/dl/file-name/sanitize/invalid-utf8", test_sanitize_invalid_utf8);
-  g_test_add_func ("/dl/file-name/sanitize/reserved", test_sanitize_reserved);
-  g_test_add_func ("/dl/file-name/sanitize/long", test_sanitize_long);
-  g_test_add_func ("/dl/file-name/sanitize/long-extension", test_sanitize_long_extension);
-  g_test_add_func ("/dl/file-name/content-disposition", test_from_content_disposition);
-  g_test_add_func ("/dl/file-name/url", test_from_url);
-  g_test_add_func ("/dl/file-name/with-index", test_with_index);
-  g_test_add_func ("/dl/file-name/property/random-hostile", test_property_random);
-  g_test_add_func ("/dl/file-name/create/part-and-commit", test_create_part_and_commit);
-  g_test_add_func ("/dl/file-name/create/collisions", test_collisions);
-  g_test_add_func ("/dl/file-name/create/never-overwrites", test_commit_never_overwrites);
-  g_test_add_func ("/dl/file-name/create/refuses-symlink", test_open_part_refuses_symlink);
-  g_test_add_func ("/dl/file-name/create/refuses-hard-link", test_open_part_refuses_hard_link);
-  g_test_add_func ("/dl/file-name/create/refuses-unsafe-names", test_refuses_unsafe_names);
-  g_test_add_func ("/dl/file-name/create/missing-dir", test_missing_dir);
-  g_test_add_func ("/dl/file-name/create/read-only-dir", test_read_only_dir);
+  g_test_add_func ("/downloader/file-name/sanitize/plain", test_sanitize_plain);
+  g_test_add_func ("/downloader/file-name/sanitize/path-components", test_sanitize_path_components);
+  g_test_add_func ("/downloader/file-name/sanitize/leading-dots-dashes", test_sanitize_leading);
+  g_test_add_func ("/downloader/file-name/sanitize/control-bidi", test_sanitize_control);
+  g_test_add_func ("/downloader/file-name/sanitize/nul", test_sanitize_nul);
+  g_test_add_func ("/downloader/file-name/sanitize/invalid-utf8", test_sanitize_invalid_utf8);
+  g_test_add_func ("/downloader/file-name/sanitize/reserved", test_sanitize_reserved);
+  g_test_add_func ("/downloader/file-name/sanitize/long", test_sanitize_long);
+  g_test_add_func ("/downloader/file-name/sanitize/long-extension", test_sanitize_long_extension);
+  g_test_add_func ("/downloader/file-name/content-disposition", test_from_content_disposition);
+  g_test_add_func ("/downloader/file-name/url", test_from_url);
+  g_test_add_func ("/downloader/file-name/with-index", test_with_index);
+  g_test_add_func ("/downloader/file-name/property/random-hostile", test_property_random);
+  g_test_add_func ("/downloader/file-name/create/part-and-commit", test_create_part_and_commit);
+  g_test_add_func ("/downloader/file-name/create/collisions", test_collisions);
+  g_test_add_func ("/downloader/file-name/create/never-overwrites", test_commit_never_overwrites);
+  g_test_add_func ("/downloader/file-name/create/refuses-symlink", test_open_part_refuses_symlink);
+  g_test_add_func ("/downloader/file-name/create/refuses-hard-link", test_open_part_refuses_hard_link);
+  g_test_add_func ("/downloader/file-name/create/refuses-unsafe-names", test_refuses_unsafe_names);
+  g_test_add_func ("/downloader/file-name/create/missing-dir", test_missing_dir);
+  g_test_add_func ("/downloader/file-name/create/read-only-dir", test_read_only_dir);
 
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "dl-stall-probe.h"
 #include "dl-test-util.h"
 
 #define KIB 1024
@@ -361,6 +362,161 @@ test_gzip_raw (DlFixture     *fixture,
   g_assert_cmpuint ((guchar) contents[1], ==, 0x8b);
 }
 
+/* What Remove Finished and Cancel do to a long list: 1000 finished rows go
+ * and 200 running downloads are cancelled, from one main loop callback, as
+ * the window does it, while the stall probe samples the loop. Nothing on
+ * the way waits for the store or the disk on the loop thread (a debug
+ * build makes that a critical, fatal here); every row leaves the list and
+ * the history, and every partial file the disk. How long the loop stalled
+ * is bench/run's to judge (app-remove-stall): it is only reported here. */
+#define N_FINISHED 1000
+#define N_RUNNING  200
+
+static void
+add_finished_records (DlFixture *fixture)
+{
+  for (guint i = 0; i < N_FINISHED; i++)
+    {
+      g_autofree char *url = dl_fixture_url (fixture, "finished.bin");
+      g_autoptr(DlStoreRecord) record = dl_store_record_new (url, fixture->out_dir);
+      g_autoptr(GError) error = NULL;
+
+      record->file_name = g_strdup_printf ("finished-%04u.bin", i);
+      record->state = DL_DOWNLOAD_STATE_DONE;
+      record->bytes_received = record->resume_offset = record->total_bytes = 1024;
+      g_assert_true (dl_store_insert (fixture->store, record, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static guint
+count_state (DlManager       *manager,
+             DlDownloadState  state)
+{
+  GListModel *model = G_LIST_MODEL (manager);
+  guint count = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+
+      count += dl_download_get_state (download) == state;
+    }
+  return count;
+}
+
+/* The window's Remove Finished, then Cancel on each running download. */
+static gboolean
+clean_up_cb (gpointer user_data)
+{
+  DlManager *manager = user_data;
+  GListModel *model = G_LIST_MODEL (manager);
+  g_autoptr(GPtrArray) downloads = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_ptr_array_add (downloads, g_list_model_get_item (model, i));
+  for (guint i = 0; i < downloads->len; i++)
+    {
+      DlDownload *download = g_ptr_array_index (downloads, i);
+
+      if (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE)
+        dl_download_remove (download);
+    }
+  for (guint i = 0; i < downloads->len; i++)
+    dl_download_cancel (g_ptr_array_index (downloads, i));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_remove_and_cancel_many (DlFixture     *fixture,
+                             gconstpointer  user_data)
+{
+  g_autoptr(DlStallProbe) probe = NULL;
+  g_autoptr(GArray) samples = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 worst = 0;
+
+  add_finished_records (fixture);
+  g_assert_true (dl_manager_load (fixture->manager, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_state (fixture->manager, DL_DOWNLOAD_STATE_DONE), ==, N_FINISHED);
+
+  dl_manager_set_max_concurrent (fixture->manager, N_RUNNING);
+  dl_manager_set_max_per_host (fixture->manager, N_RUNNING);
+  for (guint i = 0; i < N_RUNNING; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("running-%03u.bin?size=64m&rate=64k&seed=%u", i, i);
+
+      dl_fixture_add (fixture, path, NULL);
+    }
+  test_run_until (NULL, count_state (fixture->manager, DL_DOWNLOAD_STATE_DOWNLOADING) == N_RUNNING,
+                  TEST_TIMEOUT_SECONDS);
+  /* Every partial file is there to be removed. */
+  test_run_until (NULL, dl_count_files (fixture->out_dir) == N_RUNNING, TEST_TIMEOUT_SECONDS);
+
+  probe = dl_stall_probe_new (NULL);
+  dl_stall_probe_start_recording (probe);
+  g_idle_add (clean_up_cb, fixture->manager);
+  test_run_until (NULL,
+                  g_list_model_get_n_items (G_LIST_MODEL (fixture->manager)) == N_RUNNING &&
+                  dl_manager_get_n_running (fixture->manager) == 0,
+                  TEST_TIMEOUT_SECONDS);
+  samples = dl_stall_probe_stop_recording (probe);
+
+  g_assert_cmpuint (count_state (fixture->manager, DL_DOWNLOAD_STATE_CANCELLED), ==, N_RUNNING);
+  g_assert_cmpuint (dl_count_files (fixture->out_dir), ==, 0);
+
+  /* The history keeps the cancelled downloads only. */
+  records = dl_store_list (fixture->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, N_RUNNING);
+  for (guint i = 0; i < records->len; i++)
+    g_assert_cmpint (((DlStoreRecord *) g_ptr_array_index (records, i))->state, ==,
+                     DL_DOWNLOAD_STATE_CANCELLED);
+
+  for (guint i = 0; i < samples->len; i++)
+    worst = MAX (worst, g_array_index (samples, DlStallSample, i).lateness);
+  g_test_message ("worst main loop stall while removing and cancelling: %.1f ms over %u samples",
+                  worst / 1000.0, samples->len);
+}
+
+static void
+running_changed_cb (DlDownload *download,
+                    GParamSpec *pspec,
+                    GArray     *seen)
+{
+  gboolean running = dl_download_is_running (download);
+
+  g_array_append_val (seen, running);
+}
+
+/* DlDownload:running follows the task: its actions change with it, and
+ * whoever shows them learns it from the download itself. */
+static void
+test_running_property (DlFixture     *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GArray) seen = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  DlDownload *download = dl_fixture_add (fixture, "run.bin?size=4m&rate=1m", NULL);
+
+  g_assert_true (dl_download_is_running (download));
+  g_signal_connect (download, "notify::running", G_CALLBACK (running_changed_cb), seen);
+
+  dl_wait_state (download, DL_DOWNLOAD_STATE_DOWNLOADING);
+  dl_download_pause (download);
+  test_run_until (NULL, !dl_download_is_running (download), TEST_TIMEOUT_SECONDS);
+  g_assert_true (dl_download_can_resume (download));
+  dl_download_resume (download);
+  g_assert_true (dl_download_is_running (download));
+  g_assert_true (dl_download_can_pause (download));
+
+  g_assert_cmpuint (seen->len, ==, 2);
+  g_assert_false (g_array_index (seen, gboolean, 0));
+  g_assert_true (g_array_index (seen, gboolean, 1));
+  g_signal_handlers_disconnect_by_func (download, running_changed_cb, seen);
+}
+
 #define DL_TEST(path, func) \
   g_test_add (path, DlFixture, GINT_TO_POINTER (FALSE), dl_fixture_setup, func, dl_fixture_teardown)
 
@@ -372,18 +528,20 @@ main (int   argc,
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  DL_TEST ("/dl/manager/defaults", test_defaults);
-  DL_TEST ("/dl/manager/add-refuses", test_add_refuses);
-  DL_TEST ("/dl/manager/list-model", test_list_model);
-  DL_TEST ("/dl/manager/limit/global", test_global_limit);
-  DL_TEST ("/dl/manager/limit/per-host", test_per_host_limit);
-  DL_TEST ("/dl/manager/limit/live", test_live_limit);
-  DL_TEST ("/dl/manager/limit/many", test_many);
-  DL_TEST ("/dl/manager/action/retry", test_retry_action);
-  DL_TEST ("/dl/manager/action/remove-running", test_remove_running);
-  DL_TEST ("/dl/manager/action/remove-done-keeps-file", test_remove_done_keeps_file);
-  DL_TEST ("/dl/manager/history", test_history);
-  DL_TEST ("/dl/manager/gzip-raw", test_gzip_raw);
+  DL_TEST ("/downloader/manager/defaults", test_defaults);
+  DL_TEST ("/downloader/manager/add-refuses", test_add_refuses);
+  DL_TEST ("/downloader/manager/list-model", test_list_model);
+  DL_TEST ("/downloader/manager/limit/global", test_global_limit);
+  DL_TEST ("/downloader/manager/limit/per-host", test_per_host_limit);
+  DL_TEST ("/downloader/manager/limit/live", test_live_limit);
+  DL_TEST ("/downloader/manager/limit/many", test_many);
+  DL_TEST ("/downloader/manager/action/retry", test_retry_action);
+  DL_TEST ("/downloader/manager/action/remove-running", test_remove_running);
+  DL_TEST ("/downloader/manager/action/remove-done-keeps-file", test_remove_done_keeps_file);
+  DL_TEST ("/downloader/manager/history", test_history);
+  DL_TEST ("/downloader/manager/gzip-raw", test_gzip_raw);
+  DL_TEST ("/downloader/manager/remove-and-cancel-many", test_remove_and_cancel_many);
+  DL_TEST ("/downloader/download/running", test_running_property);
 
   return g_test_run ();
 }

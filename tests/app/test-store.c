@@ -490,16 +490,16 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/dl/store/default-path", test_default_path);
-  g_test_add_func ("/dl/store/round-trip", test_round_trip);
-  g_test_add_func ("/dl/store/update", test_update);
-  g_test_add_func ("/dl/store/reopen", test_reopen);
-  g_test_add_func ("/dl/store/committed-without-close", test_committed_without_close);
-  g_test_add_func ("/dl/store/history", test_history);
-  g_test_add_func ("/dl/store/corrupt", test_corrupt);
-  g_test_add_func ("/dl/store/newer-schema", test_newer_schema);
-  g_test_add_func ("/dl/store/foreign", test_foreign);
-  g_test_add_func ("/dl/store/unknown-state", test_unknown_state);
+  g_test_add_func ("/downloader/store/default-path", test_default_path);
+  g_test_add_func ("/downloader/store/round-trip", test_round_trip);
+  g_test_add_func ("/downloader/store/update", test_update);
+  g_test_add_func ("/downloader/store/reopen", test_reopen);
+  g_test_add_func ("/downloader/store/committed-without-close", test_committed_without_close);
+  g_test_add_func ("/downloader/store/history", test_history);
+  g_test_add_func ("/downloader/store/corrupt", test_corrupt);
+  g_test_add_func ("/downloader/store/newer-schema", test_newer_schema);
+  g_test_add_func ("/downloader/store/foreign", test_foreign);
+  g_test_add_func ("/downloader/store/unknown-state", test_unknown_state);
   g_test_add_func ("/downloader/store/queue-remove", test_queue_remove);
   g_test_add_func ("/downloader/store/insert-async", test_insert_async);
   g_test_add_func ("/downloader/store/blocking-call-on-loop-thread",

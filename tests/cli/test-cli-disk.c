@@ -323,10 +323,10 @@ main (int   argc,
   g_unsetenv ("BRIDGE_DOWNLOADER_STALL_PROBE");
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  CLI_FIXTURE_TEST ("/cli/disk/enospc", test_enospc);
-  CLI_FIXTURE_TEST ("/cli/disk/read-only-folder", test_read_only_folder);
-  CLI_FIXTURE_TEST ("/cli/disk/missing-folder", test_missing_folder);
-  CLI_FIXTURE_TEST ("/cli/disk/uncreatable-folder", test_uncreatable_folder);
+  CLI_FIXTURE_TEST ("/downloader/cli/disk/enospc", test_enospc);
+  CLI_FIXTURE_TEST ("/downloader/cli/disk/read-only-folder", test_read_only_folder);
+  CLI_FIXTURE_TEST ("/downloader/cli/disk/missing-folder", test_missing_folder);
+  CLI_FIXTURE_TEST ("/downloader/cli/disk/uncreatable-folder", test_uncreatable_folder);
 
   return g_test_run ();
 }

@@ -284,9 +284,9 @@ main (int   argc,
   g_unsetenv ("BRIDGE_DOWNLOADER_STALL_PROBE");
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add ("/cli/kill/each-point", Fixture, NULL,
+  g_test_add ("/downloader/cli/kill/each-point", Fixture, NULL,
               fixture_setup, test_each_point, fixture_teardown);
-  g_test_add ("/cli/kill/chained", Fixture, NULL,
+  g_test_add ("/downloader/cli/kill/chained", Fixture, NULL,
               fixture_setup, test_chained, fixture_teardown);
 
   return g_test_run ();

@@ -121,6 +121,8 @@ test_usage_bad_numbers (CliFixture    *fixture,
     { "--per-host", "0" }, { "--retries", "-1" },
     { "--timeout", "0" }, { "--timeout", "soon" }, { "--connect-timeout", "-3" },
     { "--max-time", "0" }, { "--max-time", "90000" },
+    { "--limit-rate", "0" }, { "--limit-rate", "fast" }, { "--limit-rate", "10x" },
+    { "--limit-rate", "1kb" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -198,6 +200,24 @@ test_all_ok (CliFixture    *fixture,
   assert_body (fixture, "empty.bin", 0, 0);
   g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 3);
   g_assert_nonnull (strstr (result->err, "3 downloads completed"));
+}
+
+/* --limit-rate=0.25M (256 KiB/s): 512 KiB take at least as long as the limit says
+ * (less the first quarter second's burst), and arrive whole; suffixes
+ * are powers of 1024, as in curl. */
+static void
+test_limit_rate (CliFixture    *fixture,
+                 gconstpointer  user_data)
+{
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=512k&seed=1");
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir,
+                                         "--limit-rate=0.25M", a, NULL);
+  double seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+
+  g_assert_cmpint (result->status, ==, 0);
+  assert_body (fixture, "a.bin", 1, 512 * 1024);
+  g_assert_cmpfloat (seconds, >=, (512 - 64) / 256.0);
 }
 
 static void
@@ -811,36 +831,37 @@ main (int   argc,
   g_unsetenv ("BRIDGE_DOWNLOADER_STALL_PROBE");
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  CLI_FIXTURE_TEST ("/cli/usage/no-url", test_usage_no_url);
-  CLI_FIXTURE_TEST ("/cli/usage/bad-option", test_usage_bad_option);
-  CLI_FIXTURE_TEST ("/cli/usage/bad-numbers", test_usage_bad_numbers);
-  CLI_FIXTURE_TEST ("/cli/usage/bad-sha256", test_usage_bad_sha256);
-  CLI_FIXTURE_TEST ("/cli/usage/sha256-count", test_usage_sha256_count);
-  CLI_FIXTURE_TEST ("/cli/usage/bad-input-file", test_usage_bad_input_file);
-  CLI_FIXTURE_TEST ("/cli/exit/all-ok", test_all_ok);
-  CLI_FIXTURE_TEST ("/cli/exit/one-404", test_one_404);
-  CLI_FIXTURE_TEST ("/cli/exit/bad-url", test_bad_url);
-  CLI_FIXTURE_TEST ("/cli/json/events", test_json_events);
-  CLI_FIXTURE_TEST ("/cli/json/escaping", test_json_escaping);
-  CLI_FIXTURE_TEST ("/cli/sha256/match", test_sha256_match);
-  CLI_FIXTURE_TEST ("/cli/sha256/mismatch", test_sha256_mismatch);
-  CLI_FIXTURE_TEST ("/cli/input/file", test_input_file);
-  CLI_FIXTURE_TEST ("/cli/input/file-sha256-mismatch", test_input_file_sha256_mismatch);
-  CLI_FIXTURE_TEST ("/cli/input/stdin", test_input_stdin);
-  CLI_FIXTURE_TEST ("/cli/input/empty", test_input_empty);
-  CLI_FIXTURE_TEST ("/cli/output/quiet", test_quiet);
-  CLI_FIXTURE_TEST ("/cli/output/piped", test_human_piped);
-  CLI_FIXTURE_TEST ("/cli/output/terminal", test_human_terminal);
-  CLI_FIXTURE_TEST ("/cli/output/default-dir", test_default_output_dir);
-  CLI_FIXTURE_TEST ("/cli/options/idle-timeout", test_idle_timeout);
-  CLI_FIXTURE_TEST ("/cli/options/connect-timeout", test_connect_timeout);
-  CLI_FIXTURE_TEST ("/cli/options/max-time", test_max_time);
-  CLI_FIXTURE_TEST ("/cli/options/max-time-not-queued", test_max_time_not_queued);
-  CLI_FIXTURE_TEST ("/cli/options/jobs", test_jobs);
-  CLI_FIXTURE_TEST ("/cli/many", test_many);
-  CLI_FIXTURE_TEST ("/cli/resume/sigint", test_sigint_resume);
-  CLI_FIXTURE_TEST ("/cli/resume/sigterm", test_sigterm);
-  CLI_FIXTURE_TEST ("/cli/resume/after-failure", test_rerun_after_failure);
+  CLI_FIXTURE_TEST ("/downloader/cli/usage/no-url", test_usage_no_url);
+  CLI_FIXTURE_TEST ("/downloader/cli/usage/bad-option", test_usage_bad_option);
+  CLI_FIXTURE_TEST ("/downloader/cli/usage/bad-numbers", test_usage_bad_numbers);
+  CLI_FIXTURE_TEST ("/downloader/cli/limit-rate", test_limit_rate);
+  CLI_FIXTURE_TEST ("/downloader/cli/usage/bad-sha256", test_usage_bad_sha256);
+  CLI_FIXTURE_TEST ("/downloader/cli/usage/sha256-count", test_usage_sha256_count);
+  CLI_FIXTURE_TEST ("/downloader/cli/usage/bad-input-file", test_usage_bad_input_file);
+  CLI_FIXTURE_TEST ("/downloader/cli/exit/all-ok", test_all_ok);
+  CLI_FIXTURE_TEST ("/downloader/cli/exit/one-404", test_one_404);
+  CLI_FIXTURE_TEST ("/downloader/cli/exit/bad-url", test_bad_url);
+  CLI_FIXTURE_TEST ("/downloader/cli/json/events", test_json_events);
+  CLI_FIXTURE_TEST ("/downloader/cli/json/escaping", test_json_escaping);
+  CLI_FIXTURE_TEST ("/downloader/cli/sha256/match", test_sha256_match);
+  CLI_FIXTURE_TEST ("/downloader/cli/sha256/mismatch", test_sha256_mismatch);
+  CLI_FIXTURE_TEST ("/downloader/cli/input/file", test_input_file);
+  CLI_FIXTURE_TEST ("/downloader/cli/input/file-sha256-mismatch", test_input_file_sha256_mismatch);
+  CLI_FIXTURE_TEST ("/downloader/cli/input/stdin", test_input_stdin);
+  CLI_FIXTURE_TEST ("/downloader/cli/input/empty", test_input_empty);
+  CLI_FIXTURE_TEST ("/downloader/cli/output/quiet", test_quiet);
+  CLI_FIXTURE_TEST ("/downloader/cli/output/piped", test_human_piped);
+  CLI_FIXTURE_TEST ("/downloader/cli/output/terminal", test_human_terminal);
+  CLI_FIXTURE_TEST ("/downloader/cli/output/default-dir", test_default_output_dir);
+  CLI_FIXTURE_TEST ("/downloader/cli/options/idle-timeout", test_idle_timeout);
+  CLI_FIXTURE_TEST ("/downloader/cli/options/connect-timeout", test_connect_timeout);
+  CLI_FIXTURE_TEST ("/downloader/cli/options/max-time", test_max_time);
+  CLI_FIXTURE_TEST ("/downloader/cli/options/max-time-not-queued", test_max_time_not_queued);
+  CLI_FIXTURE_TEST ("/downloader/cli/options/jobs", test_jobs);
+  CLI_FIXTURE_TEST ("/downloader/cli/many", test_many);
+  CLI_FIXTURE_TEST ("/downloader/cli/resume/sigint", test_sigint_resume);
+  CLI_FIXTURE_TEST ("/downloader/cli/resume/sigterm", test_sigterm);
+  CLI_FIXTURE_TEST ("/downloader/cli/resume/after-failure", test_rerun_after_failure);
 
   return g_test_run ();
 }

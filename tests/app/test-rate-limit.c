@@ -1,0 +1,200 @@
+/* test-rate-limit.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "dl-rate-limit-private.h"
+
+/* The speed limit against a clock of the test's own: readers that take
+ * what the limit lets them, as fast as it lets them, over simulated
+ * minutes. The rule (what a user sees): over any 10 s the average stays
+ * within ±5 % of the limit, and no second gets more than 1.5 times it. */
+
+#define USEC       G_USEC_PER_SEC
+#define MOST_READ  (256 * 1024)
+
+typedef struct
+{
+  gint64 time;
+  gsize  bytes;
+} Receipt;
+
+/* @n_readers readers share @limit from time 0 to @end, each taking from it
+ * before a read and reading again as soon as it may (the earliest first). When @change_at is
+ * reached the limit becomes @new_rate. Returns every receipt, in time
+ * order, and each reader's total in @totals. */
+static GArray *
+simulate (DlRateLimit *limit,
+          guint        n_readers,
+          gint64       end,
+          gint64       change_at,
+          guint64      new_rate,
+          guint64     *totals)
+{
+  GArray *receipts = g_array_new (FALSE, FALSE, sizeof (Receipt));
+  g_autofree gint64 *next = g_new0 (gint64, n_readers);
+  gboolean changed = FALSE;
+
+  for (;;)
+    {
+      guint reader = 0;
+      Receipt receipt;
+
+      for (guint i = 1; i < n_readers; i++)
+        if (next[i] < next[reader])
+          reader = i;
+      if (next[reader] >= end)
+        break;
+
+      if (!changed && next[reader] >= change_at)
+        {
+          _dl_rate_limit_set (limit, new_rate, change_at);
+          changed = TRUE;
+        }
+
+      /* The read happens once the limit lets it, and takes a little time
+       * of its own; now and then it brings less than it asked for. */
+      receipt.bytes = _dl_rate_limit_get_chunk (limit, MOST_READ);
+      receipt.time = next[reader] + _dl_rate_limit_take (limit, receipt.bytes, next[reader]);
+      if (receipts->len % 7 == 3)
+        {
+          _dl_rate_limit_give_back (limit, receipt.bytes / 2);
+          receipt.bytes -= receipt.bytes / 2;
+        }
+      g_array_append_val (receipts, receipt);
+      totals[reader] += receipt.bytes;
+      next[reader] = receipt.time + 100;
+    }
+  return receipts;
+}
+
+static guint64
+bytes_between (GArray *receipts,
+               gint64  from,
+               gint64  to)
+{
+  guint64 bytes = 0;
+
+  for (guint i = 0; i < receipts->len; i++)
+    {
+      Receipt *receipt = &g_array_index (receipts, Receipt, i);
+
+      if (receipt->time >= from && receipt->time < to)
+        bytes += receipt->bytes;
+    }
+  return bytes;
+}
+
+/* Every 10 s window from @from to @to is within ±5 % of @rate, and every
+ * 1 s window at most 1.5 times it (windows start every 100 ms). */
+static void
+assert_holds (GArray  *receipts,
+              guint64  rate,
+              gint64   from,
+              gint64   to)
+{
+  for (gint64 start = from; start + 10 * USEC <= to; start += USEC / 10)
+    {
+      double average = bytes_between (receipts, start, start + 10 * USEC) / 10.0;
+
+      g_assert_cmpfloat (average, >=, rate * 0.95);
+      g_assert_cmpfloat (average, <=, rate * 1.05);
+    }
+  for (gint64 start = from; start + USEC <= to; start += USEC / 10)
+    g_assert_cmpfloat (bytes_between (receipts, start, start + USEC), <=, rate * 1.5);
+}
+
+static void
+test_one_reader (void)
+{
+  const guint64 rate = 1024 * 1024;
+  g_autoptr(DlRateLimit) limit = _dl_rate_limit_new (rate);
+  guint64 total = 0;
+  g_autoptr(GArray) receipts = simulate (limit, 1, 60 * USEC, G_MAXINT64, 0, &total);
+
+  assert_holds (receipts, rate, 0, 60 * USEC);
+}
+
+/* Downloads sharing a limit get it together, and in about equal shares. */
+static void
+test_shared_fairly (void)
+{
+  const guint64 rate = 5 * 1024 * 1024;
+  const guint n_readers = 8;
+  g_autoptr(DlRateLimit) limit = _dl_rate_limit_new (rate);
+  guint64 totals[8] = { 0, };
+  g_autoptr(GArray) receipts = simulate (limit, n_readers, 60 * USEC, G_MAXINT64, 0, totals);
+
+  assert_holds (receipts, rate, 0, 60 * USEC);
+  for (guint i = 0; i < n_readers; i++)
+    {
+      g_assert_cmpfloat (totals[i], >=, rate * 60.0 / n_readers * 0.9);
+      g_assert_cmpfloat (totals[i], <=, rate * 60.0 / n_readers * 1.1);
+    }
+}
+
+/* A limit low next to one read still holds: reads shrink to fit it. */
+static void
+test_low_limit (void)
+{
+  const guint64 rate = 3000;
+  g_autoptr(DlRateLimit) limit = _dl_rate_limit_new (rate);
+  guint64 totals[2] = { 0, };
+  g_autoptr(GArray) receipts = simulate (limit, 2, 120 * USEC, G_MAXINT64, 0, totals);
+
+  g_assert_cmpuint (_dl_rate_limit_get_chunk (limit, MOST_READ), ==, 1024);
+  assert_holds (receipts, rate, 0, 120 * USEC);
+}
+
+/* A limit changed while downloads run holds from then on, up or down. */
+static void
+test_changed_while_running (void)
+{
+  g_autoptr(DlRateLimit) lower = _dl_rate_limit_new (2 * 1024 * 1024);
+  g_autoptr(DlRateLimit) higher = _dl_rate_limit_new (512 * 1024);
+  guint64 totals[4] = { 0, };
+  g_autoptr(GArray) down = simulate (lower, 4, 60 * USEC, 20 * USEC, 256 * 1024, totals);
+  g_autoptr(GArray) up = simulate (higher, 4, 60 * USEC, 20 * USEC, 4 * 1024 * 1024, totals);
+
+  assert_holds (down, 2 * 1024 * 1024, 0, 20 * USEC);
+  /* The debt from before the change is paid off at the new rate first. */
+  assert_holds (down, 256 * 1024, 22 * USEC, 60 * USEC);
+  assert_holds (up, 512 * 1024, 0, 20 * USEC);
+  assert_holds (up, 4 * 1024 * 1024, 20 * USEC, 60 * USEC);
+}
+
+/* Without a limit, nobody waits and reads are whole. */
+static void
+test_unlimited (void)
+{
+  g_autoptr(DlRateLimit) limit = _dl_rate_limit_new (0);
+
+  for (guint i = 0; i < 1000; i++)
+    g_assert_cmpint (_dl_rate_limit_take (limit, MOST_READ, i), ==, 0);
+  g_assert_cmpuint (_dl_rate_limit_get_chunk (limit, MOST_READ), ==, MOST_READ);
+
+  /* Lifting a limit forgives the debt made under it. */
+  _dl_rate_limit_set (limit, 1000, 0);
+  g_assert_cmpint (_dl_rate_limit_take (limit, 100000, 0), >, 90 * USEC);
+  _dl_rate_limit_set (limit, 0, 1);
+  g_assert_cmpint (_dl_rate_limit_take (limit, MOST_READ, 2), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/downloader/rate-limit/one-reader", test_one_reader);
+  g_test_add_func ("/downloader/rate-limit/shared-fairly", test_shared_fairly);
+  g_test_add_func ("/downloader/rate-limit/low-limit", test_low_limit);
+  g_test_add_func ("/downloader/rate-limit/changed-while-running", test_changed_while_running);
+  g_test_add_func ("/downloader/rate-limit/unlimited", test_unlimited);
+
+  return g_test_run ();
+}
