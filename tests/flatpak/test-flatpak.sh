@@ -7,8 +7,9 @@
 # the shipped manifest with only runtime, runtime-version and sdk replaced,
 # and then runs the app in its sandbox: a headless download from a loopback
 # server, the sandbox's limits, the history's place and a resume after
-# `flatpak kill`, the GUI under Xvfb with a screenshot, a single-file bundle
-# installed elsewhere, and the portals with no portal service running.
+# `flatpak kill`, the GUI under Xvfb with a screenshot, the portals with no
+# portal service running (and the app's Show in Folder clicked there), and
+# a single-file bundle installed elsewhere.
 #
 # Environment: BRIDGE_SOURCE_ROOT (the source tree), BRIDGE_BUILD_ROOT
 # (where the screenshot is kept: meson-logs/flatpak-screenshot.png),
@@ -25,7 +26,7 @@ APP_ID=io.github.libbridge.Downloader
 PLATFORM=io.github.libbridge.DebianPlatform//12
 SDK=io.github.libbridge.DebianSdk//12
 REMOTE=libbridge-debian
-PLAN=13
+PLAN=14
 
 # --can-run: only say whether the suite can run here (exit 0), or why not.
 can_run_only=false
@@ -398,6 +399,65 @@ runtime_reused () {
   echo "$out" | grep -q "up to date" && [ "$before" = "$after" ]
 }
 
+# The app's own Show in Folder with no portal service, clicked with xdotool
+# on the newest row (on top; its folder button is a finished row's first
+# action, and the window is 5 px of shadow larger than the picture). Under
+# --screenshot the app is not registered on the bus (non-unique), so it opens
+# the folder through the OpenURI portal at once, and says it could not in a
+# toast: the picture, kept in meson-logs, shows it. A held-back download
+# keeps the screenshot waiting meanwhile. A bus monitor sees the app's call.
+show_in_folder_without_portal () {
+  need portals || return 1
+  command -v xdotool >/dev/null || { echo "xdotool is not installed"; return 1; }
+  command -v dbus-monitor >/dev/null || { echo "dbus-monitor is not installed"; return 1; }
+  local status=0 monitor picture=$HOME/Downloads/no-portal.png
+  cp "$work/www/small.bin" "$work/www/shown.bin"
+  cat > "$work/click.sh" <<'CLICK'
+#!/usr/bin/env bash
+# click.sh FILE COMMAND…, under xvfb-run: runs COMMAND, waits for its window
+# and for FILE in the Downloads folder, then clicks at 610,105 until the
+# app exits.
+file=$1; shift
+"$@" &
+app=$!
+timeout 60 xdotool search --sync --onlyvisible --name '^Downloader$' >/dev/null \
+  || { echo "no window"; exit 1; }
+for _ in $(seq 300); do
+  [ -f "$HOME/Downloads/$file" ] && break
+  sleep 0.1
+done
+for _ in $(seq 300); do
+  kill -0 "$app" 2>/dev/null || break
+  for window in $(xdotool search --onlyvisible --name '^Downloader$'); do
+    xdotool mousemove --window "$window" 610 105 click 1
+  done
+  sleep 0.2
+done
+wait "$app"
+CLICK
+  chmod +x "$work/click.sh"
+  dbus-monitor --address "$bare_bus" "interface='org.freedesktop.portal.OpenURI'" \
+    "type='error'" > "$work/monitor.log" 2>&1 &
+  monitor=$!
+  (cd "$HOME" && timeout 120 xvfb-run -a -s "-screen 0 1280x1024x24" "$work/click.sh" shown.bin \
+     flatpak run "$APP_ID" --screenshot "$picture" \
+       "${base_url}held.bin?delay=3" "${base_url}shown.bin") > "$work/show.log" 2>&1 || status=1
+  kill "$monitor"
+  grep -v '^$' "$work/show.log" | tail -n 2
+  grep -o -E "member=Open(File|URI)|error_name=[A-Za-z.]+" "$work/monitor.log" | sort | uniq -c
+  grep -q -E "interface=org.freedesktop.portal.OpenURI; member=Open(File|URI)" "$work/monitor.log" \
+    || { echo "the app did not ask the OpenURI portal"; status=1; }
+  grep -q "org.freedesktop.DBus.Error.ServiceUnknown" "$work/monitor.log" \
+    || { echo "no ServiceUnknown answer seen"; status=1; }
+  if [ -f "$picture" ]; then
+    [ -n "$build_root" ] && cp "$picture" "$build_root/meson-logs/flatpak-no-portal.png"
+    python3 "$here/check-picture.py" "$picture" 360 300 || status=1
+  else
+    status=1
+  fi
+  return $status
+}
+
 exported_files () {
   need build_install || return 1
   local exports=$FLATPAK_USER_DIR/exports/share status=0
@@ -423,5 +483,6 @@ run_case writes-stay-in-downloads sandbox_limits
 run_case resume-after-flatpak-kill resume_after_kill
 run_case gui-screenshot gui_screenshot
 run_case portals-fail-gracefully portals
+run_case show-in-folder-without-portal show_in_folder_without_portal
 run_case bundle-in-second-installation bundle
 run_case runtime-cache-reused runtime_reused
