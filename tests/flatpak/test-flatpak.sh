@@ -96,7 +96,7 @@ case_ () {
 need () {
   # need NAME: the named earlier case passed (so this one can run).
   case " $failed_before " in
-    *" $1 "*) echo "needs /flatpak/$1, which failed"; return 1 ;;
+    *" $1 "*) echo "needs $1 (an earlier case), which failed"; return 1 ;;
   esac
 }
 
@@ -180,7 +180,7 @@ start_server () {
   mkdir -p "$work/www"
   head -c 4194304 /dev/urandom > "$work/www/small.bin"
   head -c 16777216 /dev/urandom > "$work/www/large.bin"
-  head -c 67108864 /dev/urandom > "$work/www/slow.bin"
+  head -c 8388608 /dev/urandom > "$work/www/slow.bin"
   : > "$work/server.log"
   python3 "$here/loopback-server.py" "$work/www" "$work/server.log" > "$work/server.url" &
   server_pid=$!
