@@ -18,7 +18,7 @@ BRIDGE_TEST_PACKAGES=(
   flatpak bubblewrap ostree appstream-util elfutils make
   libglib2.0-bin dconf-gsettings-backend gsettings-desktop-schemas librsvg2-common
   fonts-dejavu-core fontconfig adwaita-icon-theme hicolor-icon-theme shared-mime-info
-  gtk-update-icon-cache
+  gtk-update-icon-cache xdotool
 )
 # bench/run's peers: the workloads it compares libbridge with.
 BRIDGE_BENCH_PACKAGES=(

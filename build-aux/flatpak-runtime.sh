@@ -85,7 +85,9 @@ ostree init --repo="$repo" --mode=bare-user-only
 
 # Copies the files of the packages into STAGE/files as a runtime's /usr:
 # Debian's /usr, /lib, /bin, /sbin and /lib64 (merged on Debian 12) all land
-# in it, and /etc goes to /usr/etc, where Flatpak looks for it.
+# in it, and /etc goes to /usr/etc, where Flatpak looks for it. Files that
+# are hard links of each other are copied each on its own: a link entry would
+# name the host's file as its target.
 populate () {
   local stage=$1 list=$2
   mkdir -p "$stage/files"
@@ -93,9 +95,9 @@ populate () {
   "$packages_py" files $(echo "$list" | cut -d' ' -f1) \
     | grep -E '^/(usr|lib|lib64|bin|sbin|etc)/' \
     | grep -v -E '^/usr/share/(doc|man|info|lintian|bug|gtk-doc|help)/' \
-    | tar -c -P --no-recursion -T - -f - 2>/dev/null \
+    | tar -c -P --no-recursion --hard-dereference -T - -f - \
     | tar -x -P -C "$stage/files" -f - \
-        --transform='flags=rSH;s,^/usr/,,;s,^/etc/,etc/,;s,^/\(lib\|lib64\|bin\|sbin\)/,\1/,'
+        --transform='flags=rS;s,^/usr/,,;s,^/etc/,etc/,;s,^/\(lib\|lib64\|bin\|sbin\)/,\1/,'
 }
 
 # Caches that dpkg triggers make on the host; rebuilt for what the runtime has.
@@ -132,6 +134,7 @@ make_caches () {
 # lib64 when /usr/lib64 is a real directory).
 adapt_for_flatpak () {
   local files=$1
+  rm -f "$files/etc/ld.so.conf"
   cat > "$files/etc/ld.so.conf" <<'EOF'
 include /run/flatpak/ld.so.conf.d/app-*.conf
 include /app/etc/ld.so.conf

@@ -3,7 +3,7 @@
 # from. Serves the files of DIR on 127.0.0.1 with ETag, Range (206) and
 # If-Range, throttled to ?rate=BYTES_PER_SECOND when asked, and appends one line
 # per request to LOG: "METHOD PATH RANGE", RANGE being "-" without a Range
-# header. Prints its base URL on one line once listening; serves until killed.
+# header. ?delay=SECONDS holds the response back that long. Prints its base URL on one line once listening; serves until killed.
 #
 #   loopback-server.py DIR LOG
 #
@@ -41,12 +41,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         rate = int(query.get("rate", ["0"])[0])
+        delay = float(query.get("delay", ["0"])[0])
         name = os.path.basename(urllib.parse.unquote(url.path))
         path = os.path.join(ROOT, name)
         range_header = self.headers.get("Range")
         with log_lock, open(LOG, "a", encoding="utf-8") as log:
             log.write(f"{self.command} {url.path} {range_header or '-'}\n")
 
+        if delay:
+            time.sleep(delay)
         if not name or not os.path.isfile(path):
             self.send_error(404)
             return

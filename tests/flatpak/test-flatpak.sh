@@ -7,11 +7,13 @@
 # the shipped manifest with only runtime, runtime-version and sdk replaced,
 # and then runs the app in its sandbox: a headless download from a loopback
 # server, the sandbox's limits, the history's place and a resume after
-# `flatpak kill`, the GUI under Xvfb with a screenshot, a single-file bundle
-# installed elsewhere, and the portals with no portal service running.
+# `flatpak kill`, the GUI under Xvfb with a screenshot, the portals with no
+# portal service running (and the app's Show in Folder clicked there), and
+# a single-file bundle installed elsewhere.
 #
 # Environment: BRIDGE_SOURCE_ROOT (the source tree), BRIDGE_BUILD_ROOT
-# (where the screenshot is kept: meson-logs/flatpak-screenshot.png).
+# (where the screenshot is kept: meson-logs/flatpak-screenshot.png),
+# BRIDGE_FLATPAK_KEEP=1 to keep the temporary HOME and installation.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 
@@ -24,7 +26,7 @@ APP_ID=io.github.libbridge.Downloader
 PLATFORM=io.github.libbridge.DebianPlatform//12
 SDK=io.github.libbridge.DebianSdk//12
 REMOTE=libbridge-debian
-PLAN=13
+PLAN=14
 
 # --can-run: only say whether the suite can run here (exit 0), or why not.
 can_run_only=false
@@ -57,6 +59,10 @@ cleanup () {
   [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
   # Instances still running (a failed case) hold files in the installation.
   FLATPAK_USER_DIR=$work/home/.local/share/flatpak flatpak kill "$APP_ID" >/dev/null 2>&1
+  if [ -n "${BRIDGE_FLATPAK_KEEP:-}" ]; then
+    echo "# kept $work"
+    return
+  fi
   chmod -R u+w "$work" 2>/dev/null
   rm -rf "$work"
 }
@@ -90,7 +96,7 @@ case_ () {
 need () {
   # need NAME: the named earlier case passed (so this one can run).
   case " $failed_before " in
-    *" $1 "*) echo "needs /flatpak/$1, which failed"; return 1 ;;
+    *" $1 "*) echo "needs $1 (an earlier case), which failed"; return 1 ;;
   esac
 }
 
@@ -118,6 +124,11 @@ private_installation () {
   # What a desktop session has: the Downloads folder the manifest's
   # xdg-download permission names.
   echo 'XDG_DOWNLOAD_DIR="$HOME/Downloads"' > "$HOME/.config/user-dirs.dirs"
+  # Installing an app asks the parental controls service on the system bus
+  # (root is exempt). A bus of our own, where that service does not run,
+  # means "no restrictions", as on a machine without it.
+  start_bare_bus || { echo "cannot start a D-Bus daemon"; return 1; }
+  export DBUS_SYSTEM_BUS_ADDRESS=$bare_bus
   flatpak --user remote-add --no-gpg-verify "$REMOTE" "file://$repo" || return 1
   flatpak --user install -y --noninteractive "$REMOTE" "$PLATFORM" "$SDK" || return 1
   flatpak --user list --runtime --columns=application,branch
@@ -154,7 +165,9 @@ EOF
 
 build_install () {
   need test_manifest || return 1
-  (cd "$work" && flatpak-builder --disable-download --user --install --force-clean \
+  # No rofiles-fuse: /dev/fuse is root's only on many machines, and it only
+  # guards the cache against a build that edits files in place.
+  (cd "$work" && flatpak-builder --disable-download --disable-rofiles-fuse --user --install --force-clean \
      --state-dir="$work/builder-state" --repo="$work/app-repo" \
      "$work/app-build" "$manifest") > "$work/builder.log" 2>&1
   local status=$?
@@ -167,7 +180,7 @@ start_server () {
   mkdir -p "$work/www"
   head -c 4194304 /dev/urandom > "$work/www/small.bin"
   head -c 16777216 /dev/urandom > "$work/www/large.bin"
-  head -c 67108864 /dev/urandom > "$work/www/slow.bin"
+  head -c 8388608 /dev/urandom > "$work/www/slow.bin"
   : > "$work/server.log"
   python3 "$here/loopback-server.py" "$work/www" "$work/server.log" > "$work/server.url" &
   server_pid=$!
@@ -299,9 +312,8 @@ bundle () {
   return $status
 }
 
-# A session bus with no services at all: what CI has, and a desktop without
-# xdg-desktop-portal. Each call must fail at once with a message naming what
-# is missing, never hang.
+# A D-Bus daemon with no services at all. As the session bus it is what CI
+# has, and a desktop without xdg-desktop-portal.
 start_bare_bus () {
   cat > "$work/bus.conf" <<EOF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -318,9 +330,8 @@ start_bare_bus () {
 EOF
   local out
   out=$(dbus-daemon --config-file="$work/bus.conf" --fork --print-address=1 --print-pid=1) || return 1
-  DBUS_SESSION_BUS_ADDRESS=$(echo "$out" | sed -n 1p)
+  bare_bus=$(echo "$out" | sed -n 1p)
   bus_pid=$(echo "$out" | sed -n 2p)
-  export DBUS_SESSION_BUS_ADDRESS
 }
 
 # portal_call WHAT EXPECTED COMMAND…: COMMAND, run in a shell with the app's
@@ -338,9 +349,11 @@ portal_call () {
   echo "$out" | grep -q -E "$expected" || { echo "$what: message does not say $expected"; return 1; }
 }
 
+# With no portal service, each call must fail at once with a message naming
+# what is missing, never hang.
 portals () {
   need build_install || return 1
-  start_bare_bus || { echo "cannot start a session bus"; return 1; }
+  export DBUS_SESSION_BUS_ADDRESS=$bare_bus
   local status=0 file_uri="file://$HOME/Downloads/small.bin"
   # Opening a file or folder: GLib in a sandbox goes through the OpenURI
   # portal (g_app_info_launch_default_for_uri, as the app's Open does).
@@ -367,7 +380,7 @@ portals () {
       --method org.freedesktop.Notifications.GetServerInformation" || status=1
   # The app itself, its download finishing with notifications on: it sends
   # through the portal and carries on.
-  (cd "$HOME" && G_MESSAGES_DEBUG=bridge-downloader \
+  (cd "$HOME" && G_MESSAGES_DEBUG=dl-application \
      timeout 120 xvfb-run -a -s "-screen 0 1280x1024x24" \
      flatpak run "$APP_ID" --screenshot "$HOME/Downloads/portal-run.png" "${base_url}small.bin?portal") \
      > "$work/portal-app.log" 2>&1 || { echo "the app failed without portals:"; status=1; }
@@ -384,6 +397,65 @@ runtime_reused () {
   echo "$out"
   after=$(ostree --repo="$repo" rev-parse "runtime/${SDK%//*}/$(flatpak --default-arch)/12")
   echo "$out" | grep -q "up to date" && [ "$before" = "$after" ]
+}
+
+# The app's own Show in Folder with no portal service, clicked with xdotool
+# on the newest row (on top; its folder button is a finished row's first
+# action, and the window is 5 px of shadow larger than the picture). Under
+# --screenshot the app is not registered on the bus (non-unique), so it opens
+# the folder through the OpenURI portal at once, and says it could not in a
+# toast: the picture, kept in meson-logs, shows it. A held-back download
+# keeps the screenshot waiting meanwhile. A bus monitor sees the app's call.
+show_in_folder_without_portal () {
+  need portals || return 1
+  command -v xdotool >/dev/null || { echo "xdotool is not installed"; return 1; }
+  command -v dbus-monitor >/dev/null || { echo "dbus-monitor is not installed"; return 1; }
+  local status=0 monitor picture=$HOME/Downloads/no-portal.png
+  cp "$work/www/small.bin" "$work/www/shown.bin"
+  cat > "$work/click.sh" <<'CLICK'
+#!/usr/bin/env bash
+# click.sh FILE COMMAND…, under xvfb-run: runs COMMAND, waits for its window
+# and for FILE in the Downloads folder, then clicks at 610,105 until the
+# app exits.
+file=$1; shift
+"$@" &
+app=$!
+timeout 60 xdotool search --sync --onlyvisible --name '^Downloader$' >/dev/null \
+  || { echo "no window"; exit 1; }
+for _ in $(seq 300); do
+  [ -f "$HOME/Downloads/$file" ] && break
+  sleep 0.1
+done
+for _ in $(seq 300); do
+  kill -0 "$app" 2>/dev/null || break
+  for window in $(xdotool search --onlyvisible --name '^Downloader$'); do
+    xdotool mousemove --window "$window" 610 105 click 1
+  done
+  sleep 0.2
+done
+wait "$app"
+CLICK
+  chmod +x "$work/click.sh"
+  dbus-monitor --address "$bare_bus" "interface='org.freedesktop.portal.OpenURI'" \
+    "type='error'" > "$work/monitor.log" 2>&1 &
+  monitor=$!
+  (cd "$HOME" && timeout 120 xvfb-run -a -s "-screen 0 1280x1024x24" "$work/click.sh" shown.bin \
+     flatpak run "$APP_ID" --screenshot "$picture" \
+       "${base_url}held.bin?delay=3" "${base_url}shown.bin") > "$work/show.log" 2>&1 || status=1
+  kill "$monitor"
+  grep -v '^$' "$work/show.log" | tail -n 2
+  grep -o -E "member=Open(File|URI)|error_name=[A-Za-z.]+" "$work/monitor.log" | sort | uniq -c
+  grep -q -E "interface=org.freedesktop.portal.OpenURI; member=Open(File|URI)" "$work/monitor.log" \
+    || { echo "the app did not ask the OpenURI portal"; status=1; }
+  grep -q "org.freedesktop.DBus.Error.ServiceUnknown" "$work/monitor.log" \
+    || { echo "no ServiceUnknown answer seen"; status=1; }
+  if [ -f "$picture" ]; then
+    [ -n "$build_root" ] && cp "$picture" "$build_root/meson-logs/flatpak-no-portal.png"
+    python3 "$here/check-picture.py" "$picture" 360 300 || status=1
+  else
+    status=1
+  fi
+  return $status
 }
 
 exported_files () {
@@ -411,5 +483,6 @@ run_case writes-stay-in-downloads sandbox_limits
 run_case resume-after-flatpak-kill resume_after_kill
 run_case gui-screenshot gui_screenshot
 run_case portals-fail-gracefully portals
+run_case show-in-folder-without-portal show_in_folder_without_portal
 run_case bundle-in-second-installation bundle
 run_case runtime-cache-reused runtime_reused
