@@ -288,7 +288,7 @@ _bridge_future_report_freed (BridgeFuture *future,
 }
 
 /**
- * bridge_future_check_instance_cast:
+ * bridge_future_check_instance_cast: (skip)
  * @instance: (nullable): what `BRIDGE_FUTURE()` is casting
  *
  * The check behind `BRIDGE_FUTURE()` in builds without
@@ -296,6 +296,8 @@ _bridge_future_report_freed (BridgeFuture *future,
  * future (or a task), or was already freed.
  *
  * Returns: (transfer none) (nullable): @instance
+ *
+ * Since: 0.1
  */
 BridgeFuture *
 bridge_future_check_instance_cast (gpointer instance)

@@ -1855,6 +1855,8 @@ bridge_loop_get_slow_callback_duration (BridgeLoop *loop)
  * the window. Below redraw, painting goes first when it is due, and nothing
  * is lost when nothing else is ready. Use a higher priority for small,
  * latency-sensitive operations.
+ *
+ * Since: 0.1
  */
 void
 bridge_loop_set_io_priority (BridgeLoop *loop,
@@ -1870,7 +1872,11 @@ bridge_loop_set_io_priority (BridgeLoop *loop,
  * bridge_loop_get_io_priority:
  * @loop: a [class@Bridge.Loop]
  *
+ * Gives the I/O priority set with [method@Bridge.Loop.set_io_priority].
+ *
  * Returns: the priority that %BRIDGE_IO_PRIORITY_LOOP stands for on @loop
+ *
+ * Since: 0.1
  */
 int
 bridge_loop_get_io_priority (BridgeLoop *loop)

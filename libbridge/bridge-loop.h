@@ -48,6 +48,8 @@ G_DECLARE_FINAL_TYPE (BridgeLoop, bridge_loop, BRIDGE, LOOP, GObject)
  * loop's I/O priority" (see [method@Bridge.Loop.set_io_priority]): below
  * GTK's redraw priority by default, so that bulk reads and writes arriving
  * as fast as the network delivers them leave frames to be drawn.
+ *
+ * Since: 0.1
  */
 #define BRIDGE_IO_PRIORITY_LOOP G_MININT
 
@@ -56,6 +58,8 @@ G_DECLARE_FINAL_TYPE (BridgeLoop, bridge_loop, BRIDGE, LOOP, GObject)
  *
  * The loop's default I/O priority: below `GDK_PRIORITY_REDRAW`
  * (%G_PRIORITY_HIGH_IDLE + 20), above %G_PRIORITY_DEFAULT_IDLE.
+ *
+ * Since: 0.1
  */
 #define BRIDGE_PRIORITY_BULK_IO (G_PRIORITY_HIGH_IDLE + 30)
 

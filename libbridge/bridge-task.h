@@ -25,6 +25,8 @@ G_BEGIN_DECLS
  * @obj: a [struct@Bridge.Future] or [struct@Bridge.Task]
  *
  * Checks whether @obj is a task; see [method@Bridge.Future.is_task].
+ *
+ * Since: 0.1
  */
 #define BRIDGE_IS_TASK(obj) (bridge_future_is_task (BRIDGE_FUTURE (obj)))
 

@@ -560,6 +560,8 @@ sync_wait_deadline_cb (gpointer user_data)
  * waits.
  *
  * Returns: %TRUE if @future completed with a value in time
+ *
+ * Since: 0.1
  */
 gboolean
 bridge_future_wait_sync (BridgeFuture  *future,
