@@ -30,6 +30,7 @@
 # include "bridge-thread.h"
 # include "bridge-executor.h"
 # include "bridge-fd.h"
+# include "bridge-unix-signal.h"
 # include "bridge-spawn-async.h"
 # if BRIDGE_HAS_SOUP
 #  include "bridge-soup.h"
