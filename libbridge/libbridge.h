@@ -31,6 +31,7 @@
 # include "bridge-executor.h"
 # include "bridge-fd.h"
 # include "bridge-unix-signal.h"
+# include "bridge-server.h"
 # include "bridge-spawn-async.h"
 # if BRIDGE_HAS_SOUP
 #  include "bridge-soup.h"
