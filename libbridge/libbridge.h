@@ -33,6 +33,7 @@
 # include "bridge-unix-signal.h"
 # include "bridge-server.h"
 # include "bridge-stream-writer.h"
+# include "bridge-datagram.h"
 # include "bridge-spawn-async.h"
 # if BRIDGE_HAS_SOUP
 #  include "bridge-soup.h"
