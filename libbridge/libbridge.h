@@ -35,6 +35,7 @@
 # include "bridge-stream-writer.h"
 # include "bridge-datagram.h"
 # include "bridge-task-local.h"
+# include "bridge-runner.h"
 # include "bridge-spawn-async.h"
 # if BRIDGE_HAS_SOUP
 #  include "bridge-soup.h"
