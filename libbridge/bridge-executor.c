@@ -38,6 +38,8 @@
  * and stay until [method@Bridge.Executor.shutdown]. Each carries the
  * executor's name followed by its number (`disk-0`, `disk-1`, …; the kernel
  * keeps 15 bytes of it).
+ *
+ * Since: 0.1
  */
 
 /* What the threads share with the object: a thread may outlive the object
@@ -233,6 +235,8 @@ bridge_executor_new (const char *name,
  * bridge_executor_get_name:
  * @executor: a [class@Bridge.Executor]
  *
+ * Reads the name of @executor, which its threads carry.
+ *
  * Returns: the name given to [ctor@Bridge.Executor.new]
  *
  * Since: 0.1
@@ -249,6 +253,8 @@ bridge_executor_get_name (BridgeExecutor *executor)
  * bridge_executor_get_max_threads:
  * @executor: a [class@Bridge.Executor]
  *
+ * Reads the bound on the threads of @executor.
+ *
  * Returns: the most threads @executor runs at once
  *
  * Since: 0.1
@@ -264,6 +270,8 @@ bridge_executor_get_max_threads (BridgeExecutor *executor)
 /**
  * bridge_executor_get_n_threads:
  * @executor: a [class@Bridge.Executor]
+ *
+ * Counts the threads @executor has started and not yet ended.
  *
  * Returns: how many threads @executor has right now, busy or idle
  *
@@ -285,6 +293,8 @@ bridge_executor_get_n_threads (BridgeExecutor *executor)
 /**
  * bridge_executor_is_shut_down:
  * @executor: a [class@Bridge.Executor]
+ *
+ * Tells whether @executor was shut down.
  *
  * Returns: whether [method@Bridge.Executor.shutdown] was called
  *

@@ -31,6 +31,8 @@
  * Tasks spawned by one run and still running carry on in the next runs;
  * closing cancels whatever is left, lets it clean up, and closes the loop,
  * as [func@Bridge.run] does for a single run.
+ *
+ * Since: 0.1
  */
 
 struct _BridgeRunner
@@ -82,6 +84,8 @@ bridge_runner_new (void)
 /**
  * bridge_runner_get_loop:
  * @runner: a [class@Bridge.Runner]
+ *
+ * Gives the loop that @runner runs its tasks on.
  *
  * Returns: (transfer none) (nullable): the runner's loop
  *   (`Runner.get_loop()`), %NULL once closed

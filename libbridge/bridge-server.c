@@ -51,6 +51,8 @@
  * listening; connections already
  * accepted carry on, and [method@Bridge.Server.wait_closed] waits until
  * their tasks are over too, as asyncio 3.12 does.
+ *
+ * Since: 0.1
  */
 
 struct _BridgeServer
@@ -356,6 +358,8 @@ bridge_start_unix_server (const char            *path,
  * bridge_server_get_port:
  * @server: a [class@Bridge.Server]
  *
+ * Reads the port @server listens on.
+ *
  * Returns: the TCP port @server listens on (the one picked when 0 was
  *   asked for), or 0 for a Unix socket
  *
@@ -375,6 +379,8 @@ bridge_server_get_port (BridgeServer *server)
  * bridge_server_get_address:
  * @server: a [class@Bridge.Server]
  *
+ * Reads the address @server listens on.
+ *
  * Returns: (transfer none): the address @server listens on
  *   (`Server.sockets[0].getsockname()`)
  *
@@ -392,6 +398,8 @@ bridge_server_get_address (BridgeServer *server)
  * bridge_server_is_serving:
  * @server: a [class@Bridge.Server]
  *
+ * Tells whether @server still accepts clients.
+ *
  * Returns: %TRUE until [method@Bridge.Server.close] (`is_serving()`)
  *
  * Since: 0.1
@@ -407,6 +415,8 @@ bridge_server_is_serving (BridgeServer *server)
 /**
  * bridge_server_get_n_connections:
  * @server: a [class@Bridge.Server]
+ *
+ * Counts the clients being served.
  *
  * Returns: how many connection tasks are running
  *

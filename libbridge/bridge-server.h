@@ -18,7 +18,7 @@
 G_BEGIN_DECLS
 
 /**
- * BridgeConnectionFunc:
+ * BridgeConnectionFunc: (skip)
  * @task: the task serving this connection
  * @connection: the accepted connection; it is closed when the function
  *   returns, unless it was closed already
@@ -26,6 +26,10 @@ G_BEGIN_DECLS
  *
  * Serves one client of a [class@Bridge.Server], as the `client_connected_cb`
  * of `asyncio.start_server()` does. It runs in a task of its own.
+ *
+ * It runs on the task's fiber, so it is always C: this type is not
+ * introspectable, and neither are [func@Bridge.start_server] and
+ * [func@Bridge.start_unix_server].
  *
  * Since: 0.1
  */

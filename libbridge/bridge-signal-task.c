@@ -236,7 +236,7 @@ signal_task_finalized (gpointer  data,
  * starts a search.
  *
  * Each task is named after the signal, bound to @instance with
- * [func@Bridge.task_bind_object] (it is cancelled when @instance is
+ * [method@Bridge.Task.bind_object] (it is cancelled when @instance is
  * disposed, and a window's or widget's application is held while it runs)
  * and starts in a later loop iteration, after the emission has returned.
  * That is why @func receives copies of the emission's arguments: objects

@@ -47,7 +47,7 @@ typedef enum
 } BridgeConnectFlags;
 
 /**
- * BridgeSignalTaskFunc:
+ * BridgeSignalTaskFunc: (skip)
  * @task: the task started for this emission
  * @instance: (type GObject): the object that emitted the signal; the task is
  *   bound to it, so it must not be touched after an await fails
@@ -57,6 +57,10 @@ typedef enum
  * @user_data: the data given to [func@Bridge.signal_connect_task]
  *
  * The body of a task started by a signal emission.
+ *
+ * It runs on the task's fiber, so it is always C: this type is not
+ * introspectable, and neither is [func@Bridge.signal_connect_task] (see the
+ * [Language bindings](bindings.html) page).
  *
  * Since: 0.1
  */

@@ -521,6 +521,8 @@ bridge_stream_reader_set_limit (BridgeStreamReader *reader,
  * bridge_stream_reader_get_limit:
  * @reader: a [class@Bridge.StreamReader]
  *
+ * Reads the limit set with [method@Bridge.StreamReader.set_limit].
+ *
  * Returns: the limit of [method@Bridge.StreamReader.read_until]
  *
  * Since: 0.1

@@ -36,6 +36,8 @@
  * is down to the low-water mark, so a fast producer is held back by a slow
  * peer without a wait per write. A write error is kept and reported by
  * every later drain and close; what was buffered then is dropped.
+ *
+ * Since: 0.1
  */
 
 struct _BridgeStreamWriter
@@ -206,6 +208,8 @@ bridge_stream_writer_new (GOutputStream *stream)
  * bridge_stream_writer_get_stream:
  * @writer: a [class@Bridge.StreamWriter]
  *
+ * Gives the stream @writer writes to.
+ *
  * Returns: (transfer none): the stream written to
  *
  * Since: 0.1
@@ -272,6 +276,8 @@ bridge_stream_writer_write (BridgeStreamWriter *writer,
 /**
  * bridge_stream_writer_get_buffer_size:
  * @writer: a [class@Bridge.StreamWriter]
+ *
+ * Measures the buffer of @writer.
  *
  * Returns: how many bytes wait to be written
  *   (`transport.get_write_buffer_size()`)

@@ -153,6 +153,8 @@ bridge_task_local_get (BridgeTaskLocal *local)
  * bridge_task_local_is_set:
  * @local: a [struct@Bridge.TaskLocal]
  *
+ * Tells whether @local has a value in the current task.
+ *
  * Returns: whether the current task (or thread) has a value for @local,
  *   set by itself or inherited; `var in contextvars.copy_context()`
  *
