@@ -26,6 +26,49 @@ G_BEGIN_DECLS
  */
 #define BRIDGE_STREAM_READER_DEFAULT_CHUNK_SIZE (64 * 1024)
 
+/**
+ * BRIDGE_STREAM_READER_DEFAULT_LIMIT:
+ *
+ * The default limit of [method@Bridge.StreamReader.read_line] and
+ * [method@Bridge.StreamReader.read_until]: 64 KiB, as asyncio's.
+ *
+ * Since: 0.1
+ */
+#define BRIDGE_STREAM_READER_DEFAULT_LIMIT (64 * 1024)
+
+/**
+ * BRIDGE_STREAM_ERROR:
+ *
+ * The error domain of [class@Bridge.StreamReader]'s reads by delimiter and
+ * size; see [error@Bridge.StreamError].
+ *
+ * Since: 0.1
+ */
+#define BRIDGE_STREAM_ERROR (bridge_stream_error_quark ())
+
+/**
+ * BridgeStreamError:
+ * @BRIDGE_STREAM_ERROR_INCOMPLETE_READ: the stream ended before the
+ *   separator or the number of bytes asked for (asyncio's
+ *   `IncompleteReadError`)
+ * @BRIDGE_STREAM_ERROR_LIMIT_OVERRUN: no separator within the reader's
+ *   limit (asyncio's `LimitOverrunError`)
+ *
+ * Errors of [method@Bridge.StreamReader.read_until],
+ * [method@Bridge.StreamReader.read_line] and
+ * [method@Bridge.StreamReader.read_exactly].
+ *
+ * Since: 0.1
+ */
+typedef enum
+{
+  BRIDGE_STREAM_ERROR_INCOMPLETE_READ,
+  BRIDGE_STREAM_ERROR_LIMIT_OVERRUN,
+} BridgeStreamError;
+
+BRIDGE_AVAILABLE_IN_ALL
+GQuark bridge_stream_error_quark (void);
+
 #define BRIDGE_TYPE_STREAM_READER (bridge_stream_reader_get_type ())
 
 BRIDGE_AVAILABLE_IN_ALL
@@ -45,5 +88,26 @@ BRIDGE_AVAILABLE_IN_ALL
 guint64              bridge_stream_reader_get_bytes_read  (BridgeStreamReader  *reader);
 BRIDGE_AVAILABLE_IN_ALL
 gboolean             bridge_stream_reader_is_at_end       (BridgeStreamReader  *reader);
+BRIDGE_AVAILABLE_IN_ALL
+GBytes              *bridge_stream_reader_read_until      (BridgeStreamReader  *reader,
+                                                           const guint8        *separator,
+                                                           gsize                separator_len,
+                                                           GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+BRIDGE_AVAILABLE_IN_ALL
+GBytes              *bridge_stream_reader_read_line       (BridgeStreamReader  *reader,
+                                                           GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+BRIDGE_AVAILABLE_IN_ALL
+GBytes              *bridge_stream_reader_read_exactly    (BridgeStreamReader  *reader,
+                                                           gsize                n,
+                                                           GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+BRIDGE_AVAILABLE_IN_ALL
+GBytes              *bridge_stream_reader_read            (BridgeStreamReader  *reader,
+                                                           gssize               n,
+                                                           GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+BRIDGE_AVAILABLE_IN_ALL
+void                 bridge_stream_reader_set_limit       (BridgeStreamReader  *reader,
+                                                           gsize                limit);
+BRIDGE_AVAILABLE_IN_ALL
+gsize                bridge_stream_reader_get_limit       (BridgeStreamReader  *reader);
 
 G_END_DECLS

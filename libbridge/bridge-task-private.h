@@ -43,6 +43,8 @@ struct _BridgeTask
   BridgeTask     *prev;
   BridgeTask     *next;
 
+  gpointer        locals;           /* BridgeTaskLocals, see bridge-task-local.c */
+
   guint8          state;            /* BridgeTaskState */
   guint           must_cancel : 1;
   guint           returned : 1;

@@ -11,6 +11,7 @@
 #include "bridge-handle.h"
 #include "bridge-loop-private.h"
 #include "bridge-task-private.h"
+#include "bridge-task-local-private.h"
 #include "bridge-thread-local-private.h"
 
 /**
@@ -278,6 +279,7 @@ bridge_spawn_full (BridgeLoop     *loop,
   task->name = g_strdup (name);
   task->stack_size = stack_size != 0 ? _bridge_stack_size_round (stack_size) : 0;
   task->state = BRIDGE_TASK_STATE_SCHEDULED;
+  task->locals = _bridge_task_locals_inherit (current_task);
 
   if (G_UNLIKELY (_bridge_loop_is_closing (loop)))
     {
@@ -382,6 +384,7 @@ task_finalize (BridgeFuture *future)
   g_clear_object (&task->cancellable);
   g_free (task->cancel_message);
   g_free (task->name);
+  _bridge_task_locals_unref (task->locals);
 }
 
 /**

@@ -31,6 +31,12 @@
 # include "bridge-thread.h"
 # include "bridge-executor.h"
 # include "bridge-fd.h"
+# include "bridge-unix-signal.h"
+# include "bridge-server.h"
+# include "bridge-stream-writer.h"
+# include "bridge-datagram.h"
+# include "bridge-task-local.h"
+# include "bridge-runner.h"
 # include "bridge-spawn-async.h"
 # if BRIDGE_HAS_SOUP
 #  include "bridge-soup.h"
