@@ -232,6 +232,16 @@ bridge_stream_reader_is_at_end (BridgeStreamReader *reader)
 
 /* ---- reading by delimiter and by size ------------------------------------------------- */
 
+/**
+ * bridge_stream_error_quark:
+ *
+ * The domain of [error@Bridge.StreamError]; use the %BRIDGE_STREAM_ERROR
+ * macro in C.
+ *
+ * Returns: the quark `bridge-stream-error-quark`
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (bridge-stream-error-quark, bridge_stream_error)
 
 /* Reads one more chunk into the buffer. FALSE with @error set on a read
