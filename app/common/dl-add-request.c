@@ -115,6 +115,14 @@ is_header_value (const char *value)
   return g_utf8_validate (value, -1, NULL);
 }
 
+/* Headers the engine sets itself, or that frame the message: a caller's
+ * would break ranges, resuming or the connection. Lowercase. */
+static const char * const reserved_headers[] = {
+  "accept-encoding", "connection", "content-length", "cookie", "expect", "host",
+  "if-range", "keep-alive", "range", "referer", "te", "trailer", "transfer-encoding",
+  "upgrade", NULL
+};
+
 /* `as` of "Name: value", or a dictionary `a{ss}` / `a{sv}` of strings. */
 static GStrv
 get_headers (GVariant  *value,
@@ -158,12 +166,28 @@ get_headers (GVariant  *value,
     {
       const char *colon = strchr (headers[i], ':');
       const char *field_value;
+      g_autofree char *name = NULL;
+      g_autofree char *lower = NULL;
 
       if (colon == NULL || !is_header_name (headers[i], colon - headers[i]))
         {
           invalid (error, "headers", "each must be “Name: value” with a valid name");
           return NULL;
         }
+      name = g_strndup (headers[i], colon - headers[i]);
+      lower = g_ascii_strdown (name, -1);
+      if (g_strv_contains (reserved_headers, lower) ||
+          g_ascii_strncasecmp (name, "Proxy-", 6) == 0)
+        {
+          const char *hint = g_str_equal (lower, "cookie") ? " (use “cookies”)"
+                             : g_str_equal (lower, "referer") ? " (use “referer”)" : "";
+          g_autofree char *why = g_strdup_printf ("“%s” is not a header a caller may set%s",
+                                                  name, hint);
+
+          invalid (error, "headers", why);
+          return NULL;
+        }
+
       field_value = colon + 1;
       if (!is_header_value (field_value))
         {

@@ -13,6 +13,7 @@
 
 #include "dl-add-downloads-action.h"
 #include "dl-add-request.h"
+#include "dl-request-options.h"
 
 /* `app.add-downloads`: how other programs hand Downloader links without
  * copy and paste. GApplication exports the application's actions on the
@@ -24,9 +25,30 @@
  *     "[<{'urls': <['https://example.com/a.iso']>}>]" "{}"
  *
  * adds a download, and the browser extension's native messaging host does
- * the same. The parameter is the a{sv} that DlAddRequest checks. An
- * action cannot answer its caller, so a request that fails the check is
- * shown to the user in the window and logged. */
+ * the same. The parameter is the a{sv} that DlAddRequest checks; its
+ * referer, headers and cookies go with the requests through
+ * DlRequestOptions. An action cannot answer its caller, so a request that
+ * fails the check is shown to the user in the window and logged. */
+
+#define REQUEST_OPTIONS_KEY "dl-request-options"
+
+/* The referer, headers and cookies callers gave, applied to the engine's
+ * requests (see dl-request-options.c): one for the app, made at the first
+ * request that has any. */
+static DlRequestOptions *
+ensure_request_options (DlApplication *app,
+                        DlManager     *manager)
+{
+  DlRequestOptions *options = g_object_get_data (G_OBJECT (app), REQUEST_OPTIONS_KEY);
+
+  if (options == NULL)
+    {
+      options = dl_request_options_new (dl_manager_get_session (manager));
+      g_object_set_data_full (G_OBJECT (app), REQUEST_OPTIONS_KEY, options,
+                              (GDestroyNotify) dl_request_options_free);
+    }
+  return options;
+}
 
 static void
 add_one (DlManager  *manager,
@@ -79,13 +101,11 @@ add_downloads_cb (GSimpleAction *action,
       return;
     }
 
-  /* The engine does not send extra request headers yet: say so where a
-   * developer looks, rather than drop them without a word. */
-  if (request->headers != NULL || request->referer != NULL || request->cookies != NULL)
-    g_message ("app.add-downloads: the headers, referer and cookies of the request are not sent; "
-               "the URLs are downloaded without them");
-
   manager = dl_application_get_manager (app);
+
+  /* Before the downloads start, so that their first request has them. */
+  if (request->headers != NULL || request->referer != NULL || request->cookies != NULL)
+    dl_request_options_add (ensure_request_options (app, manager), request);
   for (guint i = 0; request->urls[i] != NULL; i++)
     {
       g_autoptr(GError) add_error = NULL;

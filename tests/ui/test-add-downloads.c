@@ -17,6 +17,7 @@
 
 #include <glib/gstdio.h>
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 #include "fault-server.h"
@@ -280,6 +281,178 @@ test_bad_request_is_refused (Fixture       *fixture,
   g_assert_false (g_file_test (refused_path, G_FILE_TEST_EXISTS));
 }
 
+/* ---- a server that checks what the app sends ----------------------------------- */
+
+#define PRIVATE_BODY "only for the signed-in user"
+
+typedef struct
+{
+  SoupServer *server;
+  guint       port;
+  char       *page;             /* the referer the private file needs */
+  char       *landing_cookie;   /* what the redirect's target was sent */
+  char       *landing_referer;
+  gboolean    landing_seen;
+} CheckingServer;
+
+static void
+checking_handler (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  CheckingServer *checking = user_data;
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  const char *cookie = soup_message_headers_get_one (request, "Cookie");
+  const char *referer = soup_message_headers_get_one (request, "Referer");
+  const char *token = soup_message_headers_get_one (request, "X-Token");
+
+  if (g_str_equal (path, "/private.bin"))
+    {
+      /* 403 unless the cookie, the referer and the header all came. */
+      if (g_strcmp0 (cookie, "sid=abc") != 0 || g_strcmp0 (referer, checking->page) != 0 ||
+          g_strcmp0 (token, "t1") != 0)
+        {
+          g_test_message ("private.bin refused: Cookie %s, Referer %s, X-Token %s",
+                          cookie, referer, token);
+          soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+          return;
+        }
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_STATIC,
+                                        PRIVATE_BODY, strlen (PRIVATE_BODY));
+    }
+  else if (g_str_equal (path, "/hop.bin"))
+    {
+      /* To the same server under another host name. */
+      g_autofree char *target = g_strdup_printf ("http://localhost:%u/landing.bin", checking->port);
+
+      soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, target);
+    }
+  else if (g_str_equal (path, "/landing.bin"))
+    {
+      g_free (checking->landing_cookie);
+      checking->landing_cookie = g_strdup (cookie);
+      g_free (checking->landing_referer);
+      checking->landing_referer = g_strdup (referer);
+      checking->landing_seen = TRUE;
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_STATIC,
+                                        "landed", 6);
+    }
+  else
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+static void
+checking_server_start (CheckingServer *checking)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+
+  checking->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (checking->server, NULL, checking_handler, checking, NULL);
+  soup_server_listen_local (checking->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (checking->server);
+  checking->port = g_uri_get_port (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  checking->page = g_strdup_printf ("http://127.0.0.1:%u/downloads.html", checking->port);
+}
+
+static void
+checking_server_stop (CheckingServer *checking)
+{
+  soup_server_disconnect (checking->server);
+  g_clear_object (&checking->server);
+  g_clear_pointer (&checking->page, g_free);
+  g_clear_pointer (&checking->landing_cookie, g_free);
+  g_clear_pointer (&checking->landing_referer, g_free);
+}
+
+static gboolean
+file_has_contents (const char *path,
+                   const char *expected)
+{
+  g_autofree char *contents = NULL;
+
+  return g_file_get_contents (path, &contents, NULL, NULL) && g_str_equal (contents, expected);
+}
+
+static void
+test_cookies_referer_headers_sent (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  CheckingServer checking = { NULL };
+  g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *cookies = NULL;
+  g_autofree char *path = NULL;
+  const char *urls[2] = { NULL, NULL };
+  const char *headers[] = { "X-Token: t1", NULL };
+
+  if (skipped (fixture))
+    return;
+
+  checking_server_start (&checking);
+  url = g_strdup_printf ("http://127.0.0.1:%u/private.bin", checking.port);
+  urls[0] = url;
+  cookies = g_strdup ("# Netscape HTTP Cookie File\n"
+                      "127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tabc\n"
+                      "other.example\tTRUE\t/\tFALSE\t0\tnot\tsent\n");
+
+  g_variant_dict_insert (&options, "urls", "^as", urls);
+  g_variant_dict_insert (&options, "folder", "s", fixture->folder);
+  g_variant_dict_insert (&options, "referer", "s", checking.page);
+  g_variant_dict_insert (&options, "headers", "^as", headers);
+  g_variant_dict_insert (&options, "cookies", "s", cookies);
+  activate_add_downloads (fixture, g_variant_dict_end (&options));
+
+  path = g_build_filename (fixture->folder, "private.bin", NULL);
+  WAIT_FOR (file_has_contents (path, PRIVATE_BODY));
+
+  checking_server_stop (&checking);
+}
+
+static void
+test_redirect_gets_its_own_cookies (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  CheckingServer checking = { NULL };
+  g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  const char *urls[2] = { NULL, NULL };
+  const char *headers[] = { "X-Token: t1", NULL };
+
+  if (skipped (fixture))
+    return;
+
+  checking_server_start (&checking);
+  url = g_strdup_printf ("http://127.0.0.1:%u/hop.bin", checking.port);
+  urls[0] = url;
+
+  g_variant_dict_insert (&options, "urls", "^as", urls);
+  g_variant_dict_insert (&options, "folder", "s", fixture->folder);
+  g_variant_dict_insert (&options, "referer", "s", checking.page);
+  g_variant_dict_insert (&options, "headers", "^as", headers);
+  g_variant_dict_insert (&options, "cookies", "s",
+                         "127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tabc\n"
+                         "localhost\tFALSE\t/\tFALSE\t0\tlanding\tyes\n");
+  activate_add_downloads (fixture, g_variant_dict_end (&options));
+
+  path = g_build_filename (fixture->folder, "landing.bin", NULL);
+  WAIT_FOR (checking.landing_seen && file_has_contents (path, "landed"));
+
+  /* The other host gets its own cookie, not the first host's, and not
+   * the referer and headers given for the first URL. */
+  g_assert_cmpstr (checking.landing_cookie, ==, "landing=yes");
+  g_assert_null (checking.landing_referer);
+
+  checking_server_stop (&checking);
+}
+
 static void
 communicated_cb (GObject      *object,
                  GAsyncResult *result,
@@ -357,6 +530,8 @@ main (int   argc,
 
   ADD ("action-over-dbus", test_action_over_dbus);
   ADD ("bad-request-is-refused", test_bad_request_is_refused);
+  ADD ("cookies-referer-headers-sent", test_cookies_referer_headers_sent);
+  ADD ("redirect-gets-its-own-cookies", test_redirect_gets_its_own_cookies);
   ADD ("native-messaging-host", test_native_messaging_host);
 
 #undef ADD
