@@ -128,6 +128,23 @@ fixture_set_up (Fixture       *fixture,
   g_assert_false (fixture->app_exited);
 }
 
+/* As fixture_set_up(), without starting the app. */
+static void
+fixture_set_up_without_app (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  fixture->server = fault_server_new_in_thread (FALSE, &error);
+  g_assert_no_error (error);
+  fixture->folder = g_dir_make_tmp ("dl-add-downloads-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->object_path = g_strconcat ("/", APP_ID, NULL);
+  g_strdelimit (fixture->object_path, ".", '/');
+}
+
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
@@ -465,9 +482,10 @@ communicated_cb (GObject      *object,
   g_assert_no_error (error);
 }
 
-static void
-test_native_messaging_host (Fixture       *fixture,
-                            gconstpointer  data)
+/* Hands @json to `bridge-downloader --native-messaging` as a browser
+ * would, and returns its one reply. */
+static char *
+run_native_host (const char *json)
 {
   const char *binary = g_getenv ("DL_TEST_BINARY");
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -476,20 +494,10 @@ test_native_messaging_host (Fixture       *fixture,
   g_autoptr(GBytes) input_bytes = NULL;
   g_autoptr(GBytes) output = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *json = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *reply = NULL;
   const guint8 *bytes;
   gsize size;
   guint32 length;
 
-  if (skipped (fixture))
-    return;
-
-  url = file_url (fixture, "from-browser.bin", 74);
-  json = g_strdup_printf ("{\"urls\": [\"%s\"], \"folder\": \"%s\", \"referer\": \"%s\"}",
-                          url, fixture->folder, fault_server_get_uri (fixture->server));
   length = strlen (json);
   g_byte_array_append (input, (const guint8 *) &length, sizeof length);
   g_byte_array_append (input, (const guint8 *) json, length);
@@ -509,12 +517,64 @@ test_native_messaging_host (Fixture       *fixture,
   g_assert_cmpuint (size, >, sizeof length);
   memcpy (&length, bytes, sizeof length);
   g_assert_cmpuint (size, ==, sizeof length + length);
-  reply = g_strndup ((const char *) bytes + sizeof length, length);
+  return g_strndup ((const char *) bytes + sizeof length, length);
+}
+
+static void
+test_native_messaging_host (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *reply = NULL;
+
+  if (skipped (fixture))
+    return;
+
+  url = file_url (fixture, "from-browser.bin", 74);
+  json = g_strdup_printf ("{\"urls\": [\"%s\"], \"folder\": \"%s\", \"referer\": \"%s\"}",
+                          url, fixture->folder, fault_server_get_uri (fixture->server));
+  reply = run_native_host (json);
   g_test_message ("reply: %s", reply);
   g_assert_nonnull (strstr (reply, "\"ok\":true"));
 
   path = g_build_filename (fixture->folder, "from-browser.bin", NULL);
   WAIT_FOR (file_is_complete (path, 74));
+}
+
+/* No Downloader runs: the host starts one, which then downloads. */
+static void
+test_native_host_starts_app (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *reply = NULL;
+
+  if (name_has_owner (fixture->bus, APP_ID))
+    {
+      g_test_skip ("Downloader already runs on this session bus");
+      return;
+    }
+
+  url = file_url (fixture, "started.bin", 75);
+  json = g_strdup_printf ("{\"urls\": [\"%s\"], \"folder\": \"%s\"}", url, fixture->folder);
+  reply = run_native_host (json);
+  g_test_message ("reply: %s", reply);
+  g_assert_nonnull (strstr (reply, "\"ok\":true"));
+
+  path = g_build_filename (fixture->folder, "started.bin", NULL);
+  WAIT_FOR (file_is_complete (path, 75));
+
+  /* Not this test's child: quit it over the bus and see its name go. */
+  g_dbus_connection_call_sync (fixture->bus, APP_ID, fixture->object_path, "org.gtk.Actions",
+                               "Activate", g_variant_new ("(sava{sv})", "quit", NULL, NULL),
+                               NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  WAIT_FOR (!name_has_owner (fixture->bus, APP_ID));
 }
 
 int
@@ -533,6 +593,8 @@ main (int   argc,
   ADD ("cookies-referer-headers-sent", test_cookies_referer_headers_sent);
   ADD ("redirect-gets-its-own-cookies", test_redirect_gets_its_own_cookies);
   ADD ("native-messaging-host", test_native_messaging_host);
+  g_test_add ("/downloader/program/add-downloads/native-host-starts-app", Fixture, NULL,
+              fixture_set_up_without_app, test_native_host_starts_app, fixture_tear_down);
 
 #undef ADD
 
