@@ -393,6 +393,12 @@ dl_native_messaging_run (int    argc,
         }
 
       reply = handle_message (bus, message, length);
+      /* Browsers take at most 1 MiB from a host, too. */
+      if (strlen (reply) > DL_NATIVE_MESSAGING_MAX_MESSAGE)
+        {
+          g_free (reply);
+          reply = error_reply ("The reply would be larger than a browser accepts");
+        }
       if (!dl_native_messaging_write (output, reply, &error))
         {
           g_printerr ("%s: cannot answer the browser: %s\n", BIN_NAME, error->message);

@@ -28,6 +28,21 @@ invalid (GError    **error,
   return FALSE;
 }
 
+/* Errors quote what they refuse, but a browser takes replies of at most
+ * 1 MiB: quote the start of a long text only. */
+#define MAX_QUOTED_CHARS 200
+
+static char *
+shorten (const char *text)
+{
+  g_autofree char *start = NULL;
+
+  if (g_utf8_strlen (text, -1) <= MAX_QUOTED_CHARS)
+    return g_strdup (text);
+  start = g_utf8_substring (text, 0, MAX_QUOTED_CHARS);
+  return g_strconcat (start, "…", NULL);
+}
+
 static gboolean
 is_web_url (const char *text)
 {
@@ -266,7 +281,8 @@ dl_add_request_new_from_variant (GVariant  *options,
   for (guint i = 0; self->urls[i] != NULL; i++)
     if (!is_web_url (self->urls[i]))
       {
-        g_autofree char *why = g_strdup_printf ("“%s” is not an http or https URL", self->urls[i]);
+        g_autofree char *shown = shorten (self->urls[i]);
+        g_autofree char *why = g_strdup_printf ("“%s” is not an http or https URL", shown);
 
         invalid (error, "urls", why);
         return NULL;

@@ -391,6 +391,30 @@ test_invalid_request (Fixture       *fixture,
 }
 
 static void
+test_replies_stay_small (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GByteArray) input = g_byte_array_new ();
+  g_autoptr(GPtrArray) replies = NULL;
+  g_autoptr(GString) json = g_string_new ("{\"urls\": [\"ftp://127.0.0.1/");
+  int status;
+
+  /* An error quoting all of this would be more than a browser accepts
+   * back (1 MiB). */
+  while (json->len < MAX_MESSAGE - 8)
+    g_string_append_c (json, 'x');
+  g_string_append (json, "\"]}");
+
+  append_frame (input, json->str, json->len);
+  replies = run_host (input, &status);
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpuint (replies->len, ==, 1);
+  assert_error (replies->pdata[0], "ftp://127.0.0.1/xxx");
+  g_assert_cmpuint (strlen (replies->pdata[0]), <, 1024);
+}
+
+static void
 test_oversized_message (Fixture       *fixture,
                         gconstpointer  data)
 {
@@ -500,6 +524,7 @@ main (int   argc,
   ADD ("bad-json-gets-an-error", test_bad_json);
   ADD ("deep-nesting-gets-an-error", test_deep_nesting);
   ADD ("invalid-request-gets-an-error", test_invalid_request);
+  ADD ("replies-stay-small", test_replies_stay_small);
   ADD ("oversized-message", test_oversized_message);
   ADD ("largest-message", test_largest_message);
   ADD ("short-read-in-body", test_short_read_in_body);
