@@ -16,6 +16,7 @@
 #include "dl-cli.h"
 #include "dl-manager.h"
 #include "dl-measure.h"
+#include "dl-native-messaging.h"
 #include "dl-store.h"
 
 /* Runs in the primary instance only, once: a second launch that forwards
@@ -78,6 +79,10 @@ main (int   argc,
   /* Modes that need no display are dispatched here, before GTK starts. */
   if (dl_cli_is_requested (argc, argv))
     return dl_cli_run (argc, argv);
+
+  /* The browser extension's host: stdin and stdout are the browser's. */
+  if (dl_native_messaging_is_requested (argc, argv))
+    return dl_native_messaging_run (argc, argv);
 
   /* The app-stall benchmark's run (bench/app_stall.py). */
   if (dl_measure_is_requested ())

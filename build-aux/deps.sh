@@ -13,6 +13,8 @@ BRIDGE_BUILD_PACKAGES=(
 BRIDGE_TEST_PACKAGES=(
   xvfb xauth dbus-daemon dbus-bin valgrind curl nginx-light flatpak-builder
   python3 python3-uvloop python3-gi gjs
+  # browser/: the extension's tests run on node's own test runner
+  nodejs
   # tests/flatpak: flatpak itself, and what build-aux/flatpak-runtime.sh puts
   # into the runtime and Sdk besides the build packages above
   flatpak bubblewrap ostree appstream-util elfutils make

@@ -13,6 +13,7 @@
 #include <libbridge.h>
 #include <libsoup/soup.h>
 
+#include "dl-add-downloads-action.h"
 #include "dl-application.h"
 #include "dl-demo.h"
 #include "dl-format.h"
@@ -689,6 +690,7 @@ dl_application_startup (GApplication *app)
   G_APPLICATION_CLASS (dl_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  dl_add_downloads_action_install (self);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
 
