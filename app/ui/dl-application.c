@@ -799,6 +799,20 @@ dl_application_new (void)
 }
 
 /**
+ * dl_application_get_manager:
+ * @self: a #DlApplication
+ *
+ * Returns: (transfer none): the engine the windows show
+ */
+DlManager *
+dl_application_get_manager (DlApplication *self)
+{
+  g_return_val_if_fail (DL_IS_APPLICATION (self), NULL);
+
+  return self->manager;
+}
+
+/**
  * dl_application_set_manager:
  * @self: a #DlApplication
  * @manager: the engine the windows show

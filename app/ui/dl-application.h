@@ -21,6 +21,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DlApplication, dl_application, DL, APPLICATION, AdwApplication)
 
 DlApplication *dl_application_new               (void) G_GNUC_WARN_UNUSED_RESULT;
+DlManager     *dl_application_get_manager       (DlApplication  *self);
 void           dl_application_set_manager       (DlApplication  *self,
                                                  DlManager      *manager);
 GSettings     *dl_application_get_settings      (DlApplication  *self);
