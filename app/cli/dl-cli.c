@@ -28,8 +28,10 @@
 #include "dl-file-hash.h"
 #include "dl-format.h"
 #include "dl-manager.h"
+#include "dl-safe-text.h"
 #include "dl-stall-probe.h"
 #include "dl-store.h"
+#include "dl-url-password.h"
 
 /* `bridge-downloader --headless [OPTION…] URL…`: the engine without GTK.
  *
@@ -71,6 +73,7 @@ typedef struct
   Cli         *cli;             /* borrowed: the run outlives its items */
   guint        index;           /* position in the input, from 0 */
   char        *url;
+  char        *shown_url;       /* url without its password: what is printed */
   char        *sha256;          /* expected, lowercase hex, or NULL */
   DlDownload  *download;        /* owned once queued */
   gint64       last_progress;   /* monotonic time of the last progress event */
@@ -126,6 +129,7 @@ cli_item_free (gpointer data)
     g_signal_handlers_disconnect_by_data (item->download, item);
   g_clear_object (&item->download);
   g_free (item->url);
+  g_free (item->shown_url);
   g_free (item->sha256);
   g_free (item);
 }
@@ -290,7 +294,7 @@ json_begin (Cli        *cli,
         json_add_int (out, "id", dl_download_get_id (item->download));
       else
         json_add_size (out, "id", -1);
-      json_add_string (out, "url", item->url);
+      json_add_string (out, "url", item->shown_url);
     }
   return out;
 }
@@ -328,7 +332,10 @@ erase_live_view (Cli     *cli,
 
 static void render (Cli *cli);
 
-/* A line that stays: printed above the live view, which is drawn again. */
+/* A line that stays: printed above the live view, which is drawn again.
+ * The arguments carry text from the network (reason phrases, file names):
+ * the whole line goes through dl_safe_text_for_terminal(), and none of
+ * our own formats has a control character of its own. */
 static void G_GNUC_PRINTF (2, 3)
 cli_message (Cli        *cli,
              const char *format,
@@ -336,14 +343,16 @@ cli_message (Cli        *cli,
 {
   g_autoptr(GString) out = g_string_new (NULL);
   g_autofree char *text = NULL;
+  g_autofree char *safe = NULL;
   va_list args;
 
   va_start (args, format);
   text = g_strdup_vprintf (format, args);
   va_end (args);
+  safe = dl_safe_text_for_terminal (text);
 
   erase_live_view (cli, out);
-  g_string_append (out, text);
+  g_string_append (out, safe);
   g_string_append_c (out, '\n');
   write_stderr (out);
 
@@ -397,10 +406,10 @@ item_display_name (CliItem *item)
 
   if (name != NULL)
     return g_strdup (name);
-  slash = strrchr (item->url, '/');
+  slash = strrchr (item->shown_url, '/');
   if (slash != NULL && slash[1] != '\0')
     return g_strdup (slash + 1);
-  return g_strdup (item->url);
+  return g_strdup (item->shown_url);
 }
 
 static gboolean
@@ -506,6 +515,7 @@ render (Cli *cli)
           g_autofree char *name = item_display_name (item);
           g_autofree char *status = item_status (item);
           g_autofree char *line = NULL;
+          g_autofree char *safe_line = NULL;
           guint name_width = MAX (columns / 2, 12);
 
           if (g_utf8_strlen (name, -1) > name_width)
@@ -517,7 +527,9 @@ render (Cli *cli)
               name = g_string_free (g_steal_pointer (&clipped), FALSE);
             }
           line = g_strdup_printf ("  %s  %s", name, status);
-          append_clipped (out, line, columns - 1);
+          /* The name and the retry reason came from the server. */
+          safe_line = dl_safe_text_for_terminal (line);
+          append_clipped (out, safe_line, columns - 1);
           g_string_append_c (out, '\n');
           shown++;
         }
@@ -701,7 +713,11 @@ hash_done_cb (BridgeFuture *future,
   /* The file is complete (the engine checked its length); only someone
    * moving it away can make this fail, and the download stays done. */
   if (sha256 == NULL)
-    g_warning ("Cannot compute the SHA-256 of %s: %s", item->url, error->message);
+    {
+      g_autofree char *safe_url = dl_safe_text_for_terminal (item->shown_url);
+
+      g_warning ("Cannot compute the SHA-256 of %s: %s", safe_url, error->message);
+    }
   report_done (item, sha256);
 }
 
@@ -753,7 +769,7 @@ report_failed (CliItem      *item,
   if (cli->messages)
     {
       /* Translators: "Failed https://example.com/file.iso: HTTP 404 Not Found" */
-      cli_message (cli, _("Failed %s: %s"), item->url, message);
+      cli_message (cli, _("Failed %s: %s"), item->shown_url, message);
     }
 
   item_finished (item);
@@ -935,7 +951,7 @@ take_unfinished (Cli     *cli,
     {
       /* Asked for with another checksum this time: the old entry would
        * verify the old one. Start over under the new one. */
-      g_debug ("%s: the expected checksum changed; starting over", item->url);
+      g_debug ("%s: the expected checksum changed; starting over", item->shown_url);
       dl_download_remove (download);
       return NULL;
     }
@@ -1276,6 +1292,7 @@ add_item (Cli        *cli,
   item->cli = cli;
   item->index = cli->items->len;
   item->url = g_strdup (url);
+  item->shown_url = dl_url_without_password (url);
   item->sha256 = sha256 != NULL ? g_ascii_strdown (sha256, -1) : NULL;
   g_ptr_array_add (cli->items, item);
 }
@@ -1590,8 +1607,13 @@ parse_options (Cli   *cli,
   return -1;
 
 usage:
-  /* Usage errors are printed even with --quiet: nothing else tells. */
-  g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  /* Usage errors are printed even with --quiet: nothing else tells. The
+   * message may quote an input file's line, which may come from anywhere. */
+  {
+    g_autofree char *safe = dl_safe_text_for_terminal (error->message);
+
+    g_printerr ("%s: %s\n", g_get_prgname (), safe);
+  }
   g_printerr (_("Run “%s --headless --help” to see a full list of options.\n"), g_get_prgname ());
   return DL_CLI_EXIT_USAGE;
 }
