@@ -66,6 +66,11 @@
  * breathe (and the first downloads start) every so many. */
 #define QUEUE_BATCH 16
 
+/* The longest line an input file (-i) may have: a URL with its checksum
+ * is far shorter, and a file without line breaks (say /dev/zero) must not
+ * be read into memory whole. */
+#define INPUT_LINE_MAX (64 * 1024)
+
 typedef struct _Cli Cli;
 
 typedef struct
@@ -75,6 +80,7 @@ typedef struct
   char        *url;
   char        *shown_url;       /* url without its password: what is printed */
   char        *sha256;          /* expected, lowercase hex, or NULL */
+  GError      *input_error;     /* a malformed input line: fails alone */
   DlDownload  *download;        /* owned once queued */
   gint64       last_progress;   /* monotonic time of the last progress event */
   guint        queued : 1;
@@ -131,6 +137,7 @@ cli_item_free (gpointer data)
   g_free (item->url);
   g_free (item->shown_url);
   g_free (item->sha256);
+  g_clear_error (&item->input_error);
   g_free (item);
 }
 
@@ -971,8 +978,14 @@ queue_item (Cli     *cli,
   gboolean resumed = FALSE;
   GString *out;
 
-  download = take_unfinished (cli, item);
-  if (download != NULL)
+  if (item->input_error != NULL)
+    {
+      /* Its line in the input file was malformed: this one fails, the
+       * others go on. */
+      download = NULL;
+      error = g_error_copy (item->input_error);
+    }
+  else if ((download = take_unfinished (cli, item)) != NULL)
     resumed = TRUE;
   else
     download = dl_manager_add_full (cli->manager, item->url, cli->output_dir, item->sha256, &error);
@@ -1282,7 +1295,7 @@ is_sha256 (const char *text)
   return strlen (text) == 64 && strspn (text, "0123456789abcdefABCDEF") == 64;
 }
 
-static void
+static CliItem *
 add_item (Cli        *cli,
           const char *url,
           const char *sha256)
@@ -1295,104 +1308,137 @@ add_item (Cli        *cli,
   item->shown_url = dl_url_without_password (url);
   item->sha256 = sha256 != NULL ? g_ascii_strdown (sha256, -1) : NULL;
   g_ptr_array_add (cli->items, item);
+  return item;
 }
 
-static char *
-read_stdin (GError **error)
+typedef enum
 {
-  GString *text = g_string_new (NULL);
-  char buffer[64 * 1024];
+  INPUT_LINE,
+  INPUT_END,
+  INPUT_TOO_LONG,
+  INPUT_ERROR,
+} InputRead;
 
+/* Reads one line (without its '\n') into @line, at most INPUT_LINE_MAX
+ * bytes of it. */
+static InputRead
+read_input_line (FILE    *in,
+                 GString *line)
+{
+  g_string_truncate (line, 0);
   for (;;)
     {
-      ssize_t n = read (STDIN_FILENO, buffer, sizeof buffer);
+      int c = getc (in);
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
+      if (c == EOF)
         {
-          int saved_errno = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Cannot read the standard input: %s"), g_strerror (saved_errno));
-          g_string_free (text, TRUE);
-          return NULL;
+          if (ferror (in))
+            return INPUT_ERROR;
+          return line->len > 0 ? INPUT_LINE : INPUT_END;
         }
-      if (n == 0)
-        break;
-      g_string_append_len (text, buffer, n);
+      if (c == '\n')
+        return INPUT_LINE;
+      if (line->len >= INPUT_LINE_MAX)
+        return INPUT_TOO_LONG;
+      g_string_append_c (line, (char) c);
+    }
+}
+
+/* Parses one line of an input file: a URL, optionally followed by
+ * sha256=HEX. A malformed line becomes an item that fails on its own with
+ * the reason, so that one bad line costs that line only. */
+static void
+add_input_line (Cli        *cli,
+                const char *name,
+                guint       number,
+                char       *line)
+{
+  g_auto(GStrv) words = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *url = NULL;
+  const char *sha256 = NULL;
+  CliItem *item;
+
+  line = g_strstrip (line);
+  if (*line == '\0' || *line == '#')
+    return;
+
+  words = g_strsplit_set (line, " \t", -1);
+  for (guint w = 0; words[w] != NULL && error == NULL; w++)
+    {
+      const char *word = words[w];
+
+      if (*word == '\0')
+        continue;
+      if (url == NULL)
+        url = word;
+      else if (sha256 == NULL && g_ascii_strncasecmp (word, "sha256=", 7) == 0)
+        {
+          sha256 = word + 7;
+          if (!is_sha256 (sha256))
+            g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         /* Translators: "urls.txt:3: “abc” is not a SHA-256 checksum…" */
+                         _("%s:%u: “%s” is not a SHA-256 checksum (64 hexadecimal digits)"),
+                         name, number, sha256);
+        }
+      else
+        g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                     /* Translators: "urls.txt:3: unexpected “foo” (a line is a URL…)";
+                      * do not translate sha256=HEX, it is the input syntax */
+                     _("%s:%u: unexpected “%s” (a line is a URL, optionally followed by "
+                       "sha256=HEX)"),
+                     name, number, word);
     }
 
-  return g_string_free (text, FALSE);
+  item = add_item (cli, url, error == NULL ? sha256 : NULL);
+  item->input_error = g_steal_pointer (&error);
 }
 
 /* One URL per line, optionally followed by sha256=HEX; blank lines and
- * lines starting with # are skipped. Read before the loop starts: it is
- * input, like the command line. */
+ * lines starting with # are skipped. Read a line at a time, before the
+ * loop starts: it is input, like the command line. */
 static gboolean
 read_input_file (Cli         *cli,
                  const char  *file,
                  GError     **error)
 {
-  g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
   const char *name = g_str_equal (file, "-") ? _("standard input") : file;
+  g_autoptr(GString) line = g_string_new (NULL);
+  gboolean from_stdin = g_str_equal (file, "-");
+  FILE *in;
+  guint number = 0;
+  InputRead got;
 
-  if (g_str_equal (file, "-"))
-    contents = read_stdin (error);
-  else
-    g_file_get_contents (file, &contents, NULL, error);
-  if (contents == NULL)
-    return FALSE;
-
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  in = from_stdin ? stdin : fopen (file, "re");
+  if (in == NULL)
     {
-      g_auto(GStrv) words = NULL;
-      const char *url = NULL;
-      const char *sha256 = NULL;
-      char *line = g_strstrip (lines[i]);
+      int saved_errno = errno;
 
-      if (*line == '\0' || *line == '#')
-        continue;
-
-      words = g_strsplit_set (line, " \t", -1);
-      for (guint w = 0; words[w] != NULL; w++)
-        {
-          const char *word = words[w];
-
-          if (*word == '\0')
-            continue;
-          if (url == NULL)
-            url = word;
-          else if (sha256 == NULL && g_ascii_strncasecmp (word, "sha256=", 7) == 0)
-            {
-              sha256 = word + 7;
-              if (!is_sha256 (sha256))
-                {
-                  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                               /* Translators: "urls.txt:3: “abc” is not a SHA-256 checksum…" */
-                               _("%s:%u: “%s” is not a SHA-256 checksum (64 hexadecimal digits)"),
-                               name, i + 1, sha256);
-                  return FALSE;
-                }
-            }
-          else
-            {
-              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           /* Translators: "urls.txt:3: unexpected “foo” (a line is a URL…)";
-                            * do not translate sha256=HEX, it is the input syntax */
-                           _("%s:%u: unexpected “%s” (a line is a URL, optionally followed by "
-                             "sha256=HEX)"),
-                           name, i + 1, word);
-              return FALSE;
-            }
-        }
-
-      add_item (cli, url, sha256);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   /* Translators: "Cannot read urls.txt: No such file or directory" */
+                   _("Cannot read %s: %s"), name, g_strerror (saved_errno));
+      return FALSE;
     }
 
-  return TRUE;
+  while ((got = read_input_line (in, line)) == INPUT_LINE)
+    add_input_line (cli, name, ++number, line->str);
+
+  if (got == INPUT_TOO_LONG)
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 /* Translators: "urls.txt:3: the line is longer than 65536 bytes" */
+                 _("%s:%u: the line is longer than %u bytes"), name, number + 1,
+                 (guint) INPUT_LINE_MAX);
+  else if (got == INPUT_ERROR)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("Cannot read %s: %s"), name, g_strerror (saved_errno));
+    }
+
+  if (!from_stdin)
+    fclose (in);
+  return got == INPUT_END;
 }
 
 /* The numbers are parsed here rather than by GOption, which accepts

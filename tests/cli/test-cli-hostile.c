@@ -103,6 +103,86 @@ test_url_password_not_shown (CliFixture    *fixture,
   assert_contains (human->err, "http://alice@127.0.0.1");
 }
 
+/* ---- input files ------------------------------------------------------------------ */
+
+static char *
+write_file (CliFixture *fixture,
+            const char *name,
+            const char *contents,
+            gssize      length)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (fixture->home, name, NULL);
+
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+#define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+/* A line over the limit stops the run with an error naming the line,
+ * before anything is downloaded; an endless one (/dev/zero) too, at once
+ * and without reading it into memory. */
+static void
+test_input_line_too_long (CliFixture    *fixture,
+                          gconstpointer  user_data)
+{
+  g_autofree char *u = cli_fixture_url (fixture, "a.bin?size=10");
+  g_autoptr(GString) contents = g_string_new (NULL);
+  g_autofree char *list = NULL;
+  g_autoptr(CliResult) result = NULL;
+  g_autoptr(CliResult) zero = NULL;
+
+  g_string_append_printf (contents, "%s\n# fine\n%s?", u, u);
+  for (guint i = 0; i < 100 * 1024; i++)
+    g_string_append_c (contents, 'x');
+  g_string_append_c (contents, '\n');
+  list = write_file (fixture, "long.txt", contents->str, (gssize) contents->len);
+
+  result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "-i", list, NULL);
+  g_assert_cmpint (result->status, ==, 2);
+  assert_contains (result->err, "long.txt:3: the line is longer than 65536 bytes");
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, 0);
+
+  zero = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "-i", "/dev/zero", NULL);
+  g_assert_cmpint (zero->status, ==, 2);
+  assert_contains (zero->err, "/dev/zero:1: the line is longer than 65536 bytes");
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, 0);
+}
+
+/* A malformed line fails that line only: the others are downloaded, and
+ * the failure names the line. */
+static void
+test_input_bad_line_alone (CliFixture    *fixture,
+                           gconstpointer  user_data)
+{
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=1000&seed=1");
+  g_autofree char *b = cli_fixture_url (fixture, "b.bin?size=2000&seed=2");
+  g_autofree char *c = cli_fixture_url (fixture, "c.bin?size=3000&seed=3");
+  g_autofree char *d = cli_fixture_url (fixture, "d.bin?size=4000&seed=4");
+  g_autofree char *contents = g_strdup_printf ("%s\n%s sha256=1234\n%s please\n%s sha256=%s\n",
+                                               a, b, c, d, HEX_A);
+  g_autofree char *list = write_file (fixture, "list.txt", contents, -1);
+  g_autofree char *path_a = g_build_filename (fixture->out_dir, "a.bin", NULL);
+  g_autofree char *path_b = g_build_filename (fixture->out_dir, "b.bin", NULL);
+  g_autoptr(CliResult) result = NULL;
+
+  result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "-i", list, NULL);
+  g_assert_cmpint (result->status, ==, 1);
+  cli_check_json (result->out, "--count", "4",
+                  "--expect", "0=done",
+                  "--expect", "1=failed:g-option-context-error-quark:1",
+                  "--expect", "2=failed:g-option-context-error-quark:1",
+                  "--expect", "3=failed:dl-download-error-quark:5", NULL);
+  assert_contains (result->out, "list.txt:2: “1234” is not a SHA-256 checksum");
+  assert_contains (result->out, "list.txt:3: unexpected “please”");
+  cli_assert_body (path_a, 1, 1000);
+  g_assert_false (g_file_test (path_b, G_FILE_TEST_EXISTS));
+  /* The bad lines were never requested. */
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -114,6 +194,8 @@ main (int   argc,
 
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/escape-reason", test_escape_reason);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/url-password-not-shown", test_url_password_not_shown);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/input-line-too-long", test_input_line_too_long);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/input-bad-line-alone", test_input_bad_line_alone);
 
   return g_test_run ();
 }
