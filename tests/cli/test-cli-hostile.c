@@ -183,6 +183,48 @@ test_input_bad_line_alone (CliFixture    *fixture,
   g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, 2);
 }
 
+/* ---- concurrent first runs --------------------------------------------------------- */
+
+#define CONCURRENT_FIRST_RUNS 40
+
+/* Many runs start at once with no history yet: every one of them creates
+ * (or finds) the same history, none fails on it, and each one's download
+ * is in it, so any of them could be resumed. */
+static void
+test_concurrent_first_runs (CliFixture    *fixture,
+                            gconstpointer  user_data)
+{
+  GSubprocess *processes[CONCURRENT_FIRST_RUNS];
+  char *err_paths[CONCURRENT_FIRST_RUNS];
+
+  for (guint i = 0; i < CONCURRENT_FIRST_RUNS; i++)
+    {
+      g_autofree char *query = g_strdup_printf ("c%u.bin?size=%u&seed=%u", i, 1000 + i, i);
+      g_autofree char *u = cli_fixture_url (fixture, query);
+      g_autofree char *dir = g_strdup_printf ("%s/%u", fixture->out_dir, i);
+      const char *args[] = { "-o", dir, u, NULL };
+
+      err_paths[i] = g_strdup_printf ("%s/err-%u.txt", fixture->home, i);
+      processes[i] = cli_spawn (NULL, err_paths[i], args);
+    }
+
+  for (guint i = 0; i < CONCURRENT_FIRST_RUNS; i++)
+    {
+      g_autofree char *err = NULL;
+      g_autofree char *name = g_strdup_printf ("c%u.bin", i);
+      g_autofree char *dir = g_strdup_printf ("%s/%u", fixture->out_dir, i);
+      g_autofree char *file = g_build_filename (dir, name, NULL);
+      int status = cli_wait (processes[i], CLI_TEST_TIMEOUT_SECONDS);
+
+      g_assert_true (g_file_get_contents (err_paths[i], &err, NULL, NULL));
+      if (status != 0 || strstr (err, "history") != NULL)
+        g_error ("run %u: exit %d: %s", i, status, err);
+      cli_assert_body (file, i, 1000 + i);
+      g_object_unref (processes[i]);
+      g_free (err_paths[i]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -196,6 +238,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/url-password-not-shown", test_url_password_not_shown);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/input-line-too-long", test_input_line_too_long);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/input-bad-line-alone", test_input_bad_line_alone);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/concurrent-first-runs", test_concurrent_first_runs);
 
   return g_test_run ();
 }
