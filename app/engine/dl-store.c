@@ -785,6 +785,21 @@ read_record (sqlite3_stmt *stmt)
   record->created_at = sqlite3_column_int64 (stmt, 13);
   record->finished_at = sqlite3_column_int64 (stmt, 14);
 
+  /* Offsets no download can have (a row edited by hand, or written by a
+   * broken build) are not trusted: the partial file cannot be matched to
+   * them, so the download starts over from zero. */
+  if (record->resume_offset < 0 || record->bytes_received < 0 || record->total_bytes < -1 ||
+      (record->total_bytes >= 0 && (record->resume_offset > record->total_bytes ||
+                                    record->bytes_received > record->total_bytes)))
+    {
+      g_warning ("Download %" G_GINT64_FORMAT " in the history has an impossible offset "
+                 "(%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes); starting over",
+                 record->id, record->resume_offset, record->total_bytes);
+      record->resume_offset = 0;
+      record->bytes_received = 0;
+      record->total_bytes = MAX (record->total_bytes, -1);
+    }
+
   /* A state this build does not know (a newer one wrote it within the same
    * schema) is shown as failed rather than guessed at. */
   if (!state_from_nick (nick, &record->state))

@@ -225,6 +225,76 @@ test_concurrent_first_runs (CliFixture    *fixture,
     }
 }
 
+/* ---- the history ------------------------------------------------------------------ */
+
+static char *
+history_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "bridge-downloader", "downloads.sqlite", NULL);
+}
+
+/* Runs @sql on the history with Python's sqlite3 module (no sqlite3
+ * program is needed). */
+static void
+history_exec (const char *sql)
+{
+  g_autofree char *path = history_path ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = {
+    "/usr/bin/python3", "-c",
+    "import sqlite3, sys\n"
+    "db = sqlite3.connect(sys.argv[1])\n"
+    "db.execute(sys.argv[2])\n"
+    "db.commit()\n",
+    path, sql, NULL
+  };
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, &err, &status,
+                &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("%s: %s", sql, err);
+}
+
+/* A history row with an impossible resume offset (negative, or past the
+ * end of the file) is not trusted: the download starts over from zero,
+ * with a warning, and completes. */
+static void
+test_history_bad_offset (CliFixture    *fixture,
+                         gconstpointer  user_data)
+{
+  const char *offsets[] = { "-5", "999999999" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (offsets); i++)
+    {
+      g_autofree char *query = g_strdup_printf ("b%u.bin?size=100k&seed=%u&drop_after=40k&faults=1",
+                                                i, 20 + i);
+      g_autofree char *u = cli_fixture_url (fixture, query);
+      g_autofree char *name = g_strdup_printf ("b%u.bin", i);
+      g_autofree char *path = g_build_filename (fixture->out_dir, name, NULL);
+      g_autofree char *sql = NULL;
+      g_autoptr(CliResult) first = NULL;
+      g_autoptr(CliResult) second = NULL;
+
+      first = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--retries", "0", u, NULL);
+      g_assert_cmpint (first->status, ==, 1);
+
+      sql = g_strdup_printf ("UPDATE downloads SET resume_offset = %s, bytes_received = %s "
+                             "WHERE url = '%s'", offsets[i], offsets[i], u);
+      history_exec (sql);
+
+      second = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", u, NULL);
+      if (second->status != 0)
+        g_error ("re-run with resume_offset %s: exit %d: %s%s", offsets[i], second->status,
+                 second->out, second->err);
+      cli_check_json (second->out, "--expect", "0=done", NULL);
+      assert_contains (second->err, "starting over");
+      cli_assert_body (path, 20 + i, 100 * 1024);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -239,6 +309,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/input-line-too-long", test_input_line_too_long);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/input-bad-line-alone", test_input_bad_line_alone);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/concurrent-first-runs", test_concurrent_first_runs);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/history-bad-offset", test_history_bad_offset);
 
   return g_test_run ();
 }
