@@ -84,6 +84,7 @@ typedef struct
   DlDownload  *download;        /* owned once queued */
   gint64       last_progress;   /* monotonic time of the last progress event */
   guint        queued : 1;
+  guint        skipped : 1;     /* done by an earlier run, its file still there */
   guint        finished : 1;    /* "done", "failed" or "stopped" reported */
 } CliItem;
 
@@ -99,6 +100,7 @@ struct _Cli
   double        max_time;
   gboolean      json;
   gboolean      quiet;
+  gboolean      fresh;          /* ignore what earlier runs did */
   GPtrArray    *items;          /* CliItem, in input order */
 
   /* The run, all on the loop's thread */
@@ -106,6 +108,7 @@ struct _Cli
   DlManager    *manager;
   BridgeEvent  *wake;           /* set whenever the main task should look again */
   GHashTable   *unfinished;     /* "url\ndir" → GQueue of borrowed DlDownload */
+  GHashTable   *finished;       /* "url\ndir" → GQueue of borrowed done ones, newest first */
   GSource      *signal_sources[2];
   gint64        start_time;
   guint         n_pending;      /* queued, not finished */
@@ -642,10 +645,21 @@ report_done (CliItem    *item,
       json_add_string (out, "path", path);
       json_add_size (out, "size", size);
       json_add_string (out, "sha256", sha256);
+      if (item->skipped)
+        json_add_bool (out, "skipped", TRUE);
       json_end (cli, out);
     }
 
-  if (cli->messages)
+  if (cli->messages && item->skipped)
+    {
+      g_autofree char *size_text = dl_format_size_iec (size);
+
+      /* Translators: a file an earlier run of the same command saved, and
+       * that is still there: "Already saved /home/me/Downloads/file.iso
+       * (4.2 GiB)" */
+      cli_message (cli, _("Already saved %s (%s)"), path, size_text);
+    }
+  else if (cli->messages)
     {
       g_autofree char *size_text = dl_format_size_iec (size);
 
@@ -910,9 +924,10 @@ unfinished_key (const char *url,
   return g_strconcat (url, "\n", output_dir, NULL);
 }
 
-/* Indexes the history's unfinished downloads by URL and folder, oldest
- * first, so that each URL of this run takes over one of them (a URL given
- * twice takes two). */
+/* Indexes the history's downloads by URL and folder: the unfinished ones
+ * oldest first, so that each URL of this run takes over one of them (a URL
+ * given twice takes two), and the done ones newest first, so that a URL
+ * whose file an earlier run saved is not saved a second time. */
 static void
 index_unfinished (Cli *cli)
 {
@@ -920,25 +935,61 @@ index_unfinished (Cli *cli)
 
   cli->unfinished = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_queue_free);
+  cli->finished = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) g_queue_free);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DlDownload) download = g_list_model_get_item (G_LIST_MODEL (cli->manager), i);
       DlDownloadState state = dl_download_get_state (download);
+      GHashTable *table = state == DL_DOWNLOAD_STATE_DONE ? cli->finished : cli->unfinished;
       g_autofree char *key = NULL;
       GQueue *queue;
 
-      if (state == DL_DOWNLOAD_STATE_DONE || state == DL_DOWNLOAD_STATE_CANCELLED)
+      if (state == DL_DOWNLOAD_STATE_CANCELLED)
         continue;
 
       key = unfinished_key (dl_download_get_url (download), dl_download_get_output_dir (download));
-      queue = g_hash_table_lookup (cli->unfinished, key);
+      queue = g_hash_table_lookup (table, key);
       if (queue == NULL)
         {
           queue = g_queue_new ();
-          g_hash_table_insert (cli->unfinished, g_steal_pointer (&key), queue);
+          g_hash_table_insert (table, g_steal_pointer (&key), queue);
         }
-      g_queue_push_tail (queue, download);
+      if (state == DL_DOWNLOAD_STATE_DONE)
+        g_queue_push_head (queue, download);
+      else
+        g_queue_push_tail (queue, download);
     }
+}
+
+/* The download of this URL into this folder that an earlier run finished,
+ * if its file is still there, whole: then there is nothing to do. */
+static DlDownload *
+take_finished (Cli     *cli,
+               CliItem *item)
+{
+  g_autofree char *dir = g_canonicalize_filename (cli->output_dir, NULL);
+  g_autofree char *key = unfinished_key (item->url, dir);
+  GQueue *queue = g_hash_table_lookup (cli->finished, key);
+  DlDownload *download;
+
+  while (queue != NULL && (download = g_queue_pop_head (queue)) != NULL)
+    {
+      g_autofree char *path = dl_download_dup_path (download);
+      gint64 total = dl_download_get_total_bytes (download);
+      GStatBuf st;
+
+      /* Verified against another checksum (or none): not the file asked
+       * for this time. */
+      if (item->sha256 != NULL && g_strcmp0 (dl_download_get_sha256 (download), item->sha256) != 0)
+        continue;
+      /* Moved, deleted, or changed since: fetch it again. */
+      if (path == NULL || g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode) ||
+          (total >= 0 && st.st_size != total))
+        continue;
+      return download;
+    }
+  return NULL;
 }
 
 /* The unfinished download of an earlier run of this command, if any. */
@@ -953,6 +1004,14 @@ take_unfinished (Cli     *cli,
 
   if (download == NULL)
     return NULL;
+
+  if (cli->fresh)
+    {
+      /* Asked to start over: its partial file goes with it, so that no
+       * orphan .part stays behind. */
+      dl_download_remove (download);
+      return NULL;
+    }
 
   if (g_strcmp0 (dl_download_get_sha256 (download), item->sha256) != 0)
     {
@@ -985,6 +1044,8 @@ queue_item (Cli     *cli,
       download = NULL;
       error = g_error_copy (item->input_error);
     }
+  else if (!cli->fresh && (download = take_finished (cli, item)) != NULL)
+    item->skipped = TRUE;
   else if ((download = take_unfinished (cli, item)) != NULL)
     resumed = TRUE;
   else
@@ -1006,7 +1067,15 @@ queue_item (Cli     *cli,
       json_add_bool (out, "resumed", resumed);
       if (resumed)
         json_add_int (out, "offset", dl_download_get_bytes_received (download));
+      if (item->skipped)
+        json_add_bool (out, "skipped", TRUE);
       json_end (cli, out);
+    }
+
+  if (item->skipped)
+    {
+      item_done (item);
+      return;
     }
 
   if (download == NULL)
@@ -1279,6 +1348,7 @@ cli_main (BridgeTask *task,
       g_clear_object (&item->download);
     }
   g_clear_pointer (&cli->unfinished, g_hash_table_unref);
+  g_clear_pointer (&cli->finished, g_hash_table_unref);
   g_signal_handlers_disconnect_by_data (cli->manager, cli);
   g_clear_object (&cli->manager);
   if (cli->store != NULL)
@@ -1543,6 +1613,9 @@ parse_options (Cli   *cli,
       N_("Report progress as one JSON event per line on the standard output"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &cli->quiet,
       N_("Print nothing on the standard error"), NULL },
+    { "fresh", 0, 0, G_OPTION_ARG_NONE, &cli->fresh,
+      N_("Download every URL from the start, even when an earlier run of the same command "
+         "saved or started it"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &urls, NULL, NULL },
     { NULL }
   };

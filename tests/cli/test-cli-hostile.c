@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -295,6 +296,109 @@ test_history_bad_offset (CliFixture    *fixture,
     }
 }
 
+/* ---- running the same command again ------------------------------------------------ */
+
+static guint
+count_files (const char *dir,
+             const char *suffix)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (suffix == NULL || g_str_has_suffix (name, suffix))
+      n++;
+  return n;
+}
+
+/* A finished run, run again: every file is reported done (skipped), none
+ * is fetched or saved a second time; --fresh fetches them all again. */
+static void
+test_rerun_skips_done (CliFixture    *fixture,
+                       gconstpointer  user_data)
+{
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=10k&seed=1");
+  g_autofree char *b = cli_fixture_url (fixture, "b.bin?size=20k&seed=2");
+  g_autofree char *c = cli_fixture_url (fixture, "c.bin?size=30k&seed=3");
+  g_autofree char *path_b = g_build_filename (fixture->out_dir, "b.bin", NULL);
+  g_autoptr(CliResult) first = NULL;
+  g_autoptr(CliResult) second = NULL;
+  g_autoptr(CliResult) human = NULL;
+  g_autoptr(CliResult) after_delete = NULL;
+  g_autoptr(CliResult) fresh = NULL;
+  guint requests;
+
+  first = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", a, b, c, NULL);
+  g_assert_cmpint (first->status, ==, 0);
+  g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 3);
+  requests = fault_server_get_request_count (fixture->server, NULL);
+
+  second = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", a, b, c, NULL);
+  g_assert_cmpint (second->status, ==, 0);
+  cli_check_json (second->out, "--count", "3", "--expect", "0=done", "--expect", "1=done",
+                  "--expect", "2=done", "--check-files", NULL);
+  assert_contains (second->out, "\"skipped\":true");
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, requests);
+  g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 3);
+
+  human = cli_run (fixture->home, NULL, "-o", fixture->out_dir, a, b, c, NULL);
+  g_assert_cmpint (human->status, ==, 0);
+  assert_contains (human->err, "Already saved");
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, requests);
+
+  /* A file deleted since is fetched again, under its own name. */
+  g_assert_cmpint (g_unlink (path_b), ==, 0);
+  after_delete = cli_run (fixture->home, NULL, "-o", fixture->out_dir, a, b, c, NULL);
+  g_assert_cmpint (after_delete->status, ==, 0);
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, requests + 1);
+  cli_assert_body (path_b, 2, 20 * 1024);
+  g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 3);
+
+  /* --fresh: everything again (beside the files there, which are kept). */
+  fresh = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--fresh", "--json", a, b, c, NULL);
+  g_assert_cmpint (fresh->status, ==, 0);
+  g_assert_null (strstr (fresh->out, "\"skipped\":true"));
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, requests + 4);
+  g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 6);
+  g_assert_cmpuint (count_files (fixture->out_dir, ".part"), ==, 0);
+}
+
+/* Interrupted with some files done and one half way, then run again: the
+ * done ones are skipped, the partial one resumes; one file per URL, no
+ * .part left. */
+static void
+test_rerun_after_interrupt (CliFixture    *fixture,
+                            gconstpointer  user_data)
+{
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=10k&seed=1");
+  g_autofree char *b = cli_fixture_url (fixture, "b.bin?size=20k&seed=2");
+  g_autofree char *big = cli_fixture_url (fixture, "big.bin?size=8m&rate=2m&seed=5");
+  g_autofree char *part = g_build_filename (fixture->out_dir, "big.bin.part", NULL);
+  g_autofree char *path_big = g_build_filename (fixture->out_dir, "big.bin", NULL);
+  g_autofree char *path_a = g_build_filename (fixture->out_dir, "a.bin", NULL);
+  g_autofree char *path_b = g_build_filename (fixture->out_dir, "b.bin", NULL);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(CliResult) rerun = NULL;
+  const char *args[] = { "-o", fixture->out_dir, "--json", a, b, big, NULL };
+
+  process = cli_spawn (NULL, NULL, args);
+  cli_wait_for_size (part, 1024 * 1024, process, CLI_TEST_TIMEOUT_SECONDS);
+  g_assert_true (g_file_test (path_a, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (path_b, G_FILE_TEST_EXISTS));
+  g_subprocess_send_signal (process, SIGINT);
+  g_assert_cmpint (cli_wait (process, CLI_TEST_TIMEOUT_SECONDS), ==, 130);
+
+  rerun = cli_runv (fixture->home, NULL, args);
+  g_assert_cmpint (rerun->status, ==, 0);
+  cli_check_json (rerun->out, "--count", "3", "--expect", "0=done", "--expect", "1=done",
+                  "--expect", "2=done", "--resumed", "2=-1", "--check-files", NULL);
+  cli_assert_body (path_a, 1, 10 * 1024);
+  cli_assert_body (path_b, 2, 20 * 1024);
+  cli_assert_body (path_big, 5, 8 * 1024 * 1024);
+  g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 3);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -310,6 +414,8 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/input-bad-line-alone", test_input_bad_line_alone);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/concurrent-first-runs", test_concurrent_first_runs);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/history-bad-offset", test_history_bad_offset);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/rerun-skips-done", test_rerun_skips_done);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/rerun-after-interrupt", test_rerun_after_interrupt);
 
   return g_test_run ();
 }
