@@ -13,6 +13,7 @@
 
 #include <libsoup/soup.h>
 
+#include "dl-chunked-check.h"
 #include "dl-disk-private.h"
 #include "dl-download-private.h"
 #include "dl-download-task-private.h"
@@ -371,12 +372,14 @@ typedef enum
   BODY_TOO_LONG,     /* more than announced */
   BODY_DISK_FAILED,  /* the writer failed */
   BODY_READ_FAILED,  /* the network failed, or the idle timeout ran out */
+  BODY_BAD_FRAMING,  /* a chunked body without its last chunk, or garbled */
 } BodyEnd;
 
 /* Reads the body into the partial file until the end of @stream, or until
  * @total bytes are there (*@at_eof says whether the end was read too). */
 static BodyEnd
 receive_body (Job           *job,
+              SoupMessage   *msg,
               GInputStream  *stream,
               gint64         total,
               BridgeTimeout *scope,
@@ -386,6 +389,15 @@ receive_body (Job           *job,
   DlPart *part = job->part;
   BridgeLoop *loop = task_loop (job);
   gint64 received = _dl_part_received (part);
+  SoupMessageMetrics *metrics = soup_message_get_metrics (msg);
+  DlChunkedCheck chunked;
+  /* Without a length, only the chunked framing tells a complete body from
+   * a cut one (libsoup does not, see dl-chunked-check.c). */
+  gboolean check_chunked =
+    total < 0 && metrics != NULL &&
+    soup_message_headers_get_encoding (soup_message_get_response_headers (msg)) == SOUP_ENCODING_CHUNKED;
+
+  dl_chunked_check_init (&chunked);
 
   for (;;)
     {
@@ -399,11 +411,22 @@ receive_body (Job           *job,
       buffer = _dl_part_get_current (part);
 
       n = _dl_http_read_into (stream, buffer, MIN (READ_CHUNK, DL_BUFFER_SIZE - buffer->len), error);
+      if (n == 0 && check_chunked &&
+          !dl_chunked_check_end (&chunked, soup_message_metrics_get_response_body_bytes_received (metrics),
+                                 error))
+        return BODY_BAD_FRAMING;
       if (n <= 0)
         {
           *at_eof = n == 0;
           return n == 0 ? BODY_OK : BODY_READ_FAILED;
         }
+      /* This read's data may be garbage taken for a chunk: keep only what
+       * came before it. */
+      if (check_chunked &&
+          !dl_chunked_check_data (&chunked, (gsize) n,
+                                  soup_message_metrics_get_response_body_bytes_received (metrics),
+                                  error))
+        return BODY_BAD_FRAMING;
 
       /* Moving the deadline re-arms a timer, which wakes the loop: with
        * bytes arriving every few microseconds, it moves only once it lags
@@ -447,6 +470,8 @@ classify_body_end (Job      *job,
     return OUTCOME_STOPPED;
   if (end == BODY_TOO_LONG)
     return OUTCOME_FATAL;
+  if (end == BODY_BAD_FRAMING)
+    return OUTCOME_RETRY;
   if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     {
       g_clear_error (error);
@@ -464,6 +489,7 @@ classify_body_end (Job      *job,
  * was read too. */
 static Outcome
 stream_body (Job           *job,
+             SoupMessage   *msg,
              GInputStream  *stream,
              gint64         total,
              gboolean      *at_eof,
@@ -477,7 +503,7 @@ stream_body (Job           *job,
 
   /* The idle timeout: the deadline moves forward whenever bytes arrive. */
   scope = bridge_timeout_begin (job->settings.idle_timeout);
-  end = receive_body (job, stream, total, scope, at_eof, &local_error);
+  end = receive_body (job, msg, stream, total, scope, at_eof, &local_error);
 
   /* Turns the scope's own cancellation into G_IO_ERROR_TIMED_OUT; a pause
    * or cancel from outside stays G_IO_ERROR_CANCELLED. */
@@ -828,7 +854,7 @@ receive_response (Job           *job,
     }
 
   *at_eof = FALSE;
-  return stream_body (job, stream, total, at_eof, error);
+  return stream_body (job, msg, stream, total, at_eof, error);
 }
 
 /* One request and its response, to the end of the file if all goes well:

@@ -78,7 +78,9 @@ _dl_http_new_request (GUri       *uri,
   SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
 
   /* Redirects are followed by hand, to check every hop. */
-  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  /* The metrics count the body's bytes on the wire, which the check of a
+   * chunked body needs (see dl-chunked-check.c). */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_COLLECT_METRICS);
 
   /* Ask for the bytes as stored: a compressed transfer would not match the
    * length, the checksum or byte ranges. */
@@ -235,7 +237,10 @@ _dl_http_close_response (GInputStream *stream,
   g_autoptr(GError) error = NULL;
 
   if (!at_eof)
-    more = bridge_input_stream_read_bytes (stream, 1, G_PRIORITY_DEFAULT, &error);
+    /* More than one byte: at the end of a chunked body libsoup 3.2 reads
+     * the trailer line into the caller's buffer, and fails (a critical,
+     * then a read that never completes) when that cannot hold a CRLF. */
+    more = bridge_input_stream_read_bytes (stream, 256, G_PRIORITY_DEFAULT, &error);
   if (error == NULL)
     bridge_input_stream_close (stream, G_PRIORITY_DEFAULT, &error);
   if (error != NULL)

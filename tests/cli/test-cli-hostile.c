@@ -399,6 +399,50 @@ test_rerun_after_interrupt (CliFixture    *fixture,
   g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 3);
 }
 
+/* ---- integrity -------------------------------------------------------------------- */
+
+/* A chunked body (no length) cut at a chunk boundary, or with a malformed
+ * chunk, is a cut connection: the download resumes and ends with the whole
+ * file. A server that always cuts (and cannot resume) makes the download
+ * fail, with no final file. A correct chunked body is accepted as it is. */
+static void
+test_chunked_cut (CliFixture    *fixture,
+                  gconstpointer  user_data)
+{
+  const char *faults[] = {
+    "chunked=1", "chunked_cut=48k", "chunked_garbage=zz", "chunked_garbage=neg",
+    "chunked_garbage=huge", "chunked_garbage=nocrlf",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    {
+      g_autofree char *query = g_strdup_printf ("k%u.bin?size=100000&seed=%u&faults=1&%s",
+                                                i, 30 + i, faults[i]);
+      g_autofree char *u = cli_fixture_url (fixture, query);
+      g_autofree char *name = g_strdup_printf ("k%u.bin", i);
+      g_autofree char *path = g_build_filename (fixture->out_dir, name, NULL);
+      g_autoptr(CliResult) result = NULL;
+
+      g_test_message ("%s", faults[i]);
+      result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", u, NULL);
+      g_assert_cmpint (result->status, ==, 0);
+      cli_check_json (result->out, "--expect", "0=done", "--check-files", NULL);
+      cli_assert_body (path, 30 + i, 100000);
+    }
+
+  {
+    g_autofree char *u = cli_fixture_url (fixture, "always.bin?size=100000&chunked_cut=48k&no_range=1");
+    g_autofree char *path = g_build_filename (fixture->out_dir, "always.bin", NULL);
+    g_autoptr(CliResult) result = NULL;
+
+    result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--retries", "2",
+                      u, NULL);
+    g_assert_cmpint (result->status, ==, 1);
+    cli_check_json (result->out, "--expect", "0=failed", NULL);
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -416,6 +460,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/history-bad-offset", test_history_bad_offset);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/rerun-skips-done", test_rerun_skips_done);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/rerun-after-interrupt", test_rerun_after_interrupt);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/chunked-cut", test_chunked_cut);
 
   return g_test_run ();
 }

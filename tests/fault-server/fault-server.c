@@ -24,8 +24,9 @@
  *                    connection open until the client goes away
  *   lie_length=N     send Content-Length: N but the real body (shorter or
  *                    longer), then close the connection
- *   faults=M         drop_after, hang_after, lie_length and delay only apply to
- *                    the first M requests of the key (default: to all)
+ *   faults=M         drop_after, hang_after, lie_length, delay, chunked_cut and
+ *                    chunked_garbage only apply to the first M requests of the
+ *                    key (default: to all; after them the chunked body is whole)
  *   status=A,B,C     status of the 1st, 2nd, 3rd… request of the key; the last
  *                    repeats. Any 2xx serves the resource; other codes get a
  *                    short text body
@@ -116,8 +117,9 @@ static const char help_text[] =
   "  drop_after=N     close the connection after N body bytes\n"
   "  hang_after=N     send N body bytes, then stall with the connection open\n"
   "  lie_length=N     Content-Length: N while sending the real body, then close\n"
-  "  faults=M         drop_after/hang_after/lie_length/delay only for the first\n"
-  "                   M requests of the key (default: all)\n"
+  "  faults=M         drop_after/hang_after/lie_length/delay/chunked_cut/\n"
+  "                   chunked_garbage only for the first M requests of the key\n"
+  "                   (default: all)\n"
   "  status=A,B,C     status of the n-th request of the key; the last repeats;\n"
   "                   2xx serves the resource, others a short text body\n"
   "  key=K            sequence name for status= and faults= (default: the\n"
@@ -1531,7 +1533,7 @@ respond_resource (Job *job)
 
       raw = TRUE;
       job->chunked = TRUE;
-      if (job->p.chunked_garbage != NULL)
+      if (job->p.chunked_garbage != NULL && job->faults_active)
         {
           guint64 good = job->p.chunked_cut >= 0 ? MIN ((guint64) job->p.chunked_cut, length)
                                                  : length / 2;
@@ -1561,7 +1563,7 @@ respond_resource (Job *job)
           g_string_append (tail, "0\r\n\r\n");
           job->tail = g_string_free_to_bytes (tail);
         }
-      else if (job->p.chunked_cut >= 0)
+      else if (job->p.chunked_cut >= 0 && job->faults_active)
         end = start + MIN ((guint64) job->p.chunked_cut, length);
       else
         job->tail = g_bytes_new_static ("0\r\n\r\n", 5);

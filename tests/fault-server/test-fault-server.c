@@ -1492,6 +1492,20 @@ test_chunked_cut (void)
   g_assert_null (rest);
   g_assert_cmpuint (data->len, ==, 48 * 1024);
   assert_bytes_are_body (data->data, data->len, 3, 0);
+
+  /* With faults=1, the second request of the key gets the whole body. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GBytes) again = raw_get (server, "c.bin?size=100000&seed=3&chunked_cut=48k&faults=1",
+                                         G_MAXSIZE);
+      g_autoptr(GBytes) again_body = NULL;
+      g_autoptr(GByteArray) again_data = NULL;
+      g_autofree char *again_head = split_response (again, &again_body);
+
+      again_data = dechunk (again_body, &terminated, &rest);
+      g_assert_true (terminated == (i == 1));
+      g_assert_cmpuint (again_data->len, ==, i == 1 ? 100000 : 48 * 1024);
+    }
 }
 
 static void
