@@ -752,6 +752,22 @@ classify_range_not_satisfiable (Job          *job,
   return RESPONSE_FAILED;
 }
 
+/* Whether a 206 answer is a range of the version whose first bytes are on
+ * disk: the validator recorded with them (the strong ETag, else the
+ * Last-Modified date) must be the answer's too. A range of a file we know
+ * nothing about (no validator recorded) is taken on trust. */
+static gboolean
+same_version (DlDownload         *download,
+              SoupMessageHeaders *headers)
+{
+  if (download->etag != NULL && !g_str_has_prefix (download->etag, "W/"))
+    return g_strcmp0 (soup_message_headers_get_one (headers, "ETag"), download->etag) == 0;
+  if (download->last_modified != NULL)
+    return g_strcmp0 (soup_message_headers_get_one (headers, "Last-Modified"),
+                      download->last_modified) == 0;
+  return TRUE;
+}
+
 /* Classifies the response to the request for *@offset: a body (from
  * *@offset, which a 200 resets to 0, with *@total bytes in all), a file
  * complete already, or a failure with *@outcome. */
@@ -801,6 +817,22 @@ classify_response (Job          *job,
           else
             g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_PROTOCOL,
                          "The server sent a range other than the one asked for; starting over");
+          return RESPONSE_FAILED;
+        }
+      if (!same_version (job->download, headers))
+        {
+          /* A server that ignores If-Range sends the rest of another
+           * version: joined to the bytes on disk it would make a file that
+           * matches neither. */
+          *outcome = OUTCOME_RETRY;
+          if (job->part != NULL && !reset_part_to (job, 0, error))
+            *outcome = disk_outcome (*error);
+          else
+            {
+              _dl_download_set_validators (job->download, NULL, NULL);
+              g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_PROTOCOL,
+                           "The file changed on the server; starting over");
+            }
           return RESPONSE_FAILED;
         }
       *total = range_total >= 0 ? range_total : -1;

@@ -443,6 +443,33 @@ test_chunked_cut (CliFixture    *fixture,
   }
 }
 
+/* A server that ignores If-Range and answers the resume with a range of
+ * another version of the file (another ETag; or, without ETags, another
+ * Last-Modified): the download starts over instead of joining the two. */
+static void
+test_range_etag_change (CliFixture    *fixture,
+                        gconstpointer  user_data)
+{
+  const char *variants[] = { "", "&no_etag=1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_autofree char *query = g_strdup_printf ("v%u.bin?size=100k&seed=%u&drop_after=40k&faults=1"
+                                                "&range_etag_change=1%s", i, 40 + i, variants[i]);
+      g_autofree char *u = cli_fixture_url (fixture, query);
+      g_autofree char *name = g_strdup_printf ("v%u.bin", i);
+      g_autofree char *path = g_build_filename (fixture->out_dir, name, NULL);
+      g_autoptr(CliResult) result = NULL;
+
+      g_test_message ("range_etag_change%s", variants[i]);
+      result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", u, NULL);
+      g_assert_cmpint (result->status, ==, 0);
+      cli_check_json (result->out, "--expect", "0=done", "--check-files", NULL);
+      cli_assert_body (path, 40 + i, 100 * 1024);
+      assert_contains (result->out, "The file changed on the server");
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -461,6 +488,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/rerun-skips-done", test_rerun_skips_done);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/rerun-after-interrupt", test_rerun_after_interrupt);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/chunked-cut", test_chunked_cut);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/range-etag-change", test_range_etag_change);
 
   return g_test_run ();
 }
