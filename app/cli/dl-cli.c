@@ -98,6 +98,7 @@ struct _Cli
   double        timeout;
   double        connect_timeout;
   double        max_time;
+  double        max_retry_after;
   gboolean      json;
   gboolean      quiet;
   gboolean      fresh;          /* ignore what earlier runs did */
@@ -1260,6 +1261,8 @@ cli_main (BridgeTask *task,
     dl_manager_set_connect_timeout (cli->manager, cli->connect_timeout);
   if (cli->max_time > 0)
     dl_manager_set_max_time (cli->manager, cli->max_time);
+  if (cli->max_retry_after > 0)
+    dl_manager_set_max_retry_after (cli->manager, cli->max_retry_after);
   g_signal_connect (cli->manager, "notify::n-running", G_CALLBACK (n_running_cb), cli);
 
   /* Only this command's URLs run: the rest of the history (the app's
@@ -1581,6 +1584,7 @@ parse_options (Cli   *cli,
   g_autofree char *timeout = NULL;
   g_autofree char *connect_timeout = NULL;
   g_autofree char *max_time = NULL;
+  g_autofree char *max_retry_after = NULL;
   gboolean headless = FALSE;
   guint n_urls;
   GOptionEntry entries[] = {
@@ -1604,6 +1608,9 @@ parse_options (Cli   *cli,
     { "max-time", 0, 0, G_OPTION_ARG_STRING, &max_time,
       N_("Fail a download that takes longer than SECONDS, retries included (default: no limit)"),
       N_("SECONDS") },
+    { "max-retry-after", 0, 0, G_OPTION_ARG_STRING, &max_retry_after,
+      N_("Wait at most SECONDS when a server asks to retry later (default: 600)"),
+      N_("SECONDS") },
     { "sha256", 0, 0, G_OPTION_ARG_STRING_ARRAY, &checksums,
       N_("Expected SHA-256 of the files, once per URL on the command line, in the same order"),
       N_("HEX") },
@@ -1626,6 +1633,7 @@ parse_options (Cli   *cli,
   cli->timeout = -1;
   cli->connect_timeout = -1;
   cli->max_time = -1;
+  cli->max_retry_after = -1;
 
   /* Translators: the usage line, after "bridge-downloader [OPTION…]" */
   context = g_option_context_new (N_("--headless URL…"));
@@ -1668,7 +1676,8 @@ parse_options (Cli   *cli,
       !parse_count ("--retries", retries, 0, 1000, &cli->retries, &error) ||
       !parse_seconds ("--timeout", timeout, &cli->timeout, &error) ||
       !parse_seconds ("--connect-timeout", connect_timeout, &cli->connect_timeout, &error) ||
-      !parse_seconds ("--max-time", max_time, &cli->max_time, &error))
+      !parse_seconds ("--max-time", max_time, &cli->max_time, &error) ||
+      !parse_seconds ("--max-retry-after", max_retry_after, &cli->max_retry_after, &error))
     goto usage;
 
   n_urls = urls != NULL ? g_strv_length (urls) : 0;

@@ -279,6 +279,11 @@ network_error (Job     *job,
       return OUTCOME_FATAL;
     }
 
+  /* A response libsoup cannot parse (headers too big, a broken status
+   * line, an unknown encoding) will not parse better next time. */
+  if (e->domain == SOUP_SESSION_ERROR)
+    return OUTCOME_FATAL;
+
   return OUTCOME_RETRY;
 }
 
@@ -792,8 +797,11 @@ classify_response (Job          *job,
       return classify_range_not_satisfiable (job, msg, *offset, outcome, error);
     }
 
-  if (status == SOUP_STATUS_REQUEST_TIMEOUT || status == 429 /* Too Many Requests */ ||
-      SOUP_STATUS_IS_SERVER_ERROR (status))
+  /* Worth trying again: the server timed out, is busy, or asks to wait.
+   * Any other 4xx (a wrong URL, no permission) is as permanent as the
+   * mistake behind it. */
+  if (status == SOUP_STATUS_REQUEST_TIMEOUT || status == 425 /* Too Early */ ||
+      status == 429 /* Too Many Requests */ || SOUP_STATUS_IS_SERVER_ERROR (status))
     {
       _dl_http_set_error (error, msg);
       *outcome = OUTCOME_RETRY;
@@ -914,7 +922,7 @@ attempt (Job     *job,
   stream = send_request (job, offset, &msg, &outcome, error);
   if (stream == NULL)
     return outcome;
-  job->retry_after = _dl_http_parse_retry_after (msg);
+  job->retry_after = _dl_http_parse_retry_after (msg, job->settings.max_retry_after);
 
   switch (classify_response (job, msg, &offset, &total, &outcome, error))
     {

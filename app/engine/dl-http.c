@@ -23,13 +23,12 @@
 
 #define MAX_REDIRECTS 20
 
-/* A Retry-After further out than this is waited for only this long. */
-#define MAX_RETRY_AFTER_SECONDS 3600.0
-
 /* Seconds to wait before retrying, from @msg's Retry-After (delay or
- * date), or -1 without one. */
+ * date), at most @max (a server may not make a download wait an hour, let
+ * alone a year), or -1 without one. */
 double
-_dl_http_parse_retry_after (SoupMessage *msg)
+_dl_http_parse_retry_after (SoupMessage *msg,
+                            double       max)
 {
   const char *value = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                     "Retry-After");
@@ -55,7 +54,7 @@ _dl_http_parse_retry_after (SoupMessage *msg)
       seconds = g_date_time_difference (when, now) / (double) G_USEC_PER_SEC;
     }
 
-  return CLAMP (seconds, 0, MAX_RETRY_AFTER_SECONDS);
+  return CLAMP (seconds, 0, max);
 }
 
 gboolean

@@ -27,6 +27,7 @@ typedef struct
   double  connect_timeout;
   double  retry_delay;
   double  max_retry_delay;
+  double  max_retry_after;   /* the longest Retry-After honoured */
   double  max_time;          /* 0: no limit */
 } DlManagerSettings;
 

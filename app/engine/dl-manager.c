@@ -94,6 +94,7 @@ enum {
   PROP_CONNECT_TIMEOUT,
   PROP_RETRY_DELAY,
   PROP_MAX_RETRY_DELAY,
+  PROP_MAX_RETRY_AFTER,
   PROP_MAX_TIME,
   N_PROPS
 };
@@ -584,6 +585,9 @@ dl_manager_get_property (GObject    *object,
     case PROP_MAX_RETRY_DELAY:
       g_value_set_double (value, self->settings.max_retry_delay);
       break;
+    case PROP_MAX_RETRY_AFTER:
+      g_value_set_double (value, self->settings.max_retry_after);
+      break;
     case PROP_MAX_TIME:
       g_value_set_double (value, self->settings.max_time);
       break;
@@ -625,6 +629,9 @@ dl_manager_set_property (GObject      *object,
       break;
     case PROP_MAX_RETRY_DELAY:
       dl_manager_set_max_retry_delay (self, g_value_get_double (value));
+      break;
+    case PROP_MAX_RETRY_AFTER:
+      dl_manager_set_max_retry_after (self, g_value_get_double (value));
       break;
     case PROP_MAX_TIME:
       dl_manager_set_max_time (self, g_value_get_double (value));
@@ -727,6 +734,16 @@ dl_manager_class_init (DlManagerClass *klass)
   properties[PROP_MAX_RETRY_DELAY] =
     g_param_spec_double ("max-retry-delay", NULL, NULL,
                          0, 86400, DL_MANAGER_DEFAULT_MAX_RETRY_DELAY, rw);
+
+  /**
+   * DlManager:max-retry-after:
+   *
+   * The longest wait, in seconds, that a server's Retry-After gets: a
+   * server asking for an hour (or a year) is asked again after this long.
+   */
+  properties[PROP_MAX_RETRY_AFTER] =
+    g_param_spec_double ("max-retry-after", NULL, NULL,
+                         0, 86400, DL_MANAGER_DEFAULT_MAX_RETRY_AFTER, rw);
 
   /**
    * DlManager:max-time:
@@ -839,6 +856,7 @@ dl_manager_init (DlManager *self)
   self->settings.connect_timeout = DL_MANAGER_DEFAULT_CONNECT_TIMEOUT;
   self->settings.retry_delay = DL_MANAGER_DEFAULT_RETRY_DELAY;
   self->settings.max_retry_delay = DL_MANAGER_DEFAULT_MAX_RETRY_DELAY;
+  self->settings.max_retry_after = DL_MANAGER_DEFAULT_MAX_RETRY_AFTER;
 
   if (download_dir != NULL)
     self->output_dir = g_strdup (download_dir);
@@ -1534,6 +1552,24 @@ dl_manager_set_max_time (DlManager *self,
   g_return_if_fail (seconds >= 0);
 
   set_seconds (self, &self->settings.max_time, seconds, PROP_MAX_TIME);
+}
+
+double
+dl_manager_get_max_retry_after (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->settings.max_retry_after;
+}
+
+void
+dl_manager_set_max_retry_after (DlManager *self,
+                                double     seconds)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (seconds >= 0);
+
+  set_seconds (self, &self->settings.max_retry_after, seconds, PROP_MAX_RETRY_AFTER);
 }
 
 double

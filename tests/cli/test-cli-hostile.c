@@ -470,6 +470,62 @@ test_range_etag_change (CliFixture    *fixture,
     }
 }
 
+/* ---- retries ---------------------------------------------------------------------- */
+
+/* The "delay" of the first "retrying" event in @json, in seconds. */
+static double
+first_retry_delay (const char *json)
+{
+  const char *retrying = strstr (json, "\"event\":\"retrying\"");
+  const char *delay;
+
+  if (retrying == NULL)
+    g_error ("no retrying event in: %s", json);
+  delay = strstr (retrying, "\"delay\":");
+  g_assert_nonnull (delay);
+  return g_ascii_strtod (delay + strlen ("\"delay\":"), NULL);
+}
+
+/* A server's Retry-After is honoured up to a cap: 600 s by default, less
+ * with --max-retry-after; an hour or a day is not waited for. 408, 425
+ * and 429 are worth another try, other 4xx are not. */
+static void
+test_retry_after_capped (CliFixture    *fixture,
+                         gconstpointer  user_data)
+{
+  g_autofree char *day = cli_fixture_url (fixture, "d.bin?size=1000&status=503&retry_after=86400");
+  g_autofree char *hour = cli_fixture_url (fixture,
+                                           "h.bin?size=1000&seed=7&status=503,200&key=hour&retry_after=3600");
+  g_autofree char *early = cli_fixture_url (fixture, "e.bin?size=1000&seed=8&status=425,200&key=early");
+  g_autofree char *forbidden = cli_fixture_url (fixture, "f.bin?size=1000&status=403,200&key=forbidden");
+  g_autofree char *path = g_build_filename (fixture->out_dir, "h.bin", NULL);
+  g_autofree char *path_early = g_build_filename (fixture->out_dir, "e.bin", NULL);
+  g_autoptr(CliResult) default_cap = NULL;
+  g_autoptr(CliResult) capped = NULL;
+  g_autoptr(CliResult) statuses = NULL;
+
+  /* The default: the first retry waits 600 s, not a day (the run gives up
+   * at --max-time). */
+  default_cap = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--max-time", "1",
+                         day, NULL);
+  g_assert_cmpint (default_cap->status, ==, 1);
+  g_assert_cmpfloat (first_retry_delay (default_cap->out), <=, 600.0);
+  g_assert_cmpfloat (first_retry_delay (default_cap->out), >, 590.0);
+
+  capped = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--max-retry-after",
+                    "0.5", hour, NULL);
+  g_assert_cmpint (capped->status, ==, 0);
+  g_assert_cmpfloat (first_retry_delay (capped->out), <=, 0.5);
+  cli_assert_body (path, 7, 1000);
+
+  statuses = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--max-retry-after",
+                      "0.5", early, forbidden, NULL);
+  g_assert_cmpint (statuses->status, ==, 1);
+  cli_check_json (statuses->out, "--expect", "0=done", "--expect", "1=failed", NULL);
+  cli_assert_body (path_early, 8, 1000);
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, "forbidden"), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -489,6 +545,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/rerun-after-interrupt", test_rerun_after_interrupt);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/chunked-cut", test_chunked_cut);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/range-etag-change", test_range_etag_change);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/retry-after-capped", test_retry_after_capped);
 
   return g_test_run ();
 }
