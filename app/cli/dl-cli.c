@@ -99,6 +99,7 @@ struct _Cli
   double        connect_timeout;
   double        max_time;
   double        max_retry_after;
+  gint64        max_file_size;  /* 0: no limit */
   gboolean      json;
   gboolean      quiet;
   gboolean      fresh;          /* ignore what earlier runs did */
@@ -1263,6 +1264,8 @@ cli_main (BridgeTask *task,
     dl_manager_set_max_time (cli->manager, cli->max_time);
   if (cli->max_retry_after > 0)
     dl_manager_set_max_retry_after (cli->manager, cli->max_retry_after);
+  if (cli->max_file_size > 0)
+    dl_manager_set_max_file_size (cli->manager, cli->max_file_size);
   g_signal_connect (cli->manager, "notify::n-running", G_CALLBACK (n_running_cb), cli);
 
   /* Only this command's URLs run: the rest of the history (the app's
@@ -1565,6 +1568,45 @@ parse_seconds (const char  *option,
   return TRUE;
 }
 
+/* A number of bytes, more than 0, with an optional K, M, G or T (binary
+ * multiples, as curl's --max-filesize takes them). */
+static gboolean
+parse_size (const char  *option,
+            const char  *text,
+            gint64      *value,
+            GError     **error)
+{
+  g_autofree char *digits = NULL;
+  guint64 number, multiple = 1;
+  gsize len;
+
+  if (text == NULL)
+    return TRUE;
+
+  len = strlen (text);
+  if (len > 0)
+    switch (g_ascii_toupper (text[len - 1]))
+      {
+      case 'K': multiple = G_GUINT64_CONSTANT (1) << 10; len--; break;
+      case 'M': multiple = G_GUINT64_CONSTANT (1) << 20; len--; break;
+      case 'G': multiple = G_GUINT64_CONSTANT (1) << 30; len--; break;
+      case 'T': multiple = G_GUINT64_CONSTANT (1) << 40; len--; break;
+      default: break;
+      }
+  digits = g_strndup (text, len);
+  if (!g_ascii_string_to_unsigned (digits, 10, 1, G_MAXINT64 / multiple, &number, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   /* Translators: "--max-filesize must be a number of bytes, optionally
+                    * followed by K, M, G or T, not “x”"; K, M, G and T stay as they are */
+                   _("%s must be a number of bytes, optionally followed by K, M, G or T, "
+                     "not “%s”"), option, text);
+      return FALSE;
+    }
+  *value = (gint64) (number * multiple);
+  return TRUE;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int
 parse_options (Cli   *cli,
@@ -1585,6 +1627,7 @@ parse_options (Cli   *cli,
   g_autofree char *connect_timeout = NULL;
   g_autofree char *max_time = NULL;
   g_autofree char *max_retry_after = NULL;
+  g_autofree char *max_file_size = NULL;
   gboolean headless = FALSE;
   guint n_urls;
   GOptionEntry entries[] = {
@@ -1608,6 +1651,9 @@ parse_options (Cli   *cli,
     { "max-time", 0, 0, G_OPTION_ARG_STRING, &max_time,
       N_("Fail a download that takes longer than SECONDS, retries included (default: no limit)"),
       N_("SECONDS") },
+    { "max-filesize", 0, 0, G_OPTION_ARG_STRING, &max_file_size,
+      N_("Fail a download whose file is larger than SIZE bytes (K, M, G: binary multiples)"),
+      N_("SIZE") },
     { "max-retry-after", 0, 0, G_OPTION_ARG_STRING, &max_retry_after,
       N_("Wait at most SECONDS when a server asks to retry later (default: 600)"),
       N_("SECONDS") },
@@ -1677,7 +1723,8 @@ parse_options (Cli   *cli,
       !parse_seconds ("--timeout", timeout, &cli->timeout, &error) ||
       !parse_seconds ("--connect-timeout", connect_timeout, &cli->connect_timeout, &error) ||
       !parse_seconds ("--max-time", max_time, &cli->max_time, &error) ||
-      !parse_seconds ("--max-retry-after", max_retry_after, &cli->max_retry_after, &error))
+      !parse_seconds ("--max-retry-after", max_retry_after, &cli->max_retry_after, &error) ||
+      !parse_size ("--max-filesize", max_file_size, &cli->max_file_size, &error))
     goto usage;
 
   n_urls = urls != NULL ? g_strv_length (urls) : 0;

@@ -66,6 +66,7 @@ typedef struct
   double              retry_after;  /* from the last response, or -1 */
   gint64              high_water;   /* the furthest this task has got */
   gboolean            not_ours;     /* another process holds the partial file */
+  gboolean            resumable;    /* the last response allowed ranges */
   gint64              size;         /* of the complete file */
   gboolean            done;         /* recorded as done already */
 } Job;
@@ -439,6 +440,14 @@ receive_body (Job           *job,
       deadline = bridge_loop_time (loop) + job->settings.idle_timeout;
       if (deadline - bridge_timeout_get_when (scope) > job->settings.idle_timeout / 64)
         bridge_timeout_reschedule (scope, deadline);
+
+      if (job->settings.max_file_size > 0 && received + n > job->settings.max_file_size)
+        {
+          g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_LENGTH,
+                       "The file is larger than the limit of %" G_GINT64_FORMAT " bytes",
+                       job->settings.max_file_size);
+          return BODY_TOO_LONG;
+        }
 
       if (total >= 0 && received + n > total)
         {
@@ -879,6 +888,16 @@ receive_response (Job           *job,
                                soup_message_headers_get_one (headers, "ETag"),
                                soup_message_headers_get_one (headers, "Last-Modified"));
   _dl_download_set_total_bytes (download, total);
+  job->resumable = soup_message_get_status (msg) == SOUP_STATUS_PARTIAL_CONTENT ||
+                   soup_message_headers_header_contains (headers, "Accept-Ranges", "bytes");
+
+  if (job->settings.max_file_size > 0 && total > job->settings.max_file_size)
+    {
+      g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_LENGTH,
+                   "The file (%" G_GINT64_FORMAT " bytes) is larger than the limit of %"
+                   G_GINT64_FORMAT " bytes", total, job->settings.max_file_size);
+      return OUTCOME_FATAL;
+    }
 
   if (!_dl_manager_acquire_slot (job->manager, download, error))
     return OUTCOME_STOPPED;
@@ -982,7 +1001,12 @@ fail (Job          *job,
 
   g_debug ("%s failed: %s", download->url, error->message);
 
-  /* Whatever was written stays resumable for a retry by the user. */
+  /* Without a length, and from a server that cannot resume, the partial
+   * file can never be completed: it only takes space (a full disk, an
+   * endless body). Otherwise whatever was written stays resumable for a
+   * retry by the user. */
+  if (job->part != NULL && download->total_bytes < 0 && !job->resumable && !job->not_ours)
+    discard_part (job);
   if (job->part != NULL)
     _dl_part_flush (job->part, TRUE, NULL);
   _dl_download_set_bytes_received (download, MAX (download->resume_offset, job_written (job)));

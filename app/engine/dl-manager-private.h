@@ -28,6 +28,7 @@ typedef struct
   double  retry_delay;
   double  max_retry_delay;
   double  max_retry_after;   /* the longest Retry-After honoured */
+  gint64  max_file_size;     /* 0: no limit */
   double  max_time;          /* 0: no limit */
 } DlManagerSettings;
 

@@ -95,6 +95,7 @@ enum {
   PROP_RETRY_DELAY,
   PROP_MAX_RETRY_DELAY,
   PROP_MAX_RETRY_AFTER,
+  PROP_MAX_FILE_SIZE,
   PROP_MAX_TIME,
   N_PROPS
 };
@@ -588,6 +589,9 @@ dl_manager_get_property (GObject    *object,
     case PROP_MAX_RETRY_AFTER:
       g_value_set_double (value, self->settings.max_retry_after);
       break;
+    case PROP_MAX_FILE_SIZE:
+      g_value_set_int64 (value, self->settings.max_file_size);
+      break;
     case PROP_MAX_TIME:
       g_value_set_double (value, self->settings.max_time);
       break;
@@ -632,6 +636,9 @@ dl_manager_set_property (GObject      *object,
       break;
     case PROP_MAX_RETRY_AFTER:
       dl_manager_set_max_retry_after (self, g_value_get_double (value));
+      break;
+    case PROP_MAX_FILE_SIZE:
+      dl_manager_set_max_file_size (self, g_value_get_int64 (value));
       break;
     case PROP_MAX_TIME:
       dl_manager_set_max_time (self, g_value_get_double (value));
@@ -744,6 +751,17 @@ dl_manager_class_init (DlManagerClass *klass)
   properties[PROP_MAX_RETRY_AFTER] =
     g_param_spec_double ("max-retry-after", NULL, NULL,
                          0, 86400, DL_MANAGER_DEFAULT_MAX_RETRY_AFTER, rw);
+
+  /**
+   * DlManager:max-file-size:
+   *
+   * The largest file, in bytes, a download may save; 0 for no limit. A
+   * download announced larger fails before it starts; one without a
+   * length fails once it gets past the limit. Read when a download starts.
+   */
+  properties[PROP_MAX_FILE_SIZE] =
+    g_param_spec_int64 ("max-file-size", NULL, NULL,
+                        0, G_MAXINT64, 0, rw);
 
   /**
    * DlManager:max-time:
@@ -1552,6 +1570,27 @@ dl_manager_set_max_time (DlManager *self,
   g_return_if_fail (seconds >= 0);
 
   set_seconds (self, &self->settings.max_time, seconds, PROP_MAX_TIME);
+}
+
+gint64
+dl_manager_get_max_file_size (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->settings.max_file_size;
+}
+
+void
+dl_manager_set_max_file_size (DlManager *self,
+                              gint64     bytes)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (bytes >= 0);
+
+  if (self->settings.max_file_size == bytes)
+    return;
+  self->settings.max_file_size = bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_FILE_SIZE]);
 }
 
 double

@@ -77,6 +77,9 @@ void         dl_manager_set_connect_timeout  (DlManager    *self,
 double       dl_manager_get_retry_delay      (DlManager    *self);
 void         dl_manager_set_retry_delay      (DlManager    *self,
                                               double        seconds);
+gint64       dl_manager_get_max_file_size    (DlManager    *self);
+void         dl_manager_set_max_file_size    (DlManager    *self,
+                                              gint64        bytes);
 double       dl_manager_get_max_retry_after  (DlManager    *self);
 void         dl_manager_set_max_retry_after  (DlManager    *self,
                                               double        seconds);

@@ -526,6 +526,32 @@ test_retry_after_capped (CliFixture    *fixture,
   g_assert_cmpuint (fault_server_get_request_count (fixture->server, "forbidden"), ==, 1);
 }
 
+/* ---- bounds ----------------------------------------------------------------------- */
+
+/* --max-filesize: a body without end fails once past the limit, and its
+ * .part goes (no length, no ranges: it could never be completed); a file
+ * announced larger fails before anything is written. */
+static void
+test_max_filesize (CliFixture    *fixture,
+                   gconstpointer  user_data)
+{
+  g_autofree char *endless = cli_fixture_url (fixture, "forever.bin?endless=1&rate=8m");
+  g_autofree char *big = cli_fixture_url (fixture, "big.bin?size=2m");
+  g_autofree char *small = cli_fixture_url (fixture, "small.bin?size=1000&seed=3");
+  g_autofree char *path_small = g_build_filename (fixture->out_dir, "small.bin", NULL);
+  g_autoptr(CliResult) result = NULL;
+
+  result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--max-filesize", "1M",
+                    endless, big, small, NULL);
+  g_assert_cmpint (result->status, ==, 1);
+  cli_check_json (result->out, "--expect", "0=failed", "--expect", "1=failed",
+                  "--expect", "2=done", NULL);
+  assert_contains (result->out, "larger than the limit of 1048576 bytes");
+  cli_assert_body (path_small, 3, 1000);
+  /* Only the small file: no forever.bin.part, no big.bin. */
+  g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -546,6 +572,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/chunked-cut", test_chunked_cut);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/range-etag-change", test_range_etag_change);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/retry-after-capped", test_retry_after_capped);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/max-filesize", test_max_filesize);
 
   return g_test_run ();
 }
