@@ -552,6 +552,29 @@ test_max_filesize (CliFixture    *fixture,
   g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 1);
 }
 
+/* A server that names its file "foo.bin.part" gets no file whose name
+ * ends in the partial suffix: the saved name is "foo.bin_part". So it
+ * cannot plant what a resume of an interrupted "foo.bin" would take for
+ * its own partial file. */
+static void
+test_part_name (CliFixture    *fixture,
+                gconstpointer  user_data)
+{
+  g_autofree char *u = cli_fixture_url (fixture, "dir/foo.bin?size=5000&seed=6&part_name=1");
+  g_autofree char *upper = cli_fixture_url (fixture,
+                                            "x?size=10&cd=attachment%3B%20filename%3D%22B.PART%22");
+  g_autofree char *path = g_build_filename (fixture->out_dir, "foo.bin_part", NULL);
+  g_autoptr(CliResult) result = NULL;
+
+  result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", u, upper, NULL);
+  g_assert_cmpint (result->status, ==, 0);
+  cli_check_json (result->out, "--expect", "0=done", "--expect", "1=done", "--check-files", NULL);
+  cli_assert_body (path, 6, 5000);
+  g_assert_cmpuint (count_files (fixture->out_dir, ".part"), ==, 0);
+  g_assert_cmpuint (count_files (fixture->out_dir, ".PART"), ==, 0);
+  g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -573,6 +596,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/range-etag-change", test_range_etag_change);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/retry-after-capped", test_retry_after_capped);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/max-filesize", test_max_filesize);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/part-name", test_part_name);
 
   return g_test_run ();
 }
