@@ -971,7 +971,7 @@ take_finished (Cli     *cli,
                CliItem *item)
 {
   g_autofree char *dir = g_canonicalize_filename (cli->output_dir, NULL);
-  g_autofree char *key = unfinished_key (item->url, dir);
+  g_autofree char *key = unfinished_key (item->shown_url, dir);
   GQueue *queue = g_hash_table_lookup (cli->finished, key);
   DlDownload *download;
 
@@ -1000,7 +1000,7 @@ take_unfinished (Cli     *cli,
                  CliItem *item)
 {
   g_autofree char *dir = g_canonicalize_filename (cli->output_dir, NULL);
-  g_autofree char *key = unfinished_key (item->url, dir);
+  g_autofree char *key = unfinished_key (item->shown_url, dir);
   GQueue *queue = g_hash_table_lookup (cli->unfinished, key);
   DlDownload *download = queue != NULL ? g_queue_pop_head (queue) : NULL;
 
@@ -1049,7 +1049,11 @@ queue_item (Cli     *cli,
   else if (!cli->fresh && (download = take_finished (cli, item)) != NULL)
     item->skipped = TRUE;
   else if ((download = take_unfinished (cli, item)) != NULL)
-    resumed = TRUE;
+    {
+      /* The history keeps no password: this run's URL brings it back. */
+      dl_download_set_request_url (download, item->url);
+      resumed = TRUE;
+    }
   else
     download = dl_manager_add_full (cli->manager, item->url, cli->output_dir, item->sha256, &error);
 

@@ -37,7 +37,8 @@ struct _DlDownload
   DlManager       *manager;
 
   /* Owned */
-  char            *url;
+  char            *url;          /* without its password: shown and stored */
+  char            *request_url;  /* with it, in memory only; NULL: url */
   char            *output_dir;
   char            *host;
   char            *file_name;

@@ -305,7 +305,8 @@ send_request (Job          *job,
   g_autoptr(BridgeTimeout) scope = NULL;
 
   *outcome = OUTCOME_FATAL;
-  uri = g_uri_parse (download->url, SOUP_HTTP_URI_FLAGS, error);
+  uri = g_uri_parse (download->request_url != NULL ? download->request_url : download->url,
+                     SOUP_HTTP_URI_FLAGS, error);
   if (uri == NULL)
     return NULL;
 

@@ -23,6 +23,8 @@ GQuark           dl_download_error_quark         (void);
 
 gint64           dl_download_get_id              (DlDownload  *self);
 const char      *dl_download_get_url             (DlDownload  *self);
+void             dl_download_set_request_url     (DlDownload  *self,
+                                                  const char  *url);
 const char      *dl_download_get_output_dir      (DlDownload  *self);
 const char      *dl_download_get_file_name       (DlDownload  *self);
 char            *dl_download_dup_path            (DlDownload  *self) G_GNUC_WARN_UNUSED_RESULT;

@@ -17,6 +17,7 @@
 #include "dl-download-task-private.h"
 #include "dl-file-name.h"
 #include "dl-manager-private.h"
+#include "dl-url-password.h"
 
 /**
  * DlManager:
@@ -1192,6 +1193,7 @@ dl_manager_add_full (DlManager   *self,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *checksum = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *shown_url = NULL;
   DlDownload *download;
 
   g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
@@ -1209,7 +1211,10 @@ dl_manager_add_full (DlManager   *self,
 
   dir = g_canonicalize_filename (output_dir != NULL ? output_dir : self->output_dir, NULL);
 
-  record = dl_store_record_new (url, dir);
+  /* The history gets the URL without its password (see
+   * dl_download_set_request_url()). */
+  shown_url = dl_url_without_password (url);
+  record = dl_store_record_new (shown_url, dir);
   record->sha256 = g_steal_pointer (&checksum);
 
   /* Queued when an id is at hand (it usually is): adding many downloads
@@ -1220,6 +1225,7 @@ dl_manager_add_full (DlManager   *self,
     return NULL;
 
   download = _dl_download_new (self, record);
+  dl_download_set_request_url (download, url);
   added = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (added, download);
   append_downloads (self, added);
@@ -1269,11 +1275,13 @@ dl_manager_find_unfinished (DlManager  *self,
                             const char *output_dir)
 {
   g_autofree char *dir = NULL;
+  g_autofree char *shown_url = NULL;
 
   g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
   g_return_val_if_fail (url != NULL, NULL);
 
   dir = g_canonicalize_filename (output_dir != NULL ? output_dir : self->output_dir, NULL);
+  shown_url = dl_url_without_password (url);
 
   for (guint i = 0; i < self->downloads->len; i++)
     {
@@ -1281,7 +1289,7 @@ dl_manager_find_unfinished (DlManager  *self,
 
       if (download->state != DL_DOWNLOAD_STATE_DONE &&
           download->state != DL_DOWNLOAD_STATE_CANCELLED &&
-          g_str_equal (download->url, url) &&
+          g_str_equal (download->url, shown_url) &&
           g_str_equal (download->output_dir, dir))
         return download;
     }

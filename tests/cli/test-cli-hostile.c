@@ -575,6 +575,45 @@ test_part_name (CliFixture    *fixture,
   g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 2);
 }
 
+/* The history (downloads.sqlite, and its WAL) never holds the password;
+ * running the same command again gives it back, and the download resumes
+ * under its history entry. */
+static void
+test_url_password_not_stored (CliFixture    *fixture,
+                              gconstpointer  user_data)
+{
+  g_autofree char *u = url_with_password (fixture,
+                                          "s.bin?size=100k&seed=12&drop_after=40k&faults=1&key=pw");
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "bridge-downloader", NULL);
+  g_autofree char *path = g_build_filename (fixture->out_dir, "s.bin", NULL);
+  g_autoptr(CliResult) first = NULL;
+  g_autoptr(CliResult) second = NULL;
+  g_autoptr(GDir) d = NULL;
+  const char *name;
+
+  first = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--retries", "0", u, NULL);
+  g_assert_cmpint (first->status, ==, 1);
+
+  d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      g_assert_true (g_file_get_contents (file, &contents, &len, NULL));
+      /* Binary: the file has NUL bytes long before the rows. */
+      if (memmem (contents, len, "Pa55w0rd", strlen ("Pa55w0rd")) != NULL)
+        g_error ("the password is in %s", file);
+    }
+
+  second = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", u, NULL);
+  g_assert_cmpint (second->status, ==, 0);
+  cli_check_json (second->out, "--expect", "0=done", "--resumed", "0=-1", NULL);
+  cli_assert_body (path, 12, 100 * 1024);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -586,6 +625,7 @@ main (int   argc,
 
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/escape-reason", test_escape_reason);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/url-password-not-shown", test_url_password_not_shown);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/url-password-not-stored", test_url_password_not_stored);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/input-line-too-long", test_input_line_too_long);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/input-bad-line-alone", test_input_bad_line_alone);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/concurrent-first-runs", test_concurrent_first_runs);
