@@ -751,16 +751,20 @@ item_done (CliItem *item)
   g_autoptr(BridgeFuture) future = NULL;
   HashJob *job;
 
-  /* With an expected checksum the engine hashed the file as it arrived
-   * and verified it: that is the file's SHA-256. */
-  if (!cli->json || dl_download_get_sha256 (item->download) != NULL)
+  /* The engine hashed what it saved (--json sets DlManager:hash-files):
+   * as it arrived and verified with an expected checksum, else through the
+   * descriptor it wrote with, before the rename. Opening the path again
+   * could read another file: the folder may have been swapped for a
+   * symbolic link meanwhile. */
+  if (!cli->json || dl_download_get_file_sha256 (item->download) != NULL)
     {
-      report_done (item, dl_download_get_sha256 (item->download));
+      report_done (item, dl_download_get_file_sha256 (item->download));
       return;
     }
 
-  /* Otherwise read it back on a worker thread: hashing a large file takes
-   * seconds, which the loop (and the other downloads) must not wait for. */
+  /* A file an earlier run saved (skipped now): read it back on a worker
+   * thread, as hashing a large file takes seconds, which the loop (and the
+   * other downloads) must not wait for. */
   job = g_new0 (HashJob, 1);
   job->cli = cli;
   job->path = dl_download_dup_path (item->download);
@@ -1270,6 +1274,8 @@ cli_main (BridgeTask *task,
     dl_manager_set_max_retry_after (cli->manager, cli->max_retry_after);
   if (cli->max_file_size > 0)
     dl_manager_set_max_file_size (cli->manager, cli->max_file_size);
+  /* The "done" events carry each file's SHA-256. */
+  dl_manager_set_hash_files (cli->manager, cli->json);
   g_signal_connect (cli->manager, "notify::n-running", G_CALLBACK (n_running_cb), cli);
 
   /* Only this command's URLs run: the rest of the history (the app's

@@ -43,6 +43,7 @@ struct _DlDownload
   char            *host;
   char            *file_name;
   char            *sha256;
+  char            *file_sha256;  /* of the saved bytes, when hashed (memory only) */
   char            *etag;
   char            *last_modified;
   char            *error_message;

@@ -572,7 +572,9 @@ hash_part_thread (BridgeFuture *future,
 }
 
 /* Hashes the whole partial file again, when this run did not see every
- * byte (a resumed download), and checks the result. */
+ * byte (a resumed download), or when the manager wants every file's
+ * SHA-256, and checks the result against the expected one, if any. The
+ * result is the file's SHA-256 (dl_download_get_file_sha256()). */
 static Outcome
 verify_again (Job     *job,
               GError **error)
@@ -588,7 +590,9 @@ verify_again (Job     *job,
   if (actual == NULL)
     return disk_outcome (*error);
 
-  if (g_strcmp0 (actual, download->sha256) != 0)
+  g_free (download->file_sha256);
+  download->file_sha256 = g_strdup (actual);
+  if (download->sha256 != NULL && g_strcmp0 (actual, download->sha256) != 0)
     {
       g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_CHECKSUM,
                    "SHA-256 mismatch: expected %s, got %s", download->sha256, actual);
@@ -663,8 +667,13 @@ finish_part_start (Job     *job,
   if (total < 0)
     _dl_download_set_total_bytes (download, _dl_part_received (part));
 
-  /* This run did not see every byte (it resumed): read the file back. */
-  if (download->sha256 != NULL && !hashed_all)
+  /* This run did not see every byte (it resumed), or every file's hash
+   * is wanted: read the file back, through the descriptor it was written
+   * with. */
+  g_clear_pointer (&download->file_sha256, g_free);
+  if (download->sha256 != NULL && hashed_all)
+    download->file_sha256 = g_strdup (download->sha256);
+  else if ((download->sha256 != NULL && !hashed_all) || job->settings.hash_files)
     {
       if (!_dl_part_flush (part, FALSE, error))
         return disk_outcome (*error);

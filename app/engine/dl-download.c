@@ -78,6 +78,7 @@ dl_download_finalize (GObject *object)
 
   g_clear_pointer (&self->url, g_free);
   g_clear_pointer (&self->request_url, g_free);
+  g_clear_pointer (&self->file_sha256, g_free);
   g_clear_pointer (&self->output_dir, g_free);
   g_clear_pointer (&self->host, g_free);
   g_clear_pointer (&self->file_name, g_free);
@@ -914,6 +915,29 @@ dl_download_get_sha256 (DlDownload *self)
   g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
 
   return self->sha256;
+}
+
+/**
+ * dl_download_get_file_sha256:
+ * @self: a #DlDownload
+ *
+ * The SHA-256 of the bytes this run saved, read from the descriptor it
+ * wrote them through just before the rename (never by opening the path
+ * again, which a folder swapped for a symbolic link would make another
+ * file's): the expected one once verified, or the one computed when
+ * #DlManager:hash-files is on.
+ *
+ * Returns: (nullable): lowercase hex, or %NULL when this run did not hash
+ *   the file
+ */
+const char *
+dl_download_get_file_sha256 (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
+
+  if (self->state == DL_DOWNLOAD_STATE_DONE && self->file_sha256 != NULL)
+    return self->file_sha256;
+  return NULL;
 }
 
 DlDownloadState

@@ -97,6 +97,7 @@ enum {
   PROP_MAX_RETRY_DELAY,
   PROP_MAX_RETRY_AFTER,
   PROP_MAX_FILE_SIZE,
+  PROP_HASH_FILES,
   PROP_MAX_TIME,
   N_PROPS
 };
@@ -593,6 +594,9 @@ dl_manager_get_property (GObject    *object,
     case PROP_MAX_FILE_SIZE:
       g_value_set_int64 (value, self->settings.max_file_size);
       break;
+    case PROP_HASH_FILES:
+      g_value_set_boolean (value, self->settings.hash_files);
+      break;
     case PROP_MAX_TIME:
       g_value_set_double (value, self->settings.max_time);
       break;
@@ -640,6 +644,9 @@ dl_manager_set_property (GObject      *object,
       break;
     case PROP_MAX_FILE_SIZE:
       dl_manager_set_max_file_size (self, g_value_get_int64 (value));
+      break;
+    case PROP_HASH_FILES:
+      dl_manager_set_hash_files (self, g_value_get_boolean (value));
       break;
     case PROP_MAX_TIME:
       dl_manager_set_max_time (self, g_value_get_double (value));
@@ -763,6 +770,16 @@ dl_manager_class_init (DlManagerClass *klass)
   properties[PROP_MAX_FILE_SIZE] =
     g_param_spec_int64 ("max-file-size", NULL, NULL,
                         0, G_MAXINT64, 0, rw);
+
+  /**
+   * DlManager:hash-files:
+   *
+   * Whether every download computes its file's SHA-256 before the rename,
+   * from the descriptor it wrote through (dl_download_get_file_sha256()).
+   * Costs a read of the file. Read when a download finishes.
+   */
+  properties[PROP_HASH_FILES] =
+    g_param_spec_boolean ("hash-files", NULL, NULL, FALSE, rw);
 
   /**
    * DlManager:max-time:
@@ -1578,6 +1595,27 @@ dl_manager_set_max_time (DlManager *self,
   g_return_if_fail (seconds >= 0);
 
   set_seconds (self, &self->settings.max_time, seconds, PROP_MAX_TIME);
+}
+
+gboolean
+dl_manager_get_hash_files (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
+
+  return self->settings.hash_files;
+}
+
+void
+dl_manager_set_hash_files (DlManager *self,
+                           gboolean   hash_files)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  hash_files = !!hash_files;
+  if (self->settings.hash_files == hash_files)
+    return;
+  self->settings.hash_files = hash_files;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HASH_FILES]);
 }
 
 gint64

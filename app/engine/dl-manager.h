@@ -77,6 +77,9 @@ void         dl_manager_set_connect_timeout  (DlManager    *self,
 double       dl_manager_get_retry_delay      (DlManager    *self);
 void         dl_manager_set_retry_delay      (DlManager    *self,
                                               double        seconds);
+gboolean     dl_manager_get_hash_files       (DlManager    *self);
+void         dl_manager_set_hash_files       (DlManager    *self,
+                                              gboolean      hash_files);
 gint64       dl_manager_get_max_file_size    (DlManager    *self);
 void         dl_manager_set_max_file_size    (DlManager    *self,
                                               gint64        bytes);

@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -614,6 +615,45 @@ test_url_password_not_stored (CliFixture    *fixture,
   cli_assert_body (path, 12, 100 * 1024);
 }
 
+/* The "done" event's SHA-256 describes the bytes the engine saved, even
+ * when the output folder is swapped for a symbolic link to a decoy while
+ * the download runs (the engine keeps writing through its descriptors, so
+ * the file lands in the real folder; the path now leads to the decoy). */
+static void
+test_sha256_folder_swapped (CliFixture    *fixture,
+                            gconstpointer  user_data)
+{
+  g_autofree char *u = cli_fixture_url (fixture, "f.bin?size=4m&rate=4m&seed=14");
+  g_autofree char *events_path = g_build_filename (fixture->home, "events.jsonl", NULL);
+  g_autofree char *part = g_build_filename (fixture->out_dir, "f.bin.part", NULL);
+  g_autofree char *real = g_build_filename (fixture->home, "real", NULL);
+  g_autofree char *decoy = g_build_filename (fixture->home, "decoy", NULL);
+  g_autofree char *decoy_file = g_build_filename (decoy, "f.bin", NULL);
+  g_autofree char *real_file = g_build_filename (real, "f.bin", NULL);
+  g_autofree char *expected = fault_server_body_sha256 (14, 4 * 1024 * 1024);
+  g_autofree char *expected_field = g_strdup_printf ("\"sha256\":\"%s\"", expected);
+  g_autofree char *events = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *args[] = { "-o", fixture->out_dir, "--json", u, NULL };
+
+  g_assert_cmpint (g_mkdir_with_parents (decoy, 0700), ==, 0);
+  g_file_set_contents (decoy_file, "not what the server sent", -1, &error);
+  g_assert_no_error (error);
+
+  process = cli_spawn (events_path, NULL, args);
+  cli_wait_for_size (part, 512 * 1024, process, CLI_TEST_TIMEOUT_SECONDS);
+  g_assert_cmpint (g_rename (fixture->out_dir, real), ==, 0);
+  g_assert_cmpint (symlink (decoy, fixture->out_dir), ==, 0);
+  g_assert_cmpint (cli_wait (process, CLI_TEST_TIMEOUT_SECONDS), ==, 0);
+
+  g_file_get_contents (events_path, &events, NULL, &error);
+  g_assert_no_error (error);
+  cli_check_json (events, "--expect", "0=done", NULL);
+  cli_assert_body (real_file, 14, 4 * 1024 * 1024);
+  assert_contains (events, expected_field);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -637,6 +677,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/retry-after-capped", test_retry_after_capped);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/max-filesize", test_max_filesize);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/part-name", test_part_name);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/sha256-folder-swapped", test_sha256_folder_swapped);
 
   return g_test_run ();
 }
