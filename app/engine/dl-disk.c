@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "dl-disk-private.h"
@@ -504,6 +505,48 @@ file_job_clear (DlFileJob *self)
   g_free (self->path);
   g_free (self->name);
   g_free (self->out_name);
+  g_free (self->owner);
+}
+
+/* A partial file carries the mark of the download that created it, in an
+ * extended attribute: on resume, a file of the same name that is not the
+ * one it created (the user deleted it, and something else, another
+ * program or a server choosing that name, made a new one) is not taken
+ * for its partial data. A file system without user attributes keeps no
+ * mark, and there the name alone has to do, as before. */
+#define OWNER_XATTR "user.bridge-downloader.owner"
+
+static void
+mark_part (int         fd,
+           const char *owner)
+{
+  if (owner != NULL && fsetxattr (fd, OWNER_XATTR, owner, strlen (owner), 0) != 0 &&
+      errno != ENOTSUP && errno != EPERM)
+    g_debug ("Cannot mark a partial file: %s", g_strerror (errno));
+}
+
+/* The complete file keeps no mark of ours: it is the user's. */
+void
+_dl_disk_unmark_part (int fd)
+{
+  if (fremovexattr (fd, OWNER_XATTR) != 0 && errno != ENODATA && errno != ENOTSUP)
+    g_debug ("Cannot unmark a partial file: %s", g_strerror (errno));
+}
+
+/* Whether the file at @fd is the partial file of the download @owner. */
+static gboolean
+is_own_part (int         fd,
+             const char *owner)
+{
+  char value[128];
+  ssize_t len;
+
+  if (owner == NULL)
+    return TRUE;
+  len = fgetxattr (fd, OWNER_XATTR, value, sizeof value);
+  if (len < 0)
+    return errno == ENOTSUP;
+  return (gsize) len == strlen (owner) && memcmp (value, owner, (gsize) len) == 0;
 }
 
 DlFileJob *
@@ -569,6 +612,17 @@ open_part (DlFileJob  *self,
   if (fd < 0)
     return -1;
 
+  if (!is_own_part (fd, self->owner))
+    {
+      /* Not the file this download created: leave it alone, and start over
+       * under another name. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "“%s%s” is not the partial file this download created", self->name,
+                   DL_FILE_NAME_PART_SUFFIX);
+      close (fd);
+      return -1;
+    }
+
   self->size = fstat (fd, &st) == 0 ? st.st_size : 0;
   self->offset = MIN (self->offset, self->size);
   if (ftruncate (fd, self->offset) != 0)
@@ -605,6 +659,8 @@ _dl_file_job_run (gpointer   user_data,
           close (fd);
           fd = -1;
         }
+      if (fd >= 0)
+        mark_part (fd, self->owner);
       if (fd >= 0)
         buffer_cache_prefill ();
       break;

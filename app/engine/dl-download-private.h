@@ -76,6 +76,7 @@ struct _DlDownload
   guint            save_pending : 1;  /* saved meanwhile: save again once inserted */
 };
 
+char          *_dl_download_dup_part_owner      (DlDownload           *self);
 DlDownload    *_dl_download_new                 (DlManager            *manager,
                                                  const DlStoreRecord  *record) G_GNUC_WARN_UNUSED_RESULT;
 DlStoreRecord *_dl_download_to_record           (DlDownload           *self) G_GNUC_WARN_UNUSED_RESULT;

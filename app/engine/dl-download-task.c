@@ -179,6 +179,7 @@ open_existing_part (Job     *job,
   open->dir = _dl_shared_fd_ref (job->dir);
   open->name = g_strdup (download->file_name);
   open->offset = download->resume_offset;
+  open->owner = _dl_download_dup_part_owner (download);
   ok = _dl_run_file_job (open, &local_error);
 
   /* Opened (also when cancelled meanwhile: then the stop path syncs it). */

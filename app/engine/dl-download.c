@@ -335,6 +335,16 @@ host_of (const char *url)
   return g_ascii_strdown (host != NULL ? host : "", -1);
 }
 
+/* The mark its partial file carries (see dl-disk.c): when it was added,
+ * to the microsecond, and its URL, which no other download shares. */
+char *
+_dl_download_dup_part_owner (DlDownload *self)
+{
+  g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, self->url, -1);
+
+  return g_strdup_printf ("%" G_GINT64_FORMAT "-%.16s", self->created_at, digest);
+}
+
 DlDownload *
 _dl_download_new (DlManager           *manager,
                   const DlStoreRecord *record)

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/xattr.h>
 
 #include <glib/gstdio.h>
 
@@ -654,6 +655,52 @@ test_sha256_folder_swapped (CliFixture    *fixture,
   assert_contains (events, expected_field);
 }
 
+/* An interrupted download's foo.bin.part, deleted by the user and replaced
+ * by a file of the same name it did not create: the re-run leaves that
+ * file alone and starts over under another name ("foo (1).bin"), instead
+ * of adopting its bytes. The saved file is right, and carries no mark of
+ * ours. */
+static void
+test_part_not_adopted (CliFixture    *fixture,
+                       gconstpointer  user_data)
+{
+  g_autofree char *u = cli_fixture_url (fixture, "foo.bin?size=4m&rate=4m&seed=15");
+  g_autofree char *part = g_build_filename (fixture->out_dir, "foo.bin.part", NULL);
+  /* foo.bin.part is taken: the new partial file, and so the file, gets
+   * the next free name. */
+  g_autofree char *path = g_build_filename (fixture->out_dir, "foo (1).bin", NULL);
+  g_autofree char *junk = g_malloc (3 * 1024 * 1024);
+  g_autofree char *after = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(CliResult) rerun = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *args[] = { "-o", fixture->out_dir, "--json", u, NULL };
+  gsize after_len = 0;
+
+  process = cli_spawn (NULL, NULL, args);
+  cli_wait_for_size (part, 1024 * 1024, process, CLI_TEST_TIMEOUT_SECONDS);
+  g_subprocess_send_signal (process, SIGINT);
+  g_assert_cmpint (cli_wait (process, CLI_TEST_TIMEOUT_SECONDS), ==, 130);
+
+  /* The user deletes it; something else makes a file of that name. */
+  g_assert_cmpint (g_unlink (part), ==, 0);
+  memset (junk, 'J', 3 * 1024 * 1024);
+  g_file_set_contents (part, junk, 3 * 1024 * 1024, &error);
+  g_assert_no_error (error);
+
+  rerun = cli_runv (fixture->home, NULL, args);
+  g_assert_cmpint (rerun->status, ==, 0);
+  cli_check_json (rerun->out, "--expect", "0=done", "--check-files", NULL);
+  cli_assert_body (path, 15, 4 * 1024 * 1024);
+  g_assert_cmpint (getxattr (path, "user.bridge-downloader.owner", NULL, 0), <, 0);
+
+  /* The other file is untouched. */
+  g_file_get_contents (part, &after, &after_len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after_len, ==, 3 * 1024 * 1024);
+  g_assert_true (memcmp (after, junk, after_len) == 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -677,6 +724,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/retry-after-capped", test_retry_after_capped);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/max-filesize", test_max_filesize);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/part-name", test_part_name);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/part-not-adopted", test_part_not_adopted);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/sha256-folder-swapped", test_sha256_folder_swapped);
 
   return g_test_run ();
