@@ -281,9 +281,14 @@ network_error (Job     *job,
       return OUTCOME_FATAL;
     }
 
-  /* A response libsoup cannot parse (headers too big, a broken status
-   * line, an unknown encoding) will not parse better next time. */
-  if (e->domain == SOUP_SESSION_ERROR)
+  /* A response libsoup cannot parse (a broken status line, an unknown
+   * encoding, headers over its 64 KiB limit) will not parse better next
+   * time. The last one comes as G_IO_ERROR_PARTIAL_INPUT, like a cut
+   * connection, and only its message, in libsoup's own translation, tells
+   * them apart. */
+  if (e->domain == SOUP_SESSION_ERROR ||
+      (g_error_matches (e, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
+       g_strcmp0 (e->message, g_dgettext ("libsoup-3.0", "Header too big")) == 0))
     return OUTCOME_FATAL;
 
   return OUTCOME_RETRY;

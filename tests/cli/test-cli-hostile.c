@@ -490,7 +490,8 @@ first_retry_delay (const char *json)
 
 /* A server's Retry-After is honoured up to a cap: 600 s by default, less
  * with --max-retry-after; an hour or a day is not waited for. 408, 425
- * and 429 are worth another try, other 4xx are not. */
+ * and 429 are worth another try, other 4xx are not, nor headers too big
+ * to read. */
 static void
 test_retry_after_capped (CliFixture    *fixture,
                          gconstpointer  user_data)
@@ -526,6 +527,17 @@ test_retry_after_capped (CliFixture    *fixture,
   cli_check_json (statuses->out, "--expect", "0=done", "--expect", "1=failed", NULL);
   cli_assert_body (path_early, 8, 1000);
   g_assert_cmpuint (fault_server_get_request_count (fixture->server, "forbidden"), ==, 1);
+
+  /* Response headers over libsoup's limit: as permanent as a 403. */
+  {
+    g_autofree char *big = cli_fixture_url (fixture, "b.bin?size=1000&header_size=200k&key=big");
+    g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json",
+                                           "--max-retry-after", "0.5", big, NULL);
+
+    g_assert_cmpint (result->status, ==, 1);
+    cli_check_json (result->out, "--expect", "0=failed", NULL);
+    g_assert_cmpuint (fault_server_get_request_count (fixture->server, "big"), ==, 1);
+  }
 }
 
 /* ---- bounds ----------------------------------------------------------------------- */

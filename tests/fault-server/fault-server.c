@@ -67,6 +67,8 @@
  *                    bytes but CR and LF), e.g. terminal escape sequences
  *   endless=1        200 without Content-Length: the body never ends (the
  *                    connection's close would end it), Range is ignored
+ *   header_size=N    an X-Padding header of N bytes on the resource (libsoup
+ *                    refuses response headers over 64 KiB: "Header too big")
  *
  * Always: ETag (strong, from seed, size and encoding) and Last-Modified (from
  * the seed); Range "bytes=A-", "bytes=A-B" and "bytes=-N" give 206 with
@@ -143,6 +145,7 @@ static const char help_text[] =
   "  part_name=1      Content-Disposition filename = last path segment + .part\n"
   "  reason=TEXT      reason phrase of the status line (any bytes but CR, LF)\n"
   "  endless=1        200 without length, a body that never ends\n"
+  "  header_size=N    an X-Padding header of N bytes\n"
   "Always: ETag, Last-Modified, Range (bytes=A-, A-B, -N) with 206/416,\n"
   "If-Range (mismatch gives 200 with the whole body), HEAD.\n";
 
@@ -405,6 +408,7 @@ typedef struct
   gboolean no_etag;
   gboolean part_name;
   gboolean endless;
+  guint64 header_size;
   char *reason;
   guint64 redirect;
   guint redirect_status;
@@ -468,6 +472,14 @@ params_parse (Params      *p,
     return FALSE;
   if ((text = LOOKUP ("redirect")) && !parse_bytes ("redirect", text, &p->redirect, error))
     return FALSE;
+  if ((text = LOOKUP ("header_size")) &&
+      (!parse_bytes ("header_size", text, &p->header_size, error) || p->header_size > 16 * 1024 * 1024))
+    {
+      g_clear_error (error);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "header_size must be at most 16m");
+      return FALSE;
+    }
   if (!parse_optional_bytes (query, "drop_after", &p->drop_after, error) ||
       !parse_optional_bytes (query, "hang_after", &p->hang_after, error) ||
       !parse_optional_bytes (query, "lie_length", &p->lie_length, error) ||
@@ -1456,6 +1468,15 @@ respond_resource (Job *job)
     }
   if (job->p.gzip)
     soup_message_headers_replace (headers, "Content-Encoding", "gzip");
+  if (job->p.header_size > 0)
+    {
+      char *padding = g_malloc (job->p.header_size + 1);
+
+      memset (padding, 'p', job->p.header_size);
+      padding[job->p.header_size] = '\0';
+      soup_message_headers_replace (headers, "X-Padding", padding);
+      g_free (padding);
+    }
   if (!job->p.no_range && !job->p.endless)
     soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
 
