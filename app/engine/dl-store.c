@@ -787,12 +787,13 @@ read_record (sqlite3_stmt *stmt)
 
   /* Offsets no download can have (a row edited by hand, or written by a
    * broken build) are not trusted: the partial file cannot be matched to
-   * them, so the download starts over from zero. */
+   * them, so the download starts over from zero. Said at message level: it
+   * is news for the user, and no fault of this program's. */
   if (record->resume_offset < 0 || record->bytes_received < 0 || record->total_bytes < -1 ||
       (record->total_bytes >= 0 && (record->resume_offset > record->total_bytes ||
                                     record->bytes_received > record->total_bytes)))
     {
-      g_warning ("Download %" G_GINT64_FORMAT " in the history has an impossible offset "
+      g_message ("Download %" G_GINT64_FORMAT " in the history has an impossible offset "
                  "(%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes); starting over",
                  record->id, record->resume_offset, record->total_bytes);
       record->resume_offset = 0;
