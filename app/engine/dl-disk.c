@@ -533,20 +533,48 @@ _dl_disk_unmark_part (int fd)
     g_debug ("Cannot unmark a partial file: %s", g_strerror (errno));
 }
 
-/* Whether the file at @fd is the partial file of the download @owner. */
+/* Whether the file at @fd carries the mark @owner. */
+static gboolean
+has_mark (int         fd,
+          const char *owner)
+{
+  char value[128];
+  ssize_t len = fgetxattr (fd, OWNER_XATTR, value, sizeof value);
+
+  return len >= 0 && (gsize) len == strlen (owner) && memcmp (value, owner, (gsize) len) == 0;
+}
+
+/* Whether the file at @fd is the partial file of the download @owner (on
+ * a file system without user attributes, the name has to do). */
 static gboolean
 is_own_part (int         fd,
              const char *owner)
 {
-  char value[128];
-  ssize_t len;
-
-  if (owner == NULL)
+  if (owner == NULL || has_mark (fd, owner))
     return TRUE;
-  len = fgetxattr (fd, OWNER_XATTR, value, sizeof value);
-  if (len < 0)
-    return errno == ENOTSUP;
-  return (gsize) len == strlen (owner) && memcmp (value, owner, (gsize) len) == 0;
+  return fgetxattr (fd, OWNER_XATTR, NULL, 0) < 0 && errno == ENOTSUP;
+}
+
+/* A download whose partial file was created but whose name never made it
+ * into the history (killed just then) chooses its name again on the next
+ * run: a partial file of that name with its own mark is that orphan, and
+ * goes, so the download gets its name back and nothing is left behind.
+ * One without the mark, or locked by a running download, stays. */
+static void
+remove_own_orphan (DlFileJob *self)
+{
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  if (self->owner == NULL)
+    return;
+  fd = dl_file_name_open_part (self->dir->fd, self->name, NULL);
+  if (fd < 0)
+    return;
+  if (has_mark (fd, self->owner) && flock (fd, LOCK_EX | LOCK_NB) == 0 &&
+      !dl_file_name_remove_part (self->dir->fd, self->name, &error))
+    g_debug ("%s", error->message);
+  close (fd);
 }
 
 DlFileJob *
@@ -653,6 +681,7 @@ _dl_file_job_run (gpointer   user_data,
       break;
 
     case DL_FILE_CREATE:
+      remove_own_orphan (self);
       fd = dl_file_name_create_part (self->dir->fd, self->name, &self->out_name, &local_error);
       if (fd >= 0 && !lock_part (fd, self->out_name, &local_error))
         {

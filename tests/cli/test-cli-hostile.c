@@ -713,6 +713,38 @@ test_part_not_adopted (CliFixture    *fixture,
   g_assert_true (memcmp (after, junk, after_len) == 0);
 }
 
+/* A download killed after creating its partial file but before its name
+ * reached the history (simulated: the name is taken out of the row) chooses
+ * its name again on the next run: its own orphan .part goes, the file gets
+ * its name, and nothing is left behind (no "o (1).bin", no .part). */
+static void
+test_rerun_orphan_part (CliFixture    *fixture,
+                        gconstpointer  user_data)
+{
+  g_autofree char *u = cli_fixture_url (fixture, "o.bin?size=4m&rate=4m&seed=16");
+  g_autofree char *part = g_build_filename (fixture->out_dir, "o.bin.part", NULL);
+  g_autofree char *path = g_build_filename (fixture->out_dir, "o.bin", NULL);
+  g_autofree char *sql = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(CliResult) rerun = NULL;
+  const char *args[] = { "-o", fixture->out_dir, "--json", u, NULL };
+
+  process = cli_spawn (NULL, NULL, args);
+  cli_wait_for_size (part, 1024 * 1024, process, CLI_TEST_TIMEOUT_SECONDS);
+  g_subprocess_send_signal (process, SIGINT);
+  g_assert_cmpint (cli_wait (process, CLI_TEST_TIMEOUT_SECONDS), ==, 130);
+
+  sql = g_strdup_printf ("UPDATE downloads SET file_name = NULL, resume_offset = 0, "
+                         "bytes_received = 0 WHERE url = '%s'", u);
+  history_exec (sql);
+
+  rerun = cli_runv (fixture->home, NULL, args);
+  g_assert_cmpint (rerun->status, ==, 0);
+  cli_check_json (rerun->out, "--expect", "0=done", "--check-files", NULL);
+  cli_assert_body (path, 16, 4 * 1024 * 1024);
+  g_assert_cmpuint (count_files (fixture->out_dir, NULL), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -731,6 +763,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/history-bad-offset", test_history_bad_offset);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/rerun-skips-done", test_rerun_skips_done);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/rerun-after-interrupt", test_rerun_after_interrupt);
+  CLI_FIXTURE_TEST ("/downloader/cli/hostile/rerun-orphan-part", test_rerun_orphan_part);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/chunked-cut", test_chunked_cut);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/range-etag-change", test_range_etag_change);
   CLI_FIXTURE_TEST ("/downloader/cli/hostile/retry-after-capped", test_retry_after_capped);
