@@ -28,8 +28,10 @@
 #include "dl-file-hash.h"
 #include "dl-format.h"
 #include "dl-manager.h"
+#include "dl-safe-text.h"
 #include "dl-stall-probe.h"
 #include "dl-store.h"
+#include "dl-url-password.h"
 
 /* `bridge-downloader --headless [OPTION…] URL…`: the engine without GTK.
  *
@@ -64,6 +66,11 @@
  * breathe (and the first downloads start) every so many. */
 #define QUEUE_BATCH 16
 
+/* The longest line an input file (-i) may have: a URL with its checksum
+ * is far shorter, and a file without line breaks (say /dev/zero) must not
+ * be read into memory whole. */
+#define INPUT_LINE_MAX (64 * 1024)
+
 typedef struct _Cli Cli;
 
 typedef struct
@@ -71,10 +78,13 @@ typedef struct
   Cli         *cli;             /* borrowed: the run outlives its items */
   guint        index;           /* position in the input, from 0 */
   char        *url;
+  char        *shown_url;       /* url without its password: what is printed */
   char        *sha256;          /* expected, lowercase hex, or NULL */
+  GError      *input_error;     /* a malformed input line: fails alone */
   DlDownload  *download;        /* owned once queued */
   gint64       last_progress;   /* monotonic time of the last progress event */
   guint        queued : 1;
+  guint        skipped : 1;     /* done by an earlier run, its file still there */
   guint        finished : 1;    /* "done", "failed" or "stopped" reported */
 } CliItem;
 
@@ -89,8 +99,11 @@ struct _Cli
   double        connect_timeout;
   double        max_time;
   guint64       limit_rate;     /* bytes per second in all, or 0 */
+  double        max_retry_after;
+  gint64        max_file_size;  /* 0: no limit */
   gboolean      json;
   gboolean      quiet;
+  gboolean      fresh;          /* ignore what earlier runs did */
   GPtrArray    *items;          /* CliItem, in input order */
 
   /* The run, all on the loop's thread */
@@ -98,6 +111,7 @@ struct _Cli
   DlManager    *manager;
   BridgeEvent  *wake;           /* set whenever the main task should look again */
   GHashTable   *unfinished;     /* "url\ndir" → GQueue of borrowed DlDownload */
+  GHashTable   *finished;       /* "url\ndir" → GQueue of borrowed done ones, newest first */
   GSource      *signal_sources[2];
   gint64        start_time;
   guint         n_pending;      /* queued, not finished */
@@ -127,7 +141,9 @@ cli_item_free (gpointer data)
     g_signal_handlers_disconnect_by_data (item->download, item);
   g_clear_object (&item->download);
   g_free (item->url);
+  g_free (item->shown_url);
   g_free (item->sha256);
+  g_clear_error (&item->input_error);
   g_free (item);
 }
 
@@ -291,7 +307,7 @@ json_begin (Cli        *cli,
         json_add_int (out, "id", dl_download_get_id (item->download));
       else
         json_add_size (out, "id", -1);
-      json_add_string (out, "url", item->url);
+      json_add_string (out, "url", item->shown_url);
     }
   return out;
 }
@@ -329,7 +345,10 @@ erase_live_view (Cli     *cli,
 
 static void render (Cli *cli);
 
-/* A line that stays: printed above the live view, which is drawn again. */
+/* A line that stays: printed above the live view, which is drawn again.
+ * The arguments carry text from the network (reason phrases, file names):
+ * the whole line goes through dl_safe_text_for_terminal(), and none of
+ * our own formats has a control character of its own. */
 static void G_GNUC_PRINTF (2, 3)
 cli_message (Cli        *cli,
              const char *format,
@@ -337,14 +356,16 @@ cli_message (Cli        *cli,
 {
   g_autoptr(GString) out = g_string_new (NULL);
   g_autofree char *text = NULL;
+  g_autofree char *safe = NULL;
   va_list args;
 
   va_start (args, format);
   text = g_strdup_vprintf (format, args);
   va_end (args);
+  safe = dl_safe_text_for_terminal (text);
 
   erase_live_view (cli, out);
-  g_string_append (out, text);
+  g_string_append (out, safe);
   g_string_append_c (out, '\n');
   write_stderr (out);
 
@@ -398,10 +419,10 @@ item_display_name (CliItem *item)
 
   if (name != NULL)
     return g_strdup (name);
-  slash = strrchr (item->url, '/');
+  slash = strrchr (item->shown_url, '/');
   if (slash != NULL && slash[1] != '\0')
     return g_strdup (slash + 1);
-  return g_strdup (item->url);
+  return g_strdup (item->shown_url);
 }
 
 static gboolean
@@ -507,6 +528,7 @@ render (Cli *cli)
           g_autofree char *name = item_display_name (item);
           g_autofree char *status = item_status (item);
           g_autofree char *line = NULL;
+          g_autofree char *safe_line = NULL;
           guint name_width = MAX (columns / 2, 12);
 
           if (g_utf8_strlen (name, -1) > name_width)
@@ -518,7 +540,9 @@ render (Cli *cli)
               name = g_string_free (g_steal_pointer (&clipped), FALSE);
             }
           line = g_strdup_printf ("  %s  %s", name, status);
-          append_clipped (out, line, columns - 1);
+          /* The name and the retry reason came from the server. */
+          safe_line = dl_safe_text_for_terminal (line);
+          append_clipped (out, safe_line, columns - 1);
           g_string_append_c (out, '\n');
           shown++;
         }
@@ -624,10 +648,21 @@ report_done (CliItem    *item,
       json_add_string (out, "path", path);
       json_add_size (out, "size", size);
       json_add_string (out, "sha256", sha256);
+      if (item->skipped)
+        json_add_bool (out, "skipped", TRUE);
       json_end (cli, out);
     }
 
-  if (cli->messages)
+  if (cli->messages && item->skipped)
+    {
+      g_autofree char *size_text = dl_format_size_iec (size);
+
+      /* Translators: a file an earlier run of the same command saved, and
+       * that is still there: "Already saved /home/me/Downloads/file.iso
+       * (4.2 GiB)" */
+      cli_message (cli, _("Already saved %s (%s)"), path, size_text);
+    }
+  else if (cli->messages)
     {
       g_autofree char *size_text = dl_format_size_iec (size);
 
@@ -702,7 +737,11 @@ hash_done_cb (BridgeFuture *future,
   /* The file is complete (the engine checked its length); only someone
    * moving it away can make this fail, and the download stays done. */
   if (sha256 == NULL)
-    g_debug ("Cannot compute the SHA-256 of %s: %s", item->url, error->message);
+    {
+      g_autofree char *safe_url = dl_safe_text_for_terminal (item->shown_url);
+
+      g_debug ("Cannot compute the SHA-256 of %s: %s", safe_url, error->message);
+    }
   report_done (item, sha256);
 }
 
@@ -713,16 +752,20 @@ item_done (CliItem *item)
   g_autoptr(BridgeFuture) future = NULL;
   HashJob *job;
 
-  /* With an expected checksum the engine hashed the file as it arrived
-   * and verified it: that is the file's SHA-256. */
-  if (!cli->json || dl_download_get_sha256 (item->download) != NULL)
+  /* The engine hashed what it saved (--json sets DlManager:hash-files):
+   * as it arrived and verified with an expected checksum, else through the
+   * descriptor it wrote with, before the rename. Opening the path again
+   * could read another file: the folder may have been swapped for a
+   * symbolic link meanwhile. */
+  if (!cli->json || dl_download_get_file_sha256 (item->download) != NULL)
     {
-      report_done (item, dl_download_get_sha256 (item->download));
+      report_done (item, dl_download_get_file_sha256 (item->download));
       return;
     }
 
-  /* Otherwise read it back on a worker thread: hashing a large file takes
-   * seconds, which the loop (and the other downloads) must not wait for. */
+  /* A file an earlier run saved (skipped now): read it back on a worker
+   * thread, as hashing a large file takes seconds, which the loop (and the
+   * other downloads) must not wait for. */
   job = g_new0 (HashJob, 1);
   job->cli = cli;
   job->path = dl_download_dup_path (item->download);
@@ -754,7 +797,7 @@ report_failed (CliItem      *item,
   if (cli->messages)
     {
       /* Translators: "Failed https://example.com/file.iso: HTTP 404 Not Found" */
-      cli_message (cli, _("Failed %s: %s"), item->url, message);
+      cli_message (cli, _("Failed %s: %s"), item->shown_url, message);
     }
 
   item_finished (item);
@@ -888,9 +931,10 @@ unfinished_key (const char *url,
   return g_strconcat (url, "\n", output_dir, NULL);
 }
 
-/* Indexes the history's unfinished downloads by URL and folder, oldest
- * first, so that each URL of this run takes over one of them (a URL given
- * twice takes two). */
+/* Indexes the history's downloads by URL and folder: the unfinished ones
+ * oldest first, so that each URL of this run takes over one of them (a URL
+ * given twice takes two), and the done ones newest first, so that a URL
+ * whose file an earlier run saved is not saved a second time. */
 static void
 index_unfinished (Cli *cli)
 {
@@ -898,25 +942,61 @@ index_unfinished (Cli *cli)
 
   cli->unfinished = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_queue_free);
+  cli->finished = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) g_queue_free);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DlDownload) download = g_list_model_get_item (G_LIST_MODEL (cli->manager), i);
       DlDownloadState state = dl_download_get_state (download);
+      GHashTable *table = state == DL_DOWNLOAD_STATE_DONE ? cli->finished : cli->unfinished;
       g_autofree char *key = NULL;
       GQueue *queue;
 
-      if (state == DL_DOWNLOAD_STATE_DONE || state == DL_DOWNLOAD_STATE_CANCELLED)
+      if (state == DL_DOWNLOAD_STATE_CANCELLED)
         continue;
 
       key = unfinished_key (dl_download_get_url (download), dl_download_get_output_dir (download));
-      queue = g_hash_table_lookup (cli->unfinished, key);
+      queue = g_hash_table_lookup (table, key);
       if (queue == NULL)
         {
           queue = g_queue_new ();
-          g_hash_table_insert (cli->unfinished, g_steal_pointer (&key), queue);
+          g_hash_table_insert (table, g_steal_pointer (&key), queue);
         }
-      g_queue_push_tail (queue, download);
+      if (state == DL_DOWNLOAD_STATE_DONE)
+        g_queue_push_head (queue, download);
+      else
+        g_queue_push_tail (queue, download);
     }
+}
+
+/* The download of this URL into this folder that an earlier run finished,
+ * if its file is still there, whole: then there is nothing to do. */
+static DlDownload *
+take_finished (Cli     *cli,
+               CliItem *item)
+{
+  g_autofree char *dir = g_canonicalize_filename (cli->output_dir, NULL);
+  g_autofree char *key = unfinished_key (item->shown_url, dir);
+  GQueue *queue = g_hash_table_lookup (cli->finished, key);
+  DlDownload *download;
+
+  while (queue != NULL && (download = g_queue_pop_head (queue)) != NULL)
+    {
+      g_autofree char *path = dl_download_dup_path (download);
+      gint64 total = dl_download_get_total_bytes (download);
+      GStatBuf st;
+
+      /* Verified against another checksum (or none): not the file asked
+       * for this time. */
+      if (item->sha256 != NULL && g_strcmp0 (dl_download_get_sha256 (download), item->sha256) != 0)
+        continue;
+      /* Moved, deleted, or changed since: fetch it again. */
+      if (path == NULL || g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode) ||
+          (total >= 0 && st.st_size != total))
+        continue;
+      return download;
+    }
+  return NULL;
 }
 
 /* The unfinished download of an earlier run of this command, if any. */
@@ -925,18 +1005,26 @@ take_unfinished (Cli     *cli,
                  CliItem *item)
 {
   g_autofree char *dir = g_canonicalize_filename (cli->output_dir, NULL);
-  g_autofree char *key = unfinished_key (item->url, dir);
+  g_autofree char *key = unfinished_key (item->shown_url, dir);
   GQueue *queue = g_hash_table_lookup (cli->unfinished, key);
   DlDownload *download = queue != NULL ? g_queue_pop_head (queue) : NULL;
 
   if (download == NULL)
     return NULL;
 
+  if (cli->fresh)
+    {
+      /* Asked to start over: its partial file goes with it, so that no
+       * orphan .part stays behind. */
+      dl_download_remove (download);
+      return NULL;
+    }
+
   if (g_strcmp0 (dl_download_get_sha256 (download), item->sha256) != 0)
     {
       /* Asked for with another checksum this time: the old entry would
        * verify the old one. Start over under the new one. */
-      g_debug ("%s: the expected checksum changed; starting over", item->url);
+      g_debug ("%s: the expected checksum changed; starting over", item->shown_url);
       dl_download_remove (download);
       return NULL;
     }
@@ -956,9 +1044,21 @@ queue_item (Cli     *cli,
   gboolean resumed = FALSE;
   GString *out;
 
-  download = take_unfinished (cli, item);
-  if (download != NULL)
-    resumed = TRUE;
+  if (item->input_error != NULL)
+    {
+      /* Its line in the input file was malformed: this one fails, the
+       * others go on. */
+      download = NULL;
+      error = g_error_copy (item->input_error);
+    }
+  else if (!cli->fresh && (download = take_finished (cli, item)) != NULL)
+    item->skipped = TRUE;
+  else if ((download = take_unfinished (cli, item)) != NULL)
+    {
+      /* The history keeps no password: this run's URL brings it back. */
+      dl_download_set_request_url (download, item->url);
+      resumed = TRUE;
+    }
   else
     download = dl_manager_add_full (cli->manager, item->url, cli->output_dir, item->sha256, &error);
 
@@ -978,7 +1078,15 @@ queue_item (Cli     *cli,
       json_add_bool (out, "resumed", resumed);
       if (resumed)
         json_add_int (out, "offset", dl_download_get_bytes_received (download));
+      if (item->skipped)
+        json_add_bool (out, "skipped", TRUE);
       json_end (cli, out);
+    }
+
+  if (item->skipped)
+    {
+      item_done (item);
+      return;
     }
 
   if (download == NULL)
@@ -1164,6 +1272,12 @@ cli_main (BridgeTask *task,
   if (cli->max_time > 0)
     dl_manager_set_max_time (cli->manager, cli->max_time);
   dl_manager_set_rate_limit (cli->manager, cli->limit_rate);
+  if (cli->max_retry_after > 0)
+    dl_manager_set_max_retry_after (cli->manager, cli->max_retry_after);
+  if (cli->max_file_size > 0)
+    dl_manager_set_max_file_size (cli->manager, cli->max_file_size);
+  /* The "done" events carry each file's SHA-256. */
+  dl_manager_set_hash_files (cli->manager, cli->json);
   g_signal_connect (cli->manager, "notify::n-running", G_CALLBACK (n_running_cb), cli);
 
   /* Only this command's URLs run: the rest of the history (the app's
@@ -1252,6 +1366,7 @@ cli_main (BridgeTask *task,
       g_clear_object (&item->download);
     }
   g_clear_pointer (&cli->unfinished, g_hash_table_unref);
+  g_clear_pointer (&cli->finished, g_hash_table_unref);
   g_signal_handlers_disconnect_by_data (cli->manager, cli);
   g_clear_object (&cli->manager);
   if (cli->store != NULL)
@@ -1268,7 +1383,7 @@ is_sha256 (const char *text)
   return strlen (text) == 64 && strspn (text, "0123456789abcdefABCDEF") == 64;
 }
 
-static void
+static CliItem *
 add_item (Cli        *cli,
           const char *url,
           const char *sha256)
@@ -1278,106 +1393,140 @@ add_item (Cli        *cli,
   item->cli = cli;
   item->index = cli->items->len;
   item->url = g_strdup (url);
+  item->shown_url = dl_url_without_password (url);
   item->sha256 = sha256 != NULL ? g_ascii_strdown (sha256, -1) : NULL;
   g_ptr_array_add (cli->items, item);
+  return item;
 }
 
-static char *
-read_stdin (GError **error)
+typedef enum
 {
-  GString *text = g_string_new (NULL);
-  char buffer[64 * 1024];
+  INPUT_LINE,
+  INPUT_END,
+  INPUT_TOO_LONG,
+  INPUT_ERROR,
+} InputRead;
 
+/* Reads one line (without its '\n') into @line, at most INPUT_LINE_MAX
+ * bytes of it. */
+static InputRead
+read_input_line (FILE    *in,
+                 GString *line)
+{
+  g_string_truncate (line, 0);
   for (;;)
     {
-      ssize_t n = read (STDIN_FILENO, buffer, sizeof buffer);
+      int c = getc (in);
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
+      if (c == EOF)
         {
-          int saved_errno = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Cannot read the standard input: %s"), g_strerror (saved_errno));
-          g_string_free (text, TRUE);
-          return NULL;
+          if (ferror (in))
+            return INPUT_ERROR;
+          return line->len > 0 ? INPUT_LINE : INPUT_END;
         }
-      if (n == 0)
-        break;
-      g_string_append_len (text, buffer, n);
+      if (c == '\n')
+        return INPUT_LINE;
+      if (line->len >= INPUT_LINE_MAX)
+        return INPUT_TOO_LONG;
+      g_string_append_c (line, (char) c);
+    }
+}
+
+/* Parses one line of an input file: a URL, optionally followed by
+ * sha256=HEX. A malformed line becomes an item that fails on its own with
+ * the reason, so that one bad line costs that line only. */
+static void
+add_input_line (Cli        *cli,
+                const char *name,
+                guint       number,
+                char       *line)
+{
+  g_auto(GStrv) words = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *url = NULL;
+  const char *sha256 = NULL;
+  CliItem *item;
+
+  line = g_strstrip (line);
+  if (*line == '\0' || *line == '#')
+    return;
+
+  words = g_strsplit_set (line, " \t", -1);
+  for (guint w = 0; words[w] != NULL && error == NULL; w++)
+    {
+      const char *word = words[w];
+
+      if (*word == '\0')
+        continue;
+      if (url == NULL)
+        url = word;
+      else if (sha256 == NULL && g_ascii_strncasecmp (word, "sha256=", 7) == 0)
+        {
+          sha256 = word + 7;
+          if (!is_sha256 (sha256))
+            g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         /* Translators: "urls.txt:3: “abc” is not a SHA-256 checksum…" */
+                         _("%s:%u: “%s” is not a SHA-256 checksum (64 hexadecimal digits)"),
+                         name, number, sha256);
+        }
+      else
+        g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                     /* Translators: "urls.txt:3: unexpected “foo” (a line is a URL…)";
+                      * do not translate sha256=HEX, it is the input syntax */
+                     _("%s:%u: unexpected “%s” (a line is a URL, optionally followed by "
+                       "sha256=HEX)"),
+                     name, number, word);
     }
 
-  return g_string_free (text, FALSE);
+  item = add_item (cli, url, error == NULL ? sha256 : NULL);
+  item->input_error = g_steal_pointer (&error);
 }
 
 /* One URL per line, optionally followed by sha256=HEX; blank lines and
- * lines starting with # are skipped. Read before the loop starts: it is
- * input, like the command line. */
+ * lines starting with # are skipped. Read a line at a time, before the
+ * loop starts: it is input, like the command line. */
 static gboolean
 read_input_file (Cli         *cli,
                  const char  *file,
                  GError     **error)
 {
-  g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
   const char *name = g_str_equal (file, "-") ? _("standard input") : file;
+  g_autoptr(GString) line = g_string_new (NULL);
+  gboolean from_stdin = g_str_equal (file, "-");
+  FILE *in;
+  guint number = 0;
+  InputRead got;
 
-  if (g_str_equal (file, "-"))
-    contents = read_stdin (error);
-  else
-    g_file_get_contents (file, &contents, NULL, error);
-  if (contents == NULL)
-    return FALSE;
-
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  in = from_stdin ? stdin : fopen (file, "re");
+  if (in == NULL)
     {
-      g_auto(GStrv) words = NULL;
-      const char *url = NULL;
-      const char *sha256 = NULL;
-      char *line = g_strstrip (lines[i]);
+      int saved_errno = errno;
 
-      if (*line == '\0' || *line == '#')
-        continue;
-
-      words = g_strsplit_set (line, " \t", -1);
-      for (guint w = 0; words[w] != NULL; w++)
-        {
-          const char *word = words[w];
-
-          if (*word == '\0')
-            continue;
-          if (url == NULL)
-            url = word;
-          else if (sha256 == NULL && g_ascii_strncasecmp (word, "sha256=", 7) == 0)
-            {
-              sha256 = word + 7;
-              if (!is_sha256 (sha256))
-                {
-                  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                               /* Translators: "urls.txt:3: “abc” is not a SHA-256 checksum…" */
-                               _("%s:%u: “%s” is not a SHA-256 checksum (64 hexadecimal digits)"),
-                               name, i + 1, sha256);
-                  return FALSE;
-                }
-            }
-          else
-            {
-              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           /* Translators: "urls.txt:3: unexpected “foo” (a line is a URL…)";
-                            * do not translate sha256=HEX, it is the input syntax */
-                           _("%s:%u: unexpected “%s” (a line is a URL, optionally followed by "
-                             "sha256=HEX)"),
-                           name, i + 1, word);
-              return FALSE;
-            }
-        }
-
-      add_item (cli, url, sha256);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   /* Translators: "Cannot read urls.txt: No such file or directory" */
+                   _("Cannot read %s: %s"), name, g_strerror (saved_errno));
+      return FALSE;
     }
 
-  return TRUE;
+  while ((got = read_input_line (in, line)) == INPUT_LINE)
+    add_input_line (cli, name, ++number, line->str);
+
+  if (got == INPUT_TOO_LONG)
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 /* Translators: "urls.txt:3: the line is longer than 65536 bytes" */
+                 _("%s:%u: the line is longer than %u bytes"), name, number + 1,
+                 (guint) INPUT_LINE_MAX);
+  else if (got == INPUT_ERROR)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("Cannot read %s: %s"), name, g_strerror (saved_errno));
+    }
+
+  if (!from_stdin)
+    fclose (in);
+  return got == INPUT_END;
 }
 
 /* The numbers are parsed here rather than by GOption, which accepts
@@ -1469,6 +1618,45 @@ parse_rate (const char  *option,
   return TRUE;
 }
 
+/* A number of bytes, more than 0, with an optional K, M, G or T (binary
+ * multiples, as curl's --max-filesize takes them). */
+static gboolean
+parse_size (const char  *option,
+            const char  *text,
+            gint64      *value,
+            GError     **error)
+{
+  g_autofree char *digits = NULL;
+  guint64 number, multiple = 1;
+  gsize len;
+
+  if (text == NULL)
+    return TRUE;
+
+  len = strlen (text);
+  if (len > 0)
+    switch (g_ascii_toupper (text[len - 1]))
+      {
+      case 'K': multiple = G_GUINT64_CONSTANT (1) << 10; len--; break;
+      case 'M': multiple = G_GUINT64_CONSTANT (1) << 20; len--; break;
+      case 'G': multiple = G_GUINT64_CONSTANT (1) << 30; len--; break;
+      case 'T': multiple = G_GUINT64_CONSTANT (1) << 40; len--; break;
+      default: break;
+      }
+  digits = g_strndup (text, len);
+  if (!g_ascii_string_to_unsigned (digits, 10, 1, G_MAXINT64 / multiple, &number, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   /* Translators: "--max-filesize must be a number of bytes, optionally
+                    * followed by K, M, G or T, not “x”"; K, M, G and T stay as they are */
+                   _("%s must be a number of bytes, optionally followed by K, M, G or T, "
+                     "not “%s”"), option, text);
+      return FALSE;
+    }
+  *value = (gint64) (number * multiple);
+  return TRUE;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int
 parse_options (Cli   *cli,
@@ -1489,6 +1677,8 @@ parse_options (Cli   *cli,
   g_autofree char *connect_timeout = NULL;
   g_autofree char *max_time = NULL;
   g_autofree char *limit_rate = NULL;
+  g_autofree char *max_retry_after = NULL;
+  g_autofree char *max_file_size = NULL;
   gboolean headless = FALSE;
   guint n_urls;
   GOptionEntry entries[] = {
@@ -1517,6 +1707,12 @@ parse_options (Cli   *cli,
       N_("Receive at most RATE bytes per second in all; k, M or G after the number "
          "mean KiB, MiB or GiB (default: no limit)"),
       N_("RATE") },
+    { "max-filesize", 0, 0, G_OPTION_ARG_STRING, &max_file_size,
+      N_("Fail a download whose file is larger than SIZE bytes (K, M, G: binary multiples)"),
+      N_("SIZE") },
+    { "max-retry-after", 0, 0, G_OPTION_ARG_STRING, &max_retry_after,
+      N_("Wait at most SECONDS when a server asks to retry later (default: 600)"),
+      N_("SECONDS") },
     { "sha256", 0, 0, G_OPTION_ARG_STRING_ARRAY, &checksums,
       N_("Expected SHA-256 of the files, once per URL on the command line, in the same order"),
       N_("HEX") },
@@ -1526,6 +1722,9 @@ parse_options (Cli   *cli,
       N_("Report progress as one JSON event per line on the standard output"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &cli->quiet,
       N_("Print nothing on the standard error"), NULL },
+    { "fresh", 0, 0, G_OPTION_ARG_NONE, &cli->fresh,
+      N_("Download every URL from the start, even when an earlier run of the same command "
+         "saved or started it"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &urls, NULL, NULL },
     { NULL }
   };
@@ -1536,6 +1735,7 @@ parse_options (Cli   *cli,
   cli->timeout = -1;
   cli->connect_timeout = -1;
   cli->max_time = -1;
+  cli->max_retry_after = -1;
 
   /* Translators: the usage line, after "bridge-downloader [OPTION…]" */
   context = g_option_context_new (N_("--headless URL…"));
@@ -1579,7 +1779,9 @@ parse_options (Cli   *cli,
       !parse_seconds ("--timeout", timeout, &cli->timeout, &error) ||
       !parse_seconds ("--connect-timeout", connect_timeout, &cli->connect_timeout, &error) ||
       !parse_seconds ("--max-time", max_time, &cli->max_time, &error) ||
-      !parse_rate ("--limit-rate", limit_rate, &cli->limit_rate, &error))
+      !parse_rate ("--limit-rate", limit_rate, &cli->limit_rate, &error) ||
+      !parse_seconds ("--max-retry-after", max_retry_after, &cli->max_retry_after, &error) ||
+      !parse_size ("--max-filesize", max_file_size, &cli->max_file_size, &error))
     goto usage;
 
   n_urls = urls != NULL ? g_strv_length (urls) : 0;
@@ -1637,8 +1839,13 @@ parse_options (Cli   *cli,
   return -1;
 
 usage:
-  /* Usage errors are printed even with --quiet: nothing else tells. */
-  g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  /* Usage errors are printed even with --quiet: nothing else tells. The
+   * message may quote an input file's line, which may come from anywhere. */
+  {
+    g_autofree char *safe = dl_safe_text_for_terminal (error->message);
+
+    g_printerr ("%s: %s\n", g_get_prgname (), safe);
+  }
   g_printerr (_("Run “%s --headless --help” to see a full list of options.\n"), g_get_prgname ());
   return DL_CLI_EXIT_USAGE;
 }

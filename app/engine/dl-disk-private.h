@@ -94,6 +94,7 @@ typedef struct
   DlSharedFd *part;
   char       *name;
   gint64      offset;
+  char       *owner;      /* DL_FILE_CREATE, DL_FILE_OPEN: the download's mark */
 
   /* Results */
   int         fd;         /* a new descriptor, or -1 */
@@ -124,6 +125,7 @@ gboolean      _dl_can_write_direct       (DlBuffer      **buffers,
                                           guint           n_buffers,
                                           gint64          offset);
 
+void          _dl_disk_unmark_part       (int             fd);
 BridgeFuture *_dl_disk_remove_part       (const char     *dir,
                                           const char     *name);
 

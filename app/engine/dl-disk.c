@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "dl-disk-private.h"
@@ -504,6 +505,76 @@ file_job_clear (DlFileJob *self)
   g_free (self->path);
   g_free (self->name);
   g_free (self->out_name);
+  g_free (self->owner);
+}
+
+/* A partial file carries the mark of the download that created it, in an
+ * extended attribute: on resume, a file of the same name that is not the
+ * one it created (the user deleted it, and something else, another
+ * program or a server choosing that name, made a new one) is not taken
+ * for its partial data. A file system without user attributes keeps no
+ * mark, and there the name alone has to do, as before. */
+#define OWNER_XATTR "user.bridge-downloader.owner"
+
+static void
+mark_part (int         fd,
+           const char *owner)
+{
+  if (owner != NULL && fsetxattr (fd, OWNER_XATTR, owner, strlen (owner), 0) != 0 &&
+      errno != ENOTSUP && errno != EPERM)
+    g_debug ("Cannot mark a partial file: %s", g_strerror (errno));
+}
+
+/* The complete file keeps no mark of ours: it is the user's. */
+void
+_dl_disk_unmark_part (int fd)
+{
+  if (fremovexattr (fd, OWNER_XATTR) != 0 && errno != ENODATA && errno != ENOTSUP)
+    g_debug ("Cannot unmark a partial file: %s", g_strerror (errno));
+}
+
+/* Whether the file at @fd carries the mark @owner. */
+static gboolean
+has_mark (int         fd,
+          const char *owner)
+{
+  char value[128];
+  ssize_t len = fgetxattr (fd, OWNER_XATTR, value, sizeof value);
+
+  return len >= 0 && (gsize) len == strlen (owner) && memcmp (value, owner, (gsize) len) == 0;
+}
+
+/* Whether the file at @fd is the partial file of the download @owner (on
+ * a file system without user attributes, the name has to do). */
+static gboolean
+is_own_part (int         fd,
+             const char *owner)
+{
+  if (owner == NULL || has_mark (fd, owner))
+    return TRUE;
+  return fgetxattr (fd, OWNER_XATTR, NULL, 0) < 0 && errno == ENOTSUP;
+}
+
+/* A download whose partial file was created but whose name never made it
+ * into the history (killed just then) chooses its name again on the next
+ * run: a partial file of that name with its own mark is that orphan, and
+ * goes, so the download gets its name back and nothing is left behind.
+ * One without the mark, or locked by a running download, stays. */
+static void
+remove_own_orphan (DlFileJob *self)
+{
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  if (self->owner == NULL)
+    return;
+  fd = dl_file_name_open_part (self->dir->fd, self->name, NULL);
+  if (fd < 0)
+    return;
+  if (has_mark (fd, self->owner) && flock (fd, LOCK_EX | LOCK_NB) == 0 &&
+      !dl_file_name_remove_part (self->dir->fd, self->name, &error))
+    g_debug ("%s", error->message);
+  close (fd);
 }
 
 DlFileJob *
@@ -569,6 +640,17 @@ open_part (DlFileJob  *self,
   if (fd < 0)
     return -1;
 
+  if (!is_own_part (fd, self->owner))
+    {
+      /* Not the file this download created: leave it alone, and start over
+       * under another name. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "“%s%s” is not the partial file this download created", self->name,
+                   DL_FILE_NAME_PART_SUFFIX);
+      close (fd);
+      return -1;
+    }
+
   self->size = fstat (fd, &st) == 0 ? st.st_size : 0;
   self->offset = MIN (self->offset, self->size);
   if (ftruncate (fd, self->offset) != 0)
@@ -599,12 +681,15 @@ _dl_file_job_run (gpointer   user_data,
       break;
 
     case DL_FILE_CREATE:
+      remove_own_orphan (self);
       fd = dl_file_name_create_part (self->dir->fd, self->name, &self->out_name, &local_error);
       if (fd >= 0 && !lock_part (fd, self->out_name, &local_error))
         {
           close (fd);
           fd = -1;
         }
+      if (fd >= 0)
+        mark_part (fd, self->owner);
       if (fd >= 0)
         buffer_cache_prefill ();
       break;

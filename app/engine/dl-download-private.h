@@ -38,11 +38,13 @@ struct _DlDownload
   DlManager       *manager;
 
   /* Owned */
-  char            *url;
+  char            *url;          /* without its password: shown and stored */
+  char            *request_url;  /* with it, in memory only; NULL: url */
   char            *output_dir;
   char            *host;
   char            *file_name;
   char            *sha256;
+  char            *file_sha256;  /* of the saved bytes, when hashed (memory only) */
   char            *etag;
   char            *last_modified;
   char            *error_message;
@@ -76,6 +78,7 @@ struct _DlDownload
   guint            save_pending : 1;  /* saved meanwhile: save again once inserted */
 };
 
+char          *_dl_download_dup_part_owner      (DlDownload           *self);
 DlDownload    *_dl_download_new                 (DlManager            *manager,
                                                  const DlStoreRecord  *record) G_GNUC_WARN_UNUSED_RESULT;
 DlStoreRecord *_dl_download_to_record           (DlDownload           *self) G_GNUC_WARN_UNUSED_RESULT;

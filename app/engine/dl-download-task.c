@@ -11,6 +11,7 @@
 
 #include <libsoup/soup.h>
 
+#include "dl-chunked-check.h"
 #include "dl-disk-private.h"
 #include "dl-download-private.h"
 #include "dl-download-task-private.h"
@@ -63,6 +64,7 @@ typedef struct
   double              retry_after;  /* from the last response, or -1 */
   gint64              high_water;   /* the furthest this task has got */
   gboolean            not_ours;     /* another process holds the partial file */
+  gboolean            resumable;    /* the last response allowed ranges */
   gint64              size;         /* of the complete file */
   gboolean            done;         /* recorded as done already */
 } Job;
@@ -175,6 +177,7 @@ open_existing_part (Job     *job,
   open->dir = _dl_shared_fd_ref (job->dir);
   open->name = g_strdup (download->file_name);
   open->offset = download->resume_offset;
+  open->owner = _dl_download_dup_part_owner (download);
   ok = _dl_run_file_job (open, &local_error);
 
   /* Opened (also when cancelled meanwhile: then the stop path syncs it). */
@@ -276,6 +279,16 @@ network_error (Job     *job,
       return OUTCOME_FATAL;
     }
 
+  /* A response libsoup cannot parse (a broken status line, an unknown
+   * encoding, headers over its 64 KiB limit) will not parse better next
+   * time. The last one comes as G_IO_ERROR_PARTIAL_INPUT, like a cut
+   * connection, and only its message, in libsoup's own translation, tells
+   * them apart. */
+  if (e->domain == SOUP_SESSION_ERROR ||
+      (g_error_matches (e, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
+       g_strcmp0 (e->message, g_dgettext ("libsoup-3.0", "Header too big")) == 0))
+    return OUTCOME_FATAL;
+
   return OUTCOME_RETRY;
 }
 
@@ -296,7 +309,8 @@ send_request (Job          *job,
   g_autoptr(BridgeTimeout) scope = NULL;
 
   *outcome = OUTCOME_FATAL;
-  uri = g_uri_parse (download->url, SOUP_HTTP_URI_FLAGS, error);
+  uri = g_uri_parse (download->request_url != NULL ? download->request_url : download->url,
+                     SOUP_HTTP_URI_FLAGS, error);
   if (uri == NULL)
     return NULL;
 
@@ -369,6 +383,7 @@ typedef enum
   BODY_TOO_LONG,     /* more than announced */
   BODY_DISK_FAILED,  /* the writer failed */
   BODY_READ_FAILED,  /* the network failed, or the idle timeout ran out */
+  BODY_BAD_FRAMING,  /* a chunked body without its last chunk, or garbled */
 } BodyEnd;
 
 /* How much the next read asks for, with @room left in its buffer: less
@@ -421,16 +436,26 @@ give_back_to_rate_limits (Job    *job,
 /* Reads the body into the partial file until the end of @stream, or until
  * @total bytes are there (*@at_eof says whether the end was read too). */
 static BodyEnd
-receive_body (Job            *job,
-              GInputStream   *stream,
-              gint64          total,
-              BridgeTimeout  *scope,
-              gboolean       *at_eof,
-              GError        **error)
+receive_body (Job           *job,
+              SoupMessage   *msg,
+              GInputStream  *stream,
+              gint64         total,
+              BridgeTimeout *scope,
+              gboolean      *at_eof,
+              GError       **error)
 {
   DlPart *part = job->part;
   BridgeLoop *loop = task_loop (job);
   gint64 received = _dl_part_received (part);
+  SoupMessageMetrics *metrics = soup_message_get_metrics (msg);
+  DlChunkedCheck chunked;
+  /* Without a length, only the chunked framing tells a complete body from
+   * a cut one (libsoup does not, see dl-chunked-check.c). */
+  gboolean check_chunked =
+    total < 0 && metrics != NULL &&
+    soup_message_headers_get_encoding (soup_message_get_response_headers (msg)) == SOUP_ENCODING_CHUNKED;
+
+  dl_chunked_check_init (&chunked);
 
   for (;;)
     {
@@ -449,11 +474,22 @@ receive_body (Job            *job,
         return BODY_READ_FAILED;
       n = _dl_http_read_into (stream, buffer, count, error);
       give_back_to_rate_limits (job, count, n);
+      if (n == 0 && check_chunked &&
+          !dl_chunked_check_end (&chunked, soup_message_metrics_get_response_body_bytes_received (metrics),
+                                 error))
+        return BODY_BAD_FRAMING;
       if (n <= 0)
         {
           *at_eof = n == 0;
           return n == 0 ? BODY_OK : BODY_READ_FAILED;
         }
+      /* This read's data may be garbage taken for a chunk: keep only what
+       * came before it. */
+      if (check_chunked &&
+          !dl_chunked_check_data (&chunked, (gsize) n,
+                                  soup_message_metrics_get_response_body_bytes_received (metrics),
+                                  error))
+        return BODY_BAD_FRAMING;
 
       /* Moving the deadline re-arms a timer, which wakes the loop: with
        * bytes arriving every few microseconds, it moves only once it lags
@@ -461,6 +497,14 @@ receive_body (Job            *job,
       deadline = bridge_loop_time (loop) + job->settings.idle_timeout;
       if (deadline - bridge_timeout_get_when (scope) > job->settings.idle_timeout / 64)
         bridge_timeout_reschedule (scope, deadline);
+
+      if (job->settings.max_file_size > 0 && received + n > job->settings.max_file_size)
+        {
+          g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_LENGTH,
+                       "The file is larger than the limit of %" G_GINT64_FORMAT " bytes",
+                       job->settings.max_file_size);
+          return BODY_TOO_LONG;
+        }
 
       if (total >= 0 && received + n > total)
         {
@@ -497,6 +541,8 @@ classify_body_end (Job      *job,
     return OUTCOME_STOPPED;
   if (end == BODY_TOO_LONG)
     return OUTCOME_FATAL;
+  if (end == BODY_BAD_FRAMING)
+    return OUTCOME_RETRY;
   if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     {
       g_clear_error (error);
@@ -514,6 +560,7 @@ classify_body_end (Job      *job,
  * was read too. */
 static Outcome
 stream_body (Job           *job,
+             SoupMessage   *msg,
              GInputStream  *stream,
              gint64         total,
              gboolean      *at_eof,
@@ -527,7 +574,7 @@ stream_body (Job           *job,
 
   /* The idle timeout: the deadline moves forward whenever bytes arrive. */
   scope = bridge_timeout_begin (job->settings.idle_timeout);
-  end = receive_body (job, stream, total, scope, at_eof, &local_error);
+  end = receive_body (job, msg, stream, total, scope, at_eof, &local_error);
 
   /* Turns the scope's own cancellation into G_IO_ERROR_TIMED_OUT; a pause
    * or cancel from outside stays G_IO_ERROR_CANCELLED. */
@@ -581,7 +628,9 @@ hash_part_thread (BridgeFuture *future,
 }
 
 /* Hashes the whole partial file again, when this run did not see every
- * byte (a resumed download), and checks the result. */
+ * byte (a resumed download), or when the manager wants every file's
+ * SHA-256, and checks the result against the expected one, if any. The
+ * result is the file's SHA-256 (dl_download_get_file_sha256()). */
 static Outcome
 verify_again (Job     *job,
               GError **error)
@@ -597,7 +646,9 @@ verify_again (Job     *job,
   if (actual == NULL)
     return disk_outcome (*error);
 
-  if (g_strcmp0 (actual, download->sha256) != 0)
+  g_free (download->file_sha256);
+  download->file_sha256 = g_strdup (actual);
+  if (download->sha256 != NULL && g_strcmp0 (actual, download->sha256) != 0)
     {
       g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_CHECKSUM,
                    "SHA-256 mismatch: expected %s, got %s", download->sha256, actual);
@@ -672,8 +723,13 @@ finish_part_start (Job     *job,
   if (total < 0)
     _dl_download_set_total_bytes (download, _dl_part_received (part));
 
-  /* This run did not see every byte (it resumed): read the file back. */
-  if (download->sha256 != NULL && !hashed_all)
+  /* This run did not see every byte (it resumed), or every file's hash
+   * is wanted: read the file back, through the descriptor it was written
+   * with. */
+  g_clear_pointer (&download->file_sha256, g_free);
+  if (download->sha256 != NULL && hashed_all)
+    download->file_sha256 = g_strdup (download->sha256);
+  else if ((download->sha256 != NULL && !hashed_all) || job->settings.hash_files)
     {
       if (!_dl_part_flush (part, FALSE, error))
         return disk_outcome (*error);
@@ -776,6 +832,22 @@ classify_range_not_satisfiable (Job          *job,
   return RESPONSE_FAILED;
 }
 
+/* Whether a 206 answer is a range of the version whose first bytes are on
+ * disk: the validator recorded with them (the strong ETag, else the
+ * Last-Modified date) must be the answer's too. A range of a file we know
+ * nothing about (no validator recorded) is taken on trust. */
+static gboolean
+same_version (DlDownload         *download,
+              SoupMessageHeaders *headers)
+{
+  if (download->etag != NULL && !g_str_has_prefix (download->etag, "W/"))
+    return g_strcmp0 (soup_message_headers_get_one (headers, "ETag"), download->etag) == 0;
+  if (download->last_modified != NULL)
+    return g_strcmp0 (soup_message_headers_get_one (headers, "Last-Modified"),
+                      download->last_modified) == 0;
+  return TRUE;
+}
+
 /* Classifies the response to the request for *@offset: a body (from
  * *@offset, which a 200 resets to 0, with *@total bytes in all), a file
  * complete already, or a failure with *@outcome. */
@@ -800,8 +872,11 @@ classify_response (Job          *job,
       return classify_range_not_satisfiable (job, msg, *offset, outcome, error);
     }
 
-  if (status == SOUP_STATUS_REQUEST_TIMEOUT || status == 429 /* Too Many Requests */ ||
-      SOUP_STATUS_IS_SERVER_ERROR (status))
+  /* Worth trying again: the server timed out, is busy, or asks to wait.
+   * Any other 4xx (a wrong URL, no permission) is as permanent as the
+   * mistake behind it. */
+  if (status == SOUP_STATUS_REQUEST_TIMEOUT || status == 425 /* Too Early */ ||
+      status == 429 /* Too Many Requests */ || SOUP_STATUS_IS_SERVER_ERROR (status))
     {
       _dl_http_set_error (error, msg);
       *outcome = OUTCOME_RETRY;
@@ -825,6 +900,22 @@ classify_response (Job          *job,
           else
             g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_PROTOCOL,
                          "The server sent a range other than the one asked for; starting over");
+          return RESPONSE_FAILED;
+        }
+      if (!same_version (job->download, headers))
+        {
+          /* A server that ignores If-Range sends the rest of another
+           * version: joined to the bytes on disk it would make a file that
+           * matches neither. */
+          *outcome = OUTCOME_RETRY;
+          if (job->part != NULL && !reset_part_to (job, 0, error))
+            *outcome = disk_outcome (*error);
+          else
+            {
+              _dl_download_set_validators (job->download, NULL, NULL);
+              g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_PROTOCOL,
+                           "The file changed on the server; starting over");
+            }
           return RESPONSE_FAILED;
         }
       *total = range_total >= 0 ? range_total : -1;
@@ -863,6 +954,16 @@ receive_response (Job           *job,
                                soup_message_headers_get_one (headers, "ETag"),
                                soup_message_headers_get_one (headers, "Last-Modified"));
   _dl_download_set_total_bytes (download, total);
+  job->resumable = soup_message_get_status (msg) == SOUP_STATUS_PARTIAL_CONTENT ||
+                   soup_message_headers_header_contains (headers, "Accept-Ranges", "bytes");
+
+  if (job->settings.max_file_size > 0 && total > job->settings.max_file_size)
+    {
+      g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_LENGTH,
+                   "The file (%" G_GINT64_FORMAT " bytes) is larger than the limit of %"
+                   G_GINT64_FORMAT " bytes", total, job->settings.max_file_size);
+      return OUTCOME_FATAL;
+    }
 
   if (!_dl_manager_acquire_slot (job->manager, download, error))
     return OUTCOME_STOPPED;
@@ -878,7 +979,7 @@ receive_response (Job           *job,
     }
 
   *at_eof = FALSE;
-  return stream_body (job, stream, total, at_eof, error);
+  return stream_body (job, msg, stream, total, at_eof, error);
 }
 
 /* One request and its response, to the end of the file if all goes well:
@@ -906,7 +1007,7 @@ attempt (Job     *job,
   stream = send_request (job, offset, &msg, &outcome, error);
   if (stream == NULL)
     return outcome;
-  job->retry_after = _dl_http_parse_retry_after (msg);
+  job->retry_after = _dl_http_parse_retry_after (msg, job->settings.max_retry_after);
 
   switch (classify_response (job, msg, &offset, &total, &outcome, error))
     {
@@ -966,7 +1067,12 @@ fail (Job          *job,
 
   g_debug ("%s failed: %s", download->url, error->message);
 
-  /* Whatever was written stays resumable for a retry by the user. */
+  /* Without a length, and from a server that cannot resume, the partial
+   * file can never be completed: it only takes space (a full disk, an
+   * endless body). Otherwise whatever was written stays resumable for a
+   * retry by the user. */
+  if (job->part != NULL && download->total_bytes < 0 && !job->resumable && !job->not_ours)
+    discard_part (job);
   if (job->part != NULL)
     _dl_part_flush (job->part, TRUE, NULL);
   _dl_download_set_bytes_received (download, MAX (download->resume_offset, job_written (job)));

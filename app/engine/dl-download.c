@@ -14,6 +14,7 @@
 #include "dl-disk-private.h"
 #include "dl-download-private.h"
 #include "dl-manager-private.h"
+#include "dl-url-password.h"
 
 /**
  * DlDownload:
@@ -78,6 +79,8 @@ dl_download_finalize (GObject *object)
   DlDownload *self = (DlDownload *) object;
 
   g_clear_pointer (&self->url, g_free);
+  g_clear_pointer (&self->request_url, g_free);
+  g_clear_pointer (&self->file_sha256, g_free);
   g_clear_pointer (&self->output_dir, g_free);
   g_clear_pointer (&self->host, g_free);
   g_clear_pointer (&self->file_name, g_free);
@@ -362,6 +365,16 @@ host_of (const char *url)
   return g_ascii_strdown (host != NULL ? host : "", -1);
 }
 
+/* The mark its partial file carries (see dl-disk.c): when it was added,
+ * to the microsecond, and its URL, which no other download shares. */
+char *
+_dl_download_dup_part_owner (DlDownload *self)
+{
+  g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, self->url, -1);
+
+  return g_strdup_printf ("%" G_GINT64_FORMAT "-%.16s", self->created_at, digest);
+}
+
 DlDownload *
 _dl_download_new (DlManager           *manager,
                   const DlStoreRecord *record)
@@ -373,7 +386,12 @@ _dl_download_new (DlManager           *manager,
   self = g_object_new (DL_TYPE_DOWNLOAD, NULL);
   self->manager = manager;
   self->id = record->id;
-  self->url = g_strdup (record->url);
+  /* A password in the URL is for the requests only: the download shows
+   * and stores the URL without it (a row written before that rule still
+   * has one; it is kept for this run and stored without it from now on). */
+  self->url = dl_url_without_password (record->url);
+  if (dl_url_has_password (record->url))
+    self->request_url = g_strdup (record->url);
   self->host = host_of (record->url);
   self->output_dir = g_strdup (record->output_dir);
   self->file_name = g_strdup (record->file_name);
@@ -870,12 +888,46 @@ dl_download_get_id (DlDownload *self)
   return self->id;
 }
 
+/**
+ * dl_download_get_url:
+ * @self: a #DlDownload
+ *
+ * Returns: the URL, without the password its user info may have had (see
+ *   dl_download_set_request_url())
+ */
 const char *
 dl_download_get_url (DlDownload *self)
 {
   g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
 
   return self->url;
+}
+
+/**
+ * dl_download_set_request_url:
+ * @self: a #DlDownload
+ * @url: the download's URL with a password in its user info
+ *
+ * Gives the download the password of its URL again, for its requests: it
+ * is kept in memory only, never shown or stored, so a download loaded from
+ * the history has none until its URL is given again (the CLI does so when
+ * the same command runs again). @url without its password must be the
+ * download's URL.
+ */
+void
+dl_download_set_request_url (DlDownload *self,
+                             const char *url)
+{
+  g_autofree char *shown = NULL;
+
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+  g_return_if_fail (url != NULL);
+
+  shown = dl_url_without_password (url);
+  g_return_if_fail (g_str_equal (shown, self->url));
+
+  g_free (self->request_url);
+  self->request_url = dl_url_has_password (url) ? g_strdup (url) : NULL;
 }
 
 const char *
@@ -917,6 +969,29 @@ dl_download_get_sha256 (DlDownload *self)
   g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
 
   return self->sha256;
+}
+
+/**
+ * dl_download_get_file_sha256:
+ * @self: a #DlDownload
+ *
+ * The SHA-256 of the bytes this run saved, read from the descriptor it
+ * wrote them through just before the rename (never by opening the path
+ * again, which a folder swapped for a symbolic link would make another
+ * file's): the expected one once verified, or the one computed when
+ * #DlManager:hash-files is on.
+ *
+ * Returns: (nullable): lowercase hex, or %NULL when this run did not hash
+ *   the file
+ */
+const char *
+dl_download_get_file_sha256 (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
+
+  if (self->state == DL_DOWNLOAD_STATE_DONE && self->file_sha256 != NULL)
+    return self->file_sha256;
+  return NULL;
 }
 
 DlDownloadState

@@ -23,10 +23,13 @@ GQuark           dl_download_error_quark         (void);
 
 gint64           dl_download_get_id              (DlDownload  *self);
 const char      *dl_download_get_url             (DlDownload  *self);
+void             dl_download_set_request_url     (DlDownload  *self,
+                                                  const char  *url);
 const char      *dl_download_get_output_dir      (DlDownload  *self);
 const char      *dl_download_get_file_name       (DlDownload  *self);
 char            *dl_download_dup_path            (DlDownload  *self) G_GNUC_WARN_UNUSED_RESULT;
 const char      *dl_download_get_sha256          (DlDownload  *self);
+const char      *dl_download_get_file_sha256     (DlDownload  *self);
 DlDownloadState  dl_download_get_state           (DlDownload  *self);
 gint64           dl_download_get_bytes_received  (DlDownload  *self);
 gint64           dl_download_get_total_bytes     (DlDownload  *self);

@@ -255,6 +255,23 @@ sanitize_component (const char *start,
   return out;
 }
 
+/* A final name never ends in the partial suffix: a server naming its file
+ * "foo.bin.part" would otherwise create what looks like the partial file
+ * of an interrupted "foo.bin", and a resume of that could adopt its bytes.
+ * "foo.bin.part" becomes "foo.bin_part" (any case: a FAT or NTFS folder
+ * does not tell ".PART" from ".part"). Takes @name. */
+static char *
+without_part_suffix (char *name)
+{
+  gsize len = strlen (name);
+  gsize suffix_len = strlen (DL_FILE_NAME_PART_SUFFIX);
+
+  if (len > suffix_len &&
+      g_ascii_strcasecmp (name + len - suffix_len, DL_FILE_NAME_PART_SUFFIX) == 0)
+    name[len - suffix_len] = '_';
+  return name;
+}
+
 /**
  * dl_file_name_sanitize:
  * @name: (nullable): a proposed name, possibly hostile, possibly not UTF-8
@@ -264,7 +281,8 @@ sanitize_component (const char *start,
  * has something usable in it (both `/` and `\` separate), valid UTF-8 (bad
  * bytes become U+FFFD), no control, format or bidi characters, no characters
  * that FAT/NTFS refuse, no leading dots, dashes or spaces, no trailing dots or
- * spaces, no DOS device names, at most %DL_FILE_NAME_MAX bytes (cut at a
+ * spaces, no DOS device names, no partial suffix at the end (".part" becomes
+ * "_part"), at most %DL_FILE_NAME_MAX bytes (cut at a
  * character boundary, keeping the extension), and %DL_FILE_NAME_FALLBACK when
  * nothing is left. @name may contain NUL bytes when @length is given.
  *
@@ -299,7 +317,7 @@ dl_file_name_sanitize (const char *name,
 
       cleaned = sanitize_component (component_start, component_end);
       if (cleaned->len > 0)
-        return compose_within_limit (cleaned->str, "");
+        return without_part_suffix (compose_within_limit (cleaned->str, ""));
 
       if (component_start == name)
         break;

@@ -27,7 +27,8 @@ GUri        *_dl_http_follow_redirect  (SoupMessage   *msg,
                                         GHashTable    *visited,
                                         guint          hops,
                                         GError       **error) G_GNUC_WARN_UNUSED_RESULT;
-double       _dl_http_parse_retry_after (SoupMessage  *msg);
+double       _dl_http_parse_retry_after (SoupMessage  *msg,
+                                         double        max);
 void         _dl_http_set_error        (GError       **error,
                                         SoupMessage   *msg);
 gssize       _dl_http_read_into        (GInputStream  *stream,

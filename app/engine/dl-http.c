@@ -23,13 +23,12 @@
 
 #define MAX_REDIRECTS 20
 
-/* A Retry-After further out than this is waited for only this long. */
-#define MAX_RETRY_AFTER_SECONDS 3600.0
-
 /* Seconds to wait before retrying, from @msg's Retry-After (delay or
- * date), or -1 without one. */
+ * date), at most @max (a server may not make a download wait an hour, let
+ * alone a year), or -1 without one. */
 double
-_dl_http_parse_retry_after (SoupMessage *msg)
+_dl_http_parse_retry_after (SoupMessage *msg,
+                            double       max)
 {
   const char *value = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                     "Retry-After");
@@ -55,7 +54,7 @@ _dl_http_parse_retry_after (SoupMessage *msg)
       seconds = g_date_time_difference (when, now) / (double) G_USEC_PER_SEC;
     }
 
-  return CLAMP (seconds, 0, MAX_RETRY_AFTER_SECONDS);
+  return CLAMP (seconds, 0, max);
 }
 
 gboolean
@@ -78,7 +77,9 @@ _dl_http_new_request (GUri       *uri,
   SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
 
   /* Redirects are followed by hand, to check every hop. */
-  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  /* The metrics count the body's bytes on the wire, which the check of a
+   * chunked body needs (see dl-chunked-check.c). */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_COLLECT_METRICS);
 
   /* Ask for the bytes as stored: a compressed transfer would not match the
    * length, the checksum or byte ranges. */
@@ -235,7 +236,10 @@ _dl_http_close_response (GInputStream *stream,
   g_autoptr(GError) error = NULL;
 
   if (!at_eof)
-    more = bridge_input_stream_read_bytes (stream, 1, G_PRIORITY_DEFAULT, &error);
+    /* More than one byte: at the end of a chunked body libsoup 3.2 reads
+     * the trailer line into the caller's buffer, and fails (a critical,
+     * then a read that never completes) when that cannot hold a CRLF. */
+    more = bridge_input_stream_read_bytes (stream, 256, G_PRIORITY_DEFAULT, &error);
   if (error == NULL)
     bridge_input_stream_close (stream, G_PRIORITY_DEFAULT, &error);
   if (error != NULL)

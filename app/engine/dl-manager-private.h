@@ -28,6 +28,9 @@ typedef struct
   double  connect_timeout;
   double  retry_delay;
   double  max_retry_delay;
+  double  max_retry_after;   /* the longest Retry-After honoured */
+  gint64  max_file_size;     /* 0: no limit */
+  gboolean hash_files;       /* compute every saved file's SHA-256 */
   double  max_time;          /* 0: no limit */
 } DlManagerSettings;
 

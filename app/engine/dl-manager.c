@@ -17,6 +17,7 @@
 #include "dl-download-task-private.h"
 #include "dl-file-name.h"
 #include "dl-manager-private.h"
+#include "dl-url-password.h"
 
 /**
  * DlManager:
@@ -98,6 +99,9 @@ enum {
   PROP_CONNECT_TIMEOUT,
   PROP_RETRY_DELAY,
   PROP_MAX_RETRY_DELAY,
+  PROP_MAX_RETRY_AFTER,
+  PROP_MAX_FILE_SIZE,
+  PROP_HASH_FILES,
   PROP_MAX_TIME,
   PROP_RATE_LIMIT,
   N_PROPS
@@ -603,6 +607,15 @@ dl_manager_get_property (GObject    *object,
     case PROP_MAX_RETRY_DELAY:
       g_value_set_double (value, self->settings.max_retry_delay);
       break;
+    case PROP_MAX_RETRY_AFTER:
+      g_value_set_double (value, self->settings.max_retry_after);
+      break;
+    case PROP_MAX_FILE_SIZE:
+      g_value_set_int64 (value, self->settings.max_file_size);
+      break;
+    case PROP_HASH_FILES:
+      g_value_set_boolean (value, self->settings.hash_files);
+      break;
     case PROP_MAX_TIME:
       g_value_set_double (value, self->settings.max_time);
       break;
@@ -647,6 +660,15 @@ dl_manager_set_property (GObject      *object,
       break;
     case PROP_MAX_RETRY_DELAY:
       dl_manager_set_max_retry_delay (self, g_value_get_double (value));
+      break;
+    case PROP_MAX_RETRY_AFTER:
+      dl_manager_set_max_retry_after (self, g_value_get_double (value));
+      break;
+    case PROP_MAX_FILE_SIZE:
+      dl_manager_set_max_file_size (self, g_value_get_int64 (value));
+      break;
+    case PROP_HASH_FILES:
+      dl_manager_set_hash_files (self, g_value_get_boolean (value));
       break;
     case PROP_MAX_TIME:
       dl_manager_set_max_time (self, g_value_get_double (value));
@@ -752,6 +774,37 @@ dl_manager_class_init (DlManagerClass *klass)
   properties[PROP_MAX_RETRY_DELAY] =
     g_param_spec_double ("max-retry-delay", NULL, NULL,
                          0, 86400, DL_MANAGER_DEFAULT_MAX_RETRY_DELAY, rw);
+
+  /**
+   * DlManager:max-retry-after:
+   *
+   * The longest wait, in seconds, that a server's Retry-After gets: a
+   * server asking for an hour (or a year) is asked again after this long.
+   */
+  properties[PROP_MAX_RETRY_AFTER] =
+    g_param_spec_double ("max-retry-after", NULL, NULL,
+                         0, 86400, DL_MANAGER_DEFAULT_MAX_RETRY_AFTER, rw);
+
+  /**
+   * DlManager:max-file-size:
+   *
+   * The largest file, in bytes, a download may save; 0 for no limit. A
+   * download announced larger fails before it starts; one without a
+   * length fails once it gets past the limit. Read when a download starts.
+   */
+  properties[PROP_MAX_FILE_SIZE] =
+    g_param_spec_int64 ("max-file-size", NULL, NULL,
+                        0, G_MAXINT64, 0, rw);
+
+  /**
+   * DlManager:hash-files:
+   *
+   * Whether every download computes its file's SHA-256 before the rename,
+   * from the descriptor it wrote through (dl_download_get_file_sha256()).
+   * Costs a read of the file. Read when a download finishes.
+   */
+  properties[PROP_HASH_FILES] =
+    g_param_spec_boolean ("hash-files", NULL, NULL, FALSE, rw);
 
   /**
    * DlManager:max-time:
@@ -875,6 +928,7 @@ dl_manager_init (DlManager *self)
   self->settings.connect_timeout = DL_MANAGER_DEFAULT_CONNECT_TIMEOUT;
   self->settings.retry_delay = DL_MANAGER_DEFAULT_RETRY_DELAY;
   self->settings.max_retry_delay = DL_MANAGER_DEFAULT_MAX_RETRY_DELAY;
+  self->settings.max_retry_after = DL_MANAGER_DEFAULT_MAX_RETRY_AFTER;
 
   if (download_dir != NULL)
     self->output_dir = g_strdup (download_dir);
@@ -1244,6 +1298,7 @@ dl_manager_add_full (DlManager   *self,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *checksum = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *shown_url = NULL;
   DlDownload *download;
 
   g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
@@ -1261,7 +1316,10 @@ dl_manager_add_full (DlManager   *self,
 
   dir = g_canonicalize_filename (output_dir != NULL ? output_dir : self->output_dir, NULL);
 
-  record = dl_store_record_new (url, dir);
+  /* The history gets the URL without its password (see
+   * dl_download_set_request_url()). */
+  shown_url = dl_url_without_password (url);
+  record = dl_store_record_new (shown_url, dir);
   record->sha256 = g_steal_pointer (&checksum);
 
   /* Queued when an id is at hand (it usually is): adding many downloads
@@ -1272,6 +1330,7 @@ dl_manager_add_full (DlManager   *self,
     return NULL;
 
   download = _dl_download_new (self, record);
+  dl_download_set_request_url (download, url);
   added = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (added, download);
   append_downloads (self, added);
@@ -1321,11 +1380,13 @@ dl_manager_find_unfinished (DlManager  *self,
                             const char *output_dir)
 {
   g_autofree char *dir = NULL;
+  g_autofree char *shown_url = NULL;
 
   g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
   g_return_val_if_fail (url != NULL, NULL);
 
   dir = g_canonicalize_filename (output_dir != NULL ? output_dir : self->output_dir, NULL);
+  shown_url = dl_url_without_password (url);
 
   for (guint i = 0; i < self->downloads->len; i++)
     {
@@ -1334,7 +1395,7 @@ dl_manager_find_unfinished (DlManager  *self,
       if (!download->removed &&
           download->state != DL_DOWNLOAD_STATE_DONE &&
           download->state != DL_DOWNLOAD_STATE_CANCELLED &&
-          g_str_equal (download->url, url) &&
+          g_str_equal (download->url, shown_url) &&
           g_str_equal (download->output_dir, dir))
         return download;
     }
@@ -1652,6 +1713,66 @@ _dl_manager_get_rate_limit (DlManager *self)
   g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
 
   return self->rate_limit;
+}
+
+gboolean
+dl_manager_get_hash_files (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
+
+  return self->settings.hash_files;
+}
+
+void
+dl_manager_set_hash_files (DlManager *self,
+                           gboolean   hash_files)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  hash_files = !!hash_files;
+  if (self->settings.hash_files == hash_files)
+    return;
+  self->settings.hash_files = hash_files;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HASH_FILES]);
+}
+
+gint64
+dl_manager_get_max_file_size (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->settings.max_file_size;
+}
+
+void
+dl_manager_set_max_file_size (DlManager *self,
+                              gint64     bytes)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (bytes >= 0);
+
+  if (self->settings.max_file_size == bytes)
+    return;
+  self->settings.max_file_size = bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_FILE_SIZE]);
+}
+
+double
+dl_manager_get_max_retry_after (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 0);
+
+  return self->settings.max_retry_after;
+}
+
+void
+dl_manager_set_max_retry_after (DlManager *self,
+                                double     seconds)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (seconds >= 0);
+
+  set_seconds (self, &self->settings.max_retry_after, seconds, PROP_MAX_RETRY_AFTER);
 }
 
 double

@@ -23,6 +23,7 @@ G_BEGIN_DECLS
 #define DL_MANAGER_DEFAULT_CONNECT_TIMEOUT  30.0
 #define DL_MANAGER_DEFAULT_RETRY_DELAY      1.0
 #define DL_MANAGER_DEFAULT_MAX_RETRY_DELAY  60.0
+#define DL_MANAGER_DEFAULT_MAX_RETRY_AFTER  600.0
 #define DL_MANAGER_DEFAULT_MAX_TIME         0.0
 
 #define DL_TYPE_MANAGER (dl_manager_get_type ())
@@ -75,6 +76,15 @@ void         dl_manager_set_connect_timeout  (DlManager    *self,
                                               double        seconds);
 double       dl_manager_get_retry_delay      (DlManager    *self);
 void         dl_manager_set_retry_delay      (DlManager    *self,
+                                              double        seconds);
+gboolean     dl_manager_get_hash_files       (DlManager    *self);
+void         dl_manager_set_hash_files       (DlManager    *self,
+                                              gboolean      hash_files);
+gint64       dl_manager_get_max_file_size    (DlManager    *self);
+void         dl_manager_set_max_file_size    (DlManager    *self,
+                                              gint64        bytes);
+double       dl_manager_get_max_retry_after  (DlManager    *self);
+void         dl_manager_set_max_retry_after  (DlManager    *self,
                                               double        seconds);
 double       dl_manager_get_max_retry_delay  (DlManager    *self);
 void         dl_manager_set_max_retry_delay  (DlManager    *self,

@@ -346,6 +346,7 @@ part_finish_on_thread (DlPart *self,
         }
     }
 
+  _dl_disk_unmark_part (fd);
   if (!dl_file_name_rename_part (_dl_folder_get_dir (finish->folder)->fd, finish->name, &finish->out_name,
                                  &finish->error))
     return;
@@ -887,6 +888,7 @@ _dl_part_new_creating (BridgeLoop *loop,
 
   create->dir = _dl_shared_fd_ref (dir);
   create->name = name;
+  create->owner = _dl_download_dup_part_owner (download);
   self->create = g_atomic_rc_box_acquire (create);
   self->create_job = _dl_run_on_disk_thread_for (self->loop, _dl_file_job_run, create,
                                                  (GDestroyNotify) _dl_file_job_unref);

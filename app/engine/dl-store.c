@@ -193,10 +193,13 @@ G_DEFINE_QUARK (dl-store-error-quark, dl_store_error)
   "created_at, finished_at"
 
 /* Each entry upgrades the schema from version (index) to (index + 1). Add new
- * migrations at the end; never edit a released one. */
+ * migrations at the end; never change what a released one creates. They
+ * run in one transaction with the version check (migrate_once()), and say
+ * IF NOT EXISTS all the same: a history half created by an older build
+ * that ran them outside a transaction is completed, not refused. */
 static const char * const migrations[] = {
   /* 0 → 1 */
-  "CREATE TABLE downloads ("
+  "CREATE TABLE IF NOT EXISTS downloads ("
   "  id             INTEGER PRIMARY KEY AUTOINCREMENT,"
   "  url            TEXT    NOT NULL,"
   "  output_dir     TEXT    NOT NULL,"
@@ -213,7 +216,7 @@ static const char * const migrations[] = {
   "  created_at     INTEGER NOT NULL,"
   "  finished_at    INTEGER NOT NULL DEFAULT 0"
   ");"
-  "CREATE INDEX downloads_state ON downloads (state);",
+  "CREATE INDEX IF NOT EXISTS downloads_state ON downloads (state);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == DL_STORE_SCHEMA_VERSION);
@@ -542,76 +545,145 @@ prepare (DlStore       *self,
   return TRUE;
 }
 
-/* Brings the schema to DL_STORE_SCHEMA_VERSION, refusing files that are not
- * ours or are newer than we understand: guessing at another schema could
- * destroy the user's history. */
-static gboolean
-migrate (DlStore  *self,
-         GError  **error)
+/* How long opening waits for other instances that create or upgrade the
+ * same history at the same moment (many first runs of the CLI at once). */
+#define SCHEMA_BUSY_TIMEOUT_USEC (60 * G_USEC_PER_SEC)
+
+typedef struct
 {
-  gint64 version = 0;
-  gint64 application_id = 0;
-  gint64 n_objects = 0;
-  gint64 ignored;
+  gint64 application_id;
+  gint64 version;
+  gint64 n_objects;
+} SchemaState;
 
-  /* The first real read: a file that is not a database fails here. */
-  if (!query_int (self, "PRAGMA application_id", &application_id, error) ||
-      !query_int (self, "PRAGMA user_version", &version, error) ||
-      !query_int (self, "SELECT count(*) FROM sqlite_schema", &n_objects, error))
-    return FALSE;
+static gboolean
+read_schema_state (DlStore      *self,
+                   SchemaState  *state,
+                   GError      **error)
+{
+  return query_int (self, "PRAGMA application_id", &state->application_id, error) &&
+         query_int (self, "PRAGMA user_version", &state->version, error) &&
+         query_int (self, "SELECT count(*) FROM sqlite_schema", &state->n_objects, error);
+}
 
-  if (application_id != 0 && application_id != DL_STORE_APPLICATION_ID)
+/* Refuses files that are not ours or are newer than we understand:
+ * guessing at another schema could destroy the user's history. */
+static gboolean
+check_schema_state (DlStore            *self,
+                    const SchemaState  *state,
+                    GError            **error)
+{
+  if (state->application_id != 0 && state->application_id != DL_STORE_APPLICATION_ID)
     {
       g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_FOREIGN,
                    "“%s” belongs to another program (application id %#" G_GINT64_MODIFIER "x)",
-                   self->path, application_id);
+                   self->path, state->application_id);
       return FALSE;
     }
 
-  if (application_id == 0 && n_objects > 0)
+  if (state->application_id == 0 && state->n_objects > 0)
     {
       g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_FOREIGN,
                    "“%s” is a database of another program", self->path);
       return FALSE;
     }
 
-  if (version > DL_STORE_SCHEMA_VERSION || version < 0)
+  if (state->version > DL_STORE_SCHEMA_VERSION || state->version < 0)
     {
       g_set_error (error, DL_STORE_ERROR, DL_STORE_ERROR_VERSION,
                    "“%s” has schema version %" G_GINT64_FORMAT ", but this version of "
                    "Downloader only knows versions up to %d; it was written by a newer "
-                   "version", self->path, version, DL_STORE_SCHEMA_VERSION);
+                   "version", self->path, state->version, DL_STORE_SCHEMA_VERSION);
       return FALSE;
     }
+
+  return TRUE;
+}
+
+/* One try at bringing the schema to DL_STORE_SCHEMA_VERSION. Several
+ * instances may open a new history at the same moment, so what the file
+ * holds is read again inside the write transaction that upgrades it: the
+ * version seen there is the one the upgrade starts from, and an instance
+ * that comes second finds the work done. */
+static gboolean
+migrate_once (DlStore  *self,
+              GError  **error)
+{
+  SchemaState state = { 0, };
+  gint64 ignored;
+  gboolean ok;
+
+  /* A first look, in one read transaction so the three answers agree. The
+   * first real read: a file that is not a database fails here. */
+  ok = exec_sql (self, "BEGIN DEFERRED", error) &&
+       read_schema_state (self, &state, error) &&
+       exec_sql (self, "COMMIT", error);
+  if (!ok)
+    return FALSE;
+  if (!check_schema_state (self, &state, error))
+    return FALSE;
 
   /* WAL before the migrations, which then need no rollback journal (and
    * its syncs) of their own. journal_mode returns the mode it ended up in;
    * a file system without shared memory support stays in rollback mode,
-   * which is still atomic. */
+   * which is still atomic. It cannot change inside a transaction. */
   if (!query_int (self, "PRAGMA journal_mode = WAL", &ignored, error))
     return FALSE;
 
-  while (version < DL_STORE_SCHEMA_VERSION)
+  if (state.version == DL_STORE_SCHEMA_VERSION)
+    return TRUE;
+
+  /* Every step in one transaction, so that a crash mid-migration leaves
+   * the previous version intact and no other instance sees half of it. */
+  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!read_schema_state (self, &state, error) || !check_schema_state (self, &state, error))
+    return FALSE;
+
+  for (gint64 version = state.version; version < DL_STORE_SCHEMA_VERSION; version++)
     {
       g_autofree char *sql = NULL;
 
-      /* One transaction per step, so a crash mid-migration leaves the
-       * previous version intact. */
-      sql = g_strdup_printf ("BEGIN IMMEDIATE;"
-                             "%s"
+      sql = g_strdup_printf ("%s"
                              "PRAGMA application_id = %d;"
-                             "PRAGMA user_version = %" G_GINT64_FORMAT ";"
-                             "COMMIT;",
+                             "PRAGMA user_version = %" G_GINT64_FORMAT ";",
                              migrations[version], DL_STORE_APPLICATION_ID, version + 1);
       if (!exec_sql (self, sql, error))
-        {
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          return FALSE;
-        }
-      version++;
+        return FALSE;
     }
 
-  return TRUE;
+  return exec_sql (self, "COMMIT", error);
+}
+
+/* Brings the schema to DL_STORE_SCHEMA_VERSION (see migrate_once()). The
+ * busy timeout covers most waits for another instance, but SQLite returns
+ * SQLITE_BUSY at once where waiting could deadlock (a read transaction that
+ * must become a write one, a change of journal mode): then the whole try is
+ * rolled back and made again, a little later. */
+static gboolean
+migrate (DlStore  *self,
+         GError  **error)
+{
+  gint64 deadline = g_get_monotonic_time () + SCHEMA_BUSY_TIMEOUT_USEC;
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (migrate_once (self, &local_error))
+        return TRUE;
+
+      if (!sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      if (!g_error_matches (local_error, DL_STORE_ERROR, DL_STORE_ERROR_BUSY) ||
+          g_get_monotonic_time () >= deadline)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_debug ("%s; trying again", local_error->message);
+      g_usleep ((gulong) g_random_int_range (2000, 20000));
+    }
 }
 
 /* ---- statements (the writer thread) ---------------------------------------------- */
@@ -711,6 +783,22 @@ read_record (sqlite3_stmt *stmt)
   record->attempts = (guint) CLAMP (sqlite3_column_int64 (stmt, 12), 0, G_MAXUINT);
   record->created_at = sqlite3_column_int64 (stmt, 13);
   record->finished_at = sqlite3_column_int64 (stmt, 14);
+
+  /* Offsets no download can have (a row edited by hand, or written by a
+   * broken build) are not trusted: the partial file cannot be matched to
+   * them, so the download starts over from zero. Said at message level: it
+   * is news for the user, and no fault of this program's. */
+  if (record->resume_offset < 0 || record->bytes_received < 0 || record->total_bytes < -1 ||
+      (record->total_bytes >= 0 && (record->resume_offset > record->total_bytes ||
+                                    record->bytes_received > record->total_bytes)))
+    {
+      g_message ("Download %" G_GINT64_FORMAT " in the history has an impossible offset "
+                 "(%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes); starting over",
+                 record->id, record->resume_offset, record->total_bytes);
+      record->resume_offset = 0;
+      record->bytes_received = 0;
+      record->total_bytes = MAX (record->total_bytes, -1);
+    }
 
   /* A state this build does not know (a newer one wrote it within the same
    * schema) is shown as failed rather than guessed at. */

@@ -163,21 +163,14 @@ test_usage_sha256_count (CliFixture    *fixture,
   assert_usage_error (fixture, "--sha256", too_few);
 }
 
+/* A malformed line fails on its own (test-cli-hostile); a missing file is
+ * a usage error. */
 static void
 test_usage_bad_input_file (CliFixture    *fixture,
                            gconstpointer  user_data)
 {
-  g_autofree char *u = cli_fixture_url (fixture, "a.bin");
-  g_autofree char *line = g_strdup_printf ("# list\n%s\n%s sha256=1234\n", u, u);
-  g_autofree char *list = write_file (fixture, "list.txt", line);
-  g_autofree char *junk_line = g_strdup_printf ("%s please\n", u);
-  g_autofree char *junk = write_file (fixture, "junk.txt", junk_line);
-  const char *bad_sha[] = { "-o", fixture->out_dir, "-i", list, NULL };
-  const char *bad_word[] = { "-o", fixture->out_dir, "-i", junk, NULL };
   const char *missing[] = { "-o", fixture->out_dir, "-i", "/nonexistent/urls.txt", NULL };
 
-  assert_usage_error (fixture, "list.txt:3:", bad_sha);
-  assert_usage_error (fixture, "junk.txt:1: unexpected “please”", bad_word);
   assert_usage_error (fixture, "/nonexistent/urls.txt", missing);
 }
 
@@ -684,8 +677,9 @@ test_jobs (CliFixture    *fixture,
   g_assert_cmpint (one->status, ==, 0);
   cli_check_json (one->out, "--count", "3", "--max-active", "1", NULL);
 
-  /* Three at once, as long as the per-host limit allows it too: one host. */
-  three = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json",
+  /* Three at once, as long as the per-host limit allows it too: one host.
+   * --fresh, or the run would find the files saved and skip them. */
+  three = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--fresh",
                    "-j", "3", "--per-host", "3", a, b, c, "--sha256", sha_a, "--sha256", sha_b,
                    "--sha256", sha_c, NULL);
   g_assert_cmpint (three->status, ==, 0);

@@ -24,8 +24,9 @@
  *                    connection open until the client goes away
  *   lie_length=N     send Content-Length: N but the real body (shorter or
  *                    longer), then close the connection
- *   faults=M         drop_after, hang_after, lie_length and delay only apply to
- *                    the first M requests of the key (default: to all)
+ *   faults=M         drop_after, hang_after, lie_length, delay, chunked_cut and
+ *                    chunked_garbage only apply to the first M requests of the
+ *                    key (default: to all; after them the chunked body is whole)
  *   status=A,B,C     status of the 1st, 2nd, 3rd… request of the key; the last
  *                    repeats. Any 2xx serves the resource; other codes get a
  *                    short text body
@@ -46,6 +47,28 @@
  *   redirect_status=C  use status C (301, 302, 303, 307, 308) for redirects
  *   redirect_loop=1  redirect to the same URL forever
  *   redirect_to=URL  redirect to URL (any scheme)
+ *   chunked=1        Transfer-Encoding: chunked (16 KiB chunks) instead of
+ *                    Content-Length, with the terminating 0 chunk
+ *   chunked_cut=N    chunked, but the connection closes after N body bytes,
+ *                    at a chunk boundary, with no terminating 0 chunk
+ *   chunked_garbage=K  chunked; after chunked_cut bytes (default half the
+ *                    body) comes a malformed chunk: K is zz (not hex), neg
+ *                    (-10), huge (ffffffffffffffff) or nocrlf (chunk data not
+ *                    followed by CRLF); then 16 more body bytes, a 0 chunk
+ *                    and the close
+ *   range_etag_change=1  a Range request gets 206 from another version of the
+ *                    file (seed+1, another ETag and Last-Modified) whatever
+ *                    If-Range says: a changed file on a server that ignores
+ *                    If-Range. Requests without Range get the original
+ *   no_etag=1        no ETag header (Last-Modified only)
+ *   part_name=1      Content-Disposition names the file after the last path
+ *                    segment plus ".part"
+ *   reason=TEXT      reason phrase of the status line (percent-encode it; any
+ *                    bytes but CR and LF), e.g. terminal escape sequences
+ *   endless=1        200 without Content-Length: the body never ends (the
+ *                    connection's close would end it), Range is ignored
+ *   header_size=N    an X-Padding header of N bytes on the resource (libsoup
+ *                    refuses response headers over 64 KiB: "Header too big")
  *
  * Always: ETag (strong, from seed, size and encoding) and Last-Modified (from
  * the seed); Range "bytes=A-", "bytes=A-B" and "bytes=-N" give 206 with
@@ -72,6 +95,8 @@
 #include <libsoup/soup.h>
 
 #define FULL_CHUNK (1024 * 1024)  /* chunk when not rate limited */
+#define WIRE_CHUNK (16 * 1024)      /* chunk of a chunked body */
+#define GARBAGE_DATA 16             /* body bytes sent inside a malformed chunk */
 #define QUEUED_CHUNKS 1             /* refilled from wrote-chunk, before libsoup asks */
 #define RATE_TICK_PER_SECOND 20     /* a rate-limited chunk every 50 ms */
 #define GZIP_MAX_SIZE (256 * 1024 * 1024)
@@ -94,8 +119,9 @@ static const char help_text[] =
   "  drop_after=N     close the connection after N body bytes\n"
   "  hang_after=N     send N body bytes, then stall with the connection open\n"
   "  lie_length=N     Content-Length: N while sending the real body, then close\n"
-  "  faults=M         drop_after/hang_after/lie_length/delay only for the first\n"
-  "                   M requests of the key (default: all)\n"
+  "  faults=M         drop_after/hang_after/lie_length/delay/chunked_cut/\n"
+  "                   chunked_garbage only for the first M requests of the key\n"
+  "                   (default: all)\n"
   "  status=A,B,C     status of the n-th request of the key; the last repeats;\n"
   "                   2xx serves the resource, others a short text body\n"
   "  key=K            sequence name for status= and faults= (default: the\n"
@@ -109,6 +135,17 @@ static const char help_text[] =
   "  redirect_status=C  301, 302 (default), 303, 307 or 308 for redirects\n"
   "  redirect_loop=1  redirect to the same URL forever\n"
   "  redirect_to=URL  redirect to URL (any scheme)\n"
+  "  chunked=1        Transfer-Encoding: chunked, 16 KiB chunks, 0 chunk at the end\n"
+  "  chunked_cut=N    chunked, closed after N bytes at a chunk boundary, no 0 chunk\n"
+  "  chunked_garbage=K  chunked, a malformed chunk after chunked_cut bytes (default\n"
+  "                   half): K = zz, neg (-10), huge (ffffffffffffffff), nocrlf\n"
+  "  range_etag_change=1  Range gets 206 from another version (seed+1, other ETag\n"
+  "                   and Last-Modified), If-Range ignored\n"
+  "  no_etag=1        no ETag header (Last-Modified only)\n"
+  "  part_name=1      Content-Disposition filename = last path segment + .part\n"
+  "  reason=TEXT      reason phrase of the status line (any bytes but CR, LF)\n"
+  "  endless=1        200 without length, a body that never ends\n"
+  "  header_size=N    an X-Padding header of N bytes\n"
   "Always: ETag, Last-Modified, Range (bytes=A-, A-B, -N) with 206/416,\n"
   "If-Range (mismatch gives 200 with the whole body), HEAD.\n";
 
@@ -364,6 +401,15 @@ typedef struct
   gboolean etag_change;
   gboolean gzip;
   gboolean redirect_loop;
+  gboolean chunked;       /* any of the chunked modes */
+  gint64 chunked_cut;     /* -1 when not given */
+  char *chunked_garbage;
+  gboolean range_etag_change;
+  gboolean no_etag;
+  gboolean part_name;
+  gboolean endless;
+  guint64 header_size;
+  char *reason;
   guint64 redirect;
   guint redirect_status;
   char *redirect_to;
@@ -382,6 +428,8 @@ params_clear (Params *p)
   g_clear_pointer (&p->type, g_free);
   g_clear_pointer (&p->key, g_free);
   g_clear_pointer (&p->retry_after, g_free);
+  g_clear_pointer (&p->chunked_garbage, g_free);
+  g_clear_pointer (&p->reason, g_free);
   g_clear_pointer (&p->statuses, g_array_unref);
 }
 
@@ -424,10 +472,19 @@ params_parse (Params      *p,
     return FALSE;
   if ((text = LOOKUP ("redirect")) && !parse_bytes ("redirect", text, &p->redirect, error))
     return FALSE;
+  if ((text = LOOKUP ("header_size")) &&
+      (!parse_bytes ("header_size", text, &p->header_size, error) || p->header_size > 16 * 1024 * 1024))
+    {
+      g_clear_error (error);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "header_size must be at most 16m");
+      return FALSE;
+    }
   if (!parse_optional_bytes (query, "drop_after", &p->drop_after, error) ||
       !parse_optional_bytes (query, "hang_after", &p->hang_after, error) ||
       !parse_optional_bytes (query, "lie_length", &p->lie_length, error) ||
-      !parse_optional_bytes (query, "faults", &p->faults, error))
+      !parse_optional_bytes (query, "faults", &p->faults, error) ||
+      !parse_optional_bytes (query, "chunked_cut", &p->chunked_cut, error))
     return FALSE;
 
   p->delay_usec = 0;
@@ -500,12 +557,36 @@ params_parse (Params      *p,
   p->type = g_strdup (LOOKUP ("type"));
   p->key = g_strdup (LOOKUP ("key"));
   p->retry_after = g_strdup (LOOKUP ("retry_after"));
+  p->chunked_garbage = g_strdup (LOOKUP ("chunked_garbage"));
+  p->range_etag_change = parse_flag (LOOKUP ("range_etag_change"));
+  p->no_etag = parse_flag (LOOKUP ("no_etag"));
+  p->part_name = parse_flag (LOOKUP ("part_name"));
+  p->endless = parse_flag (LOOKUP ("endless"));
+  p->reason = g_strdup (LOOKUP ("reason"));
+  p->chunked = parse_flag (LOOKUP ("chunked")) || p->chunked_cut >= 0 ||
+               p->chunked_garbage != NULL;
 
 #undef LOOKUP
 
+  if (p->chunked_garbage != NULL &&
+      !g_strv_contains ((const char * const[]) { "zz", "neg", "huge", "nocrlf", NULL },
+                        p->chunked_garbage))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "chunked_garbage must be zz, neg, huge or nocrlf");
+      return FALSE;
+    }
+  if (p->chunked && (p->gzip || p->endless))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "the chunked modes go with neither gzip nor endless");
+      return FALSE;
+    }
+
   /* These go into header values verbatim: refuse header injection. */
   if (has_line_break (p->redirect_to) || has_line_break (p->cd) ||
-      has_line_break (p->type) || has_line_break (p->retry_after))
+      has_line_break (p->type) || has_line_break (p->retry_after) ||
+      has_line_break (p->reason))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "header values must not contain line breaks");
@@ -764,7 +845,9 @@ typedef struct
   GCancellable *cancellable;
   Producer prod;
   EndAction end_action;
+  gboolean chunked;   /* frame each piece of the body as a chunk */
   GBytes *head;       /* status line and headers */
+  GBytes *tail;       /* written after the body, before the end action */
   GBytes *writing;    /* kept alive while written */
   GSource *timer;
   guint8 *read_buf;
@@ -802,6 +885,7 @@ raw_conn_free (RawConn *rc)
   self->raw_conns = g_list_remove (self->raw_conns, rc);
   producer_clear (&rc->prod);
   g_clear_pointer (&rc->head, g_bytes_unref);
+  g_clear_pointer (&rc->tail, g_bytes_unref);
   g_clear_pointer (&rc->writing, g_bytes_unref);
   g_clear_object (&rc->cancellable);
   g_clear_object (&rc->stream);
@@ -881,7 +965,19 @@ raw_conn_pump (RawConn *rc)
       return;
     }
 
-  chunk = producer_next (&rc->prod, FULL_CHUNK, &wait_usec);
+  chunk = producer_next (&rc->prod, rc->chunked ? WIRE_CHUNK : FULL_CHUNK, &wait_usec);
+  if (chunk != NULL && rc->chunked)
+    {
+      gsize len;
+      gconstpointer data = g_bytes_get_data (chunk, &len);
+      GString *framed = g_string_sized_new (len + 16);
+
+      g_string_append_printf (framed, "%" G_GSIZE_MODIFIER "x\r\n", len);
+      g_string_append_len (framed, data, (gssize) len);
+      g_string_append (framed, "\r\n");
+      g_bytes_unref (chunk);
+      chunk = g_string_free_to_bytes (framed);
+    }
   if (chunk != NULL)
     {
       raw_conn_write (rc, chunk);
@@ -890,6 +986,11 @@ raw_conn_pump (RawConn *rc)
   if (wait_usec > 0)
     {
       rc->timer = add_timeout (rc->self, wait_usec, raw_conn_timer_cb, rc);
+      return;
+    }
+  if (rc->tail != NULL)
+    {
+      raw_conn_write (rc, g_steal_pointer (&rc->tail));
       return;
     }
 
@@ -944,6 +1045,9 @@ typedef struct
   /* For the hand-written path. */
   EndAction end_action;
   guint64 claimed_length;
+  gboolean chunked;         /* Transfer-Encoding: chunked */
+  gboolean no_length;       /* neither Content-Length nor chunked: until close */
+  GBytes *tail;
 } Job;
 
 static void
@@ -976,6 +1080,7 @@ job_free (gpointer data)
   job_detach (job);
   params_clear (&job->p);
   producer_clear (&job->prod);
+  g_clear_pointer (&job->tail, g_bytes_unref);
   g_free (job->location);
   g_free (job);
 }
@@ -1077,7 +1182,8 @@ job_steal_cb (gpointer user_data)
   g_clear_pointer (&job->steal_source, g_source_unref);
 
   g_string_append_printf (head, "HTTP/1.1 %u %s\r\n", job->status,
-                          soup_status_get_phrase (job->status));
+                          job->p.reason != NULL ? job->p.reason
+                                                : soup_status_get_phrase (job->status));
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     {
@@ -1090,13 +1196,20 @@ job_steal_cb (gpointer user_data)
   /* No "Connection: close", although we will close: libsoup's client then
    * reads up to the close and ignores Content-Length, which would hide the
    * very lie being tested. */
-  g_string_append_printf (head, "Content-Length: %" G_GUINT64_FORMAT "\r\n\r\n",
-                          job->claimed_length);
+  if (job->chunked)
+    g_string_append (head, "Transfer-Encoding: chunked\r\n\r\n");
+  else if (job->no_length)
+    g_string_append (head, "Connection: close\r\n\r\n");
+  else
+    g_string_append_printf (head, "Content-Length: %" G_GUINT64_FORMAT "\r\n\r\n",
+                            job->claimed_length);
 
   rc = g_new0 (RawConn, 1);
   rc->self = self;
   rc->cancellable = g_cancellable_new ();
   rc->end_action = job->end_action;
+  rc->chunked = job->chunked;
+  rc->tail = g_steal_pointer (&job->tail);
   rc->head = g_string_free_to_bytes (head);
   /* Move the producer: the job dies with the message during the steal. */
   rc->prod = job->prod;
@@ -1126,12 +1239,13 @@ job_steal_cb (gpointer user_data)
 static void
 set_text_response (SoupServerMessage *msg,
                    guint              status,
+                   const char        *reason,
                    const char        *text)
 {
   char *body = g_strdup_printf ("%u %s\n%s%s", status, soup_status_get_phrase (status),
                                 text ? text : "", text ? "\n" : "");
 
-  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_status (msg, status, reason);
   soup_server_message_set_response (msg, "text/plain; charset=utf-8",
                                     SOUP_MEMORY_TAKE, body, strlen (body));
 }
@@ -1152,7 +1266,7 @@ respond_status (Job *job)
   SoupServerMessage *msg = job->msg;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
-  set_text_response (msg, job->status, NULL);
+  set_text_response (msg, job->status, job->p.reason, NULL);
   if (job->p.retry_after != NULL)
     {
       if (job->p.retry_after[0] == '+')
@@ -1284,6 +1398,8 @@ respond_resource (Job *job)
   char *etag, *date;
   const char *range;
   gboolean partial = FALSE;
+  gboolean other_version;
+  guint64 body_seed = job->p.seed;
   gboolean raw;
 
   if (job->p.gzip)
@@ -1293,7 +1409,7 @@ respond_resource (Job *job)
       encoded = gzip_body (self, job->p.seed, job->p.size, &error);
       if (encoded == NULL)
         {
-          set_text_response (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+          set_text_response (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL, error->message);
           g_error_free (error);
           return;
         }
@@ -1315,8 +1431,24 @@ respond_resource (Job *job)
     etag = g_strdup_printf ("\"fs-%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x%s\"",
                             job->p.seed, job->p.size, job->p.gzip ? "-gz" : "");
   last_modified = LAST_MODIFIED_BASE + (gint64) (job->p.seed % 100000000) + generation;
+
+  /* The file changed since the client's first request, and this server
+   * serves ranges of the new version whatever If-Range says. */
+  range = soup_message_headers_get_one (req_headers, "Range");
+  other_version = job->p.range_etag_change && range != NULL && !job->head &&
+                  !job->p.no_range && !job->p.gzip && !job->p.endless;
+  if (other_version)
+    {
+      body_seed = job->p.seed + 1;
+      g_free (etag);
+      etag = g_strdup_printf ("\"fs-%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x-changed\"",
+                              job->p.seed, job->p.size);
+      last_modified += 86400;
+    }
+
   date = http_date (last_modified);
-  soup_message_headers_replace (headers, "ETag", etag);
+  if (!job->p.no_etag)
+    soup_message_headers_replace (headers, "ETag", etag);
   soup_message_headers_replace (headers, "Last-Modified", date);
   g_free (date);
 
@@ -1324,28 +1456,47 @@ respond_resource (Job *job)
                                 job->p.type ? job->p.type : "application/octet-stream");
   if (job->p.cd != NULL)
     soup_message_headers_replace (headers, "Content-Disposition", job->p.cd);
+  else if (job->p.part_name)
+    {
+      const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+      const char *slash = strrchr (path, '/');
+      char *cd = g_strdup_printf ("attachment; filename=\"%s.part\"",
+                                  slash != NULL && slash[1] != '\0' ? slash + 1 : "file");
+
+      soup_message_headers_replace (headers, "Content-Disposition", cd);
+      g_free (cd);
+    }
   if (job->p.gzip)
     soup_message_headers_replace (headers, "Content-Encoding", "gzip");
-  if (!job->p.no_range)
+  if (job->p.header_size > 0)
+    {
+      char *padding = g_malloc (job->p.header_size + 1);
+
+      memset (padding, 'p', job->p.header_size);
+      padding[job->p.header_size] = '\0';
+      soup_message_headers_replace (headers, "X-Padding", padding);
+      g_free (padding);
+    }
+  if (!job->p.no_range && !job->p.endless)
     soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
 
   start = 0;
   end = total;
-  range = soup_message_headers_get_one (req_headers, "Range");
-  if (range != NULL && !job->head && !job->p.no_range)
+  if (range != NULL && !job->head && !job->p.no_range && !job->p.endless)
     {
       const char *if_range = soup_message_headers_get_one (req_headers, "If-Range");
       gboolean unsatisfiable;
       guint64 a, b;
 
-      if ((if_range == NULL || if_range_matches (if_range, etag, last_modified)) &&
+      if ((if_range == NULL || other_version ||
+           if_range_matches (if_range, etag, last_modified)) &&
           parse_range (range, total, &a, &b, &unsatisfiable))
         {
           if (unsatisfiable)
             {
               char *content_range = g_strdup_printf ("bytes */%" G_GUINT64_FORMAT, total);
 
-              set_text_response (msg, SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE, NULL);
+              set_text_response (msg, SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE, NULL, NULL);
               soup_message_headers_replace (headers, "Content-Range", content_range);
               g_free (content_range);
               g_free (etag);
@@ -1367,8 +1518,15 @@ respond_resource (Job *job)
     }
   else
     job->status = SOUP_STATUS_OK;
-  soup_server_message_set_status (msg, job->status, NULL);
+  soup_server_message_set_status (msg, job->status, job->p.reason);
 
+  if (job->head && (job->p.endless || job->p.chunked))
+    {
+      soup_message_headers_set_encoding (headers, job->p.chunked ? SOUP_ENCODING_CHUNKED
+                                                                 : SOUP_ENCODING_EOF);
+      g_clear_pointer (&encoded, g_bytes_unref);
+      return;
+    }
   if (job->head)
     {
       soup_message_headers_set_content_length (headers,
@@ -1383,7 +1541,55 @@ respond_resource (Job *job)
         (job->p.drop_after >= 0 || job->p.hang_after >= 0 || job->p.lie_length >= 0);
   job->end_action = END_CLOSE;
   job->claimed_length = end - start;
-  if (raw)
+  if (job->p.endless)
+    {
+      /* Framed by the close that never comes. */
+      raw = TRUE;
+      job->no_length = TRUE;
+      end = G_MAXUINT64;
+    }
+  else if (job->p.chunked)
+    {
+      guint64 length = end - start;
+
+      raw = TRUE;
+      job->chunked = TRUE;
+      if (job->p.chunked_garbage != NULL && job->faults_active)
+        {
+          guint64 good = job->p.chunked_cut >= 0 ? MIN ((guint64) job->p.chunked_cut, length)
+                                                 : length / 2;
+          guint8 data[GARBAGE_DATA];
+          GString *tail = g_string_new (NULL);
+          const char *kind = job->p.chunked_garbage;
+
+          end = start + good;
+          fault_server_fill_body (body_seed, end, data, sizeof data);
+          if (strcmp (kind, "nocrlf") == 0)
+            {
+              g_string_append_printf (tail, "%x\r\n", (guint) sizeof data);
+              g_string_append_len (tail, (const char *) data, sizeof data);
+              /* The next size line follows the data directly. */
+              g_string_append_printf (tail, "%x\r\n", (guint) sizeof data);
+              g_string_append_len (tail, (const char *) data, sizeof data);
+              g_string_append (tail, "\r\n");
+            }
+          else
+            {
+              g_string_append (tail, strcmp (kind, "zz") == 0 ? "zz\r\n"
+                                     : strcmp (kind, "neg") == 0 ? "-10\r\n"
+                                     : "ffffffffffffffff\r\n");
+              g_string_append_len (tail, (const char *) data, sizeof data);
+              g_string_append (tail, "\r\n");
+            }
+          g_string_append (tail, "0\r\n\r\n");
+          job->tail = g_string_free_to_bytes (tail);
+        }
+      else if (job->p.chunked_cut >= 0 && job->faults_active)
+        end = start + MIN ((guint64) job->p.chunked_cut, length);
+      else
+        job->tail = g_bytes_new_static ("0\r\n\r\n", 5);
+    }
+  else if (raw)
     {
       guint64 limit = end - start;
 
@@ -1400,7 +1606,7 @@ respond_resource (Job *job)
       end = start + limit;
     }
 
-  producer_init (&job->prod, job->p.seed, encoded, start, end, job->p.rate);
+  producer_init (&job->prod, body_seed, encoded, start, end, job->p.rate);
   g_clear_pointer (&encoded, g_bytes_unref);
 
   if (raw)
@@ -1715,7 +1921,7 @@ handle_request (SoupServer        *server,
       g_mutex_lock (&self->lock);
       self->total_requests++;
       g_mutex_unlock (&self->lock);
-      set_text_response (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "only GET and HEAD");
+      set_text_response (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL, "only GET and HEAD");
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Allow", "GET, HEAD");
       return;
@@ -1726,7 +1932,7 @@ handle_request (SoupServer        *server,
       g_mutex_lock (&self->lock);
       self->total_requests++;
       g_mutex_unlock (&self->lock);
-      set_text_response (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      set_text_response (msg, SOUP_STATUS_BAD_REQUEST, NULL, error->message);
       g_error_free (error);
       params_clear (&p);
       return;
@@ -1895,7 +2101,7 @@ server_stop (FaultServer *self)
           /* libsoup only finishes a message on disconnect once it has a
            * status: give the delayed ones one. */
           clear_source (&job->delay_source);
-          set_text_response (job->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting down");
+          set_text_response (job->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, "shutting down");
           soup_server_message_unpause (job->msg);
         }
     }

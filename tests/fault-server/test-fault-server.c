@@ -1330,6 +1330,335 @@ test_free_with_hanging_clients (void)
   g_assert_cmpint (c->elapsed, <, 10 * G_USEC_PER_SEC);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Hostile framing, validators, names and status lines                       */
+
+/* The raw bytes of the response to GET @path_and_query, up to the close (at
+ * most @max bytes; then the client closes), from a blocking socket client:
+ * the framing itself is what these tests check, which libsoup would hide.
+ * The server must run in its own thread. */
+static GBytes *
+raw_get (FaultServer *server,
+         const char  *path_and_query,
+         gsize        max)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  g_autofree char *request = NULL;
+  GError *error = NULL;
+  guint8 buf[16 * 1024];
+
+  g_socket_client_set_timeout (client, GUARD_SECONDS);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) fault_server_get_port (server),
+                                          NULL, &error);
+  g_assert_no_error (error);
+  request = g_strdup_printf ("GET /%s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path_and_query);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  while (data->len < max)
+    {
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf,
+                                      MIN (sizeof buf, max - data->len), NULL, &error);
+
+      g_assert_no_error (error);
+      if (n == 0)
+        break;
+      g_byte_array_append (data, buf, (guint) n);
+    }
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}
+
+/* Splits a raw response at the blank line; returns the head (NUL
+ * terminated) and sets @body to what follows. */
+static char *
+split_response (GBytes  *response,
+                GBytes **body)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (response, &len);
+  const char *end = g_strstr_len (data, (gssize) len, "\r\n\r\n");
+
+  g_assert_nonnull (end);
+  *body = g_bytes_new_from_bytes (response, (gsize) (end + 4 - data), len - (gsize) (end + 4 - data));
+  return g_strndup (data, (gsize) (end + 2 - data));
+}
+
+/* Decodes a chunked body strictly. Returns the data; @terminated says
+ * whether the 0 chunk and the final CRLF came; @rest points at the first
+ * byte that is not valid chunked framing (NULL when all of it was). */
+static GByteArray *
+dechunk (GBytes      *body,
+         gboolean    *terminated,
+         const char **rest)
+{
+  gsize len;
+  const char *p = g_bytes_get_data (body, &len);
+  const char *end = p + len;
+  GByteArray *out = g_byte_array_new ();
+
+  *terminated = FALSE;
+  *rest = NULL;
+  while (p < end)
+    {
+      const char *line_end = g_strstr_len (p, end - p, "\r\n");
+      guint64 size;
+      char *size_text;
+      gboolean ok;
+
+      if (line_end == NULL)
+        {
+          *rest = p;
+          break;
+        }
+      size_text = g_strndup (p, (gsize) (line_end - p));
+      ok = g_ascii_string_to_unsigned (size_text, 16, 0, 1 << 30, &size, NULL);
+      g_free (size_text);
+      if (!ok || (guint64) (end - line_end - 2) < size + 2 ||
+          memcmp (line_end + 2 + size, "\r\n", 2) != 0)
+        {
+          *rest = p;
+          break;
+        }
+      if (size == 0)
+        {
+          *terminated = TRUE;
+          p = line_end + 4;
+          break;
+        }
+      g_byte_array_append (out, (const guint8 *) line_end + 2, (guint) size);
+      p = line_end + 2 + size + 2;
+    }
+  return out;
+}
+
+static void
+assert_bytes_are_body (const guint8 *data,
+                       gsize         len,
+                       guint64       seed,
+                       guint64       offset)
+{
+  g_autofree guint8 *expected = g_malloc (len + 1);
+
+  fault_server_fill_body (seed, offset, expected, len);
+  g_assert_true (memcmp (expected, data, len) == 0);
+}
+
+static void
+test_chunked (void)
+{
+  GError *error = NULL;
+  g_autoptr(FaultServer) server = fault_server_new_in_thread (FALSE, &error);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GByteArray) data = NULL;
+  g_autofree char *head = NULL;
+  const char *rest;
+  gboolean terminated;
+
+  g_assert_no_error (error);
+  response = raw_get (server, "c.bin?size=100000&seed=3&chunked=1", G_MAXSIZE);
+  head = split_response (response, &body);
+  g_assert_nonnull (strstr (head, "\r\nTransfer-Encoding: chunked\r\n"));
+  g_assert_null (strstr (head, "Content-Length"));
+  data = dechunk (body, &terminated, &rest);
+  g_assert_true (terminated);
+  g_assert_null (rest);
+  g_assert_cmpuint (data->len, ==, 100000);
+  assert_bytes_are_body (data->data, data->len, 3, 0);
+}
+
+static void
+test_chunked_cut (void)
+{
+  GError *error = NULL;
+  g_autoptr(FaultServer) server = fault_server_new_in_thread (FALSE, &error);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GByteArray) data = NULL;
+  g_autofree char *head = NULL;
+  const char *rest;
+  gboolean terminated;
+
+  g_assert_no_error (error);
+  /* 48 KiB: three whole chunks, then the close. */
+  response = raw_get (server, "c.bin?size=100000&seed=3&chunked_cut=48k", G_MAXSIZE);
+  head = split_response (response, &body);
+  g_assert_nonnull (strstr (head, "\r\nTransfer-Encoding: chunked\r\n"));
+  data = dechunk (body, &terminated, &rest);
+  g_assert_false (terminated);
+  g_assert_null (rest);
+  g_assert_cmpuint (data->len, ==, 48 * 1024);
+  assert_bytes_are_body (data->data, data->len, 3, 0);
+
+  /* With faults=1, the second request of the key gets the whole body. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GBytes) again = raw_get (server, "c.bin?size=100000&seed=3&chunked_cut=48k&faults=1",
+                                         G_MAXSIZE);
+      g_autoptr(GBytes) again_body = NULL;
+      g_autoptr(GByteArray) again_data = NULL;
+      g_autofree char *again_head = split_response (again, &again_body);
+
+      again_data = dechunk (again_body, &terminated, &rest);
+      g_assert_true (terminated == (i == 1));
+      g_assert_cmpuint (again_data->len, ==, i == 1 ? 100000 : 48 * 1024);
+    }
+}
+
+static void
+test_chunked_garbage (void)
+{
+  GError *error = NULL;
+  g_autoptr(FaultServer) server = fault_server_new_in_thread (FALSE, &error);
+  const struct { const char *kind; const char *bad; } cases[] = {
+    { "zz", "zz\r\n" },
+    { "neg", "-10\r\n" },
+    { "huge", "ffffffffffffffff\r\n" },
+    { "nocrlf", "10\r\n" },
+  };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *query = g_strdup_printf ("g.bin?size=64k&seed=4&chunked_garbage=%s",
+                                                cases[i].kind);
+      g_autoptr(GBytes) response = raw_get (server, query, G_MAXSIZE);
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(GByteArray) data = NULL;
+      g_autofree char *head = split_response (response, &body);
+      const char *rest;
+      gboolean terminated;
+
+      g_test_message ("chunked_garbage=%s", cases[i].kind);
+      data = dechunk (body, &terminated, &rest);
+      /* Half the body framed well, then the malformed part. */
+      g_assert_false (terminated);
+      g_assert_cmpuint (data->len, ==, 32 * 1024);
+      assert_bytes_are_body (data->data, data->len, 4, 0);
+      g_assert_nonnull (rest);
+      g_assert_true (g_str_has_prefix (rest, cases[i].bad));
+      if (g_str_equal (cases[i].kind, "nocrlf"))
+        /* 16 bytes of data, and then a size line instead of CRLF. */
+        g_assert_true (g_str_has_prefix (rest + 4 + 16, "10\r\n"));
+    }
+
+  {
+    g_autoptr(GBytes) response = raw_get (server, "g.bin?chunked_garbage=what", G_MAXSIZE);
+
+    g_assert_true (g_str_has_prefix (g_bytes_get_data (response, NULL), "HTTP/1.1 400"));
+  }
+}
+
+static void
+test_range_etag_change (void)
+{
+  g_autoptr(FaultServer) server = start_server (FALSE);
+  g_autoptr(SoupSession) session = new_session ();
+  g_autofree char *url = url_for (server, "v.bin?size=10000&seed=7&range_etag_change=1");
+  g_autoptr(Fetch) whole = NULL;
+  g_autoptr(Fetch) tail = NULL;
+  g_autoptr(Fetch) again = NULL;
+  g_autofree char *etag = NULL;
+
+  whole = fetch (session, "GET", url, NULL, NULL);
+  g_assert_cmpuint (fetch_status (whole), ==, 200);
+  assert_whole_body (whole, 7, 10000);
+  etag = g_strdup (fetch_header (whole, "ETag"));
+
+  /* If-Range names the version the client has; the server ignores it and
+   * sends a range of another version. */
+  tail = fetch (session, "GET", url, "Range", "bytes=4000-", "If-Range", etag, NULL);
+  g_assert_no_error (tail->error);
+  g_assert_cmpuint (fetch_status (tail), ==, 206);
+  g_assert_cmpstr (fetch_header (tail, "Content-Range"), ==, "bytes 4000-9999/10000");
+  g_assert_nonnull (fetch_header (tail, "ETag"));
+  g_assert_cmpstr (fetch_header (tail, "ETag"), !=, etag);
+  g_assert_cmpstr (fetch_header (tail, "Last-Modified"), !=, fetch_header (whole, "Last-Modified"));
+  assert_body_slice (tail, 8, 4000, 6000);
+
+  /* Without Range: the original again. */
+  again = fetch (session, "GET", url, NULL, NULL);
+  g_assert_cmpstr (fetch_header (again, "ETag"), ==, etag);
+  assert_whole_body (again, 7, 10000);
+}
+
+static void
+test_no_etag (void)
+{
+  g_autoptr(FaultServer) server = start_server (FALSE);
+  g_autoptr(SoupSession) session = new_session ();
+  g_autofree char *url = url_for (server, "n.bin?size=100&no_etag=1");
+  g_autoptr(Fetch) f = fetch (session, "GET", url, NULL, NULL);
+
+  g_assert_cmpuint (fetch_status (f), ==, 200);
+  g_assert_null (fetch_header (f, "ETag"));
+  g_assert_nonnull (fetch_header (f, "Last-Modified"));
+}
+
+static void
+test_part_name (void)
+{
+  g_autoptr(FaultServer) server = start_server (FALSE);
+  g_autoptr(SoupSession) session = new_session ();
+  g_autofree char *url = url_for (server, "dir/foo.bin?size=100&part_name=1");
+  g_autoptr(Fetch) f = fetch (session, "GET", url, NULL, NULL);
+
+  g_assert_cmpuint (fetch_status (f), ==, 200);
+  g_assert_cmpstr (fetch_header (f, "Content-Disposition"), ==,
+                   "attachment; filename=\"foo.bin.part\"");
+  assert_whole_body (f, 0, 100);
+}
+
+static void
+test_escape_reason (void)
+{
+  GError *error = NULL;
+  g_autoptr(FaultServer) server = fault_server_new_in_thread (FALSE, &error);
+  g_autoptr(GBytes) response = NULL;
+  const char *data;
+
+  g_assert_no_error (error);
+  /* ESC ] 0 ; pwned BEL (set the window title), ESC [ 2 J (clear). */
+  response = raw_get (server, "e.bin?status=503&reason=Bad%1B%5D0%3Bpwned%07%1B%5B2J", G_MAXSIZE);
+  data = g_bytes_get_data (response, NULL);
+  g_assert_true (g_str_has_prefix (data, "HTTP/1.1 503 Bad\033]0;pwned\a\033[2J\r\n"));
+
+  {
+    g_autoptr(GBytes) refused = raw_get (server, "e.bin?status=503&reason=a%0D%0AX-Evil:%201",
+                                         G_MAXSIZE);
+
+    g_assert_true (g_str_has_prefix (g_bytes_get_data (refused, NULL), "HTTP/1.1 400"));
+  }
+}
+
+static void
+test_endless (void)
+{
+  GError *error = NULL;
+  g_autoptr(FaultServer) server = fault_server_new_in_thread (FALSE, &error);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *head = NULL;
+  gsize len;
+  const guint8 *data;
+
+  g_assert_no_error (error);
+  /* Far more than size=: the body goes on until the client stops. */
+  response = raw_get (server, "forever.bin?size=10&seed=9&endless=1", 8 * 1024 * 1024);
+  head = split_response (response, &body);
+  g_assert_true (g_str_has_prefix (head, "HTTP/1.1 200 "));
+  g_assert_null (strstr (head, "Content-Length"));
+  g_assert_null (strstr (head, "Transfer-Encoding"));
+  g_assert_null (strstr (head, "Accept-Ranges"));
+  data = g_bytes_get_data (body, &len);
+  g_assert_cmpuint (len, >, 7 * 1024 * 1024);
+  assert_bytes_are_body (data, len, 9, 0);
+  WAIT_FOR (fault_server_get_open_connections (server) == 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1377,6 +1706,14 @@ main (int   argc,
   g_test_add_func ("/downloader/fault-server/concurrent-clients", test_concurrent_clients);
   g_test_add_func ("/downloader/fault-server/in-thread/blocking-client", test_in_thread_blocking_client);
   g_test_add_func ("/downloader/fault-server/free-with-stalled-clients", test_free_with_hanging_clients);
+  g_test_add_func ("/downloader/fault-server/chunked", test_chunked);
+  g_test_add_func ("/downloader/fault-server/chunked-cut", test_chunked_cut);
+  g_test_add_func ("/downloader/fault-server/chunked-garbage", test_chunked_garbage);
+  g_test_add_func ("/downloader/fault-server/range-etag-change", test_range_etag_change);
+  g_test_add_func ("/downloader/fault-server/no-etag", test_no_etag);
+  g_test_add_func ("/downloader/fault-server/part-name", test_part_name);
+  g_test_add_func ("/downloader/fault-server/escape-reason", test_escape_reason);
+  g_test_add_func ("/downloader/fault-server/endless", test_endless);
 
   return g_test_run ();
 }
