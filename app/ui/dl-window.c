@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 
 #include "dl-application.h"
@@ -1102,6 +1103,35 @@ ask_download_again (DlWindow   *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The download folder is made on first use, private like xdg-user-dirs
+ * makes it; when it cannot be, the user is told why and offered another. */
+static gboolean
+ensure_download_folder (DlWindow *self)
+{
+  const char *folder = dl_manager_get_output_dir (self->manager);
+  g_autofree char *summary = NULL;
+  g_autofree char *display = NULL;
+  AdwToast *toast;
+  int saved_errno;
+
+  if (folder == NULL || g_mkdir_with_parents (folder, 0700) == 0)
+    return TRUE;
+
+  saved_errno = errno;
+  display = g_filename_display_name (folder);
+  /* Translators: the first %s is a folder, the second why it cannot be made,
+   * e.g. "Permission denied" */
+  summary = g_strdup_printf (_("The download folder %s cannot be created: %s"),
+                             display, g_strerror (saved_errno));
+  toast = adw_toast_new (summary);
+  adw_toast_set_custom_title (toast, toast_label_new (summary));
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_set_button_label (toast, _("_Choose Folder…"));
+  adw_toast_set_action_name (toast, "app.preferences");
+  add_toast (self, toast);
+  return FALSE;
+}
+
 guint
 dl_window_add_links (DlWindow           *self,
                      const char * const *links)
@@ -1111,6 +1141,9 @@ dl_window_add_links (DlWindow           *self,
   guint n_added = 0;
 
   g_return_val_if_fail (DL_IS_WINDOW (self), 0);
+
+  if (links != NULL && links[0] != NULL && !ensure_download_folder (self))
+    return 0;
 
   for (guint i = 0; links != NULL && links[i] != NULL; i++)
     {

@@ -1726,6 +1726,103 @@ test_narrow (Fixture       *fixture,
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), ==, width);
 }
 
+
+/* The download folder is made on first use, 0700; one that cannot be made
+ * says why and offers another, and adding works once it is fixed. */
+static void
+test_downloads_folder (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *fresh = g_build_filename (fixture->dir, "fresh", "Downloads", NULL);
+  g_autofree char *blocker = g_build_filename (fixture->dir, "blocker", NULL);
+  g_autofree char *blocked = g_build_filename (blocker, "Downloads", NULL);
+  g_autofree char *url = link_for (fixture, "first.bin?size=4k&seed=90");
+  g_autofree char *url2 = link_for (fixture, "second.bin?size=4k&seed=91");
+  const char *links[] = { url2, NULL };
+  GStatBuf st;
+  DlDownload *download;
+  AdwToast *toast;
+  GtkWidget *title;
+
+  g_settings_set_string (fixture->settings, "download-folder", fresh);
+  download = add_link (fixture, url);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+  g_assert_cmpint (g_stat (fresh, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  assert_file (download, 90, 4 * 1024);
+
+  g_assert_true (g_file_set_contents (blocker, "mine", -1, NULL));
+  g_settings_set_string (fixture->settings, "download-folder", blocked);
+  g_assert_cmpuint (dl_window_add_links (fixture->window, links), ==, 0);
+  toast = dl_window_get_last_toast (fixture->window);
+  g_assert_nonnull (toast);
+  title = adw_toast_get_custom_title (toast);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (title)), "Not a directory"));
+  g_assert_cmpstr (adw_toast_get_action_name (toast), ==, "app.preferences");
+  snap (GTK_WIDGET (fixture->window), "ui-folder-error");
+
+  /* Fixed: it works. */
+  g_assert_cmpint (g_unlink (blocker), ==, 0);
+  g_assert_cmpuint (dl_window_add_links (fixture->window, links), ==, 1);
+  download = find_download (fixture, url2);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+  assert_file (download, 91, 4 * 1024);
+}
+
+/* Closing the window with downloads running offers to keep going without
+ * it; the app then holds itself, shows its progress in a notification, and
+ * opens its window again from there. */
+static void
+test_keep_in_background (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *url = link_for (fixture, "background.bin?size=2m&seed=92&rate=512k");
+  DlDownload *download = add_link (fixture, url);
+  g_autofree char *app_id = NULL;
+  GtkWidget *dialog;
+  GVariant *notification;
+
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING);
+  gtk_window_close (GTK_WINDOW (fixture->window));
+  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Keep Downloading?");
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "quit"));
+  snap (dialog, "ui-keep-in-background");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "background");
+
+  WAIT_FOR (dl_application_get_in_background (fixture->app));
+  WAIT_FOR (find_toplevel (DL_TYPE_WINDOW) == NULL);
+  fixture->window = NULL;
+  g_assert_true (dl_download_state_is_active (dl_download_get_state (download)));
+
+  if (serving_notifications)
+    {
+      g_autoptr(GVariant) buttons = NULL;
+      g_autoptr(GVariant) info = NULL;
+      const char *title = NULL;
+
+      app_id = g_strdup (g_application_get_application_id (G_APPLICATION (fixture->app)));
+      WAIT_FOR ((notification = find_notification (app_id, "background")) != NULL);
+      g_variant_get (notification, "(&s&s@a{sv})", NULL, NULL, &info);
+      g_variant_lookup (info, "title", "&s", &title);
+      g_assert_cmpstr (title, ==, "Downloading in the Background");
+      buttons = g_variant_lookup_value (info, "buttons", G_VARIANT_TYPE ("aa{sv}"));
+      g_assert_nonnull (buttons);
+      g_assert_cmpuint (g_variant_n_children (buttons), ==, 2);
+    }
+
+  /* Pause All from the notification. */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "pause-all", NULL);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_PAUSED);
+
+  /* Show: the window is back, and the app no longer holds itself. */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "show-window", NULL);
+  WAIT_FOR ((fixture->window = DL_WINDOW (find_toplevel (DL_TYPE_WINDOW))) != NULL);
+  g_assert_false (dl_application_get_in_background (fixture->app));
+  g_assert_nonnull (dl_window_find_row (fixture->window, download));
+}
+
 /* Runs in a child process: the locale is process-wide. */
 static void
 test_german (void)
@@ -1835,6 +1932,8 @@ main (int   argc,
   ADD ("/downloader/row/open-errors", test_open_errors);
   ADD ("/downloader/window/no-empty-flash", test_no_empty_flash);
   ADD ("/downloader/window/narrow", test_narrow);
+  ADD ("/downloader/window/downloads-folder", test_downloads_folder);
+  ADD ("/downloader/app/keep-in-background", test_keep_in_background);
   g_test_add_func ("/downloader/i18n/german", test_german);
 
   status = g_test_run ();
