@@ -9,6 +9,7 @@
 
 #define G_LOG_DOMAIN "dl-download-task"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include <libsoup/soup.h>
@@ -685,7 +686,8 @@ finish_part_wait (Job     *job,
   if (synced)
     /* The rename failed. */
     g_set_error (error, local_error->domain, local_error->code,
-                 "Cannot save into “%s”: %s", download->output_dir, local_error->message);
+                 /* Translators: "Cannot save into “/home/me/Downloads”: No space left on device" */
+                 _("Cannot save into “%s”: %s"), download->output_dir, local_error->message);
   else
     g_propagate_error (error, g_steal_pointer (&local_error));
   return OUTCOME_FATAL;
@@ -1049,7 +1051,10 @@ count_failure (Job      *job,
   (*failures)++;
   if (*failures > job->settings.max_retries)
     {
-      g_prefix_error (error, "Gave up after %u attempts: ", *failures);
+      /* Translators: put before the last failure's message: "Gave up after 3
+       * attempts: HTTP 503 Service Unavailable" */
+      g_prefix_error (error, ngettext ("Gave up after %u attempt: ", "Gave up after %u attempts: ",
+                                       *failures), *failures);
       return OUTCOME_FATAL;
     }
   return OUTCOME_RETRY;

@@ -697,6 +697,42 @@ test_unwritable_dir (CliFixture    *fixture,
   g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, 0);
 }
 
+
+/* From the build tree (BRIDGE_DOWNLOADER_LOCALEDIR, which ./run.sh sets),
+ * a German user reads German: the CLI's own texts and the engine's, with
+ * its plural. */
+static void
+test_german_from_build_tree (CliFixture    *fixture,
+                             gconstpointer  user_data)
+{
+  const char *localedir = g_getenv ("DL_TEST_LOCALEDIR");
+  g_autofree char *a = cli_fixture_url (fixture, "busy.bin?status=503");
+  g_autoptr(CliResult) folder = NULL;
+  g_autoptr(CliResult) gave_up = NULL;
+
+  if (localedir == NULL)
+    {
+      g_test_skip ("DL_TEST_LOCALEDIR is not set");
+      return;
+    }
+
+  /* Launchers copy this process's environment. */
+  g_setenv ("LANGUAGE", "de", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("BRIDGE_DOWNLOADER_LOCALEDIR", localedir, TRUE);
+  folder = cli_run (fixture->home, NULL, "-o", "/proc/bridge-downloader-test/out", a, NULL);
+  gave_up = cli_run (fixture->home, NULL, "--retries", "0", "-o", fixture->out_dir, a, NULL);
+  g_unsetenv ("LANGUAGE");
+  g_unsetenv ("LC_ALL");
+  g_unsetenv ("BRIDGE_DOWNLOADER_LOCALEDIR");
+
+  g_test_message ("%s%s", folder->err, gave_up->err);
+  g_assert_nonnull (strstr (folder->err, "Der Zielordner /proc/bridge-downloader-test/out kann "
+                                         "nicht angelegt werden"));
+  g_assert_nonnull (strstr (gave_up->err, "Aufgegeben nach 1 Versuch: "));
+  g_assert_nonnull (strstr (gave_up->err, "Ergebnisse:"));
+}
+
 /* No -o: the XDG download folder, which the isolated test environment does
  * not have, so the current folder. */
 static void
@@ -998,6 +1034,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/cli/output/piped-progress", test_piped_progress);
   CLI_FIXTURE_TEST ("/cli/output/json-no-display", test_json_no_display);
   CLI_FIXTURE_TEST ("/cli/output/unwritable-dir", test_unwritable_dir);
+  CLI_FIXTURE_TEST ("/cli/i18n/german-from-build-tree", test_german_from_build_tree);
   CLI_FIXTURE_TEST ("/cli/output/default-dir", test_default_output_dir);
   CLI_FIXTURE_TEST ("/cli/options/idle-timeout", test_idle_timeout);
   CLI_FIXTURE_TEST ("/cli/options/connect-timeout", test_connect_timeout);
