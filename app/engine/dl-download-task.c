@@ -780,7 +780,21 @@ classify_response (Job          *job,
           return RESPONSE_FAILED;
         }
       *total = range_total >= 0 ? range_total : -1;
+      _dl_download_set_range_support (job->download, DL_RANGE_SUPPORT_YES);
       return RESPONSE_BODY;
+    }
+
+  /* A 200 to a Range request says no; to a plain request, Accept-Ranges
+   * tells (its absence is a no: never claim what was not granted). */
+  if (*offset > 0)
+    _dl_download_set_range_support (job->download, DL_RANGE_SUPPORT_NO);
+  else
+    {
+      const char *ranges = soup_message_headers_get_one (headers, "Accept-Ranges");
+
+      _dl_download_set_range_support (job->download,
+                                      ranges != NULL && g_ascii_strcasecmp (ranges, "bytes") == 0
+                                        ? DL_RANGE_SUPPORT_YES : DL_RANGE_SUPPORT_NO);
     }
 
   /* 200: the whole file. When resuming, the server ignored Range or the

@@ -117,6 +117,13 @@ show_toast (GtkWidget  *widget,
 static gboolean
 countdown_cb (gpointer user_data);
 
+static gboolean
+cannot_resume (DlDownload *download)
+{
+  return dl_download_get_range_support (download) == DL_RANGE_SUPPORT_NO &&
+         dl_download_state_is_active (dl_download_get_state (download));
+}
+
 /* "example.com", or "example.com — ~/Downloads/Work" when another row has
  * the same file name and only the folder tells them apart. */
 static void
@@ -124,6 +131,16 @@ update_host (DlDownloadRow *self)
 {
   g_autofree char *host = dl_format_host (dl_download_get_url (self->download));
   g_autofree char *text = NULL;
+
+  /* Said where the host goes (the tooltip keeps the link): the bytes
+   * received so far would be lost by a pause. */
+  if (cannot_resume (self->download))
+    {
+      gtk_label_set_text (self->host_label, _("Cannot resume: pausing restarts from the beginning"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->host_label), "warning");
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->host_label), "warning");
 
   if (self->show_folder)
     {
@@ -262,6 +279,8 @@ update (DlDownloadRow *self)
     gtk_widget_add_css_class (GTK_WIDGET (self), "paused");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self), "paused");
+
+  update_host (self);
 
   /* Every state keeps the bar's line, shown or not: a row that changed
    * height would move the rows below it under the pointer. */
@@ -418,11 +437,58 @@ download_notify_cb (DlDownloadRow *self,
 /* ---- actions ----------------------------------------------------------------- */
 
 static void
+pause_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   gpointer          user_data)
+{
+  RowOp *op = user_data;
+
+  if (g_strcmp0 (response, "pause") == 0)
+    dl_download_pause (op->download);
+}
+
+/* A server that cannot resume makes a pause throw the bytes away: ask. */
+static void
+pause_download (DlDownloadRow *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *received = NULL;
+  AdwMessageDialog *dialog;
+
+  if (!cannot_resume (self->download) || dl_download_get_bytes_received (self->download) <= 0 ||
+      !GTK_IS_WINDOW (root))
+    {
+      dl_download_pause (self->download);
+      return;
+    }
+
+  received = dl_format_size (dl_download_get_bytes_received (self->download));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root),
+                                                       _("Pause and Start Over?"), NULL));
+  /* Translators: the first %s is a file name, the second a size */
+  adw_message_dialog_format_body (dialog,
+                                  _("The server of “%s” cannot resume downloads. Pausing now "
+                                    "throws away the %s received; resuming starts from the "
+                                    "beginning."),
+                                  self->title, received);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Keep Downloading"),
+                                    "pause", _("_Pause Anyway"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "pause", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (pause_response_cb),
+                         row_op_new (self), (GClosureNotify) (void (*) (void)) row_op_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 pause_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *param)
 {
-  dl_download_pause (DL_DOWNLOAD_ROW (widget)->download);
+  pause_download (DL_DOWNLOAD_ROW (widget));
 }
 
 static void
@@ -450,7 +516,7 @@ toggle_action (GtkWidget  *widget,
   DlDownload *download = DL_DOWNLOAD_ROW (widget)->download;
 
   if (dl_download_can_pause (download))
-    dl_download_pause (download);
+    pause_download (DL_DOWNLOAD_ROW (widget));
   else if (dl_download_can_resume (download))
     dl_download_resume (download);
   else if (dl_download_can_retry (download))

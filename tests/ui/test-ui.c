@@ -1112,6 +1112,16 @@ test_format (void)
 
 /* ---- a new user's first day ------------------------------------------------ */
 
+/* What a click on a response button does: the response, then the dialog
+ * closes (adw_message_dialog_response() alone leaves it open). */
+static void
+respond (GtkWidget  *dialog,
+         const char *response)
+{
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 static char *
 part_path (DlDownload *download)
 {
@@ -1531,7 +1541,7 @@ test_visible_states (Fixture       *fixture,
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "Download Again?");
   snap (dialog, "ui-download-again");
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  respond (dialog, "cancel");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->manager)), ==, 1);
 
   /* The same name in another folder: both rows say where. */
@@ -1539,7 +1549,7 @@ test_visible_states (Fixture       *fixture,
   g_settings_set_string (fixture->settings, "download-folder", other);
   g_assert_cmpuint (dl_window_add_links (fixture->window, links), ==, 0);
   WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "again");
+  respond (dialog, "again");
   WAIT_FOR (g_list_model_get_n_items (G_LIST_MODEL (fixture->manager)) == 2);
   for (guint i = 0; i < 2; i++)
     {
@@ -1805,7 +1815,7 @@ test_keep_in_background (Fixture       *fixture,
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "Keep Downloading?");
   g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "quit"));
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "background");
+  respond (dialog, "background");
 
   WAIT_FOR (dl_application_get_in_background (fixture->app));
   WAIT_FOR (find_toplevel (DL_TYPE_WINDOW) == NULL);
@@ -1837,6 +1847,50 @@ test_keep_in_background (Fixture       *fixture,
   WAIT_FOR ((fixture->window = DL_WINDOW (find_toplevel (DL_TYPE_WINDOW))) != NULL);
   g_assert_false (dl_application_get_in_background (fixture->app));
   g_assert_nonnull (dl_window_find_row (fixture->window, download));
+}
+
+
+/* A server without ranges: the row says a pause restarts, and Pause asks
+ * before throwing the bytes away. A server with ranges is never said to
+ * lack them. */
+static void
+test_cannot_resume (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *url = link_for (fixture, "norange.bin?size=2m&seed=93&rate=256k&no_range=1");
+  g_autofree char *ranged_url = link_for (fixture, "ranged.bin?size=2m&seed=94&rate=256k");
+  DlDownload *download = add_link (fixture, url);
+  DlDownload *ranged = add_link (fixture, ranged_url);
+  DlDownloadRow *row = row_for (fixture, download);
+  GtkWidget *dialog;
+
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING &&
+            dl_download_get_bytes_received (download) > 0);
+  WAIT_FOR (dl_download_get_state (ranged) == DL_DOWNLOAD_STATE_DOWNLOADING);
+  g_assert_cmpint (dl_download_get_range_support (download), ==, DL_RANGE_SUPPORT_NO);
+  g_assert_cmpint (dl_download_get_range_support (ranged), ==, DL_RANGE_SUPPORT_YES);
+  g_assert_cmpstr (dl_download_row_get_host_text (row), ==,
+                   "Cannot resume: pausing restarts from the beginning");
+  g_assert_null (strstr (dl_download_row_get_host_text (row_for (fixture, ranged)), "Cannot"));
+  snap (GTK_WIDGET (fixture->window), "ui-cannot-resume");
+
+  /* Pause asks; keeping it downloading loses nothing. */
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.pause", NULL);
+  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Pause and Start Over?");
+  respond (dialog, "cancel");
+  g_assert_true (dl_download_can_pause (download));
+
+  /* Space asks too; Pause Anyway pauses. */
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.toggle", NULL);
+  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  respond (dialog, "pause");
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_PAUSED);
+
+  /* The resumable one pauses at once. */
+  gtk_widget_activate_action (GTK_WIDGET (row_for (fixture, ranged)), "row.pause", NULL);
+  WAIT_FOR (dl_download_get_state (ranged) == DL_DOWNLOAD_STATE_PAUSED);
 }
 
 /* Runs in a child process: the locale is process-wide. */
@@ -1957,6 +2011,7 @@ main (int   argc,
   ADD ("/downloader/window/narrow", test_narrow);
   ADD ("/downloader/window/downloads-folder", test_downloads_folder);
   ADD ("/downloader/app/keep-in-background", test_keep_in_background);
+  ADD ("/downloader/row/cannot-resume", test_cannot_resume);
   g_test_add_func ("/downloader/i18n/german", test_german);
 
   status = g_test_run ();
