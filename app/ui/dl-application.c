@@ -290,6 +290,39 @@ quit_response_cb (AdwMessageDialog *dialog,
     really_quit (self);
 }
 
+/* A promise to continue where it stopped holds only for downloads whose
+ * server grants ranges: the others are named. */
+static void
+append_restart_note (DlApplication    *self,
+                     AdwMessageDialog *dialog)
+{
+  GListModel *model = G_LIST_MODEL (self->manager);
+  g_autofree char *note = NULL;
+  g_autofree char *body = NULL;
+  guint n_restart = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+
+      if (dl_download_state_is_active (dl_download_get_state (download)) &&
+          dl_download_get_range_support (download) == DL_RANGE_SUPPORT_NO)
+        n_restart++;
+    }
+  if (n_restart == 0)
+    return;
+
+  note = g_strdup_printf (ngettext ("%u of them cannot be resumed by its server and will "
+                                    "start from the beginning.",
+                                    "%u of them cannot be resumed by their servers and will "
+                                    "start from the beginning.",
+                                    n_restart),
+                          n_restart);
+  /* Translators: two sentences of a dialog's text, one after the other */
+  body = g_strdup_printf (_("%s %s"), adw_message_dialog_get_body (dialog), note);
+  adw_message_dialog_set_body (dialog, body);
+}
+
 static void
 quit_action (GSimpleAction *action,
              GVariant      *param,
@@ -331,6 +364,8 @@ quit_action (GSimpleAction *action,
                                               "Downloader.",
                                               n_active),
                                     n_active);
+  if (!self->demo_mode)
+    append_restart_note (self, dialog);
   adw_message_dialog_add_responses (dialog,
                                     "cancel", _("_Keep Downloading"),
                                     "quit", _("_Stop and Quit"),
@@ -426,6 +461,7 @@ dl_application_confirm_close (DlApplication *self,
                                             "continue the next time you open it.",
                                             n_active),
                                   n_active);
+  append_restart_note (self, dialog);
   adw_message_dialog_add_responses (dialog,
                                     "cancel", _("_Cancel"),
                                     "quit", _("_Stop and Quit"),
