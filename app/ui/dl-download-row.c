@@ -40,6 +40,9 @@ struct _DlDownloadRow
   GtkWidget       *cancel_button;
   GtkMenuButton   *menu_button;
 
+  /* Borrowed References (weak) */
+  GtkWidget       *watched_popover;
+
   /* Refreshes "Retrying in N s" while the download waits to retry. */
   guint            countdown_id;
   /* Shows the progress at the next frame (see queue_progress()). */
@@ -788,6 +791,23 @@ popover_visible_cb (DlDownloadRow *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_MENU_OPEN]);
 }
 
+/* The menu button makes its popover when given a menu, which may be only
+ * when first opened: watch whichever popover it has. */
+static void
+popover_changed_cb (DlDownloadRow *self,
+                    GParamSpec    *pspec,
+                    GtkMenuButton *button)
+{
+  GtkPopover *popover = gtk_menu_button_get_popover (button);
+
+  if (popover == NULL || (GtkWidget *) popover == self->watched_popover)
+    return;
+
+  g_set_weak_pointer (&self->watched_popover, GTK_WIDGET (popover));
+  g_signal_connect_object (popover, "notify::visible", G_CALLBACK (popover_visible_cb), self,
+                           G_CONNECT_SWAPPED);
+}
+
 /* ---- GtkWidget --------------------------------------------------------------- */
 
 /* GtkListBox draws every row, and GTK 4.8's Cairo renderer walks every
@@ -826,8 +846,9 @@ dl_download_row_constructed (GObject *object)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->host_label), dl_download_get_url (self->download));
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (secondary_click));
   g_signal_connect_object (secondary_click, "pressed", G_CALLBACK (secondary_click_cb), self, 0);
-  g_signal_connect_object (gtk_menu_button_get_popover (self->menu_button), "notify::visible",
-                           G_CALLBACK (popover_visible_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->menu_button, "notify::popover", G_CALLBACK (popover_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  popover_changed_cb (self, NULL, self->menu_button);
 
   g_signal_connect_object (self->download, "notify", G_CALLBACK (download_notify_cb), self,
                            G_CONNECT_SWAPPED);
@@ -840,6 +861,7 @@ dl_download_row_dispose (GObject *object)
   DlDownloadRow *self = (DlDownloadRow *) object;
 
   g_clear_handle_id (&self->countdown_id, g_source_remove);
+  g_clear_weak_pointer (&self->watched_popover);
   if (self->progress_tick_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->progress_tick_id);
   self->progress_tick_id = 0;
