@@ -40,6 +40,8 @@ fi
 
 if [ -x _build/app/bridge-downloader ]; then
   export GSETTINGS_SCHEMA_DIR="$PWD/_build/data"
+  # The translations compiled in the build folder (see app/main.c).
+  export BRIDGE_DOWNLOADER_LOCALEDIR="$PWD/_build/po"
   exec _build/app/bridge-downloader "$@"
 fi
 

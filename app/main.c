@@ -69,12 +69,17 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(DlApplication) app = NULL;
+  const char *localedir;
   int status;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* ./run.sh points here at the catalogs in the build folder: the
+   * installed ones may be missing or older. */
+  localedir = g_getenv ("BRIDGE_DOWNLOADER_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && localedir[0] != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  g_set_application_name (_("Downloader"));
 
   /* Modes that need no display are dispatched here, before GTK starts. */
   if (dl_cli_is_requested (argc, argv))

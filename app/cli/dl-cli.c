@@ -15,7 +15,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <glib/gi18n.h>
@@ -24,6 +23,7 @@
 #include <libbridge.h>
 
 #include "dl-cli.h"
+#include "dl-cli-progress.h"
 #include "dl-download.h"
 #include "dl-file-hash.h"
 #include "dl-format.h"
@@ -50,14 +50,11 @@
  *
  * Output: --json writes one event per line on stdout (see the
  * description in the --help text); without it, a line per finished
- * download and a summary go to stderr. A live view of the active downloads
- * is drawn on stderr only when it is a terminal. */
+ * download and a summary go to stderr, with progress as dl-cli-progress.c
+ * draws it (live on a terminal, plain lines otherwise). */
 
 /* At most this many "progress" events per download per second. */
 #define PROGRESS_INTERVAL_USEC (G_USEC_PER_SEC / 2)
-
-/* The live view is redrawn at most ten times a second. */
-#define RENDER_INTERVAL_MS 100
 
 /* Stalls the probe counts apart: the loop was busy for longer than this. */
 #define PROBE_STALL_THRESHOLD_USEC (4 * 1000)
@@ -123,10 +120,8 @@ struct _Cli
   int           exit_status;
 
   /* Human output on stderr */
-  gboolean      live;           /* draw the live view (stderr is a terminal) */
   gboolean      messages;       /* a line per finished download and a summary */
-  GSource      *render_source;
-  guint         drawn_lines;
+  DlCliProgress *progress;      /* the live view or progress lines, and the final table */
 
   /* The stall probe (BRIDGE_DOWNLOADER_STALL_PROBE=1) */
   DlStallProbe *probe;
@@ -326,35 +321,15 @@ json_end (Cli     *cli,
 
 /* ---- human output ------------------------------------------------------------------ */
 
-static void
-write_stderr (const GString *text)
-{
-  fwrite (text->str, 1, text->len, stderr);
-  fflush (stderr);
-}
-
-/* Moves the cursor back over the live view and clears it. */
-static void
-erase_live_view (Cli     *cli,
-                 GString *out)
-{
-  if (cli->drawn_lines > 0)
-    g_string_append_printf (out, "\r\033[%uA\033[J", cli->drawn_lines);
-  cli->drawn_lines = 0;
-}
-
-static void render (Cli *cli);
-
 /* A line that stays: printed above the live view, which is drawn again.
  * The arguments carry text from the network (reason phrases, file names):
- * the whole line goes through dl_safe_text_for_terminal(), and none of
- * our own formats has a control character of its own. */
+ * the whole line goes through dl_safe_text_for_terminal(), and none of our
+ * own formats has a control character of its own. */
 static void G_GNUC_PRINTF (2, 3)
 cli_message (Cli        *cli,
              const char *format,
              ...)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
   g_autofree char *text = NULL;
   g_autofree char *safe = NULL;
   va_list args;
@@ -364,226 +339,7 @@ cli_message (Cli        *cli,
   va_end (args);
   safe = dl_safe_text_for_terminal (text);
 
-  erase_live_view (cli, out);
-  g_string_append (out, safe);
-  g_string_append_c (out, '\n');
-  write_stderr (out);
-
-  if (cli->live)
-    render (cli);
-}
-
-static void
-terminal_size (guint *columns,
-               guint *rows)
-{
-  struct winsize ws;
-
-  *columns = 80;
-  *rows = 24;
-  if (ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0)
-    {
-      if (ws.ws_col > 0)
-        *columns = ws.ws_col;
-      if (ws.ws_row > 0)
-        *rows = ws.ws_row;
-    }
-}
-
-/* Appends @text cut to @width characters (with an ellipsis when cut), so
- * that a line never wraps and the cursor arithmetic stays right. */
-static void
-append_clipped (GString    *out,
-                const char *text,
-                guint       width)
-{
-  glong len = g_utf8_strlen (text, -1);
-
-  if (width == 0)
-    return;
-  if ((gulong) len <= width)
-    {
-      g_string_append (out, text);
-      return;
-    }
-  g_string_append_len (out, text, g_utf8_offset_to_pointer (text, width - 1) - text);
-  g_string_append (out, "…");
-}
-
-/* The name to show: the file's once known, else the URL's last segment. */
-static char *
-item_display_name (CliItem *item)
-{
-  const char *name = item->download != NULL ? dl_download_get_file_name (item->download) : NULL;
-  const char *slash;
-
-  if (name != NULL)
-    return g_strdup (name);
-  slash = strrchr (item->shown_url, '/');
-  if (slash != NULL && slash[1] != '\0')
-    return g_strdup (slash + 1);
-  return g_strdup (item->shown_url);
-}
-
-static gboolean
-state_is_shown (DlDownloadState state)
-{
-  return state == DL_DOWNLOAD_STATE_CONNECTING ||
-         state == DL_DOWNLOAD_STATE_DOWNLOADING ||
-         state == DL_DOWNLOAD_STATE_RETRYING ||
-         state == DL_DOWNLOAD_STATE_VERIFYING;
-}
-
-static char *
-item_status (CliItem *item)
-{
-  DlDownload *download = item->download;
-  gint64 received = dl_download_get_bytes_received (download);
-  gint64 total = dl_download_get_total_bytes (download);
-  g_autofree char *received_text = dl_format_size_iec (received);
-  g_autofree char *total_text = NULL;
-  g_autofree char *speed_text = NULL;
-  g_autofree char *eta_text = NULL;
-
-  switch (dl_download_get_state (download))
-    {
-    case DL_DOWNLOAD_STATE_CONNECTING:
-      return g_strdup (_("connecting…"));
-    case DL_DOWNLOAD_STATE_VERIFYING:
-      return g_strdup (_("verifying…"));
-    case DL_DOWNLOAD_STATE_RETRYING:
-      {
-        gint64 wait = (dl_download_get_retry_at (download) - g_get_monotonic_time ())
-                      / G_USEC_PER_SEC;
-        const char *reason = dl_download_get_error_message (download);
-
-        /* Translators: "retrying in 5 s: HTTP 503 Service Unavailable" */
-        return g_strdup_printf (_("retrying in %d s: %s"), (int) MAX (wait, 0),
-                                reason != NULL ? reason : "");
-      }
-    case DL_DOWNLOAD_STATE_DOWNLOADING:
-      speed_text = dl_format_size_iec ((gint64) dl_download_get_speed (download));
-      if (total > 0)
-        {
-          total_text = dl_format_size_iec (total);
-          eta_text = dl_format_clock (dl_download_get_eta (download));
-          /* Translators: percent, bytes received / total, speed, time left */
-          return g_strdup_printf (_("%3d%%  %s / %s  %s/s  %s"),
-                                  (int) (100 * received / total), received_text, total_text,
-                                  speed_text, eta_text);
-        }
-      /* Translators: bytes received, speed (the total is unknown) */
-      return g_strdup_printf (_("%s  %s/s"), received_text, speed_text);
-    case DL_DOWNLOAD_STATE_QUEUED:
-    case DL_DOWNLOAD_STATE_PAUSED:
-    case DL_DOWNLOAD_STATE_DONE:
-    case DL_DOWNLOAD_STATE_FAILED:
-    case DL_DOWNLOAD_STATE_CANCELLED:
-    default:
-      return g_strdup ("");
-    }
-}
-
-/* Draws a line per active download and a total, in place of the last
- * drawing. Only ever called when stderr is a terminal. */
-static void
-render (Cli *cli)
-{
-  g_autoptr(GString) out = g_string_new (NULL);
-  g_autofree char *bytes_text = NULL;
-  g_autofree char *speed_text = NULL;
-  g_autofree char *total = NULL;
-  guint columns, rows, max_lines, shown = 0, hidden = 0;
-  guint n_active = 0, n_queued = 0;
-  gint64 bytes = 0;
-  double speed = 0;
-
-  terminal_size (&columns, &rows);
-  /* Leave room for the total and one line of what scrolls above. */
-  max_lines = rows > 3 ? rows - 3 : 1;
-
-  erase_live_view (cli, out);
-
-  for (guint i = 0; i < cli->items->len; i++)
-    {
-      CliItem *item = g_ptr_array_index (cli->items, i);
-      DlDownloadState state;
-
-      if (item->download == NULL)
-        continue;
-
-      state = dl_download_get_state (item->download);
-      bytes += dl_download_get_bytes_received (item->download);
-      if (item->finished)
-        continue;
-      if (state == DL_DOWNLOAD_STATE_QUEUED)
-        n_queued++;
-      if (!state_is_shown (state))
-        continue;
-
-      n_active++;
-      speed += dl_download_get_speed (item->download);
-      if (shown < max_lines)
-        {
-          g_autofree char *name = item_display_name (item);
-          g_autofree char *status = item_status (item);
-          g_autofree char *line = NULL;
-          g_autofree char *safe_line = NULL;
-          guint name_width = MAX (columns / 2, 12);
-
-          if (g_utf8_strlen (name, -1) > name_width)
-            {
-              g_autoptr(GString) clipped = g_string_new (NULL);
-
-              append_clipped (clipped, name, name_width);
-              g_free (name);
-              name = g_string_free (g_steal_pointer (&clipped), FALSE);
-            }
-          line = g_strdup_printf ("  %s  %s", name, status);
-          /* The name and the retry reason came from the server. */
-          safe_line = dl_safe_text_for_terminal (line);
-          append_clipped (out, safe_line, columns - 1);
-          g_string_append_c (out, '\n');
-          shown++;
-        }
-      else
-        hidden++;
-    }
-
-  if (hidden > 0)
-    {
-      g_autofree char *line = NULL;
-
-      /* Translators: the last line of the live view when the terminal is too
-       * short to show every active download: "  … and 3 more"; keep the two
-       * leading spaces, which indent it like the lines above */
-      line = g_strdup_printf (ngettext ("  … and %u more", "  … and %u more", hidden), hidden);
-
-      append_clipped (out, line, columns - 1);
-      g_string_append_c (out, '\n');
-      shown++;
-    }
-
-  bytes_text = dl_format_size_iec (bytes);
-  speed_text = dl_format_size_iec ((gint64) speed);
-  /* Translators: the total line of the live view: "3/10 done, 1 failed,
-   * 4 active, 2 queued, 120 MiB, 25.3 MiB/s" */
-  total = g_strdup_printf (_("%u/%u done, %u failed, %u active, %u queued, %s, %s/s"),
-                           cli->n_done, cli->items->len, cli->n_failed, n_active, n_queued,
-                           bytes_text, speed_text);
-  append_clipped (out, total, columns - 1);
-  g_string_append_c (out, '\n');
-  shown++;
-
-  cli->drawn_lines = shown;
-  write_stderr (out);
-}
-
-static gboolean
-render_cb (gpointer user_data)
-{
-  render (user_data);
-  return G_SOURCE_CONTINUE;
+  dl_cli_progress_message (cli->progress, safe);
 }
 
 /* ---- the stall probe ------------------------------------------------------------ */
@@ -653,18 +409,19 @@ report_done (CliItem    *item,
       json_end (cli, out);
     }
 
+  dl_cli_progress_finish (cli->progress, item->index, DL_CLI_OUTCOME_DONE, path);
   if (cli->messages && item->skipped)
     {
-      g_autofree char *size_text = dl_format_size_iec (size);
+      g_autofree char *size_text = dl_format_size (size);
 
       /* Translators: a file an earlier run of the same command saved, and
        * that is still there: "Already saved /home/me/Downloads/file.iso
-       * (4.2 GiB)" */
+       * (4.2 GB)" */
       cli_message (cli, _("Already saved %s (%s)"), path, size_text);
     }
   else if (cli->messages)
     {
-      g_autofree char *size_text = dl_format_size_iec (size);
+      g_autofree char *size_text = dl_format_size (size);
 
       /* Translators: "Saved /home/me/Downloads/file.iso (4.2 GiB)" */
       cli_message (cli, _("Saved %s (%s)"), path, size_text);
@@ -785,6 +542,7 @@ report_failed (CliItem      *item,
     message = error->message;
 
   cli->n_failed++;
+  dl_cli_progress_finish (cli->progress, item->index, DL_CLI_OUTCOME_FAILED, message);
 
   if (cli->json)
     {
@@ -809,6 +567,7 @@ report_stopped (CliItem *item)
   Cli *cli = item->cli;
 
   cli->n_stopped++;
+  dl_cli_progress_finish (cli->progress, item->index, DL_CLI_OUTCOME_STOPPED, NULL);
 
   if (cli->json)
     {
@@ -1064,6 +823,7 @@ queue_item (Cli     *cli,
 
   item->queued = TRUE;
   cli->n_pending++;
+  dl_cli_progress_track (cli->progress, item->index, item->shown_url, download);
 
   if (download != NULL)
     {
@@ -1119,17 +879,14 @@ interrupt (Cli *cli,
       fflush (stdout);
       if (!cli->quiet)
         {
-          g_autoptr(GString) out = g_string_new (NULL);
-
-          erase_live_view (cli, out);
-          g_string_append_printf (out, "%s\n", _("Stopped at once."));
-          write_stderr (out);
+          dl_cli_progress_stop (cli->progress);
+          dl_cli_progress_message (NULL, _("Stopped at once."));
         }
       _exit (128 + signum);
     }
 
   cli->signal = signum;
-  if (!cli->quiet && (cli->messages || cli->live))
+  if (!cli->quiet)
     cli_message (cli, "%s", _("Stopping… Running the same command again resumes the downloads. "
                               "Press Ctrl+C again to stop at once."));
   bridge_event_set (cli->wake);
@@ -1221,6 +978,7 @@ print_summary (Cli *cli)
   if (!cli->messages)
     return;
 
+  dl_cli_progress_print_summary (cli->progress);
   if (cli->signal != 0)
     cli_message (cli, ngettext ("Stopped with %u download unfinished; run the same command "
                                 "again to resume it.",
@@ -1289,13 +1047,7 @@ cli_main (BridgeTask *task,
   cli->signal_sources[0] = add_signal_source (SIGINT, sigint_cb, cli, context);
   cli->signal_sources[1] = add_signal_source (SIGTERM, sigterm_cb, cli, context);
 
-  if (cli->live)
-    {
-      cli->render_source = g_timeout_source_new (RENDER_INTERVAL_MS);
-      g_source_set_callback (cli->render_source, render_cb, cli, NULL);
-      g_source_set_static_name (cli->render_source, "[dl-cli] live view");
-      g_source_attach (cli->render_source, context);
-    }
+  dl_cli_progress_start (cli->progress, context);
 
   for (guint i = 0; i < cli->items->len && cli->signal == 0; i++)
     {
@@ -1330,21 +1082,8 @@ cli_main (BridgeTask *task,
   else
     cli->exit_status = DL_CLI_EXIT_OK;
 
-  if (cli->render_source != NULL)
-    {
-      g_source_destroy (cli->render_source);
-      g_clear_pointer (&cli->render_source, g_source_unref);
-    }
-  cli->live = FALSE;
-  if (cli->drawn_lines > 0)
-    {
-      g_autoptr(GString) out = g_string_new (NULL);
-
-      /* The summary takes the live view's place. */
-      erase_live_view (cli, out);
-      write_stderr (out);
-    }
-
+  /* The summary takes the live view's place. */
+  dl_cli_progress_stop (cli->progress);
   print_summary (cli);
   probe_stop (cli);
 
@@ -1658,6 +1397,41 @@ parse_size (const char  *option,
 }
 
 /* Returns -1 to go on, or the exit status. */
+/* Creates @dir if needed and makes sure a file can be created in it, with
+ * the system's own reason when not (permission denied, no such folder, a
+ * read-only disk). The probe file is made in @dir itself and removed. */
+static gboolean
+check_output_dir (const char  *dir,
+                  GError     **error)
+{
+  g_autofree char *probe = NULL;
+  int saved_errno;
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   /* Translators: "Cannot create the output folder /x/y: Permission denied" */
+                   _("Cannot create the output folder %s: %s"), dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  probe = g_build_filename (dir, ".bridge-downloader-XXXXXX", NULL);
+  fd = g_mkstemp_full (probe, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   /* Translators: "Cannot save into /x/y: Permission denied" */
+                   _("Cannot save into %s: %s"), dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  close (fd);
+  g_unlink (probe);
+  return TRUE;
+}
+
 static int
 parse_options (Cli   *cli,
                int    argc,
@@ -1828,13 +1602,18 @@ parse_options (Cli   *cli,
       else
         output_dir = g_get_current_dir ();
     }
-  else if (g_mkdir_with_parents (output_dir, 0755) != 0)
-    {
-      /* Not fatal here: each download reports the folder's problem, as
-       * the app would. */
-      g_debug ("Cannot create %s: %s", output_dir, g_strerror (errno));
-    }
   cli->output_dir = g_canonicalize_filename (output_dir, NULL);
+
+  /* Every download would fail the same way: a person is told once, before
+   * any request. --json keeps its contract of an outcome per download, so
+   * there each download reports the folder's problem. */
+  if (cli->json)
+    g_mkdir_with_parents (cli->output_dir, 0755);
+  else if (!check_output_dir (cli->output_dir, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return DL_CLI_EXIT_FAILED;
+    }
 
   return -1;
 
@@ -1894,8 +1673,13 @@ dl_cli_run (int    argc,
   if (status >= 0)
     goto out;
 
-  cli.live = !cli.quiet && isatty (STDERR_FILENO) && g_strcmp0 (g_getenv ("TERM"), "dumb") != 0;
   cli.messages = !cli.quiet && !cli.json;
+  if (!cli.messages)
+    cli.progress = dl_cli_progress_new (DL_CLI_PROGRESS_SILENT, cli.items->len);
+  else if (isatty (STDERR_FILENO) && g_strcmp0 (g_getenv ("TERM"), "dumb") != 0)
+    cli.progress = dl_cli_progress_new (DL_CLI_PROGRESS_LIVE, cli.items->len);
+  else
+    cli.progress = dl_cli_progress_new (DL_CLI_PROGRESS_LINES, cli.items->len);
 
   if (cli.items->len == 0)
     {
@@ -1921,6 +1705,7 @@ dl_cli_run (int    argc,
   status = cli.exit_status;
 
 out:
+  g_clear_pointer (&cli.progress, dl_cli_progress_free);
   g_clear_pointer (&cli.items, g_ptr_array_unref);
   g_free (cli.output_dir);
   return status;

@@ -71,6 +71,7 @@ struct _DlDownload
   gint64           sample_bytes;
 
   DlStopReason     stop_reason;
+  DlRangeSupport   range_support;
   guint            holds_ticket : 1;
   guint            holds_slot : 1;
   guint            removed : 1;
@@ -92,6 +93,8 @@ void           _dl_download_set_total_bytes     (DlDownload           *self,
                                                  gint64                total_bytes);
 void           _dl_download_set_error           (DlDownload           *self,
                                                  const GError         *error);
+void           _dl_download_set_range_support   (DlDownload           *self,
+                                                 DlRangeSupport        support);
 void           _dl_download_set_attempts        (DlDownload           *self,
                                                  guint                 attempts);
 void           _dl_download_set_retry_at        (DlDownload           *self,

@@ -9,6 +9,10 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <string.h>
+
+
 #include <libsoup/soup.h>
 
 #include "dl-chunked-check.h"
@@ -791,7 +795,8 @@ finish_part_wait (Job     *job,
   if (synced)
     /* The rename failed. */
     g_set_error (error, local_error->domain, local_error->code,
-                 "Cannot save into “%s”: %s", download->output_dir, local_error->message);
+                 /* Translators: "Cannot save into “/home/me/Downloads”: No space left on device" */
+                 _("Cannot save into “%s”: %s"), download->output_dir, local_error->message);
   else
     g_propagate_error (error, g_steal_pointer (&local_error));
   return OUTCOME_FATAL;
@@ -919,7 +924,21 @@ classify_response (Job          *job,
           return RESPONSE_FAILED;
         }
       *total = range_total >= 0 ? range_total : -1;
+      _dl_download_set_range_support (job->download, DL_RANGE_SUPPORT_YES);
       return RESPONSE_BODY;
+    }
+
+  /* A 200 to a Range request says no; to a plain request, Accept-Ranges
+   * tells (its absence is a no: never claim what was not granted). */
+  if (*offset > 0)
+    _dl_download_set_range_support (job->download, DL_RANGE_SUPPORT_NO);
+  else
+    {
+      const char *ranges = soup_message_headers_get_one (headers, "Accept-Ranges");
+
+      _dl_download_set_range_support (job->download,
+                                      ranges != NULL && g_ascii_strcasecmp (ranges, "bytes") == 0
+                                        ? DL_RANGE_SUPPORT_YES : DL_RANGE_SUPPORT_NO);
     }
 
   /* 200: the whole file. When resuming, the server ignored Range or the
@@ -1200,7 +1219,10 @@ count_failure (Job     *job,
   (*failures)++;
   if (*failures > job->settings.max_retries)
     {
-      g_prefix_error (error, "Gave up after %u attempts: ", *failures);
+      /* Translators: put before the last failure's message: "Gave up after 3
+       * attempts: HTTP 503 Service Unavailable" */
+      g_prefix_error (error, ngettext ("Gave up after %u attempt: ", "Gave up after %u attempts: ",
+                                       *failures), *failures);
       return OUTCOME_FATAL;
     }
   return OUTCOME_RETRY;

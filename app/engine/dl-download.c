@@ -52,6 +52,7 @@ enum {
   PROP_FINISHED_AT,
   PROP_RUNNING,
   PROP_RATE_LIMIT,
+  PROP_RANGE_SUPPORT,
   N_PROPS
 };
 
@@ -141,6 +142,9 @@ dl_download_get_property (GObject    *object,
       break;
     case PROP_ATTEMPTS:
       g_value_set_uint (value, self->attempts);
+      break;
+    case PROP_RANGE_SUPPORT:
+      g_value_set_enum (value, self->range_support);
       break;
     case PROP_RETRY_AT:
       g_value_set_int64 (value, self->retry_at);
@@ -251,6 +255,16 @@ dl_download_class_init (DlDownloadClass *klass)
    */
   properties[PROP_ATTEMPTS] =
     g_param_spec_uint ("attempts", NULL, NULL, 0, G_MAXUINT, 0, flags);
+
+  /**
+   * DlDownload:range-support:
+   *
+   * Whether the server lets the download continue where it stopped, as
+   * its last response said; unknown until then.
+   */
+  properties[PROP_RANGE_SUPPORT] =
+    g_param_spec_enum ("range-support", NULL, NULL, DL_TYPE_RANGE_SUPPORT,
+                       DL_RANGE_SUPPORT_UNKNOWN, flags);
 
   /**
    * DlDownload:retry-at:
@@ -637,6 +651,27 @@ _dl_download_set_error (DlDownload   *self,
   g_free (self->error_message);
   self->error_message = error != NULL ? g_strdup (error->message) : NULL;
   notify (self, PROP_ERROR_MESSAGE);
+}
+
+void
+_dl_download_set_range_support (DlDownload     *self,
+                                DlRangeSupport  support)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (self->range_support == support)
+    return;
+
+  self->range_support = support;
+  notify (self, PROP_RANGE_SUPPORT);
+}
+
+DlRangeSupport
+dl_download_get_range_support (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), DL_RANGE_SUPPORT_UNKNOWN);
+
+  return self->range_support;
 }
 
 void

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -545,10 +547,12 @@ dl_file_name_open_dir (const char  *path,
 
       if (saved_errno == ENOENT)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                     "Output folder “%s” does not exist", path);
+                     /* Translators: %s is a folder */
+                     _("Output folder “%s” does not exist"), path);
       else if (saved_errno == ENOTDIR)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
-                     "Output folder “%s” is not a folder", path);
+                     /* Translators: %s is a path */
+                     _("Output folder “%s” is not a folder"), path);
       else
         set_error_from_errno (error, saved_errno, "Cannot open output folder “%s”", path);
       return -1;

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -1079,6 +1081,7 @@ void
 _dl_manager_start (DlManager  *self,
                    DlDownload *download)
 {
+  g_autofree char *id = NULL;
   g_autofree char *name = NULL;
   DlTaskData *td;
 
@@ -1093,7 +1096,9 @@ _dl_manager_start (DlManager  *self,
   td->manager = g_object_ref (self);
   td->download = g_object_ref (download);
 
-  name = g_strdup_printf ("download %" G_GINT64_FORMAT " %s", download->id, download->host);
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, download->id);
+  /* Translators: a task's name in the Task Inspector: "download 12 example.com" */
+  name = g_strdup_printf (_("download %s %s"), id, download->host);
   _dl_download_set_task (download, bridge_spawn_full (self->loop, name, BRIDGE_STACK_SIZE_DEFAULT,
                                                       _dl_download_task_run, td, task_data_free));
   /* The callback holds both too: the manager cannot go away before it has

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -799,7 +801,9 @@ part_create_finished (DlPart *self)
         part_set_error_locked (self, g_steal_pointer (&error));
       else
         part_set_error_locked (self, g_error_new (error->domain, error->code,
-                                                  "Cannot save into “%s”: %s",
+                                                  /* Translators: "Cannot save into
+                                                   * “/home/me/Downloads”: Disk full" */
+                                                  _("Cannot save into “%s”: %s"),
                                                   download->output_dir, error->message));
       g_mutex_unlock (&self->lock);
     }

@@ -46,6 +46,23 @@ typedef enum
 } DlDownloadState;
 
 /**
+ * DlRangeSupport:
+ * @DL_RANGE_SUPPORT_UNKNOWN: no response seen yet in this run
+ * @DL_RANGE_SUPPORT_YES: the server sends parts of the file (206 to a
+ *   Range request, or `Accept-Ranges: bytes`)
+ * @DL_RANGE_SUPPORT_NO: it does not (no `Accept-Ranges`, or a 200 to a Range
+ *   request): pausing or a failure restarts from the beginning
+ *
+ * Whether a download can continue where it stopped, as its server said.
+ */
+typedef enum
+{
+  DL_RANGE_SUPPORT_UNKNOWN,
+  DL_RANGE_SUPPORT_YES,
+  DL_RANGE_SUPPORT_NO,
+} DlRangeSupport;
+
+/**
  * DlDownloadError:
  * @DL_DOWNLOAD_ERROR_FAILED: anything else
  * @DL_DOWNLOAD_ERROR_HTTP: the server answered with an error status

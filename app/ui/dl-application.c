@@ -10,11 +10,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 #include <libbridge.h>
 #include <libsoup/soup.h>
 
 #include "dl-add-downloads-action.h"
 #include "dl-application.h"
+#include "dl-background.h"
 #include "dl-demo.h"
 #include "dl-format.h"
 #include "dl-inspector-window.h"
@@ -46,12 +48,15 @@ struct _DlApplication
   char           *demo_dir;
   char           *screenshot_path;
   GPtrArray      *pending_errors;
+  DlBackground   *background;
 
   /* Borrowed References (weak pointers) */
   GtkWindow      *inspector;
   GtkWindow      *preferences;
 
   gulong          n_running_handler;
+  guint           sigint_id;
+  guint           sigterm_id;
   guint           quit_timeout_id;
   guint           settle_id;
   gint64          settle_deadline;
@@ -115,15 +120,14 @@ apply_settings (DlApplication *self)
       concurrent = MAX (concurrent, DEMO_MIN_CONCURRENT);
     }
 
-  if (folder != NULL && folder[0] != '\0')
-    dl_manager_set_output_dir (self->manager, folder);
-  else
+  if (folder == NULL || folder[0] == '\0')
     {
       const char *xdg = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
-      g_autofree char *fallback = g_build_filename (g_get_home_dir (), "Downloads", NULL);
 
-      dl_manager_set_output_dir (self->manager, xdg != NULL ? xdg : fallback);
+      g_free (folder);
+      folder = xdg != NULL ? g_strdup (xdg) : g_build_filename (g_get_home_dir (), "Downloads", NULL);
     }
+  dl_manager_set_output_dir (self->manager, folder);
 
   dl_manager_set_max_concurrent (self->manager, concurrent);
   dl_manager_set_max_per_host (self->manager, per_host);
@@ -287,6 +291,39 @@ quit_response_cb (AdwMessageDialog *dialog,
     really_quit (self);
 }
 
+/* A promise to continue where it stopped holds only for downloads whose
+ * server grants ranges: the others are named. */
+static void
+append_restart_note (DlApplication    *self,
+                     AdwMessageDialog *dialog)
+{
+  GListModel *model = G_LIST_MODEL (self->manager);
+  g_autofree char *note = NULL;
+  g_autofree char *body = NULL;
+  guint n_restart = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+
+      if (dl_download_state_is_active (dl_download_get_state (download)) &&
+          dl_download_get_range_support (download) == DL_RANGE_SUPPORT_NO)
+        n_restart++;
+    }
+  if (n_restart == 0)
+    return;
+
+  note = g_strdup_printf (ngettext ("%u of them cannot be resumed by its server and will "
+                                    "start from the beginning.",
+                                    "%u of them cannot be resumed by their servers and will "
+                                    "start from the beginning.",
+                                    n_restart),
+                          n_restart);
+  /* Translators: two sentences of a dialog's text, one after the other */
+  body = g_strdup_printf (_("%s %s"), adw_message_dialog_get_body (dialog), note);
+  adw_message_dialog_set_body (dialog, body);
+}
+
 static void
 quit_action (GSimpleAction *action,
              GVariant      *param,
@@ -309,13 +346,27 @@ quit_action (GSimpleAction *action,
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (window),
                                                        _("Stop Downloads?"), NULL));
-  adw_message_dialog_format_body (dialog,
-                                  ngettext ("%u download is still running. It will continue where "
-                                            "it stopped the next time you open Downloader.",
-                                            "%u downloads are still running. They will continue "
-                                            "where they stopped the next time you open Downloader.",
-                                            n_active),
-                                  n_active);
+  if (self->demo_mode)
+    /* The demo's history and files go with its scratch folder at exit:
+     * nothing would continue. */
+    adw_message_dialog_format_body (dialog,
+                                    ngettext ("%u demo download is still running. The demo’s "
+                                              "files and history are deleted when it quits.",
+                                              "%u demo downloads are still running. The demo’s "
+                                              "files and history are deleted when it quits.",
+                                              n_active),
+                                    n_active);
+  else
+    adw_message_dialog_format_body (dialog,
+                                    ngettext ("%u download is still running. It will continue "
+                                              "where it stopped the next time you open Downloader.",
+                                              "%u downloads are still running. They will continue "
+                                              "where they stopped the next time you open "
+                                              "Downloader.",
+                                              n_active),
+                                    n_active);
+  if (!self->demo_mode)
+    append_restart_note (self, dialog);
   adw_message_dialog_add_responses (dialog,
                                     "cancel", _("_Keep Downloading"),
                                     "quit", _("_Stop and Quit"),
@@ -325,6 +376,52 @@ quit_action (GSimpleAction *action,
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (quit_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+background_allowed_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(DlApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GList) windows = NULL;
+  DlWindow *window;
+
+  if (self->background == NULL)
+    return;
+
+  if (!dl_background_request_finish (self->background, result, &error))
+    {
+      g_warning ("Cannot keep running in the background: %s", error->message);
+      window = find_main_window (self);
+      if (window != NULL)
+        dl_window_show_error (window, _("Downloads cannot continue without a window"),
+                              error->message);
+      return;
+    }
+
+  /* Held first: with the last window gone, nothing else keeps the app. */
+  dl_background_enter (self->background);
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  for (GList *l = windows; l != NULL; l = l->next)
+    {
+      if (DL_IS_WINDOW (l->data))
+        dl_window_save_state (l->data);
+      gtk_window_destroy (l->data);
+    }
+}
+
+static void
+close_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   DlApplication    *self)
+{
+  if (g_strcmp0 (response, "quit") == 0)
+    really_quit (self);
+  else if (g_strcmp0 (response, "background") == 0 && self->background != NULL)
+    dl_background_request_async (self->background, NULL, background_allowed_cb,
+                                  g_object_ref (self));
 }
 
 /**
@@ -340,12 +437,42 @@ gboolean
 dl_application_confirm_close (DlApplication *self,
                               GtkWindow     *window)
 {
+  AdwMessageDialog *dialog;
+  guint n_active;
+
   g_return_val_if_fail (DL_IS_APPLICATION (self), TRUE);
 
-  if (self->quitting)
+  if (self->quitting || (self->background != NULL && dl_background_is_active (self->background)))
     return TRUE;
 
-  g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+  n_active = self->manager != NULL ? dl_manager_get_n_active (self->manager) : 0;
+  if (n_active == 0 || self->screenshot_path != NULL || self->demo_mode)
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+      return FALSE;
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Keep Downloading?"), NULL));
+  adw_message_dialog_format_body (dialog,
+                                  ngettext ("%u download is still running. Downloader can finish "
+                                            "it without a window, or stop now and continue the "
+                                            "next time you open it.",
+                                            "%u downloads are still running. Downloader can "
+                                            "finish them without a window, or stop now and "
+                                            "continue the next time you open it.",
+                                            n_active),
+                                  n_active);
+  append_restart_note (self, dialog);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "quit", _("_Stop and Quit"),
+                                    "background", _("_Keep Downloading in the Background"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "background", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "background");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (close_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
   return FALSE;
 }
 
@@ -393,12 +520,18 @@ about_action (GSimpleAction *action,
   g_autofree char *debug_info = NULL;
   GtkWidget *about;
 
-  debug_info = g_strdup_printf ("Downloader %s\n"
+  /* Translators: the Details page of About: what to paste into a problem
+   * report; the lines below it are version numbers and stay as they are */
+  debug_info = g_strdup_printf ("%s\n\n"
+                                "Downloader %s\n"
                                 "libbridge %s\n"
                                 "GLib %u.%u.%u\n"
                                 "GTK %u.%u.%u\n"
                                 "libadwaita %u.%u.%u\n"
                                 "libsoup %u.%u.%u\n",
+                                _("If something goes wrong, please copy this text into your "
+                                  "problem report: it tells which versions of Downloader and "
+                                  "of the parts it is built on you have."),
                                 PACKAGE_VERSION,
                                 BRIDGE_VERSION_S,
                                 glib_major_version, glib_minor_version, glib_micro_version,
@@ -443,8 +576,37 @@ show_download_action (GSimpleAction *action,
                               g_variant_get_int64 (param));
 }
 
+static void
+show_window_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  gtk_window_present (dl_application_ensure_window (DL_APPLICATION (user_data)));
+}
+
+static void
+pause_all_action (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       user_data)
+{
+  DlApplication *self = user_data;
+  g_autoptr(GPtrArray) downloads = g_ptr_array_new_with_free_func (g_object_unref);
+  GListModel *model;
+
+  if (self->manager == NULL)
+    return;
+
+  model = G_LIST_MODEL (self->manager);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_ptr_array_add (downloads, g_list_model_get_item (model, i));
+  for (guint i = 0; i < downloads->len; i++)
+    dl_download_pause (g_ptr_array_index (downloads, i));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
+  { "show-window", show_window_action },
+  { "pause-all", pause_all_action },
   { "preferences", preferences_action },
   { "inspector", inspector_action },
   { "shortcuts", shortcuts_action },
@@ -673,6 +835,13 @@ dl_application_activate (GApplication *app)
   gtk_window_present (dl_application_ensure_window (DL_APPLICATION (app)));
 }
 
+static gboolean
+quit_signal_cb (gpointer user_data)
+{
+  really_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 dl_application_startup (GApplication *app)
 {
@@ -697,6 +866,11 @@ dl_application_startup (GApplication *app)
   self->settings = g_settings_new (DL_SETTINGS_SCHEMA_ID);
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (apply_settings), self,
                            G_CONNECT_SWAPPED);
+
+  /* SIGINT and SIGTERM quit as app.quit does: downloads stop resumably,
+   * and the demo's scratch folder goes. */
+  self->sigint_id = g_unix_signal_add (SIGINT, quit_signal_cb, self);
+  self->sigterm_id = g_unix_signal_add (SIGTERM, quit_signal_cb, self);
 }
 
 /* Also reached without app.quit (a session ending, SIGTERM through
@@ -709,6 +883,10 @@ dl_application_shutdown (GApplication *app)
   gint64 deadline = g_get_monotonic_time () + SHUTDOWN_TIMEOUT_USEC;
 
   g_clear_handle_id (&self->settle_id, g_source_remove);
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  if (self->background != NULL)
+    dl_background_leave (self->background);
 
   if (self->demo != NULL)
     dl_demo_stop (self->demo);
@@ -736,6 +914,9 @@ dl_application_dispose (GObject *object)
 
   g_clear_handle_id (&self->settle_id, g_source_remove);
   g_clear_handle_id (&self->quit_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_pointer (&self->background, dl_background_free);
   if (self->n_running_handler != 0 && self->manager != NULL)
     g_clear_signal_handler (&self->n_running_handler, self->manager);
   if (self->demo != NULL)
@@ -831,6 +1012,7 @@ dl_application_set_manager (DlApplication *self,
   g_signal_connect_object (manager, "items-changed", G_CALLBACK (manager_items_changed_cb), self,
                            G_CONNECT_SWAPPED);
   watch_downloads (self, 0, g_list_model_get_n_items (G_LIST_MODEL (manager)));
+  self->background = dl_background_new (G_APPLICATION (self), manager);
   apply_settings (self);
 }
 
@@ -929,6 +1111,9 @@ dl_application_ensure_window (DlApplication *self)
     }
 
   window = dl_window_new (GTK_APPLICATION (self), self->manager);
+  /* The window is back: no more holding and no progress notification. */
+  if (self->background != NULL)
+    dl_background_leave (self->background);
 
   for (guint i = 0; i < self->pending_errors->len; i++)
     dl_window_show_toast (window, g_ptr_array_index (self->pending_errors, i));
@@ -974,6 +1159,9 @@ dl_application_show_preferences (DlApplication *self)
   if (self->preferences == NULL)
     {
       self->preferences = GTK_WINDOW (dl_preferences_window_new (self->settings));
+      if (self->demo_mode)
+        dl_preferences_window_set_fixed_folder (DL_PREFERENCES_WINDOW (self->preferences),
+                                                self->demo_dir);
       g_object_add_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
       gtk_window_set_transient_for (self->preferences, GTK_WINDOW (find_main_window (self)));
       gtk_window_set_application (self->preferences, GTK_APPLICATION (self));
@@ -981,4 +1169,18 @@ dl_application_show_preferences (DlApplication *self)
 
   gtk_window_present (self->preferences);
   return self->preferences;
+}
+
+/**
+ * dl_application_get_in_background:
+ * @self: a #DlApplication
+ *
+ * Returns: whether the app runs on without a window, holding itself
+ */
+gboolean
+dl_application_get_in_background (DlApplication *self)
+{
+  g_return_val_if_fail (DL_IS_APPLICATION (self), FALSE);
+
+  return self->background != NULL && dl_background_is_active (self->background);
 }

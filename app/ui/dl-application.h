@@ -35,5 +35,6 @@ gboolean       dl_application_confirm_close     (DlApplication  *self,
                                                  GtkWindow      *window);
 GtkWindow     *dl_application_show_inspector    (DlApplication  *self);
 GtkWindow     *dl_application_show_preferences  (DlApplication  *self);
+gboolean       dl_application_get_in_background (DlApplication  *self);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "dl-download-row.h"
 #include "dl-format.h"
@@ -34,10 +35,14 @@ struct _DlDownloadRow
   GtkWidget       *pause_button;
   GtkWidget       *resume_button;
   GtkWidget       *retry_button;
+  GtkWidget       *redownload_button;
   GtkWidget       *open_button;
   GtkWidget       *cancel_button;
   GtkMenuButton   *menu_button;
   GMenuModel      *row_menu;
+
+  /* Borrowed References (weak) */
+  GtkWidget       *watched_popover;
 
   /* Refreshes "Retrying in N s" while the download waits to retry. */
   guint            countdown_id;
@@ -47,6 +52,14 @@ struct _DlDownloadRow
 
   /* Progress notified and not shown yet. */
   guint            progress_dirty : 1;
+  /* The row menu is open: the window keeps the list still meanwhile. */
+  guint            menu_open : 1;
+  /* Cancelled, and the partial file kept while the user may still undo. */
+  guint            cancel_pending : 1;
+  /* Another row has the same file name: the host line names the folder. */
+  guint            show_folder : 1;
+  /* Done, but the file is gone from its folder. */
+  guint            file_missing : 1;
   /* Last drawn without its contents, being scrolled out of view. */
   guint            culled : 1;
 };
@@ -54,6 +67,7 @@ struct _DlDownloadRow
 enum {
   PROP_0,
   PROP_DOWNLOAD,
+  PROP_MENU_OPEN,
   N_PROPS
 };
 
@@ -93,19 +107,63 @@ row_op_free (RowOp *op)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RowOp, row_op_free)
 
-/* The window owns the toast overlay and exposes it as "win.toast"; the
+/* The window owns the toast overlay and exposes it as "downloads.toast"; the
  * action resolves from the row (inside the window) and from the window
  * itself (kept by callbacks that outlive the row). */
 static void
 show_toast (GtkWidget  *widget,
             const char *message)
 {
-  if (widget == NULL || !gtk_widget_activate_action (widget, "win.toast", "s", message))
+  if (widget == NULL || !gtk_widget_activate_action (widget, "downloads.toast", "s", message))
     g_message ("%s", message);
 }
 
 static gboolean
 countdown_cb (gpointer user_data);
+
+static gboolean
+cannot_resume (DlDownload *download)
+{
+  return dl_download_get_range_support (download) == DL_RANGE_SUPPORT_NO &&
+         dl_download_state_is_active (dl_download_get_state (download));
+}
+
+/* "example.com", or "example.com — ~/Downloads/Work" when another row has
+ * the same file name and only the folder tells them apart. */
+static void
+update_host (DlDownloadRow *self)
+{
+  g_autofree char *host = dl_format_host (dl_download_get_url (self->download));
+  g_autofree char *text = NULL;
+
+  /* Said where the host goes (the tooltip keeps the link): the bytes
+   * received so far would be lost by a pause. */
+  if (cannot_resume (self->download))
+    {
+      gtk_label_set_text (self->host_label, _("Cannot resume: pausing restarts from the beginning"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->host_label), "warning");
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->host_label), "warning");
+
+  if (self->show_folder)
+    {
+      const char *dir = dl_download_get_output_dir (self->download);
+      const char *home = g_get_home_dir ();
+      g_autofree char *shown = NULL;
+
+      if (g_str_has_prefix (dir, home) && (dir[strlen (home)] == '/' || dir[strlen (home)] == '\0'))
+        shown = g_strconcat ("~", dir + strlen (home), NULL);
+      else
+        shown = g_filename_display_name (dir);
+      /* Translators: a row's second line, "example.com — ~/Downloads" */
+      text = g_strdup_printf (_("%s — %s"), host, shown);
+    }
+  else
+    text = g_steal_pointer (&host);
+
+  gtk_label_set_text (self->host_label, text);
+}
 
 static void
 update_icon (DlDownloadRow *self)
@@ -133,7 +191,7 @@ update_progress (DlDownloadRow *self)
   DlDownloadState state = dl_download_get_state (download);
   gint64 bytes = dl_download_get_bytes_received (download);
   gint64 total = dl_download_get_total_bytes (download);
-  g_autofree char *status = dl_format_status (download, g_get_monotonic_time ());
+  g_autofree char *status = NULL;
   g_autofree char *percent = NULL;
   double fraction = 0.0;
   double shown;
@@ -142,18 +200,28 @@ update_progress (DlDownloadRow *self)
 
   self->progress_dirty = FALSE;
 
+  if (self->cancel_pending)
+    status = g_strdup (_("Cancelled"));
+  else if (self->file_missing && state == DL_DOWNLOAD_STATE_DONE)
+    status = g_strdup (_("File missing"));
+  else
+    status = dl_format_status (download, g_get_monotonic_time ());
+
   if (g_strcmp0 (status, self->status_text) != 0)
     {
       g_free (self->status_text);
       self->status_text = g_steal_pointer (&status);
       gtk_inscription_set_text (self->status_label, self->status_text);
+      /* At 360 px the line may be cut short: the whole of it is one hover
+       * (and, below, one screen reader question) away. */
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), self->status_text);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, self->title,
                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->status_text,
                                       -1);
     }
 
-  if (dl_download_state_is_finished (state))
+  if (dl_download_state_is_finished (state) || self->cancel_pending)
     return;
 
   if (total > 0)
@@ -193,6 +261,10 @@ update (DlDownloadRow *self)
   DlDownload *download = self->download;
   DlDownloadState state = dl_download_get_state (download);
   g_autofree char *title = dl_format_display_name (download);
+  gboolean bar_shown;
+  gboolean pending;
+  gboolean done;
+  gboolean missing;
 
   if (g_strcmp0 (title, self->title) != 0)
     {
@@ -202,7 +274,7 @@ update (DlDownloadRow *self)
       update_icon (self);
     }
 
-  if (state == DL_DOWNLOAD_STATE_FAILED)
+  if (state == DL_DOWNLOAD_STATE_FAILED || (state == DL_DOWNLOAD_STATE_DONE && self->file_missing))
     gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
@@ -212,28 +284,46 @@ update (DlDownloadRow *self)
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self), "paused");
 
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), !dl_download_state_is_finished (state));
+  update_host (self);
+
+  /* Every state keeps the bar's line, shown or not: a row that changed
+   * height would move the rows below it under the pointer. */
+  bar_shown = !dl_download_state_is_finished (state) && !self->cancel_pending;
+  gtk_widget_set_opacity (GTK_WIDGET (self->progress_bar), bar_shown ? 1.0 : 0.0);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->progress_bar),
+                               GTK_ACCESSIBLE_STATE_HIDDEN, !bar_shown,
+                               -1);
   update_progress (self);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.pause", dl_download_can_pause (download));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.resume", dl_download_can_resume (download));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.retry", dl_download_can_retry (download));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.cancel", dl_download_can_cancel (download));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.open", state == DL_DOWNLOAD_STATE_DONE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.show-in-folder",
-                                 state == DL_DOWNLOAD_STATE_DONE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.trash", state == DL_DOWNLOAD_STATE_DONE);
+  pending = self->cancel_pending;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.pause",
+                                 !pending && dl_download_can_pause (download));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.resume",
+                                 !pending && dl_download_can_resume (download));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.retry",
+                                 !pending && dl_download_can_retry (download));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.cancel",
+                                 !pending && dl_download_can_cancel (download));
+  done = state == DL_DOWNLOAD_STATE_DONE && !self->file_missing;
+  missing = state == DL_DOWNLOAD_STATE_DONE && self->file_missing;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.open", done);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.show-in-folder", done);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.trash", done);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.redownload", missing);
 
   /* The buttons show the one or two things that make sense in this state;
    * the menu has everything. Which are enabled follows the engine, which
    * allows an action only once the previous one has finished. */
-  gtk_widget_set_visible (self->pause_button, dl_download_state_is_active (state));
-  gtk_widget_set_visible (self->resume_button, state == DL_DOWNLOAD_STATE_PAUSED);
+  gtk_widget_set_visible (self->pause_button, !pending && dl_download_state_is_active (state));
+  gtk_widget_set_visible (self->resume_button, !pending && state == DL_DOWNLOAD_STATE_PAUSED);
   gtk_widget_set_visible (self->retry_button,
-                          state == DL_DOWNLOAD_STATE_FAILED || state == DL_DOWNLOAD_STATE_CANCELLED);
-  gtk_widget_set_visible (self->open_button, state == DL_DOWNLOAD_STATE_DONE);
+                          !pending &&
+                          (state == DL_DOWNLOAD_STATE_FAILED || state == DL_DOWNLOAD_STATE_CANCELLED));
+  gtk_widget_set_visible (self->open_button, done);
+  gtk_widget_set_visible (self->redownload_button, missing);
   gtk_widget_set_visible (self->cancel_button,
-                          dl_download_state_is_active (state) || state == DL_DOWNLOAD_STATE_PAUSED);
+                          !pending &&
+                          (dl_download_state_is_active (state) || state == DL_DOWNLOAD_STATE_PAUSED));
 
   if (state == DL_DOWNLOAD_STATE_RETRYING && self->countdown_id == 0)
     self->countdown_id = g_timeout_add (250, countdown_cb, self);
@@ -351,11 +441,58 @@ download_notify_cb (DlDownloadRow *self,
 /* ---- actions ----------------------------------------------------------------- */
 
 static void
+pause_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   gpointer          user_data)
+{
+  RowOp *op = user_data;
+
+  if (g_strcmp0 (response, "pause") == 0)
+    dl_download_pause (op->download);
+}
+
+/* A server that cannot resume makes a pause throw the bytes away: ask. */
+static void
+pause_download (DlDownloadRow *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *received = NULL;
+  AdwMessageDialog *dialog;
+
+  if (!cannot_resume (self->download) || dl_download_get_bytes_received (self->download) <= 0 ||
+      !GTK_IS_WINDOW (root))
+    {
+      dl_download_pause (self->download);
+      return;
+    }
+
+  received = dl_format_size (dl_download_get_bytes_received (self->download));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root),
+                                                       _("Pause and Start Over?"), NULL));
+  /* Translators: the first %s is a file name, the second a size */
+  adw_message_dialog_format_body (dialog,
+                                  _("The server of “%s” cannot resume downloads. Pausing now "
+                                    "throws away the %s received; resuming starts from the "
+                                    "beginning."),
+                                  self->title, received);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Keep Downloading"),
+                                    "pause", _("_Pause Anyway"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "pause", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (pause_response_cb),
+                         row_op_new (self), (GClosureNotify) (void (*) (void)) row_op_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 pause_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *param)
 {
-  dl_download_pause (DL_DOWNLOAD_ROW (widget)->download);
+  pause_download (DL_DOWNLOAD_ROW (widget));
 }
 
 static void
@@ -383,11 +520,24 @@ toggle_action (GtkWidget  *widget,
   DlDownload *download = DL_DOWNLOAD_ROW (widget)->download;
 
   if (dl_download_can_pause (download))
-    dl_download_pause (download);
+    pause_download (DL_DOWNLOAD_ROW (widget));
   else if (dl_download_can_resume (download))
     dl_download_resume (download);
   else if (dl_download_can_retry (download))
     dl_download_retry (download);
+}
+
+/* Cancelling, removing and trashing go through the window, which offers
+ * Undo for a few seconds before anything is deleted; a row in no window
+ * (as in some tests) acts at once. */
+static void
+undoable_action (DlDownloadRow *self,
+                 const char    *window_action,
+                 void         (*fallback) (DlDownload *download))
+{
+  if (!gtk_widget_activate_action (GTK_WIDGET (self), window_action, "x",
+                                   dl_download_get_id (self->download)))
+    fallback (self->download);
 }
 
 static void
@@ -395,7 +545,18 @@ cancel_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *param)
 {
-  dl_download_cancel (DL_DOWNLOAD_ROW (widget)->download);
+  undoable_action (DL_DOWNLOAD_ROW (widget), "downloads.cancel-download", dl_download_cancel);
+}
+
+/* Shows @summary, with @details a click away: a toast holds one short line. */
+static void
+show_error (GtkWidget  *widget,
+            const char *summary,
+            const char *details)
+{
+  if (widget == NULL ||
+      !gtk_widget_activate_action (widget, "downloads.show-error", "(ss)", summary, details))
+    g_message ("%s: %s", summary, details);
 }
 
 static void
@@ -405,14 +566,52 @@ launch_cb (GObject      *object,
 {
   g_autoptr(RowOp) op = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *details = NULL;
 
   if (g_app_info_launch_default_for_uri_finish (result, &error))
     return;
 
-  /* Translators: %s is an error message */
-  message = g_strdup_printf (_("Could not open the file: %s"), error->message);
-  show_toast (op->window, message);
+  name = dl_format_display_name (op->download);
+  path = op->uri != NULL ? g_filename_from_uri (op->uri, NULL, NULL) : NULL;
+
+  if (path != NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      /* Translators: %s is a file name */
+      summary = g_strdup_printf (_("“%s” is no longer there"), name);
+      /* Translators: %s is a path */
+      details = g_strdup_printf (_("Nothing is at %s any more: the file was moved or deleted "
+                                   "outside Downloader. Download Again fetches it anew."), path);
+    }
+  else if (path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autofree char *type = g_content_type_guess (path, NULL, 0, NULL);
+      g_autofree char *description = type != NULL ? g_content_type_get_description (type) : NULL;
+      g_autoptr(GAppInfo) handler = type != NULL ? g_app_info_get_default_for_type (type, FALSE)
+                                                 : NULL;
+
+      if (handler == NULL)
+        {
+          /* Translators: %s is a file type such as "PDF document" */
+          summary = g_strdup_printf (_("No app is installed that opens %s files"),
+                                     description != NULL ? description : type);
+          /* Translators: the first %s is a file name, the second an error message */
+          details = g_strdup_printf (_("“%s” could not be opened because no installed app "
+                                       "handles its type. Install one, or use Show in Folder. "
+                                       "(%s)"), name, error->message);
+        }
+    }
+
+  if (summary == NULL)
+    {
+      /* Translators: %s is a file name */
+      summary = g_strdup_printf (_("Could not open “%s”"), name);
+      details = g_strdup (error->message);
+    }
+
+  show_error (op->window, summary, details);
 }
 
 static void
@@ -421,9 +620,12 @@ launch_uri (DlDownloadRow *self,
 {
   g_autoptr(GdkAppLaunchContext) context = NULL;
 
+  RowOp *op = row_op_new (self);
+
+  op->uri = g_strdup (uri);
   context = gdk_display_get_app_launch_context (gtk_widget_get_display (GTK_WIDGET (self)));
   g_app_info_launch_default_for_uri_async (uri, G_APP_LAUNCH_CONTEXT (context), NULL,
-                                           launch_cb, row_op_new (self));
+                                           launch_cb, op);
 }
 
 static void
@@ -524,97 +726,11 @@ copy_url_action (GtkWidget  *widget,
 }
 
 static void
-remove_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    gpointer          user_data)
-{
-  RowOp *op = user_data;
-
-  if (g_strcmp0 (response, "remove") == 0)
-    dl_download_remove (op->download);
-}
-
-static void
 remove_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *param)
 {
-  DlDownloadRow *self = DL_DOWNLOAD_ROW (widget);
-  DlDownload *download = self->download;
-  GtkRoot *root = gtk_widget_get_root (widget);
-  AdwMessageDialog *dialog;
-
-  /* Only removing something that would lose downloaded data asks first;
-   * a finished file stays on disk, so that needs no question. */
-  if (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE ||
-      dl_download_get_bytes_received (download) == 0 ||
-      !GTK_IS_WINDOW (root))
-    {
-      dl_download_remove (download);
-      return;
-    }
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root),
-                                                       _("Remove Download?"), NULL));
-  /* Translators: %s is a file name */
-  adw_message_dialog_format_body (dialog,
-                                  _("The part of “%s” downloaded so far will be deleted."),
-                                  self->title);
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Keep"),
-                                    "remove", _("_Remove"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect_data (dialog, "response", G_CALLBACK (remove_response_cb),
-                         row_op_new (self), (GClosureNotify) (void (*) (void)) row_op_free, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-trash_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(RowOp) op = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
-
-  if (g_file_trash_finish (G_FILE (object), result, &error) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    {
-      dl_download_remove (op->download);
-      return;
-    }
-
-  /* Translators: %s is an error message */
-  message = g_strdup_printf (_("Could not move the file to the trash: %s"), error->message);
-  show_toast (op->window, message);
-}
-
-static void
-trash_response_cb (AdwMessageDialog *dialog,
-                   const char       *response,
-                   gpointer          user_data)
-{
-  RowOp *op = user_data;
-  g_autofree char *path = NULL;
-  g_autoptr(GFile) file = NULL;
-  RowOp *copy;
-
-  if (g_strcmp0 (response, "trash") != 0)
-    return;
-
-  path = dl_download_dup_path (op->download);
-  if (path == NULL)
-    return;
-
-  file = g_file_new_for_path (path);
-  copy = g_new0 (RowOp, 1);
-  copy->download = g_object_ref (op->download);
-  copy->window = op->window != NULL ? g_object_ref (op->window) : NULL;
-  g_file_trash_async (file, G_PRIORITY_DEFAULT, NULL, trash_cb, copy);
+  undoable_action (DL_DOWNLOAD_ROW (widget), "downloads.remove-download", dl_download_remove);
 }
 
 static void
@@ -623,28 +739,74 @@ trash_action (GtkWidget  *widget,
               GVariant   *param)
 {
   DlDownloadRow *self = DL_DOWNLOAD_ROW (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  AdwMessageDialog *dialog;
 
-  if (!GTK_IS_WINDOW (root))
+  /* Without a window there is no Undo to offer, so nothing happens. */
+  gtk_widget_activate_action (widget, "downloads.trash-download", "x",
+                              dl_download_get_id (self->download));
+}
+
+static void
+redownload_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  DlDownloadRow *self = DL_DOWNLOAD_ROW (widget);
+
+  gtk_widget_activate_action (widget, "downloads.download-again", "x",
+                              dl_download_get_id (self->download));
+}
+
+/* Right-click, Shift+F10 and the Menu key open the same menu as the ⋮
+ * button. */
+static void
+menu_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  gtk_menu_button_popup (DL_DOWNLOAD_ROW (widget)->menu_button);
+}
+
+static void
+secondary_click_cb (GtkGestureClick *gesture,
+                    int              n_press,
+                    double           x,
+                    double           y,
+                    DlDownloadRow   *self)
+{
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  gtk_menu_button_popup (self->menu_button);
+}
+
+static void
+popover_visible_cb (DlDownloadRow *self,
+                    GParamSpec    *pspec,
+                    GtkWidget     *popover)
+{
+  gboolean open = gtk_widget_get_visible (popover);
+
+  if (self->menu_open == open)
     return;
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root),
-                                                       _("Move File to Trash?"), NULL));
-  /* Translators: %s is a file name */
-  adw_message_dialog_format_body (dialog,
-                                  _("“%s” will be moved to the trash and removed from the list."),
-                                  self->title);
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "trash", _("_Move to Trash"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "trash", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect_data (dialog, "response", G_CALLBACK (trash_response_cb),
-                         row_op_new (self), (GClosureNotify) (void (*) (void)) row_op_free, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  self->menu_open = open;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_MENU_OPEN]);
+}
+
+/* The menu button makes its popover when given a menu, which may be only
+ * when first opened: watch whichever popover it has. */
+static void
+popover_changed_cb (DlDownloadRow *self,
+                    GParamSpec    *pspec,
+                    GtkMenuButton *button)
+{
+  GtkPopover *popover = gtk_menu_button_get_popover (button);
+
+  if (popover == NULL || (GtkWidget *) popover == self->watched_popover)
+    return;
+
+  g_set_weak_pointer (&self->watched_popover, GTK_WIDGET (popover));
+  g_signal_connect_object (popover, "notify::visible", G_CALLBACK (popover_visible_cb), self,
+                           G_CONNECT_SWAPPED);
 }
 
 /* ---- GtkWidget --------------------------------------------------------------- */
@@ -673,15 +835,21 @@ static void
 dl_download_row_constructed (GObject *object)
 {
   DlDownloadRow *self = (DlDownloadRow *) object;
-  g_autofree char *host = NULL;
+  GtkGesture *secondary_click = gtk_gesture_click_new ();
 
   G_OBJECT_CLASS (dl_download_row_parent_class)->constructed (object);
 
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (secondary_click), GDK_BUTTON_SECONDARY);
+
   g_assert (DL_IS_DOWNLOAD (self->download));
 
-  host = dl_format_host (dl_download_get_url (self->download));
-  gtk_label_set_text (self->host_label, host);
+  update_host (self);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->host_label), dl_download_get_url (self->download));
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (secondary_click));
+  g_signal_connect_object (secondary_click, "pressed", G_CALLBACK (secondary_click_cb), self, 0);
+  g_signal_connect_object (self->menu_button, "notify::popover", G_CALLBACK (popover_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  popover_changed_cb (self, NULL, self->menu_button);
 
   g_signal_connect_object (self->download, "notify", G_CALLBACK (download_notify_cb), self,
                            G_CONNECT_SWAPPED);
@@ -694,6 +862,7 @@ dl_download_row_dispose (GObject *object)
   DlDownloadRow *self = (DlDownloadRow *) object;
 
   g_clear_handle_id (&self->countdown_id, g_source_remove);
+  g_clear_weak_pointer (&self->watched_popover);
   if (self->progress_tick_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->progress_tick_id);
   self->progress_tick_id = 0;
@@ -726,6 +895,10 @@ dl_download_row_get_property (GObject    *object,
     {
     case PROP_DOWNLOAD:
       g_value_set_object (value, self->download);
+      break;
+
+    case PROP_MENU_OPEN:
+      g_value_set_boolean (value, self->menu_open);
       break;
 
     default:
@@ -771,6 +944,11 @@ dl_download_row_class_init (DlDownloadRowClass *klass)
                          DL_TYPE_DOWNLOAD,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
+  properties [PROP_MENU_OPEN] =
+    g_param_spec_boolean ("menu-open", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -783,6 +961,7 @@ dl_download_row_class_init (DlDownloadRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, pause_button);
   gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, resume_button);
   gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, redownload_button);
   gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, open_button);
   gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, menu_button);
@@ -798,9 +977,13 @@ dl_download_row_class_init (DlDownloadRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.remove", NULL, remove_action);
   gtk_widget_class_install_action (widget_class, "row.trash", NULL, trash_action);
   gtk_widget_class_install_action (widget_class, "row.toggle", NULL, toggle_action);
+  gtk_widget_class_install_action (widget_class, "row.redownload", NULL, redownload_action);
+  gtk_widget_class_install_action (widget_class, "row.menu", NULL, menu_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "row.remove", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Delete, 0, "row.remove", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, "row.menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "row.menu", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "row.copy-url", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "row.toggle", NULL);
 }
@@ -894,7 +1077,7 @@ dl_download_row_sync_view (DlDownloadRow *self)
 /**
  * dl_download_row_get_button:
  * @self: a #DlDownloadRow
- * @name: "pause", "resume", "retry", "open" or "cancel"
+ * @name: "pause", "resume", "retry", "open", "redownload" or "cancel"
  *
  * Returns: (transfer none) (nullable): that button, for tests and
  *   keyboard focus handling
@@ -913,6 +1096,8 @@ dl_download_row_get_button (DlDownloadRow *self,
     return self->retry_button;
   if (g_strcmp0 (name, "open") == 0)
     return self->open_button;
+  if (g_strcmp0 (name, "redownload") == 0)
+    return self->redownload_button;
   if (g_strcmp0 (name, "cancel") == 0)
     return self->cancel_button;
   return NULL;
@@ -924,4 +1109,89 @@ dl_download_row_get_title (DlDownloadRow *self)
   g_return_val_if_fail (DL_IS_DOWNLOAD_ROW (self), NULL);
 
   return self->title;
+}
+
+/**
+ * dl_download_row_get_menu_open:
+ * @self: a #DlDownloadRow
+ *
+ * Returns: whether the row's menu is open; the window keeps rows from
+ *   moving meanwhile
+ */
+gboolean
+dl_download_row_get_menu_open (DlDownloadRow *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD_ROW (self), FALSE);
+
+  return self->menu_open;
+}
+
+/**
+ * dl_download_row_set_cancel_pending:
+ * @self: a #DlDownloadRow
+ * @pending: whether a cancel waits for its Undo toast to expire
+ *
+ * The row shows "Cancelled" at once while the download only pauses, so
+ * that Undo can resume it with nothing lost.
+ */
+void
+dl_download_row_set_cancel_pending (DlDownloadRow *self,
+                                    gboolean       pending)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD_ROW (self));
+
+  if (self->cancel_pending == !!pending)
+    return;
+  self->cancel_pending = !!pending;
+  update (self);
+}
+
+/**
+ * dl_download_row_set_file_missing:
+ * @self: a #DlDownloadRow
+ * @missing: whether the finished file is gone from its folder
+ */
+void
+dl_download_row_set_file_missing (DlDownloadRow *self,
+                                  gboolean       missing)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD_ROW (self));
+
+  if (self->file_missing == !!missing)
+    return;
+  self->file_missing = !!missing;
+  update (self);
+}
+
+gboolean
+dl_download_row_get_file_missing (DlDownloadRow *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD_ROW (self), FALSE);
+
+  return self->file_missing;
+}
+
+/**
+ * dl_download_row_set_show_folder:
+ * @self: a #DlDownloadRow
+ * @show: whether to name the destination folder beside the host
+ */
+void
+dl_download_row_set_show_folder (DlDownloadRow *self,
+                                 gboolean       show)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD_ROW (self));
+
+  if (self->show_folder == !!show)
+    return;
+  self->show_folder = !!show;
+  update_host (self);
+}
+
+const char *
+dl_download_row_get_host_text (DlDownloadRow *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD_ROW (self), NULL);
+
+  return gtk_label_get_text (self->host_label);
 }

@@ -25,5 +25,14 @@ void        dl_download_row_refresh          (DlDownloadRow  *self);
 void        dl_download_row_sync_view        (DlDownloadRow  *self);
 GtkWidget  *dl_download_row_get_button       (DlDownloadRow  *self,
                                               const char     *name);
+gboolean    dl_download_row_get_menu_open    (DlDownloadRow  *self);
+void        dl_download_row_set_cancel_pending (DlDownloadRow *self,
+                                              gboolean        pending);
+void        dl_download_row_set_file_missing (DlDownloadRow  *self,
+                                              gboolean        missing);
+gboolean    dl_download_row_get_file_missing (DlDownloadRow  *self);
+void        dl_download_row_set_show_folder  (DlDownloadRow  *self,
+                                              gboolean        show);
+const char *dl_download_row_get_host_text    (DlDownloadRow  *self);
 
 G_END_DECLS

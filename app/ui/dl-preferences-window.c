@@ -24,6 +24,8 @@ struct _DlPreferencesWindow
   /* Owned References */
   GSettings            *settings;
   GtkFileChooserNative *chooser;
+  /* Set in --demo: the folder files really go to, not the setting's. */
+  char                 *fixed_folder;
 
   /* Template Widgets */
   AdwActionRow         *folder_row;
@@ -49,6 +51,9 @@ dup_download_folder (DlPreferencesWindow *self)
 {
   g_autofree char *folder = g_settings_get_string (self->settings, "download-folder");
   const char *xdg;
+
+  if (self->fixed_folder != NULL)
+    return g_strdup (self->fixed_folder);
 
   if (folder[0] != '\0')
     return g_steal_pointer (&folder);
@@ -162,6 +167,7 @@ dl_preferences_window_dispose (GObject *object)
   g_clear_object (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (self), DL_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->fixed_folder, g_free);
 
   G_OBJECT_CLASS (dl_preferences_window_parent_class)->dispose (object);
 }
@@ -274,4 +280,35 @@ dl_preferences_window_get_spin (DlPreferencesWindow *self,
   if (g_strcmp0 (key, "idle-timeout") == 0)
     return self->idle_spin;
   return NULL;
+}
+
+/**
+ * dl_preferences_window_set_fixed_folder:
+ * @self: a #DlPreferencesWindow
+ * @folder: where downloads go whatever the setting says (--demo's scratch
+ *   folder)
+ *
+ * Shows @folder as the download folder, and does not offer to change it.
+ */
+void
+dl_preferences_window_set_fixed_folder (DlPreferencesWindow *self,
+                                        const char          *folder)
+{
+  g_return_if_fail (DL_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (folder != NULL);
+
+  g_free (self->fixed_folder);
+  self->fixed_folder = g_strdup (folder);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "prefs.choose-folder", FALSE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->folder_row),
+                               _("The demo saves into a scratch folder, deleted when it quits"));
+  update_folder_row (self);
+}
+
+const char *
+dl_preferences_window_get_folder_text (DlPreferencesWindow *self)
+{
+  g_return_val_if_fail (DL_IS_PREFERENCES_WINDOW (self), NULL);
+
+  return adw_action_row_get_subtitle (self->folder_row);
 }

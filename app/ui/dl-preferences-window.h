@@ -16,6 +16,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DlPreferencesWindow, dl_preferences_window, DL, PREFERENCES_WINDOW, AdwPreferencesWindow)
 
 DlPreferencesWindow *dl_preferences_window_new          (GSettings            *settings) G_GNUC_WARN_UNUSED_RESULT;
+void                 dl_preferences_window_set_fixed_folder (DlPreferencesWindow *self,
+                                                         const char          *folder);
+const char          *dl_preferences_window_get_folder_text (DlPreferencesWindow *self);
 GtkSpinButton       *dl_preferences_window_get_spin     (DlPreferencesWindow  *self,
                                                          const char           *key);
 

@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 
 #include "dl-application.h"
@@ -46,11 +47,63 @@ struct _DlWindow
   GtkScrolledWindow    *scroller;
   GtkListBox           *list_box;
 
+  /* What the list box shows: the sorted downloads minus those waiting for
+   * their Undo toast to expire, and held still while a row menu is open. */
+  GtkFilterListModel   *visible;
+  GtkFilter            *hidden_filter;
+  GHashTable           *hidden;             /* DlDownload* set */
+  GListStore           *shown;
+  GPtrArray            *held_changes;       /* HeldChange*, applied in order */
+  GHashTable           *pending;            /* DlDownload* → PendingOp* */
+
+  /* Template Widgets */
+  GtkWidget            *add_confirm_button;
+  GtkLabel             *add_hint;
+
   /* Borrowed References (weak) */
   GtkWidget            *last_revealed;
+  AdwToast             *last_toast;
 
   guint                 totals_id;
+  /* After Delete, the row at this index takes the focus (-1: none). */
+  int                   focus_index;
 };
+
+/* A change of the visible downloads, held back while a row menu is open
+ * so that what the pointer is on stays there. */
+typedef struct
+{
+  guint      position;
+  guint      removed;
+  GPtrArray *added;
+} HeldChange;
+
+static void
+held_change_free (HeldChange *change)
+{
+  g_ptr_array_unref (change->added);
+  g_free (change);
+}
+
+typedef enum
+{
+  PENDING_CANCEL,
+  PENDING_REMOVE,
+  PENDING_TRASH,
+} PendingKind;
+
+/* A cancel, remove or trash that the user can still undo. It owns what it
+ * needs to finish without the window (which may close first). */
+typedef struct
+{
+  DlWindow    *window;      /* weak */
+  DlManager   *manager;
+  DlDownload  *download;
+  AdwToast    *toast;       /* weak */
+  PendingKind  kind;
+  gulong       settle_handler;
+  guint        resume_after_undo : 1;
+} PendingOp;
 
 enum {
   PROP_0,
@@ -62,34 +115,117 @@ static GParamSpec *properties [N_PROPS];
 
 G_DEFINE_FINAL_TYPE (DlWindow, dl_window, ADW_TYPE_APPLICATION_WINDOW)
 
+static char *describe_add_error (const char   *link,
+                                 const GError *error);
+static void  add_toast          (DlWindow     *self,
+                                 AdwToast     *toast);
+static GtkWidget *toast_label_new (const char *message);
+
 /* ---- totals in the header ------------------------------------------------------- */
+
+static gboolean
+is_hidden (DlWindow   *self,
+           DlDownload *download)
+{
+  return self->hidden != NULL && g_hash_table_contains (self->hidden, download);
+}
+
+/* Rows whose file names collide name their folders too. */
+static void
+update_folder_hints (DlWindow *self)
+{
+  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (DL_IS_DOWNLOAD_ROW (child) && dl_download_row_get_title (DL_DOWNLOAD_ROW (child)) != NULL)
+      {
+        const char *title = dl_download_row_get_title (DL_DOWNLOAD_ROW (child));
+
+        g_hash_table_insert (counts, (gpointer) title,
+                             GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, title)) + 1));
+      }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (DL_IS_DOWNLOAD_ROW (child) && dl_download_row_get_title (DL_DOWNLOAD_ROW (child)) != NULL)
+      {
+        const char *title = dl_download_row_get_title (DL_DOWNLOAD_ROW (child));
+
+        dl_download_row_set_show_folder (DL_DOWNLOAD_ROW (child),
+                                         GPOINTER_TO_UINT (g_hash_table_lookup (counts, title)) > 1);
+      }
+}
 
 static gboolean
 update_totals_cb (gpointer user_data)
 {
   DlWindow *self = user_data;
   GListModel *model = G_LIST_MODEL (self->manager);
-  guint n_items = g_list_model_get_n_items (model);
-  guint n_active = 0;
+  guint n_items;
+  guint n_listed = 0;
   guint n_downloading = 0;
+  guint n_queued = 0;
+  guint n_retrying = 0;
+  guint n_paused = 0;
+  guint n_pausable = 0;
+  guint n_resumable = 0;
+  guint n_finished = 0;
   gint64 received = 0;
   gint64 total = 0;
   double speed = 0;
   g_autofree char *subtitle = NULL;
 
   self->totals_id = 0;
+  if (model == NULL)
+    return G_SOURCE_REMOVE;
+  n_items = g_list_model_get_n_items (model);
 
   for (guint i = 0; i < n_items; i++)
     {
       g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
       DlDownloadState state = dl_download_get_state (download);
 
+      if (is_hidden (self, download))
+        continue;
+
+      n_listed++;
+      if (dl_download_can_pause (download))
+        n_pausable++;
+      if (dl_download_can_resume (download))
+        n_resumable++;
+      if (state == DL_DOWNLOAD_STATE_DONE || state == DL_DOWNLOAD_STATE_CANCELLED)
+        n_finished++;
+
+      switch (state)
+        {
+        case DL_DOWNLOAD_STATE_QUEUED:
+          n_queued++;
+          break;
+        case DL_DOWNLOAD_STATE_RETRYING:
+          /* Waiting, not transferring: it holds no connection slot. */
+          n_retrying++;
+          break;
+        case DL_DOWNLOAD_STATE_PAUSED:
+          n_paused++;
+          break;
+        case DL_DOWNLOAD_STATE_CONNECTING:
+        case DL_DOWNLOAD_STATE_DOWNLOADING:
+        case DL_DOWNLOAD_STATE_VERIFYING:
+          n_downloading++;
+          break;
+        case DL_DOWNLOAD_STATE_DONE:
+        case DL_DOWNLOAD_STATE_FAILED:
+        case DL_DOWNLOAD_STATE_CANCELLED:
+        default:
+          break;
+        }
+
       if (!dl_download_state_is_active (state))
         continue;
 
-      n_active++;
-      if (state == DL_DOWNLOAD_STATE_DOWNLOADING)
-        n_downloading++;
       speed += dl_download_get_speed (download);
       if (dl_download_get_total_bytes (download) > 0)
         {
@@ -99,30 +235,40 @@ update_totals_cb (gpointer user_data)
         }
     }
 
-  if (n_active > 0)
+  if (n_downloading > 0)
     {
       g_autofree char *count = NULL;
       g_autofree char *rate = NULL;
       g_autofree char *left = NULL;
 
-      count = g_strdup_printf (ngettext ("%u active download", "%u active downloads", n_active),
-                               n_active);
-      if (n_downloading > 0 && speed > 0)
+      count = g_strdup_printf (ngettext ("%u downloading", "%u downloading", n_downloading),
+                               n_downloading);
+      if (speed > 0)
         {
           rate = dl_format_speed (speed);
+          /* The same rounding as each row's own time left. */
           if (total > received)
             left = dl_format_time_left ((gint64) ((total - received) / speed));
         }
 
       if (left != NULL)
-        /* Translators: header subtitle, "3 active downloads — 4.2 MB/s — 1 minute left" */
+        /* Translators: header subtitle, "3 downloading — 4.2 MB/s — 1 minute left" */
         subtitle = g_strdup_printf (_("%s — %s — %s"), count, rate, left);
       else if (rate != NULL)
-        /* Translators: header subtitle, "3 active downloads — 4.2 MB/s" */
+        /* Translators: header subtitle, "3 downloading — 4.2 MB/s" */
         subtitle = g_strdup_printf (_("%s — %s"), count, rate);
       else
         subtitle = g_steal_pointer (&count);
     }
+  else if (n_retrying > 0)
+    subtitle = g_strdup_printf (ngettext ("%u waiting to retry", "%u waiting to retry", n_retrying),
+                                n_retrying);
+  else if (n_queued > 0)
+    subtitle = g_strdup_printf (ngettext ("%u queued", "%u queued", n_queued), n_queued);
+  else if (n_paused > 0)
+    subtitle = g_strdup_printf (ngettext ("%u paused", "%u paused", n_paused), n_paused);
+  else if (n_listed > 0)
+    subtitle = g_strdup (_("All finished"));
   else
     subtitle = g_strdup ("");
 
@@ -133,9 +279,16 @@ update_totals_cb (gpointer user_data)
       adw_window_title_set_subtitle (self->window_title, self->subtitle);
     }
 
-  gtk_widget_set_visible (GTK_WIDGET (self->total_progress), n_active > 0 && total > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->total_progress), n_downloading + n_queued > 0 && total > 0);
   if (total > 0)
     gtk_progress_bar_set_fraction (self->total_progress, (double) received / (double) total);
+
+  /* Menu entries that would do nothing are greyed out. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pause-all", n_pausable > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume-all", n_resumable > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished", n_finished > 0);
+
+  update_folder_hints (self);
 
   return G_SOURCE_REMOVE;
 }
@@ -143,7 +296,7 @@ update_totals_cb (gpointer user_data)
 static void
 queue_update_totals (DlWindow *self)
 {
-  if (self->totals_id == 0)
+  if (self->totals_id == 0 && self->manager != NULL)
     self->totals_id = g_timeout_add (TOTALS_INTERVAL_MS, update_totals_cb, self);
 }
 
@@ -174,9 +327,20 @@ watch_downloads (DlWindow *self,
 static void
 update_page (DlWindow *self)
 {
-  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->manager)) == 0;
+  gboolean empty;
 
-  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
+  /* Disposed, with the manager still announcing changes. */
+  if (self->visible == NULL)
+    return;
+
+  empty = g_list_model_get_n_items (G_LIST_MODEL (self->visible)) == 0;
+
+  /* Until the window is on screen there is nothing to fade from: the
+   * first frame shows the list straight away when there is history. */
+  gtk_stack_set_visible_child_full (self->stack, empty ? "empty" : "list",
+                                    gtk_widget_get_mapped (GTK_WIDGET (self))
+                                      ? GTK_STACK_TRANSITION_TYPE_CROSSFADE
+                                      : GTK_STACK_TRANSITION_TYPE_NONE);
 }
 
 static void
@@ -233,46 +397,580 @@ compare_downloads (gconstpointer a,
   return 0;
 }
 
+static gboolean
+any_menu_open (DlWindow *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (DL_IS_DOWNLOAD_ROW (child) && dl_download_row_get_menu_open (DL_DOWNLOAD_ROW (child)))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+apply_focus_index (DlWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
+  GtkListBoxRow *row;
+
+  if (self->focus_index < 0)
+    return;
+
+  if (n > 0)
+    {
+      row = gtk_list_box_get_row_at_index (self->list_box, MIN ((guint) self->focus_index, n - 1));
+      if (row != NULL)
+        gtk_widget_grab_focus (GTK_WIDGET (row));
+    }
+  self->focus_index = -1;
+}
+
+static void
+apply_change (DlWindow   *self,
+              guint       position,
+              guint       removed,
+              GPtrArray  *added)
+{
+  g_list_store_splice (self->shown, position, removed, added->pdata, added->len);
+}
+
+static void
+apply_held_changes (DlWindow *self)
+{
+  g_autoptr(GPtrArray) held = g_steal_pointer (&self->held_changes);
+
+  self->held_changes = g_ptr_array_new_with_free_func ((GDestroyNotify) held_change_free);
+  for (guint i = 0; i < held->len; i++)
+    {
+      HeldChange *change = g_ptr_array_index (held, i);
+
+      apply_change (self, change->position, change->removed, change->added);
+    }
+  apply_focus_index (self);
+  update_page (self);
+}
+
+static void
+visible_items_changed_cb (DlWindow   *self,
+                          guint       position,
+                          guint       removed,
+                          guint       added,
+                          GListModel *model)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = position; i < position + added; i++)
+    g_ptr_array_add (items, g_list_model_get_item (model, i));
+
+  /* A row whose menu is open stays where the pointer is; so do all the
+   * rows, until the menu closes. */
+  if (self->held_changes->len > 0 || any_menu_open (self))
+    {
+      HeldChange *change = g_new0 (HeldChange, 1);
+
+      change->position = position;
+      change->removed = removed;
+      change->added = g_steal_pointer (&items);
+      g_ptr_array_add (self->held_changes, change);
+      return;
+    }
+
+  apply_change (self, position, removed, items);
+  apply_focus_index (self);
+  update_page (self);
+}
+
+static void
+row_menu_open_cb (DlWindow      *self,
+                  GParamSpec    *pspec,
+                  DlDownloadRow *row)
+{
+  if (!any_menu_open (self) && self->held_changes->len > 0)
+    apply_held_changes (self);
+}
+
+/* Whether a finished file is still where it was saved: it may have been
+ * moved or deleted outside the app. */
+static void
+check_file (DlDownloadRow *row)
+{
+  DlDownload *download = dl_download_row_get_download (row);
+  g_autofree char *path = NULL;
+
+  if (dl_download_get_state (download) != DL_DOWNLOAD_STATE_DONE)
+    {
+      dl_download_row_set_file_missing (row, FALSE);
+      return;
+    }
+
+  path = dl_download_dup_path (download);
+  dl_download_row_set_file_missing (row, path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+static void
+check_files (DlWindow *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (DL_IS_DOWNLOAD_ROW (child))
+      check_file (DL_DOWNLOAD_ROW (child));
+}
+
+static void
+is_active_cb (DlWindow   *self,
+              GParamSpec *pspec,
+              GtkWindow  *window)
+{
+  if (gtk_window_is_active (window))
+    check_files (self);
+}
+
 static GtkWidget *
 create_row_cb (gpointer item,
                gpointer user_data)
 {
-  return dl_download_row_new (DL_DOWNLOAD (item));
+  DlWindow *self = user_data;
+  GtkWidget *row = dl_download_row_new (DL_DOWNLOAD (item));
+
+  g_signal_connect_object (row, "notify::menu-open", G_CALLBACK (row_menu_open_cb), self,
+                           G_CONNECT_SWAPPED);
+  check_file (DL_DOWNLOAD_ROW (row));
+  if (g_hash_table_contains (self->pending, item))
+    dl_download_row_set_cancel_pending (DL_DOWNLOAD_ROW (row), TRUE);
+  queue_update_totals (self);
+  return row;
 }
 
+/* Enter or a double click on a finished row opens its file. A click only
+ * selects: pausing, resuming and retrying stay on their buttons, Space and
+ * the menu, where nobody triggers them by accident. */
 static void
 row_activated_cb (DlWindow      *self,
                   GtkListBoxRow *row,
                   GtkListBox    *list_box)
 {
-  DlDownload *download;
-
   g_assert (DL_IS_WINDOW (self));
 
   if (!DL_IS_DOWNLOAD_ROW (row))
     return;
 
-  download = dl_download_row_get_download (DL_DOWNLOAD_ROW (row));
-  if (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE)
-    gtk_widget_activate_action (GTK_WIDGET (row), "row.open", NULL);
-  else
-    gtk_widget_activate_action (GTK_WIDGET (row), "row.toggle", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.open", NULL);
 }
 
 static guint
 position_of (DlWindow   *self,
              DlDownload *download)
 {
-  guint n = g_list_model_get_n_items (self->sorted);
+  guint position;
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(DlDownload) item = g_list_model_get_item (self->sorted, i);
-
-      if (item == download)
-        return i;
-    }
+  if (g_list_store_find (self->shown, download, &position))
+    return position;
   return G_MAXUINT;
+}
+
+/* ---- cancel, remove and trash, with Undo ---------------------------------------- */
+
+static void
+pending_op_free (PendingOp *op)
+{
+  if (op->settle_handler != 0)
+    g_clear_signal_handler (&op->settle_handler, op->manager);
+  if (op->toast != NULL)
+    g_signal_handlers_disconnect_by_data (op->toast, op);
+  g_clear_weak_pointer (&op->window);
+  g_clear_weak_pointer (&op->toast);
+  g_clear_object (&op->download);
+  g_clear_object (&op->manager);
+  g_free (op);
+}
+
+static void
+set_hidden (DlWindow   *self,
+            DlDownload *download,
+            gboolean    hidden)
+{
+  if (hidden)
+    {
+      g_hash_table_add (self->hidden, g_object_ref (download));
+      gtk_filter_changed (self->hidden_filter, GTK_FILTER_CHANGE_MORE_STRICT);
+    }
+  else if (g_hash_table_remove (self->hidden, download))
+    gtk_filter_changed (self->hidden_filter, GTK_FILTER_CHANGE_LESS_STRICT);
+  queue_update_totals (self);
+}
+
+static gboolean
+hidden_filter_func (gpointer item,
+                    gpointer user_data)
+{
+  DlWindow *self = user_data;
+
+  return !g_hash_table_contains (self->hidden, item);
+}
+
+static void
+set_cancel_pending (DlWindow   *self,
+                    DlDownload *download,
+                    gboolean    pending)
+{
+  DlDownloadRow *row = dl_window_find_row (self, download);
+
+  if (row != NULL)
+    dl_download_row_set_cancel_pending (row, pending);
+}
+
+static void
+trash_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  PendingOp *op = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (g_file_trash_finish (G_FILE (object), result, &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    dl_download_remove (op->download);
+  else if (op->window != NULL)
+    {
+      g_autofree char *name = dl_format_display_name (op->download);
+      g_autofree char *summary = NULL;
+
+      set_hidden (op->window, op->download, FALSE);
+      /* Translators: %s is a file name */
+      summary = g_strdup_printf (_("Could not move “%s” to the trash"), name);
+      dl_window_show_error (op->window, summary, error->message);
+    }
+
+  pending_op_free (op);
+}
+
+/* A cancel waits for the download's task to stop before the engine allows
+ * it: the pause that kept the bytes may still be under way. */
+static gboolean
+task_stopped (DlDownload *download)
+{
+  return dl_download_can_resume (download) || dl_download_can_cancel (download) ||
+         dl_download_is_finished (download);
+}
+
+static void
+cancel_when_stopped_cb (PendingOp  *op,
+                        GParamSpec *pspec,
+                        DlManager  *manager)
+{
+  if (!task_stopped (op->download))
+    return;
+
+  if (op->resume_after_undo)
+    dl_download_resume (op->download);
+  else
+    dl_download_cancel (op->download);
+  pending_op_free (op);
+}
+
+static void
+after_task_stops (PendingOp *op)
+{
+  if (task_stopped (op->download))
+    {
+      cancel_when_stopped_cb (op, NULL, op->manager);
+      return;
+    }
+
+  op->settle_handler = g_signal_connect_swapped (op->manager, "notify::n-running",
+                                                 G_CALLBACK (cancel_when_stopped_cb), op);
+}
+
+/* The toast went away without Undo: now the bytes go. */
+static void
+commit (PendingOp *op)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+
+
+  switch (op->kind)
+    {
+    case PENDING_CANCEL:
+      op->resume_after_undo = FALSE;
+      if (op->window != NULL)
+        set_cancel_pending (op->window, op->download, FALSE);
+      after_task_stops (op);
+      return;
+
+    case PENDING_REMOVE:
+      dl_download_remove (op->download);
+      break;
+
+    case PENDING_TRASH:
+      path = dl_download_dup_path (op->download);
+      if (path != NULL)
+        {
+          file = g_file_new_for_path (path);
+          g_file_trash_async (file, G_PRIORITY_DEFAULT, NULL, trash_done_cb, op);
+          return;
+        }
+      dl_download_remove (op->download);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  pending_op_free (op);
+}
+
+static void
+undo (PendingOp *op)
+{
+  switch (op->kind)
+    {
+    case PENDING_CANCEL:
+      if (op->window != NULL)
+        set_cancel_pending (op->window, op->download, FALSE);
+      if (op->resume_after_undo)
+        {
+          after_task_stops (op);
+          return;
+        }
+      break;
+
+    case PENDING_REMOVE:
+    case PENDING_TRASH:
+      if (op->window != NULL)
+        set_hidden (op->window, op->download, FALSE);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  pending_op_free (op);
+}
+
+static void
+toast_undo_cb (AdwToast  *toast,
+               PendingOp *op)
+{
+  DlWindow *self = op->window;
+
+  if (self == NULL || !g_hash_table_steal (self->pending, op->download))
+    return;
+  undo (op);
+}
+
+static void
+toast_dismissed_cb (AdwToast  *toast,
+                    PendingOp *op)
+{
+  DlWindow *self = op->window;
+
+  if (self == NULL || !g_hash_table_steal (self->pending, op->download))
+    return;
+  commit (op);
+}
+
+static void
+dismiss_pending_toasts (DlWindow *self)
+{
+  g_autoptr(GPtrArray) toasts = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  PendingOp *op;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &op))
+    if (op->toast != NULL)
+      g_ptr_array_add (toasts, g_object_ref (op->toast));
+
+  /* Each dismissal commits its operation. */
+  for (guint i = 0; i < toasts->len; i++)
+    adw_toast_dismiss (g_ptr_array_index (toasts, i));
+}
+
+static void
+start_pending (DlWindow    *self,
+               DlDownload  *download,
+               PendingKind  kind)
+{
+  g_autofree char *name = dl_format_display_name (download);
+  g_autofree char *title = NULL;
+  PendingOp *previous;
+  PendingOp *op;
+  AdwToast *toast;
+
+  /* A second slip on the same download settles the first one. */
+  if (g_hash_table_steal_extended (self->pending, download, NULL, (gpointer *) &previous))
+    {
+      AdwToast *shown = previous->toast;
+
+      if (shown != NULL)
+        g_signal_handlers_disconnect_by_data (shown, previous);
+      commit (previous);
+      if (shown != NULL)
+        adw_toast_dismiss (shown);
+    }
+
+  /* One Undo at a time, as in Files: the next slip settles the earlier
+   * ones, and its toast shows at once. */
+  dismiss_pending_toasts (self);
+
+  op = g_new0 (PendingOp, 1);
+  g_set_weak_pointer (&op->window, self);
+  op->manager = g_object_ref (self->manager);
+  op->download = g_object_ref (download);
+  op->kind = kind;
+
+  switch (kind)
+    {
+    case PENDING_CANCEL:
+      /* Translators: %s is a file name */
+      title = g_strdup_printf (_("Cancelled “%s”"), name);
+      /* Paused, the partial file stays until the toast goes. */
+      op->resume_after_undo = dl_download_can_pause (download);
+      if (op->resume_after_undo)
+        dl_download_pause (download);
+      set_cancel_pending (self, download, TRUE);
+      break;
+
+    case PENDING_REMOVE:
+      /* Translators: %s is a file name */
+      title = g_strdup_printf (_("Removed “%s” from the list"), name);
+      set_hidden (self, download, TRUE);
+      break;
+
+    case PENDING_TRASH:
+      /* Translators: %s is a file name */
+      title = g_strdup_printf (_("“%s” will be moved to the trash"), name);
+      set_hidden (self, download, TRUE);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_hash_table_insert (self->pending, download, op);
+
+  toast = adw_toast_new (title);
+  adw_toast_set_custom_title (toast, toast_label_new (title));
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_timeout (toast, 5);
+  g_set_weak_pointer (&op->toast, toast);
+  g_signal_connect (toast, "button-clicked", G_CALLBACK (toast_undo_cb), op);
+  g_signal_connect (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), op);
+  add_toast (self, toast);
+}
+
+static void
+commit_all_pending (DlWindow *self)
+{
+  GHashTableIter iter;
+  PendingOp *op;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &op))
+    {
+      g_hash_table_iter_steal (&iter);
+      if (op->toast != NULL)
+        g_signal_handlers_disconnect_by_data (op->toast, op);
+      commit (op);
+    }
+}
+
+/* After Delete, the neighbour takes the focus, not the first row. */
+static void
+remember_focus_index (DlWindow   *self,
+                      DlDownload *download)
+{
+  guint position = position_of (self, download);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  DlDownloadRow *row = dl_window_find_row (self, download);
+
+  if (position == G_MAXUINT || row == NULL)
+    return;
+  if (focus != NULL && focus != GTK_WIDGET (row) && !gtk_widget_is_ancestor (focus, GTK_WIDGET (row)))
+    return;
+
+  self->focus_index = (int) position;
+}
+
+static DlDownload *
+download_from_param (DlWindow *self,
+                     GVariant *param)
+{
+  return dl_manager_lookup (self->manager, g_variant_get_int64 (param));
+}
+
+static void
+cancel_download_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  DlWindow *self = DL_WINDOW (widget);
+  DlDownload *download = download_from_param (self, param);
+
+  if (download != NULL && dl_download_can_cancel (download))
+    start_pending (self, download, PENDING_CANCEL);
+}
+
+static void
+remove_download_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  DlWindow *self = DL_WINDOW (widget);
+  DlDownload *download = download_from_param (self, param);
+
+  if (download == NULL || is_hidden (self, download))
+    return;
+  remember_focus_index (self, download);
+  start_pending (self, download, PENDING_REMOVE);
+}
+
+static void
+trash_download_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  DlWindow *self = DL_WINDOW (widget);
+  DlDownload *download = download_from_param (self, param);
+
+  if (download == NULL || is_hidden (self, download) ||
+      dl_download_get_state (download) != DL_DOWNLOAD_STATE_DONE)
+    return;
+  remember_focus_index (self, download);
+  start_pending (self, download, PENDING_TRASH);
+}
+
+/* A finished file that went missing: the entry goes, and a fresh download
+ * of the same link takes its place (and, the old name being free, its
+ * name). */
+static void
+download_again_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  DlWindow *self = DL_WINDOW (widget);
+  DlDownload *download = download_from_param (self, param);
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+  DlDownload *fresh;
+
+  if (download == NULL)
+    return;
+
+  url = g_strdup (dl_download_get_url (download));
+  dl_download_remove (download);
+  fresh = dl_manager_add (self->manager, url, NULL, &error);
+  if (fresh == NULL)
+    {
+      g_autofree char *message = describe_add_error (url, error);
+
+      dl_window_show_toast (self, message);
+      return;
+    }
+  dl_window_reveal_download (self, fresh);
 }
 
 /* ---- adding ---------------------------------------------------------------- */
@@ -301,14 +999,132 @@ describe_add_error (const char   *link,
  *
  * Returns: how many links were queued or resumed
  */
+static DlDownload *
+find_by_url (DlWindow   *self,
+             const char *url)
+{
+  GListModel *model = G_LIST_MODEL (self->manager);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+
+      if (!is_hidden (self, download) && g_str_equal (dl_download_get_url (download), url))
+        return download;
+    }
+  return NULL;
+}
+
+static void
+again_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   gpointer          user_data)
+{
+  DlWindow *self = DL_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (dialog)));
+  GStrv links = user_data;
+  DlDownload *last = NULL;
+
+  if (g_strcmp0 (response, "again") != 0)
+    return;
+
+  for (guint i = 0; links[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      DlDownload *download = dl_manager_add (self->manager, links[i], NULL, &error);
+
+      if (download == NULL)
+        {
+          g_autofree char *message = describe_add_error (links[i], error);
+
+          dl_window_show_toast (self, message);
+          continue;
+        }
+      last = download;
+    }
+
+  if (last != NULL)
+    dl_window_reveal_download (self, last);
+}
+
+/* Adding a link that was downloaded already would save "name (1).ext"
+ * beside the first copy: ask first. */
+static void
+ask_download_again (DlWindow   *self,
+                    GPtrArray  *links)
+{
+  AdwMessageDialog *dialog;
+  DlDownload *first = find_by_url (self, g_ptr_array_index (links, 0));
+  g_autofree char *name = first != NULL ? dl_format_display_name (first) : NULL;
+
+  g_ptr_array_add (links, NULL);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Download Again?"), NULL));
+  if (links->len == 2 && name != NULL)
+    /* Translators: %s is a file name */
+    adw_message_dialog_format_body (dialog,
+                                    _("“%s” is already in the list. Downloading it again saves "
+                                      "a second copy beside the first."), name);
+  else
+    adw_message_dialog_format_body (dialog,
+                                    ngettext ("%u link is already in the list. Downloading it "
+                                              "again saves a second copy beside the first.",
+                                              "%u links are already in the list. Downloading "
+                                              "them again saves second copies beside the first.",
+                                              links->len - 1),
+                                    links->len - 1);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "again", _("_Download Again"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "again", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (again_response_cb),
+                         g_ptr_array_steal (links, NULL), (GClosureNotify) (void (*) (void)) g_strfreev, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The download folder is made on first use, private like xdg-user-dirs
+ * makes it; when it cannot be, the user is told why and offered another. */
+static gboolean
+ensure_download_folder (DlWindow *self)
+{
+  const char *folder = dl_manager_get_output_dir (self->manager);
+  g_autofree char *summary = NULL;
+  g_autofree char *display = NULL;
+  AdwToast *toast;
+  int saved_errno;
+
+  if (folder == NULL || g_mkdir_with_parents (folder, 0700) == 0)
+    return TRUE;
+
+  saved_errno = errno;
+  display = g_filename_display_name (folder);
+  /* Translators: the first %s is a folder, the second why it cannot be made,
+   * e.g. "Permission denied" */
+  summary = g_strdup_printf (_("The download folder %s cannot be created: %s"),
+                             display, g_strerror (saved_errno));
+  toast = adw_toast_new (summary);
+  adw_toast_set_custom_title (toast, toast_label_new (summary));
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_set_button_label (toast, _("_Choose Folder…"));
+  adw_toast_set_action_name (toast, "app.preferences");
+  add_toast (self, toast);
+  return FALSE;
+}
+
 guint
 dl_window_add_links (DlWindow           *self,
                      const char * const *links)
 {
+  g_autoptr(GPtrArray) again = g_ptr_array_new_with_free_func (g_free);
   DlDownload *last = NULL;
   guint n_added = 0;
 
   g_return_val_if_fail (DL_IS_WINDOW (self), 0);
+
+  if (links != NULL && links[0] != NULL && !ensure_download_folder (self))
+    return 0;
 
   for (guint i = 0; links != NULL && links[i] != NULL; i++)
     {
@@ -316,12 +1132,17 @@ dl_window_add_links (DlWindow           *self,
       DlDownload *download;
 
       download = dl_manager_find_unfinished (self->manager, links[i], NULL);
-      if (download != NULL)
+      if (download != NULL && !is_hidden (self, download))
         {
           if (dl_download_can_resume (download))
             dl_download_resume (download);
           else if (dl_download_can_retry (download))
             dl_download_retry (download);
+        }
+      else if (find_by_url (self, links[i]) != NULL)
+        {
+          g_ptr_array_add (again, g_strdup (links[i]));
+          continue;
         }
       else
         download = dl_manager_add (self->manager, links[i], NULL, &error);
@@ -340,6 +1161,8 @@ dl_window_add_links (DlWindow           *self,
 
   if (last != NULL)
     dl_window_reveal_download (self, last);
+  if (again->len > 0)
+    ask_download_again (self, again);
 
   return n_added;
 }
@@ -397,9 +1220,18 @@ static void
 update_placeholder (DlWindow *self)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->add_view);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) links = NULL;
+  GtkTextIter start, end;
 
   gtk_widget_set_visible (GTK_WIDGET (self->add_placeholder),
                           gtk_text_buffer_get_char_count (buffer) == 0);
+
+  /* Download stays greyed out until there is a link to download. */
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  links = dl_parse_links (text, NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-confirm", links[0] != NULL);
 }
 
 static void
@@ -637,6 +1469,17 @@ toast_action (GtkWidget  *widget,
 }
 
 static void
+show_error_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  const char *summary, *details;
+
+  g_variant_get (param, "(&s&s)", &summary, &details);
+  dl_window_show_error (DL_WINDOW (widget), summary, details);
+}
+
+static void
 for_each_download (DlWindow *self,
                    void    (*func) (DlDownload *download))
 {
@@ -757,7 +1600,17 @@ dl_window_constructed (GObject *object)
   sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->manager)),
                                     GTK_SORTER (sorter));
   self->sorted = G_LIST_MODEL (g_steal_pointer (&sorted));
-  gtk_list_box_bind_model (self->list_box, self->sorted, create_row_cb, self, NULL);
+  self->hidden_filter = GTK_FILTER (gtk_custom_filter_new (hidden_filter_func, self, NULL));
+  self->visible = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->sorted)),
+                                             GTK_FILTER (g_object_ref (self->hidden_filter)));
+  self->shown = g_list_store_new (DL_TYPE_DOWNLOAD);
+  visible_items_changed_cb (self, 0, 0, g_list_model_get_n_items (G_LIST_MODEL (self->visible)),
+                            G_LIST_MODEL (self->visible));
+  g_signal_connect_object (self->visible, "items-changed",
+                           G_CALLBACK (visible_items_changed_cb), self, G_CONNECT_SWAPPED);
+  gtk_list_box_bind_model (self->list_box, G_LIST_MODEL (self->shown), create_row_cb, self, NULL);
+  g_signal_connect_object (self, "notify::is-active", G_CALLBACK (is_active_cb), self,
+                           G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->manager, "items-changed",
                            G_CALLBACK (manager_items_changed_cb), self, G_CONNECT_SWAPPED);
@@ -766,6 +1619,7 @@ dl_window_constructed (GObject *object)
   watch_downloads (self, 0, g_list_model_get_n_items (G_LIST_MODEL (self->manager)));
   update_page (self);
   update_totals_cb (self);
+  check_files (self);
 }
 
 static void
@@ -775,6 +1629,10 @@ dl_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_weak_pointer (&self->last_revealed);
+  g_clear_weak_pointer (&self->last_toast);
+  /* Closing the window ends the chance to undo. */
+  if (self->pending != NULL)
+    commit_all_pending (self);
   g_clear_handle_id (&self->totals_id, g_source_remove);
 
   /* The rows hold their downloads; unbinding first lets them go with the
@@ -784,8 +1642,18 @@ dl_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), DL_TYPE_WINDOW);
 
+  if (self->visible != NULL)
+    g_signal_handlers_disconnect_by_data (self->visible, self);
+  g_clear_object (&self->shown);
+  g_clear_object (&self->visible);
+  g_clear_object (&self->hidden_filter);
+  g_clear_pointer (&self->hidden, g_hash_table_unref);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->held_changes, g_ptr_array_unref);
   g_clear_object (&self->sorted);
   g_clear_object (&self->manager);
+  /* Unbinding the list may have asked for new totals. */
+  g_clear_handle_id (&self->totals_id, g_source_remove);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
 
@@ -877,16 +1745,26 @@ dl_window_class_init (DlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DlWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, scroller);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, list_box);
+  gtk_widget_class_bind_template_child (widget_class, DlWindow, add_confirm_button);
+  gtk_widget_class_bind_template_child (widget_class, DlWindow, add_hint);
 
   gtk_widget_class_install_action (widget_class, "win.add", NULL, add_action);
   gtk_widget_class_install_action (widget_class, "win.add-confirm", NULL, add_confirm_action);
   gtk_widget_class_install_action (widget_class, "win.close-add", NULL, close_add_action);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
-  gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_action);
+  /* What rows call is not under "win.": from inside the window that
+   * prefix finds the application window's own action map first, which
+   * swallows names it does not have. */
+  gtk_widget_class_install_action (widget_class, "downloads.toast", "s", toast_action);
   gtk_widget_class_install_action (widget_class, "win.pause-all", NULL, pause_all_action);
   gtk_widget_class_install_action (widget_class, "win.resume-all", NULL, resume_all_action);
   gtk_widget_class_install_action (widget_class, "win.clear-finished", NULL, clear_finished_action);
   gtk_widget_class_install_action (widget_class, "win.show-download", "x", show_download_action);
+  gtk_widget_class_install_action (widget_class, "downloads.show-error", "(ss)", show_error_action);
+  gtk_widget_class_install_action (widget_class, "downloads.cancel-download", "x", cancel_download_action);
+  gtk_widget_class_install_action (widget_class, "downloads.remove-download", "x", remove_download_action);
+  gtk_widget_class_install_action (widget_class, "downloads.trash-download", "x", trash_download_action);
+  gtk_widget_class_install_action (widget_class, "downloads.download-again", "x", download_again_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.add", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.add", NULL);
@@ -907,6 +1785,11 @@ dl_window_init (DlWindow *self)
 
   self->settings = g_settings_new (DL_SETTINGS_SCHEMA_ID);
   self->cancellable = g_cancellable_new ();
+  self->hidden = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->pending = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_op_free);
+  self->held_changes = g_ptr_array_new_with_free_func ((GDestroyNotify) held_change_free);
+  self->focus_index = -1;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-confirm", FALSE);
 
   adw_status_page_set_icon_name (self->empty_page, APP_ID "-symbolic");
 
@@ -956,6 +1839,29 @@ dl_window_new (GtkApplication *application,
                        NULL);
 }
 
+static void
+add_toast (DlWindow *self,
+           AdwToast *toast)
+{
+  g_set_weak_pointer (&self->last_toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* A toast's own title is one line, cut off at the toast's width: this one
+ * wraps, so a long message is read whole. */
+static GtkWidget *
+toast_label_new (const char *message)
+{
+  GtkWidget *label = gtk_label_new (message);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 50);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+  gtk_widget_add_css_class (label, "heading");
+  return label;
+}
+
 void
 dl_window_show_toast (DlWindow   *self,
                       const char *message)
@@ -966,8 +1872,51 @@ dl_window_show_toast (DlWindow   *self,
   g_return_if_fail (message != NULL);
 
   toast = adw_toast_new (message);
+  adw_toast_set_custom_title (toast, toast_label_new (message));
   adw_toast_set_timeout (toast, 4);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  add_toast (self, toast);
+}
+
+static void
+details_clicked_cb (AdwToast *toast,
+                    DlWindow *self)
+{
+  const char *summary = g_object_get_data (G_OBJECT (toast), "dl-summary");
+  const char *details = g_object_get_data (G_OBJECT (toast), "dl-details");
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), summary, details));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/**
+ * dl_window_show_error:
+ * @self: a #DlWindow
+ * @summary: one short sentence: what went wrong
+ * @details: the whole story, shown by the toast's Details button
+ */
+void
+dl_window_show_error (DlWindow   *self,
+                      const char *summary,
+                      const char *details)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (DL_IS_WINDOW (self));
+  g_return_if_fail (summary != NULL);
+
+  toast = adw_toast_new (summary);
+  adw_toast_set_custom_title (toast, toast_label_new (summary));
+  adw_toast_set_timeout (toast, 8);
+  if (details != NULL && details[0] != '\0')
+    {
+      g_object_set_data_full (G_OBJECT (toast), "dl-summary", g_strdup (summary), g_free);
+      g_object_set_data_full (G_OBJECT (toast), "dl-details", g_strdup (details), g_free);
+      adw_toast_set_button_label (toast, _("_Details"));
+      g_signal_connect_object (toast, "button-clicked", G_CALLBACK (details_clicked_cb), self, 0);
+    }
+  add_toast (self, toast);
 }
 
 /**
@@ -1013,9 +1962,32 @@ dl_window_reveal_download (DlWindow   *self,
 }
 
 const char *
+dl_window_get_subtitle (DlWindow *self)
+{
+  g_return_val_if_fail (DL_IS_WINDOW (self), NULL);
+
+  return self->subtitle;
+}
+
+const char *
 dl_window_get_visible_page (DlWindow *self)
 {
   g_return_val_if_fail (DL_IS_WINDOW (self), NULL);
 
   return gtk_stack_get_visible_child_name (self->stack);
+}
+
+/**
+ * dl_window_get_last_toast:
+ * @self: a #DlWindow
+ *
+ * Returns: (transfer none) (nullable): the toast added last, while it is
+ *   alive; for tests, which cannot read the overlay's queue
+ */
+AdwToast *
+dl_window_get_last_toast (DlWindow *self)
+{
+  g_return_val_if_fail (DL_IS_WINDOW (self), NULL);
+
+  return self->last_toast;
 }

@@ -547,6 +547,205 @@ test_human_terminal (CliFixture    *fixture,
   assert_body (fixture, "b.bin", 2, 1200 * 1024);
 }
 
+
+/* Runs the CLI with stderr on a pseudo-terminal; returns its exit status and
+ * everything it drew. */
+static int
+run_on_terminal (const char * const *argv,
+                 GString            *text)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  PtyReader reader = { -1, text };
+  GThread *thread;
+  int slave;
+  int status;
+
+  reader.fd = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+  g_assert_cmpint (reader.fd, >=, 0);
+  g_assert_cmpint (grantpt (reader.fd), ==, 0);
+  g_assert_cmpint (unlockpt (reader.fd), ==, 0);
+  slave = open (ptsname (reader.fd), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  g_assert_cmpint (slave, >=, 0);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_take_stderr_fd (launcher, slave);
+  cli_launcher_set_env (launcher);
+  g_subprocess_launcher_setenv (launcher, "TERM", "xterm", TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_clear_object (&launcher);
+
+  thread = g_thread_new ("pty", read_pty, &reader);
+  status = cli_wait (process, CLI_TEST_TIMEOUT_SECONDS);
+  g_thread_join (thread);
+  close (reader.fd);
+  return status;
+}
+
+static guint
+count_occurrences (const char *text,
+                   const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = text; (p = strstr (p, needle)) != NULL; p += strlen (needle))
+    n++;
+  return n;
+}
+
+/* The live view: a bar, the percentage, sizes in the app's units, speed
+ * and time left once known; never "retrying in 0 s"; a results table at
+ * the end. */
+static void
+test_terminal_progress (CliFixture    *fixture,
+                        gconstpointer  user_data)
+{
+  g_autofree char *a = cli_fixture_url (fixture, "bar.bin?size=1500k&rate=600k&seed=11");
+  g_autofree char *r = cli_fixture_url (fixture, "again.bin?size=100k&seed=12&status=503,200"
+                                                 "&retry_after=1&key=again");
+  g_autofree char *gone = cli_fixture_url (fixture, "gone.bin?status=404");
+  const char *argv[] = {
+    cli_test_get_program (), "--headless", "--retries", "3", "-o", fixture->out_dir, a, r, gone,
+    NULL
+  };
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_assert_cmpint (run_on_terminal (argv, text), ==, 1);
+  g_test_message ("%s", text->str);
+
+  g_assert_nonnull (strstr (text->str, "bar.bin  [#"));
+  g_assert_nonnull (strstr (text->str, "%  "));
+  g_assert_nonnull (strstr (text->str, "kB/s"));
+  g_assert_nonnull (strstr (text->str, "retrying in 1 s"));
+  g_assert_null (strstr (text->str, "retrying in 0 s"));
+  g_assert_null (strstr (text->str, "KiB"));
+  g_assert_null (strstr (text->str, "MiB"));
+  g_assert_null (strstr (text->str, "0 bytes/s"));
+  g_assert_null (strstr (text->str, "--:--"));
+
+  g_assert_nonnull (strstr (text->str, "Download results:"));
+  g_assert_nonnull (strstr (text->str, "Status  "));
+  g_assert_nonnull (strstr (text->str, "OK      1.5\u00a0MB"));
+  g_assert_nonnull (strstr (text->str, "/out/bar.bin"));
+  g_assert_nonnull (strstr (text->str, "/out/again.bin"));
+  g_assert_nonnull (strstr (text->str, "failed  —"));
+  g_assert_nonnull (strstr (text->str, "gone.bin?status=404: HTTP 404"));
+  g_assert_nonnull (strstr (text->str, "Total time 0:0"));
+  g_assert_nonnull (strstr (text->str, "on average"));
+
+  assert_body (fixture, "bar.bin", 11, 1500 * 1024);
+}
+
+/* Not a terminal: the same progress as plain lines now and then, and the
+ * table; no escape sequences. */
+static void
+test_piped_progress (CliFixture    *fixture,
+                     gconstpointer  user_data)
+{
+  g_autofree char *a = cli_fixture_url (fixture, "lines.bin?size=3m&rate=600k&seed=13");
+  g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, a, NULL);
+
+  g_assert_cmpint (result->status, ==, 0);
+  g_test_message ("%s", result->err);
+  g_assert_null (strchr (result->err, '\033'));
+  g_assert_nonnull (strstr (result->err, "  lines.bin  [#"));
+  g_assert_nonnull (strstr (result->err, "Download results:"));
+  g_assert_nonnull (strstr (result->err, "Total time"));
+  g_assert_null (strstr (result->err, "MiB"));
+}
+
+/* --json and --quiet: none of the human display. */
+static void
+test_json_no_display (CliFixture    *fixture,
+                      gconstpointer  user_data)
+{
+  g_autofree char *a = cli_fixture_url (fixture, "quiet.bin?size=1m&rate=600k&seed=14");
+  g_autoptr(CliResult) json = cli_run (fixture->home, NULL, "--json", "-o", fixture->out_dir, a,
+                                       NULL);
+  const char *argv[] = {
+    cli_test_get_program (), "--headless", "--json", "-o", fixture->out_dir, a, NULL
+  };
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_assert_cmpint (json->status, ==, 0);
+  g_assert_cmpstr (json->err, ==, "");
+
+  /* Even on a terminal. */
+  g_assert_cmpint (run_on_terminal (argv, text), ==, 0);
+  g_assert_null (strstr (text->str, "[#"));
+  g_assert_null (strstr (text->str, "Download results"));
+}
+
+/* A folder that cannot be written is reported once, with the system's
+ * reason, before any request. */
+static void
+test_unwritable_dir (CliFixture    *fixture,
+                     gconstpointer  user_data)
+{
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=4k&seed=15");
+  g_autofree char *b = cli_fixture_url (fixture, "b.bin?size=4k&seed=16");
+  g_autoptr(CliResult) denied = NULL;
+  g_autoptr(CliResult) missing = NULL;
+
+  /* sysfs refuses new files, even to root. */
+  denied = cli_run (fixture->home, NULL, "-o", "/sys", a, b, NULL);
+  g_test_message ("%s", denied->err);
+  g_assert_cmpint (denied->status, ==, 1);
+  g_assert_cmpuint (count_occurrences (denied->err, "Cannot save into /sys: Permission denied"),
+                    ==, 1);
+  g_assert_cmpuint (count_occurrences (denied->err, "\n"), ==, 1);
+
+  /* procfs has no such folder and cannot make one. */
+  missing = cli_run (fixture->home, NULL, "-o", "/proc/bridge-downloader-test/out", a, b, NULL);
+  g_test_message ("%s", missing->err);
+  g_assert_cmpint (missing->status, ==, 1);
+  g_assert_cmpuint (count_occurrences (missing->err,
+                                       "Cannot create the output folder "
+                                       "/proc/bridge-downloader-test/out: No such file or directory"),
+                    ==, 1);
+  g_assert_cmpuint (count_occurrences (missing->err, "\n"), ==, 1);
+
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, 0);
+}
+
+
+/* From the build tree (BRIDGE_DOWNLOADER_LOCALEDIR, which ./run.sh sets),
+ * a German user reads German: the CLI's own texts and the engine's, with
+ * its plural. */
+static void
+test_german_from_build_tree (CliFixture    *fixture,
+                             gconstpointer  user_data)
+{
+  const char *localedir = g_getenv ("DL_TEST_LOCALEDIR");
+  g_autofree char *a = cli_fixture_url (fixture, "busy.bin?status=503");
+  g_autoptr(CliResult) folder = NULL;
+  g_autoptr(CliResult) gave_up = NULL;
+
+  if (localedir == NULL)
+    {
+      g_test_skip ("DL_TEST_LOCALEDIR is not set");
+      return;
+    }
+
+  /* Launchers copy this process's environment. */
+  g_setenv ("LANGUAGE", "de", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("BRIDGE_DOWNLOADER_LOCALEDIR", localedir, TRUE);
+  folder = cli_run (fixture->home, NULL, "-o", "/proc/bridge-downloader-test/out", a, NULL);
+  gave_up = cli_run (fixture->home, NULL, "--retries", "0", "-o", fixture->out_dir, a, NULL);
+  g_unsetenv ("LANGUAGE");
+  g_unsetenv ("LC_ALL");
+  g_unsetenv ("BRIDGE_DOWNLOADER_LOCALEDIR");
+
+  g_test_message ("%s%s", folder->err, gave_up->err);
+  g_assert_nonnull (strstr (folder->err, "Der Zielordner /proc/bridge-downloader-test/out kann "
+                                         "nicht angelegt werden"));
+  g_assert_nonnull (strstr (gave_up->err, "Aufgegeben nach 1 Versuch: "));
+  g_assert_nonnull (strstr (gave_up->err, "Ergebnisse:"));
+}
+
 /* No -o: the XDG download folder, which the isolated test environment does
  * not have, so the current folder. */
 static void
@@ -846,6 +1045,11 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/output/quiet", test_quiet);
   CLI_FIXTURE_TEST ("/downloader/cli/output/piped", test_human_piped);
   CLI_FIXTURE_TEST ("/downloader/cli/output/terminal", test_human_terminal);
+  CLI_FIXTURE_TEST ("/downloader/cli/output/terminal-progress", test_terminal_progress);
+  CLI_FIXTURE_TEST ("/downloader/cli/output/piped-progress", test_piped_progress);
+  CLI_FIXTURE_TEST ("/downloader/cli/output/json-no-display", test_json_no_display);
+  CLI_FIXTURE_TEST ("/downloader/cli/output/unwritable-dir", test_unwritable_dir);
+  CLI_FIXTURE_TEST ("/downloader/cli/i18n/german-from-build-tree", test_german_from_build_tree);
   CLI_FIXTURE_TEST ("/downloader/cli/output/default-dir", test_default_output_dir);
   CLI_FIXTURE_TEST ("/downloader/cli/options/idle-timeout", test_idle_timeout);
   CLI_FIXTURE_TEST ("/downloader/cli/options/connect-timeout", test_connect_timeout);

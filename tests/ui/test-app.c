@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <gtk/gtk.h>
 
 #include "fault-server.h"
@@ -249,6 +250,58 @@ test_second_launch_forwards (void)
   g_assert_cmpint (g_subprocess_get_exit_status (primary), ==, 0);
 }
 
+
+static char *
+find_demo_dir (const char *tmp)
+{
+  g_autoptr(GDir) dir = g_dir_open (tmp, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "bridge-downloader-demo-"))
+      return g_build_filename (tmp, name, NULL);
+  return NULL;
+}
+
+/* SIGTERM (and SIGINT) quit the demo as its Quit does: the scratch folder,
+ * its files and history are removed. */
+static void
+test_demo_sigterm (void)
+{
+  const char *binary = g_getenv ("DL_TEST_BINARY");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = NULL;
+  g_autofree char *demo = NULL;
+  g_autofree char *history = NULL;
+  gboolean exited = FALSE;
+
+  g_assert_nonnull (binary);
+  tmp = g_dir_make_tmp ("dl-demo-sigterm-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  launcher = new_launcher (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_setenv (launcher, "TMPDIR", tmp, TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, binary, "--demo", NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (process, NULL, exited_cb, &exited);
+
+  /* Running: its scratch folder holds the demo's history. */
+  WAIT_FOR ((demo = find_demo_dir (tmp)) != NULL || exited);
+  g_assert_false (exited);
+  history = g_build_filename (demo, "history.sqlite", NULL);
+  WAIT_FOR (g_file_test (history, G_FILE_TEST_EXISTS) || exited);
+  g_assert_false (exited);
+
+  g_subprocess_send_signal (process, SIGTERM);
+  WAIT_FOR (exited);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_false (g_file_test (demo, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_rmdir (tmp), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -259,6 +312,7 @@ main (int   argc,
 
   g_test_add_func ("/downloader/program/screenshot", test_demo_screenshot);
   g_test_add_func ("/downloader/program/second-launch-forwards", test_second_launch_forwards);
+  g_test_add_func ("/downloader/program/demo-sigterm", test_demo_sigterm);
 
   return g_test_run ();
 }
