@@ -14,6 +14,7 @@
 #include "dl-add-downloads-action.h"
 #include "dl-add-request.h"
 #include "dl-request-options.h"
+#include "dl-url-password.h"
 
 /* `app.add-downloads`: how other programs hand Downloader links without
  * copy and paste. GApplication exports the application's actions on the
@@ -92,7 +93,9 @@ add_downloads_cb (GSimpleAction *action,
     {
       g_autofree char *message = NULL;
 
-      g_warning ("Refusing app.add-downloads: %s", error->message);
+      /* A refused request is an ordinary event, shown to the user; the
+       * log line is for the program that sent it. */
+      g_message ("Refusing app.add-downloads: %s", error->message);
       /* Translators: another program (a browser) asked for downloads; %s
        * says what is wrong with its request */
       message = g_strdup_printf (_("Another program asked for downloads that cannot be added: %s"),
@@ -114,10 +117,11 @@ add_downloads_cb (GSimpleAction *action,
       if (add_error != NULL)
         {
           g_autofree char *message = NULL;
+          g_autofree char *shown_url = dl_url_without_password (request->urls[i]);
 
-          g_warning ("Cannot add %s: %s", request->urls[i], add_error->message);
+          g_message ("Cannot add %s: %s", shown_url, add_error->message);
           /* Translators: the first %s is a link, the second an error message */
-          message = g_strdup_printf (_("Cannot download %s: %s"), request->urls[i],
+          message = g_strdup_printf (_("Cannot download %s: %s"), shown_url,
                                      add_error->message);
           dl_application_report_error (app, message);
         }
