@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 
 /* One fiber stack. Stacks are carved out of large reserved slabs, so a
  * million of them cost a few thousand kernel mappings, not a million; pages
- * are committed by the kernel only as a task's frames touch them. */
+ * are committed by the kernel only as a task's frames touch them, or ahead
+ * of need by the pool's preparing thread for the top page. */
 typedef struct _BridgeStack BridgeStack;
 struct _BridgeStack
 {
@@ -42,5 +43,6 @@ void             _bridge_stack_pool_release      (BridgeStackPool *pool,
 void             _bridge_stack_pool_trim         (BridgeStackPool *pool);
 gsize            _bridge_stack_size_default      (void);
 gsize            _bridge_stack_size_round        (gsize            size);
+gboolean         _bridge_stack_pool_prepares_ahead (void);
 
 G_END_DECLS
