@@ -10,10 +10,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
 
 #include "dl-application.h"
-#include "dl-cli.h"
+#include "dl-gui-main.h"
 #include "dl-manager.h"
 #include "dl-measure.h"
 #include "dl-store.h"
@@ -63,21 +62,15 @@ startup_cb (DlApplication *app,
   dl_application_set_manager (app, manager);
 }
 
+/* The window's side of the program, in a module of its own that
+ * dl-launcher.c loads (after setting up the locale) only when no headless
+ * mode is asked for. */
 int
-main (int   argc,
-      char *argv[])
+dl_gui_main (int    argc,
+             char **argv)
 {
   g_autoptr(DlApplication) app = NULL;
   int status;
-
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-
-  /* Modes that need no display are dispatched here, before GTK starts. */
-  if (dl_cli_is_requested (argc, argv))
-    return dl_cli_run (argc, argv);
 
   /* The app-stall benchmark's run (bench/app_stall.py). */
   if (dl_measure_is_requested ())
