@@ -17,8 +17,7 @@ G_BEGIN_DECLS
 
 /* One fiber stack. Stacks are carved out of large reserved slabs, so a
  * million of them cost a few thousand kernel mappings, not a million; pages
- * are committed by the kernel only as a task's frames touch them, or ahead
- * of need by the populating thread for the top page. */
+ * are committed by the kernel only as a task's frames touch them. */
 typedef struct _BridgeStack BridgeStack;
 struct _BridgeStack
 {

@@ -49,17 +49,14 @@
 # define MADV_GUARD_INSTALL 102
 #endif
 
-#ifndef MADV_POPULATE_WRITE
-# define MADV_POPULATE_WRITE 23           /* Linux 5.14 */
-#endif
-
-/* Fresh stacks are prepared ahead of need on the block pool's populating
- * thread: it installs the guard page and faults in the top page, where a task's first
- * frames go. Both are system calls of a microsecond or more (the page fault
- * is most of what it costs to start a task that then parks), which the
- * loop's thread would otherwise pay for every stack it carves. The thread
- * keeps this many stacks of each size prepared beyond the next one to be
- * carved, asked for in batches; an unused prepared stack costs one page. */
+/* The guard pages of fresh stacks are installed ahead of need on the block
+ * pool's populating thread: madvise (MADV_GUARD_INSTALL) is a system call of
+ * most of a microsecond, which the loop's thread would otherwise make for
+ * every stack it carves (a burst of tasks that park carves one each). The
+ * thread keeps this many stacks of each size guarded beyond the next one to
+ * be carved, asked for in batches. (The top pages are not faulted in there
+ * too: MADV_POPULATE_WRITE on one page costs more than the fault it saves
+ * the loop, and on a busy machine the loop then waits for the CPU.) */
 #define PREPARE_AHEAD 32
 #define PREPARE_BATCH 16
 
@@ -74,7 +71,7 @@ typedef enum
 {
   PREPARE_FRESH,
   PREPARE_BUSY,           /* the populating thread is at it */
-  PREPARE_READY_GUARDED,  /* top page faulted in, guard installed */
+  PREPARE_READY_GUARDED,  /* guard installed */
   PREPARE_CARVED,         /* handed out by the pool */
 } PrepareState;
 
@@ -254,9 +251,8 @@ prepare_state_change (Slab         *slab,
     }
 }
 
-/* On the populating thread. It never writes to a stack: MADV_POPULATE_WRITE
- * commits the page without changing what it holds, so a stack the loop's
- * thread took in the meantime is not disturbed. */
+/* On the populating thread. It only touches guard pages, never a stack's
+ * own, so a stack the loop's thread took in the meantime is not disturbed. */
 static void
 prepare_stacks (gpointer data)
 {
@@ -269,10 +265,8 @@ prepare_stacks (gpointer data)
 
       if (prepare_state_change (request->slab, i, PREPARE_FRESH, PREPARE_BUSY) != PREPARE_FRESH)
         continue;
-      if (g_atomic_int_get (&guard_mode) == 0 && install_guard_madvise (stack))
+      if (install_guard_madvise (stack))
         ready = PREPARE_READY_GUARDED;
-      (void) madvise (stack->base + stack->size - page_size, page_size,
-                      MADV_POPULATE_WRITE);
       /* Changes nothing when the loop took the stack meanwhile: it guards it. */
       prepare_state_change (request->slab, i, PREPARE_BUSY, ready);
     }
@@ -280,33 +274,18 @@ prepare_stacks (gpointer data)
   g_free (request);
 }
 
-/* Whether stacks are prepared ahead here: the kernel needs
- * MADV_POPULATE_WRITE, and under valgrind a second thread only adds
- * serialized work. */
+/* Whether guards are installed ahead here: only where they are made with
+ * madvise() (mprotect() guards are rationed, see install_guard()), so not
+ * before a first stack was guarded; and not under valgrind, where a second
+ * thread only adds serialized work. */
 gboolean
 _bridge_stack_pool_prepares_ahead (void)
 {
-  static gsize supported;
-
-  if (g_once_init_enter (&supported))
-    {
-      gboolean works = TRUE;
-      guint8 *probe;
-
 #if HAVE_VALGRIND
-      if (RUNNING_ON_VALGRIND)
-        works = FALSE;
+  if (RUNNING_ON_VALGRIND)
+    return FALSE;
 #endif
-      if (works)
-        {
-          probe = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-          works = probe != MAP_FAILED && madvise (probe, 4096, MADV_POPULATE_WRITE) == 0;
-          if (probe != MAP_FAILED)
-            munmap (probe, 4096);
-        }
-      g_once_init_leave (&supported, works ? 2 : 1);
-    }
-  return supported == 2;
+  return g_atomic_int_get (&guard_mode) == 0;
 }
 
 static Slab *
