@@ -10,13 +10,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
 
 #include "dl-application.h"
-#include "dl-cli.h"
+#include "dl-gui-main.h"
 #include "dl-manager.h"
 #include "dl-measure.h"
-#include "dl-native-messaging.h"
 #include "dl-store.h"
 
 /* Runs in the primary instance only, once: a second launch that forwards
@@ -64,30 +62,15 @@ startup_cb (DlApplication *app,
   dl_application_set_manager (app, manager);
 }
 
+/* The window's side of the program, in a module of its own that
+ * dl-launcher.c loads (after setting up the locale) only when no headless
+ * mode is asked for. */
 int
-main (int   argc,
-      char *argv[])
+dl_gui_main (int    argc,
+             char **argv)
 {
   g_autoptr(DlApplication) app = NULL;
-  const char *localedir;
   int status;
-
-  setlocale (LC_ALL, "");
-  /* ./run.sh points here at the catalogs in the build folder: the
-   * installed ones may be missing or older. */
-  localedir = g_getenv ("BRIDGE_DOWNLOADER_LOCALEDIR");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && localedir[0] != '\0' ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-  g_set_application_name (_("Downloader"));
-
-  /* Modes that need no display are dispatched here, before GTK starts. */
-  if (dl_cli_is_requested (argc, argv))
-    return dl_cli_run (argc, argv);
-
-  /* The browser extension's host: stdin and stdout are the browser's. */
-  if (dl_native_messaging_is_requested (argc, argv))
-    return dl_native_messaging_run (argc, argv);
 
   /* The app-stall benchmark's run (bench/app_stall.py). */
   if (dl_measure_is_requested ())

@@ -38,4 +38,11 @@ void             _bridge_block_pool_release (BridgeBlockPool *pool,
                                              gboolean         on_owner_thread);
 void             _bridge_block_pool_trim    (BridgeBlockPool *pool);
 
+/* The thread that faults in a pool's next chunks also takes other such work
+ * (the stack pool's): one thread per process. */
+typedef void (*BridgePopulateFunc) (gpointer data);
+
+void             _bridge_populate_in_background (BridgePopulateFunc func,
+                                                 gpointer           data);
+
 G_END_DECLS

@@ -77,6 +77,12 @@ typedef struct
   guint   chunk;
 } PopulateRequest;
 
+typedef struct
+{
+  BridgePopulateFunc func;
+  gpointer           data;
+} PopulateJob;
+
 static GAsyncQueue *populate_queue;
 
 static void
@@ -89,22 +95,20 @@ region_unref (Region *region)
     }
 }
 
-/* The populating thread: one per process, started with the first pool. It
- * only faults pages in; it never writes to them, so a chunk that the loop's
- * thread reached first is not disturbed. (A child process made by fork()
- * has no such thread: its requests just wait, and its loops fault their
- * pages in themselves.) */
+/* The populating thread: one per process, started with the first pool or
+ * the first job. Its jobs only fault pages in; they never write to them, so
+ * memory that the loop's thread reached first is not disturbed. (A child
+ * process made by fork() has no such thread: its jobs just wait, and its
+ * loops fault their pages in themselves.) */
 static gpointer
 populate_thread (gpointer data)
 {
   for (;;)
     {
-      PopulateRequest *request = g_async_queue_pop (populate_queue);
+      PopulateJob *job = g_async_queue_pop (populate_queue);
 
-      (void) madvise (request->region->base + request->chunk * CHUNK_SIZE, CHUNK_SIZE,
-                      MADV_POPULATE_WRITE);
-      region_unref (request->region);
-      g_free (request);
+      job->func (job->data);
+      g_free (job);
     }
   return NULL;
 }
@@ -122,6 +126,37 @@ populate_thread_start (void)
     }
 }
 
+/**
+ * _bridge_populate_in_background:
+ * @func: faults memory in; must not write to it
+ * @data: for @func, which owns it
+ *
+ * Runs @func on the process's populating thread, after the jobs queued
+ * before it. Any thread.
+ */
+void
+_bridge_populate_in_background (BridgePopulateFunc func,
+                                gpointer           data)
+{
+  PopulateJob *job = g_new (PopulateJob, 1);
+
+  populate_thread_start ();
+  job->func = func;
+  job->data = data;
+  g_async_queue_push (populate_queue, job);
+}
+
+static void
+populate_chunk (gpointer data)
+{
+  PopulateRequest *request = data;
+
+  (void) madvise (request->region->base + request->chunk * CHUNK_SIZE, CHUNK_SIZE,
+                  MADV_POPULATE_WRITE);
+  region_unref (request->region);
+  g_free (request);
+}
+
 static void
 request_population (BridgeBlockPool *pool,
                     guint            chunk)
@@ -136,7 +171,7 @@ request_population (BridgeBlockPool *pool,
   request->chunk = chunk;
   g_atomic_int_inc (&pool->region->ref_count);
   pool->populated_chunk = chunk + 1;
-  g_async_queue_push (populate_queue, request);
+  _bridge_populate_in_background (populate_chunk, request);
 }
 
 /* Whether the pool can work here. Under AddressSanitizer and valgrind every

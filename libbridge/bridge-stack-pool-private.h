@@ -42,5 +42,6 @@ void             _bridge_stack_pool_release      (BridgeStackPool *pool,
 void             _bridge_stack_pool_trim         (BridgeStackPool *pool);
 gsize            _bridge_stack_size_default      (void);
 gsize            _bridge_stack_size_round        (gsize            size);
+gboolean         _bridge_stack_pool_prepares_ahead (void);
 
 G_END_DECLS

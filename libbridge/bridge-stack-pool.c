@@ -21,6 +21,7 @@
 # include <sanitizer/asan_interface.h>
 #endif
 
+#include "bridge-block-pool-private.h"
 #include "bridge-stack-pool-private.h"
 
 /* Why 256 KiB: a task may call into GTK, and a widget snapshot with Pango,
@@ -48,15 +49,58 @@
 # define MADV_GUARD_INSTALL 102
 #endif
 
+/* The guard pages of fresh stacks are installed ahead of need on the block
+ * pool's populating thread: madvise (MADV_GUARD_INSTALL) is a system call of
+ * most of a microsecond, which the loop's thread would otherwise make for
+ * every stack it carves (a burst of tasks that park carves one each). The
+ * thread keeps this many stacks of each size guarded beyond the next one to
+ * be carved, asked for in batches. (The top pages are not faulted in there
+ * too: MADV_POPULATE_WRITE on one page costs more than the fault it saves
+ * the loop, and on a busy machine the loop then waits for the CPU.) */
+#define PREPARE_AHEAD 32
+#define PREPARE_BATCH 16
+
+/* Where a slab's stacks are, two bits each in Slab.prepare_states (not in
+ * BridgeStack, whose size a million parked tasks multiply): the loop's
+ * thread and the populating thread agree through them on who prepares a
+ * stack. The loop takes a stack whatever its state, and installs the guard
+ * itself unless it finds READY_GUARDED; the populating thread only starts on
+ * a FRESH stack, and leaves it FRESH when it could not install the guard
+ * (mprotect mode), for the loop to do. */
+typedef enum
+{
+  PREPARE_FRESH,
+  PREPARE_BUSY,           /* the populating thread is at it */
+  PREPARE_READY_GUARDED,  /* guard installed */
+  PREPARE_CARVED,         /* handed out by the pool */
+} PrepareState;
+
+#define PREPARE_STATE_BITS 2
+#define STATES_PER_WORD    (32 / PREPARE_STATE_BITS)
+
+/* A slab outlives the pool while preparation requests for it are queued:
+ * each holds a reference. */
+typedef struct
+{
+  gint         ref_count;
+  guint8      *memory;
+  gsize        length;
+  guint        count;
+  BridgeStack *stacks;
+  gint        *prepare_states;  /* atomic: PrepareState, STATES_PER_WORD a word */
+} Slab;
+
 typedef struct
 {
   gsize        size;
   BridgeStack *free_list;       /* hot: pages may still be committed */
   BridgeStack *cold_list;       /* given back to the kernel */
   guint        n_hot_free;
-  BridgeStack *slab_stacks;  /* the slab being carved */
+  Slab        *slab;            /* the slab being carved */
   guint        slab_next;
-  guint        slab_count;
+  Slab        *next_slab;       /* reserved early, to be prepared ahead */
+  guint        prepared_upto;   /* preparation asked for below this index,
+                                 * counting on into next_slab */
 } SizeClass;
 
 struct _BridgeStackPool
@@ -68,10 +112,10 @@ struct _BridgeStackPool
 
 typedef struct
 {
-  guint8      *memory;
-  gsize        length;
-  BridgeStack *stacks;
-} Slab;
+  Slab *slab;
+  guint first;
+  guint count;
+} PrepareRequest;
 
 static gsize page_size;
 
@@ -144,11 +188,16 @@ _bridge_stack_size_default (void)
   return default_size;
 }
 
+static gboolean
+install_guard_madvise (BridgeStack *stack)
+{
+  return madvise (stack->guard, page_size, MADV_GUARD_INSTALL) == 0;
+}
+
 static void
 install_guard (BridgeStack *stack)
 {
-  if (g_atomic_int_get (&guard_mode) != 1 &&
-      madvise (stack->guard, page_size, MADV_GUARD_INSTALL) == 0)
+  if (g_atomic_int_get (&guard_mode) != 1 && install_guard_madvise (stack))
     {
       g_atomic_int_set (&guard_mode, 0);
       stack->guarded = TRUE;
@@ -166,8 +215,82 @@ install_guard (BridgeStack *stack)
 }
 
 static void
-class_new_slab (BridgeStackPool *pool,
-                SizeClass       *klass)
+slab_unref (Slab *slab)
+{
+  if (g_atomic_int_dec_and_test (&slab->ref_count))
+    {
+      munmap (slab->memory, slab->length);
+      g_free (slab->stacks);
+      g_free (slab->prepare_states);
+      g_free (slab);
+    }
+}
+
+/* Sets the state of stack @index of @slab to @to if it is @from, or to @to
+ * whatever it is when @from is -1; returns the state it had. */
+static PrepareState
+prepare_state_change (Slab         *slab,
+                      guint         index,
+                      gint          from,
+                      PrepareState  to)
+{
+  gint *word = &slab->prepare_states[index / STATES_PER_WORD];
+  guint shift = (index % STATES_PER_WORD) * PREPARE_STATE_BITS;
+  guint mask = ((1u << PREPARE_STATE_BITS) - 1) << shift;
+
+  for (;;)
+    {
+      guint old_word = (guint) g_atomic_int_get (word);
+      PrepareState old = (old_word & mask) >> shift;
+      guint new_word = (old_word & ~mask) | ((guint) to << shift);
+
+      if (from >= 0 && old != (PrepareState) from)
+        return old;
+      if (g_atomic_int_compare_and_exchange (word, (gint) old_word, (gint) new_word))
+        return old;
+    }
+}
+
+/* On the populating thread. It only touches guard pages, never a stack's
+ * own, so a stack the loop's thread took in the meantime is not disturbed. */
+static void
+prepare_stacks (gpointer data)
+{
+  PrepareRequest *request = data;
+
+  for (guint i = request->first; i < request->first + request->count; i++)
+    {
+      BridgeStack *stack = &request->slab->stacks[i];
+      PrepareState ready = PREPARE_FRESH;
+
+      if (prepare_state_change (request->slab, i, PREPARE_FRESH, PREPARE_BUSY) != PREPARE_FRESH)
+        continue;
+      if (install_guard_madvise (stack))
+        ready = PREPARE_READY_GUARDED;
+      /* Changes nothing when the loop took the stack meanwhile: it guards it. */
+      prepare_state_change (request->slab, i, PREPARE_BUSY, ready);
+    }
+  slab_unref (request->slab);
+  g_free (request);
+}
+
+/* Whether guards are installed ahead here: only where they are made with
+ * madvise() (mprotect() guards are rationed, see install_guard()), so not
+ * before a first stack was guarded; and not under valgrind, where a second
+ * thread only adds serialized work. */
+gboolean
+_bridge_stack_pool_prepares_ahead (void)
+{
+#if HAVE_VALGRIND
+  if (RUNNING_ON_VALGRIND)
+    return FALSE;
+#endif
+  return g_atomic_int_get (&guard_mode) == 0;
+}
+
+static Slab *
+slab_new (BridgeStackPool *pool,
+          SizeClass       *klass)
 {
   gsize stride = klass->size + page_size;
   guint count = MAX (1, SLAB_BYTES / stride);
@@ -182,14 +305,13 @@ class_new_slab (BridgeStackPool *pool,
              length, g_strerror (errno));
 
   slab = g_new0 (Slab, 1);
+  slab->ref_count = 1;
   slab->memory = memory;
   slab->length = length;
+  slab->count = count;
   slab->stacks = g_new0 (BridgeStack, count);
+  slab->prepare_states = g_new0 (gint, (count + STATES_PER_WORD - 1) / STATES_PER_WORD);
   g_ptr_array_add (pool->slabs, slab);
-
-  klass->slab_stacks = slab->stacks;
-  klass->slab_count = count;
-  klass->slab_next = 0;
 
   for (guint i = 0; i < count; i++)
     {
@@ -199,6 +321,51 @@ class_new_slab (BridgeStackPool *pool,
       stack->base = stack->guard + page_size;
       stack->size = klass->size;
     }
+  return slab;
+}
+
+static void
+request_preparation (Slab  *slab,
+                     guint  first,
+                     guint  count)
+{
+  PrepareRequest *request = g_new (PrepareRequest, 1);
+
+  g_atomic_int_inc (&slab->ref_count);
+  request->slab = slab;
+  request->first = first;
+  request->count = count;
+  _bridge_populate_in_background (prepare_stacks, request);
+}
+
+/* Keeps PREPARE_AHEAD stacks past the next one to carve asked for, reserving
+ * the class's next slab when the window reaches past the current one. */
+static void
+class_prepare_ahead (BridgeStackPool *pool,
+                     SizeClass       *klass)
+{
+  guint wanted = klass->slab_next + PREPARE_AHEAD;
+  guint count = klass->slab->count;
+
+  while (klass->prepared_upto < wanted)
+    {
+      Slab *slab = klass->slab;
+      guint first = klass->prepared_upto;
+      guint n;
+
+      if (first >= count)
+        {
+          if (klass->next_slab == NULL)
+            klass->next_slab = slab_new (pool, klass);
+          slab = klass->next_slab;
+          first -= count;
+          if (first >= count)
+            return;
+        }
+      n = MIN (PREPARE_BATCH, count - first);
+      request_preparation (slab, first, n);
+      klass->prepared_upto += n;
+    }
 }
 
 static BridgeStack *
@@ -207,11 +374,30 @@ class_carve (BridgeStackPool *pool,
 {
   BridgeStack *stack;
 
-  if (klass->slab_stacks == NULL || klass->slab_next == klass->slab_count)
-    class_new_slab (pool, klass);
+  if (klass->slab == NULL || klass->slab_next == klass->slab->count)
+    {
+      if (klass->next_slab != NULL)
+        {
+          klass->prepared_upto -= MIN (klass->prepared_upto, klass->slab->count);
+          klass->slab = g_steal_pointer (&klass->next_slab);
+        }
+      else
+        {
+          klass->slab = slab_new (pool, klass);
+          klass->prepared_upto = 0;
+        }
+      klass->slab_next = 0;
+    }
 
-  stack = &klass->slab_stacks[klass->slab_next++];
-  install_guard (stack);
+  stack = &klass->slab->stacks[klass->slab_next];
+  if (prepare_state_change (klass->slab, klass->slab_next++, -1, PREPARE_CARVED) ==
+      PREPARE_READY_GUARDED)
+    stack->guarded = TRUE;
+  else
+    install_guard (stack);
+  /* After install_guard(): the first stack tells how guards are made. */
+  if (_bridge_stack_pool_prepares_ahead ())
+    class_prepare_ahead (pool, klass);
 #if HAVE_VALGRIND
   stack->valgrind_id = VALGRIND_STACK_REGISTER (stack->base, stack->base + stack->size);
 #endif
@@ -249,13 +435,12 @@ _bridge_stack_pool_new (void)
   return pool;
 }
 
+/* The mapping itself goes with the last reference (slab_unref()). */
 static void
-slab_free (Slab *slab)
+slab_release (Slab *slab)
 {
 #if HAVE_VALGRIND
-  gsize n = slab->length / (slab->stacks[0].size + page_size);
-
-  for (gsize i = 0; i < n; i++)
+  for (guint i = 0; i < slab->count; i++)
     if (slab->stacks[i].valgrind_id != 0)
       VALGRIND_STACK_DEREGISTER (slab->stacks[i].valgrind_id);
 #endif
@@ -263,9 +448,7 @@ slab_free (Slab *slab)
   /* Frames of fibers that never returned leave poisoned shadow behind. */
   __asan_unpoison_memory_region (slab->memory, slab->length);
 #endif
-  munmap (slab->memory, slab->length);
-  g_free (slab->stacks);
-  g_free (slab);
+  slab_unref (slab);
 }
 
 void
@@ -278,14 +461,13 @@ _bridge_stack_pool_free (BridgeStackPool *pool)
     for (guint i = 0; i < pool->slabs->len; i++)
       {
         Slab *slab = g_ptr_array_index (pool->slabs, i);
-        gsize stride = slab->stacks[0].size + page_size;
 
-        for (gsize j = 0; j * stride < slab->length; j++)
+        for (guint j = 0; j < slab->count; j++)
           if (slab->stacks[j].guarded)
             g_atomic_int_inc (&mprotect_budget);
       }
 
-  g_ptr_array_foreach (pool->slabs, (GFunc) slab_free, NULL);
+  g_ptr_array_foreach (pool->slabs, (GFunc) slab_release, NULL);
   g_ptr_array_unref (pool->slabs);
   g_array_unref (pool->classes);
   g_free (pool);
