@@ -18,6 +18,9 @@
  *
  *   asyncio.run(main())
  *
+ * plus a task-local variable (a ContextVar) inherited by a child task, and
+ * asyncio.run() returning the main coroutine's result.
+ *
  * Copyright 2026 The libbridge authors
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -96,14 +99,49 @@ task_group (GError **error)
   return bridge_task_group_wait (group, error);
 }
 
+/* request_id = contextvars.ContextVar ("request_id") */
+static BridgeTaskLocal request_id = BRIDGE_TASK_LOCAL_INIT ("request-id");
+
+static void
+handle_request (BridgeTask *task,
+                gpointer    user_data)
+{
+  /* Inherited from the spawning task, as create_task() copies the context. */
+  gboolean inherited = g_strcmp0 (bridge_task_local_get (&request_id), "req-1") == 0;
+
+  /* A set in the child stays the child's. */
+  bridge_task_local_set (&request_id, g_strdup ("req-2"), g_free);
+  bridge_task_return_boolean (task, inherited);
+}
+
+static gboolean
+task_local (GError **error)
+{
+  g_autoptr(BridgeTask) child = NULL;
+
+  bridge_task_local_set (&request_id, g_strdup ("req-1"), g_free);
+  child = bridge_spawn (handle_request, NULL, NULL);
+  return bridge_await_boolean (BRIDGE_FUTURE (child), error) &&
+         g_strcmp0 (bridge_task_local_get (&request_id), "req-1") == 0;
+}
+
+static void
+answer (BridgeTask *task,
+        gpointer    user_data)
+{
+  bridge_task_return_int64 (task, 42);
+}
+
 static void
 main_task (BridgeTask *task,
            gpointer    user_data)
 {
   GError *error = NULL;
 
-  if (!gather_squares (&error) || !task_group (&error))
+  if (!gather_squares (&error) || !task_group (&error) || !task_local (&error))
     {
+      if (error == NULL)
+        error = g_error_new (BRIDGE_ERROR, BRIDGE_ERROR_FAILED, "wrong result");
       bridge_task_return_error (task, error);
       return;
     }
@@ -117,9 +155,19 @@ main (void)
 {
   g_autoptr(GError) error = NULL;
 
+  g_autoptr(BridgeFuture) finished = NULL;
+
   if (!bridge_run (main_task, NULL, &error))   /* asyncio.run (main ()) */
     {
       g_printerr ("%s\n", error->message);
+      return 1;
+    }
+
+  /* value = asyncio.run (answer ()): the finished main task holds the result. */
+  finished = bridge_run_full ("answer", answer, NULL, NULL, &error);
+  if (finished == NULL || bridge_future_get_int64 (finished, &error) != 42)
+    {
+      g_printerr ("%s\n", error != NULL ? error->message : "wrong result");
       return 1;
     }
   return 0;

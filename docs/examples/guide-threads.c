@@ -3,7 +3,9 @@
  * Blocking work goes to a worker thread with bridge_run_in_thread(), and
  * the task awaits it like any future; threads the program owns hand results
  * back with bridge_loop_call_soon_threadsafe() or by completing a future,
- * both safe from any thread.
+ * both safe from any thread. A pool of its own is a BridgeExecutor; a plain
+ * thread starts a task on the loop with bridge_loop_spawn_threadsafe() and
+ * blocks for its result with bridge_future_wait_sync().
  *
  * Copyright 2026 The libbridge authors
  *
@@ -47,6 +49,24 @@ primes_in_a_thread (GError **error)
 }
 
 static gboolean
+primes_in_an_executor (GError **error)
+{
+  /* A pool of its own: its slow jobs never hold up bridge_run_in_thread(). */
+  g_autoptr(BridgeExecutor) primes = bridge_executor_new ("primes", 2);
+  g_autoptr(BridgeFuture) job = bridge_run_in_executor (primes, count_primes,
+                                                        GINT_TO_POINTER (1000), NULL);
+  g_autoptr(BridgeFuture) refused = NULL;
+  gint64 n_primes = bridge_await_int64 (job, error);
+
+  /* At exit: take no more work, and wait until its threads have ended. */
+  bridge_executor_shutdown (primes, TRUE);
+  refused = bridge_run_in_executor (primes, count_primes, GINT_TO_POINTER (1000), NULL);
+  return n_primes == 168 &&
+         g_error_matches (bridge_future_get_error (refused),
+                          BRIDGE_ERROR, BRIDGE_ERROR_INVALID_STATE);
+}
+
+static gboolean
 cancel_a_thread_job (void)
 {
   g_autoptr(BridgeFuture) job = bridge_run_in_thread (count_primes, GINT_TO_POINTER (G_MAXINT), NULL);
@@ -85,6 +105,42 @@ helper_thread (gpointer user_data)
   return NULL;
 }
 
+static void
+answer_task (BridgeTask *task,
+             gpointer    user_data)
+{
+  bridge_task_return_int64 (task, 42);
+}
+
+static gpointer
+plain_thread (gpointer user_data)
+{
+  Helper *helper = user_data;
+  g_autoptr(GError) error = NULL;
+  /* A task on a loop this thread does not run... */
+  g_autoptr(BridgeFuture) answer = bridge_loop_spawn_threadsafe (helper->loop, answer_task,
+                                                                 NULL, NULL);
+
+  /* ...and a blocking wait for it: this thread has no loop to await with. */
+  if (bridge_future_wait_sync (answer, 10.0, &error))
+    bridge_future_set_int64 (helper->reply, bridge_future_get_int64 (answer, NULL), NULL);
+  else
+    bridge_future_set_error (helper->reply, g_steal_pointer (&error), NULL);
+  return NULL;
+}
+
+static gboolean
+task_from_plain_thread (GError **error)
+{
+  g_autoptr(BridgeFuture) reply = bridge_future_new ();
+  Helper helper = { bridge_future_get_loop (reply), reply };
+  GThread *thread = g_thread_new ("plain", plain_thread, &helper);
+  gint64 answer = bridge_await_int64 (reply, error);
+
+  g_thread_join (thread);
+  return answer == 42;
+}
+
 static gboolean
 reply_from_own_thread (GError **error)
 {
@@ -106,7 +162,8 @@ main_task (BridgeTask *task,
 {
   GError *error = NULL;
 
-  if (!primes_in_a_thread (&error) || !reply_from_own_thread (&error))
+  if (!primes_in_a_thread (&error) || !primes_in_an_executor (&error) ||
+      !reply_from_own_thread (&error) || !task_from_plain_thread (&error))
     {
       if (error == NULL)
         error = g_error_new (BRIDGE_ERROR, BRIDGE_ERROR_FAILED, "wrong result");
