@@ -22,9 +22,11 @@
 
 G_BEGIN_DECLS
 
-/* A fiber is a stack and a saved register set. Switches only go between the
+/* A fiber is a stack and a saved register set. Switches go between the
  * thread's scheduler (the stack the GLib main loop runs on) and one fiber, so
- * a fiber never needs to know about another fiber. */
+ * a fiber never needs to know about another fiber; the one exception,
+ * _bridge_fiber_resume_nested(), makes the running fiber the scheduler of the
+ * one it starts until that one switches out. */
 typedef struct _BridgeFiber BridgeFiber;
 typedef void (*BridgeFiberFunc) (BridgeFiber *fiber,
                                  gpointer     data);
@@ -53,6 +55,7 @@ void         _bridge_fiber_init         (BridgeFiber     *fiber,
                                          BridgeFiberFunc  func,
                                          gpointer         data);
 void         _bridge_fiber_resume       (BridgeFiber     *fiber);
+void         _bridge_fiber_resume_nested (BridgeFiber    *fiber);
 void         _bridge_fiber_suspend      (void);
 BridgeFiber *_bridge_fiber_get_current  (void);
 const void  *_bridge_fiber_get_saved_sp (BridgeFiber     *fiber);

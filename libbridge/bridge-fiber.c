@@ -480,6 +480,45 @@ _bridge_fiber_resume (BridgeFiber *fiber)
   fiber_thread.current = NULL;
 }
 
+/* Starts or continues @fiber from wherever this thread is, a fiber included.
+ * Switching from fiber A into fiber B makes A's stack B's scheduler for as
+ * long as B runs: B's suspension or end switches back into A, right here.
+ * The thread's scheduler side (its saved stack pointer or context, its ASan
+ * stack bounds) and the current fiber describe A's own scheduler while A
+ * runs, so they are set aside for B's run and put back once B has switched
+ * out. Nesting goes as deep as the stacks allow, each level keeping the
+ * level below. */
+void
+_bridge_fiber_resume_nested (BridgeFiber *fiber)
+{
+  FiberThread *saved;
+
+  if (fiber_thread.current == NULL)
+    {
+      _bridge_fiber_resume (fiber);
+      return;
+    }
+
+  /* On the heap: with ucontext the scheduler side is about a kilobyte,
+   * which small fiber stacks should not pay for. */
+  saved = g_new (FiberThread, 1);
+  *saved = fiber_thread;
+  fiber_thread.current = NULL;
+  _bridge_fiber_resume (fiber);
+
+#ifdef BRIDGE_FIBER_UCONTEXT
+  fiber_thread.context = saved->context;
+#else
+  fiber_thread.sp = saved->sp;
+#endif
+#if HAVE_ASAN
+  fiber_thread.stack_bottom = saved->stack_bottom;
+  fiber_thread.stack_size = saved->stack_size;
+#endif
+  fiber_thread.current = saved->current;
+  g_free (saved);
+}
+
 void
 _bridge_fiber_suspend (void)
 {

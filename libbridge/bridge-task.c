@@ -103,8 +103,12 @@ task_finished (BridgeTask *task)
   _bridge_loop_remove_task (loop, task);
 }
 
-static void
-task_resume (BridgeTask *task)
+/* @eager: the step may start inside another task's fiber (an eager spawn
+ * from a task), so the fiber layer must keep that fiber's place. Always a
+ * constant, so the ordinary path compiles to exactly what it was. */
+static inline void
+task_resume_step (BridgeTask *task,
+                  gboolean    eager)
 {
   BridgeTask *previous = current_task;
   BridgeLoop *loop = task_loop (task);
@@ -117,7 +121,10 @@ task_resume (BridgeTask *task)
       gint64 start = g_get_monotonic_time ();
       gint64 duration;
 
-      _bridge_fiber_resume (&task->fiber);
+      if (eager)
+        _bridge_fiber_resume_nested (&task->fiber);
+      else
+        _bridge_fiber_resume (&task->fiber);
       duration = g_get_monotonic_time () - start;
       if (duration >= bridge_loop_get_slow_callback_duration (loop) * G_USEC_PER_SEC)
         {
@@ -125,6 +132,8 @@ task_resume (BridgeTask *task)
           _bridge_loop_note_slow_step (loop, what, duration);
         }
     }
+  else if (eager)
+    _bridge_fiber_resume_nested (&task->fiber);
   else
     _bridge_fiber_resume (&task->fiber);
 
@@ -132,6 +141,12 @@ task_resume (BridgeTask *task)
 
   if (task->fiber.finished)
     task_finished (task);
+}
+
+static void
+task_resume (BridgeTask *task)
+{
+  task_resume_step (task, FALSE);
 }
 
 static void
@@ -168,11 +183,10 @@ task_fiber_main (BridgeFiber *fiber,
     }
 }
 
-static void
-task_start (gpointer a,
-            gpointer b)
+static inline void
+task_start_step (BridgeTask *task,
+                 gboolean    eager)
 {
-  BridgeTask *task = a;
   BridgeLoop *loop = task_loop (task);
   BridgeStack *stack;
 
@@ -193,7 +207,14 @@ task_start (gpointer a,
   _bridge_fiber_init (&task->fiber, stack, task_fiber_main, task);
   task->fiber.name = task->name;
   task->fiber.number = task->number;
-  task_resume (task);
+  task_resume_step (task, eager);
+}
+
+static void
+task_start (gpointer a,
+            gpointer b)
+{
+  task_start_step (a, FALSE);
 }
 
 /* A task spawned on a loop from a thread that does not run it joins the loop
@@ -255,13 +276,16 @@ task_adopt (gpointer a,
  *
  * Since: 0.1
  */
-BridgeTask *
-bridge_spawn_full (BridgeLoop     *loop,
-                   const char     *name,
-                   gsize           stack_size,
-                   BridgeTaskFunc  func,
-                   gpointer        user_data,
-                   GDestroyNotify  destroy)
+/* @eager is always a constant: bridge_spawn_full() compiles to what it was
+ * before eager spawns existed. */
+static inline BridgeTask *
+task_spawn (BridgeLoop     *loop,
+            const char     *name,
+            gsize           stack_size,
+            BridgeTaskFunc  func,
+            gpointer        user_data,
+            GDestroyNotify  destroy,
+            gboolean        eager)
 {
   BridgeTask *task;
 
@@ -303,8 +327,88 @@ bridge_spawn_full (BridgeLoop     *loop,
    * of a spawn. */
   ((BridgeFuture *) task)->ref_count++;
   _bridge_loop_add_task (loop, task);
-  _bridge_loop_push_ready (loop, task_start, task, NULL);
+  if (eager)
+    task_start_step (task, TRUE);
+  else
+    _bridge_loop_push_ready (loop, task_start, task, NULL);
   return task;
+}
+
+BridgeTask *
+bridge_spawn_full (BridgeLoop     *loop,
+                   const char     *name,
+                   gsize           stack_size,
+                   BridgeTaskFunc  func,
+                   gpointer        user_data,
+                   GDestroyNotify  destroy)
+{
+  return task_spawn (loop, name, stack_size, func, user_data, destroy, FALSE);
+}
+
+/**
+ * bridge_spawn_eager_full:
+ * @loop: (nullable): the loop to run on; %NULL for the current task's loop,
+ *   or else [func@Bridge.Loop.get_default]
+ * @name: (nullable): the task's name; %NULL for "Task-N"
+ * @stack_size: the stack size in bytes, or %BRIDGE_STACK_SIZE_DEFAULT
+ * @func: (scope notified): the task's body
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when @func has returned (or when
+ *   the task is freed without having run)
+ *
+ * Creates a task and runs it at once, inside this call, until its first
+ * await that suspends (asyncio 3.12's `eager_task_factory`). A task that
+ * returns without suspending is done when this returns and is never
+ * scheduled; its done callbacks still run from the loop, as for any future.
+ * A task that suspends continues like any other task, resumed by the loop.
+ *
+ * While the task runs, [func@Bridge.Task.get_current] is the new task; when
+ * this returns it is the caller's task again (or %NULL outside tasks). The
+ * caller may be a task, a callback on the loop's thread, or code outside any
+ * callback; eager tasks may spawn eager tasks in turn.
+ *
+ * Unlike asyncio, which only starts tasks eagerly on a running loop, the
+ * task starts eagerly whenever this runs on @loop's thread: a GLib
+ * application dispatches @loop without [method@Bridge.Loop.run_forever].
+ * From another thread the task cannot run here: it joins @loop as with
+ * [func@Bridge.spawn_full] and starts on the loop's thread. On a closed loop
+ * the returned task already failed with %BRIDGE_ERROR_INVALID_STATE.
+ *
+ * Returns: (transfer full): the new task
+ *
+ * Since: 0.1
+ */
+BridgeTask *
+bridge_spawn_eager_full (BridgeLoop     *loop,
+                         const char     *name,
+                         gsize           stack_size,
+                         BridgeTaskFunc  func,
+                         gpointer        user_data,
+                         GDestroyNotify  destroy)
+{
+  return task_spawn (loop, name, stack_size, func, user_data, destroy, TRUE);
+}
+
+/**
+ * bridge_spawn_eager:
+ * @func: (scope notified): the task's body
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when @func has returned
+ *
+ * Creates a task on the current loop with the default name and stack size
+ * and runs it at once until its first await that suspends. See
+ * [func@Bridge.spawn_eager_full].
+ *
+ * Returns: (transfer full): the new task
+ *
+ * Since: 0.1
+ */
+BridgeTask *
+bridge_spawn_eager (BridgeTaskFunc  func,
+                    gpointer        user_data,
+                    GDestroyNotify  destroy)
+{
+  return task_spawn (NULL, NULL, BRIDGE_STACK_SIZE_DEFAULT, func, user_data, destroy, TRUE);
 }
 
 /**

@@ -74,6 +74,17 @@ BridgeTask      *bridge_spawn_full              (BridgeLoop      *loop,
                                                  gpointer         user_data,
                                                  GDestroyNotify   destroy) G_GNUC_WARN_UNUSED_RESULT;
 BRIDGE_AVAILABLE_IN_ALL
+BridgeTask      *bridge_spawn_eager             (BridgeTaskFunc   func,
+                                                 gpointer         user_data,
+                                                 GDestroyNotify   destroy) G_GNUC_WARN_UNUSED_RESULT;
+BRIDGE_AVAILABLE_IN_ALL
+BridgeTask      *bridge_spawn_eager_full        (BridgeLoop      *loop,
+                                                 const char      *name,
+                                                 gsize            stack_size,
+                                                 BridgeTaskFunc   func,
+                                                 gpointer         user_data,
+                                                 GDestroyNotify   destroy) G_GNUC_WARN_UNUSED_RESULT;
+BRIDGE_AVAILABLE_IN_ALL
 BridgeTask      *bridge_task_ref                (BridgeTask      *task);
 BRIDGE_AVAILABLE_IN_ALL
 void             bridge_task_unref              (BridgeTask      *task);

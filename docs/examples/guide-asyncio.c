@@ -15,6 +15,9 @@
  *       async with asyncio.TaskGroup() as group:
  *           for n in (4, 5):
  *               group.create_task(square(n))
+ *       # Python 3.12, after loop.set_task_factory(asyncio.eager_task_factory):
+ *       known = asyncio.create_task(square_known(6))
+ *       assert known.done() and known.result() == 36
  *
  *   asyncio.run(main())
  *
@@ -133,6 +136,26 @@ answer (BridgeTask *task,
 }
 
 static void
+square_known (BridgeTask *task,
+              gpointer    user_data)
+{
+  gint64 n = GPOINTER_TO_INT (user_data);
+
+  bridge_task_return_int64 (task, n * n);    /* return n * n, no await */
+}
+
+static gboolean
+eager_start (void)
+{
+  /* Runs square_known() inside this call, up to its first await: with none,
+   * the task is done before bridge_spawn_eager() returns. */
+  g_autoptr(BridgeTask) known = bridge_spawn_eager (square_known, GINT_TO_POINTER (6), NULL);
+
+  return bridge_future_is_done (BRIDGE_FUTURE (known)) &&
+         bridge_future_get_int64 (BRIDGE_FUTURE (known), NULL) == 36;
+}
+
+static void
 main_task (BridgeTask *task,
            gpointer    user_data)
 {
@@ -148,6 +171,9 @@ main_task (BridgeTask *task,
   if (!wait_for_with_timeout ())
     bridge_task_return_new_error (task, BRIDGE_ERROR, BRIDGE_ERROR_FAILED,
                                   "wait_for() did not time out");
+  else if (!eager_start ())
+    bridge_task_return_new_error (task, BRIDGE_ERROR, BRIDGE_ERROR_FAILED,
+                                  "an eager task that never awaits was not done at once");
 }
 
 int

@@ -145,8 +145,8 @@ testCase('/libbridge/gi/gjs/await/refuses-outside-a-task', () => {
 });
 
 testCase('/libbridge/gi/gjs/task/fiber-entry-points-are-not-bound', () => {
-    for (const name of ['spawn', 'spawn_full', 'run', 'spawn_async', 'run_in_thread',
-        'run_in_executor', 'signal_connect_task'])
+    for (const name of ['spawn', 'spawn_full', 'spawn_eager', 'spawn_eager_full', 'run',
+        'spawn_async', 'run_in_thread', 'run_in_executor', 'signal_connect_task'])
         assert(Bridge[name] === undefined, `Bridge.${name} is callable from GJS`);
     assert(Bridge.TaskGroup.prototype.spawn === undefined, 'TaskGroup.spawn');
     assert(Bridge.Loop.prototype.spawn_threadsafe === undefined, 'Loop.spawn_threadsafe');

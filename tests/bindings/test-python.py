@@ -227,8 +227,8 @@ def _():
 
 @case('/libbridge/gi/python/task/fiber-entry-points-are-not-bound')
 def _():
-    for name in ('spawn', 'spawn_full', 'run', 'spawn_async', 'run_in_thread',
-                 'run_in_executor', 'signal_connect_task'):
+    for name in ('spawn', 'spawn_full', 'spawn_eager', 'spawn_eager_full', 'run', 'spawn_async',
+                 'run_in_thread', 'run_in_executor', 'signal_connect_task'):
         assert not hasattr(Bridge, name), 'Bridge.%s is callable from Python' % name
     assert not hasattr(Bridge.TaskGroup, 'spawn')
     assert not hasattr(Bridge.Loop, 'spawn_threadsafe')
