@@ -213,13 +213,14 @@ _dl_set_errno_error (GError     **error,
   return FALSE;
 }
 
-/* The disk threads: a pool of the engine's own for the calls on the
- * folder and the partial files. libbridge's shared pool is sized for CPU
- * work (processors + 4); here 20 downloads each have a sync, a write and
- * perhaps a rename or a folder sync under way, most of them waiting for the
- * disk, and a quick create or write must not queue behind others' syncs.
- * Each open partial file has its writer here too, for as long as it is
- * open. Threads are made as needed and leave when idle. */
+/* The disk threads: an executor of the engine's own ("dl-disk-N" in top -H
+ * and gdb) for the calls on the folder and the partial files. libbridge's
+ * shared pool is sized for CPU work (processors + 4); here 20 downloads
+ * each have a sync, a write and perhaps a rename or a folder sync under
+ * way, most of them waiting for the disk, and a quick create or write must
+ * not queue behind others' syncs. Each open partial file has its writer
+ * here too, for as long as it is open. Threads are made as needed and stay
+ * for the next downloads. */
 #define MAX_DISK_THREADS 256
 
 typedef struct
@@ -297,11 +298,8 @@ disk_thread_job_finish (gpointer user_data)
 }
 
 static void
-disk_thread_run (gpointer data,
-                 gpointer pool_data)
+disk_thread_run (DiskThreadJob *job)
 {
-  DiskThreadJob *job = data;
-  BridgeHandle *handle;
   static __thread gboolean batch;
 
   /* Disk work is throughput work. As SCHED_BATCH, a disk thread that wakes
@@ -324,38 +322,62 @@ disk_thread_run (gpointer data,
     }
 
   job->ok = job->func (job->data, &job->error);
+}
 
-  handle = bridge_loop_call_soon_threadsafe (job->loop, disk_thread_job_finish, job, NULL);
-  /* NULL only when the loop is closed: then nothing may run there, and
-   * the job is left as it is. */
-  if (handle != NULL)
-    bridge_handle_unref (handle);
+static BridgeExecutor *
+disk_executor (void)
+{
+  static gsize executor;
+
+  if (g_once_init_enter (&executor))
+    {
+      BridgeExecutor *new_executor = bridge_executor_new ("dl-disk", MAX_DISK_THREADS);
+
+      g_once_init_leave (&executor, (gsize) new_executor);
+    }
+  return (BridgeExecutor *) executor;
 }
 
 static void
+disk_executor_run (BridgeFuture *future,
+                   gpointer      data,
+                   GCancellable *cancellable)
+{
+  disk_thread_run (data);
+}
+
+/* The executor's future of the job is dropped at once: nobody can cancel
+ * it, so the job always runs (what it does must be known, see
+ * _dl_await_disk_job()). Its destroy notification, on the loop's thread
+ * once the job has returned, is disk_thread_job_finish(): it frees the data
+ * and completes job->future, the one the engine awaits, and the executor
+ * has nothing of the job in flight any more by then. A warm-up job frees
+ * itself on its thread. */
+static void
 disk_thread_push (DiskThreadJob *job)
 {
-  static gsize pool;
+  GDestroyNotify finish = job->func != NULL ? disk_thread_job_finish : NULL;
 
-  if (g_once_init_enter (&pool))
-    {
-      GThreadPool *new_pool = g_thread_pool_new (disk_thread_run, NULL, MAX_DISK_THREADS,
-                                                 FALSE, NULL);
+  bridge_future_unref (bridge_run_in_executor (disk_executor (), disk_executor_run, job, finish));
+}
 
-      g_once_init_leave (&pool, (gsize) new_pool);
-    }
-
-  g_thread_pool_push ((GThreadPool *) pool, job, NULL);
+/* On the loop's thread: an executor's job belongs to the loop it is
+ * handed to from. */
+static void
+disk_thread_push_cb (gpointer data)
+{
+  disk_thread_push (data);
 }
 
 /**
  * _dl_disk_warm_up:
  *
  * Makes disk threads ahead of the first downloads, from the calling thread
- * (not the loop's). A thread pool makes its threads in the thread that
+ * (not the loop's). The executor makes its threads in the thread that
  * hands it work: otherwise the loop thread would, a fraction of a
- * millisecond each, just as twenty downloads start. They wait half a
- * second for work before they leave.
+ * millisecond each, just as twenty downloads start. They stay for the
+ * downloads to come. The jobs' own futures belong to the default loop,
+ * which they reach with nothing in them.
  */
 void
 _dl_disk_warm_up (void)
@@ -431,12 +453,16 @@ _dl_push_to_disk_thread (DlDiskFunc      func,
                          BridgeLoop     *loop)
 {
   DiskThreadJob *job = g_new0 (DiskThreadJob, 1);
+  BridgeHandle *handle;
 
   job->func = func;
   job->data = data;
   job->destroy = destroy;
   job->loop = g_object_ref (loop);
-  disk_thread_push (job);
+  handle = bridge_loop_call_soon_threadsafe (loop, disk_thread_push_cb, job, NULL);
+  /* NULL only when the loop is closed: nothing would free the job there. */
+  if (handle != NULL)
+    bridge_handle_unref (handle);
 }
 
 /* Waits for a disk job. The wait is shielded: a cancellation (pause) stops

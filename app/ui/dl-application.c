@@ -412,16 +412,24 @@ background_allowed_cb (GObject      *object,
     }
 }
 
+/* Keeps the closing dialog's answer for the task that awaits it. */
 static void
-close_response_cb (AdwMessageDialog *dialog,
-                   const char       *response,
-                   DlApplication    *self)
+record_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    gpointer          user_data)
 {
-  if (g_strcmp0 (response, "quit") == 0)
-    really_quit (self);
-  else if (g_strcmp0 (response, "background") == 0 && self->background != NULL)
-    dl_background_request_async (self->background, NULL, background_allowed_cb,
-                                  g_object_ref (self));
+  char **answer = user_data;
+
+  g_free (*answer);
+  *answer = g_strdup (response);
+}
+
+/* Presenting realizes the dialog (its renderer, perhaps GL), which nests
+ * deeply: from the loop's own stack rather than the task's. */
+static void
+present_dialog (gpointer dialog)
+{
+  gtk_window_present (dialog);
 }
 
 /**
@@ -429,7 +437,11 @@ close_response_cb (AdwMessageDialog *dialog,
  * @self: a #DlApplication
  * @window: the main window being closed
  *
- * Closing the main window quits, asking first when downloads are running.
+ * In the task of the window's close request: closing the main window quits,
+ * asking first when downloads are running, and awaiting the answer while the
+ * window stays. Quitting and going on in the background then take the
+ * windows away themselves; cancelling the task (the window gone meanwhile)
+ * takes the question away.
  *
  * Returns: %TRUE if @window may close now
  */
@@ -437,10 +449,16 @@ gboolean
 dl_application_confirm_close (DlApplication *self,
                               GtkWindow     *window)
 {
-  AdwMessageDialog *dialog;
+  g_autoptr(AdwMessageDialog) dialog = NULL;
+  g_autoptr(BridgeHandle) present = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+  BridgeTask *task = bridge_task_get_current ();
+  gulong recorder;
   guint n_active;
 
   g_return_val_if_fail (DL_IS_APPLICATION (self), TRUE);
+  g_return_val_if_fail (task != NULL, TRUE);
 
   if (self->quitting || (self->background != NULL && dl_background_is_active (self->background)))
     return TRUE;
@@ -452,7 +470,9 @@ dl_application_confirm_close (DlApplication *self,
       return FALSE;
     }
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Keep Downloading?"), NULL));
+  dialog = g_object_ref (ADW_MESSAGE_DIALOG (adw_message_dialog_new (window,
+                                                                     _("Keep Downloading?"),
+                                                                     NULL)));
   adw_message_dialog_format_body (dialog,
                                   ngettext ("%u download is still running. Downloader can finish "
                                             "it without a window, or stop now and continue the "
@@ -471,8 +491,29 @@ dl_application_confirm_close (DlApplication *self,
   adw_message_dialog_set_response_appearance (dialog, "background", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (dialog, "background");
   adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (close_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  recorder = g_signal_connect (dialog, "response", G_CALLBACK (record_response_cb), &answer);
+  present = bridge_loop_call_soon (bridge_future_get_loop (BRIDGE_FUTURE (task)),
+                                   present_dialog, dialog, NULL);
+  /* Kept to take it back if the task is cancelled first. */
+  if (present != NULL)
+    bridge_handle_ref (present);
+
+  if (!bridge_await_signal (dialog, "response", BRIDGE_TIMEOUT_NEVER, &error))
+    {
+      /* Cancelled: the window is going, and so does its question. */
+      if (present != NULL)
+        bridge_handle_cancel (present);
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+  /* Gone with the dialog's destruction, unless the dialog still lives. */
+  if (g_signal_handler_is_connected (dialog, recorder))
+    g_signal_handler_disconnect (dialog, recorder);
+
+  if (g_strcmp0 (answer, "quit") == 0)
+    really_quit (self);
+  else if (g_strcmp0 (answer, "background") == 0 && self->background != NULL)
+    dl_background_request_async (self->background, NULL, background_allowed_cb,
+                                 g_object_ref (self));
   return FALSE;
 }
 

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
+#include <libbridge.h>
 
 #include "dl-application.h"
 #include "dl-download-row.h"
@@ -1561,20 +1562,26 @@ dl_window_save_state (DlWindow *self)
   g_settings_apply (self->settings);
 }
 
-static gboolean
-dl_window_close_request (GtkWindow *window)
+/* A close request starts this task, and the window stays while it runs (it
+ * may ask about running downloads); further requests meanwhile are ignored,
+ * so that one question is asked, not one per click. */
+static void
+close_task (BridgeTask   *task,
+            gpointer      instance,
+            const GValue *param_values,
+            guint         n_param_values,
+            gpointer      user_data)
 {
-  DlWindow *self = (DlWindow *) window;
-  GtkApplication *app = gtk_window_get_application (window);
-
-  g_assert (DL_IS_WINDOW (self));
+  DlWindow *self = instance;
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
   dl_window_save_state (self);
 
-  if (DL_IS_APPLICATION (app) && !dl_application_confirm_close (DL_APPLICATION (app), window))
-    return TRUE;
+  if (DL_IS_APPLICATION (app) && !dl_application_confirm_close (DL_APPLICATION (app),
+                                                                GTK_WINDOW (self)))
+    return;
 
-  return GTK_WINDOW_CLASS (dl_window_parent_class)->close_request (window);
+  gtk_window_destroy (GTK_WINDOW (self));
 }
 
 /* ---- GObject --------------------------------------------------------------------- */
@@ -1713,15 +1720,12 @@ dl_window_class_init (DlWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->constructed = dl_window_constructed;
   object_class->dispose = dl_window_dispose;
   object_class->finalize = dl_window_finalize;
   object_class->get_property = dl_window_get_property;
   object_class->set_property = dl_window_set_property;
-
-  window_class->close_request = dl_window_close_request;
 
   properties [PROP_MANAGER] =
     g_param_spec_object ("manager", NULL, NULL,
@@ -1821,6 +1825,9 @@ dl_window_init (DlWindow *self)
   g_signal_connect_object (drop, "enter", G_CALLBACK (drop_enter_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (drop, "leave", G_CALLBACK (drop_leave_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self->content_overlay), GTK_EVENT_CONTROLLER (drop));
+
+  bridge_signal_connect_task (self, "close-request", close_task, NULL, NULL,
+                              BRIDGE_CONNECT_EXCLUSIVE | BRIDGE_CONNECT_HANDLED);
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

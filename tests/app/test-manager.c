@@ -517,6 +517,39 @@ test_running_property (DlFixture     *fixture,
   g_signal_handlers_disconnect_by_func (download, running_changed_cb, seen);
 }
 
+/* How many threads of this process carry a name starting with @prefix. */
+static guint
+count_threads_named (const char *prefix)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+      g_autofree char *comm = NULL;
+
+      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_has_prefix (comm, prefix))
+        n++;
+    }
+  return n;
+}
+
+/* The disk work runs on threads of the engine's own executor, named for
+ * it: top -H and gdb tell them from the other pools. */
+static void
+test_disk_threads_named (DlFixture     *fixture,
+                         gconstpointer  user_data)
+{
+  DlDownload *download = dl_fixture_add (fixture, "named.bin?size=256k", NULL);
+
+  dl_wait_finished (download);
+  g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DONE);
+  g_assert_cmpuint (count_threads_named ("dl-disk-"), >, 0);
+}
+
 #define DL_TEST(path, func) \
   g_test_add (path, DlFixture, GINT_TO_POINTER (FALSE), dl_fixture_setup, func, dl_fixture_teardown)
 
@@ -542,6 +575,7 @@ main (int   argc,
   DL_TEST ("/downloader/manager/gzip-raw", test_gzip_raw);
   DL_TEST ("/downloader/manager/remove-and-cancel-many", test_remove_and_cancel_many);
   DL_TEST ("/downloader/download/running", test_running_property);
+  DL_TEST ("/downloader/manager/disk-threads-named", test_disk_threads_named);
 
   return g_test_run ();
 }

@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <libbridge.h>
 #include <locale.h>
 #include <string.h>
 
@@ -1862,6 +1863,67 @@ test_keep_in_background (Fixture       *fixture,
 }
 
 
+static guint
+count_toplevels (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        n++;
+    }
+  return n;
+}
+
+/* Whether a task of the window's close request still runs. */
+static gboolean
+closing (void)
+{
+  g_autoptr(GPtrArray) tasks = bridge_loop_list_tasks (bridge_loop_get_default ());
+
+  for (guint i = 0; i < tasks->len; i++)
+    if (g_strcmp0 (bridge_task_get_name (g_ptr_array_index (tasks, i)), "close-request") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Closing the window while downloads run asks once, however often the
+ * close is requested meanwhile; Cancel keeps the window and the downloads,
+ * and the next close asks again. */
+static void
+test_close_asks_once (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *url = link_for (fixture, "close.bin?size=2m&seed=95&rate=256k");
+  DlDownload *download = add_link (fixture, url);
+  GtkWidget *dialog;
+
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING);
+  gtk_window_close (GTK_WINDOW (fixture->window));
+  gtk_window_close (GTK_WINDOW (fixture->window));
+  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  gtk_window_close (GTK_WINDOW (fixture->window));
+  g_assert_cmpuint (count_toplevels (ADW_TYPE_MESSAGE_DIALOG), ==, 1);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Keep Downloading?");
+  respond (dialog, "cancel");
+  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL && !closing ());
+
+  /* Asked again: the first close is over, and the window stayed. */
+  gtk_window_close (GTK_WINDOW (fixture->window));
+  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  g_assert_true (find_toplevel (DL_TYPE_WINDOW) == GTK_WIDGET (fixture->window));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (fixture->window)));
+  g_assert_true (dl_download_state_is_active (dl_download_get_state (download)));
+  respond (dialog, "cancel");
+  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL && !closing ());
+  g_assert_true (dl_download_state_is_active (dl_download_get_state (download)));
+}
+
 /* A server without ranges: the row says a pause restarts, and Pause asks
  * before throwing the bytes away. A server with ranges is never said to
  * lack them. */
@@ -2033,6 +2095,7 @@ main (int   argc,
   ADD ("/downloader/window/narrow", test_narrow);
   ADD ("/downloader/window/downloads-folder", test_downloads_folder);
   ADD ("/downloader/app/keep-in-background", test_keep_in_background);
+  ADD ("/downloader/app/close-asks-once", test_close_asks_once);
   ADD ("/downloader/row/cannot-resume", test_cannot_resume);
   g_test_add_func ("/downloader/i18n/german", test_german);
 
