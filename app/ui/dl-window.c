@@ -131,6 +131,18 @@ is_hidden (DlWindow   *self,
   return self->hidden != NULL && g_hash_table_contains (self->hidden, download);
 }
 
+static gboolean
+is_cancel_pending (DlWindow   *self,
+                   DlDownload *download)
+{
+  PendingOp *op;
+
+  if (self->pending == NULL)
+    return FALSE;
+  op = g_hash_table_lookup (self->pending, download);
+  return op != NULL && op->kind == PENDING_CANCEL;
+}
+
 /* Rows whose file names collide name their folders too. */
 static void
 update_folder_hints (DlWindow *self)
@@ -193,6 +205,14 @@ update_totals_cb (gpointer user_data)
         continue;
 
       n_listed++;
+      /* A cancel that can still be undone keeps the download paused
+       * underneath, but the row says Cancelled: the header and Resume All
+       * must agree with the row. */
+      if (is_cancel_pending (self, download))
+        {
+          n_finished++;
+          continue;
+        }
       if (dl_download_can_pause (download))
         n_pausable++;
       if (dl_download_can_resume (download))

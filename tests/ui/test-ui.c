@@ -1265,6 +1265,8 @@ test_cancel_undo (Fixture       *fixture,
   WAIT_FOR (g_strcmp0 (dl_download_row_get_status_text (row), "Cancelled") == 0);
   WAIT_FOR (dl_download_can_resume (download));
   g_assert_true (g_file_test (part, G_FILE_TEST_IS_REGULAR));
+  /* The header agrees with the row: cancelled, not paused. */
+  WAIT_FOR (g_strcmp0 (dl_window_get_subtitle (fixture->window), "All finished") == 0);
   kept = dl_download_get_bytes_received (download);
   g_assert_cmpint (kept, >, 0);
   snap (GTK_WIDGET (fixture->window), "ui-cancel-undo");
