@@ -1883,6 +1883,10 @@ toast_label_new (const char *message)
 
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  /* A toast gives its title its minimum width, which for a wrapping label
+   * is one word: ask for the message's own width (up to 30 characters, so
+   * the toast still fits a 360 px window) before it wraps. */
+  gtk_label_set_width_chars (GTK_LABEL (label), MIN ((int) g_utf8_strlen (message, -1), 30));
   gtk_label_set_max_width_chars (GTK_LABEL (label), 50);
   gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
   gtk_widget_add_css_class (label, "heading");
