@@ -19,25 +19,12 @@ import argparse
 import asyncio
 import json
 import sys
-import time
+
+# The same clock, RSS reader and empty coroutine as the fixed-size peers.
+from asyncio_bench import now, read_rss_kib, trivial
 
 TIMER_SLOT = 0.010 / 100_000   # seconds between two due times, as in bench-scaling.c
 QUEUE_MAXSIZE = 100
-
-now = time.perf_counter  # CLOCK_MONOTONIC, as bench_time() in C
-
-
-def read_rss_kib():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
-
-
-async def trivial():
-    pass
-
 
 async def spawn(n):
     loop = asyncio.get_running_loop()
