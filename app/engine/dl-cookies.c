@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <libsoup/soup.h>
+
 #include "dl-cookies.h"
 
 /* The Netscape cookies.txt format, as curl, wget and aria2 read it and as
@@ -30,16 +32,15 @@
 #define HTTP_ONLY_PREFIX "#HttpOnly_"
 #define N_FIELDS 7
 
+/* Matching a cookie to a request (domain, path, secure) is libsoup's
+ * soup_cookie_domain_matches() and soup_cookie_applies_to_uri(); what this
+ * file adds is reading the format, and expiry judged at a time the caller
+ * gives. */
 typedef struct
 {
-  char     *domain;             /* lowercase, without a leading dot */
-  char     *path;
-  char     *name;
-  char     *value;
-  gint64    expires;            /* Unix seconds, 0 for a session cookie */
-  guint     order;              /* when it was added, for a stable header */
-  guint     include_subdomains : 1;
-  guint     secure : 1;
+  SoupCookie *cookie;           /* its domain starts with '.' to include subdomains */
+  gint64      expires;          /* Unix seconds, 0 for a session cookie */
+  guint       order;            /* when it was added, for a stable header */
 } Cookie;
 
 struct _DlCookies
@@ -54,10 +55,7 @@ cookie_free (gpointer data)
 {
   Cookie *cookie = data;
 
-  g_free (cookie->domain);
-  g_free (cookie->path);
-  g_free (cookie->name);
-  g_free (cookie->value);
+  soup_cookie_free (cookie->cookie);
   g_free (cookie);
 }
 
@@ -162,6 +160,8 @@ parse_line (const char *line)
   gboolean include_subdomains, secure;
   gint64 expires;
   char *end = NULL;
+  g_autofree char *lower_domain = NULL;
+  g_autofree char *soup_domain = NULL;
   Cookie *cookie;
 
   if (g_str_has_prefix (line, HTTP_ONLY_PREFIX))
@@ -192,14 +192,14 @@ parse_line (const char *line)
   if (!is_valid_name (fields[5]) || !is_header_safe (fields[6]))
     return NULL;
 
+  /* libsoup's convention: a leading dot includes the subdomains, a bare
+   * domain is that host only. */
+  soup_domain = g_strconcat (include_subdomains || fields[0][0] == '.' ? "." : "",
+                             lower_domain = g_ascii_strdown (domain, -1), NULL);
   cookie = g_new0 (Cookie, 1);
-  cookie->domain = g_ascii_strdown (domain, -1);
-  cookie->include_subdomains = include_subdomains || fields[0][0] == '.';
-  cookie->path = g_strdup (fields[2]);
-  cookie->secure = secure;
+  cookie->cookie = soup_cookie_new (fields[5], fields[6], soup_domain, fields[2], -1);
+  soup_cookie_set_secure (cookie->cookie, secure);
   cookie->expires = expires;
-  cookie->name = g_strdup (fields[5]);
-  cookie->value = g_strdup (fields[6]);
   return cookie;
 }
 
@@ -215,10 +215,9 @@ add_cookie (DlCookies *self,
     {
       Cookie *old = g_ptr_array_index (self->cookies, i);
 
-      if (strcmp (old->domain, cookie->domain) == 0 &&
-          strcmp (old->path, cookie->path) == 0 &&
-          strcmp (old->name, cookie->name) == 0 &&
-          old->include_subdomains == cookie->include_subdomains)
+      if (strcmp (soup_cookie_get_domain (old->cookie), soup_cookie_get_domain (cookie->cookie)) == 0 &&
+          strcmp (soup_cookie_get_path (old->cookie), soup_cookie_get_path (cookie->cookie)) == 0 &&
+          strcmp (soup_cookie_get_name (old->cookie), soup_cookie_get_name (cookie->cookie)) == 0)
         {
           g_ptr_array_remove_index (self->cookies, i);
           break;
@@ -357,41 +356,6 @@ dl_cookies_get_n_skipped (DlCookies *self)
   return self->n_skipped;
 }
 
-/* RFC 6265 §5.1.3. */
-static gboolean
-domain_matches (const Cookie *cookie,
-                const char   *host)
-{
-  gsize host_len, domain_len;
-
-  if (strcmp (host, cookie->domain) == 0)
-    return TRUE;
-  if (!cookie->include_subdomains)
-    return FALSE;
-
-  host_len = strlen (host);
-  domain_len = strlen (cookie->domain);
-  return host_len > domain_len &&
-         host[host_len - domain_len - 1] == '.' &&
-         strcmp (host + host_len - domain_len, cookie->domain) == 0;
-}
-
-/* RFC 6265 §5.1.4: "/docs" matches "/docs", "/docs/" and "/docs/a", not
- * "/docsearch". */
-static gboolean
-path_matches (const Cookie *cookie,
-              const char   *path)
-{
-  gsize cookie_len = strlen (cookie->path);
-
-  if (strncmp (path, cookie->path, cookie_len) != 0)
-    return FALSE;
-
-  return path[cookie_len] == '\0' ||
-         cookie->path[cookie_len - 1] == '/' ||
-         path[cookie_len] == '/';
-}
-
 /* Longer paths first (RFC 6265 §5.4), then in the order they were added. */
 static int
 compare_for_header (gconstpointer a,
@@ -399,7 +363,8 @@ compare_for_header (gconstpointer a,
 {
   const Cookie *ca = *(const Cookie * const *) a;
   const Cookie *cb = *(const Cookie * const *) b;
-  gsize la = strlen (ca->path), lb = strlen (cb->path);
+  gsize la = strlen (soup_cookie_get_path (ca->cookie));
+  gsize lb = strlen (soup_cookie_get_path (cb->cookie));
 
   if (la != lb)
     return la > lb ? -1 : 1;
@@ -426,9 +391,8 @@ dl_cookies_build_header (DlCookies *self,
 {
   g_autoptr(GPtrArray) matching = NULL;
   g_autoptr(GString) header = NULL;
+  g_autoptr(GUri) request_uri = NULL;
   g_autofree char *host = NULL;
-  const char *path;
-  gboolean is_https;
   gsize host_len;
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -436,17 +400,15 @@ dl_cookies_build_header (DlCookies *self,
 
   if (g_uri_get_host (uri) == NULL)
     return NULL;
-
+  /* "example.com." is example.com, and a URL without a path asks for "/". */
   host = g_ascii_strdown (g_uri_get_host (uri), -1);
-  /* "example.com." is example.com. */
   host_len = strlen (host);
   if (host_len > 1 && host[host_len - 1] == '.')
     host[host_len - 1] = '\0';
-
-  path = g_uri_get_path (uri);
-  if (path == NULL || path[0] != '/')
-    path = "/";
-  is_https = g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0;
+  request_uri = g_uri_build (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), NULL, host,
+                             g_uri_get_port (uri),
+                             g_uri_get_path (uri)[0] == '/' ? g_uri_get_path (uri) : "/",
+                             NULL, NULL);
 
   matching = g_ptr_array_new ();
   for (guint i = 0; i < self->cookies->len; i++)
@@ -455,9 +417,9 @@ dl_cookies_build_header (DlCookies *self,
 
       if (cookie->expires != 0 && cookie->expires <= now_unix)
         continue;
-      if (cookie->secure && !is_https)
-        continue;
-      if (!domain_matches (cookie, host) || !path_matches (cookie, path))
+      /* applies_to_uri() judges path and secure; the domain is separate. */
+      if (!soup_cookie_domain_matches (cookie->cookie, host) ||
+          !soup_cookie_applies_to_uri (cookie->cookie, request_uri))
         continue;
       g_ptr_array_add (matching, cookie);
     }
@@ -474,7 +436,8 @@ dl_cookies_build_header (DlCookies *self,
 
       if (i > 0)
         g_string_append (header, "; ");
-      g_string_append_printf (header, "%s=%s", cookie->name, cookie->value);
+      g_string_append_printf (header, "%s=%s", soup_cookie_get_name (cookie->cookie),
+                              soup_cookie_get_value (cookie->cookie));
     }
 
   return g_string_free (g_steal_pointer (&header), FALSE);
