@@ -31,6 +31,7 @@
 #include "dl-safe-text.h"
 #include "dl-stall-probe.h"
 #include "dl-store.h"
+#include "dl-cli-credentials.h"
 #include "dl-url-password.h"
 
 /* `bridge-downloader --headless [OPTION…] URL…`: the engine without GTK.
@@ -101,6 +102,7 @@ struct _Cli
   gboolean      json;
   gboolean      quiet;
   gboolean      fresh;          /* ignore what earlier runs did */
+  DlCliCredentials *credentials; /* --user, or NULL */
   GPtrArray    *items;          /* CliItem, in input order */
 
   /* The run, all on the loop's thread */
@@ -820,6 +822,7 @@ queue_item (Cli     *cli,
     }
   else
     download = dl_manager_add_full (cli->manager, item->url, cli->output_dir, item->sha256, &error);
+  dl_cli_credentials_apply (cli->credentials, download);
 
   item->queued = TRUE;
   cli->n_pending++;
@@ -1453,6 +1456,7 @@ parse_options (Cli   *cli,
   g_autofree char *limit_rate = NULL;
   g_autofree char *max_retry_after = NULL;
   g_autofree char *max_file_size = NULL;
+  g_autofree char *user = NULL;
   gboolean headless = FALSE;
   guint n_urls;
   GOptionEntry entries[] = {
@@ -1496,6 +1500,10 @@ parse_options (Cli   *cli,
       N_("Report progress as one JSON event per line on the standard output"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &cli->quiet,
       N_("Print nothing on the standard error"), NULL },
+    { "user", 'u', 0, G_OPTION_ARG_STRING, &user,
+      N_("Send USER and PASSWORD when a server asks for them (to the URLs’ own hosts only)"),
+      /* Translators: the argument of --user; keep the colon */
+      N_("USER:PASSWORD") },
     { "fresh", 0, 0, G_OPTION_ARG_NONE, &cli->fresh,
       N_("Download every URL from the start, even when an earlier run of the same command "
          "saved or started it"), NULL },
@@ -1543,6 +1551,7 @@ parse_options (Cli   *cli,
   args = g_new0 (char *, argc + 1);
   for (int i = 0; i < argc; i++)
     args[i] = g_strdup (argv[i]);
+  dl_cli_credentials_scrub_argv (argc, argv);
 
   if (!g_option_context_parse_strv (context, &args, &error))
     goto usage;
@@ -1555,7 +1564,8 @@ parse_options (Cli   *cli,
       !parse_seconds ("--max-time", max_time, &cli->max_time, &error) ||
       !parse_rate ("--limit-rate", limit_rate, &cli->limit_rate, &error) ||
       !parse_seconds ("--max-retry-after", max_retry_after, &cli->max_retry_after, &error) ||
-      !parse_size ("--max-filesize", max_file_size, &cli->max_file_size, &error))
+      !parse_size ("--max-filesize", max_file_size, &cli->max_file_size, &error) ||
+      (user != NULL && (cli->credentials = dl_cli_credentials_parse (user, &error)) == NULL))
     goto usage;
 
   n_urls = urls != NULL ? g_strv_length (urls) : 0;
@@ -1707,6 +1717,7 @@ dl_cli_run (int    argc,
 out:
   g_clear_pointer (&cli.progress, dl_cli_progress_free);
   g_clear_pointer (&cli.items, g_ptr_array_unref);
+  g_clear_pointer (&cli.credentials, dl_cli_credentials_free);
   g_free (cli.output_dir);
   return status;
 }

@@ -198,6 +198,8 @@ dl_format_reason (DlDownload *download)
           return g_strdup (_("The server redirects in circles"));
         case DL_DOWNLOAD_ERROR_INSECURE_REDIRECT:
           return g_strdup (_("The server redirects to an insecure address"));
+        case DL_DOWNLOAD_ERROR_AUTH:
+          return g_strdup (_("Authentication failed: the user name or password was not accepted"));
         case DL_DOWNLOAD_ERROR_HTTP:
         case DL_DOWNLOAD_ERROR_FAILED:
         case DL_DOWNLOAD_ERROR_PROTOCOL:

@@ -40,6 +40,8 @@ struct _DlDownload
   /* Owned */
   char            *url;          /* without its password: shown and stored */
   char            *request_url;  /* with it, in memory only; NULL: url */
+  char            *auth_user;    /* credentials for its origin, in memory only */
+  char            *auth_password;
   char            *output_dir;
   char            *host;
   char            *file_name;

@@ -21,6 +21,7 @@
 #include "dl-download-task-private.h"
 #include "dl-file-hash.h"
 #include "dl-file-name.h"
+#include "dl-http-auth-private.h"
 #include "dl-http-private.h"
 #include "dl-manager-private.h"
 #include "dl-part-file-private.h"
@@ -311,10 +312,10 @@ send_request (Job          *job,
   g_autoptr(GUri) uri = NULL;
   g_autoptr(SoupSession) session = g_object_ref (dl_manager_get_session (job->manager));
   g_autoptr(BridgeTimeout) scope = NULL;
+  g_autoptr(DlHttpAuth) auth = _dl_http_auth_new (job->manager, download);
 
   *outcome = OUTCOME_FATAL;
-  uri = g_uri_parse (download->request_url != NULL ? download->request_url : download->url,
-                     SOUP_HTTP_URI_FLAGS, error);
+  uri = _dl_http_auth_get_uri (auth, error);
   if (uri == NULL)
     return NULL;
 
@@ -340,6 +341,7 @@ send_request (Job          *job,
       _dl_download_set_attempts (download, download->attempts + 1);
 
       _dl_manager_preconnect (job->manager, uri);
+      _dl_http_auth_prepare (auth, msg);
       stream = bridge_soup_session_send (session, msg, G_PRIORITY_DEFAULT, &local_error);
       if (stream == NULL)
         {
@@ -353,6 +355,21 @@ send_request (Job          *job,
             }
           *error = g_steal_pointer (&local_error);
           *outcome = network_error (job, error);
+          return NULL;
+        }
+
+      switch (_dl_http_auth_check (auth, msg, scope, job->settings.connect_timeout, error))
+        {
+        case DL_HTTP_AUTH_PASS:
+          break;
+        case DL_HTTP_AUTH_RESEND:
+          _dl_http_close_response (stream, FALSE, download->url);
+          continue;
+        case DL_HTTP_AUTH_FAILED:
+        default:
+          bridge_timeout_end (g_steal_pointer (&scope), NULL);
+          *outcome = g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                     ? OUTCOME_STOPPED : OUTCOME_FATAL;
           return NULL;
         }
 

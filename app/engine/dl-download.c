@@ -14,6 +14,7 @@
 #include "dl-disk-private.h"
 #include "dl-download-private.h"
 #include "dl-manager-private.h"
+#include "dl-credentials.h"
 #include "dl-url-password.h"
 
 /**
@@ -81,6 +82,8 @@ dl_download_finalize (GObject *object)
 
   g_clear_pointer (&self->url, g_free);
   g_clear_pointer (&self->request_url, g_free);
+  g_clear_pointer (&self->auth_user, g_free);
+  g_clear_pointer (&self->auth_password, dl_password_free);
   g_clear_pointer (&self->file_sha256, g_free);
   g_clear_pointer (&self->output_dir, g_free);
   g_clear_pointer (&self->host, g_free);
@@ -963,6 +966,31 @@ dl_download_set_request_url (DlDownload *self,
 
   g_free (self->request_url);
   self->request_url = dl_url_has_password (url) ? g_strdup (url) : NULL;
+}
+
+/**
+ * dl_download_set_credentials:
+ * @self: a #DlDownload
+ * @user: (nullable): a user name, or %NULL for none
+ * @password: (nullable): its password
+ *
+ * Gives the download credentials for its server, as a password in its URL
+ * would (which wins when both are given): sent only to the host and port
+ * of its URL, kept in memory only, never shown or stored.
+ */
+void
+dl_download_set_credentials (DlDownload *self,
+                             const char *user,
+                             const char *password)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  g_clear_pointer (&self->auth_user, g_free);
+  g_clear_pointer (&self->auth_password, dl_password_free);
+  if (user == NULL)
+    return;
+  self->auth_user = g_strdup (user);
+  self->auth_password = g_strdup (password != NULL ? password : "");
 }
 
 const char *

@@ -23,6 +23,9 @@ GQuark           dl_download_error_quark         (void);
 
 gint64           dl_download_get_id              (DlDownload  *self);
 const char      *dl_download_get_url             (DlDownload  *self);
+void             dl_download_set_credentials     (DlDownload  *self,
+                                                  const char  *user,
+                                                  const char  *password);
 void             dl_download_set_request_url     (DlDownload  *self,
                                                   const char  *url);
 const char      *dl_download_get_output_dir      (DlDownload  *self);

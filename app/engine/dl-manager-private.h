@@ -55,5 +55,6 @@ DlRateLimit *_dl_manager_get_rate_limit (DlManager          *self);
 gboolean  _dl_manager_wait_for_proxy_resolver (GError            **error);
 void      _dl_manager_preconnect        (DlManager          *self,
                                           GUri               *uri);
+DlCredentialProvider *_dl_manager_get_credential_provider (DlManager *self);
 
 G_END_DECLS

@@ -79,6 +79,7 @@ struct _DlManager
   DlFolders         *folders;       /* the output folders open for running downloads */
   DlRateLimit       *rate_limit;    /* shared by all downloads */
   GHashTable        *preconnected;  /* "scheme://host:port" → preconnections made */
+  DlCredentialProvider *credential_provider;  /* asked on a 401, or NULL */
 
   guint              session_max_per_host;
   guint              session_max_conns;
@@ -558,6 +559,7 @@ dl_manager_finalize (GObject *object)
   g_clear_pointer (&self->global, dl_limit_free);
   g_clear_pointer (&self->global_tickets, dl_limit_free);
   g_clear_pointer (&self->output_dir, g_free);
+  g_clear_object (&self->credential_provider);
   g_clear_object (&self->loop);
 
   G_OBJECT_CLASS (dl_manager_parent_class)->finalize (object);
@@ -1468,6 +1470,32 @@ dl_manager_get_session (DlManager *self)
  * For tests and private servers: trust these certificate authorities
  * instead of the system's. Certificates are always verified.
  */
+/**
+ * dl_manager_set_credential_provider:
+ * @self: a #DlManager
+ * @provider: (nullable): where credentials come from when a server asks for
+ *   some the download was not given, or %NULL for nowhere
+ *
+ * Without a provider, a download whose server answers 401 uses only the
+ * credentials of its URL (or dl_download_set_credentials()), and fails
+ * when there are none or they are refused.
+ */
+void
+dl_manager_set_credential_provider (DlManager            *self,
+                                    DlCredentialProvider *provider)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (provider == NULL || DL_IS_CREDENTIAL_PROVIDER (provider));
+
+  g_set_object (&self->credential_provider, provider);
+}
+
+DlCredentialProvider *
+_dl_manager_get_credential_provider (DlManager *self)
+{
+  return self->credential_provider;
+}
+
 void
 dl_manager_set_tls_database (DlManager    *self,
                              GTlsDatabase *database)

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
+#include "dl-credentials.h"
 #include "dl-download.h"
 #include "dl-store.h"
 #include "dl-types.h"
@@ -54,6 +55,8 @@ DlStore     *dl_manager_get_store            (DlManager    *self);
 SoupSession *dl_manager_get_session          (DlManager    *self);
 void         dl_manager_set_tls_database     (DlManager    *self,
                                               GTlsDatabase *database);
+void         dl_manager_set_credential_provider (DlManager            *self,
+                                                 DlCredentialProvider *provider);
 guint        dl_manager_get_n_running        (DlManager    *self);
 guint        dl_manager_get_n_active         (DlManager    *self);
 const char  *dl_manager_get_output_dir       (DlManager    *self);

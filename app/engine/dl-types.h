@@ -74,6 +74,8 @@ typedef enum
  * @DL_DOWNLOAD_ERROR_TLS: the server's TLS certificate is not trusted
  * @DL_DOWNLOAD_ERROR_PROTOCOL: a response that makes no sense (a
  *   `Content-Range` that does not match the request)
+ * @DL_DOWNLOAD_ERROR_AUTH: the server asks for a user name and password,
+ *   and refused those given (or none were)
  *
  * Errors in the %DL_DOWNLOAD_ERROR domain, for what went wrong with the
  * server. Network and file errors keep their GIO domains.
@@ -88,6 +90,7 @@ typedef enum
   DL_DOWNLOAD_ERROR_CHECKSUM,
   DL_DOWNLOAD_ERROR_TLS,
   DL_DOWNLOAD_ERROR_PROTOCOL,
+  DL_DOWNLOAD_ERROR_AUTH,
 } DlDownloadError;
 
 G_END_DECLS

@@ -69,6 +69,9 @@
  *                    connection's close would end it), Range is ignored
  *   header_size=N    an X-Padding header of N bytes on the resource (libsoup
  *                    refuses response headers over 64 KiB: "Header too big")
+ *   auth=basic|digest  the resource needs credentials, user= and password=
+ *                    (default alice, Pa55w0rd), see fault-server-auth.c
+ *   forbid_auth=1    403 to any request with an Authorization header
  *
  * Always: ETag (strong, from seed, size and encoding) and Last-Modified (from
  * the seed); Range "bytes=A-", "bytes=A-B" and "bytes=-N" give 206 with
@@ -87,6 +90,7 @@
 #include "config.h"
 
 #include "fault-server.h"
+#include "fault-server-auth.h"
 
 #include <string.h>
 #include <sys/socket.h>
@@ -146,6 +150,9 @@ static const char help_text[] =
   "  reason=TEXT      reason phrase of the status line (any bytes but CR, LF)\n"
   "  endless=1        200 without length, a body that never ends\n"
   "  header_size=N    an X-Padding header of N bytes\n"
+  "  auth=basic|digest  needs credentials user= and password= (default alice,\n"
+  "                   Pa55w0rd), realm \"Fault Server\"\n"
+  "  forbid_auth=1    403 to a request that carries an Authorization header\n"
   "Always: ETag, Last-Modified, Range (bytes=A-, A-B, -N) with 206/416,\n"
   "If-Range (mismatch gives 200 with the whole body), HEAD.\n";
 
@@ -1927,6 +1934,15 @@ handle_request (SoupServer        *server,
       return;
     }
 
+  if (fault_server_auth_forbids_credentials (msg, query))
+    {
+      g_mutex_lock (&self->lock);
+      self->total_requests++;
+      g_mutex_unlock (&self->lock);
+      set_text_response (msg, SOUP_STATUS_FORBIDDEN, NULL, "credentials sent to the wrong host");
+      return;
+    }
+
   if (!params_parse (&p, query, &error))
     {
       g_mutex_lock (&self->lock);
@@ -2037,6 +2053,7 @@ server_start (FaultServer  *self,
                                   NULL);
   g_clear_object (&cert);
   soup_server_add_handler (self->server, NULL, handle_request, self, NULL);
+  fault_server_auth_install (self->server);
   g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);
 
   /* Our own listening socket: libsoup's has a small backlog, and 200
