@@ -1863,6 +1863,34 @@ msg_got_headers_cb (SoupServerMessage *msg,
     }
 }
 
+/* A request an auth domain answered with 401 never reached
+ * handle_request(): count it all the same, under its key if it has one. */
+static void
+count_unauthorized (FaultServer       *self,
+                    SoupServerMessage *msg)
+{
+  const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
+  GHashTable *params;
+  const char *key;
+
+  if (soup_server_message_get_status (msg) != SOUP_STATUS_UNAUTHORIZED ||
+      g_object_get_data (G_OBJECT (msg), "fault-server-job") != NULL)
+    return;
+
+  params = query != NULL ? soup_form_decode (query) : NULL;
+  key = params != NULL ? g_hash_table_lookup (params, "key") : NULL;
+  g_mutex_lock (&self->lock);
+  self->total_requests++;
+  if (key != NULL)
+    {
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->key_requests, key));
+
+      g_hash_table_insert (self->key_requests, g_strdup (key), GUINT_TO_POINTER (n + 1));
+    }
+  g_mutex_unlock (&self->lock);
+  g_clear_pointer (&params, g_hash_table_unref);
+}
+
 static void
 msg_finished_cb (SoupServerMessage *msg,
                  gpointer           user_data)
@@ -1872,6 +1900,7 @@ msg_finished_cb (SoupServerMessage *msg,
   ConnState *cs = socket ? g_object_get_data (G_OBJECT (socket), CONN_STATE_KEY) : NULL;
   GSource *idle;
 
+  count_unauthorized (self, msg);
   if (cs == NULL)
     return;
   cs->busy = FALSE;
