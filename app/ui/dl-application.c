@@ -21,6 +21,7 @@
 #include "dl-format.h"
 #include "dl-inspector-window.h"
 #include "dl-preferences-window.h"
+#include "dl-app-credentials.h"
 #include "dl-screenshot.h"
 #include "dl-window.h"
 
@@ -1055,6 +1056,13 @@ dl_application_set_manager (DlApplication *self,
   watch_downloads (self, 0, g_list_model_get_n_items (G_LIST_MODEL (manager)));
   self->background = dl_background_new (G_APPLICATION (self), manager);
   apply_settings (self);
+
+  /* A server that asks for a password: the keyring, else the person. */
+  {
+    g_autoptr(DlAppCredentials) credentials = dl_app_credentials_new (GTK_APPLICATION (self));
+
+    dl_manager_set_credential_provider (manager, DL_CREDENTIAL_PROVIDER (credentials));
+  }
 }
 
 /**
