@@ -134,6 +134,10 @@ ask (DlAppCredentials       *self,
 
   g_signal_handler_disconnect (dialog, response_id);
   g_signal_handler_disconnect (dialog, destroy_id);
+  /* Focus out first: a GtkPasswordEntry (GTK 4.8) that still has the
+   * focus when its window is finalized is called back after its own
+   * end. */
+  gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_clear_pointer (&answer->answered, bridge_event_unref);
   return waited && answer->sign_in;
