@@ -6,7 +6,7 @@
 BRIDGE_BUILD_PACKAGES=(
   gcc g++ meson ninja-build pkg-config
   libglib2.0-dev libsoup-3.0-dev libsqlite3-dev
-  libgtk-4-dev libadwaita-1-dev qt6-base-dev
+  libgtk-4-dev libadwaita-1-dev qt6-base-dev libsecret-1-dev
   glib-networking gettext desktop-file-utils appstream
   gobject-introspection libgirepository1.0-dev gi-docgen
 )
@@ -21,6 +21,8 @@ BRIDGE_TEST_PACKAGES=(
   libglib2.0-bin dconf-gsettings-backend gsettings-desktop-schemas librsvg2-common
   fonts-dejavu-core fontconfig adwaita-icon-theme hicolor-icon-theme shared-mime-info
   gtk-update-icon-cache xdotool
+  # tests/ui/test-keyring and test-auth-dialog: a real Secret Service
+  gnome-keyring
 )
 # bench/run's peers: the workloads it compares libbridge with.
 BRIDGE_BENCH_PACKAGES=(

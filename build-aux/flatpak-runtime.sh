@@ -6,8 +6,8 @@
 #   build-aux/flatpak-runtime.sh [--print-repo]
 #
 # Makes io.github.libbridge.DebianPlatform//12 (what the app needs at run time:
-# GLib, GTK 4, libadwaita, libsoup, SQLite, glib-networking, fonts, icons and
-# their dependencies) and io.github.libbridge.DebianSdk//12 (the Platform plus
+# GLib, GTK 4, libadwaita, libsoup, SQLite, libsecret, glib-networking, fonts,
+# icons and their dependencies) and io.github.libbridge.DebianSdk//12 (the Platform plus
 # the toolchain, meson, ninja, pkg-config, gettext and the headers). Names
 # that cannot be mistaken for GNOME's: this is a test runtime, never shipped.
 #
@@ -33,7 +33,7 @@ ARCH=$(flatpak --default-arch)
 # What the app loads at run time; everything they depend on comes along.
 PLATFORM_ROOTS=(
   libc6 libc-bin
-  libglib2.0-0 libgtk-4-1 libadwaita-1-0 libsoup-3.0-0 libsqlite3-0
+  libglib2.0-0 libgtk-4-1 libadwaita-1-0 libsoup-3.0-0 libsqlite3-0 libsecret-1-0
   glib-networking librsvg2-common dconf-gsettings-backend gsettings-desktop-schemas
   fonts-dejavu-core fontconfig adwaita-icon-theme hicolor-icon-theme shared-mime-info
 )
@@ -43,7 +43,7 @@ SDK_ROOTS=(
   bash dash coreutils findutils grep sed diffutils tar gzip
   gcc libc6-dev binutils make meson ninja-build pkgconf python3 gettext
   libglib2.0-dev libglib2.0-dev-bin libglib2.0-bin libgtk-4-dev libadwaita-1-dev
-  libsoup-3.0-dev libsqlite3-dev appstream-util elfutils desktop-file-utils
+  libsoup-3.0-dev libsqlite3-dev libsecret-1-dev appstream-util elfutils desktop-file-utils
 )
 
 if [ -n "${BRIDGE_FLATPAK_CACHE:-}" ]; then
