@@ -1659,6 +1659,65 @@ test_endless (void)
   WAIT_FOR (fault_server_get_open_connections (server) == 0);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Authentication                                                            */
+
+static gboolean
+authenticate_alice_cb (SoupMessage *msg,
+                       SoupAuth    *auth,
+                       gboolean     retrying,
+                       gpointer     user_data)
+{
+  if (!retrying)
+    soup_auth_authenticate (auth, "alice", "Pa55w0rd");
+  return TRUE;
+}
+
+/* auth=basic and auth=digest answer 401 with their challenge until the
+ * right credentials come (and count those 401s under their key);
+ * forbid_auth=1 answers 403 to any request with credentials. */
+static void
+test_auth (void)
+{
+  g_autoptr(FaultServer) server = start_server (FALSE);
+  g_autoptr(SoupSession) session = new_session ();
+  g_autofree char *basic = url_for (server, "b.bin?auth=basic&size=300&seed=4&key=basic");
+  g_autofree char *digest = url_for (server, "d.bin?auth=digest&size=300&seed=5&key=digest");
+  g_autofree char *forbid = url_for (server, "f.bin?forbid_auth=1&size=10");
+  const char *good = "Basic YWxpY2U6UGE1NXcwcmQ=";  /* alice:Pa55w0rd */
+  g_autoptr(Fetch) none = NULL;
+  g_autoptr(Fetch) wrong = NULL;
+  g_autoptr(Fetch) right = NULL;
+  g_autoptr(Fetch) challenge = NULL;
+  g_autoptr(Fetch) answered = NULL;
+  g_autoptr(Fetch) with_credentials = NULL;
+  g_autoptr(Fetch) without = NULL;
+
+  none = fetch (session, "GET", basic, NULL, NULL);
+  g_assert_cmpuint (fetch_status (none), ==, 401);
+  g_assert_cmpstr (fetch_header (none, "WWW-Authenticate"), ==, "Basic realm=\"Fault Server\"");
+  wrong = fetch (session, "GET", basic, "Authorization", "Basic YWxpY2U6d3Jvbmc=", NULL);
+  g_assert_cmpuint (fetch_status (wrong), ==, 401);
+  right = fetch (session, "GET", basic, "Authorization", good, NULL);
+  g_assert_cmpuint (fetch_status (right), ==, 200);
+  assert_whole_body (right, 4, 300);
+  g_assert_cmpuint (fault_server_get_request_count (server, "basic"), ==, 3);
+
+  challenge = fetch (session, "GET", digest, NULL, NULL);
+  g_assert_cmpuint (fetch_status (challenge), ==, 401);
+  g_assert_true (g_str_has_prefix (fetch_header (challenge, "WWW-Authenticate"), "Digest "));
+  answered = fetch_prepare ("GET", digest, NULL, NULL);
+  g_signal_connect (answered->msg, "authenticate", G_CALLBACK (authenticate_alice_cb), NULL);
+  fetch_wait (fetch_send (session, answered));
+  g_assert_cmpuint (fetch_status (answered), ==, 200);
+  assert_whole_body (answered, 5, 300);
+
+  with_credentials = fetch (session, "GET", forbid, "Authorization", good, NULL);
+  g_assert_cmpuint (fetch_status (with_credentials), ==, 403);
+  without = fetch (session, "GET", forbid, NULL, NULL);
+  g_assert_cmpuint (fetch_status (without), ==, 200);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1714,6 +1773,7 @@ main (int   argc,
   g_test_add_func ("/downloader/fault-server/part-name", test_part_name);
   g_test_add_func ("/downloader/fault-server/escape-reason", test_escape_reason);
   g_test_add_func ("/downloader/fault-server/endless", test_endless);
+  g_test_add_func ("/downloader/fault-server/auth", test_auth);
 
   return g_test_run ();
 }
