@@ -23,6 +23,7 @@
 #include <libbridge.h>
 
 #include "dl-cli.h"
+#include "dl-cli-credentials.h"
 #include "dl-cli-progress.h"
 #include "dl-download.h"
 #include "dl-file-hash.h"
@@ -31,7 +32,6 @@
 #include "dl-safe-text.h"
 #include "dl-stall-probe.h"
 #include "dl-store.h"
-#include "dl-cli-credentials.h"
 #include "dl-url-password.h"
 
 /* `bridge-downloader --headless [OPTION…] URL…`: the engine without GTK.

@@ -1462,15 +1462,6 @@ dl_manager_get_session (DlManager *self)
 }
 
 /**
- * dl_manager_set_tls_database:
- * @self: a #DlManager
- * @database: (nullable): the certificates to trust, or %NULL for the
- *   system's
- *
- * For tests and private servers: trust these certificate authorities
- * instead of the system's. Certificates are always verified.
- */
-/**
  * dl_manager_set_credential_provider:
  * @self: a #DlManager
  * @provider: (nullable): where credentials come from when a server asks for
@@ -1496,6 +1487,15 @@ _dl_manager_get_credential_provider (DlManager *self)
   return self->credential_provider;
 }
 
+/**
+ * dl_manager_set_tls_database:
+ * @self: a #DlManager
+ * @database: (nullable): the certificates to trust, or %NULL for the
+ *   system's
+ *
+ * For tests and private servers: trust these certificate authorities
+ * instead of the system's. Certificates are always verified.
+ */
 void
 dl_manager_set_tls_database (DlManager    *self,
                              GTlsDatabase *database)

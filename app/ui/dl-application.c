@@ -15,13 +15,13 @@
 #include <libsoup/soup.h>
 
 #include "dl-add-downloads-action.h"
+#include "dl-app-credentials.h"
 #include "dl-application.h"
 #include "dl-background.h"
 #include "dl-demo.h"
 #include "dl-format.h"
 #include "dl-inspector-window.h"
 #include "dl-preferences-window.h"
-#include "dl-app-credentials.h"
 #include "dl-screenshot.h"
 #include "dl-window.h"
 
