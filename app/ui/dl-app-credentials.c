@@ -30,6 +30,7 @@ struct _DlAppCredentials
   GtkApplication *app;           /* weak */
   GHashTable     *to_remember;   /* key() → password, until the server answers */
   GHashTable     *from_keyring;  /* key() of what the keyring gave */
+  GHashTable     *questions;     /* "host\nrealm" → Question being answered */
 };
 
 static void provider_iface_init (DlCredentialProviderInterface *iface);
@@ -57,6 +58,54 @@ credentials_free (Credentials *credentials)
   g_free (credentials->user);
   dl_password_free (credentials->password);
   g_free (credentials);
+}
+
+static Credentials *
+credentials_copy (const Credentials *credentials)
+{
+  Credentials *copy = g_new0 (Credentials, 1);
+
+  copy->user = g_strdup (credentials->user);
+  copy->password = g_strdup (credentials->password);
+  return copy;
+}
+
+/* One question per server and realm at a time: downloads that meet the
+ * same 401 meanwhile wait for its answer, instead of stacking a dialog
+ * each. */
+typedef struct
+{
+  grefcount    refs;
+  BridgeEvent *done;
+  Credentials *answer;     /* NULL: declined */
+  gboolean     abandoned;  /* the download that asked went away first */
+} Question;
+
+static Question *
+question_new (void)
+{
+  Question *question = g_new0 (Question, 1);
+
+  g_ref_count_init (&question->refs);
+  question->done = bridge_event_new ();
+  return question;
+}
+
+static Question *
+question_ref (Question *question)
+{
+  g_ref_count_inc (&question->refs);
+  return question;
+}
+
+static void
+question_unref (Question *question)
+{
+  if (!g_ref_count_dec (&question->refs))
+    return;
+  bridge_event_unref (question->done);
+  g_clear_pointer (&question->answer, credentials_free);
+  g_free (question);
 }
 
 /* ---- asking the person ------------------------------------------------------------- */
@@ -161,14 +210,14 @@ lookup_free (Lookup *lookup)
   g_free (lookup);
 }
 
-static void
-lookup_task (BridgeTask *task,
-             gpointer    data)
+/* The keyring's credentials, else the person's: NULL when declined, or
+ * with @error when cancelled. */
+static Credentials *
+find_credentials (DlAppCredentials       *self,
+                  DlDownload             *download,
+                  const DlAuthChallenge  *challenge,
+                  GError                **error)
 {
-  Lookup *lookup = data;
-  DlAppCredentials *self = lookup->self;
-  const DlAuthChallenge *challenge = lookup->challenge;
-  g_autoptr(GError) error = NULL;
   Answer answer = { 0, };
   Credentials *credentials;
 
@@ -178,35 +227,31 @@ lookup_task (BridgeTask *task,
       char *user = NULL;
       char *password = NULL;
 
-      if (dl_keyring_lookup (challenge->host, challenge->realm, &user, &password, &error))
+      g_autoptr(GError) keyring_error = NULL;
+
+      if (dl_keyring_lookup (challenge->host, challenge->realm, &user, &password, &keyring_error))
         {
           credentials = g_new0 (Credentials, 1);
           credentials->user = user;
           credentials->password = password;
           g_hash_table_add (self->from_keyring, key (challenge, user));
-          bridge_task_return_pointer (task, credentials, (GDestroyNotify) credentials_free);
-          return;
+          return credentials;
         }
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (g_error_matches (keyring_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          bridge_task_return_error (task, g_steal_pointer (&error));
-          return;
+          g_propagate_error (error, g_steal_pointer (&keyring_error));
+          return NULL;
         }
       /* No keyring (no Secret Service running): ask all the same. */
-      if (error != NULL)
-        g_debug ("No credentials from the keyring: %s", error->message);
-      g_clear_error (&error);
+      if (keyring_error != NULL)
+        g_debug ("No credentials from the keyring: %s", keyring_error->message);
     }
 
-  if (!ask (self, lookup->download, challenge, &answer, &error))
+  if (!ask (self, download, challenge, &answer, error))
     {
       g_free (answer.user);
       dl_password_free (answer.password);
-      if (error != NULL)
-        bridge_task_return_error (task, g_steal_pointer (&error));
-      else
-        bridge_task_return_pointer (task, NULL, NULL);
-      return;
+      return NULL;
     }
 
   if (answer.remember)
@@ -215,7 +260,60 @@ lookup_task (BridgeTask *task,
   credentials = g_new0 (Credentials, 1);
   credentials->user = answer.user;
   credentials->password = answer.password;
-  bridge_task_return_pointer (task, credentials, (GDestroyNotify) credentials_free);
+  return credentials;
+}
+
+static void
+lookup_task (BridgeTask *task,
+             gpointer    data)
+{
+  Lookup *lookup = data;
+  DlAppCredentials *self = lookup->self;
+  const DlAuthChallenge *challenge = lookup->challenge;
+  g_autofree char *space = g_strjoin ("\n", challenge->host, challenge->realm, NULL);
+  g_autoptr(GError) error = NULL;
+  Credentials *credentials;
+  Question *question;
+
+  /* Asked again after a refusal, it is this download's own question. */
+  while (!challenge->retrying &&
+         (question = g_hash_table_lookup (self->questions, space)) != NULL)
+    {
+      gboolean answered;
+
+      question_ref (question);
+      answered = bridge_event_wait (question->done, &error);
+      if (answered && !question->abandoned)
+        {
+          credentials = question->answer != NULL ? credentials_copy (question->answer) : NULL;
+          question_unref (question);
+          bridge_task_return_pointer (task, credentials, (GDestroyNotify) credentials_free);
+          return;
+        }
+      question_unref (question);
+      if (!answered)
+        {
+          bridge_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+
+  question = question_new ();
+  if (!challenge->retrying)
+    g_hash_table_insert (self->questions, g_strdup (space), question_ref (question));
+
+  credentials = find_credentials (self, lookup->download, challenge, &error);
+  question->answer = credentials != NULL ? credentials_copy (credentials) : NULL;
+  question->abandoned = error != NULL;
+  if (!challenge->retrying)
+    g_hash_table_remove (self->questions, space);
+  bridge_event_set (question->done);
+  question_unref (question);
+
+  if (error != NULL)
+    bridge_task_return_error (task, g_steal_pointer (&error));
+  else
+    bridge_task_return_pointer (task, credentials, (GDestroyNotify) credentials_free);
 }
 
 static void
@@ -339,6 +437,7 @@ dl_app_credentials_finalize (GObject *object)
   g_clear_weak_pointer (&self->app);
   g_clear_pointer (&self->to_remember, g_hash_table_unref);
   g_clear_pointer (&self->from_keyring, g_hash_table_unref);
+  g_clear_pointer (&self->questions, g_hash_table_unref);
 
   G_OBJECT_CLASS (dl_app_credentials_parent_class)->finalize (object);
 }
@@ -355,6 +454,8 @@ dl_app_credentials_init (DlAppCredentials *self)
   self->to_remember = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify) dl_password_free);
   self->from_keyring = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->questions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) question_unref);
 }
 
 /**

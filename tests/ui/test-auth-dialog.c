@@ -490,6 +490,28 @@ test_pause_closes_dialog (Fixture       *fixture,
   g_assert_null (dl_download_get_error (download));
 }
 
+/* Several downloads from one server meet its 401 together: one question,
+ * whose answer serves them all. */
+static void
+test_one_question_per_server (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  DlDownload *first = add (fixture, "one.bin?auth=basic&size=3000&seed=3");
+  DlDownload *second = add (fixture, "two.bin?auth=basic&size=4000&seed=4");
+  DlDownload *third = add (fixture, "three.bin?auth=basic&size=5000&seed=5");
+  DlAuthDialog *dialog;
+
+  WAIT_FOR ((dialog = find_dialog ()) != NULL);
+  answer (dialog, "alice", PASSWORD, FALSE);
+
+  WAIT_FOR (dl_download_get_state (first) == DL_DOWNLOAD_STATE_DONE &&
+            dl_download_get_state (second) == DL_DOWNLOAD_STATE_DONE &&
+            dl_download_get_state (third) == DL_DOWNLOAD_STATE_DONE);
+  g_assert_cmpuint (fixture->dialogs_seen, ==, 1);
+  /* Not asked to remember: the keyring stays empty. */
+  g_assert_true (keyring_empty (fixture->host));
+}
+
 /* In German, in a child process (the locale is process-wide). */
 static void
 test_german (Fixture       *fixture,
@@ -571,6 +593,7 @@ main (int   argc,
   ADD ("/downloader/auth-dialog/restart-uses-keyring", test_restart_uses_keyring);
   ADD ("/downloader/auth-dialog/wrong-password-then-cancel", test_wrong_password_then_cancel);
   ADD ("/downloader/auth-dialog/pause-closes-dialog", test_pause_closes_dialog);
+  ADD ("/downloader/auth-dialog/one-question-per-server", test_one_question_per_server);
   ADD ("/downloader/auth-dialog/german", test_german);
 
   status = g_test_run ();
