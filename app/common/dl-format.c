@@ -257,9 +257,55 @@ dl_format_reason (DlDownload *download)
 
 /* The one line under the progress bar: the state in plain words plus
  * whatever numbers matter in that state. */
+/* A download with a speed limit of its own says so while it transfers or
+ * waits to: "Queued — limited to 500 kB/s". */
+static char *
+with_own_limit (DlDownload *download,
+                char       *status)
+{
+  g_autofree char *owned = status;
+  g_autofree char *limit = NULL;
+
+  if (dl_download_get_rate_limit (download) == 0)
+    return g_steal_pointer (&owned);
+
+  limit = dl_format_speed ((double) dl_download_get_rate_limit (download));
+  /* Translators: a download's status and its own speed limit, e.g.
+   * "12.3 MB of 50.0 MB — 500 kB/s — limited to 500 kB/s" */
+  return g_strdup_printf (_("%s — limited to %s"), owned, limit);
+}
+
+static char *
+format_state_status (DlDownload *download,
+                      gint64      now);
+
 char *
 dl_format_status (DlDownload *download,
                   gint64      now)
+{
+  char *status = format_state_status (download, now);
+
+  switch (dl_download_get_state (download))
+    {
+    case DL_DOWNLOAD_STATE_QUEUED:
+    case DL_DOWNLOAD_STATE_CONNECTING:
+    case DL_DOWNLOAD_STATE_DOWNLOADING:
+      return with_own_limit (download, status);
+
+    case DL_DOWNLOAD_STATE_PAUSED:
+    case DL_DOWNLOAD_STATE_RETRYING:
+    case DL_DOWNLOAD_STATE_VERIFYING:
+    case DL_DOWNLOAD_STATE_DONE:
+    case DL_DOWNLOAD_STATE_FAILED:
+    case DL_DOWNLOAD_STATE_CANCELLED:
+    default:
+      return status;
+    }
+}
+
+static char *
+format_state_status (DlDownload *download,
+                      gint64      now)
 {
   g_autofree char *received = NULL;
   g_autofree char *total = NULL;
@@ -304,6 +350,12 @@ dl_format_status (DlDownload *download,
       return g_strdup_printf (_("%s — %s"), amount, speed);
 
     case DL_DOWNLOAD_STATE_PAUSED:
+      if (dl_download_get_metered_paused (download) && bytes > 0)
+        /* Translators: waiting for a connection that is not metered (not a
+         * mobile hotspot or a capped plan): "Paused: metered connection — 12.3 MB of 50.0 MB" */
+        return g_strdup_printf (_("Paused: metered connection — %s"), amount);
+      if (dl_download_get_metered_paused (download))
+        return g_strdup (_("Paused: metered connection"));
       if (bytes > 0)
         /* Translators: "Paused — 12.3 MB of 50.0 MB" */
         return g_strdup_printf (_("Paused — %s"), amount);
