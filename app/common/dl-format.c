@@ -257,55 +257,9 @@ dl_format_reason (DlDownload *download)
 
 /* The one line under the progress bar: the state in plain words plus
  * whatever numbers matter in that state. */
-/* A download with a speed limit of its own says so while it transfers or
- * waits to: "Queued — limited to 500 kB/s". */
-static char *
-with_own_limit (DlDownload *download,
-                char       *status)
-{
-  g_autofree char *owned = status;
-  g_autofree char *limit = NULL;
-
-  if (dl_download_get_rate_limit (download) == 0)
-    return g_steal_pointer (&owned);
-
-  limit = dl_format_speed ((double) dl_download_get_rate_limit (download));
-  /* Translators: a download's status and its own speed limit, e.g.
-   * "12.3 MB of 50.0 MB — 500 kB/s — limited to 500 kB/s" */
-  return g_strdup_printf (_("%s — limited to %s"), owned, limit);
-}
-
-static char *
-format_state_status (DlDownload *download,
-                      gint64      now);
-
 char *
 dl_format_status (DlDownload *download,
                   gint64      now)
-{
-  char *status = format_state_status (download, now);
-
-  switch (dl_download_get_state (download))
-    {
-    case DL_DOWNLOAD_STATE_QUEUED:
-    case DL_DOWNLOAD_STATE_CONNECTING:
-    case DL_DOWNLOAD_STATE_DOWNLOADING:
-      return with_own_limit (download, status);
-
-    case DL_DOWNLOAD_STATE_PAUSED:
-    case DL_DOWNLOAD_STATE_RETRYING:
-    case DL_DOWNLOAD_STATE_VERIFYING:
-    case DL_DOWNLOAD_STATE_DONE:
-    case DL_DOWNLOAD_STATE_FAILED:
-    case DL_DOWNLOAD_STATE_CANCELLED:
-    default:
-      return status;
-    }
-}
-
-static char *
-format_state_status (DlDownload *download,
-                      gint64      now)
 {
   g_autofree char *received = NULL;
   g_autofree char *total = NULL;
@@ -313,6 +267,7 @@ format_state_status (DlDownload *download,
   g_autofree char *speed = NULL;
   g_autofree char *left = NULL;
   g_autofree char *reason = NULL;
+  g_autofree char *limit = NULL;
   gint64 bytes = dl_download_get_bytes_received (download);
   gint64 size = dl_download_get_total_bytes (download);
   gint64 retry_at;
@@ -328,20 +283,44 @@ format_state_status (DlDownload *download,
   else
     amount = g_strdup (received);
 
+  /* A speed limit of its own shows while the download transfers or waits
+   * to, beside its speed. */
+  if (dl_download_get_rate_limit (download) > 0)
+    limit = dl_format_speed ((double) dl_download_get_rate_limit (download));
+
   switch (dl_download_get_state (download))
     {
     case DL_DOWNLOAD_STATE_QUEUED:
+      if (limit != NULL)
+        /* Translators: "Queued — max 500.0 kB/s", a download's own speed limit */
+        return g_strdup_printf (_("Queued — max %s"), limit);
       return g_strdup (_("Queued"));
 
     case DL_DOWNLOAD_STATE_CONNECTING:
+      if (limit != NULL)
+        /* Translators: "Connecting… — max 500.0 kB/s", a download's own speed limit */
+        return g_strdup_printf (_("Connecting… — max %s"), limit);
       return g_strdup (_("Connecting…"));
 
     case DL_DOWNLOAD_STATE_DOWNLOADING:
       /* No speed yet (the first tenth of a second), or a stalled server:
        * "0 bytes/s" would only alarm. */
+      if (dl_download_get_speed (download) <= 0 && limit != NULL)
+        /* Translators: "12.3 MB of 50.0 MB — max 500.0 kB/s", a download's own speed limit */
+        return g_strdup_printf (_("%s — max %s"), amount, limit);
       if (dl_download_get_speed (download) <= 0)
         return g_steal_pointer (&amount);
       speed = dl_format_speed (dl_download_get_speed (download));
+      if (limit != NULL)
+        {
+          char *with_limit;
+
+          /* Translators: a speed and the download's own speed limit,
+           * "480.0 kB/s (max 500.0 kB/s)" */
+          with_limit = g_strdup_printf (_("%s (max %s)"), speed, limit);
+          g_free (speed);
+          speed = with_limit;
+        }
       left = dl_format_time_left (dl_download_get_eta (download));
       if (left != NULL)
         /* Translators: "12.3 MB of 50.0 MB — 2.1 MB/s — 20 seconds left" */

@@ -290,6 +290,8 @@ show_preferences (Fixture *fixture)
   DlPreferencesWindow *prefs;
 
   prefs = DL_PREFERENCES_WINDOW (dl_application_show_preferences (fixture->app));
+  /* Tall enough to show every group at once in the screenshots. */
+  gtk_window_set_default_size (GTK_WINDOW (prefs), 600, 1000);
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (prefs)));
   return prefs;
 }
@@ -405,7 +407,7 @@ open_limit_dialog (Fixture       *fixture,
 }
 
 /* Row menu → Limit Speed…: the dialog sets the download's own limit while
- * it runs, the row says so, and "No Limit" lifts it. */
+ * it runs, the row shows it beside the speed, and "No Limit" lifts it. */
 static void
 test_limit_speed_dialog (Fixture       *fixture,
                          gconstpointer  data)
@@ -429,7 +431,7 @@ test_limit_speed_dialog (Fixture       *fixture,
   g_assert_cmpuint (dl_download_get_rate_limit (download), ==, 100000);
   g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DOWNLOADING);
   /* g_format_size() keeps number and unit together with a no-break space. */
-  WAIT_FOR (strstr (dl_download_row_get_status_text (row), "limited to 100.0\u00a0kB/s") != NULL);
+  WAIT_FOR (strstr (dl_download_row_get_status_text (row), "(max 100.0\u00a0kB/s)") != NULL);
   snap (GTK_WIDGET (fixture->window), "prefs-row-limited");
 
   /* Cancel leaves it as it is; the dialog shows the limit set. */
@@ -447,7 +449,7 @@ test_limit_speed_dialog (Fixture       *fixture,
   respond (dialog, "set");
   WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL);
   g_assert_cmpuint (dl_download_get_rate_limit (download), ==, 0);
-  WAIT_FOR (strstr (dl_download_row_get_status_text (row), "limited") == NULL);
+  WAIT_FOR (strstr (dl_download_row_get_status_text (row), "max") == NULL);
 }
 
 /* On a metered network the download waits and its row says why; the row's
@@ -684,7 +686,12 @@ test_german (void)
   g_autoptr(DlManager) manager = NULL;
   g_autoptr(DlApplication) app = NULL;
   g_autoptr(GSettings) settings = NULL;
+  g_autoptr(GNetworkMonitor) monitor = NULL;
+  const char *links[] = { "http://127.0.0.1:9/metered.iso", NULL };
   DlPreferencesWindow *prefs;
+  DlDownload *download;
+  DlDownloadRow *row;
+  GtkWidget *dialog;
   DlWindow *window;
   DlAddOptions *options;
   GtkWidget *expander;
@@ -714,11 +721,27 @@ test_german (void)
   g_settings_set_int (settings, "window-width", 360);
   g_settings_set_int (settings, "window-height", 640);
 
+  /* A metered network: the download waits, and never reaches its port. */
+  monitor = dl_fake_network_monitor_new (TRUE);
   manager = dl_manager_new (NULL);
+  dl_manager_set_network_monitor (manager, monitor);
   app = new_app (manager);
   window = DL_WINDOW (dl_application_ensure_window (app));
   gtk_window_present (GTK_WINDOW (window));
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)));
+
+  g_assert_cmpuint (dl_window_add_links (window, links), ==, 1);
+  download = g_list_model_get_item (G_LIST_MODEL (manager), 0);
+  g_object_unref (download);
+  row = dl_window_find_row (window, download);
+  WAIT_FOR (g_str_has_prefix (dl_download_row_get_status_text (row), "Angehalten: getaktete Verbindung"));
+  snap (GTK_WIDGET (window), "prefs-row-metered-360-de");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.limit-speed", NULL));
+  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Geschwindigkeit begrenzen");
+  gtk_window_destroy (GTK_WINDOW (dialog));
 
   dl_window_set_add_open (window, TRUE);
   options = DL_ADD_OPTIONS (find_widget (GTK_WIDGET (window), DL_TYPE_ADD_OPTIONS));
@@ -731,6 +754,7 @@ test_german (void)
   snap (GTK_WIDGET (window), "prefs-add-advanced-360-de");
 
   prefs = DL_PREFERENCES_WINDOW (dl_application_show_preferences (app));
+  gtk_window_set_default_size (GTK_WINDOW (prefs), 600, 1000);
   snap (GTK_WIDGET (prefs), "prefs-preferences-de");
   gtk_window_destroy (GTK_WINDOW (prefs));
 
