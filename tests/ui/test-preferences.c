@@ -254,6 +254,17 @@ transition_running (GtkWidget *widget)
   return FALSE;
 }
 
+/* Keeps frames coming while a screenshot waits for them: a window with
+ * nothing moving in it draws no new frame by itself. */
+static gboolean
+keep_drawing_cb (GtkWidget     *widget,
+                 GdkFrameClock *clock,
+                 gpointer       user_data)
+{
+  gtk_widget_queue_draw (widget);
+  return G_SOURCE_CONTINUE;
+}
+
 /* With DL_TEST_SCREENSHOTS=DIR the tests save pictures of what they show,
  * for reviewers; without it they write nothing. */
 static void
@@ -266,6 +277,7 @@ snap (GtkWidget  *widget,
   g_autoptr(GError) error = NULL;
   GdkFrameClock *clock;
   gint64 frame;
+  guint tick;
 
   if (dir == NULL)
     return;
@@ -274,8 +286,9 @@ snap (GtkWidget  *widget,
   WAIT_FOR (!transition_running (widget));
   clock = gtk_widget_get_frame_clock (widget);
   frame = gdk_frame_clock_get_frame_counter (clock);
-  gtk_widget_queue_draw (widget);
+  tick = gtk_widget_add_tick_callback (widget, keep_drawing_cb, NULL, NULL);
   WAIT_FOR (gdk_frame_clock_get_frame_counter (clock) > frame + 1);
+  gtk_widget_remove_tick_callback (widget, tick);
 
   file = g_strconcat (name, ".png", NULL);
   path = g_build_filename (dir, file, NULL);
