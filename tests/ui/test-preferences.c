@@ -754,6 +754,8 @@ test_german (void)
   WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "Geschwindigkeit begrenzen");
+  WAIT_FOR (gtk_widget_get_width (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog))) > 0);
+  snap (dialog, "prefs-limit-dialog-de");
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   dl_window_set_add_open (window, TRUE);
