@@ -138,6 +138,24 @@ static const char * const reserved_headers[] = {
   "upgrade", NULL
 };
 
+/**
+ * dl_add_request_is_reserved_header:
+ * @name: a header name
+ *
+ * Returns: whether a caller may not set @name: the engine sets it itself,
+ *   or it frames the message (`Range`, `Cookie`, `Proxy-*`, …)
+ */
+gboolean
+dl_add_request_is_reserved_header (const char *name)
+{
+  g_autofree char *lower = NULL;
+
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  lower = g_ascii_strdown (name, -1);
+  return g_strv_contains (reserved_headers, lower) || g_str_has_prefix (lower, "proxy-");
+}
+
 /* `as` of "Name: value", or a dictionary `a{ss}` / `a{sv}` of strings. */
 static GStrv
 get_headers (GVariant  *value,
@@ -191,8 +209,7 @@ get_headers (GVariant  *value,
         }
       name = g_strndup (headers[i], colon - headers[i]);
       lower = g_ascii_strdown (name, -1);
-      if (g_strv_contains (reserved_headers, lower) ||
-          g_ascii_strncasecmp (name, "Proxy-", 6) == 0)
+      if (dl_add_request_is_reserved_header (name))
         {
           const char *hint = g_str_equal (lower, "cookie") ? " (use “cookies”)"
                              : g_str_equal (lower, "referer") ? " (use “referer”)" : "";

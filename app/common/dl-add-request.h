@@ -43,6 +43,7 @@ typedef struct
 DlAddRequest *dl_add_request_new_from_variant  (GVariant      *options,
                                                 GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 GVariant     *dl_add_request_to_variant        (DlAddRequest  *self);
+gboolean      dl_add_request_is_reserved_header (const char *name);
 void          dl_add_request_free              (DlAddRequest  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DlAddRequest, dl_add_request_free)

@@ -269,6 +269,7 @@ dl_format_status (DlDownload *download,
   g_autofree char *speed = NULL;
   g_autofree char *left = NULL;
   g_autofree char *reason = NULL;
+  g_autofree char *limit = NULL;
   gint64 bytes = dl_download_get_bytes_received (download);
   gint64 size = dl_download_get_total_bytes (download);
   gint64 retry_at;
@@ -284,20 +285,44 @@ dl_format_status (DlDownload *download,
   else
     amount = g_strdup (received);
 
+  /* A speed limit of its own shows while the download transfers or waits
+   * to, beside its speed. */
+  if (dl_download_get_rate_limit (download) > 0)
+    limit = dl_format_speed ((double) dl_download_get_rate_limit (download));
+
   switch (dl_download_get_state (download))
     {
     case DL_DOWNLOAD_STATE_QUEUED:
+      if (limit != NULL)
+        /* Translators: "Queued — max 500.0 kB/s", a download's own speed limit */
+        return g_strdup_printf (_("Queued — max %s"), limit);
       return g_strdup (_("Queued"));
 
     case DL_DOWNLOAD_STATE_CONNECTING:
+      if (limit != NULL)
+        /* Translators: "Connecting… — max 500.0 kB/s", a download's own speed limit */
+        return g_strdup_printf (_("Connecting… — max %s"), limit);
       return g_strdup (_("Connecting…"));
 
     case DL_DOWNLOAD_STATE_DOWNLOADING:
       /* No speed yet (the first tenth of a second), or a stalled server:
        * "0 bytes/s" would only alarm. */
+      if (dl_download_get_speed (download) <= 0 && limit != NULL)
+        /* Translators: "12.3 MB of 50.0 MB — max 500.0 kB/s", a download's own speed limit */
+        return g_strdup_printf (_("%s — max %s"), amount, limit);
       if (dl_download_get_speed (download) <= 0)
         return g_steal_pointer (&amount);
       speed = dl_format_speed (dl_download_get_speed (download));
+      if (limit != NULL)
+        {
+          char *with_limit;
+
+          /* Translators: a speed and the download's own speed limit,
+           * "480.0 kB/s (max 500.0 kB/s)" */
+          with_limit = g_strdup_printf (_("%s (max %s)"), speed, limit);
+          g_free (speed);
+          speed = with_limit;
+        }
       left = dl_format_time_left (dl_download_get_eta (download));
       if (left != NULL)
         /* Translators: "12.3 MB of 50.0 MB — 2.1 MB/s — 20 seconds left" */
@@ -306,6 +331,12 @@ dl_format_status (DlDownload *download,
       return g_strdup_printf (_("%s — %s"), amount, speed);
 
     case DL_DOWNLOAD_STATE_PAUSED:
+      if (dl_download_get_metered_paused (download) && bytes > 0)
+        /* Translators: waiting for a connection that is not metered (not a
+         * mobile hotspot or a capped plan): "Paused: metered connection — 12.3 MB of 50.0 MB" */
+        return g_strdup_printf (_("Paused: metered connection — %s"), amount);
+      if (dl_download_get_metered_paused (download))
+        return g_strdup (_("Paused: metered connection"));
       if (bytes > 0)
         /* Translators: "Paused — 12.3 MB of 50.0 MB" */
         return g_strdup_printf (_("Paused — %s"), amount);

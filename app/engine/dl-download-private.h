@@ -28,6 +28,7 @@ typedef enum
   DL_STOP_REMOVE,     /* remove .part, forget the download */
   DL_STOP_SHUTDOWN,   /* keep .part, keep the stored state so a restart resumes */
   DL_STOP_TIME_LIMIT, /* keep .part, state failed: DlManager:max-time ran out */
+  DL_STOP_METERED,    /* keep .part, keep the stored state: a metered network */
 } DlStopReason;
 
 struct _DlDownload
@@ -79,6 +80,8 @@ struct _DlDownload
   guint            removed : 1;
   guint            inserting : 1;     /* its first record is on its way to the store */
   guint            save_pending : 1;  /* saved meanwhile: save again once inserted */
+  guint            metered_paused : 1; /* waits for an unmetered network */
+  guint            allow_metered : 1;  /* "Download Anyway" */
 };
 
 char          *_dl_download_dup_part_owner      (DlDownload           *self);
@@ -87,6 +90,8 @@ DlDownload    *_dl_download_new                 (DlManager            *manager,
 DlStoreRecord *_dl_download_to_record           (DlDownload           *self) G_GNUC_WARN_UNUSED_RESULT;
 void           _dl_download_set_state           (DlDownload           *self,
                                                  DlDownloadState       state);
+void           _dl_download_set_metered_paused  (DlDownload           *self,
+                                                 gboolean              metered_paused);
 void           _dl_download_set_file_name       (DlDownload           *self,
                                                  const char           *file_name);
 void           _dl_download_set_bytes_received  (DlDownload           *self,

@@ -1136,8 +1136,8 @@ keep_part (Job          *job,
   _dl_download_set_bytes_received (download, download->resume_offset);
   _dl_download_set_state (download, DL_DOWNLOAD_STATE_PAUSED);
 
-  /* Shutting down: the stored state stays active, so the next start
-   * resumes it, as after a crash. */
+  /* Shutting down, or a metered network: the stored state stays active,
+   * so the next start resumes it, as after a crash. */
   if (reason == DL_STOP_PAUSE)
     _dl_download_save (download);
 }
@@ -1176,6 +1176,7 @@ stop (Job *job)
 
     case DL_STOP_PAUSE:
     case DL_STOP_SHUTDOWN:
+    case DL_STOP_METERED:
     case DL_STOP_NONE:
     default:
       keep_part (job, reason);

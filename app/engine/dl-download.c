@@ -54,6 +54,8 @@ enum {
   PROP_RUNNING,
   PROP_RATE_LIMIT,
   PROP_RANGE_SUPPORT,
+  PROP_METERED_PAUSED,
+  PROP_ALLOW_METERED,
   N_PROPS
 };
 
@@ -163,6 +165,12 @@ dl_download_get_property (GObject    *object,
       break;
     case PROP_RATE_LIMIT:
       g_value_set_uint64 (value, dl_download_get_rate_limit (self));
+      break;
+    case PROP_METERED_PAUSED:
+      g_value_set_boolean (value, self->metered_paused);
+      break;
+    case PROP_ALLOW_METERED:
+      g_value_set_boolean (value, self->allow_metered);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -315,6 +323,27 @@ dl_download_class_init (DlDownloadClass *klass)
    */
   properties[PROP_RATE_LIMIT] =
     g_param_spec_uint64 ("rate-limit", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+
+  /**
+   * DlDownload:metered-paused:
+   *
+   * Whether the download is paused because the network is metered and
+   * #DlManager:pause-on-metered is on. It goes on by itself when the
+   * network is no longer metered, or at once after
+   * dl_download_set_allow_metered().
+   */
+  properties[PROP_METERED_PAUSED] =
+    g_param_spec_boolean ("metered-paused", NULL, NULL, FALSE, flags);
+
+  /**
+   * DlDownload:allow-metered:
+   *
+   * Whether the download runs on a metered network even when
+   * #DlManager:pause-on-metered is on ("Download Anyway"). Kept for as long
+   * as the download is in the list in this run of the program.
+   */
+  properties[PROP_ALLOW_METERED] =
+    g_param_spec_boolean ("allow-metered", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -571,6 +600,10 @@ _dl_download_set_state (DlDownload      *self,
       notify (self, PROP_RETRY_AT);
     }
 
+  /* Only a paused download waits for an unmetered network. */
+  if (state != DL_DOWNLOAD_STATE_PAUSED)
+    _dl_download_set_metered_paused (self, FALSE);
+
   if (dl_download_state_is_finished (state))
     {
       self->finished_at = g_get_real_time ();
@@ -585,6 +618,26 @@ _dl_download_set_state (DlDownload      *self,
   notify (self, PROP_STATE);
 
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+/**
+ * _dl_download_set_metered_paused:
+ * @self: a #DlDownload
+ * @metered_paused: whether it waits for an unmetered network
+ *
+ * Set by the manager (see dl-metered-pause.c).
+ */
+void
+_dl_download_set_metered_paused (DlDownload *self,
+                                 gboolean    metered_paused)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  metered_paused = !!metered_paused;
+  if (self->metered_paused == (guint) metered_paused)
+    return;
+  self->metered_paused = metered_paused;
+  notify (self, PROP_METERED_PAUSED);
 }
 
 void
@@ -1209,6 +1262,55 @@ dl_download_is_finished (DlDownload *self)
   return dl_download_state_is_finished (self->state);
 }
 
+/**
+ * dl_download_get_metered_paused:
+ * @self: a #DlDownload
+ *
+ * Returns: whether it waits for an unmetered network (see
+ *   #DlDownload:metered-paused)
+ */
+gboolean
+dl_download_get_metered_paused (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), FALSE);
+
+  return self->metered_paused;
+}
+
+gboolean
+dl_download_get_allow_metered (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), FALSE);
+
+  return self->allow_metered;
+}
+
+/**
+ * dl_download_set_allow_metered:
+ * @self: a #DlDownload
+ * @allow_metered: whether it may run on a metered network
+ *
+ * "Download Anyway": lets the download run although the network is metered.
+ * One paused for that reason goes on at once; one stopping for it starts
+ * again when it has stopped. Turning it off again pauses it if the network
+ * is metered and the manager pauses on metered networks.
+ */
+void
+dl_download_set_allow_metered (DlDownload *self,
+                               gboolean    allow_metered)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  allow_metered = !!allow_metered;
+  if (self->allow_metered == (guint) allow_metered)
+    return;
+  self->allow_metered = allow_metered;
+  notify (self, PROP_ALLOW_METERED);
+
+  if (self->manager != NULL)
+    _dl_manager_metered_changed (self->manager);
+}
+
 /* ---- actions ------------------------------------------------------------------- */
 
 gboolean
@@ -1216,7 +1318,12 @@ dl_download_can_pause (DlDownload *self)
 {
   g_return_val_if_fail (DL_IS_DOWNLOAD (self), FALSE);
 
-  return self->manager != NULL && self->task != NULL && self->stop_reason == DL_STOP_NONE;
+  if (self->manager == NULL)
+    return FALSE;
+  /* Waiting for an unmetered network: a pause makes it wait for the user. */
+  if (self->task == NULL)
+    return self->metered_paused;
+  return self->stop_reason == DL_STOP_NONE;
 }
 
 gboolean
@@ -1224,7 +1331,10 @@ dl_download_can_resume (DlDownload *self)
 {
   g_return_val_if_fail (DL_IS_DOWNLOAD (self), FALSE);
 
-  return self->manager != NULL && self->task == NULL && self->state == DL_DOWNLOAD_STATE_PAUSED;
+  /* One paused for a metered network goes on by itself, or with
+   * dl_download_set_allow_metered(). */
+  return self->manager != NULL && self->task == NULL && self->state == DL_DOWNLOAD_STATE_PAUSED &&
+         !self->metered_paused;
 }
 
 gboolean
@@ -1263,6 +1373,14 @@ dl_download_pause (DlDownload *self)
 
   if (!dl_download_can_pause (self))
     return;
+
+  if (self->task == NULL)
+    {
+      /* Stored as paused from now on, not as waiting to go on. */
+      _dl_download_set_metered_paused (self, FALSE);
+      _dl_download_save (self);
+      return;
+    }
 
   self->stop_reason = DL_STOP_PAUSE;
   bridge_task_cancel (self->task, "Paused");

@@ -51,6 +51,11 @@ guint64          dl_download_get_rate_limit      (DlDownload  *self);
 void             dl_download_set_rate_limit      (DlDownload  *self,
                                                   guint64      bytes_per_second);
 
+gboolean         dl_download_get_metered_paused  (DlDownload  *self);
+gboolean         dl_download_get_allow_metered   (DlDownload  *self);
+void             dl_download_set_allow_metered   (DlDownload  *self,
+                                                  gboolean     allow_metered);
+
 gboolean         dl_download_can_pause           (DlDownload  *self);
 gboolean         dl_download_can_resume          (DlDownload  *self);
 gboolean         dl_download_can_retry           (DlDownload  *self);

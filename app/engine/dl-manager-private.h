@@ -36,6 +36,7 @@ typedef struct
 
 void      _dl_manager_start              (DlManager          *self,
                                           DlDownload         *download);
+void      _dl_manager_metered_changed    (DlManager          *self);
 void      _dl_manager_forget             (DlManager          *self,
                                           DlDownload         *download);
 void      _dl_manager_get_settings       (DlManager          *self,

@@ -19,6 +19,7 @@
 #include "dl-download-task-private.h"
 #include "dl-file-name.h"
 #include "dl-manager-private.h"
+#include "dl-metered-pause-private.h"
 #include "dl-url-password.h"
 
 /**
@@ -80,6 +81,7 @@ struct _DlManager
   DlRateLimit       *rate_limit;    /* shared by all downloads */
   GHashTable        *preconnected;  /* "scheme://host:port" → preconnections made */
   DlCredentialProvider *credential_provider;  /* asked on a 401, or NULL */
+  DlMeteredPause    *metered_pause;
 
   guint              session_max_per_host;
   guint              session_max_conns;
@@ -107,6 +109,8 @@ enum {
   PROP_HASH_FILES,
   PROP_MAX_TIME,
   PROP_RATE_LIMIT,
+  PROP_NETWORK_MONITOR,
+  PROP_PAUSE_ON_METERED,
   N_PROPS
 };
 
@@ -537,6 +541,9 @@ dl_manager_dispose (GObject *object)
     }
   self->n_removing = 0;
 
+  /* Lets go of the monitor (the system's is shared). */
+  _dl_metered_pause_set_monitor (self->metered_pause, NULL);
+
   g_clear_object (&self->session);
   g_clear_object (&self->tls_database);
   g_clear_object (&self->store);
@@ -555,6 +562,7 @@ dl_manager_finalize (GObject *object)
   g_clear_pointer (&self->host_tickets, g_hash_table_unref);
   g_clear_pointer (&self->folders, _dl_folders_free);
   g_clear_pointer (&self->rate_limit, _dl_rate_limit_unref);
+  g_clear_pointer (&self->metered_pause, _dl_metered_pause_free);
   g_clear_pointer (&self->preconnected, g_hash_table_unref);
   g_clear_pointer (&self->global, dl_limit_free);
   g_clear_pointer (&self->global_tickets, dl_limit_free);
@@ -626,6 +634,12 @@ dl_manager_get_property (GObject    *object,
     case PROP_RATE_LIMIT:
       g_value_set_uint64 (value, dl_manager_get_rate_limit (self));
       break;
+    case PROP_NETWORK_MONITOR:
+      g_value_set_object (value, dl_manager_get_network_monitor (self));
+      break;
+    case PROP_PAUSE_ON_METERED:
+      g_value_set_boolean (value, dl_manager_get_pause_on_metered (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -679,6 +693,12 @@ dl_manager_set_property (GObject      *object,
       break;
     case PROP_RATE_LIMIT:
       dl_manager_set_rate_limit (self, g_value_get_uint64 (value));
+      break;
+    case PROP_NETWORK_MONITOR:
+      dl_manager_set_network_monitor (self, g_value_get_object (value));
+      break;
+    case PROP_PAUSE_ON_METERED:
+      dl_manager_set_pause_on_metered (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -832,6 +852,26 @@ dl_manager_class_init (DlManagerClass *klass)
   properties[PROP_RATE_LIMIT] =
     g_param_spec_uint64 ("rate-limit", NULL, NULL, 0, G_MAXUINT64, 0, rw);
 
+  /**
+   * DlManager:network-monitor:
+   *
+   * What tells whether the network is metered, for
+   * #DlManager:pause-on-metered: g_network_monitor_get_default() unless
+   * another one is set (tests set their own). %NULL until needed.
+   */
+  properties[PROP_NETWORK_MONITOR] =
+    g_param_spec_object ("network-monitor", NULL, NULL, G_TYPE_NETWORK_MONITOR, rw);
+
+  /**
+   * DlManager:pause-on-metered:
+   *
+   * Whether downloads pause while #GNetworkMonitor:network-metered is true
+   * (see #DlDownload:metered-paused), and go on when it turns false.
+   * Downloads with #DlDownload:allow-metered run anyway. Off by default.
+   */
+  properties[PROP_PAUSE_ON_METERED] =
+    g_param_spec_boolean ("pause-on-metered", NULL, NULL, FALSE, rw);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -923,6 +963,7 @@ dl_manager_init (DlManager *self)
                                               (GDestroyNotify) dl_limit_free);
   self->folders = _dl_folders_new ();
   self->rate_limit = _dl_rate_limit_new (0);
+  self->metered_pause = _dl_metered_pause_new (self);
   self->preconnected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->global = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
   self->global_tickets = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
@@ -1070,6 +1111,8 @@ task_done_cb (BridgeFuture *future,
 
   if (reason == DL_STOP_REMOVE)
     _dl_manager_forget (self, download);
+  else if (reason == DL_STOP_METERED)
+    _dl_metered_pause_stopped (self->metered_pause, download);
 }
 
 /**
@@ -1089,6 +1132,12 @@ _dl_manager_start (DlManager  *self,
 
   g_return_if_fail (DL_IS_MANAGER (self));
   g_return_if_fail (download->task == NULL);
+
+  if (_dl_metered_pause_holds (self->metered_pause, download))
+    {
+      _dl_metered_pause_hold (self->metered_pause, download);
+      return;
+    }
 
   download->stop_reason = DL_STOP_NONE;
   _dl_download_set_state (download, DL_DOWNLOAD_STATE_QUEUED);
@@ -1824,4 +1873,88 @@ dl_manager_set_max_retry_delay (DlManager *self,
   g_return_if_fail (seconds >= 0);
 
   set_seconds (self, &self->settings.max_retry_delay, seconds, PROP_MAX_RETRY_DELAY);
+}
+
+/**
+ * dl_manager_get_network_monitor:
+ * @self: a #DlManager
+ *
+ * Returns: (transfer none) (nullable): the monitor that says whether the
+ *   network is metered, %NULL until #DlManager:pause-on-metered is first on
+ */
+GNetworkMonitor *
+dl_manager_get_network_monitor (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
+
+  return _dl_metered_pause_get_monitor (self->metered_pause);
+}
+
+/**
+ * dl_manager_set_network_monitor:
+ * @self: a #DlManager
+ * @monitor: (nullable): the monitor to follow, or %NULL for the system's
+ *   once needed
+ */
+void
+dl_manager_set_network_monitor (DlManager       *self,
+                                GNetworkMonitor *monitor)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (monitor == NULL || G_IS_NETWORK_MONITOR (monitor));
+
+  if (_dl_metered_pause_get_monitor (self->metered_pause) == monitor)
+    return;
+  _dl_metered_pause_set_monitor (self->metered_pause, monitor);
+  if (monitor == NULL && _dl_metered_pause_get_enabled (self->metered_pause))
+    _dl_metered_pause_set_enabled (self->metered_pause, TRUE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_MONITOR]);
+}
+
+gboolean
+dl_manager_get_pause_on_metered (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
+
+  return _dl_metered_pause_get_enabled (self->metered_pause);
+}
+
+/**
+ * dl_manager_set_pause_on_metered:
+ * @self: a #DlManager
+ * @pause_on_metered: whether downloads pause while the network is metered
+ *
+ * Takes effect at once, on running and queued downloads.
+ */
+void
+dl_manager_set_pause_on_metered (DlManager *self,
+                                 gboolean   pause_on_metered)
+{
+  GNetworkMonitor *before;
+
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  pause_on_metered = !!pause_on_metered;
+  if (_dl_metered_pause_get_enabled (self->metered_pause) == pause_on_metered)
+    return;
+  before = _dl_metered_pause_get_monitor (self->metered_pause);
+  _dl_metered_pause_set_enabled (self->metered_pause, pause_on_metered);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSE_ON_METERED]);
+  if (_dl_metered_pause_get_monitor (self->metered_pause) != before)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_MONITOR]);
+}
+
+/**
+ * _dl_manager_metered_changed:
+ * @self: a #DlManager
+ *
+ * Something that decides which downloads may run on a metered network
+ * changed (a download's #DlDownload:allow-metered): apply it.
+ */
+void
+_dl_manager_metered_changed (DlManager *self)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  _dl_metered_pause_update (self->metered_pause);
 }

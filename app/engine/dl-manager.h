@@ -95,6 +95,12 @@ void         dl_manager_set_max_retry_delay  (DlManager    *self,
 guint64      dl_manager_get_rate_limit       (DlManager    *self);
 void         dl_manager_set_rate_limit       (DlManager    *self,
                                               guint64       bytes_per_second);
+GNetworkMonitor *dl_manager_get_network_monitor (DlManager    *self);
+void         dl_manager_set_network_monitor  (DlManager    *self,
+                                              GNetworkMonitor *monitor);
+gboolean     dl_manager_get_pause_on_metered (DlManager    *self);
+void         dl_manager_set_pause_on_metered (DlManager    *self,
+                                              gboolean      pause_on_metered);
 double       dl_manager_get_max_time         (DlManager    *self);
 void         dl_manager_set_max_time         (DlManager    *self,
                                               double        seconds);

@@ -107,8 +107,7 @@ add_downloads_cb (GSimpleAction *action,
   manager = dl_application_get_manager (app);
 
   /* Before the downloads start, so that their first request has them. */
-  if (request->headers != NULL || request->referer != NULL || request->cookies != NULL)
-    dl_request_options_add (ensure_request_options (app, manager), request);
+  dl_add_downloads_use_options (app, request);
   for (guint i = 0; request->urls[i] != NULL; i++)
     {
       g_autoptr(GError) add_error = NULL;
@@ -126,6 +125,27 @@ add_downloads_cb (GSimpleAction *action,
           dl_application_report_error (app, message);
         }
     }
+}
+
+/**
+ * dl_add_downloads_use_options:
+ * @app: a #DlApplication with its manager
+ * @request: a checked request
+ *
+ * From now on, requests for the URLs of @request carry its headers and
+ * referer, and every request its matching cookies. Call it before adding
+ * the downloads, so that their first request has them.
+ */
+void
+dl_add_downloads_use_options (DlApplication *app,
+                              DlAddRequest  *request)
+{
+  g_return_if_fail (DL_IS_APPLICATION (app));
+  g_return_if_fail (request != NULL);
+
+  if (request->headers != NULL || request->referer != NULL || request->cookies != NULL)
+    dl_request_options_add (ensure_request_options (app, dl_application_get_manager (app)),
+                            request);
 }
 
 /**

@@ -7,10 +7,13 @@
 
 #pragma once
 
+#include "dl-add-request.h"
 #include "dl-application.h"
 
 G_BEGIN_DECLS
 
 void  dl_add_downloads_action_install  (DlApplication *app);
+void  dl_add_downloads_use_options     (DlApplication *app,
+                                        DlAddRequest  *request);
 
 G_END_DECLS

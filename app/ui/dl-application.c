@@ -134,6 +134,12 @@ apply_settings (DlApplication *self)
   dl_manager_set_max_per_host (self->manager, per_host);
   dl_manager_set_max_retries (self->manager, g_settings_get_uint (self->settings, "max-retries"));
   dl_manager_set_idle_timeout (self->manager, g_settings_get_uint (self->settings, "idle-timeout"));
+  dl_manager_set_rate_limit (self->manager, g_settings_get_uint64 (self->settings, "rate-limit"));
+  dl_manager_set_max_file_size (self->manager,
+                                (gint64) MIN (g_settings_get_uint64 (self->settings, "max-file-size"),
+                                              (guint64) G_MAXINT64));
+  dl_manager_set_pause_on_metered (self->manager,
+                                   g_settings_get_boolean (self->settings, "pause-on-metered"));
 }
 
 /* ---- notifications ------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dl-download-row.h"
+#include "dl-speed-limit-dialog.h"
 #include "dl-format.h"
 
 struct _DlDownloadRow
@@ -265,6 +266,7 @@ update (DlDownloadRow *self)
   gboolean pending;
   gboolean done;
   gboolean missing;
+  const char *resume_label;
 
   if (g_strcmp0 (title, self->title) != 0)
     {
@@ -304,6 +306,19 @@ update (DlDownloadRow *self)
                                  !pending && dl_download_can_retry (download));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.cancel",
                                  !pending && dl_download_can_cancel (download));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.download-anyway",
+                                 !pending && dl_download_get_metered_paused (download));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.limit-speed",
+                                 !pending && !dl_download_state_is_finished (state));
+  /* Waiting for an unmetered network, the resume button downloads anyway. */
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->resume_button),
+                                  dl_download_get_metered_paused (download) ? "row.download-anyway"
+                                                                            : "row.resume");
+  resume_label = dl_download_get_metered_paused (download) ? _("Download Anyway") : _("Resume");
+  gtk_widget_set_tooltip_text (self->resume_button, resume_label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->resume_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, resume_label,
+                                  -1);
   done = state == DL_DOWNLOAD_STATE_DONE && !self->file_missing;
   missing = state == DL_DOWNLOAD_STATE_DONE && self->file_missing;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.open", done);
@@ -501,6 +516,25 @@ resume_action (GtkWidget  *widget,
                GVariant   *param)
 {
   dl_download_resume (DL_DOWNLOAD_ROW (widget)->download);
+}
+
+static void
+download_anyway_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  dl_download_set_allow_metered (DL_DOWNLOAD_ROW (widget)->download, TRUE);
+}
+
+static void
+limit_speed_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (GTK_IS_WINDOW (root))
+    dl_speed_limit_dialog_present (GTK_WINDOW (root), DL_DOWNLOAD_ROW (widget)->download);
 }
 
 static void
@@ -970,6 +1004,8 @@ dl_download_row_class_init (DlDownloadRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.pause", NULL, pause_action);
   gtk_widget_class_install_action (widget_class, "row.resume", NULL, resume_action);
   gtk_widget_class_install_action (widget_class, "row.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "row.download-anyway", NULL, download_anyway_action);
+  gtk_widget_class_install_action (widget_class, "row.limit-speed", NULL, limit_speed_action);
   gtk_widget_class_install_action (widget_class, "row.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "row.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "row.show-in-folder", NULL, show_in_folder_action);

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "dl-limit-entry.h"
 #include "dl-preferences-window.h"
 
 /* Every control is bound to GSettings and nothing else: the application
@@ -34,6 +35,9 @@ struct _DlPreferencesWindow
   GtkSpinButton        *per_host_spin;
   GtkSpinButton        *retries_spin;
   GtkSpinButton        *idle_spin;
+  DlLimitEntry         *rate_limit_entry;
+  DlLimitEntry         *max_file_size_entry;
+  GtkSwitch            *metered_switch;
 };
 
 enum {
@@ -151,6 +155,12 @@ dl_preferences_window_constructed (GObject *object)
                      G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "notify-on-completion", self->notify_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "rate-limit", self->rate_limit_entry, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "max-file-size", self->max_file_size_entry, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "pause-on-metered", self->metered_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
 
   g_signal_connect_object (self->settings, "changed::download-folder",
                            G_CALLBACK (update_folder_row), self, G_CONNECT_SWAPPED);
@@ -228,6 +238,7 @@ dl_preferences_window_class_init (DlPreferencesWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (DL_TYPE_LIMIT_ENTRY);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/libbridge/Downloader/ui/dl-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, folder_row);
@@ -236,6 +247,9 @@ dl_preferences_window_class_init (DlPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, per_host_spin);
   gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, retries_spin);
   gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, idle_spin);
+  gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, rate_limit_entry);
+  gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, max_file_size_entry);
+  gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, metered_switch);
 
   gtk_widget_class_install_action (widget_class, "prefs.choose-folder", NULL, choose_folder_action);
 
@@ -311,4 +325,27 @@ dl_preferences_window_get_folder_text (DlPreferencesWindow *self)
   g_return_val_if_fail (DL_IS_PREFERENCES_WINDOW (self), NULL);
 
   return adw_action_row_get_subtitle (self->folder_row);
+}
+
+/**
+ * dl_preferences_window_get_control:
+ * @self: a #DlPreferencesWindow
+ * @key: a settings key shown with a limit entry or a switch
+ *   ("rate-limit", "max-file-size", "pause-on-metered")
+ *
+ * Returns: (transfer none) (nullable): the control editing @key
+ */
+GtkWidget *
+dl_preferences_window_get_control (DlPreferencesWindow *self,
+                                   const char          *key)
+{
+  g_return_val_if_fail (DL_IS_PREFERENCES_WINDOW (self), NULL);
+
+  if (g_strcmp0 (key, "rate-limit") == 0)
+    return GTK_WIDGET (self->rate_limit_entry);
+  if (g_strcmp0 (key, "max-file-size") == 0)
+    return GTK_WIDGET (self->max_file_size_entry);
+  if (g_strcmp0 (key, "pause-on-metered") == 0)
+    return GTK_WIDGET (self->metered_switch);
+  return NULL;
 }

@@ -22,4 +22,7 @@ const char          *dl_preferences_window_get_folder_text (DlPreferencesWindow 
 GtkSpinButton       *dl_preferences_window_get_spin     (DlPreferencesWindow  *self,
                                                          const char           *key);
 
+GtkWidget           *dl_preferences_window_get_control  (DlPreferencesWindow  *self,
+                                                         const char           *key);
+
 G_END_DECLS

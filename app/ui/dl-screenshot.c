@@ -53,6 +53,15 @@ dl_screenshot_take (GtkWidget  *widget,
   snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_free_to_node (snapshot);
+  /* The paintable shows what the widget drew in its last frame; a window
+   * that GTK has not drawn yet (a second window on an X server without a
+   * window manager) has none, so draw it here the way its frame would. */
+  if (node == NULL && GTK_WIDGET_GET_CLASS (widget)->snapshot != NULL)
+    {
+      snapshot = gtk_snapshot_new ();
+      GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
   if (node == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The window drew nothing"));

@@ -13,6 +13,8 @@
 #include <glib/gi18n.h>
 #include <libbridge.h>
 
+#include "dl-add-downloads-action.h"
+#include "dl-add-options.h"
 #include "dl-application.h"
 #include "dl-download-row.h"
 #include "dl-format.h"
@@ -59,6 +61,7 @@ struct _DlWindow
 
   /* Template Widgets */
   GtkWidget            *add_confirm_button;
+  DlAddOptions         *add_options;
   GtkLabel             *add_hint;
 
   /* Borrowed References (weak) */
@@ -1310,6 +1313,7 @@ add_revealed_cb (DlWindow    *self,
   else
     {
       gtk_text_buffer_set_text (buffer, "", 0);
+      dl_add_options_clear (self->add_options);
       if (gtk_widget_has_focus (GTK_WIDGET (self->add_view)))
         gtk_widget_grab_focus (self->last_revealed != NULL ? self->last_revealed
                                                            : GTK_WIDGET (self->list_box));
@@ -1342,10 +1346,21 @@ add_confirm_action (GtkWidget  *widget,
   DlWindow *self = DL_WINDOW (widget);
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->add_view);
   g_autofree char *text = NULL;
+  g_auto(GStrv) links = NULL;
+  g_autoptr(DlAddRequest) request = NULL;
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
   GtkTextIter start, end;
 
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+
+  /* The Advanced options go with these links, from their first request. */
+  links = dl_parse_links (text, NULL);
+  if (links[0] != NULL &&
+      !dl_add_options_build_request (self->add_options, (const char * const *) links, &request))
+    return;
+  if (request != NULL && DL_IS_APPLICATION (app))
+    dl_add_downloads_use_options (DL_APPLICATION (app), request);
 
   if (dl_window_add_text (self, text) > 0)
     dl_window_set_add_open (self, FALSE);
@@ -1754,6 +1769,7 @@ dl_window_class_init (DlWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (DL_TYPE_ADD_OPTIONS);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/libbridge/Downloader/ui/dl-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DlWindow, toast_overlay);
@@ -1770,6 +1786,7 @@ dl_window_class_init (DlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DlWindow, scroller);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, list_box);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, add_confirm_button);
+  gtk_widget_class_bind_template_child (widget_class, DlWindow, add_options);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, add_hint);
 
   gtk_widget_class_install_action (widget_class, "win.add", NULL, add_action);
