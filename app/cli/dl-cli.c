@@ -64,6 +64,11 @@
  * breathe (and the first downloads start) every so many. */
 #define QUEUE_BATCH 16
 
+/* At most this many downloads from input files wait unfinished at once:
+ * an endless input (a pipe that never ends) is read as the downloads get
+ * through it, not queued ahead without bound. */
+#define INPUT_READ_AHEAD 1024
+
 typedef struct _Cli Cli;
 
 typedef struct
@@ -1042,11 +1047,18 @@ read_inputs (BridgeTask *task,
       char *line;
       guint number;
 
-      while (cli->signal == 0 && (line = dl_cli_input_read_line (input, &number, &error)) != NULL)
+      for (;;)
         {
           g_autoptr(DlCliInputLine) parsed = NULL;
           GError *line_error = NULL;
           CliItem *item;
+
+          CLI_WAIT_UNTIL (cli, cli->n_pending < INPUT_READ_AHEAD || cli->signal != 0);
+          if (cli->signal != 0)
+            break;
+          line = dl_cli_input_read_line (input, &number, &error);
+          if (line == NULL)
+            break;
 
           parsed = dl_cli_input_parse_line (dl_cli_input_get_name (input), number, line,
                                             cli->options, cli->checked_cookie_files,
@@ -1071,8 +1083,9 @@ read_inputs (BridgeTask *task,
           /* The rest of the input is lost: said even with --quiet, as a
            * usage error is, and the run ends with that status once the
            * downloads already queued are through. */
-          dl_cli_progress_message (cli->progress, safe);
-          if (cli->quiet && !cli->json)
+          if (cli->messages)
+            dl_cli_progress_message (cli->progress, safe);
+          else
             g_printerr ("%s: %s\n", g_get_prgname (), safe);
           cli->input_failure = g_steal_pointer (&error);
           break;

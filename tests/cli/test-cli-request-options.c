@@ -521,6 +521,59 @@ test_input_streamed (CliFixture    *fixture,
   cli_assert_body (path_b, 19, 4000);
 }
 
+static guint
+count_lines_with (const char *path,
+                  const char *needle)
+{
+  g_autofree char *contents = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return 0;
+  for (const char *p = contents; (p = strstr (p, needle)) != NULL; p++)
+    n++;
+  return n;
+}
+
+/* An input far longer than what may wait at once (1024 downloads) is read
+ * as the downloads get through it, not queued ahead: with every download
+ * stuck (a server that answers in ten minutes), the run stops reading at
+ * 1024, and an interrupt then finds exactly those. */
+static void
+test_input_read_ahead_bounded (CliFixture    *fixture,
+                               gconstpointer  user_data)
+{
+  g_autoptr(GString) contents = g_string_new (NULL);
+  g_autofree char *list = NULL;
+  g_autofree char *out = g_build_filename (fixture->home, "events.json", NULL);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *events = NULL;
+  gint64 deadline = g_get_monotonic_time () + (gint64) CLI_TEST_TIMEOUT_SECONDS * G_USEC_PER_SEC;
+
+  for (guint i = 0; i < 3000; i++)
+    g_string_append_printf (contents, "%sstuck-%u.bin?size=10&delay=600\n",
+                            fault_server_get_uri (fixture->server), i);
+  list = write_file (fixture, "list.txt", contents->str);
+
+  {
+    const char *args[] = { "-o", fixture->out_dir, "--json", "-i", list, NULL };
+
+    process = cli_spawn (out, NULL, args);
+  }
+  while (count_lines_with (out, "\"event\":\"queued\"") < 1024)
+    {
+      g_assert_nonnull (g_subprocess_get_identifier (process));
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10000);
+    }
+
+  g_subprocess_send_signal (process, SIGINT);
+  g_assert_cmpint (cli_wait (process, CLI_TEST_TIMEOUT_SECONDS), ==, 128 + SIGINT);
+  g_assert_true (g_file_get_contents (out, &events, NULL, NULL));
+  g_assert_cmpuint (count_lines_with (out, "\"event\":\"queued\""), ==, 1024);
+  g_assert_nonnull (strstr (events, "\"total\":1024"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -545,6 +598,8 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/proxy-http", test_proxy_http);
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/proxy-socks5", test_proxy_socks5);
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/input-streamed", test_input_streamed);
+  CLI_FIXTURE_TEST ("/downloader/cli/request-options/input-read-ahead-bounded",
+                    test_input_read_ahead_bounded);
 
   return g_test_run ();
 }
