@@ -16,6 +16,7 @@
 
 #include "dl-http-private.h"
 #include "dl-download.h"
+#include "dl-url-password.h"
 
 /* The HTTP side of a download, without its state: the request for a
  * range, the checks on each redirect hop, what a response's headers say
@@ -197,9 +198,12 @@ _dl_http_new_proxy_resolver (const char  *url,
       (g_uri_get_path (uri)[0] != '\0' && !g_str_equal (g_uri_get_path (uri), "/")) ||
       g_uri_get_query (uri) != NULL)
     {
+      /* Quoted without the password its user info may have. */
+      g_autofree char *shown = dl_url_without_password (url);
+
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    /* Translators: keep http://HOST:PORT and socks5://HOST:PORT */
-                   _("“%s” is not a proxy URL (http://HOST:PORT or socks5://HOST:PORT)"), url);
+                   _("“%s” is not a proxy URL (http://HOST:PORT or socks5://HOST:PORT)"), shown);
       return NULL;
     }
 

@@ -206,6 +206,8 @@ test_bad_header (CliFixture    *fixture,
     { "--load-cookies", "/nonexistent/cookies.txt", "--load-cookies: " },
     { "--proxy", "ftp://127.0.0.1:21", "--proxy: the proxy scheme “ftp” is not supported" },
     { "--proxy", "http://127.0.0.1:8080/path", "--proxy: “http://127.0.0.1:8080/path” is not a proxy URL" },
+    /* Quoted without its password. */
+    { "--proxy", "http://alice:s3cret@127.0.0.1:8080/path", "--proxy: “http://alice@127.0.0.1:8080/path” is not a proxy URL" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -217,6 +219,7 @@ test_bad_header (CliFixture    *fixture,
       g_test_message ("%s", option);
       g_assert_cmpint (result->status, ==, 2);
       assert_contains (result->err, cases[i].message);
+      assert_lacks (result->err, "s3cret");
     }
   g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, 0);
 }
