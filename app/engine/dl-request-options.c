@@ -15,6 +15,7 @@
 
 #include "dl-cookies.h"
 #include "dl-request-options-private.h"
+#include "dl-url-password.h"
 
 /* What a download sends besides what the engine sends itself: extra
  * headers (a user agent and a referer among them) and cookies, from a
@@ -313,7 +314,8 @@ dl_request_options_set_referer (DlRequestOptions  *self,
       (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0 &&
        g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0))
     {
-      g_autofree char *shown = g_utf8_make_valid (referer, -1);
+      g_autofree char *bare = dl_url_without_password (referer);
+      g_autofree char *shown = g_utf8_make_valid (bare, -1);
 
       g_strdelimit (shown, "\r\n", ' ');
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,

@@ -58,6 +58,12 @@ test_header_checked (void)
   g_clear_error (&error);
   g_assert_false (dl_request_options_set_referer (options, "javascript:alert(1)", &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  /* Quoted without a password. */
+  g_assert_false (dl_request_options_set_referer (options, "ftp://bob:s3cret@files.test/", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_null (strstr (error->message, "s3cret"));
+  g_assert_nonnull (strstr (error->message, "ftp://bob@files.test/"));
 }
 
 /* The history gets every header but those that carry credentials. */
