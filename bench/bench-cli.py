@@ -20,6 +20,9 @@ other, stops nginx by its PID, and prints one JSON object:
     cli-big    one 1 GiB file, the same way
     cli-stall  cli-set again with BRIDGE_DOWNLOADER_STALL_PROBE=1: the worst
                lateness of a 1 ms timer on the CLI's main loop, in ms
+    cli-limit  one 50 MiB file from the same (unthrottled) nginx with
+               `--limit-rate 5M`: the elapsed seconds (10 s is exact), and
+               the error against 10 s in percent
 
 Both write into the same file system, which is synced before each timed
 command so that neither pays for the other's dirty pages. The generated files
@@ -39,17 +42,28 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from local_nginx import BIG_FILE_SIZE, BIG_PATH, MIB, SET_FILE_SIZE, SET_PATHS, Nginx
+from local_nginx import ensure_file
 from local_nginx import prepare_www as prepare_www_folder
 
 JOBS = 20
 RUN_TIMEOUT = 240
 
-WORKLOADS = ("cli-set", "cli-big", "cli-stall")
+WORKLOADS = ("cli-set", "cli-big", "cli-stall", "cli-limit")
+
+# cli-limit: 50 MiB at 5 MiB/s is 10 s.
+LIMIT_PATH = "limit-50m.bin"
+LIMIT_FILE_SIZE = 50 * MIB
+LIMIT_RATE = "5M"
+LIMIT_EXPECTED_SECONDS = 10.0
 
 
 def prepare_www(build_dir, workload):
     big = workload == "cli-big"
-    return prepare_www_folder(build_dir, big=big), [BIG_PATH] if big else list(SET_PATHS)
+    www = prepare_www_folder(build_dir, big=big)
+    if workload == "cli-limit":
+        ensure_file(os.path.join(www, LIMIT_PATH), LIMIT_FILE_SIZE)
+        return www, [LIMIT_PATH]
+    return www, [BIG_PATH] if big else list(SET_PATHS)
 
 
 def timed(command, env=None):
@@ -72,7 +86,7 @@ def check_output(folder, names, size):
             raise RuntimeError(f"{path} is missing or has the wrong size")
 
 
-def run_bridge(program, urls, out, stall_probe=False):
+def run_bridge(program, urls, out, stall_probe=False, extra=()):
     data_home = tempfile.mkdtemp(prefix="bench-cli-data-")
     env = dict(os.environ, XDG_DATA_HOME=data_home)
     env.pop("BRIDGE_DOWNLOADER_STALL_PROBE", None)
@@ -80,7 +94,7 @@ def run_bridge(program, urls, out, stall_probe=False):
         env["BRIDGE_DOWNLOADER_STALL_PROBE"] = "1"
     try:
         return timed([program, "--headless", "-j", str(JOBS), "--per-host", str(JOBS),
-                      "--quiet", "-o", out] + urls, env=env)
+                      "--quiet", "-o", out] + list(extra) + urls, env=env)
     finally:
         shutil.rmtree(data_home, ignore_errors=True)
 
@@ -110,7 +124,8 @@ def main():
         sys.exit(f"{program} is not built")
 
     www, paths = prepare_www(args.build_dir, args.workload)
-    size = BIG_FILE_SIZE if args.workload == "cli-big" else SET_FILE_SIZE
+    size = {"cli-big": BIG_FILE_SIZE, "cli-limit": LIMIT_FILE_SIZE}.get(args.workload,
+                                                                       SET_FILE_SIZE)
     total = size * len(paths)
     nginx = Nginx(www)
     work = tempfile.mkdtemp(prefix="bench-cli-out-", dir=args.build_dir)
@@ -118,6 +133,15 @@ def main():
         urls = [nginx.url(path) for path in paths]
         ours_out = os.path.join(work, "bridge")
         curl_out = os.path.join(work, "curl")
+
+        if args.workload == "cli-limit":
+            # The whole command, start-up included, as a user times it.
+            seconds, _ = run_bridge(program, urls, ours_out, extra=["--limit-rate", LIMIT_RATE])
+            check_output(ours_out, paths, size)
+            print(json.dumps({"value": seconds, "unit": "s",
+                              "error_percent": (seconds / LIMIT_EXPECTED_SECONDS - 1) * 100,
+                              "average_mib_s": total / MIB / seconds}))
+            return 0
 
         if args.workload == "cli-stall":
             seconds, stderr = run_bridge(program, urls, ours_out, stall_probe=True)

@@ -504,7 +504,10 @@ dl_cli_progress_track (DlCliProgress *self,
   Entry *entry;
 
   g_return_if_fail (self != NULL);
-  g_return_if_fail (index < self->entries->len);
+
+  /* Input files are read as the run goes: the list grows. */
+  if (index >= self->entries->len)
+    g_ptr_array_set_size (self->entries, index + 1);
 
   entry = g_new0 (Entry, 1);
   entry->url = g_strdup (url);

@@ -24,6 +24,7 @@
 
 #include "dl-cli.h"
 #include "dl-cli-credentials.h"
+#include "dl-cli-input.h"
 #include "dl-cli-progress.h"
 #include "dl-download.h"
 #include "dl-file-hash.h"
@@ -64,10 +65,10 @@
  * breathe (and the first downloads start) every so many. */
 #define QUEUE_BATCH 16
 
-/* The longest line an input file (-i) may have: a URL with its checksum
- * is far shorter, and a file without line breaks (say /dev/zero) must not
- * be read into memory whole. */
-#define INPUT_LINE_MAX (64 * 1024)
+/* At most this many downloads from input files wait unfinished at once:
+ * an endless input (a pipe that never ends) is read as the downloads get
+ * through it, not queued ahead without bound. */
+#define INPUT_READ_AHEAD 1024
 
 typedef struct _Cli Cli;
 
@@ -79,6 +80,8 @@ typedef struct
   char        *shown_url;       /* url without its password: what is printed */
   char        *sha256;          /* expected, lowercase hex, or NULL */
   GError      *input_error;     /* a malformed input line: fails alone */
+  DlRequestOptions *options;    /* headers and cookies for its requests, or NULL */
+  guint64      rate_limit;      /* its own limit (limit= in an input file), or 0 */
   DlDownload  *download;        /* owned once queued */
   gint64       last_progress;   /* monotonic time of the last progress event */
   guint        queued : 1;
@@ -104,6 +107,11 @@ struct _Cli
   gboolean      fresh;          /* ignore what earlier runs did */
   DlCliCredentials *credentials; /* --user, or NULL */
   GPtrArray    *items;          /* CliItem, in input order */
+  DlRequestOptions *options;    /* --header, --user-agent, --referer, --load-cookies */
+  char         *proxy;          /* --proxy, or NULL for the desktop's settings */
+  GPtrArray    *inputs;         /* DlCliInput, read as the run goes */
+  GHashTable   *checked_cookie_files; /* cookies= files read once to check them */
+  GError       *input_failure;  /* an input file that could not be read to its end */
 
   /* The run, all on the loop's thread */
   DlStore      *store;
@@ -141,6 +149,7 @@ cli_item_free (gpointer data)
   g_free (item->shown_url);
   g_free (item->sha256);
   g_clear_error (&item->input_error);
+  g_clear_pointer (&item->options, dl_request_options_unref);
   g_free (item);
 }
 
@@ -816,12 +825,21 @@ queue_item (Cli     *cli,
     item->skipped = TRUE;
   else if ((download = take_unfinished (cli, item)) != NULL)
     {
-      /* The history keeps no password: this run's URL brings it back. */
+      /* The history keeps no password: this run's URL brings it back.
+       * This run's request options replace those stored: the command as
+       * given now is what is asked for. */
       dl_download_set_request_url (download, item->url);
+      dl_download_set_request_options (download, item->options);
+      dl_download_set_rate_limit (download, item->rate_limit);
       resumed = TRUE;
     }
   else
-    download = dl_manager_add_full (cli->manager, item->url, cli->output_dir, item->sha256, &error);
+    {
+      download = dl_manager_add_with_options (cli->manager, item->url, cli->output_dir,
+                                              item->sha256, item->options, &error);
+      if (download != NULL && item->rate_limit > 0)
+        dl_download_set_rate_limit (download, item->rate_limit);
+    }
   dl_cli_credentials_apply (cli->credentials, download);
 
   item->queued = TRUE;
@@ -978,7 +996,7 @@ print_summary (Cli *cli)
       json_end (cli, out);
     }
 
-  if (!cli->messages)
+  if (!cli->messages || cli->items->len == 0)
     return;
 
   dl_cli_progress_print_summary (cli->progress);
@@ -999,12 +1017,94 @@ print_summary (Cli *cli)
                  cli->n_done);
 }
 
+static CliItem *
+add_item (Cli        *cli,
+          const char *url,
+          const char *sha256)
+{
+  CliItem *item = g_new0 (CliItem, 1);
+
+  item->cli = cli;
+  item->index = cli->items->len;
+  item->url = g_strdup (url);
+  item->shown_url = dl_url_without_password (url);
+  item->sha256 = sha256 != NULL ? g_ascii_strdown (sha256, -1) : NULL;
+  g_ptr_array_add (cli->items, item);
+  return item;
+}
+
+/* The task that reads the input files (-i) a line at a time and queues
+ * each URL as its line comes in: a download starts while the rest of the
+ * input is still on its way (from a pipe, say). */
+static void
+read_inputs (BridgeTask *task,
+             gpointer    user_data)
+{
+  Cli *cli = user_data;
+  guint n_queued = 0;
+
+  for (guint i = 0; i < cli->inputs->len && cli->signal == 0; i++)
+    {
+      DlCliInput *input = g_ptr_array_index (cli->inputs, i);
+      g_autoptr(GError) error = NULL;
+      char *line;
+      guint number;
+
+      for (;;)
+        {
+          g_autoptr(DlCliInputLine) parsed = NULL;
+          GError *line_error = NULL;
+          CliItem *item;
+
+          CLI_WAIT_UNTIL (cli, cli->n_pending < INPUT_READ_AHEAD || cli->signal != 0);
+          if (cli->signal != 0)
+            break;
+          line = dl_cli_input_read_line (input, &number, &error);
+          if (line == NULL)
+            break;
+
+          parsed = dl_cli_input_parse_line (dl_cli_input_get_name (input), number, line,
+                                            cli->options, cli->checked_cookie_files,
+                                            &line_error);
+          g_free (line);
+          if (parsed == NULL)
+            continue;
+
+          item = add_item (cli, parsed->url, line_error == NULL ? parsed->sha256 : NULL);
+          item->input_error = line_error;
+          item->options = g_steal_pointer (&parsed->options);
+          item->rate_limit = parsed->rate_limit;
+          queue_item (cli, item);
+          if (++n_queued % QUEUE_BATCH == 0)
+            bridge_yield (NULL);
+        }
+
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *safe = dl_safe_text_for_terminal (error->message);
+
+          /* The rest of the input is lost: said even with --quiet, as a
+           * usage error is, and the run ends with that status once the
+           * downloads already queued are through. */
+          if (cli->messages)
+            dl_cli_progress_message (cli->progress, safe);
+          else
+            g_printerr ("%s: %s\n", g_get_prgname (), safe);
+          cli->input_failure = g_steal_pointer (&error);
+          break;
+        }
+    }
+
+  bridge_event_set (cli->wake);
+}
+
 static void
 cli_main (BridgeTask *task,
           gpointer    user_data)
 {
   Cli *cli = user_data;
   GMainContext *context = bridge_loop_get_context (bridge_loop_get_default ());
+  g_autoptr(BridgeTask) reader = NULL;
   g_autoptr(GError) error = NULL;
 
   cli->start_time = g_get_monotonic_time ();
@@ -1033,6 +1133,9 @@ cli_main (BridgeTask *task,
   if (cli->max_time > 0)
     dl_manager_set_max_time (cli->manager, cli->max_time);
   dl_manager_set_rate_limit (cli->manager, cli->limit_rate);
+  /* Checked when the options were parsed. */
+  if (cli->proxy != NULL && !dl_manager_set_proxy (cli->manager, cli->proxy, &error))
+    g_warn_if_reached ();
   if (cli->max_retry_after > 0)
     dl_manager_set_max_retry_after (cli->manager, cli->max_retry_after);
   if (cli->max_file_size > 0)
@@ -1059,7 +1162,24 @@ cli_main (BridgeTask *task,
         bridge_yield (NULL);
     }
 
-  CLI_WAIT_UNTIL (cli, cli->n_pending == 0 || cli->signal != 0);
+  if (cli->inputs->len > 0 && cli->signal == 0)
+    reader = bridge_spawn (read_inputs, cli, NULL);
+
+  CLI_WAIT_UNTIL (cli, (cli->n_pending == 0 &&
+                        (reader == NULL || bridge_future_is_done (bridge_task_as_future (reader)))) ||
+                       cli->signal != 0);
+
+  if (reader != NULL)
+    {
+      /* Interrupted while waiting for more input: it stops reading. */
+      bridge_task_cancel (reader, NULL);
+      bridge_await (bridge_task_as_future (reader), NULL);
+    }
+
+  /* An input of nothing but comments (say, a script's empty list) is
+   * nothing to do, not a mistake. */
+  if (cli->items->len == 0 && cli->signal == 0 && cli->input_failure == NULL && cli->messages)
+    cli_message (cli, "%s", _("No URLs in the input: nothing to download."));
 
   if (cli->signal != 0)
     dl_manager_shutdown (cli->manager);
@@ -1080,6 +1200,8 @@ cli_main (BridgeTask *task,
 
   if (cli->signal != 0)
     cli->exit_status = 128 + cli->signal;
+  else if (cli->input_failure != NULL)
+    cli->exit_status = DL_CLI_EXIT_USAGE;
   else if (cli->n_failed > 0)
     cli->exit_status = DL_CLI_EXIT_FAILED;
   else
@@ -1125,151 +1247,6 @@ is_sha256 (const char *text)
   return strlen (text) == 64 && strspn (text, "0123456789abcdefABCDEF") == 64;
 }
 
-static CliItem *
-add_item (Cli        *cli,
-          const char *url,
-          const char *sha256)
-{
-  CliItem *item = g_new0 (CliItem, 1);
-
-  item->cli = cli;
-  item->index = cli->items->len;
-  item->url = g_strdup (url);
-  item->shown_url = dl_url_without_password (url);
-  item->sha256 = sha256 != NULL ? g_ascii_strdown (sha256, -1) : NULL;
-  g_ptr_array_add (cli->items, item);
-  return item;
-}
-
-typedef enum
-{
-  INPUT_LINE,
-  INPUT_END,
-  INPUT_TOO_LONG,
-  INPUT_ERROR,
-} InputRead;
-
-/* Reads one line (without its '\n') into @line, at most INPUT_LINE_MAX
- * bytes of it. */
-static InputRead
-read_input_line (FILE    *in,
-                 GString *line)
-{
-  g_string_truncate (line, 0);
-  for (;;)
-    {
-      int c = getc (in);
-
-      if (c == EOF)
-        {
-          if (ferror (in))
-            return INPUT_ERROR;
-          return line->len > 0 ? INPUT_LINE : INPUT_END;
-        }
-      if (c == '\n')
-        return INPUT_LINE;
-      if (line->len >= INPUT_LINE_MAX)
-        return INPUT_TOO_LONG;
-      g_string_append_c (line, (char) c);
-    }
-}
-
-/* Parses one line of an input file: a URL, optionally followed by
- * sha256=HEX. A malformed line becomes an item that fails on its own with
- * the reason, so that one bad line costs that line only. */
-static void
-add_input_line (Cli        *cli,
-                const char *name,
-                guint       number,
-                char       *line)
-{
-  g_auto(GStrv) words = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *url = NULL;
-  const char *sha256 = NULL;
-  CliItem *item;
-
-  line = g_strstrip (line);
-  if (*line == '\0' || *line == '#')
-    return;
-
-  words = g_strsplit_set (line, " \t", -1);
-  for (guint w = 0; words[w] != NULL && error == NULL; w++)
-    {
-      const char *word = words[w];
-
-      if (*word == '\0')
-        continue;
-      if (url == NULL)
-        url = word;
-      else if (sha256 == NULL && g_ascii_strncasecmp (word, "sha256=", 7) == 0)
-        {
-          sha256 = word + 7;
-          if (!is_sha256 (sha256))
-            g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         /* Translators: "urls.txt:3: “abc” is not a SHA-256 checksum…" */
-                         _("%s:%u: “%s” is not a SHA-256 checksum (64 hexadecimal digits)"),
-                         name, number, sha256);
-        }
-      else
-        g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     /* Translators: "urls.txt:3: unexpected “foo” (a line is a URL…)";
-                      * do not translate sha256=HEX, it is the input syntax */
-                     _("%s:%u: unexpected “%s” (a line is a URL, optionally followed by "
-                       "sha256=HEX)"),
-                     name, number, word);
-    }
-
-  item = add_item (cli, url, error == NULL ? sha256 : NULL);
-  item->input_error = g_steal_pointer (&error);
-}
-
-/* One URL per line, optionally followed by sha256=HEX; blank lines and
- * lines starting with # are skipped. Read a line at a time, before the
- * loop starts: it is input, like the command line. */
-static gboolean
-read_input_file (Cli         *cli,
-                 const char  *file,
-                 GError     **error)
-{
-  const char *name = g_str_equal (file, "-") ? _("standard input") : file;
-  g_autoptr(GString) line = g_string_new (NULL);
-  gboolean from_stdin = g_str_equal (file, "-");
-  FILE *in;
-  guint number = 0;
-  InputRead got;
-
-  in = from_stdin ? stdin : fopen (file, "re");
-  if (in == NULL)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   /* Translators: "Cannot read urls.txt: No such file or directory" */
-                   _("Cannot read %s: %s"), name, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  while ((got = read_input_line (in, line)) == INPUT_LINE)
-    add_input_line (cli, name, ++number, line->str);
-
-  if (got == INPUT_TOO_LONG)
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 /* Translators: "urls.txt:3: the line is longer than 65536 bytes" */
-                 _("%s:%u: the line is longer than %u bytes"), name, number + 1,
-                 (guint) INPUT_LINE_MAX);
-  else if (got == INPUT_ERROR)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("Cannot read %s: %s"), name, g_strerror (saved_errno));
-    }
-
-  if (!from_stdin)
-    fclose (in);
-  return got == INPUT_END;
-}
 
 /* The numbers are parsed here rather than by GOption, which accepts
  * "12abc" and has no "not given" value to tell from a given one. */
@@ -1322,44 +1299,6 @@ parse_seconds (const char  *option,
   return TRUE;
 }
 
-/* A speed as curl's --limit-rate takes it: bytes per second, a decimal
- * number with k, M or G (powers of 1024) after it if wanted. */
-static gboolean
-parse_rate (const char  *option,
-            const char  *text,
-            guint64     *value,
-            GError     **error)
-{
-  char *end = NULL;
-  double rate;
-
-  if (text == NULL)
-    return TRUE;
-
-  rate = g_ascii_strtod (text, &end);
-  if (end != text && end[0] != '\0' && end[1] == '\0')
-    {
-      switch (g_ascii_tolower (end[0]))
-        {
-        case 'k': rate *= 1024.0; end++; break;
-        case 'm': rate *= 1024.0 * 1024; end++; break;
-        case 'g': rate *= 1024.0 * 1024 * 1024; end++; break;
-        default: break;
-        }
-    }
-  if (end == text || *end != '\0' || !(rate >= 1 && rate <= 1e15))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   /* Translators: "--limit-rate must be a number of bytes per second…";
-                    * keep k, M and G */
-                   _("%s must be a number of bytes per second, at least 1, with k, M or G "
-                     "after it if wanted, not “%s”"), option, text);
-      return FALSE;
-    }
-  *value = (guint64) rate;
-  return TRUE;
-}
-
 /* A number of bytes, more than 0, with an optional K, M, G or T (binary
  * multiples, as curl's --max-filesize takes them). */
 static gboolean
@@ -1399,7 +1338,59 @@ parse_size (const char  *option,
   return TRUE;
 }
 
-/* Returns -1 to go on, or the exit status. */
+/* "--option: message", for an error about what an option gave. */
+static void
+prefix_option_error (GError     **error,
+                     const char  *option)
+{
+  g_autofree char *message = g_strdup ((*error)->message);
+
+  g_clear_error (error);
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               /* Translators: "--header: “X Y” is not a valid header name"; the
+                * first %s is the option */
+               _("%s: %s"), option, message);
+}
+
+/* The request options of the command line, for every URL: cli->options
+ * stays NULL without any. */
+static gboolean
+parse_request_options (Cli         *cli,
+                       GStrv        headers,
+                       const char  *user_agent,
+                       const char  *referer,
+                       const char  *cookies_file,
+                       GError     **error)
+{
+  g_autoptr(DlRequestOptions) options = dl_request_options_new ();
+
+  for (guint i = 0; headers != NULL && headers[i] != NULL; i++)
+    if (!dl_request_options_add_header (options, headers[i], error))
+      {
+        prefix_option_error (error, "--header");
+        return FALSE;
+      }
+  if (user_agent != NULL && !dl_request_options_set_user_agent (options, user_agent, error))
+    {
+      prefix_option_error (error, "--user-agent");
+      return FALSE;
+    }
+  if (referer != NULL && !dl_request_options_set_referer (options, referer, error))
+    {
+      prefix_option_error (error, "--referer");
+      return FALSE;
+    }
+  if (cookies_file != NULL && !dl_request_options_set_cookies_file (options, cookies_file, error))
+    {
+      prefix_option_error (error, "--load-cookies");
+      return FALSE;
+    }
+
+  if (!dl_request_options_is_empty (options))
+    cli->options = g_steal_pointer (&options);
+  return TRUE;
+}
+
 /* Creates @dir if needed and makes sure a file can be created in it, with
  * the system's own reason when not (permission denied, no such folder, a
  * read-only disk). The probe file is made in @dir itself and removed. */
@@ -1457,6 +1448,10 @@ parse_options (Cli   *cli,
   g_autofree char *max_retry_after = NULL;
   g_autofree char *max_file_size = NULL;
   g_autofree char *user = NULL;
+  g_auto(GStrv) headers = NULL;
+  g_autofree char *user_agent = NULL;
+  g_autofree char *referer = NULL;
+  g_autofree char *cookies_file = NULL;
   gboolean headless = FALSE;
   guint n_urls;
   GOptionEntry entries[] = {
@@ -1495,7 +1490,23 @@ parse_options (Cli   *cli,
       N_("Expected SHA-256 of the files, once per URL on the command line, in the same order"),
       N_("HEX") },
     { "input-file", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &input_files,
-      N_("Read URLs from FILE, one per line (“-” for the standard input)"), N_("FILE") },
+      N_("Read URLs from FILE, one per line (“-” for the standard input), starting each "
+         "as soon as its line is read"), N_("FILE") },
+    { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &headers,
+      /* Translators: do not translate "Name: value", Authorization and Cookie */
+      N_("Send the header “Name: value” with every request (repeatable); an Authorization "
+         "or Cookie header is kept in memory only, never in the history"), N_("HEADER") },
+    { "user-agent", 'A', 0, G_OPTION_ARG_STRING, &user_agent,
+      N_("Send UA as the User-Agent instead of the downloader's own"), N_("UA") },
+    { "referer", 'e', 0, G_OPTION_ARG_STRING, &referer,
+      N_("Send URL as the Referer"), N_("URL") },
+    { "load-cookies", 'b', 0, G_OPTION_ARG_FILENAME, &cookies_file,
+      N_("Send the cookies of FILE (cookies.txt, as curl, wget and browsers' extensions write "
+         "it) to the URLs they match"), N_("FILE") },
+    { "proxy", 'x', 0, G_OPTION_ARG_STRING, &cli->proxy,
+      /* Translators: keep http:// and socks5:// */
+      N_("Connect through the proxy at URL (http://HOST:PORT or socks5://HOST:PORT) instead "
+         "of the desktop's proxy settings"), N_("URL") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &cli->json,
       N_("Report progress as one JSON event per line on the standard output"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &cli->quiet,
@@ -1539,6 +1550,13 @@ parse_options (Cli   *cli,
                                     _("Input files: one URL per line, optionally followed by "
                                       "sha256=HEX;\nblank lines and lines starting with # are "
                                       "skipped.\n\n"
+                                      "A line may also set its own request: header=\"Name: "
+                                      "value\" (repeatable),\nuser-agent=UA, referer=URL, "
+                                      "cookies=FILE and limit=RATE (a speed limit of\nits own). "
+                                      "Quote a value that has spaces. Headers, cookies and limits "
+                                      "are kept\nin the download history, so that a resumed "
+                                      "download sends the same\nrequest; Authorization and Cookie "
+                                      "headers are not: give them again.\n\n"
                                       "--json events (one object per line, each with \"event\", "
                                       "\"time\", \"index\",\n\"id\" and \"url\"): queued, started, "
                                       "progress, retrying, done (path, size,\nsha256), failed "
@@ -1562,7 +1580,7 @@ parse_options (Cli   *cli,
       !parse_seconds ("--timeout", timeout, &cli->timeout, &error) ||
       !parse_seconds ("--connect-timeout", connect_timeout, &cli->connect_timeout, &error) ||
       !parse_seconds ("--max-time", max_time, &cli->max_time, &error) ||
-      !parse_rate ("--limit-rate", limit_rate, &cli->limit_rate, &error) ||
+      !dl_cli_parse_rate ("--limit-rate", limit_rate, &cli->limit_rate, &error) ||
       !parse_seconds ("--max-retry-after", max_retry_after, &cli->max_retry_after, &error) ||
       !parse_size ("--max-filesize", max_file_size, &cli->max_file_size, &error) ||
       (user != NULL && (cli->credentials = dl_cli_credentials_parse (user, &error)) == NULL))
@@ -1596,12 +1614,36 @@ parse_options (Cli   *cli,
       goto usage;
     }
 
+  if (!parse_request_options (cli, headers, user_agent, referer, cookies_file, &error))
+    goto usage;
+  if (cli->proxy != NULL)
+    {
+      if (!dl_manager_check_proxy (cli->proxy, &error))
+        {
+          prefix_option_error (&error, "--proxy");
+          goto usage;
+        }
+    }
+
   cli->items = g_ptr_array_new_with_free_func (cli_item_free);
   for (guint i = 0; i < n_urls; i++)
-    add_item (cli, urls[i], checksums != NULL ? checksums[i] : NULL);
+    {
+      CliItem *item = add_item (cli, urls[i], checksums != NULL ? checksums[i] : NULL);
+
+      item->options = cli->options != NULL ? dl_request_options_ref (cli->options) : NULL;
+    }
+  /* Opened now, so that a missing file is a usage error before anything
+   * starts; read as the run goes. */
+  cli->inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) dl_cli_input_free);
+  cli->checked_cookie_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; input_files != NULL && input_files[i] != NULL; i++)
-    if (!read_input_file (cli, input_files[i], &error))
-      goto usage;
+    {
+      DlCliInput *input = dl_cli_input_open (input_files[i], &error);
+
+      if (input == NULL)
+        goto usage;
+      g_ptr_array_add (cli->inputs, input);
+    }
 
   if (output_dir == NULL)
     {
@@ -1691,21 +1733,6 @@ dl_cli_run (int    argc,
   else
     cli.progress = dl_cli_progress_new (DL_CLI_PROGRESS_LINES, cli.items->len);
 
-  if (cli.items->len == 0)
-    {
-      /* An empty list (say, a script's input file) is nothing to do, not
-       * a mistake. */
-      if (cli.messages)
-        g_printerr ("%s\n", _("No URLs in the input: nothing to download."));
-      if (cli.json)
-        {
-          cli.start_time = g_get_monotonic_time ();
-          print_summary (&cli);
-        }
-      status = DL_CLI_EXIT_OK;
-      goto out;
-    }
-
   if (!bridge_run (cli_main, &cli, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
@@ -1718,6 +1745,11 @@ out:
   g_clear_pointer (&cli.progress, dl_cli_progress_free);
   g_clear_pointer (&cli.items, g_ptr_array_unref);
   g_clear_pointer (&cli.credentials, dl_cli_credentials_free);
+  g_clear_pointer (&cli.inputs, g_ptr_array_unref);
+  g_clear_pointer (&cli.checked_cookie_files, g_hash_table_unref);
+  g_clear_pointer (&cli.options, dl_request_options_unref);
+  g_clear_error (&cli.input_failure);
+  g_free (cli.proxy);
   g_free (cli.output_dir);
   return status;
 }

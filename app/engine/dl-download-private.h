@@ -15,6 +15,7 @@
 
 #include "dl-download.h"
 #include "dl-rate-limit-private.h"
+#include "dl-request-options.h"
 #include "dl-store.h"
 
 G_BEGIN_DECLS
@@ -55,6 +56,7 @@ struct _DlDownload
   BridgeTask      *task;
   BridgeFuture    *discarding;  /* the removal of the partial file, or NULL */
   DlRateLimit     *rate_limit;  /* its own speed limit */
+  DlRequestOptions *request_options;  /* what its requests add, or NULL */
 
   gint64           id;
   DlDownloadState  state;

@@ -25,6 +25,7 @@
 #include "dl-http-private.h"
 #include "dl-manager-private.h"
 #include "dl-part-file-private.h"
+#include "dl-request-options-private.h"
 
 /* One download, one coroutine: everything below runs in the download's
  * libbridge task, top to bottom, as plain sequential code:
@@ -338,6 +339,7 @@ send_request (Job          *job,
       GUri *next;
 
       g_hash_table_add (visited, g_uri_to_string (uri));
+      _dl_request_options_apply (download->request_options, msg, download->url);
       _dl_download_set_attempts (download, download->attempts + 1);
 
       _dl_manager_preconnect (job->manager, uri);

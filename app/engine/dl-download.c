@@ -97,6 +97,7 @@ dl_download_finalize (GObject *object)
   g_clear_error (&self->error);
   g_clear_pointer (&self->discarding, bridge_future_unref);
   g_clear_pointer (&self->rate_limit, _dl_rate_limit_unref);
+  g_clear_pointer (&self->request_options, dl_request_options_unref);
 
   G_OBJECT_CLASS (dl_download_parent_class)->finalize (object);
 }
@@ -453,6 +454,11 @@ _dl_download_new (DlManager           *manager,
   self->attempts = record->attempts;
   self->created_at = record->created_at;
   self->finished_at = record->finished_at;
+  if (record->request_headers != NULL || record->cookies != NULL || record->cookies_file != NULL)
+    self->request_options = dl_request_options_new_from_stored (record->request_headers,
+                                                                record->cookies,
+                                                                record->cookies_file);
+  _dl_rate_limit_set (self->rate_limit, record->rate_limit, g_get_monotonic_time ());
   return self;
 }
 
@@ -476,6 +482,13 @@ _dl_download_to_record (DlDownload *self)
   record->attempts = self->attempts;
   record->created_at = self->created_at;
   record->finished_at = self->finished_at;
+  if (self->request_options != NULL)
+    {
+      record->request_headers = dl_request_options_dup_stored_headers (self->request_options);
+      record->cookies = g_strdup (dl_request_options_get_cookies_text (self->request_options));
+      record->cookies_file = g_strdup (dl_request_options_get_cookies_file (self->request_options));
+    }
+  record->rate_limit = _dl_rate_limit_get (self->rate_limit);
   return record;
 }
 
@@ -1238,6 +1251,50 @@ dl_download_set_rate_limit (DlDownload *self,
     return;
   _dl_rate_limit_set (self->rate_limit, bytes_per_second, g_get_monotonic_time ());
   notify (self, PROP_RATE_LIMIT);
+  /* Kept, so that a resume after a restart keeps it too. */
+  _dl_download_save (self);
+}
+
+/**
+ * dl_download_get_request_options:
+ * @self: a #DlDownload
+ *
+ * Returns: (transfer none) (nullable): what its requests send besides the
+ *   engine's own headers
+ */
+DlRequestOptions *
+dl_download_get_request_options (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), NULL);
+
+  return self->request_options;
+}
+
+/**
+ * dl_download_set_request_options:
+ * @self: a #DlDownload
+ * @options: (nullable): headers and cookies for its requests, or %NULL
+ *   for none
+ *
+ * Sets what the download's next requests send besides the engine's own
+ * headers, and stores it with the download (except credential headers,
+ * which stay in memory: see dl_request_options_is_secret_header()).
+ */
+void
+dl_download_set_request_options (DlDownload       *self,
+                                 DlRequestOptions *options)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (options != NULL && dl_request_options_is_empty (options))
+    options = NULL;
+  if (options == self->request_options)
+    return;
+
+  g_clear_pointer (&self->request_options, dl_request_options_unref);
+  if (options != NULL)
+    self->request_options = dl_request_options_ref (options);
+  _dl_download_save (self);
 }
 
 /**

@@ -10,6 +10,7 @@
 #include <glib-object.h>
 
 #include "dl-enums.h"
+#include "dl-request-options.h"
 #include "dl-types.h"
 
 G_BEGIN_DECLS
@@ -50,6 +51,9 @@ gboolean         dl_download_is_running          (DlDownload  *self);
 guint64          dl_download_get_rate_limit      (DlDownload  *self);
 void             dl_download_set_rate_limit      (DlDownload  *self,
                                                   guint64      bytes_per_second);
+DlRequestOptions *dl_download_get_request_options (DlDownload *self);
+void             dl_download_set_request_options (DlDownload       *self,
+                                                  DlRequestOptions *options);
 
 gboolean         dl_download_get_metered_paused  (DlDownload  *self);
 gboolean         dl_download_get_allow_metered   (DlDownload  *self);

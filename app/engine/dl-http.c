@@ -11,10 +11,12 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
 #include <libbridge.h>
 
 #include "dl-http-private.h"
 #include "dl-download.h"
+#include "dl-url-password.h"
 
 /* The HTTP side of a download, without its state: the request for a
  * range, the checks on each redirect hop, what a response's headers say
@@ -168,6 +170,63 @@ _dl_http_set_error (GError      **error,
     reason = soup_status_get_phrase (status);
   g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_HTTP,
                "HTTP %u %s", status, reason != NULL ? reason : "");
+}
+
+/* ---- the proxy ---------------------------------------------------------------------- */
+
+/* A resolver that sends every request through @url (http://HOST:PORT or
+ * socks5://HOST:PORT, as curl's --proxy takes it; a bare HOST:PORT is an
+ * http proxy), instead of the desktop's proxy settings. Loopback addresses
+ * too: a proxy given by hand is meant for everything. NULL with @error
+ * set when @url is not such a proxy. */
+GProxyResolver *
+_dl_http_new_proxy_resolver (const char  *url,
+                             GError     **error)
+{
+  static const char * const schemes[] = { "http", "socks5", "socks5h", "socks4a", "socks4", NULL };
+  g_autofree char *with_scheme = NULL;
+  g_autofree char *scheme = NULL;
+  g_autofree char *proxy = NULL;
+  g_autoptr(GUri) uri = NULL;
+  const char *ignore_none[] = { NULL };
+
+  if (strstr (url, "://") == NULL)
+    url = with_scheme = g_strconcat ("http://", url, NULL);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (g_uri_get_path (uri)[0] != '\0' && !g_str_equal (g_uri_get_path (uri), "/")) ||
+      g_uri_get_query (uri) != NULL)
+    {
+      /* Quoted without the password its user info may have. */
+      g_autofree char *shown = dl_url_without_password (url);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   /* Translators: keep http://HOST:PORT and socks5://HOST:PORT */
+                   _("“%s” is not a proxy URL (http://HOST:PORT or socks5://HOST:PORT)"), shown);
+      return NULL;
+    }
+
+  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  if (!g_strv_contains (schemes, scheme))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("the proxy scheme “%s” is not supported (http or socks5)"), scheme);
+      return NULL;
+    }
+
+  /* GIO names socks5h (names resolved by the proxy) socks5 already. */
+  if (g_str_equal (scheme, "socks5h"))
+    {
+      g_free (scheme);
+      scheme = g_strdup ("socks5");
+    }
+
+  proxy = g_uri_join (G_URI_FLAGS_NONE, scheme, g_uri_get_userinfo (uri), g_uri_get_host (uri),
+                      g_uri_get_port (uri) > 0 ? g_uri_get_port (uri)
+                                               : g_str_equal (scheme, "http") ? 80 : 1080,
+                      "", NULL, NULL);
+  return g_simple_proxy_resolver_new (proxy, (char **) ignore_none);
 }
 
 /* ---- the body ---------------------------------------------------------------------- */

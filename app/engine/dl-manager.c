@@ -18,6 +18,7 @@
 #include "dl-download-private.h"
 #include "dl-download-task-private.h"
 #include "dl-file-name.h"
+#include "dl-http-private.h"
 #include "dl-manager-private.h"
 #include "dl-metered-pause-private.h"
 #include "dl-url-password.h"
@@ -79,6 +80,7 @@ struct _DlManager
   gint64             removal_since; /* start of this burst of removals, or 0 */
   DlFolders         *folders;       /* the output folders open for running downloads */
   DlRateLimit       *rate_limit;    /* shared by all downloads */
+  GProxyResolver    *proxy_resolver; /* set by hand, or NULL: the desktop's */
   GHashTable        *preconnected;  /* "scheme://host:port" → preconnections made */
   DlCredentialProvider *credential_provider;  /* asked on a 401, or NULL */
   DlMeteredPause    *metered_pause;
@@ -353,6 +355,8 @@ ensure_session (DlManager *self)
   self->session_max_conns = total;
   if (self->tls_database != NULL)
     soup_session_set_tls_database (self->session, self->tls_database);
+  if (self->proxy_resolver != NULL)
+    soup_session_set_proxy_resolver (self->session, self->proxy_resolver);
 
   /* Bytes on disk must be the bytes on the wire: decoding would change the
    * length, break Range requests and the checksum. */
@@ -563,6 +567,7 @@ dl_manager_finalize (GObject *object)
   g_clear_pointer (&self->folders, _dl_folders_free);
   g_clear_pointer (&self->rate_limit, _dl_rate_limit_unref);
   g_clear_pointer (&self->metered_pause, _dl_metered_pause_free);
+  g_clear_object (&self->proxy_resolver);
   g_clear_pointer (&self->preconnected, g_hash_table_unref);
   g_clear_pointer (&self->global, dl_limit_free);
   g_clear_pointer (&self->global_tickets, dl_limit_free);
@@ -1349,6 +1354,31 @@ dl_manager_add_full (DlManager   *self,
                      const char  *sha256,
                      GError     **error)
 {
+  return dl_manager_add_with_options (self, url, output_dir, sha256, NULL, error);
+}
+
+/**
+ * dl_manager_add_with_options:
+ * @self: a #DlManager
+ * @url: an http or https URL
+ * @output_dir: (nullable): as for dl_manager_add_full()
+ * @sha256: (nullable): as for dl_manager_add_full()
+ * @options: (nullable): headers and cookies its requests send, stored
+ *   with it (see dl_download_set_request_options())
+ * @error: return location for a #GError
+ *
+ * As dl_manager_add_full(), with request options.
+ *
+ * Returns: (transfer none): the download, or %NULL with @error set
+ */
+DlDownload *
+dl_manager_add_with_options (DlManager         *self,
+                             const char        *url,
+                             const char        *output_dir,
+                             const char        *sha256,
+                             DlRequestOptions  *options,
+                             GError           **error)
+{
   g_autoptr(DlStoreRecord) record = NULL;
   g_autoptr(GPtrArray) added = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -1377,6 +1407,12 @@ dl_manager_add_full (DlManager   *self,
   shown_url = dl_url_without_password (url);
   record = dl_store_record_new (shown_url, dir);
   record->sha256 = g_steal_pointer (&checksum);
+  if (options != NULL && !dl_request_options_is_empty (options))
+    {
+      record->request_headers = dl_request_options_dup_stored_headers (options);
+      record->cookies = g_strdup (dl_request_options_get_cookies_text (options));
+      record->cookies_file = g_strdup (dl_request_options_get_cookies_file (options));
+    }
 
   /* Queued when an id is at hand (it usually is): adding many downloads
    * then never waits for SQLite. Without one, the loop thread leaves the
@@ -1387,6 +1423,13 @@ dl_manager_add_full (DlManager   *self,
 
   download = _dl_download_new (self, record);
   dl_download_set_request_url (download, url);
+  /* The options themselves, credential headers included (the record has
+   * none of those). */
+  if (options != NULL && !dl_request_options_is_empty (options))
+    {
+      g_clear_pointer (&download->request_options, dl_request_options_unref);
+      download->request_options = dl_request_options_ref (options);
+    }
   added = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (added, download);
   append_downloads (self, added);
@@ -1957,4 +2000,59 @@ _dl_manager_metered_changed (DlManager *self)
   g_return_if_fail (DL_IS_MANAGER (self));
 
   _dl_metered_pause_update (self->metered_pause);
+}
+
+/**
+ * dl_manager_set_proxy:
+ * @self: a #DlManager
+ * @url: (nullable): a proxy, http://HOST:PORT or socks5://HOST:PORT, for
+ *   every request; %NULL for the desktop's proxy settings
+ * @error: return location for a #GError
+ *
+ * Sends the requests that start from now on through @url.
+ *
+ * Returns: %FALSE with @error set when @url is not a proxy URL
+ */
+gboolean
+dl_manager_set_proxy (DlManager   *self,
+                      const char  *url,
+                      GError     **error)
+{
+  g_autoptr(GProxyResolver) resolver = NULL;
+
+  g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
+
+  if (url != NULL)
+    {
+      resolver = _dl_http_new_proxy_resolver (url, error);
+      if (resolver == NULL)
+        return FALSE;
+    }
+
+  g_set_object (&self->proxy_resolver, resolver);
+  /* The session's resolver is its connections' own: a new session. */
+  g_clear_object (&self->session);
+  g_hash_table_remove_all (self->preconnected);
+  ensure_session (self);
+  return TRUE;
+}
+
+/**
+ * dl_manager_check_proxy:
+ * @url: a proxy URL
+ * @error: return location for a #GError
+ *
+ * Returns: whether dl_manager_set_proxy() takes @url; %FALSE with @error
+ *   set saying why not
+ */
+gboolean
+dl_manager_check_proxy (const char  *url,
+                        GError     **error)
+{
+  g_autoptr(GProxyResolver) resolver = NULL;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  resolver = _dl_http_new_proxy_resolver (url, error);
+  return resolver != NULL;
 }

@@ -44,6 +44,12 @@ DlDownload  *dl_manager_add_full             (DlManager    *self,
                                               const char   *output_dir,
                                               const char   *sha256,
                                               GError      **error);
+DlDownload  *dl_manager_add_with_options     (DlManager         *self,
+                                              const char        *url,
+                                              const char        *output_dir,
+                                              const char        *sha256,
+                                              DlRequestOptions  *options,
+                                              GError           **error);
 DlDownload  *dl_manager_lookup               (DlManager    *self,
                                               gint64        id);
 DlDownload  *dl_manager_find_unfinished      (DlManager    *self,
@@ -53,6 +59,11 @@ void         dl_manager_shutdown             (DlManager    *self);
 
 DlStore     *dl_manager_get_store            (DlManager    *self);
 SoupSession *dl_manager_get_session          (DlManager    *self);
+gboolean     dl_manager_check_proxy          (const char   *url,
+                                              GError      **error);
+gboolean     dl_manager_set_proxy            (DlManager    *self,
+                                              const char   *url,
+                                              GError      **error);
 void         dl_manager_set_tls_database     (DlManager    *self,
                                               GTlsDatabase *database);
 void         dl_manager_set_credential_provider (DlManager            *self,

@@ -10,6 +10,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -190,7 +193,7 @@ G_DEFINE_QUARK (dl-store-error-quark, dl_store_error)
 #define SELECT_COLUMNS \
   "id, url, output_dir, file_name, state, bytes_received, resume_offset, " \
   "total_bytes, etag, last_modified, sha256, error_message, attempts, "     \
-  "created_at, finished_at"
+  "created_at, finished_at, request_headers, cookies, cookies_file, rate_limit"
 
 /* Each entry upgrades the schema from version (index) to (index + 1). Add new
  * migrations at the end; never change what a released one creates. They
@@ -217,6 +220,14 @@ static const char * const migrations[] = {
   "  finished_at    INTEGER NOT NULL DEFAULT 0"
   ");"
   "CREATE INDEX IF NOT EXISTS downloads_state ON downloads (state);",
+
+  /* 1 → 2: what a download sends besides the engine's own request (headers
+   * without credentials, a cookies.txt's text, a cookies file's path), and
+   * its own speed limit, so that a resume after a restart asks the same. */
+  "ALTER TABLE downloads ADD COLUMN request_headers TEXT;"
+  "ALTER TABLE downloads ADD COLUMN cookies TEXT;"
+  "ALTER TABLE downloads ADD COLUMN cookies_file TEXT;"
+  "ALTER TABLE downloads ADD COLUMN rate_limit INTEGER NOT NULL DEFAULT 0;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == DL_STORE_SCHEMA_VERSION);
@@ -259,6 +270,9 @@ dl_store_record_copy (const DlStoreRecord *record)
   copy->last_modified = g_strdup (record->last_modified);
   copy->sha256 = g_strdup (record->sha256);
   copy->error_message = g_strdup (record->error_message);
+  copy->request_headers = g_strdup (record->request_headers);
+  copy->cookies = g_strdup (record->cookies);
+  copy->cookies_file = g_strdup (record->cookies_file);
   return copy;
 }
 
@@ -275,6 +289,9 @@ dl_store_record_free (DlStoreRecord *record)
   g_free (record->last_modified);
   g_free (record->sha256);
   g_free (record->error_message);
+  g_free (record->request_headers);
+  g_free (record->cookies);
+  g_free (record->cookies_file);
   g_free (record);
 }
 
@@ -752,6 +769,10 @@ bind_record (sqlite3_stmt        *stmt,
   sqlite3_bind_int64 (stmt, 12, record->attempts);
   sqlite3_bind_int64 (stmt, 13, record->created_at);
   sqlite3_bind_int64 (stmt, 14, record->finished_at);
+  bind_text_or_null (stmt, 15, record->request_headers);
+  bind_text_or_null (stmt, 16, record->cookies);
+  bind_text_or_null (stmt, 17, record->cookies_file);
+  sqlite3_bind_int64 (stmt, 18, (gint64) MIN (record->rate_limit, (guint64) G_MAXINT64));
 }
 
 static char *
@@ -783,6 +804,10 @@ read_record (sqlite3_stmt *stmt)
   record->attempts = (guint) CLAMP (sqlite3_column_int64 (stmt, 12), 0, G_MAXUINT);
   record->created_at = sqlite3_column_int64 (stmt, 13);
   record->finished_at = sqlite3_column_int64 (stmt, 14);
+  record->request_headers = column_text (stmt, 15);
+  record->cookies = column_text (stmt, 16);
+  record->cookies_file = column_text (stmt, 17);
+  record->rate_limit = (guint64) MAX (sqlite3_column_int64 (stmt, 18), 0);
 
   /* Offsets no download can have (a row edited by hand, or written by a
    * broken build) are not trusted: the partial file cannot be matched to
@@ -909,14 +934,18 @@ prepare_statements (DlStore  *self,
          prepare (self,
                   "INSERT INTO downloads (url, output_dir, file_name, state, bytes_received, "
                   "resume_offset, total_bytes, etag, last_modified, sha256, error_message, "
-                  "attempts, created_at, finished_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                  "attempts, created_at, finished_at, request_headers, cookies, cookies_file, "
+                  "rate_limit) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+                  "?17, ?18)",
                   &self->insert, error) &&
          prepare (self,
                   "INSERT INTO downloads (url, output_dir, file_name, state, bytes_received, "
                   "resume_offset, total_bytes, etag, last_modified, sha256, error_message, "
-                  "attempts, created_at, finished_at, id) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                  "attempts, created_at, finished_at, request_headers, cookies, cookies_file, "
+                  "rate_limit, id) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+                  "?17, ?18, ?19)",
                   &self->insert_with_id, error) &&
          prepare (self,
                   "SELECT max ((SELECT coalesce (max (seq), 0) FROM sqlite_sequence "
@@ -931,7 +960,8 @@ prepare_statements (DlStore  *self,
                   "UPDATE downloads SET url = ?1, output_dir = ?2, file_name = ?3, state = ?4, "
                   "bytes_received = ?5, resume_offset = ?6, total_bytes = ?7, etag = ?8, "
                   "last_modified = ?9, sha256 = ?10, error_message = ?11, attempts = ?12, "
-                  "created_at = ?13, finished_at = ?14 WHERE id = ?15",
+                  "created_at = ?13, finished_at = ?14, request_headers = ?15, cookies = ?16, "
+                  "cookies_file = ?17, rate_limit = ?18 WHERE id = ?19",
                   &self->update, error) &&
          prepare (self,
                   "UPDATE downloads SET bytes_received = ?1, resume_offset = ?2 WHERE id = ?3",
@@ -959,6 +989,41 @@ open_checkpoint_connection (DlStore  *self,
   return TRUE;
 }
 
+/* The history holds what downloads send (headers, cookies, a cookies
+ * file's path): only its owner may read it. SQLite gives its -wal and -shm
+ * files the mode of the database; ones an older build left are made
+ * private too. A missing database is created empty, which SQLite takes as
+ * a new one. */
+static gboolean
+make_private (const char  *path,
+              GError     **error)
+{
+  static const char * const suffixes[] = { "", "-wal", "-shm" };
+  int fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+  if (fd >= 0)
+    close (fd);
+  else if (errno != EEXIST)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot create “%s”: %s", path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      GStatBuf st;
+
+      if (g_lstat (file, &st) == 0 && S_ISREG (st.st_mode) && (st.st_mode & 0077) != 0 &&
+          g_chmod (file, st.st_mode & 0700) != 0)
+        g_debug ("Cannot make %s private: %s", file, g_strerror (errno));
+    }
+  return TRUE;
+}
+
 static gboolean
 open_database (DlStore  *self,
                GError  **error)
@@ -975,6 +1040,9 @@ open_database (DlStore  *self,
                    "Cannot create the folder “%s”: %s", dir, g_strerror (saved_errno));
       return FALSE;
     }
+
+  if (!make_private (self->path, error))
+    return FALSE;
 
   rc = sqlite3_open_v2 (self->path, &self->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -1088,13 +1156,13 @@ write_batch (DlStore    *self,
       else if (write->insert)
         {
           bind_record (self->insert_with_id, write->record);
-          sqlite3_bind_int64 (self->insert_with_id, 15, id);
+          sqlite3_bind_int64 (self->insert_with_id, 19, id);
           rc = step_done (self->insert_with_id);
         }
       else if (write->record != NULL)
         {
           bind_record (self->update, write->record);
-          sqlite3_bind_int64 (self->update, 15, id);
+          sqlite3_bind_int64 (self->update, 19, id);
           rc = step_done (self->update);
         }
       else
@@ -1168,7 +1236,7 @@ execute_update (DlStore *self,
   if (!transaction_begin (self, &request->error))
     return;
   bind_record (self->update, request->record);
-  sqlite3_bind_int64 (self->update, 15, request->record->id);
+  sqlite3_bind_int64 (self->update, 19, request->record->id);
   rc = step_done (self->update);
   end_row_change (self, rc, request->record->id, &request->error);
 }

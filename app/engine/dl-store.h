@@ -42,7 +42,7 @@ typedef enum
  *
  * The schema this build writes (SQLite's `user_version`).
  */
-#define DL_STORE_SCHEMA_VERSION 1
+#define DL_STORE_SCHEMA_VERSION 2
 
 /**
  * DlStoreRecord:
@@ -62,6 +62,11 @@ typedef enum
  * @attempts: how many requests were made
  * @created_at: when it was added, wall-clock microseconds since the epoch
  * @finished_at: when it reached done, failed or cancelled, or 0
+ * @request_headers: (nullable): extra request headers, one "Name: value" a
+ *   line, never one that carries credentials
+ * @cookies: (nullable): the cookies to send, as the text of a cookies.txt
+ * @cookies_file: (nullable): a cookies.txt file to read the cookies from
+ * @rate_limit: its own speed limit in bytes per second, or 0
  *
  * One download as stored. Plain data, owned by whoever holds it.
  */
@@ -82,6 +87,10 @@ struct _DlStoreRecord
   guint            attempts;
   gint64           created_at;
   gint64           finished_at;
+  char            *request_headers;
+  char            *cookies;
+  char            *cookies_file;
+  guint64          rate_limit;
 };
 
 /**

@@ -27,42 +27,48 @@
  *
  * adds a download, and the browser extension's native messaging host does
  * the same. The parameter is the a{sv} that DlAddRequest checks; its
- * referer, headers and cookies go with the requests through
- * DlRequestOptions. An action cannot answer its caller, so a request that
+ * referer, headers and cookies become each download's DlRequestOptions,
+ * stored with it, so a resume after a restart sends them too. An action cannot answer its caller, so a request that
  * fails the check is shown to the user in the window and logged. */
 
-#define REQUEST_OPTIONS_KEY "dl-request-options"
-
-/* The referer, headers and cookies callers gave, applied to the engine's
- * requests (see dl-request-options.c): one for the app, made at the first
- * request that has any. */
-static DlRequestOptions *
-ensure_request_options (DlApplication *app,
-                        DlManager     *manager)
+/**
+ * dl_add_downloads_request_options:
+ * @request: a checked request
+ *
+ * Returns: (transfer full) (nullable): the options that go with each
+ *   download of @request (its referer, headers and cookies), or %NULL
+ *   when it has none
+ */
+DlRequestOptions *
+dl_add_downloads_request_options (DlAddRequest *request)
 {
-  DlRequestOptions *options = g_object_get_data (G_OBJECT (app), REQUEST_OPTIONS_KEY);
+  g_autoptr(DlRequestOptions) options = dl_request_options_new ();
 
-  if (options == NULL)
-    {
-      options = dl_request_options_new (dl_manager_get_session (manager));
-      g_object_set_data_full (G_OBJECT (app), REQUEST_OPTIONS_KEY, options,
-                              (GDestroyNotify) dl_request_options_free);
-    }
-  return options;
+  for (guint i = 0; request->headers != NULL && request->headers[i] != NULL; i++)
+    if (!dl_request_options_add_header (options, request->headers[i], NULL))
+      g_warn_if_reached ();
+  if (request->referer != NULL && !dl_request_options_set_referer (options, request->referer, NULL))
+    g_warn_if_reached ();
+  dl_request_options_set_cookies_text (options, request->cookies);
+  return dl_request_options_is_empty (options) ? NULL : g_steal_pointer (&options);
 }
 
 static void
-add_one (DlManager  *manager,
-         const char *url,
-         const char *folder,
-         GError    **error)
+add_one (DlManager        *manager,
+         const char       *url,
+         const char       *folder,
+         DlRequestOptions *options,
+         GError          **error)
 {
   DlDownload *download;
 
-  /* The same link asked for again continues what is there. */
+  /* The same link asked for again continues what is there, with what
+   * this request sends. */
   download = dl_manager_find_unfinished (manager, url, folder);
   if (download != NULL)
     {
+      if (options != NULL)
+        dl_download_set_request_options (download, options);
       if (dl_download_can_resume (download))
         dl_download_resume (download);
       else if (dl_download_can_retry (download))
@@ -70,7 +76,7 @@ add_one (DlManager  *manager,
       return;
     }
 
-  dl_manager_add_full (manager, url, folder, NULL, error);
+  dl_manager_add_with_options (manager, url, folder, NULL, options, error);
 }
 
 static void
@@ -80,6 +86,7 @@ add_downloads_cb (GSimpleAction *action,
 {
   DlApplication *app = user_data;
   g_autoptr(DlAddRequest) request = NULL;
+  g_autoptr(DlRequestOptions) options = NULL;
   g_autoptr(GError) error = NULL;
   GtkWindow *window;
   DlManager *manager;
@@ -106,13 +113,12 @@ add_downloads_cb (GSimpleAction *action,
 
   manager = dl_application_get_manager (app);
 
-  /* Before the downloads start, so that their first request has them. */
-  dl_add_downloads_use_options (app, request);
+  options = dl_add_downloads_request_options (request);
   for (guint i = 0; request->urls[i] != NULL; i++)
     {
       g_autoptr(GError) add_error = NULL;
 
-      add_one (manager, request->urls[i], request->folder, &add_error);
+      add_one (manager, request->urls[i], request->folder, options, &add_error);
       if (add_error != NULL)
         {
           g_autofree char *message = NULL;
@@ -125,27 +131,6 @@ add_downloads_cb (GSimpleAction *action,
           dl_application_report_error (app, message);
         }
     }
-}
-
-/**
- * dl_add_downloads_use_options:
- * @app: a #DlApplication with its manager
- * @request: a checked request
- *
- * From now on, requests for the URLs of @request carry its headers and
- * referer, and every request its matching cookies. Call it before adding
- * the downloads, so that their first request has them.
- */
-void
-dl_add_downloads_use_options (DlApplication *app,
-                              DlAddRequest  *request)
-{
-  g_return_if_fail (DL_IS_APPLICATION (app));
-  g_return_if_fail (request != NULL);
-
-  if (request->headers != NULL || request->referer != NULL || request->cookies != NULL)
-    dl_request_options_add (ensure_request_options (app, dl_application_get_manager (app)),
-                            request);
 }
 
 /**

@@ -9,11 +9,11 @@
 
 #include "dl-add-request.h"
 #include "dl-application.h"
+#include "dl-request-options.h"
 
 G_BEGIN_DECLS
 
 void  dl_add_downloads_action_install  (DlApplication *app);
-void  dl_add_downloads_use_options     (DlApplication *app,
-                                        DlAddRequest  *request);
+DlRequestOptions *dl_add_downloads_request_options (DlAddRequest *request);
 
 G_END_DECLS

@@ -62,6 +62,7 @@ struct _DlWindow
   /* Template Widgets */
   GtkWidget            *add_confirm_button;
   DlAddOptions         *add_options;
+  DlRequestOptions     *adding_options; /* the add card's Advanced options while its links are added */
   GtkLabel             *add_hint;
 
   /* Borrowed References (weak) */
@@ -1158,6 +1159,8 @@ dl_window_add_links (DlWindow           *self,
       download = dl_manager_find_unfinished (self->manager, links[i], NULL);
       if (download != NULL && !is_hidden (self, download))
         {
+          if (self->adding_options != NULL)
+            dl_download_set_request_options (download, self->adding_options);
           if (dl_download_can_resume (download))
             dl_download_resume (download);
           else if (dl_download_can_retry (download))
@@ -1169,7 +1172,8 @@ dl_window_add_links (DlWindow           *self,
           continue;
         }
       else
-        download = dl_manager_add (self->manager, links[i], NULL, &error);
+        download = dl_manager_add_with_options (self->manager, links[i], NULL, NULL,
+                                                self->adding_options, &error);
 
       if (download == NULL)
         {
@@ -1348,7 +1352,6 @@ add_confirm_action (GtkWidget  *widget,
   g_autofree char *text = NULL;
   g_auto(GStrv) links = NULL;
   g_autoptr(DlAddRequest) request = NULL;
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
   GtkTextIter start, end;
 
   gtk_text_buffer_get_bounds (buffer, &start, &end);
@@ -1359,11 +1362,12 @@ add_confirm_action (GtkWidget  *widget,
   if (links[0] != NULL &&
       !dl_add_options_build_request (self->add_options, (const char * const *) links, &request))
     return;
-  if (request != NULL && DL_IS_APPLICATION (app))
-    dl_add_downloads_use_options (DL_APPLICATION (app), request);
+  if (request != NULL)
+    self->adding_options = dl_add_downloads_request_options (request);
 
   if (dl_window_add_text (self, text) > 0)
     dl_window_set_add_open (self, FALSE);
+  g_clear_pointer (&self->adding_options, dl_request_options_unref);
 }
 
 static gboolean

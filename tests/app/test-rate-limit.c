@@ -184,6 +184,113 @@ test_unlimited (void)
   g_assert_cmpint (_dl_rate_limit_take (limit, MOST_READ, 2), ==, 0);
 }
 
+/* As simulate(), for readers that each take from @global and from a limit
+ * of their own (@own[i], NULL for none) before a read, as a download with
+ * its own limit does under the global one: the read asks for what both
+ * allow and waits for the later of the two. Reader 0 pauses (a stalled
+ * server) from @pause_from for @pause_usec. Each reader's receipts go to
+ * @per_reader[i]; all of them are returned. */
+static GArray *
+simulate_layered (DlRateLimit  *global,
+                  DlRateLimit **own,
+                  guint         n_readers,
+                  gint64        end,
+                  gint64        pause_from,
+                  gint64        pause_usec,
+                  GArray      **per_reader)
+{
+  GArray *receipts = g_array_new (FALSE, FALSE, sizeof (Receipt));
+  g_autofree gint64 *next = g_new0 (gint64, n_readers);
+  gboolean paused = FALSE;
+
+  for (guint i = 0; i < n_readers; i++)
+    per_reader[i] = g_array_new (FALSE, FALSE, sizeof (Receipt));
+
+  for (;;)
+    {
+      guint reader = 0;
+      Receipt receipt;
+      gint64 wait;
+
+      for (guint i = 1; i < n_readers; i++)
+        if (next[i] < next[reader])
+          reader = i;
+      if (next[reader] >= end)
+        break;
+
+      if (reader == 0 && !paused && next[0] >= pause_from)
+        {
+          paused = TRUE;
+          next[0] += pause_usec;
+          continue;
+        }
+
+      receipt.bytes = _dl_rate_limit_get_chunk (global, MOST_READ);
+      if (own[reader] != NULL)
+        receipt.bytes = _dl_rate_limit_get_chunk (own[reader], receipt.bytes);
+      wait = _dl_rate_limit_take (global, receipt.bytes, next[reader]);
+      if (own[reader] != NULL)
+        {
+          gint64 own_wait = _dl_rate_limit_take (own[reader], receipt.bytes, next[reader]);
+
+          wait = MAX (wait, own_wait);
+        }
+      receipt.time = next[reader] + wait;
+      g_array_append_val (receipts, receipt);
+      g_array_append_val (per_reader[reader], receipt);
+      next[reader] = receipt.time + 100;
+    }
+  return receipts;
+}
+
+/* A download's own limit under the global one: all of them together keep
+ * to the global one, and that download never goes over its own, neither
+ * over 10 s nor in any second. (Its own limit is a ceiling: under a busy
+ * global limit the readers share it read by read, so a download whose own
+ * limit makes its reads small gets less than its own limit.) */
+static void
+test_own_under_global (void)
+{
+  const guint64 global_rate = 4 * 1024 * 1024;
+  const guint64 own_rate = 256 * 1024;
+  g_autoptr(DlRateLimit) global = _dl_rate_limit_new (global_rate);
+  g_autoptr(DlRateLimit) own = _dl_rate_limit_new (own_rate);
+  DlRateLimit *limits[4] = { own, NULL, NULL, NULL };
+  GArray *per_reader[4];
+  g_autoptr(GArray) receipts = simulate_layered (global, limits, 4, 60 * USEC, G_MAXINT64, 0,
+                                                 per_reader);
+
+  assert_holds (receipts, global_rate, 0, 60 * USEC);
+  for (gint64 start = 0; start + 10 * USEC <= 60 * USEC; start += USEC / 10)
+    g_assert_cmpfloat (bytes_between (per_reader[0], start, start + 10 * USEC) / 10.0, <=,
+                       own_rate * 1.05);
+  for (gint64 start = 0; start + USEC <= 60 * USEC; start += USEC / 10)
+    g_assert_cmpfloat (bytes_between (per_reader[0], start, start + USEC), <=, own_rate * 1.5);
+  for (guint i = 0; i < 4; i++)
+    g_array_unref (per_reader[i]);
+}
+
+/* After a pause (a server that stalled for seconds) the bucket holds no
+ * more than its burst: the second after it stays under 1.5 times the
+ * limit, and the 10 s windows after it are back within ±5 %. */
+static void
+test_after_a_pause (void)
+{
+  const guint64 rate = 1024 * 1024;
+  g_autoptr(DlRateLimit) limit = _dl_rate_limit_new (rate);
+  DlRateLimit *limits[1] = { limit };
+  g_autoptr(DlRateLimit) global = _dl_rate_limit_new (0);
+  GArray *per_reader[1];
+  g_autoptr(GArray) receipts = simulate_layered (global, limits, 1, 60 * USEC, 20 * USEC,
+                                                 5 * USEC, per_reader);
+
+  for (gint64 start = 0; start + USEC <= 60 * USEC; start += USEC / 10)
+    g_assert_cmpfloat (bytes_between (receipts, start, start + USEC), <=, rate * 1.5);
+  assert_holds (receipts, rate, 0, 20 * USEC);
+  assert_holds (receipts, rate, 25 * USEC, 60 * USEC);
+  g_array_unref (per_reader[0]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -195,6 +302,8 @@ main (int   argc,
   g_test_add_func ("/downloader/rate-limit/low-limit", test_low_limit);
   g_test_add_func ("/downloader/rate-limit/changed-while-running", test_changed_while_running);
   g_test_add_func ("/downloader/rate-limit/unlimited", test_unlimited);
+  g_test_add_func ("/downloader/rate-limit/own-under-global", test_own_under_global);
+  g_test_add_func ("/downloader/rate-limit/after-a-pause", test_after_a_pause);
 
   return g_test_run ();
 }

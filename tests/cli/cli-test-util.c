@@ -390,6 +390,8 @@ struct _SniffProxy
   GMutex          lock;
   GCond           ready;
   GPtrArray      *ranges;
+  GPtrArray      *heads;        /* each request's line and headers, CRLF-separated */
+  gboolean        socks5;       /* speaks SOCKS5 to its clients before relaying */
   guint64         bytes_down;
   gint            active;       /* connections being relayed (atomic) */
 };
@@ -495,10 +497,72 @@ parse_heads (SniffProxy *self,
 
       g_mutex_lock (&self->lock);
       g_ptr_array_add (self->ranges, range);
+      g_ptr_array_add (self->heads, g_steal_pointer (&head));
       g_mutex_unlock (&self->lock);
 
       g_string_erase (pending, 0, end + 4 - pending->str);
     }
+}
+
+static gboolean
+fd_read_exactly (int    fd,
+                 guint8 *buffer,
+                 gsize  size)
+{
+  while (size > 0)
+    {
+      gssize n = fd_read (fd, (char *) buffer, size);
+
+      if (n <= 0)
+        return FALSE;
+      buffer += n;
+      size -= n;
+    }
+  return TRUE;
+}
+
+/* The server side of a SOCKS5 handshake (RFC 1928), no authentication, a
+ * CONNECT only: records "SOCKS5 HOST:PORT" as a head, and answers success
+ * whatever the address, since everything goes to the upstream port. */
+static gboolean
+socks5_accept (SniffProxy *self,
+               int         fd)
+{
+  static const guint8 no_auth[] = { 5, 0 };
+  static const guint8 granted[] = { 5, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+  guint8 buffer[512];
+  g_autofree char *host = NULL;
+  guint port;
+
+  if (!fd_read_exactly (fd, buffer, 2) || buffer[0] != 5 ||
+      !fd_read_exactly (fd, buffer + 2, buffer[1]) ||
+      !fd_write_all (fd, (const char *) no_auth, sizeof no_auth) ||
+      !fd_read_exactly (fd, buffer, 4) || buffer[0] != 5 || buffer[1] != 1)
+    return FALSE;
+
+  switch (buffer[3])
+    {
+    case 1:
+      if (!fd_read_exactly (fd, buffer, 4))
+        return FALSE;
+      host = g_strdup_printf ("%u.%u.%u.%u", buffer[0], buffer[1], buffer[2], buffer[3]);
+      break;
+    case 3:
+      if (!fd_read_exactly (fd, buffer, 1) || !fd_read_exactly (fd, buffer + 1, buffer[0]))
+        return FALSE;
+      host = g_strndup ((const char *) buffer + 1, buffer[0]);
+      break;
+    default:
+      return FALSE;
+    }
+  if (!fd_read_exactly (fd, buffer, 2))
+    return FALSE;
+  port = buffer[0] << 8 | buffer[1];
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->heads, g_strdup_printf ("SOCKS5 %s:%u", host, port));
+  g_mutex_unlock (&self->lock);
+  return fd_write_all (fd, (const char *) granted, sizeof granted);
 }
 
 static gboolean
@@ -526,6 +590,11 @@ run_cb (GThreadedSocketService *service,
 
   relay.client = g_socket_get_fd (g_socket_connection_get_socket (connection));
   relay.upstream = g_socket_get_fd (g_socket_connection_get_socket (upstream));
+  if (self->socks5 && !socks5_accept (self, relay.client))
+    {
+      g_atomic_int_add (&self->active, -1);
+      return TRUE;
+    }
   thread = g_thread_new ("sniff-down", relay_down, &relay);
 
   /* Client → server: GET requests have no body, so the stream is request
@@ -586,7 +655,17 @@ sniff_proxy_thread (gpointer data)
 SniffProxy *
 sniff_proxy_new (guint16 upstream_port)
 {
+  return sniff_proxy_new_full (upstream_port, FALSE);
+}
+
+SniffProxy *
+sniff_proxy_new_full (guint16  upstream_port,
+                      gboolean socks5)
+{
   SniffProxy *self = g_new0 (SniffProxy, 1);
+
+  self->socks5 = socks5;
+  self->heads = g_ptr_array_new_with_free_func (g_free);
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->ready);
@@ -622,6 +701,7 @@ sniff_proxy_free (SniffProxy *self)
   g_clear_object (&self->service);
   g_main_context_unref (self->context);
   g_ptr_array_unref (self->ranges);
+  g_ptr_array_unref (self->heads);
   g_cond_clear (&self->ready);
   g_mutex_clear (&self->lock);
   g_free (self->uri);
@@ -646,6 +726,18 @@ sniff_proxy_dup_ranges (SniffProxy *self)
   return copy;
 }
 
+GPtrArray *
+sniff_proxy_dup_heads (SniffProxy *self)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func (g_free);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->heads->len; i++)
+    g_ptr_array_add (copy, g_strdup (g_ptr_array_index (self->heads, i)));
+  g_mutex_unlock (&self->lock);
+  return copy;
+}
+
 guint64
 sniff_proxy_get_bytes_down (SniffProxy *self)
 {
@@ -662,6 +754,7 @@ sniff_proxy_reset (SniffProxy *self)
 {
   g_mutex_lock (&self->lock);
   g_ptr_array_set_size (self->ranges, 0);
+  g_ptr_array_set_size (self->heads, 0);
   self->bytes_down = 0;
   g_mutex_unlock (&self->lock);
 }

@@ -89,11 +89,18 @@ gint64       cli_wait_for_size         (const char   *path,
 typedef struct _SniffProxy SniffProxy;
 
 SniffProxy  *sniff_proxy_new            (guint16       upstream_port);
+/* With @socks5, it is a SOCKS5 proxy (no authentication, CONNECT) whose
+ * every connection goes to @upstream_port. */
+SniffProxy  *sniff_proxy_new_full       (guint16       upstream_port,
+                                         gboolean      socks5);
 void         sniff_proxy_free           (SniffProxy   *self);
 const char  *sniff_proxy_get_uri        (SniffProxy   *self);
 /* The Range header of each request so far, in order ("" when there was
  * none). */
 GPtrArray   *sniff_proxy_dup_ranges     (SniffProxy   *self) G_GNUC_WARN_UNUSED_RESULT;
+/* Each request's head so far (request line and headers, separated by
+ * CRLF), in order; "SOCKS5 HOST:PORT" for a SOCKS5 connection's request. */
+GPtrArray   *sniff_proxy_dup_heads      (SniffProxy   *self) G_GNUC_WARN_UNUSED_RESULT;
 guint64      sniff_proxy_get_bytes_down (SniffProxy   *self);
 void         sniff_proxy_reset          (SniffProxy   *self);
 

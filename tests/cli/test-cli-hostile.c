@@ -124,9 +124,11 @@ write_file (CliFixture *fixture,
 
 #define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
-/* A line over the limit stops the run with an error naming the line,
- * before anything is downloaded; an endless one (/dev/zero) too, at once
- * and without reading it into memory. */
+/* A line over the limit stops reading the input with an error naming the
+ * line, and the run ends with the usage status; the lines before it were
+ * queued as they were read (at most line 1 here is requested). An endless
+ * line (/dev/zero) too, at once, without reading it into memory, before
+ * anything is requested. */
 static void
 test_input_line_too_long (CliFixture    *fixture,
                           gconstpointer  user_data)
@@ -136,6 +138,7 @@ test_input_line_too_long (CliFixture    *fixture,
   g_autofree char *list = NULL;
   g_autoptr(CliResult) result = NULL;
   g_autoptr(CliResult) zero = NULL;
+  guint n_requests;
 
   g_string_append_printf (contents, "%s\n# fine\n%s?", u, u);
   for (guint i = 0; i < 100 * 1024; i++)
@@ -146,12 +149,13 @@ test_input_line_too_long (CliFixture    *fixture,
   result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "-i", list, NULL);
   g_assert_cmpint (result->status, ==, 2);
   assert_contains (result->err, "long.txt:3: the line is longer than 65536 bytes");
-  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, 0);
+  n_requests = fault_server_get_request_count (fixture->server, NULL);
+  g_assert_cmpuint (n_requests, <=, 1);
 
   zero = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "-i", "/dev/zero", NULL);
   g_assert_cmpint (zero->status, ==, 2);
   assert_contains (zero->err, "/dev/zero:1: the line is longer than 65536 bytes");
-  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, 0);
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, n_requests);
 }
 
 /* A malformed line fails that line only: the others are downloaded, and
