@@ -44,6 +44,8 @@ DISPATCHERS = {"glib": {}, "unix": {"QT_NO_GLIB": "1"}}
 
 
 def run_demo(build_dir, dispatcher):
+    # Absolute: the demo runs in a scratch folder of its own.
+    build_dir = os.path.abspath(build_dir)
     program = os.path.join(build_dir, "examples", "qt-fetch", "qt-fetch")
     server = os.path.join(build_dir, "tests", "fault-server", "bridge-fault-server")
     for path in (program, server):

@@ -61,7 +61,19 @@ struct QtLoop::Driver
 
     timer.setSingleShot (true);
     timer.setTimerType (Qt::PreciseTimer);
-    QObject::connect (&timer, &QTimer::timeout, owner, [this] () { iterate (); });
+    QObject::connect (&timer, &QTimer::timeout, owner, [this] () {
+      /* Qt activates due timers after the notifiers of the same wakeup,
+       * and the timer of a source that is ready at once (a loop whose
+       * budget ran out with work left) is due at every wakeup: dispatching
+       * again here would run two budgets back to back before Qt's own
+       * timers get their turn. The next wakeup takes the work, and the
+       * timer is kept armed for it in case Qt does not sleep in between
+       * (no aboutToBlock, so no prepare). */
+      if (iterated_since_awake)
+        timer.start (0);
+      else
+        iterate ();
+    });
 
     /* Qt code (a slot, an event handler) may queue libbridge work or add a
      * GSource between two iterations, while this thread owns the context and
@@ -72,8 +84,9 @@ struct QtLoop::Driver
       prepare_and_arm ();
     });
     /* Qt wakes from poll() once for many ready fds and then activates their
-     * notifiers one by one; the first iteration polls and dispatches them
-     * all, so the others in the same batch have nothing left to do. */
+     * notifiers one by one, then its due timers; the first iteration polls
+     * and dispatches them all, so the others in the same batch have nothing
+     * left to do. awake is emitted as Qt starts a pass of its loop. */
     awake = QObject::connect (dispatcher, &QAbstractEventDispatcher::awake, owner, [this] () {
       iterated_since_awake = false;
     });

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "fault-server.h"
 #include "test-qt-util.h"
@@ -163,6 +164,66 @@ test_idle_cpu (void)
   far_timer.cancel ();
   parked.cancel ();
   g_assert_true (run_qt_until ([&] () { return far_timer.isDone () && parked.isDone (); }));
+}
+
+/* A source with work at every iteration and a descriptor that stays
+ * readable, as a loop whose budget ran out while sockets keep arriving. */
+struct BusySource
+{
+  GSource  base;
+  int     *dispatches;
+};
+
+static gboolean
+busy_source_prepare (GSource *,
+                     gint    *timeout)
+{
+  *timeout = 0;
+  return TRUE;
+}
+
+static gboolean
+busy_source_dispatch (GSource *source,
+                      GSourceFunc,
+                      gpointer)
+{
+  (*reinterpret_cast<BusySource *> (source)->dispatches)++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Each pass of Qt's loop dispatches the context once at most, however many
+ * of the notifiers and timers that drive it are due together: Qt's own
+ * timers run between two dispatches (each of which may take libbridge's
+ * whole budget), never after two of them back to back. */
+static void
+test_one_dispatch_per_pass (void)
+{
+  static GSourceFuncs funcs = { busy_source_prepare, nullptr, busy_source_dispatch, nullptr, nullptr, nullptr };
+  int dispatches = 0, ticks = 0;
+  int fds[2];
+  QTimer tick;
+
+  g_assert_cmpint (pipe (fds), ==, 0);
+  /* Never read: readable for good. */
+  g_assert_cmpint (write (fds[1], "x", 1), ==, 1);
+  GSource *source = g_source_new (&funcs, sizeof (BusySource));
+  reinterpret_cast<BusySource *> (source)->dispatches = &dispatches;
+  g_source_add_unix_fd (source, fds[0], G_IO_IN);
+  g_source_attach (source, main_qt_loop->context ());
+
+  tick.setTimerType (Qt::PreciseTimer);
+  QObject::connect (&tick, &QTimer::timeout, [&ticks] () { ticks++; });
+  tick.start (0);
+  g_assert_true (run_qt_until ([&ticks] () { return ticks >= 200; }));
+  tick.stop ();
+  g_test_message ("%d dispatches in %d passes", dispatches, ticks);
+  g_assert_cmpint (dispatches, >, 0);
+  g_assert_cmpint (dispatches, <=, ticks + 2);
+
+  g_source_destroy (source);
+  g_source_unref (source);
+  close (fds[0]);
+  close (fds[1]);
 }
 
 /* Sockets: a libsoup download awaited in a task (GIO's sources, their fds). */
@@ -352,6 +413,7 @@ main (int   argc,
   g_test_add_func ("/libbridge/qt/loop/glib-source-from-qt-slot", test_glib_source_from_qt_slot);
   g_test_add_func ("/libbridge/qt/loop/threadsafe-wakeup", test_threadsafe_wakeup);
   g_test_add_func ("/libbridge/qt/loop/idle-cpu", test_idle_cpu);
+  g_test_add_func ("/libbridge/qt/loop/one-dispatch-per-pass", test_one_dispatch_per_pass);
   g_test_add_func ("/libbridge/qt/loop/gio-in-task", test_gio_in_task);
   g_test_add_func ("/libbridge/qt/loop/nested-dialog-in-task", test_nested_dialog_in_task);
   g_test_add_func ("/libbridge/qt/loop/nested-loop-in-slot", test_nested_loop_in_slot);
