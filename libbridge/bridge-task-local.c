@@ -183,7 +183,9 @@ bridge_task_local_is_set (BridgeTaskLocal *local)
  * calling thread's value.
  *
  * A value is shared, not copied, by the tasks that inherit it: @destroy
- * runs when the last of them has set another value or ended.
+ * runs when the last of them has set another value or has been freed. A
+ * task that ended still holds its values while someone holds a reference
+ * to it, as an asyncio task keeps its context until it is collected.
  *
  * Since: 0.1
  */
