@@ -24,6 +24,7 @@
 #include "dl-http-private.h"
 #include "dl-manager-private.h"
 #include "dl-part-file-private.h"
+#include "dl-segmented-fetch-private.h"
 
 /* One download, one coroutine: everything below runs in the download's
  * libbridge task, top to bottom, as plain sequential code:
@@ -71,6 +72,7 @@ typedef struct
   gboolean            resumable;    /* the last response allowed ranges */
   gint64              size;         /* of the complete file */
   gboolean            done;         /* recorded as done already */
+  gboolean            one_connection; /* fetching in parts went wrong: never again */
 } Job;
 
 static BridgeLoop *
@@ -164,6 +166,9 @@ open_existing_part (Job     *job,
   DlDownload *download = job->download;
   g_autoptr(DlFileJob) open = NULL;
   g_autoptr(GError) local_error = NULL;
+  /* Fetched in parts: the file is kept whole, and the first request asks
+   * for the first byte missing. */
+  gint64 in_parts = _dl_segmented_fetch_resume_offset (download);
   gboolean ok;
 
   if (!ensure_dir (job, error))
@@ -172,7 +177,7 @@ open_existing_part (Job     *job,
   /* Still open from the previous attempt of this task: continue after what
    * was written, synced or not (the page cache has it). */
   if (job->part != NULL)
-    return job_written (job);
+    return in_parts >= 0 ? in_parts : job_written (job);
 
   if (download->file_name == NULL)
     return 0;
@@ -180,16 +185,24 @@ open_existing_part (Job     *job,
   open = _dl_file_job_new (DL_FILE_OPEN);
   open->dir = _dl_shared_fd_ref (job->dir);
   open->name = g_strdup (download->file_name);
-  open->offset = download->resume_offset;
+  open->offset = in_parts >= 0 ? G_MAXINT64 : download->resume_offset;
   open->owner = _dl_download_dup_part_owner (download);
   ok = _dl_run_file_job (open, &local_error);
 
   /* Opened (also when cancelled meanwhile: then the stop path syncs it). */
   if (open->fd >= 0)
     {
-      job->part = _dl_part_new (task_loop (job), download, open->offset);
+      gint64 offset = in_parts >= 0 ? in_parts : open->offset;
+
+      job->part = _dl_part_new (task_loop (job), download, offset);
       _dl_part_start (job->part, g_steal_fd (&open->fd), download->file_name);
-      _dl_download_rewind (download, open->offset);
+      _dl_download_rewind (download, offset);
+      /* Shorter than the ranges say (cut by hand): start over. */
+      if (in_parts >= 0 && open->size < download->total_bytes && !reset_part_to (job, 0, error))
+        return -1;
+      if (in_parts >= 0 && open->size < download->total_bytes)
+        return 0;
+      open->offset = offset;
     }
 
   if (!ok)
@@ -578,7 +591,9 @@ stream_body (Job           *job,
 
   /* The idle timeout: the deadline moves forward whenever bytes arrive. */
   scope = bridge_timeout_begin (job->settings.idle_timeout);
+  _dl_download_set_n_connections (job->download, 1);
   end = receive_body (job, msg, stream, total, scope, at_eof, &local_error);
+  _dl_download_set_n_connections (job->download, 0);
 
   /* Turns the scope's own cancellation into G_IO_ERROR_TIMED_OUT; a pause
    * or cancel from outside stays G_IO_ERROR_CANCELLED. */
@@ -958,10 +973,51 @@ classify_response (Job          *job,
 /* The response has a body: the download proper starts once it has its
  * slot (see the top of dl-manager.c), meanwhile the body waits in the
  * connection; then the body goes to the partial file. */
+/* Receives the rest of the file over several connections (see
+ * dl-segmented-fetch.c), the response to the first request being the
+ * first of them. */
+static Outcome
+receive_in_parts (Job           *job,
+                  SoupMessage   *msg,
+                  GInputStream  *stream,
+                  gint64         total,
+                  gboolean      *at_eof,
+                  GError       **error)
+{
+  DlFetchTarget target = { job->manager, job->download, job->part, &job->settings, total };
+
+  switch (_dl_segmented_fetch_run (&target, msg, stream, error))
+    {
+    case DL_FETCH_DONE:
+      _dl_part_adopt_written (job->part, total);
+      *at_eof = TRUE;
+      return OUTCOME_DONE;
+
+    case DL_FETCH_RESTART:
+      /* Another version, or a server that does not keep its word about
+       * ranges: from zero, over one connection, never mixing versions. */
+      job->one_connection = TRUE;
+      _dl_download_set_validators (job->download, NULL, NULL);
+      if (!reset_part_to (job, 0, error))
+        return disk_outcome (*error);
+      return OUTCOME_RETRY;
+
+    case DL_FETCH_STOPPED:
+      return OUTCOME_STOPPED;
+
+    case DL_FETCH_RETRY:
+      /* The fetch retried each range already. */
+    case DL_FETCH_FATAL:
+    default:
+      return OUTCOME_FATAL;
+    }
+}
+
 static Outcome
 receive_response (Job           *job,
                   SoupMessage   *msg,
                   GInputStream  *stream,
+                  gint64         offset,
                   gint64         total,
                   gboolean      *at_eof,
                   GError       **error)
@@ -998,6 +1054,13 @@ receive_response (Job           *job,
     }
 
   *at_eof = FALSE;
+  if (!job->one_connection && total > 0)
+    {
+      DlFetchTarget target = { job->manager, download, job->part, &job->settings, total };
+
+      if (_dl_segmented_fetch_wanted (&target, msg, offset))
+        return receive_in_parts (job, msg, stream, total, at_eof, error);
+    }
   return stream_body (job, msg, stream, total, at_eof, error);
 }
 
@@ -1041,7 +1104,7 @@ attempt (Job     *job,
 
     case RESPONSE_BODY:
     default:
-      outcome = receive_response (job, msg, stream, total, &at_eof, error);
+      outcome = receive_response (job, msg, stream, offset, total, &at_eof, error);
       if (outcome != OUTCOME_DONE)
         return outcome;
       break;

@@ -42,7 +42,7 @@ typedef enum
  *
  * The schema this build writes (SQLite's `user_version`).
  */
-#define DL_STORE_SCHEMA_VERSION 1
+#define DL_STORE_SCHEMA_VERSION 2
 
 /**
  * DlStoreRecord:
@@ -62,6 +62,10 @@ typedef enum
  * @attempts: how many requests were made
  * @created_at: when it was added, wall-clock microseconds since the epoch
  * @finished_at: when it reached done, failed or cancelled, or 0
+ * @ranges: (nullable) (element-type DlStoreRange): the byte ranges of a
+ *   download fetched over several connections, each with how far it is
+ *   durably on disk; %NULL leaves the stored ranges as they are, an empty
+ *   array removes them
  *
  * One download as stored. Plain data, owned by whoever holds it.
  */
@@ -82,7 +86,23 @@ struct _DlStoreRecord
   guint            attempts;
   gint64           created_at;
   gint64           finished_at;
+  GArray          *ranges;
 };
+
+/**
+ * DlStoreRange:
+ * @start: the range's first byte
+ * @end: one past its last byte
+ * @durable: bytes [@start, @durable) are synced to the partial file
+ *
+ * One range of a download fetched over several connections.
+ */
+typedef struct
+{
+  gint64 start;
+  gint64 end;
+  gint64 durable;
+} DlStoreRange;
 
 /**
  * DlStoreInsertCallback:
