@@ -1478,7 +1478,7 @@ parse_options (Cli   *cli,
     { "jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs,
       N_("Download at most N files at once (default: 4)"), N_("N") },
     { "per-host", 0, 0, G_OPTION_ARG_STRING, &per_host,
-      N_("At most N of them from the same host (default: 2)"), N_("N") },
+      N_("At most N connections to the same host (default: 2)"), N_("N") },
     { "connections", 0, 0, G_OPTION_ARG_STRING, &connections,
       N_("Receive each file over at most N connections at once when the server allows "
          "ranges; 1 for one (default: 4, at most 16)"), N_("N") },
