@@ -198,10 +198,8 @@ open_existing_part (Job     *job,
       _dl_part_start (job->part, g_steal_fd (&open->fd), download->file_name);
       _dl_download_rewind (download, offset);
       /* Shorter than the ranges say (cut by hand): start over. */
-      if (in_parts >= 0 && open->size < download->total_bytes && !reset_part_to (job, 0, error))
-        return -1;
-      if (in_parts >= 0 && open->size < download->total_bytes)
-        return 0;
+      if (in_parts >= 0 && open->size < _dl_segmented_fetch_durable_end (download))
+        return reset_part_to (job, 0, error) ? 0 : -1;
       open->offset = offset;
     }
 
@@ -348,6 +346,11 @@ send_request (Job          *job,
       g_autoptr(GInputStream) stream = NULL;
       g_autoptr(GError) local_error = NULL;
       GUri *next;
+
+      /* Fetched in parts and missing its first bytes: the rest on disk is
+       * of the version If-Range names, so the request carries it too. */
+      if (offset == 0 && _dl_segmented_fetch_resume_offset (download) == 0)
+        _dl_segmented_fetch_ask_from_start (msg, download);
 
       g_hash_table_add (visited, g_uri_to_string (uri));
       _dl_download_set_attempts (download, download->attempts + 1);
@@ -959,7 +962,8 @@ classify_response (Job          *job,
   /* 200: the whole file. When resuming, the server ignored Range or the
    * file changed (If-Range): start over from zero, from this very
    * response. */
-  if (*offset > 0 && !reset_part_to (job, 0, error))
+  if ((*offset > 0 || _dl_segmented_fetch_resume_offset (job->download) >= 0) &&
+      !reset_part_to (job, 0, error))
     {
       *outcome = disk_outcome (*error);
       return RESPONSE_FAILED;

@@ -43,6 +43,9 @@ gboolean        _dl_segmented_fetch_wanted (const DlFetchTarget  *target,
                                             SoupMessage          *msg,
                                             gint64                offset);
 gint64          _dl_segmented_fetch_resume_offset (DlDownload    *download);
+gint64          _dl_segmented_fetch_durable_end (DlDownload      *download);
+void            _dl_segmented_fetch_ask_from_start (SoupMessage  *msg,
+                                                    DlDownload   *download);
 DlFetchOutcome  _dl_segmented_fetch_run    (const DlFetchTarget  *target,
                                             SoupMessage          *msg,
                                             GInputStream         *stream,

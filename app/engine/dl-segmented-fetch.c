@@ -785,6 +785,38 @@ _dl_segmented_fetch_resume_offset (DlDownload *download)
   return index >= 0 ? dl_segment_plan_get (plan, index)->written : download->total_bytes;
 }
 
+/* The end of the last byte the recorded ranges claim: the partial file is
+ * at least this long. */
+gint64
+_dl_segmented_fetch_durable_end (DlDownload *download)
+{
+  gint64 end = 0;
+
+  for (guint i = 0; download->ranges != NULL && i < download->ranges->len; i++)
+    {
+      DlStoreRange *range = &g_array_index (download->ranges, DlStoreRange, i);
+
+      if (range->durable > range->start)
+        end = MAX (end, range->durable);
+    }
+  return end;
+}
+
+/* Makes @msg, a request for the whole file, a request for its bytes from
+ * the first on, if they are still of the version @download recorded. */
+void
+_dl_segmented_fetch_ask_from_start (SoupMessage *msg,
+                                    DlDownload  *download)
+{
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+
+  soup_message_headers_set_range (headers, 0, -1);
+  if (download->etag != NULL && !g_str_has_prefix (download->etag, "W/"))
+    soup_message_headers_replace (headers, "If-Range", download->etag);
+  else if (download->last_modified != NULL)
+    soup_message_headers_replace (headers, "If-Range", download->last_modified);
+}
+
 /**
  * _dl_segmented_fetch_wanted:
  * @target: the download and its file
