@@ -196,7 +196,10 @@ open_existing_part (Job     *job,
 
       job->part = _dl_part_new (task_loop (job), download, offset);
       _dl_part_start (job->part, g_steal_fd (&open->fd), download->file_name);
-      _dl_download_rewind (download, offset);
+      /* In parts, the ranges say what is there (a rewind to 0 would drop
+       * them). */
+      if (in_parts < 0)
+        _dl_download_rewind (download, offset);
       /* Shorter than the ranges say (cut by hand): start over. */
       if (in_parts >= 0 && open->size < _dl_segmented_fetch_durable_end (download))
         return reset_part_to (job, 0, error) ? 0 : -1;

@@ -29,8 +29,8 @@
  * partial file with pwrite on a disk thread, while it reads on. The first
  * connection is the response that told us the server grants ranges.
  *
- * Crash safety: a syncer task syncs the file every SYNC_INTERVAL seconds,
- * and only then records how far each range is written (the offsets it saw
+ * Crash safety: a syncer task syncs the file every SYNC_INTERVAL seconds
+ * (or SYNC_BYTES), and only then records how far each range is written (the offsets it saw
  * before the sync began), so no recorded range ever claims bytes that are
  * not on disk. A restart fetches only what the record says is missing.
  *
@@ -42,8 +42,12 @@
  * the download starts over from zero over one connection, never joining
  * bytes of two versions. */
 
-/* Everything written is synced, and the ranges recorded, this often. */
+/* Everything written is synced, and the ranges recorded, this often, or
+ * sooner once this much is written and not synced (checked every
+ * SYNC_CHECK seconds). */
 #define SYNC_INTERVAL 1.0
+#define SYNC_BYTES    (8 * 1024 * 1024)
+#define SYNC_CHECK    0.25
 
 /* A buffer is written at the latest this long after its first byte came,
  * so that a slow connection does not keep its bytes in memory only. */
@@ -255,15 +259,34 @@ sync_and_record (Fetch   *fetch,
   return TRUE;
 }
 
+/* Bytes written and not yet synced, in all ranges. */
+static gint64
+unsynced (Fetch *fetch)
+{
+  gint64 bytes = 0;
+
+  for (guint i = 0; i < dl_segment_plan_get_n_segments (fetch->plan); i++)
+    {
+      DlSegment *segment = dl_segment_plan_get (fetch->plan, i);
+
+      bytes += segment->written - segment->durable;
+    }
+  return bytes;
+}
+
 static void
 syncer_run (BridgeTask *task,
             gpointer    data)
 {
   Fetch *fetch = data;
   GError *error = NULL;
+  double last = bridge_loop_time (fetch->loop);
 
-  while (bridge_sleep (SYNC_INTERVAL, NULL))
+  while (bridge_sleep (SYNC_CHECK, NULL))
     {
+      if (bridge_loop_time (fetch->loop) - last < SYNC_INTERVAL && unsynced (fetch) < SYNC_BYTES)
+        continue;
+      last = bridge_loop_time (fetch->loop);
       if (!sync_and_record (fetch, &error))
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -938,6 +961,7 @@ _dl_segmented_fetch_run (const DlFetchTarget  *target,
   Connection *first;
   g_autoptr(GError) group_error = NULL;
   g_autoptr(GError) sync_error = NULL;
+  g_autofree char *syncer_name = NULL;
   DlFetchOutcome outcome;
 
   outcome = fetch_init (&fetch, target, msg, error);
@@ -948,7 +972,9 @@ _dl_segmented_fetch_run (const DlFetchTarget  *target,
     }
 
   fetch.group = bridge_task_group_new ();
-  fetch.syncer = bridge_task_ref (bridge_task_group_spawn_full (fetch.group, "sync", BRIDGE_STACK_SIZE_DEFAULT,
+  syncer_name = g_strconcat (target->download->url, " sync", NULL);
+  fetch.syncer = bridge_task_ref (bridge_task_group_spawn_full (fetch.group, syncer_name,
+                                                                BRIDGE_STACK_SIZE_DEFAULT,
                                                                 syncer_run, &fetch, NULL, NULL));
   first = g_new0 (Connection, 1);
   first->fetch = &fetch;
