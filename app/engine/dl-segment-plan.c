@@ -25,6 +25,9 @@
  * A range that a connection gives back (it stalled, or its connection
  * dropped) keeps what was written, and the next taker continues after it. */
 
+/* Split points are rounded down to this, the alignment of direct writes. */
+#define SPLIT_ALIGN 4096
+
 struct _DlSegmentPlan
 {
   gint64  size;
@@ -205,7 +208,7 @@ dl_segment_plan_take (DlSegmentPlan *self)
 {
   int index = find_idle (self);
   DlSegment *segment;
-  gint64 half;
+  gint64 at;
   guint split;
 
   if (index >= 0)
@@ -221,10 +224,14 @@ dl_segment_plan_take (DlSegmentPlan *self)
     return -1;
 
   segment = &g_array_index (self->segments, DlSegment, index);
-  half = (segment->end - segment->received) / 2;
-  split = append (self, segment->end - half, segment->end, segment->end - half);
+  /* Ranges start at a multiple of SPLIT_ALIGN where they can: their full
+   * buffers can then be written straight to the disk. */
+  at = segment->end - (segment->end - segment->received) / 2;
+  if (at / SPLIT_ALIGN * SPLIT_ALIGN > segment->received)
+    at = at / SPLIT_ALIGN * SPLIT_ALIGN;
+  split = append (self, at, segment->end, at);
   /* append() may have moved the array. */
-  g_array_index (self->segments, DlSegment, index).end -= half;
+  g_array_index (self->segments, DlSegment, index).end = at;
   g_array_index (self->segments, DlSegment, split).active = TRUE;
   return (int) split;
 }

@@ -61,6 +61,7 @@ typedef struct
   const DlManagerSettings *settings;
   BridgeLoop              *loop;
   DlSharedFd              *fd;
+  DlSharedFd              *direct;        /* the file opened with O_DIRECT, or NULL */
   char                    *display_name;
   DlSegmentPlan           *plan;
   GUri                    *uri;           /* where range requests go */
@@ -138,6 +139,7 @@ update_progress (Fetch *fetch)
 typedef struct
 {
   DlSharedFd *fd;
+  DlSharedFd *direct;     /* NULL: buffered writes only */
   DlBuffer   *buffer;
   gint64      offset;
   gint64      size;
@@ -145,26 +147,44 @@ typedef struct
 } DiskJob;
 
 static void
-disk_job_free (gpointer data)
+disk_job_clear (gpointer data)
 {
   DiskJob *job = data;
 
   g_clear_pointer (&job->buffer, _dl_buffer_unref);
+  g_clear_pointer (&job->direct, _dl_shared_fd_unref);
   _dl_shared_fd_unref (job->fd);
   g_free (job->display_name);
-  g_free (job);
+}
+
+/* Reference counted: a task that stops waiting may let go of a job before
+ * its disk thread does. */
+static void
+disk_job_free (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, disk_job_clear);
+}
+
+static DiskJob *
+disk_job_ref (DiskJob *job)
+{
+  return g_atomic_rc_box_acquire (job);
 }
 
 static DiskJob *
 disk_job_new (Fetch *fetch)
 {
-  DiskJob *job = g_new0 (DiskJob, 1);
+  DiskJob *job = g_atomic_rc_box_new0 (DiskJob);
 
   job->fd = _dl_shared_fd_ref (fetch->fd);
   job->display_name = g_strdup (fetch->display_name);
   return job;
 }
 
+/* A full buffer at an aligned offset goes straight to the disk, without
+ * the copy into the page cache and the writeback competing with the next
+ * writes (as the one-connection writer does, see dl-part-file.c); the
+ * others, and any the file system refuses, go buffered. */
 static gboolean
 write_job_run (gpointer   data,
                GError   **error)
@@ -172,6 +192,13 @@ write_job_run (gpointer   data,
   DiskJob *job = data;
   int saved_errno = 0;
 
+  if (job->direct != NULL && _dl_can_write_direct (&job->buffer, 1, job->offset))
+    {
+      if (_dl_write_all (job->direct->fd, &job->buffer, 1, job->offset, &saved_errno))
+        return TRUE;
+      if (saved_errno != EINVAL)
+        return _dl_set_errno_error (error, saved_errno, "write", job->display_name);
+    }
   if (!_dl_write_all (job->fd->fd, &job->buffer, 1, job->offset, &saved_errno))
     return _dl_set_errno_error (error, saved_errno, "write", job->display_name);
   /* Start the writeback now: the next sync finds little left to do. */
@@ -190,8 +217,9 @@ sync_job_run (gpointer   data,
   return TRUE;
 }
 
-/* Reserves the whole file on disk, so that a full disk fails now, with a
- * clear message, rather than after minutes of downloading. */
+/* Reserves the whole file on disk (@size bytes, none for 0), so that a full
+ * disk fails now, with a clear message, rather than after minutes of
+ * downloading; and opens it for direct writes. */
 static gboolean
 allocate_job_run (gpointer   data,
                   GError   **error)
@@ -200,15 +228,42 @@ allocate_job_run (gpointer   data,
   /* The size stays what is written (the ranges' holes read as zeros
    * anyway): a crash leaves a file no longer than its data, and its size
    * shows how far the download got. */
-  int rc = fallocate (job->fd->fd, FALLOC_FL_KEEP_SIZE, 0, job->size) == 0 ? 0 : errno;
+  int rc = job->size == 0 || fallocate (job->fd->fd, FALLOC_FL_KEEP_SIZE, 0, job->size) == 0
+           ? 0 : errno;
 
   /* A file system that cannot reserve space still takes the writes. */
   if (rc == 0 || rc == EOPNOTSUPP || rc == ENOSYS || rc == EINVAL || rc == EINTR)
-    return TRUE;
+    {
+      int direct = _dl_open_direct (job->fd->fd);
+
+      if (direct >= 0)
+        job->direct = _dl_shared_fd_new (direct);
+      return TRUE;
+    }
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (rc),
                "Cannot reserve %" G_GINT64_FORMAT " bytes for “%s”: %s", job->size,
                job->display_name, g_strerror (rc));
   return FALSE;
+}
+
+/* Reserves the space for a file of @size bytes (0: reserved already) and
+ * opens it for direct writes, on a disk thread. */
+static gboolean
+prepare_file (Fetch   *fetch,
+              gint64   size,
+              GError **error)
+{
+  g_autoptr(BridgeFuture) future = NULL;
+  DiskJob *job = disk_job_new (fetch);
+
+  job->size = size;
+  job->offset = -1;
+  future = _dl_run_on_disk_thread_for (fetch->loop, allocate_job_run,
+                                       disk_job_ref (job), disk_job_free);
+  if (_dl_await_disk_job (future, error) && job->direct != NULL)
+    fetch->direct = _dl_shared_fd_ref (job->direct);
+  disk_job_free (job);
+  return *error == NULL;
 }
 
 /* Writes down how far each range is on disk, if that changed. */
@@ -341,6 +396,8 @@ submit_write (Connection  *conn,
     }
 
   job = disk_job_new (conn->fetch);
+  if (conn->fetch->direct != NULL)
+    job->direct = _dl_shared_fd_ref (conn->fetch->direct);
   job->buffer = buffer;
   job->offset = offset;
   conn->write_end = offset + (gint64) buffer->len;
@@ -876,6 +933,7 @@ fetch_clear (Fetch *fetch)
   g_clear_pointer (&fetch->plan, dl_segment_plan_free);
   g_clear_pointer (&fetch->uri, g_uri_unref);
   g_clear_pointer (&fetch->fd, _dl_shared_fd_unref);
+  g_clear_pointer (&fetch->direct, _dl_shared_fd_unref);
   g_free (fetch->display_name);
   g_free (fetch->validator);
   g_free (fetch->etag);
@@ -924,17 +982,10 @@ fetch_init (Fetch               *fetch,
       return DL_FETCH_RESTART;
     }
   if (fresh)
-    {
-      g_autoptr(BridgeFuture) allocate = NULL;
-      DiskJob *job = disk_job_new (fetch);
-
-      dl_segment_plan_fill_gaps (fetch->plan);
-      job->size = target->size;
-      allocate = _dl_run_on_disk_thread_for (fetch->loop, allocate_job_run, job, disk_job_free);
-      if (!_dl_await_disk_job (allocate, error))
-        return g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? DL_FETCH_STOPPED
-                                                                         : DL_FETCH_FATAL;
-    }
+    dl_segment_plan_fill_gaps (fetch->plan);
+  if (!prepare_file (fetch, fresh ? target->size : 0, error))
+    return g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? DL_FETCH_STOPPED
+                                                                     : DL_FETCH_FATAL;
   record_ranges (fetch);
   return DL_FETCH_DONE;
 }

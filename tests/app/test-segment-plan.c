@@ -157,6 +157,24 @@ test_restore_fills_gaps (void)
   g_assert_cmpint (dl_segment_plan_get (plan, index)->written, ==, 25 * MIB);
 }
 
+/* Split points fall on 4 KiB boundaries (for direct writes), unless that
+ * would put one before the bytes received. */
+static void
+test_splits_aligned (void)
+{
+  g_autoptr(DlSegmentPlan) plan = fresh_plan (10 * MIB + 12345, 1 * MIB);
+
+  dl_segment_plan_take (plan);
+  for (guint i = 0; i < 5; i++)
+    {
+      int index = dl_segment_plan_take (plan);
+
+      g_assert_cmpint (index, >=, 0);
+      g_assert_cmpint (dl_segment_plan_get (plan, index)->start % 4096, ==, 0);
+    }
+  assert_covers (plan);
+}
+
 /* Complete once every range is written to its end. */
 static void
 test_complete (void)
@@ -185,6 +203,7 @@ main (int   argc,
   g_test_add_func ("/downloader/segment-plan/released-range-is-taken-again",
                    test_released_range_is_taken_again);
   g_test_add_func ("/downloader/segment-plan/restore-fills-gaps", test_restore_fills_gaps);
+  g_test_add_func ("/downloader/segment-plan/splits-aligned", test_splits_aligned);
   g_test_add_func ("/downloader/segment-plan/complete", test_complete);
 
   return g_test_run ();
