@@ -26,7 +26,7 @@
  * task group: it takes a range, asks for exactly those bytes (with
  * If-Range, so that a file that changed on the server comes whole instead
  * of as a part of another version), and writes them at their offset in the
- * partial file with pwrite on a disk thread, while it reads on. The first
+ * partial file with pwrite on disk threads, while it reads on. The first
  * connection is the response that told us the server grants ranges.
  *
  * Crash safety: a syncer task syncs the file every SYNC_INTERVAL seconds
@@ -52,6 +52,10 @@
 /* A buffer is written at the latest this long after its first byte came,
  * so that a slow connection does not keep its bytes in memory only. */
 #define SUBMIT_INTERVAL_USEC (G_USEC_PER_SEC / 2)
+
+/* Writes in flight per connection: a direct write waits for the device,
+ * and the next ones need not wait for it. */
+#define MAX_WRITES 4
 
 typedef struct
 {
@@ -87,8 +91,7 @@ typedef struct
   GInputStream *stream;
   gboolean      holds_permit;  /* a connection of the host's limit */
   gint64        response_end;  /* where the body of the response ends */
-  BridgeFuture *write;         /* the write in flight, or NULL */
-  gint64        write_end;     /* where the range is written once it is done */
+  GQueue        writes;        /* Write, in flight, oldest first */
 } Connection;
 
 static void
@@ -97,7 +100,7 @@ connection_free (gpointer data)
   Connection *conn = data;
   Fetch *fetch = conn->fetch;
 
-  g_assert (conn->write == NULL);
+  g_assert (g_queue_is_empty (&conn->writes));
   if (conn->index >= 0)
     dl_segment_plan_release (fetch->plan, conn->index);
   if (conn->holds_permit)
@@ -357,25 +360,45 @@ syncer_run (BridgeTask *task,
   bridge_task_return_boolean (task, TRUE);
 }
 
-/* Waits for the connection's write in flight, and moves its range's
- * written offset. */
-static gboolean
-finish_write (Connection  *conn,
-              GError     **error)
+/* A write on its way to the disk, and where the range is written once it
+ * is done. */
+typedef struct
 {
-  g_autoptr(BridgeFuture) write = g_steal_pointer (&conn->write);
+  BridgeFuture *future;
+  gint64        end;
+} Write;
 
-  if (write == NULL)
-    return TRUE;
-  if (!_dl_await_disk_job (write, error))
-    return FALSE;
+/* Waits for the connection's oldest write in flight, and moves its range's
+ * written offset. A failure is the disk's, or a cancellation. */
+static gboolean
+finish_oldest_write (Connection  *conn,
+                     GError     **error)
+{
+  Write *write = g_queue_pop_head (&conn->writes);
+  gboolean ok = _dl_await_disk_job (write->future, error);
 
-  dl_segment_plan_get (conn->fetch->plan, conn->index)->written = conn->write_end;
-  return TRUE;
+  if (ok)
+    dl_segment_plan_get (conn->fetch->plan, conn->index)->written = write->end;
+  bridge_future_unref (write->future);
+  g_free (write);
+  return ok;
 }
 
-/* Writes @buffer (taken) at @offset, once the previous write is done: one
- * write in flight per connection, while it reads on. */
+/* Waits for every write in flight (all of them, also after a failure: the
+ * first failure is the one reported). */
+static gboolean
+finish_writes (Connection  *conn,
+               GError     **error)
+{
+  gboolean ok = TRUE;
+
+  while (!g_queue_is_empty (&conn->writes))
+    ok = finish_oldest_write (conn, ok ? error : NULL) && ok;
+  return ok;
+}
+
+/* Writes @buffer (taken) at @offset on a disk thread, while the connection
+ * reads on: up to MAX_WRITES writes in flight, each at its own offset. */
 static gboolean
 submit_write (Connection  *conn,
               DlBuffer    *buffer,
@@ -383,16 +406,18 @@ submit_write (Connection  *conn,
               GError     **error)
 {
   DiskJob *job;
+  Write *write;
 
-  if (!finish_write (conn, error))
-    {
-      _dl_buffer_unref (buffer);
-      return FALSE;
-    }
   if (buffer->len == 0)
     {
       _dl_buffer_unref (buffer);
       return TRUE;
+    }
+  if (g_queue_get_length (&conn->writes) >= MAX_WRITES && !finish_oldest_write (conn, error))
+    {
+      _dl_buffer_unref (buffer);
+      finish_writes (conn, NULL);
+      return FALSE;
     }
 
   job = disk_job_new (conn->fetch);
@@ -400,9 +425,11 @@ submit_write (Connection  *conn,
     job->direct = _dl_shared_fd_ref (conn->fetch->direct);
   job->buffer = buffer;
   job->offset = offset;
-  conn->write_end = offset + (gint64) buffer->len;
-  conn->write = _dl_run_on_disk_thread_for (conn->fetch->loop, write_job_run, job,
-                                            disk_job_free);
+  write = g_new (Write, 1);
+  write->end = offset + (gint64) buffer->len;
+  write->future = _dl_run_on_disk_thread_for (conn->fetch->loop, write_job_run, job,
+                                              disk_job_free);
+  g_queue_push_tail (&conn->writes, write);
   return TRUE;
 }
 
@@ -664,7 +691,7 @@ receive_range (Connection  *conn,
                             ok ? error : NULL);
   g_clear_pointer (&buffer, _dl_buffer_unref);
   if (disk_ok)
-    disk_ok = finish_write (conn, ok ? error : NULL);
+    disk_ok = finish_writes (conn, ok ? error : NULL);
 
   bridge_timeout_end (g_steal_pointer (&scope), ok ? NULL : error);
   if (!disk_ok && ok)
