@@ -34,11 +34,13 @@ MIB = 1024 * 1024
 SET_FILES = 200
 SET_FILE_SIZE = 1 * MIB
 BIG_FILE_SIZE = 1024 * MIB
+SPLIT_FILE_SIZE = 200 * MIB
 
 # Kept under its first name so that files generated for the CLI benchmarks
 # before this module existed are reused.
 WWW_FOLDER = "bench-cli-www"
 BIG_PATH = "big.bin"
+SPLIT_PATH = "split.bin"
 SET_PATHS = [f"set/f{i:03d}.bin" for i in range(SET_FILES)]
 
 NGINX_CONF = """\
@@ -63,7 +65,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {www};
-    }}
+{extra}    }}
 }}
 """
 
@@ -82,12 +84,15 @@ def ensure_file(path, size):
     os.rename(path + ".tmp", path)
 
 
-def prepare_www(build_dir, big=False):
-    """Makes sure the set (200 × 1 MiB), or with @big the 1 GiB file, is in
-    the build directory's www folder; returns the folder."""
+def prepare_www(build_dir, big=False, split=False):
+    """Makes sure the set (200 × 1 MiB), or with @big the 1 GiB file, or with
+    @split the 200 MiB one, is in the build directory's www folder; returns
+    the folder."""
     www = os.path.abspath(os.path.join(build_dir, WWW_FOLDER))
     os.makedirs(os.path.join(www, "set"), exist_ok=True)
-    if big:
+    if split:
+        ensure_file(os.path.join(www, SPLIT_PATH), SPLIT_FILE_SIZE)
+    elif big:
         ensure_file(os.path.join(www, BIG_PATH), BIG_FILE_SIZE)
     else:
         for path in SET_PATHS:
@@ -108,13 +113,16 @@ def free_port():
 class Nginx:
     """nginx on 127.0.0.1 serving @www; stop() stops it by its PID."""
 
-    def __init__(self, www):
+    def __init__(self, www, limit_rate=None):
+        """@limit_rate (e.g. "10m") caps every connection, as many real
+        servers and CDNs do."""
         self.tmp = tempfile.mkdtemp(prefix="bench-nginx-")
         os.chmod(self.tmp, 0o755)
         self.port = free_port()
         conf = os.path.join(self.tmp, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(tmp=self.tmp, port=self.port, www=www))
+            extra = f"        limit_rate {limit_rate};\n" if limit_rate else ""
+            f.write(NGINX_CONF.format(tmp=self.tmp, port=self.port, www=www, extra=extra))
         self.process = subprocess.Popen(
             ["nginx", "-p", self.tmp, "-c", conf, "-e", os.path.join(self.tmp, "error.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

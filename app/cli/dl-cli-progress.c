@@ -216,6 +216,9 @@ dl_cli_progress_format_line (DlDownload *download,
     case DL_DOWNLOAD_STATE_DOWNLOADING:
       if (speed > 0)
         speed_text = dl_format_speed (speed);
+      /* Fetched in parts: how many connections (×4) before the figures. */
+      if (dl_download_get_n_connections (download) > 1)
+        g_string_append_printf (status, "×%u  ", dl_download_get_n_connections (download));
       if (total > 0)
         {
           total_text = dl_format_size (total);

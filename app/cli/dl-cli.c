@@ -55,6 +55,9 @@
  * download and a summary go to stderr, with progress as dl-cli-progress.c
  * draws it (live on a terminal, plain lines otherwise). */
 
+/* Connections per download when --connections does not say. */
+#define DL_CLI_DEFAULT_CONNECTIONS 4
+
 /* At most this many "progress" events per download per second. */
 #define PROGRESS_INTERVAL_USEC (G_USEC_PER_SEC / 2)
 
@@ -102,6 +105,8 @@ struct _Cli
   guint64       limit_rate;     /* bytes per second in all, or 0 */
   double        max_retry_after;
   gint64        max_file_size;  /* 0: no limit */
+  int           connections;    /* per download; -1: the manager's default */
+  gint64        min_split_size; /* 0: the manager's default */
   gboolean      json;
   gboolean      quiet;
   gboolean      fresh;          /* ignore what earlier runs did */
@@ -689,6 +694,7 @@ bytes_received_cb (DlDownload *download,
   json_add_size (out, "total", dl_download_get_total_bytes (download));
   json_add_int (out, "speed", (gint64) dl_download_get_speed (download));
   json_add_size (out, "eta", dl_download_get_eta (download));
+  json_add_int (out, "connections", dl_download_get_n_connections (download));
   json_end (cli, out);
 }
 
@@ -1140,6 +1146,10 @@ cli_main (BridgeTask *task,
     dl_manager_set_max_retry_after (cli->manager, cli->max_retry_after);
   if (cli->max_file_size > 0)
     dl_manager_set_max_file_size (cli->manager, cli->max_file_size);
+  dl_manager_set_connections (cli->manager, cli->connections > 0 ? cli->connections
+                                                                  : DL_CLI_DEFAULT_CONNECTIONS);
+  if (cli->min_split_size > 0)
+    dl_manager_set_min_split_size (cli->manager, cli->min_split_size);
   /* The "done" events carry each file's SHA-256. */
   dl_manager_set_hash_files (cli->manager, cli->json);
   g_signal_connect (cli->manager, "notify::n-running", G_CALLBACK (n_running_cb), cli);
@@ -1452,6 +1462,8 @@ parse_options (Cli   *cli,
   g_autofree char *user_agent = NULL;
   g_autofree char *referer = NULL;
   g_autofree char *cookies_file = NULL;
+  g_autofree char *connections = NULL;
+  g_autofree char *min_split_size = NULL;
   gboolean headless = FALSE;
   guint n_urls;
   GOptionEntry entries[] = {
@@ -1465,7 +1477,14 @@ parse_options (Cli   *cli,
     { "jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs,
       N_("Download at most N files at once (default: 4)"), N_("N") },
     { "per-host", 0, 0, G_OPTION_ARG_STRING, &per_host,
-      N_("At most N of them from the same host (default: 2)"), N_("N") },
+      N_("At most N connections to the same host (default: 2)"), N_("N") },
+    { "connections", 0, 0, G_OPTION_ARG_STRING, &connections,
+      N_("Receive each file over at most N connections at once when the server allows "
+         "ranges; 1 for one (default: 4, at most 16)"), N_("N") },
+    { "min-split-size", 0, 0, G_OPTION_ARG_STRING, &min_split_size,
+      N_("Never split a file into ranges smaller than SIZE bytes (K, M, G: binary "
+         "multiples; default: 4M)"),
+      N_("SIZE") },
     { "retries", 0, 0, G_OPTION_ARG_STRING, &retries,
       N_("Give a download up after N failed attempts in a row (default: 5)"), N_("N") },
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout,
@@ -1524,6 +1543,7 @@ parse_options (Cli   *cli,
 
   cli->jobs = -1;
   cli->per_host = -1;
+  cli->connections = -1;
   cli->retries = -1;
   cli->timeout = -1;
   cli->connect_timeout = -1;
@@ -1583,7 +1603,10 @@ parse_options (Cli   *cli,
       !dl_cli_parse_rate ("--limit-rate", limit_rate, &cli->limit_rate, &error) ||
       !parse_seconds ("--max-retry-after", max_retry_after, &cli->max_retry_after, &error) ||
       !parse_size ("--max-filesize", max_file_size, &cli->max_file_size, &error) ||
-      (user != NULL && (cli->credentials = dl_cli_credentials_parse (user, &error)) == NULL))
+      (user != NULL && (cli->credentials = dl_cli_credentials_parse (user, &error)) == NULL) ||
+      !parse_count ("--connections", connections, 1, DL_MANAGER_MAX_CONNECTIONS,
+                    &cli->connections, &error) ||
+      !parse_size ("--min-split-size", min_split_size, &cli->min_split_size, &error))
     goto usage;
 
   n_urls = urls != NULL ? g_strv_length (urls) : 0;

@@ -323,6 +323,16 @@ dl_format_status (DlDownload *download,
           g_free (speed);
           speed = with_limit;
         }
+      if (dl_download_get_n_connections (download) > 1)
+        {
+          guint n = dl_download_get_n_connections (download);
+          char *over = g_strdup_printf (/* Translators: "2.1 MB/s over 4 connections" */
+                                        ngettext ("%s over %u connection",
+                                                  "%s over %u connections", n), speed, n);
+
+          g_free (speed);
+          speed = over;
+        }
       left = dl_format_time_left (dl_download_get_eta (download));
       if (left != NULL)
         /* Translators: "12.3 MB of 50.0 MB — 2.1 MB/s — 20 seconds left" */

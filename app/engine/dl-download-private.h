@@ -77,6 +77,8 @@ struct _DlDownload
 
   DlStopReason     stop_reason;
   DlRangeSupport   range_support;
+  GArray          *ranges;        /* DlStoreRange, when fetched in parts, or NULL */
+  guint            n_connections;
   guint            holds_ticket : 1;
   guint            holds_slot : 1;
   guint            removed : 1;
@@ -116,6 +118,11 @@ void           _dl_download_advance_resume_offset (DlDownload         *self,
                                                  gint64                offset);
 void           _dl_download_rewind              (DlDownload           *self,
                                                  gint64                offset);
+void           _dl_download_set_ranges          (DlDownload           *self,
+                                                 const GArray         *ranges,
+                                                 gint64                contiguous);
+void           _dl_download_set_n_connections   (DlDownload           *self,
+                                                 guint                 n_connections);
 void           _dl_download_tick                (DlDownload           *self,
                                                  gint64                now);
 void           _dl_download_set_task            (DlDownload           *self,

@@ -17,6 +17,7 @@
 
 #include "dl-chunked-check.h"
 #include "dl-disk-private.h"
+#include "dl-download-job-private.h"
 #include "dl-download-private.h"
 #include "dl-download-task-private.h"
 #include "dl-file-hash.h"
@@ -26,6 +27,7 @@
 #include "dl-manager-private.h"
 #include "dl-part-file-private.h"
 #include "dl-request-options-private.h"
+#include "dl-segmented-fetch-private.h"
 
 /* One download, one coroutine: everything below runs in the download's
  * libbridge task, top to bottom, as plain sequential code:
@@ -47,46 +49,6 @@
 /* Most we ask libsoup for in one read: as much as the buffer has room for,
  * so that one read takes whatever the socket holds. */
 #define READ_CHUNK DL_BUFFER_SIZE
-
-typedef enum
-{
-  OUTCOME_DONE,      /* the file is complete under its final name */
-  OUTCOME_RETRY,     /* a transient failure: try again after a delay */
-  OUTCOME_FATAL,     /* retrying would not help */
-  OUTCOME_STOPPED,   /* cancelled: pause, cancel, remove or shutdown */
-} Outcome;
-
-typedef struct
-{
-  DlManager          *manager;
-  DlDownload         *download;
-  BridgeTask         *task;
-  DlManagerSettings   settings;
-
-  DlFolder           *folder;       /* the output folder, NULL until opened */
-  DlSharedFd         *dir;          /* its descriptor */
-  DlPart             *part;         /* NULL until the partial file is open */
-
-  double              retry_after;  /* from the last response, or -1 */
-  gint64              high_water;   /* the furthest this task has got */
-  gboolean            not_ours;     /* another process holds the partial file */
-  gboolean            resumable;    /* the last response allowed ranges */
-  gint64              size;         /* of the complete file */
-  gboolean            done;         /* recorded as done already */
-} Job;
-
-static BridgeLoop *
-task_loop (Job *job)
-{
-  return bridge_future_get_loop (BRIDGE_FUTURE (job->task));
-}
-
-/* A disk job failed: stop if that was a cancellation, else give up. */
-static Outcome
-disk_outcome (const GError *error)
-{
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? OUTCOME_STOPPED : OUTCOME_FATAL;
-}
 
 /* ---- the download's files --------------------------------------------------------- */
 
@@ -166,6 +128,9 @@ open_existing_part (Job     *job,
   DlDownload *download = job->download;
   g_autoptr(DlFileJob) open = NULL;
   g_autoptr(GError) local_error = NULL;
+  /* Fetched in parts: the file is kept whole, and the first request asks
+   * for the first byte missing. */
+  gint64 in_parts = _dl_segmented_fetch_resume_offset (download);
   gboolean ok;
 
   if (!ensure_dir (job, error))
@@ -174,7 +139,7 @@ open_existing_part (Job     *job,
   /* Still open from the previous attempt of this task: continue after what
    * was written, synced or not (the page cache has it). */
   if (job->part != NULL)
-    return job_written (job);
+    return in_parts >= 0 ? in_parts : job_written (job);
 
   if (download->file_name == NULL)
     return 0;
@@ -182,16 +147,25 @@ open_existing_part (Job     *job,
   open = _dl_file_job_new (DL_FILE_OPEN);
   open->dir = _dl_shared_fd_ref (job->dir);
   open->name = g_strdup (download->file_name);
-  open->offset = download->resume_offset;
+  open->offset = in_parts >= 0 ? G_MAXINT64 : download->resume_offset;
   open->owner = _dl_download_dup_part_owner (download);
   ok = _dl_run_file_job (open, &local_error);
 
   /* Opened (also when cancelled meanwhile: then the stop path syncs it). */
   if (open->fd >= 0)
     {
-      job->part = _dl_part_new (task_loop (job), download, open->offset);
+      gint64 offset = in_parts >= 0 ? in_parts : open->offset;
+
+      job->part = _dl_part_new (task_loop (job), download, offset);
       _dl_part_start (job->part, g_steal_fd (&open->fd), download->file_name);
-      _dl_download_rewind (download, open->offset);
+      /* In parts, the ranges say what is there (a rewind to 0 would drop
+       * them). */
+      if (in_parts < 0)
+        _dl_download_rewind (download, offset);
+      /* Shorter than the ranges say (cut by hand): start over. */
+      if (in_parts >= 0 && open->size < _dl_segmented_fetch_durable_end (download))
+        return reset_part_to (job, 0, error) ? 0 : -1;
+      open->offset = offset;
     }
 
   if (!ok)
@@ -237,8 +211,8 @@ create_part (Job         *job,
 }
 
 /* Removes the partial file, if the download has one. */
-static void
-discard_part (Job *job)
+void
+_dl_download_job_discard_part (Job *job)
 {
   DlDownload *download = job->download;
   g_autoptr(DlFileJob) remove = NULL;
@@ -337,6 +311,11 @@ send_request (Job          *job,
       g_autoptr(GInputStream) stream = NULL;
       g_autoptr(GError) local_error = NULL;
       GUri *next;
+
+      /* Fetched in parts and missing its first bytes: the rest on disk is
+       * of the version If-Range names, so the request carries it too. */
+      if (offset == 0 && _dl_segmented_fetch_resume_offset (download) == 0)
+        _dl_segmented_fetch_ask_from_start (msg, download);
 
       g_hash_table_add (visited, g_uri_to_string (uri));
       _dl_request_options_apply (download->request_options, msg, download->url);
@@ -597,7 +576,9 @@ stream_body (Job           *job,
 
   /* The idle timeout: the deadline moves forward whenever bytes arrive. */
   scope = bridge_timeout_begin (job->settings.idle_timeout);
+  _dl_download_set_n_connections (job->download, 1);
   end = receive_body (job, msg, stream, total, scope, at_eof, &local_error);
+  _dl_download_set_n_connections (job->download, 0);
 
   /* Turns the scope's own cancellation into G_IO_ERROR_TIMED_OUT; a pause
    * or cancel from outside stays G_IO_ERROR_CANCELLED. */
@@ -614,7 +595,7 @@ stream_body (Job           *job,
 
   /* Whatever arrived goes to disk, also when pausing: a retry or a resume
    * continues after it instead of fetching it again. The end of a complete
-   * body is written by finish_part_start(), in one go with the sync and the
+   * body is written by _dl_download_job_finish_start(), in one go with the sync and the
    * rename. */
   if (end != BODY_DISK_FAILED && outcome != OUTCOME_DONE)
     {
@@ -631,194 +612,6 @@ stream_body (Job           *job,
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
   return outcome;
-}
-
-/* ---- the end of a download ---------------------------------------------------------- */
-
-static void
-hash_part_thread (BridgeFuture *future,
-                  gpointer      user_data,
-                  GCancellable *cancellable)
-{
-  DlSharedFd *fd = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *sha256 = dl_file_hash_sha256 (fd->fd, "partial file", &error);
-
-  if (sha256 != NULL)
-    bridge_future_set_string (future, sha256, NULL);
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    bridge_future_set_error (future, g_steal_pointer (&error), NULL);
-}
-
-/* Hashes the whole partial file again, when this run did not see every
- * byte (a resumed download), or when the manager wants every file's
- * SHA-256, and checks the result against the expected one, if any. The
- * result is the file's SHA-256 (dl_download_get_file_sha256()). */
-static Outcome
-verify_again (Job     *job,
-              GError **error)
-{
-  DlDownload *download = job->download;
-  g_autoptr(BridgeFuture) future = NULL;
-  g_autofree char *actual = NULL;
-
-  future = bridge_run_in_thread (hash_part_thread,
-                                 _dl_shared_fd_ref (_dl_part_get_fd (job->part)),
-                                 (GDestroyNotify) _dl_shared_fd_unref);
-  actual = bridge_await_string (future, error);
-  if (actual == NULL)
-    return disk_outcome (*error);
-
-  g_free (download->file_sha256);
-  download->file_sha256 = g_strdup (actual);
-  if (download->sha256 != NULL && g_strcmp0 (actual, download->sha256) != 0)
-    {
-      g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_CHECKSUM,
-                   "SHA-256 mismatch: expected %s, got %s", download->sha256, actual);
-      return OUTCOME_FATAL;
-    }
-
-  return OUTCOME_DONE;
-}
-
-/* The file is complete under its final name: the download is done, and
- * its slot is another's. */
-static void
-job_done (Job      *job,
-          gboolean  recorded)
-{
-  DlDownload *download = job->download;
-
-  if (job->done)
-    return;
-  job->done = TRUE;
-
-  _dl_download_set_error (download, NULL);
-  _dl_download_advance_resume_offset (download, job->size);
-  _dl_download_set_bytes_received (download, job->size);
-  _dl_download_set_total_bytes (download, job->size);
-  _dl_download_set_state (download, DL_DOWNLOAD_STATE_DONE);
-  if (!recorded)
-    _dl_download_save (download);
-  _dl_manager_release_ticket (job->manager, download);
-  _dl_manager_release_slot (job->manager, download);
-}
-
-/* The writer has renamed the file (on the loop thread, as soon as the news
- * comes): the download is done now, before the task waiting for the writer
- * runs again, and while the writer still syncs the folder. The writer
- * records it, after that sync. With twenty downloads finishing in turn,
- * the next ones start that much sooner. */
-static void
-job_renamed_cb (const char *out_name,
-                gint64      size,
-                gboolean    recorded,
-                gpointer    user_data)
-{
-  Job *job = user_data;
-
-  _dl_download_set_file_name (job->download, out_name);
-  job->size = size;
-  job_done (job, recorded);
-}
-
-/* The body is complete: has the writer write what is left, sync it, check
- * the checksum and rename the file (see _dl_part_finish_start()), and
- * returns once it is on its way; finish_part_wait() waits for the end. */
-static Outcome
-finish_part_start (Job     *job,
-                   gint64   total,
-                   GError **error)
-{
-  DlDownload *download = job->download;
-  DlPart *part = job->part;
-  DlStore *store = dl_manager_get_store (job->manager);
-  DlStoreRecord *done = NULL;
-  gboolean hashed_all;
-  Outcome outcome;
-
-  /* The file must exist first (and the download show as started). */
-  if (!_dl_part_wait_created (part, &hashed_all, error))
-    return disk_outcome (*error);
-
-  _dl_download_set_state (download, DL_DOWNLOAD_STATE_VERIFYING);
-  _dl_download_set_bytes_received (download, _dl_part_received (part));
-  if (total < 0)
-    _dl_download_set_total_bytes (download, _dl_part_received (part));
-
-  /* This run did not see every byte (it resumed), or every file's hash
-   * is wanted: read the file back, through the descriptor it was written
-   * with. */
-  g_clear_pointer (&download->file_sha256, g_free);
-  if (download->sha256 != NULL && hashed_all)
-    download->file_sha256 = g_strdup (download->sha256);
-  else if ((download->sha256 != NULL && !hashed_all) || job->settings.hash_files)
-    {
-      if (!_dl_part_flush (part, FALSE, error))
-        return disk_outcome (*error);
-      outcome = verify_again (job, error);
-      if (outcome == OUTCOME_FATAL &&
-          g_error_matches (*error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_CHECKSUM))
-        {
-          /* Bad bytes are not worth resuming: a retry starts from zero. */
-          discard_part (job);
-        }
-      if (outcome != OUTCOME_DONE)
-        return outcome;
-    }
-
-  if (store != NULL && download->id != 0 && !download->removed)
-    done = _dl_download_to_record (download);
-  _dl_part_finish_start (part, job->folder, download->file_name,
-                         hashed_all ? download->sha256 : NULL, store, done,
-                         job_renamed_cb, job);
-  return OUTCOME_DONE;
-}
-
-/* Waits for the end started by finish_part_start(). */
-static Outcome
-finish_part_wait (Job     *job,
-                  GError **error)
-{
-  DlDownload *download = job->download;
-  g_autofree char *out_name = NULL;
-  g_autoptr(GError) local_error = NULL;
-  gboolean synced;
-  gint64 size = _dl_part_received (job->part);
-
-  if (_dl_part_finish_wait (job->part, &out_name, &synced, &local_error))
-    {
-      /* Renamed: the download is complete, whatever else happened. The
-       * file is closed before the download says so. */
-      _dl_download_advance_resume_offset (download, size);
-      _dl_download_set_file_name (download, out_name);
-      job->size = size;
-      return OUTCOME_DONE;
-    }
-
-  if (synced)
-    _dl_download_advance_resume_offset (download, size);
-
-  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return OUTCOME_STOPPED;
-    }
-  if (g_error_matches (local_error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_CHECKSUM))
-    {
-      /* Bad bytes are not worth resuming: a retry starts from zero. */
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      discard_part (job);
-      return OUTCOME_FATAL;
-    }
-  if (synced)
-    /* The rename failed. */
-    g_set_error (error, local_error->domain, local_error->code,
-                 /* Translators: "Cannot save into “/home/me/Downloads”: No space left on device" */
-                 _("Cannot save into “%s”: %s"), download->output_dir, local_error->message);
-  else
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  return OUTCOME_FATAL;
 }
 
 /* ---- one attempt -------------------------------------------------------------------- */
@@ -963,7 +756,8 @@ classify_response (Job          *job,
   /* 200: the whole file. When resuming, the server ignored Range or the
    * file changed (If-Range): start over from zero, from this very
    * response. */
-  if (*offset > 0 && !reset_part_to (job, 0, error))
+  if ((*offset > 0 || _dl_segmented_fetch_resume_offset (job->download) >= 0) &&
+      !reset_part_to (job, 0, error))
     {
       *outcome = disk_outcome (*error);
       return RESPONSE_FAILED;
@@ -977,10 +771,51 @@ classify_response (Job          *job,
 /* The response has a body: the download proper starts once it has its
  * slot (see the top of dl-manager.c), meanwhile the body waits in the
  * connection; then the body goes to the partial file. */
+/* Receives the rest of the file over several connections (see
+ * dl-segmented-fetch.c), the response to the first request being the
+ * first of them. */
+static Outcome
+receive_in_parts (Job           *job,
+                  SoupMessage   *msg,
+                  GInputStream  *stream,
+                  gint64         total,
+                  gboolean      *at_eof,
+                  GError       **error)
+{
+  DlFetchTarget target = { job->manager, job->download, job->part, &job->settings, total };
+
+  switch (_dl_segmented_fetch_run (&target, msg, stream, error))
+    {
+    case DL_FETCH_DONE:
+      _dl_part_adopt_written (job->part, total);
+      *at_eof = TRUE;
+      return OUTCOME_DONE;
+
+    case DL_FETCH_RESTART:
+      /* Another version, or a server that does not keep its word about
+       * ranges: from zero, over one connection, never mixing versions. */
+      job->one_connection = TRUE;
+      _dl_download_set_validators (job->download, NULL, NULL);
+      if (!reset_part_to (job, 0, error))
+        return disk_outcome (*error);
+      return OUTCOME_RETRY;
+
+    case DL_FETCH_STOPPED:
+      return OUTCOME_STOPPED;
+
+    case DL_FETCH_RETRY:
+      /* The fetch retried each range already. */
+    case DL_FETCH_FATAL:
+    default:
+      return OUTCOME_FATAL;
+    }
+}
+
 static Outcome
 receive_response (Job           *job,
                   SoupMessage   *msg,
                   GInputStream  *stream,
+                  gint64         offset,
                   gint64         total,
                   gboolean      *at_eof,
                   GError       **error)
@@ -1017,6 +852,13 @@ receive_response (Job           *job,
     }
 
   *at_eof = FALSE;
+  if (!job->one_connection && total > 0)
+    {
+      DlFetchTarget target = { job->manager, download, job->part, &job->settings, total };
+
+      if (_dl_segmented_fetch_wanted (&target, msg, offset))
+        return receive_in_parts (job, msg, stream, total, at_eof, error);
+    }
   return stream_body (job, msg, stream, total, at_eof, error);
 }
 
@@ -1060,7 +902,7 @@ attempt (Job     *job,
 
     case RESPONSE_BODY:
     default:
-      outcome = receive_response (job, msg, stream, total, &at_eof, error);
+      outcome = receive_response (job, msg, stream, offset, total, &at_eof, error);
       if (outcome != OUTCOME_DONE)
         return outcome;
       break;
@@ -1068,7 +910,7 @@ attempt (Job     *job,
 
   /* Every byte is there: the writer starts the end (the last writes, the
    * sync, the rename) while the response is closed. */
-  outcome = finish_part_start (job, total, error);
+  outcome = _dl_download_job_finish_start (job, total, error);
   if (outcome != OUTCOME_DONE)
     return outcome;
 
@@ -1080,7 +922,7 @@ attempt (Job     *job,
   g_clear_object (&stream);
   g_clear_object (&msg);
 
-  return finish_part_wait (job, error);
+  return _dl_download_job_finish_wait (job, error);
 }
 
 /* ---- the task ---------------------------------------------------------------------- */
@@ -1110,7 +952,7 @@ fail (Job          *job,
    * endless body). Otherwise whatever was written stays resumable for a
    * retry by the user. */
   if (job->part != NULL && download->total_bytes < 0 && !job->resumable && !job->not_ours)
-    discard_part (job);
+    _dl_download_job_discard_part (job);
   if (job->part != NULL)
     _dl_part_flush (job->part, TRUE, NULL);
   _dl_download_set_bytes_received (download, MAX (download->resume_offset, job_written (job)));
@@ -1155,7 +997,7 @@ stop (Job *job)
     {
     case DL_STOP_CANCEL:
     case DL_STOP_REMOVE:
-      discard_part (job);
+      _dl_download_job_discard_part (job);
       if (reason == DL_STOP_CANCEL)
         {
           _dl_download_set_state (download, DL_DOWNLOAD_STATE_CANCELLED);
@@ -1331,7 +1173,7 @@ _dl_download_task_run (BridgeTask *task,
         outcome = count_failure (&job, &failures, &error);
 
       if (outcome == OUTCOME_DONE)
-        job_done (&job, FALSE);
+        _dl_download_job_done (&job, FALSE);
       else if (outcome == OUTCOME_STOPPED)
         stop (&job);
       else if (outcome == OUTCOME_FATAL)

@@ -56,6 +56,7 @@ enum {
   PROP_RANGE_SUPPORT,
   PROP_METERED_PAUSED,
   PROP_ALLOW_METERED,
+  PROP_N_CONNECTIONS,
   N_PROPS
 };
 
@@ -98,6 +99,7 @@ dl_download_finalize (GObject *object)
   g_clear_pointer (&self->discarding, bridge_future_unref);
   g_clear_pointer (&self->rate_limit, _dl_rate_limit_unref);
   g_clear_pointer (&self->request_options, dl_request_options_unref);
+  g_clear_pointer (&self->ranges, g_array_unref);
 
   G_OBJECT_CLASS (dl_download_parent_class)->finalize (object);
 }
@@ -151,6 +153,9 @@ dl_download_get_property (GObject    *object,
       break;
     case PROP_RANGE_SUPPORT:
       g_value_set_enum (value, self->range_support);
+      break;
+    case PROP_N_CONNECTIONS:
+      g_value_set_uint (value, self->n_connections);
       break;
     case PROP_RETRY_AT:
       g_value_set_int64 (value, self->retry_at);
@@ -346,6 +351,16 @@ dl_download_class_init (DlDownloadClass *klass)
   properties[PROP_ALLOW_METERED] =
     g_param_spec_boolean ("allow-metered", NULL, NULL, FALSE, flags);
 
+  /**
+   * DlDownload:n-connections:
+   *
+   * How many connections the download receives over right now: 0 while
+   * it does not run, more than one when the server grants ranges and the
+   * file is large enough to fetch in parts (see #DlManager:connections).
+   */
+  properties[PROP_N_CONNECTIONS] =
+    g_param_spec_uint ("n-connections", NULL, NULL, 0, G_MAXUINT, 0, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -459,6 +474,8 @@ _dl_download_new (DlManager           *manager,
                                                                 record->cookies,
                                                                 record->cookies_file);
   _dl_rate_limit_set (self->rate_limit, record->rate_limit, g_get_monotonic_time ());
+  if (record->ranges != NULL && record->ranges->len > 0)
+    self->ranges = g_array_ref (record->ranges);
   return self;
 }
 
@@ -489,6 +506,11 @@ _dl_download_to_record (DlDownload *self)
       record->cookies_file = g_strdup (dl_request_options_get_cookies_file (self->request_options));
     }
   record->rate_limit = _dl_rate_limit_get (self->rate_limit);
+  if (self->ranges != NULL)
+    {
+      record->ranges = g_array_sized_new (FALSE, FALSE, sizeof (DlStoreRange), self->ranges->len);
+      g_array_append_vals (record->ranges, self->ranges->data, self->ranges->len);
+    }
   return record;
 }
 
@@ -938,12 +960,73 @@ _dl_download_rewind (DlDownload *self,
 {
   g_return_if_fail (DL_IS_DOWNLOAD (self));
 
+  /* Cut at the start: the ranges fetched in parts are gone too (an empty
+   * array removes them from the store with the next save). */
+  if (offset == 0 && self->ranges != NULL && self->ranges->len > 0)
+    {
+      g_array_set_size (self->ranges, 0);
+      self->resume_offset = 0;
+      _dl_download_save (self);
+    }
   if (self->resume_offset > offset)
     {
       self->resume_offset = offset;
       save_progress (self);
     }
   _dl_download_set_bytes_received (self, offset);
+}
+
+/**
+ * _dl_download_set_ranges:
+ * @self: a download
+ * @ranges: (nullable): its ranges as they are durably on disk, or %NULL
+ *   when it is complete
+ * @contiguous: bytes from the start durably on disk without a hole
+ *
+ * Records where each range of a download fetched in parts stands. Synced
+ * first, recorded after: no range claims more than the disk has.
+ */
+void
+_dl_download_set_ranges (DlDownload   *self,
+                         const GArray *ranges,
+                         gint64        contiguous)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (self->ranges == NULL)
+    self->ranges = g_array_new (FALSE, FALSE, sizeof (DlStoreRange));
+  g_array_set_size (self->ranges, 0);
+  if (ranges != NULL)
+    g_array_append_vals (self->ranges, ranges->data, ranges->len);
+  self->resume_offset = MAX (self->resume_offset, contiguous);
+  _dl_download_save (self);
+}
+
+/* How many connections the download receives over now. */
+void
+_dl_download_set_n_connections (DlDownload *self,
+                                guint       n_connections)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD (self));
+
+  if (self->n_connections == n_connections)
+    return;
+  self->n_connections = n_connections;
+  notify (self, PROP_N_CONNECTIONS);
+}
+
+/**
+ * dl_download_get_n_connections:
+ * @self: a #DlDownload
+ *
+ * Returns: how many connections the download receives over now
+ */
+guint
+dl_download_get_n_connections (DlDownload *self)
+{
+  g_return_val_if_fail (DL_IS_DOWNLOAD (self), 0);
+
+  return self->n_connections;
 }
 
 /* Removes the partial file of a download without a task, on a disk thread;

@@ -43,6 +43,7 @@ const char      *dl_download_get_error_message   (DlDownload  *self);
 const GError    *dl_download_get_error           (DlDownload  *self);
 guint            dl_download_get_attempts        (DlDownload  *self);
 DlRangeSupport   dl_download_get_range_support   (DlDownload  *self);
+guint            dl_download_get_n_connections   (DlDownload  *self);
 gint64           dl_download_get_retry_at        (DlDownload  *self);
 gint64           dl_download_get_created_at      (DlDownload  *self);
 gint64           dl_download_get_finished_at     (DlDownload  *self);

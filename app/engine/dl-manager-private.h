@@ -32,6 +32,8 @@ typedef struct
   gint64  max_file_size;     /* 0: no limit */
   gboolean hash_files;       /* compute every saved file's SHA-256 */
   double  max_time;          /* 0: no limit */
+  guint   connections;       /* per download, when the server grants ranges */
+  gint64  min_split_size;    /* no range is split into parts smaller than this */
 } DlManagerSettings;
 
 void      _dl_manager_start              (DlManager          *self,
@@ -50,6 +52,12 @@ gboolean  _dl_manager_acquire_slot       (DlManager          *self,
                                           DlDownload         *download,
                                           GError            **error);
 void      _dl_manager_release_slot       (DlManager          *self,
+                                          DlDownload         *download);
+gboolean  _dl_manager_try_acquire_connection (DlManager      *self,
+                                              DlDownload     *download);
+void      _dl_manager_release_connection (DlManager          *self,
+                                          DlDownload         *download);
+gboolean  _dl_manager_is_host_wanted     (DlManager          *self,
                                           DlDownload         *download);
 DlFolders *_dl_manager_get_folders      (DlManager          *self);
 DlRateLimit *_dl_manager_get_rate_limit (DlManager          *self);

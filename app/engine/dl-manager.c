@@ -55,6 +55,7 @@ typedef struct
   BridgeSemaphore *semaphore;
   guint            limit;   /* slots in circulation */
   guint            debt;    /* slots to retire as they come back */
+  guint            waiting; /* downloads waiting for a slot */
 } DlLimit;
 
 struct _DlManager
@@ -113,6 +114,8 @@ enum {
   PROP_RATE_LIMIT,
   PROP_NETWORK_MONITOR,
   PROP_PAUSE_ON_METERED,
+  PROP_CONNECTIONS,
+  PROP_MIN_SPLIT_SIZE,
   N_PROPS
 };
 
@@ -228,8 +231,12 @@ acquire_host_then_global (DlManager   *self,
                           GError     **error)
 {
   DlLimit *host_part = host_limit (self, hosts, host);
+  gboolean ok;
 
-  if (!dl_limit_acquire (host_part, error))
+  host_part->waiting++;
+  ok = dl_limit_acquire (host_part, error);
+  host_part->waiting--;
+  if (!ok)
     return FALSE;
   if (!dl_limit_acquire (global, error))
     {
@@ -327,6 +334,57 @@ _dl_manager_release_slot (DlManager  *self,
   release_host_and_global (self, self->hosts, self->global, download->host);
   self->n_active--;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ACTIVE]);
+}
+
+/**
+ * _dl_manager_try_acquire_connection:
+ * @self: a #DlManager
+ * @download: a download that holds its slot and wants one more connection
+ *
+ * Takes one of the host's slots for another connection of @download, if
+ * one is free now (never waits: the download receives over what it has).
+ * The per-host limit so bounds the connections a server sees.
+ *
+ * Returns: whether the connection may open
+ */
+gboolean
+_dl_manager_try_acquire_connection (DlManager  *self,
+                                    DlDownload *download)
+{
+  DlLimit *limit;
+
+  g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
+
+  limit = host_limit (self, self->hosts, download->host);
+  if (limit->debt > 0 || limit->waiting > 0 || bridge_semaphore_is_locked (limit->semaphore))
+    return FALSE;
+  return dl_limit_acquire (limit, NULL);
+}
+
+/**
+ * _dl_manager_is_host_wanted:
+ * @self: a #DlManager
+ * @download: a download fetching in parts
+ *
+ * Returns: whether another download waits for a slot of @download's host:
+ *   an extra connection then makes way for it once its range is done
+ */
+gboolean
+_dl_manager_is_host_wanted (DlManager  *self,
+                            DlDownload *download)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), FALSE);
+
+  return host_limit (self, self->hosts, download->host)->waiting > 0;
+}
+
+void
+_dl_manager_release_connection (DlManager  *self,
+                                DlDownload *download)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  dl_limit_release (host_limit (self, self->hosts, download->host));
 }
 
 /* ---- session ------------------------------------------------------------------- */
@@ -633,6 +691,12 @@ dl_manager_get_property (GObject    *object,
     case PROP_HASH_FILES:
       g_value_set_boolean (value, self->settings.hash_files);
       break;
+    case PROP_CONNECTIONS:
+      g_value_set_uint (value, self->settings.connections);
+      break;
+    case PROP_MIN_SPLIT_SIZE:
+      g_value_set_int64 (value, self->settings.min_split_size);
+      break;
     case PROP_MAX_TIME:
       g_value_set_double (value, self->settings.max_time);
       break;
@@ -692,6 +756,12 @@ dl_manager_set_property (GObject      *object,
       break;
     case PROP_HASH_FILES:
       dl_manager_set_hash_files (self, g_value_get_boolean (value));
+      break;
+    case PROP_CONNECTIONS:
+      dl_manager_set_connections (self, g_value_get_uint (value));
+      break;
+    case PROP_MIN_SPLIT_SIZE:
+      dl_manager_set_min_split_size (self, g_value_get_int64 (value));
       break;
     case PROP_MAX_TIME:
       dl_manager_set_max_time (self, g_value_get_double (value));
@@ -836,6 +906,29 @@ dl_manager_class_init (DlManagerClass *klass)
     g_param_spec_boolean ("hash-files", NULL, NULL, FALSE, rw);
 
   /**
+   * DlManager:connections:
+   *
+   * The most connections one download receives over at once, each
+   * fetching a range of the file, when the server grants ranges and the
+   * file is larger than #DlManager:min-split-size; 1 fetches every file
+   * over one connection. Each connection counts against
+   * #DlManager:max-per-host. Read when a download starts receiving.
+   */
+  properties[PROP_CONNECTIONS] =
+    g_param_spec_uint ("connections", NULL, NULL, 1, DL_MANAGER_MAX_CONNECTIONS,
+                       DL_MANAGER_DEFAULT_CONNECTIONS, rw);
+
+  /**
+   * DlManager:min-split-size:
+   *
+   * No range a connection fetches is split off smaller than this many
+   * bytes, and no file this size or smaller is fetched in parts.
+   */
+  properties[PROP_MIN_SPLIT_SIZE] =
+    g_param_spec_int64 ("min-split-size", NULL, NULL, 1, G_MAXINT64,
+                        DL_MANAGER_DEFAULT_MIN_SPLIT_SIZE, rw);
+
+  /**
    * DlManager:max-time:
    *
    * The most seconds one run of a download may take, from its start (or
@@ -974,6 +1067,8 @@ dl_manager_init (DlManager *self)
   self->global_tickets = dl_limit_new (DL_MANAGER_DEFAULT_MAX_CONCURRENT);
   self->max_per_host = DL_MANAGER_DEFAULT_MAX_PER_HOST;
   self->settings.max_retries = DL_MANAGER_DEFAULT_MAX_RETRIES;
+  self->settings.connections = DL_MANAGER_DEFAULT_CONNECTIONS;
+  self->settings.min_split_size = DL_MANAGER_DEFAULT_MIN_SPLIT_SIZE;
   self->settings.idle_timeout = DL_MANAGER_DEFAULT_IDLE_TIMEOUT;
   self->settings.connect_timeout = DL_MANAGER_DEFAULT_CONNECT_TIMEOUT;
   self->settings.retry_delay = DL_MANAGER_DEFAULT_RETRY_DELAY;
@@ -1838,6 +1933,48 @@ _dl_manager_get_rate_limit (DlManager *self)
   g_return_val_if_fail (DL_IS_MANAGER (self), NULL);
 
   return self->rate_limit;
+}
+
+guint
+dl_manager_get_connections (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), 1);
+
+  return self->settings.connections;
+}
+
+void
+dl_manager_set_connections (DlManager *self,
+                            guint      connections)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  connections = CLAMP (connections, 1, DL_MANAGER_MAX_CONNECTIONS);
+  if (self->settings.connections == connections)
+    return;
+  self->settings.connections = connections;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTIONS]);
+}
+
+gint64
+dl_manager_get_min_split_size (DlManager *self)
+{
+  g_return_val_if_fail (DL_IS_MANAGER (self), DL_MANAGER_DEFAULT_MIN_SPLIT_SIZE);
+
+  return self->settings.min_split_size;
+}
+
+void
+dl_manager_set_min_split_size (DlManager *self,
+                               gint64     min_split_size)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  min_split_size = MAX (min_split_size, 1);
+  if (self->settings.min_split_size == min_split_size)
+    return;
+  self->settings.min_split_size = min_split_size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MIN_SPLIT_SIZE]);
 }
 
 gboolean

@@ -26,6 +26,9 @@ G_BEGIN_DECLS
 #define DL_MANAGER_DEFAULT_MAX_RETRY_DELAY  60.0
 #define DL_MANAGER_DEFAULT_MAX_RETRY_AFTER  600.0
 #define DL_MANAGER_DEFAULT_MAX_TIME         0.0
+#define DL_MANAGER_DEFAULT_CONNECTIONS      1
+#define DL_MANAGER_MAX_CONNECTIONS          16
+#define DL_MANAGER_DEFAULT_MIN_SPLIT_SIZE   (4 * 1024 * 1024)
 
 #define DL_TYPE_MANAGER (dl_manager_get_type ())
 
@@ -91,6 +94,12 @@ void         dl_manager_set_connect_timeout  (DlManager    *self,
 double       dl_manager_get_retry_delay      (DlManager    *self);
 void         dl_manager_set_retry_delay      (DlManager    *self,
                                               double        seconds);
+guint        dl_manager_get_connections      (DlManager    *self);
+void         dl_manager_set_connections      (DlManager    *self,
+                                              guint         connections);
+gint64       dl_manager_get_min_split_size   (DlManager    *self);
+void         dl_manager_set_min_split_size   (DlManager    *self,
+                                              gint64        min_split_size);
 gboolean     dl_manager_get_hash_files       (DlManager    *self);
 void         dl_manager_set_hash_files       (DlManager    *self,
                                               gboolean      hash_files);

@@ -61,6 +61,8 @@ gboolean    _dl_part_reset_to          (DlPart             *self,
                                         const char         *name,
                                         GError            **error);
 void        _dl_part_close             (DlPart             *self);
+void        _dl_part_adopt_written     (DlPart             *self,
+                                        gint64              size);
 
 gboolean    _dl_part_wait_created      (DlPart             *self,
                                         gboolean           *hashed_all,

@@ -1003,6 +1003,27 @@ _dl_part_reset_to (DlPart      *self,
 }
 
 /**
+ * _dl_part_adopt_written:
+ * @self: an open partial file, with nothing handed to its writer
+ * @size: the size of the file
+ *
+ * The file was written in parts, past this writer (see
+ * dl-segmented-fetch.c), and synced: it ends here now. The writer hashed
+ * none of it, so a checksum is verified by reading the file back.
+ */
+void
+_dl_part_adopt_written (DlPart *self,
+                        gint64  size)
+{
+  g_assert (self->current == NULL);
+
+  g_mutex_lock (&self->lock);
+  self->queued = self->written = self->synced = self->sync_target = size;
+  self->hashed = -1;
+  g_mutex_unlock (&self->lock);
+}
+
+/**
  * _dl_part_wait_created:
  * @self: a partial file
  * @hashed_all: (out): whether the writer hashed every byte of the file

@@ -163,6 +163,10 @@ struct _DlStore
   sqlite3_stmt *remove;
   sqlite3_stmt *lookup;
   sqlite3_stmt *list;
+  sqlite3_stmt *remove_ranges;
+  sqlite3_stmt *insert_range;
+  sqlite3_stmt *lookup_ranges;
+  sqlite3_stmt *list_ranges;
 
   GThread      *writer;
   GThread      *checkpointer;
@@ -228,6 +232,17 @@ static const char * const migrations[] = {
   "ALTER TABLE downloads ADD COLUMN cookies TEXT;"
   "ALTER TABLE downloads ADD COLUMN cookies_file TEXT;"
   "ALTER TABLE downloads ADD COLUMN rate_limit INTEGER NOT NULL DEFAULT 0;",
+
+  /* 2 → 3: the ranges of a download fetched over several connections */
+  "CREATE TABLE IF NOT EXISTS download_ranges ("
+  "  download_id    INTEGER NOT NULL,"
+  "  range_start    INTEGER NOT NULL,"
+  "  range_end      INTEGER NOT NULL,"
+  "  durable        INTEGER NOT NULL,"
+  "  PRIMARY KEY (download_id, range_start)"
+  ") WITHOUT ROWID;"
+  "CREATE TRIGGER IF NOT EXISTS downloads_remove_ranges AFTER DELETE ON downloads "
+  "BEGIN DELETE FROM download_ranges WHERE download_id = OLD.id; END;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == DL_STORE_SCHEMA_VERSION);
@@ -273,6 +288,11 @@ dl_store_record_copy (const DlStoreRecord *record)
   copy->request_headers = g_strdup (record->request_headers);
   copy->cookies = g_strdup (record->cookies);
   copy->cookies_file = g_strdup (record->cookies_file);
+  if (record->ranges != NULL)
+    {
+      copy->ranges = g_array_sized_new (FALSE, FALSE, sizeof (DlStoreRange), record->ranges->len);
+      g_array_append_vals (copy->ranges, record->ranges->data, record->ranges->len);
+    }
   return copy;
 }
 
@@ -292,6 +312,7 @@ dl_store_record_free (DlStoreRecord *record)
   g_free (record->request_headers);
   g_free (record->cookies);
   g_free (record->cookies_file);
+  g_clear_pointer (&record->ranges, g_array_unref);
   g_free (record);
 }
 
@@ -970,7 +991,21 @@ prepare_statements (DlStore  *self,
          prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads WHERE id = ?1",
                   &self->lookup, error) &&
          prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads ORDER BY id",
-                  &self->list, error);
+                  &self->list, error) &&
+         prepare (self, "DELETE FROM download_ranges WHERE download_id = ?1",
+                  &self->remove_ranges, error) &&
+         prepare (self,
+                  "INSERT INTO download_ranges (download_id, range_start, range_end, durable) "
+                  "VALUES (?1, ?2, ?3, ?4)",
+                  &self->insert_range, error) &&
+         prepare (self,
+                  "SELECT download_id, range_start, range_end, durable FROM download_ranges "
+                  "WHERE download_id = ?1 ORDER BY range_start",
+                  &self->lookup_ranges, error) &&
+         prepare (self,
+                  "SELECT download_id, range_start, range_end, durable FROM download_ranges "
+                  "ORDER BY download_id, range_start",
+                  &self->list_ranges, error);
 }
 
 /* The checkpointer thread's own connection. */
@@ -1118,9 +1153,80 @@ close_database (DlStore  *self,
   g_clear_pointer (&self->remove, sqlite3_finalize);
   g_clear_pointer (&self->lookup, sqlite3_finalize);
   g_clear_pointer (&self->list, sqlite3_finalize);
+  g_clear_pointer (&self->remove_ranges, sqlite3_finalize);
+  g_clear_pointer (&self->insert_range, sqlite3_finalize);
+  g_clear_pointer (&self->lookup_ranges, sqlite3_finalize);
+  g_clear_pointer (&self->list_ranges, sqlite3_finalize);
   g_clear_pointer (&self->checkpoint_db, sqlite3_close_v2);
   g_clear_pointer (&self->db, sqlite3_close_v2);
   return TRUE;
+}
+
+/* Replaces the stored ranges of download @id with @ranges (none: removes
+ * them). Ranges no download can have are left out. */
+static int
+write_ranges (DlStore      *self,
+              gint64        id,
+              const GArray *ranges)
+{
+  int rc;
+
+  sqlite3_bind_int64 (self->remove_ranges, 1, id);
+  rc = step_done (self->remove_ranges);
+  for (guint i = 0; rc == SQLITE_OK && i < ranges->len; i++)
+    {
+      const DlStoreRange *range = &g_array_index (ranges, DlStoreRange, i);
+
+      if (range->start < 0 || range->end <= range->start ||
+          range->durable < range->start || range->durable > range->end)
+        continue;
+      sqlite3_bind_int64 (self->insert_range, 1, id);
+      sqlite3_bind_int64 (self->insert_range, 2, range->start);
+      sqlite3_bind_int64 (self->insert_range, 3, range->end);
+      sqlite3_bind_int64 (self->insert_range, 4, range->durable);
+      rc = step_done (self->insert_range);
+    }
+  return rc;
+}
+
+/* Reads the rows of @stmt (download id, start, end, durable) into the
+ * ranges of the records in @by_id (id → DlStoreRecord). A range that does
+ * not fit its record's size is not trusted: that record gets none, and
+ * starts over. */
+static int
+read_ranges (sqlite3_stmt *stmt,
+             GHashTable   *by_id)
+{
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      DlStoreRecord *record = g_hash_table_lookup (by_id, &id);
+      DlStoreRange range = {
+        sqlite3_column_int64 (stmt, 1),
+        sqlite3_column_int64 (stmt, 2),
+        sqlite3_column_int64 (stmt, 3),
+      };
+
+      if (record == NULL)
+        continue;
+      if (record->ranges == NULL)
+        record->ranges = g_array_new (FALSE, FALSE, sizeof (DlStoreRange));
+      g_array_append_val (record->ranges, range);
+      if (range.start < 0 || range.end <= range.start || range.durable < range.start ||
+          range.durable > range.end || record->total_bytes < range.end)
+        {
+          g_message ("Download %" G_GINT64_FORMAT " in the history has an impossible range; "
+                     "starting over", id);
+          g_array_set_size (record->ranges, 0);
+          record->resume_offset = 0;
+          g_hash_table_remove (by_id, &id);
+        }
+    }
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* Commits @batch (id → PendingWrite) in one transaction. */
@@ -1158,12 +1264,16 @@ write_batch (DlStore    *self,
           bind_record (self->insert_with_id, write->record);
           sqlite3_bind_int64 (self->insert_with_id, 19, id);
           rc = step_done (self->insert_with_id);
+          if (rc == SQLITE_OK && write->record->ranges != NULL)
+            rc = write_ranges (self, id, write->record->ranges);
         }
       else if (write->record != NULL)
         {
           bind_record (self->update, write->record);
           sqlite3_bind_int64 (self->update, 19, id);
           rc = step_done (self->update);
+          if (rc == SQLITE_OK && write->record->ranges != NULL)
+            rc = write_ranges (self, id, write->record->ranges);
         }
       else
         {
@@ -1199,6 +1309,8 @@ execute_insert (DlStore *self,
   rc = step_done (self->insert);
   if (rc == SQLITE_OK)
     request->out_id = sqlite3_last_insert_rowid (self->db);
+  if (rc == SQLITE_OK && request->record->ranges != NULL)
+    rc = write_ranges (self, request->out_id, request->record->ranges);
   /* The next downloads need not wait: ids for them, in the same
    * transaction. */
   if (rc == SQLITE_OK && g_atomic_int_get (&self->reserve_wanted))
@@ -1238,6 +1350,12 @@ execute_update (DlStore *self,
   bind_record (self->update, request->record);
   sqlite3_bind_int64 (self->update, 19, request->record->id);
   rc = step_done (self->update);
+  if (rc == SQLITE_OK && sqlite3_changes (self->db) > 0 && request->record->ranges != NULL)
+    {
+      rc = write_ranges (self, request->record->id, request->record->ranges);
+      transaction_end (self, rc, &request->error);
+      return;
+    }
   end_row_change (self, rc, request->record->id, &request->error);
 }
 
@@ -1265,7 +1383,19 @@ execute_lookup (DlStore *self,
   sqlite3_bind_int64 (self->lookup, 1, request->id);
   rc = sqlite3_step (self->lookup);
   if (rc == SQLITE_ROW)
-    request->out_record = read_record (self->lookup);
+    {
+      g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+      request->out_record = read_record (self->lookup);
+      g_hash_table_insert (by_id, &request->out_record->id, request->out_record);
+      sqlite3_bind_int64 (self->lookup_ranges, 1, request->id);
+      rc = read_ranges (self->lookup_ranges, by_id);
+      if (rc != SQLITE_OK)
+        {
+          set_sqlite_error (self, self->db, rc, &request->error, "Cannot read the download store");
+          g_clear_pointer (&request->out_record, dl_store_record_free);
+        }
+    }
   else if (rc == SQLITE_DONE)
     g_set_error (&request->error, DL_STORE_ERROR, DL_STORE_ERROR_NOT_FOUND,
                  "No download with id %" G_GINT64_FORMAT " in the store", request->id);
@@ -1279,12 +1409,21 @@ static void
 execute_list (DlStore *self,
               Request *request)
 {
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
   int rc;
 
   request->out_records = g_ptr_array_new_with_free_func ((GDestroyNotify) dl_store_record_free);
+
   while ((rc = sqlite3_step (self->list)) == SQLITE_ROW)
-    g_ptr_array_add (request->out_records, read_record (self->list));
+    {
+      DlStoreRecord *record = read_record (self->list);
+
+      g_ptr_array_add (request->out_records, record);
+      g_hash_table_insert (by_id, &record->id, record);
+    }
   sqlite3_reset (self->list);
+  if (rc == SQLITE_DONE)
+    rc = read_ranges (self->list_ranges, by_id) == SQLITE_OK ? SQLITE_DONE : SQLITE_ERROR;
   if (rc != SQLITE_DONE)
     {
       set_sqlite_error (self, self->db, rc, &request->error, "Cannot read the download store");

@@ -42,7 +42,7 @@ typedef enum
  *
  * The schema this build writes (SQLite's `user_version`).
  */
-#define DL_STORE_SCHEMA_VERSION 2
+#define DL_STORE_SCHEMA_VERSION 3
 
 /**
  * DlStoreRecord:
@@ -67,6 +67,10 @@ typedef enum
  * @cookies: (nullable): the cookies to send, as the text of a cookies.txt
  * @cookies_file: (nullable): a cookies.txt file to read the cookies from
  * @rate_limit: its own speed limit in bytes per second, or 0
+ * @ranges: (nullable) (element-type DlStoreRange): the byte ranges of a
+ *   download fetched over several connections, each with how far it is
+ *   durably on disk; %NULL leaves the stored ranges as they are, an empty
+ *   array removes them
  *
  * One download as stored. Plain data, owned by whoever holds it.
  */
@@ -91,7 +95,23 @@ struct _DlStoreRecord
   char            *cookies;
   char            *cookies_file;
   guint64          rate_limit;
+  GArray          *ranges;
 };
+
+/**
+ * DlStoreRange:
+ * @start: the range's first byte
+ * @end: one past its last byte
+ * @durable: bytes [@start, @durable) are synced to the partial file
+ *
+ * One range of a download fetched over several connections.
+ */
+typedef struct
+{
+  gint64 start;
+  gint64 end;
+  gint64 durable;
+} DlStoreRange;
 
 /**
  * DlStoreInsertCallback:

@@ -132,6 +132,7 @@ apply_settings (DlApplication *self)
 
   dl_manager_set_max_concurrent (self->manager, concurrent);
   dl_manager_set_max_per_host (self->manager, per_host);
+  dl_manager_set_connections (self->manager, g_settings_get_uint (self->settings, "connections"));
   dl_manager_set_max_retries (self->manager, g_settings_get_uint (self->settings, "max-retries"));
   dl_manager_set_idle_timeout (self->manager, g_settings_get_uint (self->settings, "idle-timeout"));
   dl_manager_set_rate_limit (self->manager, g_settings_get_uint64 (self->settings, "rate-limit"));

@@ -33,6 +33,7 @@ struct _DlPreferencesWindow
   GtkSwitch            *notify_switch;
   GtkSpinButton        *concurrent_spin;
   GtkSpinButton        *per_host_spin;
+  GtkSpinButton        *connections_spin;
   GtkSpinButton        *retries_spin;
   GtkSpinButton        *idle_spin;
   DlLimitEntry         *rate_limit_entry;
@@ -141,6 +142,7 @@ dl_preferences_window_constructed (GObject *object)
   } spins[] = {
     { "max-concurrent", self->concurrent_spin },
     { "per-host-limit", self->per_host_spin },
+    { "connections", self->connections_spin },
     { "max-retries", self->retries_spin },
     { "idle-timeout", self->idle_spin },
   };
@@ -245,6 +247,7 @@ dl_preferences_window_class_init (DlPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, notify_switch);
   gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, concurrent_spin);
   gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, per_host_spin);
+  gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, connections_spin);
   gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, retries_spin);
   gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, idle_spin);
   gtk_widget_class_bind_template_child (widget_class, DlPreferencesWindow, rate_limit_entry);
@@ -289,6 +292,8 @@ dl_preferences_window_get_spin (DlPreferencesWindow *self,
     return self->concurrent_spin;
   if (g_strcmp0 (key, "per-host-limit") == 0)
     return self->per_host_spin;
+  if (g_strcmp0 (key, "connections") == 0)
+    return self->connections_spin;
   if (g_strcmp0 (key, "max-retries") == 0)
     return self->retries_spin;
   if (g_strcmp0 (key, "idle-timeout") == 0)

@@ -66,6 +66,7 @@ def check_fields(event):
         need(event, "total", lambda v: v is None or (is_int(v) and v >= 0), "a size or null")
         need(event, "speed", lambda v: is_int(v) and v >= 0, "bytes per second")
         need(event, "eta", lambda v: v is None or (is_int(v) and v >= 0), "seconds or null")
+        need(event, "connections", lambda v: is_int(v) and 0 <= v <= 16, "a connection count")
         if is_int(event.get("bytes")) and is_int(event.get("total")):
             if event["bytes"] > event["total"]:
                 problem(f"progress #{event['index']}: {event['bytes']} bytes of {event['total']}")

@@ -60,6 +60,11 @@
  *                    file (seed+1, another ETag and Last-Modified) whatever
  *                    If-Range says: a changed file on a server that ignores
  *                    If-Range. Requests without Range get the original
+ *   range_fault=K    the range_fault_at-th request of the key (default the
+ *                    3rd), if it has a Range, gets: ignore (200 with the whole
+ *                    body), 416 (Range Not Satisfiable), or lie (206 whose
+ *                    Content-Range says one byte later than the bytes sent)
+ *   range_fault_at=N which request range_fault applies to (1 for the first)
  *   no_etag=1        no ETag header (Last-Modified only)
  *   part_name=1      Content-Disposition names the file after the last path
  *                    segment plus ".part"
@@ -145,6 +150,10 @@ static const char help_text[] =
   "                   half): K = zz, neg (-10), huge (ffffffffffffffff), nocrlf\n"
   "  range_etag_change=1  Range gets 206 from another version (seed+1, other ETag\n"
   "                   and Last-Modified), If-Range ignored\n"
+  "  range_fault=K    the range_fault_at-th request (default 3rd) of the key, if\n"
+  "                   it has Range: ignore (200, whole body), 416, or lie\n"
+  "                   (Content-Range one byte off the bytes sent)\n"
+  "  range_fault_at=N which request range_fault applies to (1: the first)\n"
   "  no_etag=1        no ETag header (Last-Modified only)\n"
   "  part_name=1      Content-Disposition filename = last path segment + .part\n"
   "  reason=TEXT      reason phrase of the status line (any bytes but CR, LF)\n"
@@ -166,6 +175,7 @@ struct _FaultServer
   guint total_requests;
   guint etag_generation;
   GPtrArray *sockets;         /* GSocket of every connection not yet seen closed */
+  guint max_open;             /* the most connections open at once */
 
   /* Only touched in the server's thread. */
   GList *jobs;
@@ -412,6 +422,8 @@ typedef struct
   gint64 chunked_cut;     /* -1 when not given */
   char *chunked_garbage;
   gboolean range_etag_change;
+  char *range_fault;
+  guint64 range_fault_at;
   gboolean no_etag;
   gboolean part_name;
   gboolean endless;
@@ -436,6 +448,7 @@ params_clear (Params *p)
   g_clear_pointer (&p->key, g_free);
   g_clear_pointer (&p->retry_after, g_free);
   g_clear_pointer (&p->chunked_garbage, g_free);
+  g_clear_pointer (&p->range_fault, g_free);
   g_clear_pointer (&p->reason, g_free);
   g_clear_pointer (&p->statuses, g_array_unref);
 }
@@ -566,6 +579,18 @@ params_parse (Params      *p,
   p->retry_after = g_strdup (LOOKUP ("retry_after"));
   p->chunked_garbage = g_strdup (LOOKUP ("chunked_garbage"));
   p->range_etag_change = parse_flag (LOOKUP ("range_etag_change"));
+  p->range_fault = g_strdup (LOOKUP ("range_fault"));
+  p->range_fault_at = 3;
+  if ((text = LOOKUP ("range_fault_at")) &&
+      !parse_bytes ("range_fault_at", text, &p->range_fault_at, error))
+    return FALSE;
+  if (p->range_fault != NULL &&
+      !g_strv_contains ((const char * const[]) { "ignore", "416", "lie", NULL }, p->range_fault))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "range_fault must be ignore, 416 or lie");
+      return FALSE;
+    }
   p->no_etag = parse_flag (LOOKUP ("no_etag"));
   p->part_name = parse_flag (LOOKUP ("part_name"));
   p->endless = parse_flag (LOOKUP ("endless"));
@@ -1036,6 +1061,7 @@ typedef struct
   JobKind kind;
   guint status;
   gboolean faults_active;
+  guint index;              /* of this request among its key's, from 0 */
   gboolean head;
   char *location;           /* for redirects */
 
@@ -1404,6 +1430,7 @@ respond_resource (Job *job)
   gint64 last_modified;
   char *etag, *date;
   const char *range;
+  const char *range_fault;
   gboolean partial = FALSE;
   gboolean other_version;
   guint64 body_seed = job->p.seed;
@@ -1489,6 +1516,21 @@ respond_resource (Job *job)
 
   start = 0;
   end = total;
+  range_fault = range != NULL && job->p.range_fault != NULL &&
+                job->index + 1 == job->p.range_fault_at ? job->p.range_fault : NULL;
+  if (g_strcmp0 (range_fault, "ignore") == 0)
+    range = NULL;
+  if (g_strcmp0 (range_fault, "416") == 0)
+    {
+      char *content_range = g_strdup_printf ("bytes */%" G_GUINT64_FORMAT, total);
+
+      set_text_response (msg, SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE, NULL, NULL);
+      soup_message_headers_replace (headers, "Content-Range", content_range);
+      g_free (content_range);
+      g_free (etag);
+      g_clear_pointer (&encoded, g_bytes_unref);
+      return;
+    }
   if (range != NULL && !job->head && !job->p.no_range && !job->p.endless)
     {
       const char *if_range = soup_message_headers_get_one (req_headers, "If-Range");
@@ -1519,9 +1561,12 @@ respond_resource (Job *job)
 
   if (partial)
     {
+      /* A lie: the bytes sent are not the ones the header names. */
+      guint64 shift = g_strcmp0 (range_fault, "lie") == 0 && end < total ? 1 : 0;
+
       job->status = SOUP_STATUS_PARTIAL_CONTENT;
-      soup_message_headers_set_content_range (headers, (goffset) start, (goffset) end - 1,
-                                              (goffset) total);
+      soup_message_headers_set_content_range (headers, (goffset) (start + shift),
+                                              (goffset) (end - 1 + shift), (goffset) total);
     }
   else
     job->status = SOUP_STATUS_OK;
@@ -1739,6 +1784,7 @@ track_socket (FaultServer       *self,
     }
   if (!known)
     g_ptr_array_add (self->sockets, g_object_ref (socket));
+  self->max_open = MAX (self->max_open, self->sockets->len);
   g_mutex_unlock (&self->lock);
 }
 
@@ -2023,6 +2069,7 @@ handle_request (SoupServer        *server,
   g_free (seq_key);
 
   job->faults_active = p.faults < 0 || (gint64) index < p.faults;
+  job->index = index;
   if (job->kind == KIND_REDIRECT)
     {
       job->faults_active = TRUE;
@@ -2361,6 +2408,19 @@ fault_server_get_request_count (FaultServer *self,
     n = self->total_requests;
   else
     n = GPOINTER_TO_UINT (g_hash_table_lookup (self->key_requests, key));
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+guint
+fault_server_get_max_open_connections (FaultServer *self)
+{
+  guint n;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  g_mutex_lock (&self->lock);
+  n = self->max_open;
   g_mutex_unlock (&self->lock);
   return n;
 }

@@ -46,6 +46,10 @@ guint        fault_server_get_request_count   (FaultServer  *self,
 /* Client connections currently open (accepted and not yet closed). */
 guint        fault_server_get_open_connections (FaultServer *self);
 
+/* The most client connections that were open at once, as seen by requests
+ * (a connection counts once a request arrives on it). */
+guint        fault_server_get_max_open_connections (FaultServer *self);
+
 void         fault_server_free                (FaultServer  *self);
 
 /* The deterministic body: byte i of the body for seed S is

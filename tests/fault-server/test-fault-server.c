@@ -1585,6 +1585,69 @@ test_range_etag_change (void)
   assert_whole_body (again, 7, 10000);
 }
 
+/* range_fault=ignore: the range_fault_at-th request of the key gets 200
+ * and the whole body; the others their range. */
+static void
+test_range_fault_ignore (void)
+{
+  g_autoptr(FaultServer) server = start_server (FALSE);
+  g_autoptr(SoupSession) session = new_session ();
+  g_autofree char *url = url_for (server, "f.bin?size=5000&seed=3&key=k"
+                                          "&range_fault=ignore&range_fault_at=2");
+  g_autoptr(Fetch) first = fetch (session, "GET", url, "Range", "bytes=10-19", NULL);
+  g_autoptr(Fetch) second = fetch (session, "GET", url, "Range", "bytes=10-19", NULL);
+  g_autoptr(Fetch) third = fetch (session, "GET", url, "Range", "bytes=10-19", NULL);
+
+  g_assert_cmpuint (fetch_status (first), ==, 206);
+  g_assert_cmpuint (fetch_status (second), ==, 200);
+  assert_whole_body (second, 3, 5000);
+  g_assert_cmpuint (fetch_status (third), ==, 206);
+  assert_body_slice (third, 3, 10, 10);
+}
+
+/* range_fault=416: a satisfiable range refused. */
+static void
+test_range_fault_416 (void)
+{
+  g_autoptr(FaultServer) server = start_server (FALSE);
+  g_autoptr(SoupSession) session = new_session ();
+  g_autofree char *url = url_for (server, "f.bin?size=5000&key=k"
+                                          "&range_fault=416&range_fault_at=1");
+  g_autoptr(Fetch) f = fetch (session, "GET", url, "Range", "bytes=10-19", NULL);
+
+  g_assert_cmpuint (fetch_status (f), ==, 416);
+  g_assert_cmpstr (fetch_header (f, "Content-Range"), ==, "bytes */5000");
+}
+
+/* range_fault=lie: the bytes asked for, under a Content-Range one byte
+ * later; a request without Range is not affected. */
+static void
+test_range_fault_lie (void)
+{
+  g_autoptr(FaultServer) server = start_server (FALSE);
+  g_autoptr(SoupSession) session = new_session ();
+  g_autofree char *url = url_for (server, "f.bin?size=5000&seed=3&key=k"
+                                          "&range_fault=lie&range_fault_at=1");
+  g_autoptr(Fetch) f = fetch (session, "GET", url, "Range", "bytes=10-19", NULL);
+
+  g_assert_cmpuint (fetch_status (f), ==, 206);
+  g_assert_cmpstr (fetch_header (f, "Content-Range"), ==, "bytes 11-20/5000");
+  assert_body_slice (f, 3, 10, 10);
+}
+
+/* The most connections open at once is counted. */
+static void
+test_max_open_connections (void)
+{
+  g_autoptr(FaultServer) server = start_server (FALSE);
+  g_autoptr(SoupSession) session = new_session ();
+  g_autofree char *url = url_for (server, "c.bin?size=100");
+  g_autoptr(Fetch) f = fetch (session, "GET", url, NULL, NULL);
+
+  g_assert_cmpuint (fetch_status (f), ==, 200);
+  g_assert_cmpuint (fault_server_get_max_open_connections (server), ==, 1);
+}
+
 static void
 test_no_etag (void)
 {
@@ -1769,6 +1832,10 @@ main (int   argc,
   g_test_add_func ("/downloader/fault-server/chunked-cut", test_chunked_cut);
   g_test_add_func ("/downloader/fault-server/chunked-garbage", test_chunked_garbage);
   g_test_add_func ("/downloader/fault-server/range-etag-change", test_range_etag_change);
+  g_test_add_func ("/downloader/fault-server/range-fault-ignore", test_range_fault_ignore);
+  g_test_add_func ("/downloader/fault-server/range-fault-416", test_range_fault_416);
+  g_test_add_func ("/downloader/fault-server/range-fault-lie", test_range_fault_lie);
+  g_test_add_func ("/downloader/fault-server/max-open-connections", test_max_open_connections);
   g_test_add_func ("/downloader/fault-server/no-etag", test_no_etag);
   g_test_add_func ("/downloader/fault-server/part-name", test_part_name);
   g_test_add_func ("/downloader/fault-server/escape-reason", test_escape_reason);

@@ -689,6 +689,28 @@ test_preferences_live (Fixture       *fixture,
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
+/* Connections per download: the setting reaches the engine at once. */
+static void
+test_preferences_connections (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  DlPreferencesWindow *prefs;
+  GtkSpinButton *connections;
+
+  prefs = DL_PREFERENCES_WINDOW (dl_application_show_preferences (fixture->app));
+  connections = dl_preferences_window_get_spin (prefs, "connections");
+
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (connections), ==, 4);
+  g_assert_cmpuint (dl_manager_get_connections (fixture->manager), ==, 4);
+  gtk_spin_button_set_value (connections, 8);
+  g_assert_cmpuint (dl_manager_get_connections (fixture->manager), ==, 8);
+  g_assert_cmpuint (g_settings_get_uint (fixture->settings, "connections"), ==, 8);
+  gtk_spin_button_set_value (connections, 1);
+  g_assert_cmpuint (dl_manager_get_connections (fixture->manager), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 static void
 test_history_restore (Fixture       *fixture,
                       gconstpointer  data)
@@ -2077,6 +2099,7 @@ main (int   argc,
   ADD ("/downloader/row/pause-resume", test_pause_resume);
   ADD ("/downloader/row/failure-reason", test_failure_reason);
   ADD ("/downloader/preferences/live-limits", test_preferences_live);
+  ADD ("/downloader/preferences/connections", test_preferences_connections);
   ADD ("/downloader/history/restore", test_history_restore);
   ADD ("/downloader/app/quit-resumes", test_quit_resumes);
   ADD ("/downloader/app/notification", test_notification);
