@@ -61,12 +61,18 @@
 #define CLOCK_STRIDE_MAX      64
 #define CLOCK_INTERVAL_USEC   100
 
-typedef struct _InboxNode InboxNode;
-struct _InboxNode
+/* An entry of the inbox is an InboxNode, or a handle of
+ * call_soon_threadsafe() (its address with INBOX_HANDLE_TAG set) linked
+ * through the handle itself: a burst of calls from other threads then
+ * allocates nothing more than the handles, and frees nothing across
+ * threads. */
+#define INBOX_HANDLE_TAG ((guintptr) 1)
+
+typedef struct
 {
-  InboxNode       *next;
+  gpointer         next;   /* an inbox entry */
   BridgeReadyItem  item;
-};
+} InboxNode;
 
 /* The heap keeps each timer's key next to its handle: comparing through the
  * handle pointer cost a cache miss per heap level, the largest cost of many
@@ -107,7 +113,7 @@ struct _BridgeLoop
   guint64                 timer_sequence;
 
   /* Other threads push here (a lock-free stack); the loop takes it whole. */
-  InboxNode              *inbox;
+  gpointer                inbox;
 
   BridgeTask             *tasks;
   guint                   n_tasks;
@@ -268,25 +274,34 @@ _bridge_loop_push_ready (BridgeLoop      *loop,
 
 /* ---- thread inbox ----------------------------------------------------- */
 
-void
-_bridge_loop_push_ready_threadsafe (BridgeLoop      *loop,
-                                    BridgeReadyFunc  func,
-                                    gpointer         a,
-                                    gpointer         b)
+static inline BridgeHandle *
+inbox_entry_handle (gpointer entry)
 {
-  InboxNode *node = g_new (InboxNode, 1);
-  InboxNode *head;
+  return ((guintptr) entry & INBOX_HANDLE_TAG) ?
+         (BridgeHandle *) ((guintptr) entry & ~INBOX_HANDLE_TAG) : NULL;
+}
 
-  node->item.func = func;
-  node->item.a = a;
-  node->item.b = b;
+static inline gpointer *
+inbox_entry_link (gpointer entry)
+{
+  BridgeHandle *handle = inbox_entry_handle (entry);
+
+  return handle != NULL ? &handle->inbox_next : &((InboxNode *) entry)->next;
+}
+
+static void
+inbox_push (BridgeLoop *loop,
+            gpointer    entry)
+{
+  gpointer *link = inbox_entry_link (entry);
+  gpointer head;
 
   do
     {
       head = g_atomic_pointer_get (&loop->inbox);
-      node->next = head;
+      *link = head;
     }
-  while (!g_atomic_pointer_compare_and_exchange (&loop->inbox, head, node));
+  while (!g_atomic_pointer_compare_and_exchange (&loop->inbox, head, entry));
 
   /* Only the push that makes the inbox non-empty wakes the context: the
    * loop takes the whole inbox at once, so later pushes ride along. */
@@ -294,26 +309,53 @@ _bridge_loop_push_ready_threadsafe (BridgeLoop      *loop,
     g_main_context_wakeup (loop->context);
 }
 
+void
+_bridge_loop_push_ready_threadsafe (BridgeLoop      *loop,
+                                    BridgeReadyFunc  func,
+                                    gpointer         a,
+                                    gpointer         b)
+{
+  InboxNode *node = g_new (InboxNode, 1);
+
+  node->item.func = func;
+  node->item.a = a;
+  node->item.b = b;
+  inbox_push (loop, node);
+}
+
 static void
 inbox_drain (BridgeLoop *loop)
 {
-  InboxNode *node = g_atomic_pointer_exchange (&loop->inbox, NULL);
-  InboxNode *reversed = NULL;
+  gpointer entry = g_atomic_pointer_exchange (&loop->inbox, NULL);
+  gpointer reversed = NULL;
 
   /* The stack holds the newest first; reverse it to keep each thread's order. */
-  while (node != NULL)
+  while (entry != NULL)
     {
-      InboxNode *next = node->next;
-      node->next = reversed;
-      reversed = node;
-      node = next;
+      gpointer *link = inbox_entry_link (entry);
+      gpointer next = *link;
+
+      *link = reversed;
+      reversed = entry;
+      entry = next;
     }
 
   while (reversed != NULL)
     {
-      InboxNode *next = reversed->next;
-      ring_push (loop, reversed->item.func, reversed->item.a, reversed->item.b);
-      g_free (reversed);
+      BridgeHandle *handle = inbox_entry_handle (reversed);
+      gpointer next = *inbox_entry_link (reversed);
+
+      if (handle != NULL)
+        {
+          ring_push (loop, _bridge_handle_run, handle, NULL);
+        }
+      else
+        {
+          InboxNode *node = reversed;
+
+          ring_push (loop, node->item.func, node->item.a, node->item.b);
+          g_free (node);
+        }
       reversed = next;
     }
 }
@@ -1679,7 +1721,10 @@ bridge_loop_call_soon_threadsafe (BridgeLoop     *loop,
   handle->ref_count = 2;   /* the queue's and the caller's */
   /* On the loop's own thread this goes straight to the ready queue, so it
    * keeps its place among call_soon() callbacks, as in asyncio. */
-  _bridge_loop_push_ready (loop, _bridge_handle_run, handle, NULL);
+  if (G_LIKELY (loop->owner != &thread_token))
+    inbox_push (loop, (gpointer) ((guintptr) handle | INBOX_HANDLE_TAG));
+  else
+    _bridge_loop_push_ready (loop, _bridge_handle_run, handle, NULL);
   return handle;
 }
 
