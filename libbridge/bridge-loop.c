@@ -9,6 +9,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <gio/gio.h>
@@ -128,6 +129,8 @@ struct _BridgeLoop
   GDestroyNotify          exception_handler_destroy;
 
   gint                    n_holds;      /* futures alive on this loop */
+  gint                    n_thread_jobs;       /* on worker threads, results due here */
+  gboolean                thread_jobs_quick;   /* the last one ran briefly */
 
   double                  slow_callback_duration;
   gint64                  dispatch_clock;
@@ -559,6 +562,51 @@ has_ready_work (BridgeLoop *loop)
   return loop->ring_count > 0 || !inbox_is_empty (loop);
 }
 
+/* How long the loop, with nothing else to do, watches its inbox for the
+ * result of a brief job on a worker thread before it sleeps in poll(): a
+ * task that awaits such jobs one after another otherwise pays a wakeup of
+ * the loop's thread for each (an eventfd write; on a virtual machine, an
+ * interrupt between CPUs), most of the time of such a round trip. The watch
+ * yields the CPU at every look, so that on a busy machine the worker gets it. */
+#define LOOP_SPIN_USEC 50
+
+static gboolean
+loop_spin_for_thread_job (BridgeLoop *loop)
+{
+  gint64 deadline;
+
+  if (g_atomic_int_get (&loop->n_thread_jobs) == 0 || !loop->thread_jobs_quick)
+    return FALSE;
+
+  deadline = g_get_monotonic_time () + LOOP_SPIN_USEC;
+  do
+    {
+      sched_yield ();
+      if (!inbox_is_empty (loop))
+        return TRUE;
+    }
+  while (g_get_monotonic_time () < deadline);
+  return FALSE;
+}
+
+/* A job on a worker thread whose results this loop receives: see
+ * loop_spin_for_thread_job(). Any thread. */
+void
+_bridge_loop_thread_job_begin (BridgeLoop *loop)
+{
+  g_atomic_int_inc (&loop->n_thread_jobs);
+}
+
+/* The job's last message reached the loop (on the loop's thread); its
+ * function ran for @run_usec. */
+void
+_bridge_loop_thread_job_end (BridgeLoop *loop,
+                             gint64      run_usec)
+{
+  loop->thread_jobs_quick = run_usec < LOOP_SPIN_USEC / 2;
+  g_atomic_int_add (&loop->n_thread_jobs, -1);
+}
+
 static gboolean
 loop_source_prepare (GSource *source,
                      gint    *timeout)
@@ -566,6 +614,12 @@ loop_source_prepare (GSource *source,
   BridgeLoop *loop = ((LoopSource *) source)->loop;
 
   if (has_ready_work (loop))
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+
+  if (loop_spin_for_thread_job (loop))
     {
       *timeout = 0;
       return TRUE;
