@@ -85,6 +85,15 @@ typedef struct
   BridgeHandle *handle;
 } TimerEntry;
 
+/* A due timer while timers_collect_many() sorts them: its key relative to
+ * the smallest of those being sorted. */
+typedef struct
+{
+  guint64       when;
+  guint64       sequence;
+  BridgeHandle *handle;
+} SortedTimer;
+
 typedef struct
 {
   GSource     source;
@@ -112,6 +121,8 @@ struct _BridgeLoop
   guint                   timers_allocated;
   guint                   n_cancelled_timers;
   guint64                 timer_sequence;
+  SortedTimer            *timers_scratch;   /* see timers_collect_many() */
+  guint                   timers_scratch_allocated;
 
   /* Other threads push here (a lock-free stack); the loop takes it whole. */
   gpointer                inbox;
@@ -544,11 +555,156 @@ timers_prune (BridgeLoop *loop)
     }
 }
 
+/* Below this many timers, popping them one by one is cheap enough. */
+#define TIMERS_MANY 4096
+#define RADIX_BITS 11
+
+static guint
+bits_for (guint64 value)
+{
+  return value == 0 ? 0 : 64 - __builtin_clzll (value);
+}
+
+/* Whether a large share of the heap is due: then timers_collect_many() does
+ * better than a pop each. A due leaf means every timer above it is due too,
+ * so a quarter of a sample of the leaves being due means many timers are. */
+static gboolean
+timers_many_due (BridgeLoop *loop,
+                 gint64      now)
+{
+  guint n = loop->n_timers;
+  guint first_leaf = n / 2;
+  guint stride = (n - first_leaf) / 32;
+  guint due = 0;
+
+  if (n < TIMERS_MANY || loop->timers[0].when > now)
+    return FALSE;
+  for (guint i = 0; i < 32; i++)
+    due += loop->timers[first_leaf + i * stride].when <= now;
+  return due >= 8;
+}
+
+/* One pass of a least-significant-digit radix sort from @from into @to, by
+ * the digit of the sequence (or, with @by_when, of the due time) at @shift.
+ * Equal digits keep their order. */
+static void
+radix_pass (const SortedTimer *from,
+            SortedTimer       *to,
+            guint              n,
+            gboolean           by_when,
+            guint              shift)
+{
+  guint counts[1 << RADIX_BITS] = { 0 };
+  guint position = 0;
+
+#define DIGIT(t) ((guint) (((by_when ? (t).when : (t).sequence) >> shift) & ((1 << RADIX_BITS) - 1)))
+  for (guint i = 0; i < n; i++)
+    counts[DIGIT (from[i])]++;
+  for (guint d = 0; d < (1 << RADIX_BITS); d++)
+    {
+      guint count = counts[d];
+
+      counts[d] = position;
+      position += count;
+    }
+  for (guint i = 0; i < n; i++)
+    to[counts[DIGIT (from[i])]++] = from[i];
+#undef DIGIT
+}
+
+/* Moves every due timer to the ready queue in (when, sequence) order at once:
+ * the due ones are split from the rest in one pass over the heap, sorted by
+ * a radix sort (by sequence, then stably by due time), and the rest made a
+ * heap again. Popping them one by one costs a walk from the top of the heap
+ * to a leaf each, every level of it a cache miss once the heap is large;
+ * this reads the heap in order. */
+static void
+timers_collect_many (BridgeLoop *loop,
+                     gint64      now)
+{
+  TimerEntry *timers = loop->timers;
+  guint n = loop->n_timers;
+  guint kept = 0;
+  guint n_due;
+  gint64 min_when = G_MAXINT64, max_when = G_MININT64;
+  guint64 min_sequence = G_MAXUINT64, max_sequence = 0;
+  guint when_bits, sequence_bits;
+  SortedTimer *from, *to;
+
+  /* The due ones to the end, the others to the front. */
+  for (guint i = 0; i < n; i++)
+    if (timers[i].when > now)
+      {
+        TimerEntry entry = timers[kept];
+
+        timers[kept++] = timers[i];
+        timers[i] = entry;
+      }
+  n_due = n - kept;
+  for (guint i = kept; i < n; i++)
+    {
+      min_when = MIN (min_when, timers[i].when);
+      max_when = MAX (max_when, timers[i].when);
+      min_sequence = MIN (min_sequence, timers[i].sequence);
+      max_sequence = MAX (max_sequence, timers[i].sequence);
+    }
+  when_bits = bits_for ((guint64) (max_when - min_when));
+  sequence_bits = bits_for (max_sequence - min_sequence);
+
+  if (loop->timers_scratch_allocated < 2 * n_due)
+    {
+      g_free (loop->timers_scratch);
+      loop->timers_scratch_allocated = 2 * n_due;
+      loop->timers_scratch = g_new (SortedTimer, loop->timers_scratch_allocated);
+    }
+  from = loop->timers_scratch;
+  to = loop->timers_scratch + n_due;
+  for (guint i = 0; i < n_due; i++)
+    {
+      const TimerEntry *entry = &timers[kept + i];
+
+      from[i].when = (guint64) (entry->when - min_when);
+      from[i].sequence = entry->sequence - min_sequence;
+      from[i].handle = entry->handle;
+    }
+
+  for (guint shift = 0; shift < sequence_bits; shift += RADIX_BITS)
+    {
+      SortedTimer *swap = from;
+
+      radix_pass (from, to, n_due, FALSE, shift);
+      from = to;
+      to = swap;
+    }
+  for (guint shift = 0; shift < when_bits; shift += RADIX_BITS)
+    {
+      SortedTimer *swap = from;
+
+      radix_pass (from, to, n_due, TRUE, shift);
+      from = to;
+      to = swap;
+    }
+
+  for (guint i = 0; i < n_due; i++)
+    ring_push (loop, timer_run, from[i].handle, loop);
+
+  loop->n_timers = kept;
+  for (guint i = kept / 2 + 1; i > 0; i--)
+    if (i - 1 < kept)
+      heap_sift_down (loop, i - 1);
+}
+
 static void
 timers_collect (BridgeLoop *loop,
                 gint64      now)
 {
   timers_prune (loop);
+
+  if (timers_many_due (loop, now))
+    {
+      timers_collect_many (loop, now);
+      return;
+    }
 
   while (loop->n_timers > 0 && loop->timers[0].when <= now)
     ring_push (loop, timer_run, heap_pop (loop), loop);
@@ -630,6 +786,11 @@ loop_source_prepare (GSource *source,
   _bridge_stack_pool_trim (loop->stack_pool);
   if (loop->block_pool != NULL)
     _bridge_block_pool_trim (loop->block_pool);
+  if (loop->timers_scratch != NULL && loop->n_timers < TIMERS_MANY)
+    {
+      g_clear_pointer (&loop->timers_scratch, g_free);
+      loop->timers_scratch_allocated = 0;
+    }
   timers_prune (loop);
   if (loop->n_timers > 0)
     {
@@ -941,6 +1102,7 @@ bridge_loop_finalize (GObject *object)
   else
     g_free (loop->ring);
   g_free (loop->timers);
+  g_free (loop->timers_scratch);
   g_clear_pointer (&loop->context, g_main_context_unref);
 
   G_OBJECT_CLASS (bridge_loop_parent_class)->finalize (object);
