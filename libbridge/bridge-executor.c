@@ -38,7 +38,11 @@
  * ```
  *
  * Threads start when work arrives and no thread is idle, up to the bound,
- * and stay until [method@Bridge.Executor.shutdown]. Each carries the
+ * and stay until [method@Bridge.Executor.shutdown]. While jobs come one
+ * right after another, an idle thread watches for the next one for some
+ * 50 µs, yielding the processor as it does, before it sleeps: a task that
+ * awaits brief jobs one at a time then does not wait for a thread to wake
+ * up each time. Each carries the
  * executor's name followed by its number (`disk-0`, `disk-1`, …; the kernel
  * keeps 15 bytes of it).
  *

@@ -264,6 +264,14 @@ _bridge_thread_job_run (gpointer job)
  * the loop the future belongs to (the calling task's, or else
  * [func@Bridge.Loop.get_default]), where its waiters run.
  *
+ * The pool works like a [class@Bridge.Executor] whose threads are named
+ * `bridge-thread-N`. While a job whose function ran briefly last time is in
+ * flight, the loop, when it has nothing else to do, watches for the result
+ * for some 50 µs (yielding the processor) before it sleeps in `poll()`, so
+ * that brief jobs awaited one at a time do not each wait for the loop's
+ * thread to wake up; [func@Bridge.run_in_executor] jobs are watched for the
+ * same way.
+ *
  * @func receives a future of its own to complete with
  * `bridge_future_set_*()` (see [callback@Bridge.ThreadFunc]); its outcome
  * becomes the returned future's once @func has returned and @destroy has
