@@ -22,17 +22,25 @@
  * back on other threads in a lock-free stack that the owner empties when
  * its free list runs dry.
  *
- * Whenever a class starts on a chunk, the populating thread is asked to
- * fault in the next one (madvise (MADV_POPULATE_WRITE)), so that the loop's
- * thread mostly finds committed pages. Memory comes back to the system when
+ * Whenever a class is half through a chunk, the populating thread is asked
+ * to fault in the next one (madvise (MADV_POPULATE_WRITE)), so that the
+ * loop's thread mostly finds committed pages. Memory comes back to the system when
  * the loop is idle and the topmost chunks hold no live block: after a burst,
- * not piecemeal. */
+ * not piecemeal.
+ *
+ * A chunk is the size of a transparent huge page and aligned to one, and the
+ * populating thread asks for huge pages (MADV_HUGEPAGE) on each chunk just
+ * before it populates it: one huge page costs far less to commit than its
+ * 512 small pages one by one, which is what a burst of new tasks otherwise
+ * waits for when it outruns the populating thread. Only that thread marks
+ * chunks, so the loop's thread, when it reaches a chunk first, takes small
+ * pages and never waits for the kernel to compact memory into a huge one. */
 
-#define CHUNK_SIZE     ((gsize) 1 << 20)
-#define N_CHUNKS       1024               /* 1 GiB of address space, reserved only */
-#define KEEP_CHUNKS    4                  /* kept committed: a loop's usual needs */
-#define TRIM_MIN_SPAN  4                  /* chunks: smaller spans are not worth a trim */
-#define POPULATE_AHEAD 2                  /* chunks faulted in beyond the one in use */
+#define CHUNK_SIZE     ((gsize) 2 << 20)
+#define N_CHUNKS       512                /* 1 GiB of address space, reserved only */
+#define KEEP_CHUNKS    2                  /* kept committed: a loop's usual needs */
+#define TRIM_MIN_SPAN  2                  /* chunks: smaller spans are not worth a trim */
+#define POPULATE_AHEAD 1                  /* chunks faulted in beyond the one in use */
 
 #ifndef MADV_POPULATE_WRITE
 # define MADV_POPULATE_WRITE 23           /* Linux 5.14 */
@@ -51,6 +59,7 @@ typedef struct
   Block  *remote;      /* atomic: given back on other threads */
   guint8 *bump;        /* the unused rest of this class's current chunk */
   guint8 *bump_end;
+  guint8 *bump_half;   /* past it, the next chunk is populated (then NULL) */
 } BlockClass;
 
 /* The reserved range outlives the pool while population requests for it are
@@ -150,9 +159,10 @@ static void
 populate_chunk (gpointer data)
 {
   PopulateRequest *request = data;
+  guint8 *chunk = request->region->base + request->chunk * CHUNK_SIZE;
 
-  (void) madvise (request->region->base + request->chunk * CHUNK_SIZE, CHUNK_SIZE,
-                  MADV_POPULATE_WRITE);
+  (void) madvise (chunk, CHUNK_SIZE, MADV_HUGEPAGE);
+  (void) madvise (chunk, CHUNK_SIZE, MADV_POPULATE_WRITE);
   region_unref (request->region);
   g_free (request);
 }
@@ -213,6 +223,27 @@ pool_supported (void)
  * Returns: (nullable): a new pool, or %NULL where pools cannot work (see
  *   pool_supported()) or the address space cannot be reserved
  */
+/* Reserved, not committed: MAP_NORESERVE, and pages come into being as they
+ * are touched or populated. The start is aligned to @alignment (a power of
+ * two): a larger range is reserved and the ends trimmed. */
+static guint8 *
+reserve_aligned (gsize size,
+                 gsize alignment)
+{
+  guint8 *raw = mmap (NULL, size + alignment, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  gsize head;
+
+  if (raw == MAP_FAILED)
+    return NULL;
+
+  head = (alignment - ((guintptr) raw & (alignment - 1))) & (alignment - 1);
+  if (head > 0)
+    munmap (raw, head);
+  munmap (raw + head + size, alignment - head);
+  return raw + head;
+}
+
 BridgeBlockPool *
 _bridge_block_pool_new (const gsize sizes[BRIDGE_BLOCK_POOL_N_CLASSES])
 {
@@ -222,11 +253,8 @@ _bridge_block_pool_new (const gsize sizes[BRIDGE_BLOCK_POOL_N_CLASSES])
   if (!pool_supported ())
     return NULL;
 
-  /* Reserved, not committed: MAP_NORESERVE, and pages come into being as
-   * they are touched or populated. */
-  base = mmap (NULL, N_CHUNKS * CHUNK_SIZE, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (base == MAP_FAILED)
+  base = reserve_aligned (N_CHUNKS * CHUNK_SIZE, CHUNK_SIZE);
+  if (base == NULL)
     return NULL;
 
   populate_thread_start ();
@@ -298,11 +326,24 @@ take_chunk (BridgeBlockPool *pool,
   pool->chunk_class[chunk] = size_class;
   klass->bump = pool->region->base + chunk * CHUNK_SIZE;
   klass->bump_end = klass->bump + CHUNK_SIZE;
+  klass->bump_half = klass->bump + CHUNK_SIZE / 2;
 
-  /* Ahead of need: the chunks after this one. */
-  for (guint i = 1; i <= POPULATE_AHEAD; i++)
-    request_population (pool, chunk + i);
+  /* Normally asked for already (see populate_ahead()). */
+  request_population (pool, chunk);
   return TRUE;
+}
+
+/* Ahead of need: the chunks to be taken next, asked for once a class is
+ * half through its chunk rather than when it starts on it, so that at most
+ * about a chunk and a half is committed and unused, and the populating thread
+ * still has half a chunk's worth of allocations to do its work. */
+static void
+populate_ahead (BridgeBlockPool *pool,
+                BlockClass      *klass)
+{
+  klass->bump_half = NULL;
+  for (guint i = 0; i < POPULATE_AHEAD; i++)
+    request_population (pool, pool->next_chunk + i);
 }
 
 /**
@@ -339,6 +380,8 @@ _bridge_block_pool_alloc (BridgeBlockPool *pool,
         return NULL;
       block = (Block *) klass->bump;
       klass->bump += klass->size;
+      if (G_UNLIKELY (klass->bump_half != NULL && klass->bump >= klass->bump_half))
+        populate_ahead (pool, klass);
     }
 
   pool->live[chunk_of (pool, block)]++;
@@ -394,7 +437,7 @@ drop_blocks_above (BridgeBlockPool *pool,
     }
 
   if (klass->bump != NULL && chunk_of (pool, klass->bump_end - 1) >= top)
-    klass->bump = klass->bump_end = NULL;
+    klass->bump = klass->bump_end = klass->bump_half = NULL;
 }
 
 /**

@@ -40,7 +40,11 @@ struct _BridgeHandle
   GDestroyNotify  destroy;
   gint64          when;        /* monotonic µs, timers only */
   double          when_seconds;   /* the exact time asked for, for bridge_handle_get_when() */
-  guint64         sequence;    /* FIFO among timers due at the same time */
+  union
+  {
+    guint64       sequence;    /* FIFO among timers due at the same time */
+    gpointer      inbox_next;  /* call_soon_threadsafe(): the loop's inbox link */
+  };
   gboolean        in_heap;     /* a timer still in the loop's heap (loop thread) */
 };
 

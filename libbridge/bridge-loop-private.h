@@ -79,4 +79,7 @@ void             _bridge_loop_note_slow_step        (BridgeLoop      *loop,
                                                      const char      *what,
                                                      gint64           duration_usec);
 
+void             _bridge_loop_thread_job_begin      (BridgeLoop      *loop);
+void             _bridge_loop_thread_job_end        (BridgeLoop      *loop,
+                                                     gint64           run_usec);
 G_END_DECLS

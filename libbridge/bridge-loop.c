@@ -9,6 +9,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <gio/gio.h>
@@ -61,12 +62,18 @@
 #define CLOCK_STRIDE_MAX      64
 #define CLOCK_INTERVAL_USEC   100
 
-typedef struct _InboxNode InboxNode;
-struct _InboxNode
+/* An entry of the inbox is an InboxNode, or a handle of
+ * call_soon_threadsafe() (its address with INBOX_HANDLE_TAG set) linked
+ * through the handle itself: a burst of calls from other threads then
+ * allocates nothing more than the handles, and frees nothing across
+ * threads. */
+#define INBOX_HANDLE_TAG ((guintptr) 1)
+
+typedef struct
 {
-  InboxNode       *next;
+  gpointer         next;   /* an inbox entry */
   BridgeReadyItem  item;
-};
+} InboxNode;
 
 /* The heap keeps each timer's key next to its handle: comparing through the
  * handle pointer cost a cache miss per heap level, the largest cost of many
@@ -77,6 +84,15 @@ typedef struct
   guint64       sequence;
   BridgeHandle *handle;
 } TimerEntry;
+
+/* A due timer while timers_collect_many() sorts them: its key relative to
+ * the smallest of those being sorted. */
+typedef struct
+{
+  guint64       when;
+  guint64       sequence;
+  BridgeHandle *handle;
+} SortedTimer;
 
 typedef struct
 {
@@ -105,9 +121,17 @@ struct _BridgeLoop
   guint                   timers_allocated;
   guint                   n_cancelled_timers;
   guint64                 timer_sequence;
+  SortedTimer            *timers_scratch;   /* see timers_collect_many() */
+  guint                   timers_scratch_allocated;
 
-  /* Other threads push here (a lock-free stack); the loop takes it whole. */
-  InboxNode              *inbox;
+  /* What other threads write on every call_soon_threadsafe(), on a cache
+   * line of its own: the inbox (a lock-free stack that the loop takes
+   * whole) and the holds of their handles. Sharing the line with fields
+   * the loop's thread writes as it dispatches made each call a miss. */
+  char                    inbox_line_before[64];
+  gpointer                inbox;
+  gint                    n_holds;      /* futures alive on this loop */
+  char                    inbox_line_after[64];
 
   BridgeTask             *tasks;
   guint                   n_tasks;
@@ -121,7 +145,8 @@ struct _BridgeLoop
   gpointer                exception_handler_data;
   GDestroyNotify          exception_handler_destroy;
 
-  gint                    n_holds;      /* futures alive on this loop */
+  gint                    n_thread_jobs;       /* on worker threads, results due here */
+  gboolean                thread_jobs_quick;   /* the last one ran briefly */
 
   double                  slow_callback_duration;
   gint64                  dispatch_clock;
@@ -268,25 +293,34 @@ _bridge_loop_push_ready (BridgeLoop      *loop,
 
 /* ---- thread inbox ----------------------------------------------------- */
 
-void
-_bridge_loop_push_ready_threadsafe (BridgeLoop      *loop,
-                                    BridgeReadyFunc  func,
-                                    gpointer         a,
-                                    gpointer         b)
+static inline BridgeHandle *
+inbox_entry_handle (gpointer entry)
 {
-  InboxNode *node = g_new (InboxNode, 1);
-  InboxNode *head;
+  return ((guintptr) entry & INBOX_HANDLE_TAG) ?
+         (BridgeHandle *) ((guintptr) entry & ~INBOX_HANDLE_TAG) : NULL;
+}
 
-  node->item.func = func;
-  node->item.a = a;
-  node->item.b = b;
+static inline gpointer *
+inbox_entry_link (gpointer entry)
+{
+  BridgeHandle *handle = inbox_entry_handle (entry);
+
+  return handle != NULL ? &handle->inbox_next : &((InboxNode *) entry)->next;
+}
+
+static void
+inbox_push (BridgeLoop *loop,
+            gpointer    entry)
+{
+  gpointer *link = inbox_entry_link (entry);
+  gpointer head;
 
   do
     {
       head = g_atomic_pointer_get (&loop->inbox);
-      node->next = head;
+      *link = head;
     }
-  while (!g_atomic_pointer_compare_and_exchange (&loop->inbox, head, node));
+  while (!g_atomic_pointer_compare_and_exchange (&loop->inbox, head, entry));
 
   /* Only the push that makes the inbox non-empty wakes the context: the
    * loop takes the whole inbox at once, so later pushes ride along. */
@@ -294,26 +328,53 @@ _bridge_loop_push_ready_threadsafe (BridgeLoop      *loop,
     g_main_context_wakeup (loop->context);
 }
 
+void
+_bridge_loop_push_ready_threadsafe (BridgeLoop      *loop,
+                                    BridgeReadyFunc  func,
+                                    gpointer         a,
+                                    gpointer         b)
+{
+  InboxNode *node = g_new (InboxNode, 1);
+
+  node->item.func = func;
+  node->item.a = a;
+  node->item.b = b;
+  inbox_push (loop, node);
+}
+
 static void
 inbox_drain (BridgeLoop *loop)
 {
-  InboxNode *node = g_atomic_pointer_exchange (&loop->inbox, NULL);
-  InboxNode *reversed = NULL;
+  gpointer entry = g_atomic_pointer_exchange (&loop->inbox, NULL);
+  gpointer reversed = NULL;
 
   /* The stack holds the newest first; reverse it to keep each thread's order. */
-  while (node != NULL)
+  while (entry != NULL)
     {
-      InboxNode *next = node->next;
-      node->next = reversed;
-      reversed = node;
-      node = next;
+      gpointer *link = inbox_entry_link (entry);
+      gpointer next = *link;
+
+      *link = reversed;
+      reversed = entry;
+      entry = next;
     }
 
   while (reversed != NULL)
     {
-      InboxNode *next = reversed->next;
-      ring_push (loop, reversed->item.func, reversed->item.a, reversed->item.b);
-      g_free (reversed);
+      BridgeHandle *handle = inbox_entry_handle (reversed);
+      gpointer next = *inbox_entry_link (reversed);
+
+      if (handle != NULL)
+        {
+          ring_push (loop, _bridge_handle_run, handle, NULL);
+        }
+      else
+        {
+          InboxNode *node = reversed;
+
+          ring_push (loop, node->item.func, node->item.a, node->item.b);
+          g_free (node);
+        }
       reversed = next;
     }
 }
@@ -499,11 +560,156 @@ timers_prune (BridgeLoop *loop)
     }
 }
 
+/* Below this many timers, popping them one by one is cheap enough. */
+#define TIMERS_MANY 4096
+#define RADIX_BITS 11
+
+static guint
+bits_for (guint64 value)
+{
+  return value == 0 ? 0 : 64 - __builtin_clzll (value);
+}
+
+/* Whether a large share of the heap is due: then timers_collect_many() does
+ * better than a pop each. A due leaf means every timer above it is due too,
+ * so a quarter of a sample of the leaves being due means many timers are. */
+static gboolean
+timers_many_due (BridgeLoop *loop,
+                 gint64      now)
+{
+  guint n = loop->n_timers;
+  guint first_leaf = n / 2;
+  guint stride = (n - first_leaf) / 32;
+  guint due = 0;
+
+  if (n < TIMERS_MANY || loop->timers[0].when > now)
+    return FALSE;
+  for (guint i = 0; i < 32; i++)
+    due += loop->timers[first_leaf + i * stride].when <= now;
+  return due >= 8;
+}
+
+/* One pass of a least-significant-digit radix sort from @from into @to, by
+ * the digit of the sequence (or, with @by_when, of the due time) at @shift.
+ * Equal digits keep their order. */
+static void
+radix_pass (const SortedTimer *from,
+            SortedTimer       *to,
+            guint              n,
+            gboolean           by_when,
+            guint              shift)
+{
+  guint counts[1 << RADIX_BITS] = { 0 };
+  guint position = 0;
+
+#define DIGIT(t) ((guint) (((by_when ? (t).when : (t).sequence) >> shift) & ((1 << RADIX_BITS) - 1)))
+  for (guint i = 0; i < n; i++)
+    counts[DIGIT (from[i])]++;
+  for (guint d = 0; d < (1 << RADIX_BITS); d++)
+    {
+      guint count = counts[d];
+
+      counts[d] = position;
+      position += count;
+    }
+  for (guint i = 0; i < n; i++)
+    to[counts[DIGIT (from[i])]++] = from[i];
+#undef DIGIT
+}
+
+/* Moves every due timer to the ready queue in (when, sequence) order at once:
+ * the due ones are split from the rest in one pass over the heap, sorted by
+ * a radix sort (by sequence, then stably by due time), and the rest made a
+ * heap again. Popping them one by one costs a walk from the top of the heap
+ * to a leaf each, every level of it a cache miss once the heap is large;
+ * this reads the heap in order. */
+static void
+timers_collect_many (BridgeLoop *loop,
+                     gint64      now)
+{
+  TimerEntry *timers = loop->timers;
+  guint n = loop->n_timers;
+  guint kept = 0;
+  guint n_due;
+  gint64 min_when = G_MAXINT64, max_when = G_MININT64;
+  guint64 min_sequence = G_MAXUINT64, max_sequence = 0;
+  guint when_bits, sequence_bits;
+  SortedTimer *from, *to;
+
+  /* The due ones to the end, the others to the front. */
+  for (guint i = 0; i < n; i++)
+    if (timers[i].when > now)
+      {
+        TimerEntry entry = timers[kept];
+
+        timers[kept++] = timers[i];
+        timers[i] = entry;
+      }
+  n_due = n - kept;
+  for (guint i = kept; i < n; i++)
+    {
+      min_when = MIN (min_when, timers[i].when);
+      max_when = MAX (max_when, timers[i].when);
+      min_sequence = MIN (min_sequence, timers[i].sequence);
+      max_sequence = MAX (max_sequence, timers[i].sequence);
+    }
+  when_bits = bits_for ((guint64) (max_when - min_when));
+  sequence_bits = bits_for (max_sequence - min_sequence);
+
+  if (loop->timers_scratch_allocated < 2 * n_due)
+    {
+      g_free (loop->timers_scratch);
+      loop->timers_scratch_allocated = 2 * n_due;
+      loop->timers_scratch = g_new (SortedTimer, loop->timers_scratch_allocated);
+    }
+  from = loop->timers_scratch;
+  to = loop->timers_scratch + n_due;
+  for (guint i = 0; i < n_due; i++)
+    {
+      const TimerEntry *entry = &timers[kept + i];
+
+      from[i].when = (guint64) (entry->when - min_when);
+      from[i].sequence = entry->sequence - min_sequence;
+      from[i].handle = entry->handle;
+    }
+
+  for (guint shift = 0; shift < sequence_bits; shift += RADIX_BITS)
+    {
+      SortedTimer *swap = from;
+
+      radix_pass (from, to, n_due, FALSE, shift);
+      from = to;
+      to = swap;
+    }
+  for (guint shift = 0; shift < when_bits; shift += RADIX_BITS)
+    {
+      SortedTimer *swap = from;
+
+      radix_pass (from, to, n_due, TRUE, shift);
+      from = to;
+      to = swap;
+    }
+
+  for (guint i = 0; i < n_due; i++)
+    ring_push (loop, timer_run, from[i].handle, loop);
+
+  loop->n_timers = kept;
+  for (guint i = kept / 2 + 1; i > 0; i--)
+    if (i - 1 < kept)
+      heap_sift_down (loop, i - 1);
+}
+
 static void
 timers_collect (BridgeLoop *loop,
                 gint64      now)
 {
   timers_prune (loop);
+
+  if (timers_many_due (loop, now))
+    {
+      timers_collect_many (loop, now);
+      return;
+    }
 
   while (loop->n_timers > 0 && loop->timers[0].when <= now)
     ring_push (loop, timer_run, heap_pop (loop), loop);
@@ -515,6 +721,51 @@ static gboolean
 has_ready_work (BridgeLoop *loop)
 {
   return loop->ring_count > 0 || !inbox_is_empty (loop);
+}
+
+/* How long the loop, with nothing else to do, watches its inbox for the
+ * result of a brief job on a worker thread before it sleeps in poll(): a
+ * task that awaits such jobs one after another otherwise pays a wakeup of
+ * the loop's thread for each (an eventfd write; on a virtual machine, an
+ * interrupt between CPUs), most of the time of such a round trip. The watch
+ * yields the CPU at every look, so that on a busy machine the worker gets it. */
+#define LOOP_SPIN_USEC 50
+
+static gboolean
+loop_spin_for_thread_job (BridgeLoop *loop)
+{
+  gint64 deadline;
+
+  if (g_atomic_int_get (&loop->n_thread_jobs) == 0 || !loop->thread_jobs_quick)
+    return FALSE;
+
+  deadline = g_get_monotonic_time () + LOOP_SPIN_USEC;
+  do
+    {
+      sched_yield ();
+      if (!inbox_is_empty (loop))
+        return TRUE;
+    }
+  while (g_get_monotonic_time () < deadline);
+  return FALSE;
+}
+
+/* A job on a worker thread whose results this loop receives: see
+ * loop_spin_for_thread_job(). Any thread. */
+void
+_bridge_loop_thread_job_begin (BridgeLoop *loop)
+{
+  g_atomic_int_inc (&loop->n_thread_jobs);
+}
+
+/* The job's last message reached the loop (on the loop's thread); its
+ * function ran for @run_usec. */
+void
+_bridge_loop_thread_job_end (BridgeLoop *loop,
+                             gint64      run_usec)
+{
+  loop->thread_jobs_quick = run_usec < LOOP_SPIN_USEC / 2;
+  g_atomic_int_add (&loop->n_thread_jobs, -1);
 }
 
 static gboolean
@@ -529,11 +780,22 @@ loop_source_prepare (GSource *source,
       return TRUE;
     }
 
+  if (loop_spin_for_thread_job (loop))
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+
   /* About to sleep: a good moment to return surplus stack pages, and the
    * memory of a burst of futures and tasks that is over. */
   _bridge_stack_pool_trim (loop->stack_pool);
   if (loop->block_pool != NULL)
     _bridge_block_pool_trim (loop->block_pool);
+  if (loop->timers_scratch != NULL && loop->n_timers < TIMERS_MANY)
+    {
+      g_clear_pointer (&loop->timers_scratch, g_free);
+      loop->timers_scratch_allocated = 0;
+    }
   timers_prune (loop);
   if (loop->n_timers > 0)
     {
@@ -700,7 +962,9 @@ loop_source_dispatch (GSource     *source,
   g_object_ref (loop);
   dispatching_loop = loop;
   hold_credits = 0;
-  loop->owner = &thread_token;
+  /* Other threads read this on every call: write it only when it changes. */
+  if (G_UNLIKELY (loop->owner != &thread_token))
+    loop->owner = &thread_token;
   _bridge_loop_dispatch_depth = g_main_depth ();
   _bridge_loop_nested_iteration = FALSE;
   start = now = loop->dispatch_clock = g_get_monotonic_time ();
@@ -845,6 +1109,7 @@ bridge_loop_finalize (GObject *object)
   else
     g_free (loop->ring);
   g_free (loop->timers);
+  g_free (loop->timers_scratch);
   g_clear_pointer (&loop->context, g_main_context_unref);
 
   G_OBJECT_CLASS (bridge_loop_parent_class)->finalize (object);
@@ -1679,7 +1944,10 @@ bridge_loop_call_soon_threadsafe (BridgeLoop     *loop,
   handle->ref_count = 2;   /* the queue's and the caller's */
   /* On the loop's own thread this goes straight to the ready queue, so it
    * keeps its place among call_soon() callbacks, as in asyncio. */
-  _bridge_loop_push_ready (loop, _bridge_handle_run, handle, NULL);
+  if (G_LIKELY (loop->owner != &thread_token))
+    inbox_push (loop, (gpointer) ((guintptr) handle | INBOX_HANDLE_TAG));
+  else
+    _bridge_loop_push_ready (loop, _bridge_handle_run, handle, NULL);
   return handle;
 }
 

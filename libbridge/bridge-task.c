@@ -206,7 +206,6 @@ task_start_step (BridgeTask *task,
   stack = _bridge_stack_pool_acquire (_bridge_loop_get_stack_pool (loop), task->stack_size);
   _bridge_fiber_init (&task->fiber, stack, task_fiber_main, task);
   task->fiber.name = task->name;
-  task->fiber.number = task->number;
   task_resume_step (task, eager);
 }
 
@@ -299,7 +298,7 @@ task_spawn (BridgeLoop     *loop,
   task->func = func;
   task->data = user_data;
   task->destroy = destroy;
-  task->number = _bridge_loop_next_task_number (loop);
+  task->fiber.number = _bridge_loop_next_task_number (loop);
   task->name = g_strdup (name);
   task->stack_size = stack_size != 0 ? _bridge_stack_size_round (stack_size) : 0;
   task->state = BRIDGE_TASK_STATE_SCHEDULED;
@@ -595,7 +594,7 @@ bridge_task_get_name (BridgeTask *task)
 
   if (task->name == NULL)
     {
-      task->name = g_strdup_printf ("Task-%" G_GUINT64_FORMAT, task->number);
+      task->name = g_strdup_printf ("Task-%" G_GUINT64_FORMAT, task->fiber.number);
       task->fiber.name = task->name;
     }
   return task->name;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "bridge-error.h"
+#include "bridge-executor-private.h"
 #include "bridge-future-private.h"
 #include "bridge-loop-private.h"
 #include "bridge-task.h"
@@ -76,6 +77,7 @@ typedef struct
   BridgeFuture     *inner;
   GCancellable     *cancellable;
   gint              cancelled;
+  gint64            run_usec;   /* how long func ran: the loop watches for brief jobs */
 } ThreadJob;
 
 static __thread ThreadJob *current_job;
@@ -130,13 +132,13 @@ thread_job_finished (gpointer a,
   if (job->destroy != NULL)
     job->destroy (g_steal_pointer (&job->data));
 
+  _bridge_loop_thread_job_end (job->future->loop, job->run_usec);
   thread_job_unref (job);
 }
 
 /* Worker thread. */
 static void
-thread_job_run (gpointer data,
-                gpointer pool_data)
+thread_job_run (gpointer data)
 {
   ThreadJob *job = data;
 
@@ -144,9 +146,11 @@ thread_job_run (gpointer data,
    * it started, the function never runs. */
   if (!g_atomic_int_get (&job->cancelled))
     {
+      gint64 start = g_get_monotonic_time ();
       current_job = job;
       job->func (job->inner, job->data, job->cancellable);
       current_job = NULL;
+      job->run_usec = g_get_monotonic_time () - start;
     }
 
   _bridge_loop_push_ready_threadsafe (job->future->loop, thread_job_finished, job, NULL);
@@ -172,19 +176,22 @@ compute_max_threads (void)
   return MIN (n, MAX_THREADS_CAP);
 }
 
-static GThreadPool *
-get_thread_pool (void)
+/* The shared pool is an executor that is never shut down: its hand-off (one
+ * mutex, a condition variable that only a sleeping worker waits on, a worker
+ * that watches briefly for the next job) costs less per job than a
+ * GThreadPool's asynchronous queue. */
+static BridgeExecutor *
+get_shared_executor (void)
 {
-  static gsize pool;
+  static gsize executor;
 
-  if (g_once_init_enter (&pool))
+  if (g_once_init_enter (&executor))
     {
-      GThreadPool *new_pool = g_thread_pool_new (thread_job_run, NULL,
-                                                 (int) compute_max_threads (), FALSE, NULL);
-      g_once_init_leave (&pool, (gsize) new_pool);
+      BridgeExecutor *new_executor = bridge_executor_new ("bridge-thread", compute_max_threads ());
+      g_once_init_leave (&executor, (gsize) new_executor);
     }
 
-  return (GThreadPool *) pool;
+  return (BridgeExecutor *) executor;
 }
 
 /**
@@ -203,14 +210,7 @@ get_thread_pool (void)
 guint
 bridge_thread_get_max_threads (void)
 {
-  return (guint) g_thread_pool_get_max_threads (get_thread_pool ());
-}
-
-static void
-push_to_shared_pool (gpointer job,
-                     gpointer pool_data)
-{
-  g_thread_pool_push (get_thread_pool (), job, NULL);
+  return bridge_executor_get_max_threads (get_shared_executor ());
 }
 
 /* Creates the job and its future, and hands the job to @submit, which must
@@ -238,6 +238,7 @@ _bridge_thread_job_submit (BridgeThreadFunc       func,
   job->cancellable = g_cancellable_new ();
 
   bridge_future_add_done_callback (future, thread_job_future_done, job, thread_job_unref);
+  _bridge_loop_thread_job_begin (future->loop);
   submit (job, submit_data);
 
   return future;
@@ -247,7 +248,7 @@ _bridge_thread_job_submit (BridgeThreadFunc       func,
 void
 _bridge_thread_job_run (gpointer job)
 {
-  thread_job_run (job, NULL);
+  thread_job_run (job);
 }
 
 /**
@@ -257,11 +258,19 @@ _bridge_thread_job_run (gpointer job)
  * @destroy: (nullable): frees @user_data on the calling loop's thread once
  *   @func has returned
  *
- * Runs @func on a worker thread of a shared, bounded `GThreadPool` and
+ * Runs @func on a worker thread of a shared, bounded pool of threads and
  * returns a future that @func completes (`asyncio.to_thread()`,
  * `loop.run_in_executor()`). Await it from a task; the result is handed to
  * the loop the future belongs to (the calling task's, or else
  * [func@Bridge.Loop.get_default]), where its waiters run.
+ *
+ * The pool works like a [class@Bridge.Executor] whose threads are named
+ * `bridge-thread-N`. While a job whose function ran briefly last time is in
+ * flight, the loop, when it has nothing else to do, watches for the result
+ * for some 50 µs (yielding the processor) before it sleeps in `poll()`, so
+ * that brief jobs awaited one at a time do not each wait for the loop's
+ * thread to wake up; [func@Bridge.run_in_executor] jobs are watched for the
+ * same way.
  *
  * @func receives a future of its own to complete with
  * `bridge_future_set_*()` (see [callback@Bridge.ThreadFunc]); its outcome
@@ -288,7 +297,8 @@ bridge_run_in_thread (BridgeThreadFunc func,
 {
   g_return_val_if_fail (func != NULL, NULL);
 
-  return _bridge_thread_job_submit (func, user_data, destroy, push_to_shared_pool, NULL);
+  return _bridge_thread_job_submit (func, user_data, destroy, _bridge_executor_submit,
+                                    get_shared_executor ());
 }
 
 /**

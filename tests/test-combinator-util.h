@@ -22,6 +22,7 @@ typedef struct
 {
   /* script */
   double    delay;            /* sleep first; negative: no sleep */
+  BridgeFuture *release;      /* if set, await it first instead (borrowed) */
   gint64    value;            /* the result */
   int       error_code;       /* non-zero: fail with this G_IO_ERROR code */
   gboolean  ignore_cancel;    /* on cancellation: uncancel and return @value */
@@ -53,7 +54,8 @@ child_func (BridgeTask *task,
 
   spec->started = TRUE;
 
-  if (spec->delay >= 0 && !bridge_sleep (spec->delay, &error))
+  if (spec->release != NULL ? !bridge_await (spec->release, &error) :
+      spec->delay >= 0 && !bridge_sleep (spec->delay, &error))
     {
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       spec->saw_cancel = TRUE;

@@ -27,10 +27,13 @@ order_main (BridgeTask *task,
             gpointer    user_data)
 {
   g_autoptr(GString) log = g_string_new (NULL);
+  g_autoptr(BridgeFuture) release_1 = bridge_future_new ();
+  g_autoptr(BridgeFuture) release_2 = bridge_future_new ();
+  g_autoptr(BridgeFuture) release_3 = bridge_future_new ();
   ChildSpec specs[] = {
-    { .delay = 0.030, .value = 1, .log = log },
-    { .delay = 0.010, .value = 2, .log = log },
-    { .delay = 0.020, .value = 3, .log = log },
+    { .release = release_1, .value = 1, .log = log },
+    { .release = release_2, .value = 2, .log = log },
+    { .release = release_3, .value = 3, .log = log },
   };
   BridgeFuture *futures[G_N_ELEMENTS (specs)];
   g_autoptr(BridgeFuture) gather = NULL;
@@ -42,6 +45,15 @@ order_main (BridgeTask *task,
 
   gather = bridge_gather (futures, G_N_ELEMENTS (futures), FALSE);
   g_assert_false (bridge_future_is_done (gather));
+
+  /* Let the children start and park, then release them in another order
+   * than they were passed in: they wake, and finish, in that order. */
+  g_assert_true (bridge_yield (NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    g_assert_true (specs[i].started);
+  bridge_future_set_boolean (release_2, TRUE, NULL);
+  bridge_future_set_boolean (release_3, TRUE, NULL);
+  bridge_future_set_boolean (release_1, TRUE, NULL);
 
   children = bridge_await_pointer (gather, &error);
   g_assert_no_error (error);

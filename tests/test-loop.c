@@ -449,6 +449,52 @@ test_call_later_random_order (LoopFixture   *fixture,
   g_array_unref (state.fired);
 }
 
+/* Many timers due at once, as when the loop's thread was busy for a while:
+ * 20,000 timers, two thirds of them already due (at times drawn from 50
+ * values, so most share their due time with others) and the rest due later,
+ * a random third cancelled. Each group must run in due-time order and,
+ * among equals, in the order they were scheduled. */
+static void
+test_call_at_many_due_at_once (LoopFixture   *fixture,
+                               gconstpointer  user_data)
+{
+  const guint n = 20000;
+  RandomTimers state = { g_array_new (FALSE, FALSE, sizeof (guint)) };
+  g_autoptr(GArray) expected = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree double *when = g_new (double, n);
+  g_autoptr(GPtrArray) handles = g_ptr_array_new_with_free_func ((GDestroyNotify) bridge_handle_unref);
+  double now = bridge_loop_time (fixture->loop);
+
+  for (guint i = 0; i < n; i++)
+    {
+      RandomTimer *timer = g_new (RandomTimer, 1);
+      double base = g_test_rand_int_range (0, 3) < 2 ? now - 0.02 : now + 0.02;
+
+      timer->state = &state;
+      timer->index = i;
+      when[i] = base + g_test_rand_int_range (0, 50) * 0.0002;
+      g_ptr_array_add (handles, bridge_handle_ref (bridge_loop_call_at (fixture->loop, when[i],
+                                                                        random_timer_cb, timer,
+                                                                        g_free)));
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (g_test_rand_int_range (0, 3) == 0)
+        bridge_handle_cancel (g_ptr_array_index (handles, i));
+      else
+        g_array_append_val (expected, i);
+    }
+  g_array_sort_with_data (expected, compare_scheduled, when);
+
+  test_run_until (fixture->context, state.fired->len == expected->len, TEST_TIMEOUT_SECONDS);
+  g_assert_cmpuint (state.fired->len, ==, expected->len);
+  for (guint i = 0; i < expected->len; i++)
+    g_assert_cmpuint (g_array_index (state.fired, guint, i), ==, g_array_index (expected, guint, i));
+
+  g_array_unref (state.fired);
+}
+
 static void
 test_handle_cancel_many_timers (LoopFixture   *fixture,
                                 gconstpointer  user_data)
@@ -1154,6 +1200,7 @@ main (int   argc,
   LOOP_TEST ("/libbridge/loop/call-later/zero-delay", test_call_later_zero);
   LOOP_TEST ("/libbridge/loop/call-later/random-order", test_call_later_random_order);
   LOOP_TEST ("/libbridge/loop/handle/cancel", test_handle_cancel);
+  LOOP_TEST ("/libbridge/loop/call-at/many-due-at-once", test_call_at_many_due_at_once);
   LOOP_TEST ("/libbridge/loop/handle/cancel-many-timers", test_handle_cancel_many_timers);
   LOOP_TEST ("/libbridge/loop/handle/cancelled-timers-released", test_handle_cancelled_timers_released);
   LOOP_TEST ("/libbridge/loop/run/nested-refused", test_run_nested_refused);
