@@ -1696,6 +1696,10 @@ dl_cli_run (int    argc,
       goto out;
     }
 
+  /* The proxy resolver takes milliseconds to load, and the first request
+   * waits for it: it loads while the history is opened. */
+  dl_manager_warm_up ();
+
   if (!bridge_run (cli_main, &cli, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);

@@ -20,6 +20,7 @@
 #include "dl-file-name.h"
 #include "dl-manager-private.h"
 #include "dl-url-password.h"
+#include "dl-warm-up-private.h"
 
 /**
  * DlManager:
@@ -833,79 +834,35 @@ dl_manager_class_init (DlManagerClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
-/* The default proxy resolver loads GIO modules and reads the desktop's
- * proxy settings when first used, for milliseconds, on the thread of the
- * first connection: the loop's. This does it once beforehand, on a thread
- * of its own, while the first downloads are queued; connections wait for
- * it in _dl_manager_wait_for_proxy_resolver(). */
-static gint proxy_resolver_ready;
-
-static gpointer
-warm_up_proxy_resolver (gpointer data)
-{
-  GProxyResolver *resolver = g_proxy_resolver_get_default ();
-  g_auto(GStrv) proxies = NULL;
-
-  g_atomic_int_set (&proxy_resolver_ready, TRUE);
-
-  /* A first lookup sets up the rest (libproxy reads its configuration).
-   * Nobody waits for it: with a proxy auto-configuration it may take long,
-   * and the connections' own lookups do not block the loop. */
-  proxies = g_proxy_resolver_lookup (resolver, "http://localhost/", NULL, NULL);
-  return NULL;
-}
-
-static gpointer
-warm_up_disk_threads (gpointer data)
-{
-  _dl_disk_warm_up ();
-  return NULL;
-}
-
 /**
  * dl_manager_warm_up:
  *
- * Starts, once per process, the warm-up of the proxy resolver (see
- * warm_up_proxy_resolver()) and of the disk threads (see
- * _dl_disk_warm_up()), when the first manager is made.
+ * Starts, once per process, making what the first downloads need in the
+ * background: the proxy resolver and the disk threads (see dl-warm-up.c).
+ * The first manager made starts it too; a program that knows early on that
+ * it will download (the CLI, once its options are read) calls this first,
+ * so that the proxy resolver loads while it opens the history and queues
+ * the downloads.
  */
-static void
+void
 dl_manager_warm_up (void)
 {
-  static gsize started;
-
-  if (g_once_init_enter (&started))
-    {
-      g_thread_unref (g_thread_new ("dl-proxy-warm-up", warm_up_proxy_resolver, NULL));
-      g_thread_unref (g_thread_new ("dl-disk-warm-up", warm_up_disk_threads, NULL));
-      g_once_init_leave (&started, 1);
-    }
+  _dl_warm_up_start ();
 }
-
-/* How often a task looks whether the proxy resolver is there yet. */
-#define PROXY_RESOLVER_POLL_SECONDS 0.0005
 
 /**
  * _dl_manager_wait_for_proxy_resolver:
  * @error: return location for a cancellation
  *
  * In a task, before its first connection: waits until the default proxy
- * resolver exists. Made on the loop thread (by the first connection) or
- * waited for there (in a g_once while the warm-up thread makes it), it
- * would stall the loop for milliseconds; this only holds up the task, in
- * the first milliseconds of the process.
+ * resolver exists (see _dl_warm_up_wait_for_proxy_resolver()).
  *
  * Returns: %FALSE if the task was cancelled
  */
 gboolean
 _dl_manager_wait_for_proxy_resolver (GError **error)
 {
-  while (!g_atomic_int_get (&proxy_resolver_ready))
-    {
-      if (!bridge_sleep (PROXY_RESOLVER_POLL_SECONDS, error))
-        return FALSE;
-    }
-  return TRUE;
+  return _dl_warm_up_wait_for_proxy_resolver (error);
 }
 
 static void

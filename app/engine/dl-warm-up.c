@@ -1,0 +1,145 @@
+/* dl-warm-up.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "dl-warm-up"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <libbridge.h>
+
+#include "dl-disk-private.h"
+#include "dl-warm-up-private.h"
+
+/* The first downloads of a process wait for two things that take
+ * milliseconds to make, and that no download should make on the loop
+ * thread:
+ *
+ * - the default proxy resolver: GIO loads its modules and reads the
+ *   desktop's proxy settings when it is first asked for, and every
+ *   connection asks (the first request cannot go out before it exists);
+ * - the disk threads (see _dl_disk_warm_up()).
+ *
+ * One thread makes them, the resolver first: the first request waits for
+ * it, while the disk threads are needed only once responses arrive, so
+ * they do not compete with the resolver for the processors. */
+
+static GMutex  proxy_lock;
+static gboolean proxy_ready;      /* under proxy_lock */
+static GSList *proxy_waiters;     /* BridgeFuture, under proxy_lock */
+
+static void
+proxy_waiter_wake (gpointer data)
+{
+  BridgeFuture *waiter = data;
+
+  /* Done already if its task was cancelled meanwhile. */
+  if (!bridge_future_is_done (waiter))
+    bridge_future_set_boolean (waiter, TRUE, NULL);
+}
+
+/* On the warm-up thread: the resolver exists; wakes the tasks waiting for
+ * it, each on its own loop. */
+static void
+proxy_resolver_made (void)
+{
+  GSList *waiters;
+
+  g_mutex_lock (&proxy_lock);
+  proxy_ready = TRUE;
+  waiters = g_steal_pointer (&proxy_waiters);
+  g_mutex_unlock (&proxy_lock);
+
+  for (GSList *l = waiters; l != NULL; l = l->next)
+    {
+      BridgeFuture *waiter = l->data;
+      BridgeHandle *handle = bridge_loop_call_soon_threadsafe (bridge_future_get_loop (waiter),
+                                                               proxy_waiter_wake, waiter,
+                                                               (GDestroyNotify) bridge_future_unref);
+
+      /* NULL only when that loop is closed: nobody waits there any more. */
+      if (handle != NULL)
+        bridge_handle_unref (handle);
+      else
+        bridge_future_unref (waiter);
+    }
+  g_slist_free (waiters);
+}
+
+static gpointer
+disk_warm_up_thread (gpointer data)
+{
+  _dl_disk_warm_up ();
+  return NULL;
+}
+
+static gpointer
+warm_up_thread (gpointer data)
+{
+  GProxyResolver *resolver = g_proxy_resolver_get_default ();
+  g_auto(GStrv) proxies = NULL;
+
+  proxy_resolver_made ();
+
+  g_thread_unref (g_thread_new ("dl-disk-warm-up", disk_warm_up_thread, NULL));
+
+  /* A first lookup sets up the rest (libproxy reads its configuration).
+   * Nobody waits for it: with a proxy auto-configuration it may take long,
+   * and the connections' own lookups do not block the loop. */
+  proxies = g_proxy_resolver_lookup (resolver, "http://localhost/", NULL, NULL);
+  return NULL;
+}
+
+/**
+ * _dl_warm_up_start:
+ *
+ * Starts the warm-up, once per process; later calls do nothing.
+ */
+void
+_dl_warm_up_start (void)
+{
+  static gsize started;
+
+  if (g_once_init_enter (&started))
+    {
+      g_thread_unref (g_thread_new ("dl-proxy-warm-up", warm_up_thread, NULL));
+      g_once_init_leave (&started, 1);
+    }
+}
+
+/**
+ * _dl_warm_up_wait_for_proxy_resolver:
+ * @error: return location for a cancellation
+ *
+ * In a task, before its first connection: waits until the default proxy
+ * resolver exists, starting the warm-up if nobody did. Made on the loop
+ * thread (by the first connection) or waited for there (in a g_once while
+ * the warm-up thread makes it), it would stall the loop for milliseconds;
+ * this only holds up the task, which the warm-up thread wakes as soon as
+ * the resolver is there.
+ *
+ * Returns: %FALSE if the task was cancelled
+ */
+gboolean
+_dl_warm_up_wait_for_proxy_resolver (GError **error)
+{
+  g_autoptr(BridgeFuture) waiter = NULL;
+
+  g_mutex_lock (&proxy_lock);
+  if (!proxy_ready)
+    {
+      waiter = bridge_future_new ();
+      proxy_waiters = g_slist_prepend (proxy_waiters, bridge_future_ref (waiter));
+    }
+  g_mutex_unlock (&proxy_lock);
+
+  if (waiter == NULL)
+    return TRUE;
+
+  _dl_warm_up_start ();
+  return bridge_await (waiter, error);
+}
