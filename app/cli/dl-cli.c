@@ -1004,7 +1004,6 @@ cli_main (BridgeTask *task,
   GMainContext *context = bridge_loop_get_context (bridge_loop_get_default ());
   g_autoptr(GError) error = NULL;
 
-  cli->start_time = g_get_monotonic_time ();
   cli->wake = bridge_event_new ();
 
   if (g_strcmp0 (g_getenv ("BRIDGE_DOWNLOADER_STALL_PROBE"), "1") == 0)
@@ -1012,8 +1011,6 @@ cli_main (BridgeTask *task,
       cli->probe = dl_stall_probe_new (context);
       dl_stall_probe_start_recording (cli->probe);
     }
-
-  open_history (cli);
 
   cli->manager = dl_manager_new (cli->store);
   dl_manager_set_output_dir (cli->manager, cli->output_dir);
@@ -1696,9 +1693,16 @@ dl_cli_run (int    argc,
       goto out;
     }
 
+  cli.start_time = g_get_monotonic_time ();
+
   /* The proxy resolver takes milliseconds to load, and the first request
    * waits for it: it loads while the history is opened. */
   dl_manager_warm_up ();
+
+  /* Before the loop runs, on this thread: a task would wait for a worker
+   * thread to do it, which costs a turn of the scheduler, and nothing else
+   * runs yet that it could hold up. */
+  open_history (&cli);
 
   if (!bridge_run (cli_main, &cli, &error))
     {
@@ -1709,6 +1713,8 @@ dl_cli_run (int    argc,
   status = cli.exit_status;
 
 out:
+  /* Closed by the run, unless the loop never ran. */
+  g_clear_object (&cli.store);
   g_clear_pointer (&cli.progress, dl_cli_progress_free);
   g_clear_pointer (&cli.items, g_ptr_array_unref);
   g_free (cli.output_dir);
