@@ -26,7 +26,8 @@
  *
  * One thread makes them, the resolver first: the first request waits for
  * it, while the disk threads are needed only once responses arrive, so
- * they do not compete with the resolver for the processors. */
+ * they do not compete with the resolver and the first request for the
+ * processors. */
 
 static GMutex  proxy_lock;
 static gboolean proxy_ready;      /* under proxy_lock */
@@ -71,13 +72,6 @@ proxy_resolver_made (void)
 }
 
 static gpointer
-disk_warm_up_thread (gpointer data)
-{
-  _dl_disk_warm_up ();
-  return NULL;
-}
-
-static gpointer
 warm_up_thread (gpointer data)
 {
   GProxyResolver *resolver = g_proxy_resolver_get_default ();
@@ -85,12 +79,17 @@ warm_up_thread (gpointer data)
 
   proxy_resolver_made ();
 
-  g_thread_unref (g_thread_new ("dl-disk-warm-up", disk_warm_up_thread, NULL));
-
-  /* A first lookup sets up the rest (libproxy reads its configuration).
-   * Nobody waits for it: with a proxy auto-configuration it may take long,
-   * and the connections' own lookups do not block the loop. */
+  /* A first lookup sets up the rest (libproxy reads its configuration),
+   * which the first connection's own lookup, on a thread of GIO's, would
+   * otherwise wait for. Nobody waits for this one: with a proxy
+   * auto-configuration it may take long, and the connections' own lookups
+   * do not block the loop. */
   proxies = g_proxy_resolver_lookup (resolver, "http://localhost/", NULL, NULL);
+
+  /* The first request is on its way by now: the disk threads are made
+   * while its response comes, not while the resolver loads or the request
+   * is sent (the processors are few). */
+  _dl_disk_warm_up ();
   return NULL;
 }
 
@@ -106,7 +105,7 @@ _dl_warm_up_start (void)
 
   if (g_once_init_enter (&started))
     {
-      g_thread_unref (g_thread_new ("dl-proxy-warm-up", warm_up_thread, NULL));
+      g_thread_unref (g_thread_new ("dl-warm-up", warm_up_thread, NULL));
       g_once_init_leave (&started, 1);
     }
 }
