@@ -59,9 +59,11 @@
 /* Stalls the probe counts apart: the loop was busy for longer than this. */
 #define PROBE_STALL_THRESHOLD_USEC (4 * 1000)
 
-/* Queueing a thousand URLs is a thousand history inserts: let the loop
- * breathe (and the first downloads start) every so many. */
-#define QUEUE_BATCH 16
+/* Queueing a thousand URLs is a thousand downloads to make and record:
+ * the loop breathes (and the first downloads start) after this long. A
+ * count would not do: what one costs depends on the machine and its
+ * load. */
+#define QUEUE_BUDGET_USEC 500
 
 /* The longest line an input file (-i) may have: a URL with its checksum
  * is far shorter, and a file without line breaks (say /dev/zero) must not
@@ -1003,6 +1005,7 @@ cli_main (BridgeTask *task,
   Cli *cli = user_data;
   GMainContext *context = bridge_loop_get_context (bridge_loop_get_default ());
   g_autoptr(GError) error = NULL;
+  gint64 batch_end;
 
   cli->wake = bridge_event_new ();
 
@@ -1046,11 +1049,15 @@ cli_main (BridgeTask *task,
 
   dl_cli_progress_start (cli->progress, context);
 
+  batch_end = g_get_monotonic_time () + QUEUE_BUDGET_USEC;
   for (guint i = 0; i < cli->items->len && cli->signal == 0; i++)
     {
       queue_item (cli, g_ptr_array_index (cli->items, i));
-      if (i % QUEUE_BATCH == QUEUE_BATCH - 1)
-        bridge_yield (NULL);
+      if (g_get_monotonic_time () >= batch_end)
+        {
+          bridge_yield (NULL);
+          batch_end = g_get_monotonic_time () + QUEUE_BUDGET_USEC;
+        }
     }
 
   CLI_WAIT_UNTIL (cli, cli->n_pending == 0 || cli->signal != 0);
