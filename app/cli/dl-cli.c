@@ -1704,7 +1704,8 @@ dl_cli_run (int    argc,
 
   /* The proxy resolver takes milliseconds to load, and the first request
    * waits for it: it loads while the history is opened. */
-  dl_manager_warm_up ();
+  dl_manager_warm_up (MIN (cli.jobs > 0 ? (guint) cli.jobs : DL_MANAGER_DEFAULT_MAX_CONCURRENT,
+                           cli.items->len));
 
   /* Before the loop runs, on this thread: a task would wait for a worker
    * thread to do it, which costs a turn of the scheduler, and nothing else

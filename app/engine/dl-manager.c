@@ -836,18 +836,20 @@ dl_manager_class_init (DlManagerClass *klass)
 
 /**
  * dl_manager_warm_up:
+ * @n_downloads_at_once: how many downloads the process will run at once,
+ *   or 0 if it cannot say
  *
  * Starts, once per process, making what the first downloads need in the
- * background: the proxy resolver and the disk threads (see dl-warm-up.c).
- * The first manager made starts it too; a program that knows early on that
- * it will download (the CLI, once its options are read) calls this first,
- * so that the proxy resolver loads while it opens the history and queues
- * the downloads.
+ * background: the proxy resolver and disk threads for that many downloads
+ * (see dl-warm-up.c). The first manager made starts it too (for an unknown
+ * number); a program that knows early on that it will download (the CLI,
+ * once its options are read) calls this first, so that the proxy resolver
+ * loads while it opens the history and queues the downloads.
  */
 void
-dl_manager_warm_up (void)
+dl_manager_warm_up (guint n_downloads_at_once)
 {
-  _dl_warm_up_start ();
+  _dl_warm_up_start (n_downloads_at_once);
 }
 
 /**
@@ -895,7 +897,7 @@ dl_manager_init (DlManager *self)
     self->output_dir = g_build_filename (g_get_home_dir (), "Downloads", NULL);
 
   ensure_session (self);
-  dl_manager_warm_up ();
+  dl_manager_warm_up (0);
 }
 
 /* ---- private API ------------------------------------------------------------------ */

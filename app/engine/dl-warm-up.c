@@ -29,6 +29,18 @@
  * they do not compete with the resolver and the first request for the
  * processors. */
 
+/* Disk threads for a process that does not say how many downloads it runs
+ * at once: about as many as twenty downloads keep busy (a write, a sync,
+ * perhaps a rename or a folder sync each, most of them waiting for the
+ * disk). */
+#define DISK_THREADS_DEFAULT 32
+
+/* Disk threads per download running at once, in fifths, and at least. */
+#define DISK_THREADS_PER_DOWNLOAD_FIFTHS 8
+#define DISK_THREADS_MIN                 2
+
+static guint   disk_threads;      /* set before the warm-up thread starts */
+
 static GMutex  proxy_lock;
 static gboolean proxy_ready;      /* under proxy_lock */
 static GSList *proxy_waiters;     /* BridgeFuture, under proxy_lock */
@@ -89,22 +101,32 @@ warm_up_thread (gpointer data)
   /* The first request is on its way by now: the disk threads are made
    * while its response comes, not while the resolver loads or the request
    * is sent (the processors are few). */
-  _dl_disk_warm_up ();
+  _dl_disk_warm_up (disk_threads);
   return NULL;
 }
 
 /**
  * _dl_warm_up_start:
+ * @n_downloads_at_once: how many downloads the process will run at once,
+ *   or 0 if it cannot say
  *
- * Starts the warm-up, once per process; later calls do nothing.
+ * Starts the warm-up, once per process; later calls do nothing. A command
+ * that fetches one file needs a couple of disk threads, not the dozens
+ * that twenty downloads keep busy: making those would only compete with
+ * its request for the processors.
  */
 void
-_dl_warm_up_start (void)
+_dl_warm_up_start (guint n_downloads_at_once)
 {
   static gsize started;
 
   if (g_once_init_enter (&started))
     {
+      if (n_downloads_at_once == 0)
+        disk_threads = DISK_THREADS_DEFAULT;
+      else
+        disk_threads = CLAMP (n_downloads_at_once * DISK_THREADS_PER_DOWNLOAD_FIFTHS / 5,
+                              DISK_THREADS_MIN, DISK_THREADS_DEFAULT);
       g_thread_unref (g_thread_new ("dl-warm-up", warm_up_thread, NULL));
       g_once_init_leave (&started, 1);
     }
@@ -139,6 +161,6 @@ _dl_warm_up_wait_for_proxy_resolver (GError **error)
   if (waiter == NULL)
     return TRUE;
 
-  _dl_warm_up_start ();
+  _dl_warm_up_start (0);
   return bridge_await (waiter, error);
 }
