@@ -977,6 +977,13 @@ open_checkpoint_connection (DlStore  *self,
     return set_sqlite_error (self, self->checkpoint_db, rc, error, "Cannot open the download store");
   sqlite3_busy_timeout (self->checkpoint_db, 2000);
   sqlite3_exec (self->checkpoint_db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+
+  /* A connection opens the WAL with its first read: until then it does
+   * not know the database is in WAL mode, and a checkpoint through it does
+   * nothing at all. */
+  rc = sqlite3_exec (self->checkpoint_db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    return set_sqlite_error (self, self->checkpoint_db, rc, error, "Cannot read the download store");
   return TRUE;
 }
 

@@ -592,6 +592,53 @@ test_list_sees_writes_since_open (void)
   assert_records_equal (g_ptr_array_index (records, 0), queued);
 }
 
+/* Frames of the WAL copied into the database so far: nBackfill, in the
+ * checkpoint information that follows the two copies of the WAL-index
+ * header at the start of the -shm file (SQLite's documented file format),
+ * in native byte order. */
+static guint32
+wal_frames_backfilled (const char *path)
+{
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  guint32 backfilled;
+
+  g_assert_true (g_file_get_contents (shm, &contents, &length, NULL));
+  g_assert_cmpuint (length, >=, 100);
+  memcpy (&backfilled, contents + 96, sizeof backfilled);
+  return backfilled;
+}
+
+/* The WAL is checkpointed once it has grown past a thousand pages while
+ * the store stays open, by a thread of the store's own. */
+static void
+test_checkpoint_while_open (void)
+{
+  g_autofree char *path = store_path ();
+  g_autoptr(DlStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  store = dl_store_open (NULL, &error);
+  g_assert_no_error (error);
+  /* Each commit adds a few pages. */
+  for (guint i = 0; i < 600; i++)
+    {
+      g_autoptr(DlStoreRecord) record = sample_record ();
+
+      g_assert_true (dl_store_insert (store, record, &error));
+      g_assert_no_error (error);
+    }
+
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (wal_frames_backfilled (path) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (1000);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -612,6 +659,7 @@ main (int   argc,
   g_test_add_func ("/downloader/store/insert-async", test_insert_async);
   g_test_add_func ("/downloader/store/ids-at-hand-on-open", test_ids_at_hand_on_open);
   g_test_add_func ("/downloader/store/list-sees-writes-since-open", test_list_sees_writes_since_open);
+  g_test_add_func ("/downloader/store/checkpoint-while-open", test_checkpoint_while_open);
   g_test_add_func ("/downloader/store/blocking-call-on-loop-thread",
                    test_blocking_call_on_loop_thread);
   g_test_add_func ("/downloader/store/blocking-call-outside-loop", test_blocking_call_outside_loop);
