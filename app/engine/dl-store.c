@@ -1030,9 +1030,6 @@ open_database (DlStore  *self,
   if (!prepare_statements (self, error))
     return FALSE;
 
-  if (!open_checkpoint_connection (self, error))
-    return FALSE;
-
   /* Ids for the first downloads added, so that even the first does not
    * wait for a transaction of its own, and the downloads as they are now,
    * for the first dl_store_list(). The commit is the writer thread's (see
@@ -1417,7 +1414,9 @@ take_batch_locked (DlStore *self)
   return batch;
 }
 
-/* With queue_lock held: wakes the checkpointer once the WAL has grown. */
+/* With queue_lock held, on the writer thread: wakes the checkpointer once
+ * the WAL has grown, starting it the first time (most runs of the CLI
+ * never need one: closing checkpoints). */
 static void
 maybe_checkpoint_locked (DlStore *self)
 {
@@ -1426,7 +1425,10 @@ maybe_checkpoint_locked (DlStore *self)
 
   g_atomic_int_set (&self->wal_frames, 0);
   self->checkpoint_wanted = TRUE;
-  g_cond_signal (&self->checkpoint_cond);
+  if (self->checkpointer == NULL)
+    self->checkpointer = g_thread_new ("dl-store-checkpoint", checkpointer_thread, self);
+  else
+    g_cond_signal (&self->checkpoint_cond);
 }
 
 /* The writer thread, first thing: commits the transaction in which
@@ -1541,6 +1543,15 @@ static gpointer
 checkpointer_thread (gpointer data)
 {
   DlStore *self = data;
+  g_autoptr(GError) error = NULL;
+
+  /* Without it, the WAL grows until the last connection closes, which
+   * checkpoints it. */
+  if (!open_checkpoint_connection (self, &error))
+    {
+      g_debug ("No checkpoints of “%s” before it closes: %s", self->path, error->message);
+      return NULL;
+    }
 
   g_mutex_lock (&self->queue_lock);
 
@@ -1674,7 +1685,6 @@ dl_store_open (const char  *path,
     return NULL;
 
   self->writer = g_thread_new ("dl-store-writer", writer_thread, self);
-  self->checkpointer = g_thread_new ("dl-store-checkpoint", checkpointer_thread, self);
 
   return g_steal_pointer (&self);
 }

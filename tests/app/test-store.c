@@ -611,7 +611,8 @@ wal_frames_backfilled (const char *path)
 }
 
 /* The WAL is checkpointed once it has grown past a thousand pages while
- * the store stays open, by a thread of the store's own. */
+ * the store stays open, by a thread of the store's own that starts the
+ * first time one is needed. */
 static void
 test_checkpoint_while_open (void)
 {
