@@ -83,20 +83,44 @@ proxy_resolver_made (void)
   g_slist_free (waiters);
 }
 
+static void
+lookup_done_cb (GObject      *source_object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_auto(GStrv) proxies = NULL;
+
+  proxies = g_proxy_resolver_lookup_finish (G_PROXY_RESOLVER (source_object), result, NULL);
+  *done = TRUE;
+}
+
+/* A first lookup, made the way a connection makes its own: it sets up the
+ * rest (libproxy reads its configuration) and starts the thread of GIO's
+ * that runs lookups, two things the first connection would otherwise wait
+ * for. Nobody waits for it: with a proxy auto-configuration it may take
+ * long, and the connections' own lookups do not block the loop. */
+static void
+first_lookup (GProxyResolver *resolver)
+{
+  GMainContext *context = g_main_context_new ();
+  gboolean done = FALSE;
+
+  g_main_context_push_thread_default (context);
+  g_proxy_resolver_lookup_async (resolver, "http://localhost/", NULL, lookup_done_cb, &done);
+  while (!done)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+}
+
 static gpointer
 warm_up_thread (gpointer data)
 {
   GProxyResolver *resolver = g_proxy_resolver_get_default ();
-  g_auto(GStrv) proxies = NULL;
 
   proxy_resolver_made ();
-
-  /* A first lookup sets up the rest (libproxy reads its configuration),
-   * which the first connection's own lookup, on a thread of GIO's, would
-   * otherwise wait for. Nobody waits for this one: with a proxy
-   * auto-configuration it may take long, and the connections' own lookups
-   * do not block the loop. */
-  proxies = g_proxy_resolver_lookup (resolver, "http://localhost/", NULL, NULL);
+  first_lookup (resolver);
 
   /* The first request is on its way by now: the disk threads are made
    * while its response comes, not while the resolver loads or the request
