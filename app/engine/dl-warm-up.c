@@ -10,7 +10,9 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
 #include <libbridge.h>
+#include <libsoup/soup.h>
 
 #include "dl-disk-private.h"
 #include "dl-warm-up-private.h"
@@ -129,6 +131,36 @@ warm_up_thread (gpointer data)
   return NULL;
 }
 
+/* GLib 2.74 can deadlock when two threads meet types for the first time at
+ * once: a thread initializing a class holds GType's class lock while it
+ * waits for a type that the other thread is registering, and registering
+ * that type (its interfaces) needs the class lock. The warm-up thread
+ * registers GIO's address, socket and task types (for GSettings, D-Bus and
+ * the lookups) while the loop's thread initializes libsoup's classes,
+ * whose properties name some of them (it happened: SoupSession's class
+ * waiting for GInetSocketAddress, which the warm-up thread was
+ * registering). Those types are registered, and libsoup's classes
+ * initialized, on the calling thread before the warm-up thread starts. */
+static void
+ensure_shared_types (void)
+{
+  g_type_ensure (G_TYPE_CANCELLABLE);
+  g_type_ensure (G_TYPE_TASK);
+  g_type_ensure (G_TYPE_SOCKET_CONNECTABLE);
+  g_type_ensure (G_TYPE_SOCKET_ADDRESS);
+  g_type_ensure (G_TYPE_INET_ADDRESS);
+  g_type_ensure (G_TYPE_INET_SOCKET_ADDRESS);
+  g_type_ensure (G_TYPE_UNIX_SOCKET_ADDRESS);
+  g_type_ensure (G_TYPE_PROXY_ADDRESS);
+  g_type_ensure (G_TYPE_NETWORK_ADDRESS);
+  g_type_ensure (G_TYPE_PROXY_RESOLVER);
+  g_type_ensure (G_TYPE_SOCKET);
+  g_type_ensure (G_TYPE_SOCKET_CLIENT);
+  g_type_ensure (G_TYPE_SOCKET_CONNECTION);
+  g_type_class_unref (g_type_class_ref (SOUP_TYPE_SESSION));
+  g_type_class_unref (g_type_class_ref (SOUP_TYPE_MESSAGE));
+}
+
 /**
  * _dl_warm_up_start:
  * @n_downloads_at_once: how many downloads the process will run at once,
@@ -146,6 +178,7 @@ _dl_warm_up_start (guint n_downloads_at_once)
 
   if (g_once_init_enter (&started))
     {
+      ensure_shared_types ();
       if (n_downloads_at_once == 0)
         disk_threads = DISK_THREADS_DEFAULT;
       else
