@@ -64,9 +64,11 @@
 /* Stalls the probe counts apart: the loop was busy for longer than this. */
 #define PROBE_STALL_THRESHOLD_USEC (4 * 1000)
 
-/* Queueing a thousand URLs is a thousand history inserts: let the loop
- * breathe (and the first downloads start) every so many. */
-#define QUEUE_BATCH 16
+/* Queueing a thousand URLs is a thousand downloads to make and record:
+ * the loop breathes (and the first downloads start) after this long. A
+ * count would not do: what one costs depends on the machine and its
+ * load. */
+#define QUEUE_BUDGET_USEC 500
 
 /* At most this many downloads from input files wait unfinished at once:
  * an endless input (a pipe that never ends) is read as the downloads get
@@ -1047,7 +1049,7 @@ read_inputs (BridgeTask *task,
              gpointer    user_data)
 {
   Cli *cli = user_data;
-  guint n_queued = 0;
+  gint64 batch_end = g_get_monotonic_time () + QUEUE_BUDGET_USEC;
 
   for (guint i = 0; i < cli->inputs->len && cli->signal == 0; i++)
     {
@@ -1081,8 +1083,11 @@ read_inputs (BridgeTask *task,
           item->options = g_steal_pointer (&parsed->options);
           item->rate_limit = parsed->rate_limit;
           queue_item (cli, item);
-          if (++n_queued % QUEUE_BATCH == 0)
-            bridge_yield (NULL);
+          if (g_get_monotonic_time () >= batch_end)
+            {
+              bridge_yield (NULL);
+              batch_end = g_get_monotonic_time () + QUEUE_BUDGET_USEC;
+            }
         }
 
       if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -1112,8 +1117,8 @@ cli_main (BridgeTask *task,
   GMainContext *context = bridge_loop_get_context (bridge_loop_get_default ());
   g_autoptr(BridgeTask) reader = NULL;
   g_autoptr(GError) error = NULL;
+  gint64 batch_end;
 
-  cli->start_time = g_get_monotonic_time ();
   cli->wake = bridge_event_new ();
 
   if (g_strcmp0 (g_getenv ("BRIDGE_DOWNLOADER_STALL_PROBE"), "1") == 0)
@@ -1121,8 +1126,6 @@ cli_main (BridgeTask *task,
       cli->probe = dl_stall_probe_new (context);
       dl_stall_probe_start_recording (cli->probe);
     }
-
-  open_history (cli);
 
   cli->manager = dl_manager_new (cli->store);
   dl_manager_set_output_dir (cli->manager, cli->output_dir);
@@ -1165,11 +1168,15 @@ cli_main (BridgeTask *task,
 
   dl_cli_progress_start (cli->progress, context);
 
+  batch_end = g_get_monotonic_time () + QUEUE_BUDGET_USEC;
   for (guint i = 0; i < cli->items->len && cli->signal == 0; i++)
     {
       queue_item (cli, g_ptr_array_index (cli->items, i));
-      if (i % QUEUE_BATCH == QUEUE_BATCH - 1)
-        bridge_yield (NULL);
+      if (g_get_monotonic_time () >= batch_end)
+        {
+          bridge_yield (NULL);
+          batch_end = g_get_monotonic_time () + QUEUE_BUDGET_USEC;
+        }
     }
 
   if (cli->inputs->len > 0 && cli->signal == 0)
@@ -1756,6 +1763,19 @@ dl_cli_run (int    argc,
   else
     cli.progress = dl_cli_progress_new (DL_CLI_PROGRESS_LINES, cli.items->len);
 
+  cli.start_time = g_get_monotonic_time ();
+
+  /* The proxy resolver takes milliseconds to load, and the first request
+   * waits for it: it loads while the history is opened. URLs still to
+   * come from input files count as a full set of jobs. */
+  dl_manager_warm_up (MIN (cli.jobs > 0 ? (guint) cli.jobs : DL_MANAGER_DEFAULT_MAX_CONCURRENT,
+                           cli.inputs->len > 0 ? G_MAXUINT : cli.items->len));
+
+  /* Before the loop runs, on this thread: a task would wait for a worker
+   * thread to do it, which costs a turn of the scheduler, and nothing else
+   * runs yet that it could hold up. */
+  open_history (&cli);
+
   if (!bridge_run (cli_main, &cli, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
@@ -1765,6 +1785,8 @@ dl_cli_run (int    argc,
   status = cli.exit_status;
 
 out:
+  /* Closed by the run, unless the loop never ran. */
+  g_clear_object (&cli.store);
   g_clear_pointer (&cli.progress, dl_cli_progress_free);
   g_clear_pointer (&cli.items, g_ptr_array_unref);
   g_clear_pointer (&cli.credentials, dl_cli_credentials_free);

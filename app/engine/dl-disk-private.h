@@ -57,7 +57,7 @@ gboolean      _dl_set_errno_error        (GError        **error,
 typedef gboolean (*DlDiskFunc) (gpointer   data,
                                 GError   **error);
 
-void          _dl_disk_warm_up           (void);
+void          _dl_disk_warm_up           (guint           n_threads);
 BridgeFuture *_dl_run_on_disk_thread     (DlDiskFunc      func,
                                           gpointer        data,
                                           GDestroyNotify  destroy);

@@ -234,15 +234,14 @@ typedef struct
   GError         *error;
 } DiskThreadJob;
 
-/* Disk threads _dl_disk_warm_up() starts, and how long they wait
- * for each other: about as many as twenty downloads keep busy at once. */
-#define WARM_UP_DISK_THREADS 32
+/* How long the threads _dl_disk_warm_up() starts wait for each other. */
 #define WARM_UP_WAIT_USEC    (50 * 1000)
 
 typedef struct
 {
   GMutex  lock;
   GCond   cond;
+  guint   wanted;
   guint   started;
   guint   refs;
 } WarmUp;
@@ -258,7 +257,7 @@ warm_up_run (WarmUp *warm_up)
   g_mutex_lock (&warm_up->lock);
   warm_up->started++;
   g_cond_broadcast (&warm_up->cond);
-  while (warm_up->started < WARM_UP_DISK_THREADS &&
+  while (warm_up->started < warm_up->wanted &&
          g_cond_wait_until (&warm_up->cond, &warm_up->lock, end))
     ;
   last = --warm_up->refs == 0;
@@ -371,8 +370,9 @@ disk_thread_push_cb (gpointer data)
 
 /**
  * _dl_disk_warm_up:
+ * @n_threads: how many
  *
- * Makes disk threads ahead of the first downloads, from the calling thread
+ * Makes @n_threads disk threads ahead of the first downloads, from the calling thread
  * (not the loop's). The executor makes its threads in the thread that
  * hands it work: otherwise the loop thread would, a fraction of a
  * millisecond each, just as twenty downloads start. They stay for the
@@ -380,14 +380,19 @@ disk_thread_push_cb (gpointer data)
  * which they reach with nothing in them.
  */
 void
-_dl_disk_warm_up (void)
+_dl_disk_warm_up (guint n_threads)
 {
-  WarmUp *warm_up = g_new0 (WarmUp, 1);
+  WarmUp *warm_up;
 
+  if (n_threads == 0)
+    return;
+
+  warm_up = g_new0 (WarmUp, 1);
   g_mutex_init (&warm_up->lock);
   g_cond_init (&warm_up->cond);
-  warm_up->refs = WARM_UP_DISK_THREADS;
-  for (guint i = 0; i < WARM_UP_DISK_THREADS; i++)
+  warm_up->wanted = n_threads;
+  warm_up->refs = n_threads;
+  for (guint i = 0; i < n_threads; i++)
     {
       DiskThreadJob *job = g_new0 (DiskThreadJob, 1);
 

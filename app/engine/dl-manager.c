@@ -22,6 +22,7 @@
 #include "dl-manager-private.h"
 #include "dl-metered-pause-private.h"
 #include "dl-url-password.h"
+#include "dl-warm-up-private.h"
 
 /**
  * DlManager:
@@ -973,79 +974,37 @@ dl_manager_class_init (DlManagerClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
-/* The default proxy resolver loads GIO modules and reads the desktop's
- * proxy settings when first used, for milliseconds, on the thread of the
- * first connection: the loop's. This does it once beforehand, on a thread
- * of its own, while the first downloads are queued; connections wait for
- * it in _dl_manager_wait_for_proxy_resolver(). */
-static gint proxy_resolver_ready;
-
-static gpointer
-warm_up_proxy_resolver (gpointer data)
-{
-  GProxyResolver *resolver = g_proxy_resolver_get_default ();
-  g_auto(GStrv) proxies = NULL;
-
-  g_atomic_int_set (&proxy_resolver_ready, TRUE);
-
-  /* A first lookup sets up the rest (libproxy reads its configuration).
-   * Nobody waits for it: with a proxy auto-configuration it may take long,
-   * and the connections' own lookups do not block the loop. */
-  proxies = g_proxy_resolver_lookup (resolver, "http://localhost/", NULL, NULL);
-  return NULL;
-}
-
-static gpointer
-warm_up_disk_threads (gpointer data)
-{
-  _dl_disk_warm_up ();
-  return NULL;
-}
-
 /**
  * dl_manager_warm_up:
+ * @n_downloads_at_once: how many downloads the process will run at once,
+ *   or 0 if it cannot say
  *
- * Starts, once per process, the warm-up of the proxy resolver (see
- * warm_up_proxy_resolver()) and of the disk threads (see
- * _dl_disk_warm_up()), when the first manager is made.
+ * Starts, once per process, making what the first downloads need in the
+ * background: the proxy resolver and disk threads for that many downloads
+ * (see dl-warm-up.c). The first manager made starts it too (for an unknown
+ * number); a program that knows early on that it will download (the CLI,
+ * once its options are read) calls this first, so that the proxy resolver
+ * loads while it opens the history and queues the downloads.
  */
-static void
-dl_manager_warm_up (void)
+void
+dl_manager_warm_up (guint n_downloads_at_once)
 {
-  static gsize started;
-
-  if (g_once_init_enter (&started))
-    {
-      g_thread_unref (g_thread_new ("dl-proxy-warm-up", warm_up_proxy_resolver, NULL));
-      g_thread_unref (g_thread_new ("dl-disk-warm-up", warm_up_disk_threads, NULL));
-      g_once_init_leave (&started, 1);
-    }
+  _dl_warm_up_start (n_downloads_at_once);
 }
-
-/* How often a task looks whether the proxy resolver is there yet. */
-#define PROXY_RESOLVER_POLL_SECONDS 0.0005
 
 /**
  * _dl_manager_wait_for_proxy_resolver:
  * @error: return location for a cancellation
  *
  * In a task, before its first connection: waits until the default proxy
- * resolver exists. Made on the loop thread (by the first connection) or
- * waited for there (in a g_once while the warm-up thread makes it), it
- * would stall the loop for milliseconds; this only holds up the task, in
- * the first milliseconds of the process.
+ * resolver exists (see _dl_warm_up_wait_for_proxy_resolver()).
  *
  * Returns: %FALSE if the task was cancelled
  */
 gboolean
 _dl_manager_wait_for_proxy_resolver (GError **error)
 {
-  while (!g_atomic_int_get (&proxy_resolver_ready))
-    {
-      if (!bridge_sleep (PROXY_RESOLVER_POLL_SECONDS, error))
-        return FALSE;
-    }
-  return TRUE;
+  return _dl_warm_up_wait_for_proxy_resolver (error);
 }
 
 static void
@@ -1081,7 +1040,7 @@ dl_manager_init (DlManager *self)
     self->output_dir = g_build_filename (g_get_home_dir (), "Downloads", NULL);
 
   ensure_session (self);
-  dl_manager_warm_up ();
+  dl_manager_warm_up (0);
 }
 
 /* ---- private API ------------------------------------------------------------------ */

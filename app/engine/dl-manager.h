@@ -34,6 +34,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (DlManager, dl_manager, DL, MANAGER, GObject)
 
+void         dl_manager_warm_up              (guint         n_downloads_at_once);
+
 DlManager   *dl_manager_new                  (DlStore      *store) G_GNUC_WARN_UNUSED_RESULT;
 gboolean     dl_manager_load                 (DlManager    *self,
                                               gboolean      resume_interrupted,

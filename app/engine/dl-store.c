@@ -183,6 +183,8 @@ struct _DlStore
   gint          reserve_wanted;  /* atomic: the writer reserves more */
   gboolean      checkpoint_wanted;
   gboolean      stopping;
+  gboolean      reservation_open; /* the writer commits the first ids' transaction */
+  GPtrArray    *snapshot;        /* the downloads as read when opening, for the first list */
   gint          wal_frames;      /* atomic: pages in the WAL after the last commit */
 };
 
@@ -860,6 +862,37 @@ read_record (sqlite3_stmt *stmt)
 }
 
 
+static int read_ranges (sqlite3_stmt *stmt,
+                        GHashTable   *by_id);
+
+/* Every stored download with its ranges, oldest first, or NULL with
+ * @error set. */
+static GPtrArray *
+read_all_records (DlStore  *self,
+                  GError  **error)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) dl_store_record_free);
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  int rc;
+
+  while ((rc = sqlite3_step (self->list)) == SQLITE_ROW)
+    {
+      DlStoreRecord *record = read_record (self->list);
+
+      g_ptr_array_add (records, record);
+      g_hash_table_insert (by_id, &record->id, record);
+    }
+  sqlite3_reset (self->list);
+  if (rc == SQLITE_DONE)
+    rc = read_ranges (self->list_ranges, by_id) == SQLITE_OK ? SQLITE_DONE : SQLITE_ERROR;
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, self->db, rc, error, "Cannot read the download store");
+      return NULL;
+    }
+  return g_steal_pointer (&records);
+}
+
 static gpointer writer_thread       (gpointer     data);
 static gpointer checkpointer_thread (gpointer     data);
 static int      wal_hook_cb         (gpointer     user_data,
@@ -1021,6 +1054,13 @@ open_checkpoint_connection (DlStore  *self,
     return set_sqlite_error (self, self->checkpoint_db, rc, error, "Cannot open the download store");
   sqlite3_busy_timeout (self->checkpoint_db, 2000);
   sqlite3_exec (self->checkpoint_db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+
+  /* A connection opens the WAL with its first read: until then it does
+   * not know the database is in WAL mode, and a checkpoint through it does
+   * nothing at all. */
+  rc = sqlite3_exec (self->checkpoint_db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    return set_sqlite_error (self, self->checkpoint_db, rc, error, "Cannot read the download store");
   return TRUE;
 }
 
@@ -1106,19 +1146,38 @@ open_database (DlStore  *self,
     return FALSE;
 
   /* Ids for the first downloads added, so that even the first does not
-   * wait for a transaction of its own. */
+   * wait for a transaction of its own, and the downloads as they are now,
+   * for the first dl_store_list(). The commit is the writer thread's (see
+   * commit_reservation()): the first write of a process starts a new WAL,
+   * whose header and folder SQLite syncs, for milliseconds that the
+   * caller (a program starting up, about to list its history and add
+   * downloads) need not wait for. The ids are ours already: until the
+   * commit, this connection holds the database's write lock, so no other
+   * instance can reserve them. */
   {
+    g_autoptr(GError) local_error = NULL;
     gint64 first_id = 0;
 
     if (!transaction_begin (self, error))
       return FALSE;
     rc = reserve_ids (self, &first_id);
-    if (!transaction_end (self, rc, error))
-      return FALSE;
+    if (rc != SQLITE_OK)
+      {
+        transaction_end (self, rc, error);
+        return FALSE;
+      }
+    self->snapshot = read_all_records (self, &local_error);
+    if (self->snapshot == NULL)
+      {
+        step_done (self->rollback);
+        g_propagate_error (error, g_steal_pointer (&local_error));
+        return FALSE;
+      }
+    self->reservation_open = TRUE;
     use_reserved_ids (self, first_id);
   }
 
-  return open_checkpoint_connection (self, error);
+  return TRUE;
 }
 
 /* Stops the threads and closes the database. The last connection to close
@@ -1139,6 +1198,14 @@ close_database (DlStore  *self,
     g_thread_join (g_steal_pointer (&self->writer));
   if (self->checkpointer != NULL)
     g_thread_join (g_steal_pointer (&self->checkpointer));
+
+  /* Opened, but no writer thread ever committed the first ids. */
+  if (self->reservation_open)
+    {
+      self->reservation_open = FALSE;
+      step_done (self->rollback);
+    }
+  g_clear_pointer (&self->snapshot, g_ptr_array_unref);
 
   g_clear_pointer (&self->begin, sqlite3_finalize);
   g_clear_pointer (&self->commit, sqlite3_finalize);
@@ -1409,26 +1476,7 @@ static void
 execute_list (DlStore *self,
               Request *request)
 {
-  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
-  int rc;
-
-  request->out_records = g_ptr_array_new_with_free_func ((GDestroyNotify) dl_store_record_free);
-
-  while ((rc = sqlite3_step (self->list)) == SQLITE_ROW)
-    {
-      DlStoreRecord *record = read_record (self->list);
-
-      g_ptr_array_add (request->out_records, record);
-      g_hash_table_insert (by_id, &record->id, record);
-    }
-  sqlite3_reset (self->list);
-  if (rc == SQLITE_DONE)
-    rc = read_ranges (self->list_ranges, by_id) == SQLITE_OK ? SQLITE_DONE : SQLITE_ERROR;
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, self->db, rc, &request->error, "Cannot read the download store");
-      g_clear_pointer (&request->out_records, g_ptr_array_unref);
-    }
+  request->out_records = read_all_records (self, &request->error);
 }
 
 /* Runs @request on the writer thread. */
@@ -1576,7 +1624,9 @@ take_batch_locked (DlStore *self)
   return batch;
 }
 
-/* With queue_lock held: wakes the checkpointer once the WAL has grown. */
+/* With queue_lock held, on the writer thread: wakes the checkpointer once
+ * the WAL has grown, starting it the first time (most runs of the CLI
+ * never need one: closing checkpoints). */
 static void
 maybe_checkpoint_locked (DlStore *self)
 {
@@ -1585,7 +1635,31 @@ maybe_checkpoint_locked (DlStore *self)
 
   g_atomic_int_set (&self->wal_frames, 0);
   self->checkpoint_wanted = TRUE;
-  g_cond_signal (&self->checkpoint_cond);
+  if (self->checkpointer == NULL)
+    self->checkpointer = g_thread_new ("dl-store-checkpoint", checkpointer_thread, self);
+  else
+    g_cond_signal (&self->checkpoint_cond);
+}
+
+/* The writer thread, first thing: commits the transaction in which
+ * open_database() reserved the first ids. Should it fail, the ids were
+ * never ours: the ones not handed out yet are dropped. */
+static void
+commit_reservation (DlStore *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!self->reservation_open)
+    return;
+  self->reservation_open = FALSE;
+
+  if (!transaction_end (self, SQLITE_OK, &error))
+    {
+      g_debug ("Cannot reserve ids in “%s”: %s", self->path, error->message);
+      g_mutex_lock (&self->queue_lock);
+      self->next_id = self->id_limit = 0;
+      g_mutex_unlock (&self->queue_lock);
+    }
 }
 
 static gpointer
@@ -1595,6 +1669,8 @@ writer_thread (gpointer data)
    * store goes away. */
   DlStore *self = data;
   gint64 last_commit = 0;
+
+  commit_reservation (self);
 
   g_mutex_lock (&self->queue_lock);
 
@@ -1677,6 +1753,15 @@ static gpointer
 checkpointer_thread (gpointer data)
 {
   DlStore *self = data;
+  g_autoptr(GError) error = NULL;
+
+  /* Without it, the WAL grows until the last connection closes, which
+   * checkpoints it. */
+  if (!open_checkpoint_connection (self, &error))
+    {
+      g_debug ("No checkpoints of “%s” before it closes: %s", self->path, error->message);
+      return NULL;
+    }
 
   g_mutex_lock (&self->queue_lock);
 
@@ -1748,6 +1833,7 @@ run_request (DlStore    *self,
     request->future = bridge_future_new ();
 
   g_mutex_lock (&self->queue_lock);
+  g_clear_pointer (&self->snapshot, g_ptr_array_unref);
   g_queue_push_tail (&self->requests, g_atomic_rc_box_acquire (request));
   g_cond_signal (&self->work_cond);
   if (request->future == NULL)
@@ -1809,7 +1895,6 @@ dl_store_open (const char  *path,
     return NULL;
 
   self->writer = g_thread_new ("dl-store-writer", writer_thread, self);
-  self->checkpointer = g_thread_new ("dl-store-checkpoint", checkpointer_thread, self);
 
   return g_steal_pointer (&self);
 }
@@ -1930,6 +2015,7 @@ dl_store_insert_async (DlStore               *self,
     }
 
   g_mutex_lock (&self->queue_lock);
+  g_clear_pointer (&self->snapshot, g_ptr_array_unref);
   g_queue_push_tail (&self->requests, g_atomic_rc_box_acquire (request));
   g_cond_signal (&self->work_cond);
   g_mutex_unlock (&self->queue_lock);
@@ -2055,8 +2141,18 @@ dl_store_list (DlStore  *self,
                GError  **error)
 {
   g_autoptr(Request) request = NULL;
+  GPtrArray *snapshot;
 
   g_return_val_if_fail (DL_IS_STORE (self), NULL);
+
+  /* Nothing was written since the store was opened: the downloads read
+   * then are the list, without a wait for the writer thread (which may be
+   * syncing the first commit). */
+  g_mutex_lock (&self->queue_lock);
+  snapshot = g_steal_pointer (&self->snapshot);
+  g_mutex_unlock (&self->queue_lock);
+  if (snapshot != NULL)
+    return snapshot;
 
   request = request_new (REQUEST_LIST);
   if (!run_request (self, request, G_STRFUNC, error))
@@ -2071,6 +2167,9 @@ pending_lookup (DlStore *self,
                 gint64   id)
 {
   PendingWrite *write = g_hash_table_lookup (self->pending, &id);
+
+  /* The history changes: what was read when opening is out of date. */
+  g_clear_pointer (&self->snapshot, g_ptr_array_unref);
 
   if (write == NULL)
     {

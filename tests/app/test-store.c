@@ -484,6 +484,173 @@ test_blocking_call_outside_loop (void)
   g_assert_no_error (error);
 }
 
+/* Whether another connection (another process) finds the row @id. */
+static gboolean
+row_is_committed (const char *path,
+                  gint64      id)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gboolean found;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM downloads WHERE id = ?1", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, id);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  found = sqlite3_column_int64 (stmt, 0) > 0;
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return found;
+}
+
+/* Opening reserves ids for the first downloads, so that adding one never
+ * waits; its commit is left to the writer thread. The ids are the
+ * instance's own all the same: another instance opening the same history
+ * at that moment gets others, and each queued insert reaches the file
+ * without a close. */
+static void
+test_ids_at_hand_on_open (void)
+{
+  g_autofree char *path = store_path ();
+  g_autoptr(DlStore) first = NULL;
+  g_autoptr(DlStore) second = NULL;
+  g_autoptr(DlStoreRecord) a = sample_record ();
+  g_autoptr(DlStoreRecord) b = sample_record ();
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  first = dl_store_open (NULL, &error);
+  g_assert_no_error (error);
+  second = dl_store_open (NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (dl_store_queue_insert (first, a));
+  g_assert_true (dl_store_queue_insert (second, b));
+  g_assert_cmpint (a->id, >, 0);
+  g_assert_cmpint (b->id, >, 0);
+  g_assert_cmpint (a->id, !=, b->id);
+
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (!(row_is_committed (path, a->id) && row_is_committed (path, b->id)))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (1000);
+    }
+
+  dl_store_close (first);
+  dl_store_close (second);
+  g_clear_object (&first);
+  first = dl_store_open (NULL, &error);
+  g_assert_no_error (error);
+  records = dl_store_list (first, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 2);
+  assert_records_equal (g_ptr_array_index (records, 0), a->id < b->id ? a : b);
+  assert_records_equal (g_ptr_array_index (records, 1), a->id < b->id ? b : a);
+}
+
+/* The first list may be the downloads as read when opening, but never once
+ * something was written since: a write queued or made meanwhile is in it. */
+static void
+test_list_sees_writes_since_open (void)
+{
+  g_autoptr(DlStore) store = NULL;
+  g_autoptr(DlStoreRecord) stored = sample_record ();
+  g_autoptr(DlStoreRecord) queued = sample_record ();
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = dl_store_open (NULL, &error);
+  g_assert_true (dl_store_insert (store, stored, &error));
+  g_assert_no_error (error);
+  dl_store_close (store);
+  g_clear_object (&store);
+
+  store = dl_store_open (NULL, &error);
+  g_assert_no_error (error);
+  queued->url = (g_free (queued->url), g_strdup ("https://example.com/b.iso"));
+  g_assert_true (dl_store_queue_insert (store, queued));
+  records = dl_store_list (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 2);
+  assert_records_equal (g_ptr_array_index (records, 0), stored);
+  assert_records_equal (g_ptr_array_index (records, 1), queued);
+  g_clear_pointer (&records, g_ptr_array_unref);
+
+  /* And after a direct write. */
+  dl_store_close (store);
+  g_clear_object (&store);
+  store = dl_store_open (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (dl_store_remove (store, stored->id, &error));
+  g_assert_no_error (error);
+  records = dl_store_list (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 1);
+  assert_records_equal (g_ptr_array_index (records, 0), queued);
+}
+
+/* Whether the WAL was ever checkpointed: its frames copied into the
+ * database (nBackfill, in the checkpoint information that follows the two
+ * copies of the WAL-index header at the start of the -shm file, in native
+ * byte order), or the WAL restarted after a complete checkpoint (the
+ * checkpoint sequence number in the WAL's own header, big-endian, counts
+ * restarts). Both in SQLite's documented file formats. */
+static gboolean
+wal_was_checkpointed (const char *path)
+{
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm_contents = NULL;
+  g_autofree char *wal_contents = NULL;
+  gsize shm_length = 0;
+  gsize wal_length = 0;
+  guint32 backfilled;
+  guint32 restarts;
+
+  g_assert_true (g_file_get_contents (shm, &shm_contents, &shm_length, NULL));
+  g_assert_cmpuint (shm_length, >=, 100);
+  memcpy (&backfilled, shm_contents + 96, sizeof backfilled);
+
+  g_assert_true (g_file_get_contents (wal, &wal_contents, &wal_length, NULL));
+  g_assert_cmpuint (wal_length, >=, 32);
+  memcpy (&restarts, wal_contents + 12, sizeof restarts);
+
+  return backfilled > 0 || GUINT32_FROM_BE (restarts) > 0;
+}
+
+/* The WAL is checkpointed once it has grown past a thousand pages while
+ * the store stays open, by a thread of the store's own that starts the
+ * first time one is needed. */
+static void
+test_checkpoint_while_open (void)
+{
+  g_autofree char *path = store_path ();
+  g_autoptr(DlStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  store = dl_store_open (NULL, &error);
+  g_assert_no_error (error);
+  /* Each commit adds a few pages. */
+  for (guint i = 0; i < 600; i++)
+    {
+      g_autoptr(DlStoreRecord) record = sample_record ();
+
+      g_assert_true (dl_store_insert (store, record, &error));
+      g_assert_no_error (error);
+    }
+
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (!wal_was_checkpointed (path))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (1000);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -502,6 +669,9 @@ main (int   argc,
   g_test_add_func ("/downloader/store/unknown-state", test_unknown_state);
   g_test_add_func ("/downloader/store/queue-remove", test_queue_remove);
   g_test_add_func ("/downloader/store/insert-async", test_insert_async);
+  g_test_add_func ("/downloader/store/ids-at-hand-on-open", test_ids_at_hand_on_open);
+  g_test_add_func ("/downloader/store/list-sees-writes-since-open", test_list_sees_writes_since_open);
+  g_test_add_func ("/downloader/store/checkpoint-while-open", test_checkpoint_while_open);
   g_test_add_func ("/downloader/store/blocking-call-on-loop-thread",
                    test_blocking_call_on_loop_thread);
   g_test_add_func ("/downloader/store/blocking-call-outside-loop", test_blocking_call_outside_loop);
