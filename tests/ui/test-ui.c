@@ -1131,6 +1131,26 @@ part_path (DlDownload *download)
   return g_build_filename (dl_download_get_output_dir (download), name, NULL);
 }
 
+/* Where the row stands in the list: its download's place in the list
+ * view's model. */
+static int
+row_position (DlDownloadRow *row)
+{
+  GtkWidget *list = gtk_widget_get_ancestor (GTK_WIDGET (row), GTK_TYPE_LIST_VIEW);
+  GListModel *model;
+
+  g_assert_nonnull (list);
+  model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+
+      if (download == dl_download_row_get_download (row))
+        return (int) i;
+    }
+  return -1;
+}
+
 static GtkWidget *
 find_row_popover (DlDownloadRow *row)
 {
@@ -1180,7 +1200,7 @@ test_rows_keep_still (Fixture       *fixture,
                    gtk_widget_get_height (GTK_WIDGET (running_row)));
 
   /* The running row's menu is open: a new download waits to appear. */
-  index = gtk_list_box_row_get_index (GTK_LIST_BOX_ROW (running_row));
+  index = row_position (running_row);
   gtk_widget_activate_action (GTK_WIDGET (running_row), "row.menu", NULL);
   popover = find_row_popover (running_row);
   WAIT_FOR (gtk_widget_get_visible (popover));
@@ -1188,12 +1208,12 @@ test_rows_keep_still (Fixture       *fixture,
 
   add_link (fixture, later_url);
   g_assert_null (dl_window_find_row (fixture->window, find_download (fixture, later_url)));
-  g_assert_cmpint (gtk_list_box_row_get_index (GTK_LIST_BOX_ROW (running_row)), ==, index);
+  g_assert_cmpint (row_position (running_row), ==, index);
 
   gtk_popover_popdown (GTK_POPOVER (popover));
   WAIT_FOR (!dl_download_row_get_menu_open (running_row));
   g_assert_nonnull (dl_window_find_row (fixture->window, find_download (fixture, later_url)));
-  g_assert_cmpint (gtk_list_box_row_get_index (GTK_LIST_BOX_ROW (running_row)), ==, index + 1);
+  g_assert_cmpint (row_position (running_row), ==, index + 1);
 }
 
 static void
@@ -1337,12 +1357,13 @@ test_click_selects (Fixture       *fixture,
   g_autofree char *url = link_for (fixture, "click.bin?size=2m&seed=67&rate=128k");
   DlDownload *download = add_link (fixture, url);
   DlDownloadRow *row = row_for (fixture, download);
-  GtkListBox *list = GTK_LIST_BOX (gtk_widget_get_parent (GTK_WIDGET (row)));
+  GtkListView *list = GTK_LIST_VIEW (gtk_widget_get_ancestor (GTK_WIDGET (row),
+                                                             GTK_TYPE_LIST_VIEW));
 
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING);
-  g_assert_false (gtk_list_box_get_activate_on_single_click (list));
+  g_assert_false (gtk_list_view_get_single_click_activate (list));
 
-  g_signal_emit_by_name (list, "row-activated", row);
+  g_signal_emit_by_name (list, "activate", (guint) row_position (row));
   g_assert_true (dl_download_can_pause (download));
   g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DOWNLOADING);
 
@@ -1742,6 +1763,9 @@ test_narrow (Fixture       *fixture,
                                             "?size=4m&seed=86&rate=64k");
   DlDownload *download;
   DlDownloadRow *row;
+  GtkWidget *status_line;
+  g_autoptr(GtkTooltip) tooltip = NULL;
+  gboolean has_tooltip = FALSE;
   int minimum = 0;
   int width;
 
@@ -1762,8 +1786,12 @@ test_narrow (Fixture       *fixture,
   gtk_widget_measure (GTK_WIDGET (fixture->window), GTK_ORIENTATION_HORIZONTAL, -1,
                       &minimum, NULL, NULL, NULL);
   g_assert_cmpint (minimum, <=, 360);
-  g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (find_widget (GTK_WIDGET (row),
-                                                                          GTK_TYPE_INSCRIPTION))));
+  /* The whole status line is in the tooltip. */
+  status_line = find_widget (GTK_WIDGET (row), GTK_TYPE_INSCRIPTION);
+  g_assert_true (gtk_widget_get_has_tooltip (status_line));
+  tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+  g_signal_emit_by_name (status_line, "query-tooltip", 4, 4, FALSE, tooltip, &has_tooltip);
+  g_assert_true (has_tooltip);
   snap (GTK_WIDGET (fixture->window), "ui-narrow");
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), ==, width);
 }
