@@ -568,6 +568,25 @@ show_error (GtkWidget  *widget,
     g_message ("%s: %s", summary, details);
 }
 
+/* The file was moved or deleted outside the app: says so, and how to
+ * get it back. */
+static void
+show_missing (GtkWidget  *window,
+              DlDownload *download,
+              const char *path)
+{
+  g_autofree char *name = dl_format_display_name (download);
+  g_autofree char *summary = NULL;
+  g_autofree char *details = NULL;
+
+  /* Translators: %s is a file name */
+  summary = g_strdup_printf (_("“%s” is no longer there"), name);
+  /* Translators: %s is a path */
+  details = g_strdup_printf (_("Nothing is at %s any more: the file was moved or deleted "
+                               "outside Downloader. Download Again fetches it anew."), path);
+  show_error (window, summary, details);
+}
+
 static void
 launch_cb (GObject      *object,
            GAsyncResult *result,
@@ -588,11 +607,8 @@ launch_cb (GObject      *object,
 
   if (path != NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      /* Translators: %s is a file name */
-      summary = g_strdup_printf (_("“%s” is no longer there"), name);
-      /* Translators: %s is a path */
-      details = g_strdup_printf (_("Nothing is at %s any more: the file was moved or deleted "
-                                   "outside Downloader. Download Again fetches it anew."), path);
+      show_missing (op->window, op->download, path);
+      return;
     }
   else if (path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
@@ -648,6 +664,15 @@ open_action (GtkWidget  *widget,
 
   if (path == NULL)
     return;
+
+  /* Gone since the last look: the row says so at once and offers Download
+   * Again, rather than waiting for the window's next check. */
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      dl_download_row_set_file_missing (self, TRUE);
+      show_missing (gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW), self->download, path);
+      return;
+    }
 
   uri = g_filename_to_uri (path, NULL, NULL);
   if (uri != NULL)

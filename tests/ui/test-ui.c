@@ -1695,6 +1695,36 @@ test_row_menu_keys (Fixture       *fixture,
   g_assert_true (gtk_widget_has_focus (GTK_WIDGET (row_for (fixture, downloads[0]))));
 }
 
+/* Open File on a file deleted behind the app's back: the row says "File
+ * missing" and offers Download Again at once, without waiting for the
+ * window to be focused again. */
+static void
+test_open_missing (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *url = link_for (fixture, "gone.bin?size=4k&seed=88");
+  DlDownload *download = add_link (fixture, url);
+  DlDownloadRow *row = row_for (fixture, download);
+  g_autofree char *path = NULL;
+
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+  g_assert_false (dl_download_row_get_file_missing (row));
+  path = dl_download_dup_path (download);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+
+  /* Nothing in between: no focus change, no turn of the main loop. */
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.open", NULL);
+  g_assert_true (dl_download_row_get_file_missing (row));
+  g_assert_cmpstr (dl_download_row_get_status_text (row), ==, "File missing");
+  g_assert_true (gtk_widget_get_visible (dl_download_row_get_button (row, "redownload")));
+  g_assert_false (gtk_widget_get_visible (dl_download_row_get_button (row, "open")));
+  snap (GTK_WIDGET (fixture->window), "ui-open-missing");
+
+  /* Download Again brings it back. */
+  gtk_widget_activate (dl_download_row_get_button (row, "redownload"));
+  WAIT_FOR (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+}
+
 /* A file that cannot be opened says why, in a toast read whole. */
 static void
 test_open_errors (Fixture       *fixture,
@@ -1724,13 +1754,26 @@ test_open_errors (Fixture       *fixture,
 
 /* With history, the list is there from the first frame. */
 static void
+count_map_cb (GtkWidget *widget,
+              guint     *count)
+{
+  (*count)++;
+}
+
+/* With history, the first frames show the list: the empty page is never
+ * mapped, not even for a frame or a crossfade. */
+static void
 test_no_empty_flash (Fixture       *fixture,
                      gconstpointer  data)
 {
   g_autofree char *url = link_for (fixture, "history.bin?size=4k&seed=85");
   DlDownload *download = add_link (fixture, url);
   g_autoptr(GError) error = NULL;
+  GdkFrameClock *clock;
   GtkStack *stack;
+  gint64 first_frame;
+  guint n_empty_maps = 0;
+  guint n_list_maps = 0;
 
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
   close_app (fixture);
@@ -1746,11 +1789,28 @@ test_no_empty_flash (Fixture       *fixture,
   stack = GTK_STACK (gtk_widget_get_ancestor (find_widget (GTK_WIDGET (fixture->window),
                                                           ADW_TYPE_STATUS_PAGE),
                                               GTK_TYPE_STACK));
-  g_assert_cmpstr (dl_window_get_visible_page (fixture->window), ==, "list");
+  g_signal_connect (gtk_stack_get_child_by_name (stack, "empty"), "map",
+                    G_CALLBACK (count_map_cb), &n_empty_maps);
+  g_signal_connect (gtk_stack_get_child_by_name (stack, "list"), "map",
+                    G_CALLBACK (count_map_cb), &n_list_maps);
+
   gtk_window_present (GTK_WINDOW (fixture->window));
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (fixture->window)));
-  g_assert_false (gtk_stack_get_transition_running (stack));
-  g_assert_false (gtk_widget_get_mapped (gtk_stack_get_child_by_name (stack, "empty")));
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (fixture->window));
+  first_frame = gdk_frame_clock_get_frame_counter (clock);
+  /* A few frames drawn: a late switch of pages would have shown by now. */
+  WAIT_FOR (gdk_frame_clock_get_frame_counter (clock) >= first_frame + 3);
+
+  g_assert_cmpuint (n_empty_maps, ==, 0);
+  g_assert_cmpuint (n_list_maps, ==, 1);
+  g_assert_cmpstr (dl_window_get_visible_page (fixture->window), ==, "list");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (row_for (fixture,
+                                                             find_download (fixture, url)))));
+
+  g_signal_handlers_disconnect_by_data (gtk_stack_get_child_by_name (stack, "empty"),
+                                        &n_empty_maps);
+  g_signal_handlers_disconnect_by_data (gtk_stack_get_child_by_name (stack, "list"),
+                                        &n_list_maps);
 }
 
 /* At 360 px with a download running, nothing pushes the window wider; the
@@ -1796,6 +1856,105 @@ test_narrow (Fixture       *fixture,
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), ==, width);
 }
 
+
+/* Opens the app as `--demo` does: a scratch folder for its files, deleted
+ * at exit with the demo's history. */
+static void
+open_demo_app (Fixture *fixture)
+{
+  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  fixture->store = dl_store_open (fixture->history, &error);
+  g_assert_no_error (error);
+  fixture->manager = dl_manager_new (fixture->store);
+  dl_manager_load (fixture->manager, TRUE, &error);
+  g_assert_no_error (error);
+
+  fixture->app = dl_application_new ();
+  g_application_set_application_id (G_APPLICATION (fixture->app), APP_ID ".TestDemo");
+  g_application_set_flags (G_APPLICATION (fixture->app), G_APPLICATION_HANDLES_COMMAND_LINE);
+  g_variant_dict_insert (options, "demo", "b", TRUE);
+  g_signal_emit_by_name (fixture->app, "handle-local-options", options, &status);
+  g_assert_cmpint (status, ==, -1);
+  g_application_register (G_APPLICATION (fixture->app), NULL, &error);
+  g_assert_no_error (error);
+  dl_application_set_manager (fixture->app, fixture->manager);
+
+  fixture->window = DL_WINDOW (dl_application_ensure_window (fixture->app));
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (fixture->window)));
+}
+
+static GtkWidget *
+find_action_row (GtkWidget  *widget,
+                 const char *title)
+{
+  if (ADW_IS_ACTION_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_action_row (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* In --demo, Preferences shows the folder the demo's files really go to,
+ * and quitting with downloads running does not promise to resume them:
+ * the demo's history and files are deleted at exit. */
+static void
+test_demo_truth (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *url = link_for (fixture, "demo.bin?size=2m&seed=89&rate=128k");
+  g_autofree char *demo_dir = NULL;
+  DlDownload *download;
+  GtkWindow *preferences;
+  GtkWidget *folder_row;
+  GtkWidget *dialog;
+  const char *body;
+
+  close_app (fixture);
+  open_demo_app (fixture);
+  demo_dir = g_strdup (dl_application_get_demo_dir (fixture->app));
+  g_assert_nonnull (demo_dir);
+  g_assert_true (g_file_test (demo_dir, G_FILE_TEST_IS_DIR));
+
+  download = add_link (fixture, url);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING);
+  g_assert_cmpstr (dl_download_get_output_dir (download), ==, demo_dir);
+
+  /* The folder that Preferences names is the demo's, not the setting's. */
+  preferences = dl_application_show_preferences (fixture->app);
+  folder_row = find_action_row (GTK_WIDGET (preferences), "Download Folder");
+  g_assert_nonnull (folder_row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (folder_row)), ==, demo_dir);
+  snap (GTK_WIDGET (preferences), "ui-demo-preferences");
+  gtk_window_destroy (preferences);
+
+  /* Quitting says what happens: the demo's downloads do not continue. */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
+  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_assert_nonnull (strstr (body, "1 demo download is still running"));
+  g_assert_nonnull (strstr (body, "deleted when it quits"));
+  g_assert_null (strstr (body, "continue"));
+  snap (dialog, "ui-demo-quit");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "quit");
+  WAIT_FOR (gtk_application_get_windows (GTK_APPLICATION (fixture->app)) == NULL);
+
+  /* And it keeps its word. */
+  close_app (fixture);
+  g_assert_false (g_file_test (demo_dir, G_FILE_TEST_EXISTS));
+}
 
 /* The download folder is made on first use, 0700; one that cannot be made
  * says why and offers another, and adding works once it is fixed. */
@@ -2127,6 +2286,8 @@ main (int   argc,
   ADD ("/downloader/app/keep-in-background", test_keep_in_background);
   ADD ("/downloader/app/close-asks-once", test_close_asks_once);
   ADD ("/downloader/row/cannot-resume", test_cannot_resume);
+  ADD ("/downloader/row/open-missing", test_open_missing);
+  ADD ("/downloader/app/demo-truth", test_demo_truth);
   g_test_add_func ("/downloader/i18n/german", test_german);
 
   status = g_test_run ();
