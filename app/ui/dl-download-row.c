@@ -273,6 +273,23 @@ status_query_tooltip_cb (DlDownloadRow *self,
   return TRUE;
 }
 
+/* The host line's tooltip holds the whole link, asked for on hover for the
+ * same reason: rows are bound to other downloads as the list scrolls. */
+static gboolean
+host_query_tooltip_cb (DlDownloadRow *self,
+                       int            x,
+                       int            y,
+                       gboolean       keyboard_mode,
+                       GtkTooltip    *tooltip,
+                       GtkWidget     *label)
+{
+  if (self->download == NULL)
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, dl_download_get_url (self->download));
+  return TRUE;
+}
+
 /* Everything else, when the state (or the name) changes. */
 static void
 update (DlDownloadRow *self)
@@ -879,6 +896,9 @@ dl_download_row_constructed (GObject *object)
   popover_changed_cb (self, NULL, self->menu_button);
 
   gtk_widget_set_has_tooltip (GTK_WIDGET (self->status_label), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->host_label), TRUE);
+  g_signal_connect_object (self->host_label, "query-tooltip",
+                           G_CALLBACK (host_query_tooltip_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->status_label, "query-tooltip",
                            G_CALLBACK (status_query_tooltip_cb), self, G_CONNECT_SWAPPED);
 }
@@ -1113,7 +1133,6 @@ dl_download_row_set_download (DlDownloadRow *self,
       self->notify_id = g_signal_connect_object (download, "notify",
                                                  G_CALLBACK (download_notify_cb), self,
                                                  G_CONNECT_SWAPPED);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->host_label), dl_download_get_url (download));
       /* Those that every state allows; update() sets the others. */
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.copy-url", TRUE);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.remove", TRUE);

@@ -1857,6 +1857,159 @@ test_narrow (Fixture       *fixture,
 }
 
 
+/* The file name a row shows, read from its label rather than asked of the
+ * row. */
+static const char *
+shown_name (DlDownloadRow *row)
+{
+  GtkWidget *label = find_widget (GTK_WIDGET (row), GTK_TYPE_LABEL);
+
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_has_css_class (label, "heading"));
+  return gtk_label_get_text (GTK_LABEL (label));
+}
+
+typedef struct
+{
+  float       y;
+  const char *name;
+} ShownRow;
+
+static int
+compare_shown_rows (gconstpointer a,
+                    gconstpointer b)
+{
+  const ShownRow *ra = a;
+  const ShownRow *rb = b;
+
+  return ra->y < rb->y ? -1 : ra->y > rb->y;
+}
+
+/* The names on the rows that are on screen, and where. */
+static void
+collect_rows_in_view (GtkWidget *widget,
+                      GtkWidget *scroller,
+                      GArray    *shown)
+{
+  if (DL_IS_DOWNLOAD_ROW (widget))
+    {
+      graphene_rect_t bounds;
+      ShownRow row;
+
+      if (!gtk_widget_get_mapped (widget) ||
+          !gtk_widget_compute_bounds (widget, scroller, &bounds) ||
+          bounds.size.height <= 0 ||
+          bounds.origin.y + bounds.size.height <= 0 ||
+          bounds.origin.y >= gtk_widget_get_height (scroller))
+        return;
+
+      row.y = bounds.origin.y;
+      row.name = shown_name (DL_DOWNLOAD_ROW (widget));
+      g_array_append_val (shown, row);
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_rows_in_view (child, scroller, shown);
+}
+
+/* Whether the screen shows, top to bottom, a run of the list's downloads
+ * in the list's order, each once, and at least three of them; the place
+ * of the first in the list goes to @first_out. */
+static gboolean
+rows_in_view_right (GtkWidget *scroller,
+                    guint     *first_out,
+                    guint     *last_out)
+{
+  GtkWidget *list = find_widget (scroller, GTK_TYPE_LIST_VIEW);
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+  g_autoptr(GArray) shown = g_array_new (FALSE, FALSE, sizeof (ShownRow));
+  guint n_items = g_list_model_get_n_items (model);
+  guint first = G_MAXUINT;
+
+  collect_rows_in_view (scroller, scroller, shown);
+  if (shown->len < 3)
+    return FALSE;
+  g_array_sort (shown, compare_shown_rows);
+
+  for (guint i = 0; i < n_items && first == G_MAXUINT; i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+      g_autofree char *name = dl_format_display_name (download);
+
+      if (g_strcmp0 (name, g_array_index (shown, ShownRow, 0).name) == 0)
+        first = i;
+    }
+  if (first == G_MAXUINT || first + shown->len > n_items)
+    return FALSE;
+
+  for (guint i = 0; i < shown->len; i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, first + i);
+      g_autofree char *name = dl_format_display_name (download);
+
+      if (g_strcmp0 (name, g_array_index (shown, ShownRow, i).name) != 0)
+        return FALSE;
+    }
+  *first_out = first;
+  *last_out = first + shown->len - 1;
+  return TRUE;
+}
+
+/* A list longer than the window: the list view reuses its rows for other
+ * downloads as one is added above them and as it scrolls, and the rows
+ * on screen show their own downloads. */
+static void
+test_long_list (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GPtrArray) links = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *later = link_for (fixture, "later.bin?size=1k&seed=199");
+  GtkWidget *scroller;
+  GtkAdjustment *adjustment;
+  DlDownload *download;
+  guint n_links = 80;
+  guint first, last;
+  GtkWidget *list;
+
+  for (guint i = 0; i < n_links; i++)
+    g_ptr_array_add (links, g_strdup_printf ("%slong-%02u.bin?size=1k&seed=%u",
+                                             fault_server_get_uri (fixture->server), i, 100 + i));
+  g_ptr_array_add (links, NULL);
+  g_assert_cmpuint (dl_window_add_links (fixture->window, (const char **) links->pdata), ==,
+                    n_links);
+  WAIT_FOR (count_in_state (fixture, DL_DOWNLOAD_STATE_DONE) == n_links);
+
+  scroller = gtk_widget_get_ancestor (find_widget (GTK_WIDGET (fixture->window),
+                                                   GTK_TYPE_LIST_VIEW),
+                                      GTK_TYPE_SCROLLED_WINDOW);
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  WAIT_FOR (gtk_adjustment_get_upper (adjustment) > 4 * gtk_adjustment_get_page_size (adjustment));
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last));
+
+  /* Added above all the others: every row moves down by one. */
+  download = add_link (fixture, later);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last));
+  gtk_adjustment_set_value (adjustment, 0);
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last) && first == 0);
+  g_assert_cmpstr (shown_name (row_for (fixture, download)), ==, "later.bin");
+
+  /* To the middle, the end and back, as the keyboard would go. */
+  list = find_widget (scroller, GTK_TYPE_LIST_VIEW);
+  gtk_widget_activate_action (list, "list.scroll-to-item", "u", n_links / 2);
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last) &&
+            first <= n_links / 2 && n_links / 2 <= last);
+  gtk_widget_activate_action (list, "list.scroll-to-item", "u", n_links);
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last) && last == n_links);
+  snap (GTK_WIDGET (fixture->window), "ui-long-list-end");
+
+  gtk_widget_activate_action (list, "list.scroll-to-item", "u", 0);
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last) && first == 0);
+}
+
 /* Opens the app as `--demo` does: a scratch folder for its files, deleted
  * at exit with the demo's history. */
 static void
@@ -2288,6 +2441,7 @@ main (int   argc,
   ADD ("/downloader/row/cannot-resume", test_cannot_resume);
   ADD ("/downloader/row/open-missing", test_open_missing);
   ADD ("/downloader/app/demo-truth", test_demo_truth);
+  ADD ("/downloader/window/long-list", test_long_list);
   g_test_add_func ("/downloader/i18n/german", test_german);
 
   status = g_test_run ();
