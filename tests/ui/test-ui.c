@@ -2090,7 +2090,6 @@ test_demo_truth (Fixture       *fixture,
   folder_row = find_action_row (GTK_WIDGET (preferences), "Download Folder");
   g_assert_nonnull (folder_row);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (folder_row)), ==, demo_dir);
-  snap (GTK_WIDGET (preferences), "ui-demo-preferences");
   gtk_window_destroy (preferences);
 
   /* Quitting says what happens: the demo's downloads do not continue. */
@@ -2100,7 +2099,6 @@ test_demo_truth (Fixture       *fixture,
   g_assert_nonnull (strstr (body, "1 demo download is still running"));
   g_assert_nonnull (strstr (body, "deleted when it quits"));
   g_assert_null (strstr (body, "continue"));
-  snap (dialog, "ui-demo-quit");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "quit");
   WAIT_FOR (gtk_application_get_windows (GTK_APPLICATION (fixture->app)) == NULL);
 
