@@ -20,7 +20,7 @@
 
 struct _DlDownloadRow
 {
-  GtkListBoxRow    parent_instance;
+  GtkWidget        parent_instance;
 
   /* Owned References */
   DlDownload      *download;
@@ -45,6 +45,7 @@ struct _DlDownloadRow
   /* Borrowed References (weak) */
   GtkWidget       *watched_popover;
 
+  gulong           notify_id;
   /* Refreshes "Retrying in N s" while the download waits to retry. */
   guint            countdown_id;
   /* Shows the progress at the next frame (see queue_progress()). */
@@ -74,7 +75,7 @@ enum {
 
 static GParamSpec *properties [N_PROPS];
 
-G_DEFINE_FINAL_TYPE (DlDownloadRow, dl_download_row, GTK_TYPE_LIST_BOX_ROW)
+G_DEFINE_FINAL_TYPE (DlDownloadRow, dl_download_row, GTK_TYPE_WIDGET)
 
 /* A callback that outlives the row (a dialog, a D-Bus call, a file
  * operation) keeps the download and the window, not the row: the row goes
@@ -212,10 +213,9 @@ update_progress (DlDownloadRow *self)
     {
       g_free (self->status_text);
       self->status_text = g_steal_pointer (&status);
-      gtk_inscription_set_text (self->status_label, self->status_text);
       /* At 360 px the line may be cut short: the whole of it is one hover
-       * (and, below, one screen reader question) away. */
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), self->status_text);
+       * (status_query_tooltip_cb()) and one screen reader question away. */
+      gtk_inscription_set_text (self->status_label, self->status_text);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, self->title,
                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->status_text,
@@ -253,6 +253,42 @@ update_progress (DlDownloadRow *self)
                                       GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, percent,
                                       -1);
     }
+}
+
+/* The tooltip is asked for when the pointer rests on the line, rather
+ * than set with each new text: on X11 every gtk_widget_set_tooltip_text()
+ * asks the server where the pointer is and waits for the answer, and the
+ * status line of a running download changes every frame. */
+static gboolean
+status_query_tooltip_cb (DlDownloadRow *self,
+                         int            x,
+                         int            y,
+                         gboolean       keyboard_mode,
+                         GtkTooltip    *tooltip,
+                         GtkWidget     *label)
+{
+  if (self->status_text == NULL || self->status_text[0] == '\0')
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, self->status_text);
+  return TRUE;
+}
+
+/* The host line's tooltip holds the whole link, asked for on hover for the
+ * same reason: rows are bound to other downloads as the list scrolls. */
+static gboolean
+host_query_tooltip_cb (DlDownloadRow *self,
+                       int            x,
+                       int            y,
+                       gboolean       keyboard_mode,
+                       GtkTooltip    *tooltip,
+                       GtkWidget     *label)
+{
+  if (self->download == NULL)
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, dl_download_get_url (self->download));
+  return TRUE;
 }
 
 /* Everything else, when the state (or the name) changes. */
@@ -362,35 +398,25 @@ countdown_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Whether the row lies outside what its scrolled window shows. Its place
- * in the list comes from its allocation, the scroll position from the
- * adjustment, which moves before the frame that shows the scrolled view:
- * the window calls dl_download_row_sync_view() as it moves. */
+/* Whether the row lies outside what its scrolled window shows: the list
+ * keeps a few rows beyond the visible ones ready for scrolling, and those
+ * need not draw or show their progress until they come into view. The
+ * window calls dl_download_row_sync_view() as the view moves. */
 static gboolean
 is_scrolled_out_of_view (DlDownloadRow *self)
 {
   GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
-  GtkWidget *viewport;
-  GtkWidget *content;
-  GtkAdjustment *adjustment;
   graphene_rect_t bounds;
-  double top, page;
+  int height;
 
   if (scroller == NULL)
     return FALSE;
 
-  viewport = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller));
-  content = GTK_IS_VIEWPORT (viewport) ? gtk_viewport_get_child (GTK_VIEWPORT (viewport)) : NULL;
-  if (content == NULL || !gtk_widget_compute_bounds (GTK_WIDGET (self), content, &bounds))
+  height = gtk_widget_get_height (scroller);
+  if (height <= 0 || !gtk_widget_compute_bounds (GTK_WIDGET (self), scroller, &bounds))
     return FALSE;
 
-  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
-  top = gtk_adjustment_get_value (adjustment);
-  page = gtk_adjustment_get_page_size (adjustment);
-  if (page <= 0)
-    return FALSE;
-
-  return bounds.origin.y + bounds.size.height < top || bounds.origin.y > top + page;
+  return bounds.origin.y + bounds.size.height < 0 || bounds.origin.y > height;
 }
 
 static gboolean
@@ -593,6 +619,25 @@ show_error (GtkWidget  *widget,
     g_message ("%s: %s", summary, details);
 }
 
+/* The file was moved or deleted outside the app: says so, and how to
+ * get it back. */
+static void
+show_missing (GtkWidget  *window,
+              DlDownload *download,
+              const char *path)
+{
+  g_autofree char *name = dl_format_display_name (download);
+  g_autofree char *summary = NULL;
+  g_autofree char *details = NULL;
+
+  /* Translators: %s is a file name */
+  summary = g_strdup_printf (_("“%s” is no longer there"), name);
+  /* Translators: %s is a path */
+  details = g_strdup_printf (_("Nothing is at %s any more: the file was moved or deleted "
+                               "outside Downloader. Download Again fetches it anew."), path);
+  show_error (window, summary, details);
+}
+
 static void
 launch_cb (GObject      *object,
            GAsyncResult *result,
@@ -613,11 +658,8 @@ launch_cb (GObject      *object,
 
   if (path != NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      /* Translators: %s is a file name */
-      summary = g_strdup_printf (_("“%s” is no longer there"), name);
-      /* Translators: %s is a path */
-      details = g_strdup_printf (_("Nothing is at %s any more: the file was moved or deleted "
-                                   "outside Downloader. Download Again fetches it anew."), path);
+      show_missing (op->window, op->download, path);
+      return;
     }
   else if (path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
@@ -673,6 +715,15 @@ open_action (GtkWidget  *widget,
 
   if (path == NULL)
     return;
+
+  /* Gone since the last look: the row says so at once and offers Download
+   * Again, rather than waiting for the window's next check. */
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      dl_download_row_set_file_missing (self, TRUE);
+      show_missing (gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW), self->download, path);
+      return;
+    }
 
   uri = g_filename_to_uri (path, NULL, NULL);
   if (uri != NULL)
@@ -845,11 +896,9 @@ popover_changed_cb (DlDownloadRow *self,
 
 /* ---- GtkWidget --------------------------------------------------------------- */
 
-/* GtkListBox draws every row, and GTK 4.8's Cairo renderer walks every
- * node of the frame, in view or not: with hundreds of rows, that made each
- * frame cost milliseconds per hundred rows. A row out of view draws its
- * background only; dl_download_row_sync_view() redraws it once it comes
- * into view. */
+/* GTK 4.8's Cairo renderer walks every node of the frame, in view or not.
+ * A row out of view draws nothing; dl_download_row_sync_view() redraws it
+ * once it comes into view. */
 static void
 dl_download_row_snapshot (GtkWidget   *widget,
                           GtkSnapshot *snapshot)
@@ -874,34 +923,64 @@ dl_download_row_constructed (GObject *object)
   G_OBJECT_CLASS (dl_download_row_parent_class)->constructed (object);
 
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (secondary_click), GDK_BUTTON_SECONDARY);
-
-  g_assert (DL_IS_DOWNLOAD (self->download));
-
-  update_host (self);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->host_label), dl_download_get_url (self->download));
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (secondary_click));
   g_signal_connect_object (secondary_click, "pressed", G_CALLBACK (secondary_click_cb), self, 0);
   g_signal_connect_object (self->menu_button, "notify::popover", G_CALLBACK (popover_changed_cb),
                            self, G_CONNECT_SWAPPED);
   popover_changed_cb (self, NULL, self->menu_button);
 
-  g_signal_connect_object (self->download, "notify", G_CALLBACK (download_notify_cb), self,
-                           G_CONNECT_SWAPPED);
-  update (self);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->status_label), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->host_label), TRUE);
+  g_signal_connect_object (self->host_label, "query-tooltip",
+                           G_CALLBACK (host_query_tooltip_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->status_label, "query-tooltip",
+                           G_CALLBACK (status_query_tooltip_cb), self, G_CONNECT_SWAPPED);
+}
+
+/* Lets go of the download shown so far: its callbacks, timers and what
+ * the window told about it. */
+static void
+unbind (DlDownloadRow *self)
+{
+  static const char * const actions[] = {
+    "row.pause", "row.resume", "row.retry", "row.cancel", "row.open", "row.show-in-folder",
+    "row.copy-url", "row.remove", "row.trash", "row.toggle", "row.redownload", "row.menu",
+  };
+
+  if (self->download == NULL)
+    return;
+
+  /* Nothing to act on until the next download is set. */
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), actions[i], FALSE);
+
+  if (self->watched_popover != NULL && gtk_widget_get_visible (self->watched_popover))
+    gtk_popover_popdown (GTK_POPOVER (self->watched_popover));
+  g_clear_signal_handler (&self->notify_id, self->download);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  if (self->progress_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->progress_tick_id);
+  self->progress_tick_id = 0;
+  self->progress_dirty = FALSE;
+  self->cancel_pending = FALSE;
+  self->file_missing = FALSE;
+  self->show_folder = FALSE;
+  self->percent = G_MAXUINT;
+  g_clear_object (&self->download);
 }
 
 static void
 dl_download_row_dispose (GObject *object)
 {
   DlDownloadRow *self = (DlDownloadRow *) object;
+  GtkWidget *child;
 
-  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  unbind (self);
   g_clear_weak_pointer (&self->watched_popover);
-  if (self->progress_tick_id != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->progress_tick_id);
-  self->progress_tick_id = 0;
   gtk_widget_dispose_template (GTK_WIDGET (self), DL_TYPE_DOWNLOAD_ROW);
-  g_clear_object (&self->download);
+  /* The template's box holds everything; a plain widget unparents it. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (dl_download_row_parent_class)->dispose (object);
 }
@@ -951,7 +1030,7 @@ dl_download_row_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_DOWNLOAD:
-      self->download = g_value_dup_object (value);
+      dl_download_row_set_download (self, g_value_get_object (value));
       break;
 
     default:
@@ -966,6 +1045,9 @@ dl_download_row_class_init (DlDownloadRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   widget_class->snapshot = dl_download_row_snapshot;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "downloadrow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 
   object_class->constructed = dl_download_row_constructed;
   object_class->dispose = dl_download_row_dispose;
@@ -976,7 +1058,7 @@ dl_download_row_class_init (DlDownloadRowClass *klass)
   properties [PROP_DOWNLOAD] =
     g_param_spec_object ("download", NULL, NULL,
                          DL_TYPE_DOWNLOAD,
-                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties [PROP_MENU_OPEN] =
     g_param_spec_boolean ("menu-open", NULL, NULL,
@@ -1040,17 +1122,61 @@ static void
 dl_download_row_init (DlDownloadRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_focus_on_click (GTK_WIDGET (self), TRUE);
   gtk_menu_button_set_create_popup_func (self->menu_button, create_menu_cb, self, NULL);
 
   self->percent = G_MAXUINT;
 }
 
+/**
+ * dl_download_row_new:
+ * @download: (nullable): the download to show, or %NULL to set one later
+ *
+ * Returns: a new row
+ */
 GtkWidget *
 dl_download_row_new (DlDownload *download)
 {
-  g_return_val_if_fail (DL_IS_DOWNLOAD (download), NULL);
+  g_return_val_if_fail (download == NULL || DL_IS_DOWNLOAD (download), NULL);
 
   return g_object_new (DL_TYPE_DOWNLOAD_ROW, "download", download, NULL);
+}
+
+/**
+ * dl_download_row_set_download:
+ * @self: a #DlDownloadRow
+ * @download: (nullable): the download to show
+ *
+ * The list reuses its rows for the downloads that scroll into view: the
+ * row forgets what the window told it about the previous one (a pending
+ * cancel, a missing file, a shown folder), and shows @download.
+ */
+void
+dl_download_row_set_download (DlDownloadRow *self,
+                              DlDownload    *download)
+{
+  g_return_if_fail (DL_IS_DOWNLOAD_ROW (self));
+  g_return_if_fail (download == NULL || DL_IS_DOWNLOAD (download));
+
+  if (self->download == download)
+    return;
+
+  unbind (self);
+  if (download != NULL)
+    {
+      self->download = g_object_ref (download);
+      self->notify_id = g_signal_connect_object (download, "notify",
+                                                 G_CALLBACK (download_notify_cb), self,
+                                                 G_CONNECT_SWAPPED);
+      /* Those that every state allows; update() sets the others. */
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.copy-url", TRUE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.remove", TRUE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.toggle", TRUE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.menu", TRUE);
+      update (self);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_DOWNLOAD]);
 }
 
 DlDownload *

@@ -15,10 +15,12 @@ G_BEGIN_DECLS
 
 #define DL_TYPE_DOWNLOAD_ROW (dl_download_row_get_type ())
 
-G_DECLARE_FINAL_TYPE (DlDownloadRow, dl_download_row, DL, DOWNLOAD_ROW, GtkListBoxRow)
+G_DECLARE_FINAL_TYPE (DlDownloadRow, dl_download_row, DL, DOWNLOAD_ROW, GtkWidget)
 
 GtkWidget  *dl_download_row_new              (DlDownload     *download);
 DlDownload *dl_download_row_get_download     (DlDownloadRow  *self);
+void        dl_download_row_set_download     (DlDownloadRow  *self,
+                                              DlDownload     *download);
 const char *dl_download_row_get_status_text  (DlDownloadRow  *self);
 const char *dl_download_row_get_title        (DlDownloadRow  *self);
 void        dl_download_row_refresh          (DlDownloadRow  *self);

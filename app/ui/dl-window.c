@@ -24,6 +24,13 @@
  * up to ten times a second each, and the header needs no more. */
 #define TOTALS_INTERVAL_MS 200
 
+/* Rows kept for reuse: enough for those that Remove Finished moves
+ * through the list's range between two frames. */
+#define MAX_SPARE_ROWS 32
+/* Rows built ahead while idle: the list drops the rows of removed
+ * downloads only after it made those that take their places. */
+#define N_SPARE_ROWS_AHEAD 8
+
 struct _DlWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -48,15 +55,33 @@ struct _DlWindow
   GtkStack             *stack;
   AdwStatusPage        *empty_page;
   GtkScrolledWindow    *scroller;
-  GtkListBox           *list_box;
+  GtkListView          *list_view;
 
-  /* What the list box shows: the sorted downloads minus those waiting for
+  /* What the list shows: the sorted downloads minus those waiting for
    * their Undo toast to expire, and held still while a row menu is open. */
   GtkFilterListModel   *visible;
   GtkFilter            *hidden_filter;
   GHashTable           *hidden;             /* DlDownload* set */
   GListStore           *shown;
+  /* The rows that exist: the list makes them only for downloads in or near
+   * the view, and reuses them as it scrolls. */
+  GHashTable           *rows;               /* DlDownload* → DlDownloadRow* (borrowed) */
+  /* Every row made, those without a list item kept for the next ones:
+   * the list makes and drops items as rows move through its range, and a
+   * row takes long to build. */
+  GPtrArray            *all_rows;           /* DlDownloadRow* */
+  /* Downloads that share their file name with another: their rows name
+   * the folder too. */
+  GHashTable           *name_clashes;       /* DlDownload* set */
   GPtrArray            *held_changes;       /* HeldChange*, applied in order */
+  /* Removals gathered into one change, applied before the next frame:
+   * Remove Finished takes rows out one by one, and the list would remake
+   * the rows that move into its range after each of them. removal_id is
+   * set while removals are being gathered. */
+  guint                 removal_position;
+  guint                 removal_count;
+  guint                 removal_id;
+  guint                 spare_id;
   GHashTable           *pending;            /* DlDownload* → PendingOp* */
 
   /* Template Widgets */
@@ -70,6 +95,8 @@ struct _DlWindow
   AdwToast             *last_toast;
 
   guint                 totals_id;
+  /* The shown downloads or their names changed since the folder hints. */
+  guint                 folder_hints_dirty : 1;
   /* After Delete, the row at this index takes the focus (-1: none). */
   int                   focus_index;
 };
@@ -151,29 +178,39 @@ is_cancel_pending (DlWindow   *self,
 static void
 update_folder_hints (DlWindow *self)
 {
-  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  GListModel *shown = G_LIST_MODEL (self->shown);
+  guint n_items = g_list_model_get_n_items (shown);
+  g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer download, row;
 
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (DL_IS_DOWNLOAD_ROW (child) && dl_download_row_get_title (DL_DOWNLOAD_ROW (child)) != NULL)
-      {
-        const char *title = dl_download_row_get_title (DL_DOWNLOAD_ROW (child));
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(DlDownload) item = g_list_model_get_item (shown, i);
+      char *name = dl_format_display_name (item);
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, name));
 
-        g_hash_table_insert (counts, (gpointer) title,
-                             GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, title)) + 1));
-      }
+      g_ptr_array_add (names, name);
+      if (count == 0)
+        g_hash_table_insert (counts, g_strdup (name), GUINT_TO_POINTER (1));
+      else
+        g_hash_table_insert (counts, g_strdup (name), GUINT_TO_POINTER (count + 1));
+    }
 
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (DL_IS_DOWNLOAD_ROW (child) && dl_download_row_get_title (DL_DOWNLOAD_ROW (child)) != NULL)
-      {
-        const char *title = dl_download_row_get_title (DL_DOWNLOAD_ROW (child));
+  g_hash_table_remove_all (self->name_clashes);
+  for (guint i = 0; i < n_items; i++)
+    {
+      char *name = g_ptr_array_index (names, i);
 
-        dl_download_row_set_show_folder (DL_DOWNLOAD_ROW (child),
-                                         GPOINTER_TO_UINT (g_hash_table_lookup (counts, title)) > 1);
-      }
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (counts, name)) > 1)
+        g_hash_table_add (self->name_clashes, g_list_model_get_item (shown, i));
+      g_free (name);
+    }
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, &download, &row))
+    dl_download_row_set_show_folder (row, g_hash_table_contains (self->name_clashes, download));
 }
 
 static gboolean
@@ -313,7 +350,11 @@ update_totals_cb (gpointer user_data)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume-all", n_resumable > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished", n_finished > 0);
 
-  update_folder_hints (self);
+  if (self->folder_hints_dirty)
+    {
+      self->folder_hints_dirty = FALSE;
+      update_folder_hints (self);
+    }
 
   return G_SOURCE_REMOVE;
 }
@@ -330,6 +371,8 @@ download_changed_cb (DlWindow   *self,
                      GParamSpec *pspec,
                      DlDownload *download)
 {
+  if (pspec->name == g_intern_static_string ("file-name"))
+    self->folder_hints_dirty = TRUE;
   queue_update_totals (self);
 }
 
@@ -388,11 +431,12 @@ static void
 view_moved_cb (DlWindow      *self,
                GtkAdjustment *adjustment)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (DL_IS_DOWNLOAD_ROW (child))
-      dl_download_row_sync_view (DL_DOWNLOAD_ROW (child));
+  GHashTableIter iter;
+  gpointer row;
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, NULL, &row))
+    dl_download_row_sync_view (row);
 }
 
 /* A task ended. Its row follows by itself (DlDownload:running). */
@@ -425,26 +469,50 @@ compare_downloads (gconstpointer a,
 static gboolean
 any_menu_open (DlWindow *self)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (DL_IS_DOWNLOAD_ROW (child) && dl_download_row_get_menu_open (DL_DOWNLOAD_ROW (child)))
+  GHashTableIter iter;
+  gpointer row;
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, NULL, &row))
+    if (dl_download_row_get_menu_open (row))
       return TRUE;
   return FALSE;
+}
+
+/* The row showing the download at @position, scrolled into view first:
+ * the list makes rows only for what is in or near the view. */
+static DlDownloadRow *
+row_at (DlWindow *self,
+        guint     position)
+{
+  g_autoptr(DlDownload) download = g_list_model_get_item (G_LIST_MODEL (self->shown), position);
+  DlDownloadRow *row;
+
+  if (download == NULL)
+    return NULL;
+
+  row = g_hash_table_lookup (self->rows, download);
+  if (row == NULL)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                                  position);
+      row = g_hash_table_lookup (self->rows, download);
+    }
+  return row;
 }
 
 static void
 apply_focus_index (DlWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
-  GtkListBoxRow *row;
+  DlDownloadRow *row;
 
   if (self->focus_index < 0)
     return;
 
   if (n > 0)
     {
-      row = gtk_list_box_get_row_at_index (self->list_box, MIN ((guint) self->focus_index, n - 1));
+      row = row_at (self, MIN ((guint) self->focus_index, n - 1));
       if (row != NULL)
         gtk_widget_grab_focus (GTK_WIDGET (row));
     }
@@ -458,6 +526,8 @@ apply_change (DlWindow   *self,
               GPtrArray  *added)
 {
   g_list_store_splice (self->shown, position, removed, added->pdata, added->len);
+  self->folder_hints_dirty = TRUE;
+  queue_update_totals (self);
 }
 
 static void
@@ -477,6 +547,83 @@ apply_held_changes (DlWindow *self)
 }
 
 static void
+hold_change (DlWindow  *self,
+             guint      position,
+             guint      removed,
+             GPtrArray *added)
+{
+  HeldChange *change = g_new0 (HeldChange, 1);
+
+  change->position = position;
+  change->removed = removed;
+  change->added = added != NULL ? g_ptr_array_ref (added)
+                                : g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->held_changes, change);
+}
+
+/* Applies the gathered removals, or holds them with the other changes
+ * while a row menu is open. */
+static void
+flush_removals (DlWindow *self)
+{
+  g_autoptr(GPtrArray) none = NULL;
+  guint position = self->removal_position;
+  guint count = self->removal_count;
+
+  if (count == 0)
+    return;
+  self->removal_count = 0;
+
+  if (self->held_changes->len > 0 || any_menu_open (self))
+    {
+      hold_change (self, position, count, NULL);
+      return;
+    }
+
+  none = g_ptr_array_new ();
+  apply_change (self, position, count, none);
+  apply_focus_index (self);
+  update_page (self);
+}
+
+static gboolean
+flush_removals_cb (gpointer user_data)
+{
+  DlWindow *self = user_data;
+
+  self->removal_id = 0;
+  flush_removals (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Whether a removal of @removed rows at @position continues the gathered
+ * one: at the same place (the rows below moved up) or just above it. */
+static gboolean
+extend_removal (DlWindow *self,
+                guint     position,
+                guint     removed)
+{
+  if (self->removal_count == 0)
+    {
+      self->removal_position = position;
+      self->removal_count = removed;
+      return TRUE;
+    }
+  if (position == self->removal_position)
+    {
+      self->removal_count += removed;
+      return TRUE;
+    }
+  if (position + removed == self->removal_position)
+    {
+      self->removal_position = position;
+      self->removal_count += removed;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
 visible_items_changed_cb (DlWindow   *self,
                           guint       position,
                           guint       removed,
@@ -488,16 +635,27 @@ visible_items_changed_cb (DlWindow   *self,
   for (guint i = position; i < position + added; i++)
     g_ptr_array_add (items, g_list_model_get_item (model, i));
 
+  /* A removal shows at once; those that follow it within the same turn of
+   * the main loop are gathered, and shown before the frame's layout (which
+   * runs at GDK_PRIORITY_REDRAW). */
+  if (added == 0 && removed > 0 && self->removal_id != 0)
+    {
+      if (!extend_removal (self, position, removed))
+        {
+          flush_removals (self);
+          extend_removal (self, position, removed);
+        }
+      return;
+    }
+  flush_removals (self);
+  if (added == 0 && removed > 0)
+    self->removal_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 10, flush_removals_cb, self, NULL);
+
   /* A row whose menu is open stays where the pointer is; so do all the
    * rows, until the menu closes. */
   if (self->held_changes->len > 0 || any_menu_open (self))
     {
-      HeldChange *change = g_new0 (HeldChange, 1);
-
-      change->position = position;
-      change->removed = removed;
-      change->added = g_steal_pointer (&items);
-      g_ptr_array_add (self->held_changes, change);
+      hold_change (self, position, removed, items);
       return;
     }
 
@@ -533,14 +691,16 @@ check_file (DlDownloadRow *row)
   dl_download_row_set_file_missing (row, path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
+/* Rows made later check their files as they are bound to a download. */
 static void
 check_files (DlWindow *self)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (DL_IS_DOWNLOAD_ROW (child))
-      check_file (DL_DOWNLOAD_ROW (child));
+  GHashTableIter iter;
+  gpointer row;
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, NULL, &row))
+    check_file (row);
 }
 
 static void
@@ -552,36 +712,119 @@ is_active_cb (DlWindow   *self,
     check_files (self);
 }
 
+/* A row that its list item gave up, to build no new one. */
 static GtkWidget *
-create_row_cb (gpointer item,
-               gpointer user_data)
+take_spare_row (DlWindow *self)
+{
+  GtkWidget *spare = NULL;
+  guint n_spare = 0;
+
+  for (guint i = 0; i < self->all_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->all_rows, i);
+
+      if (gtk_widget_get_parent (row) != NULL)
+        continue;
+      if (spare == NULL)
+        spare = row;
+      else if (++n_spare > MAX_SPARE_ROWS)
+        g_ptr_array_remove_index_fast (self->all_rows, i--);
+    }
+  return spare;
+}
+
+/* Builds spare rows ahead of need, one per idle turn, so that the first
+ * burst of removals finds them ready. */
+static gboolean
+build_spare_row_cb (gpointer user_data)
 {
   DlWindow *self = user_data;
-  GtkWidget *row = dl_download_row_new (DL_DOWNLOAD (item));
+  guint n_spare = 0;
+  GtkWidget *row;
 
+  for (guint i = 0; i < self->all_rows->len; i++)
+    if (gtk_widget_get_parent (g_ptr_array_index (self->all_rows, i)) == NULL)
+      n_spare++;
+  if (n_spare >= N_SPARE_ROWS_AHEAD)
+    {
+      self->spare_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  row = dl_download_row_new (NULL);
+  g_ptr_array_add (self->all_rows, g_object_ref_sink (row));
   g_signal_connect_object (row, "notify::menu-open", G_CALLBACK (row_menu_open_cb), self,
                            G_CONNECT_SWAPPED);
-  check_file (DL_DOWNLOAD_ROW (row));
-  if (g_hash_table_contains (self->pending, item))
-    dl_download_row_set_cancel_pending (DL_DOWNLOAD_ROW (row), TRUE);
-  queue_update_totals (self);
-  return row;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+setup_row_cb (DlWindow                 *self,
+              GtkListItem              *item,
+              GtkSignalListItemFactory *factory)
+{
+  GtkWidget *row = take_spare_row (self);
+
+  if (row == NULL)
+    {
+      row = dl_download_row_new (NULL);
+      g_ptr_array_add (self->all_rows, g_object_ref_sink (row));
+      g_signal_connect_object (row, "notify::menu-open", G_CALLBACK (row_menu_open_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
+  gtk_list_item_set_child (item, row);
+  if (self->spare_id == 0)
+    self->spare_id = g_idle_add_full (G_PRIORITY_LOW, build_spare_row_cb, self, NULL);
+}
+
+static void
+bind_row_cb (DlWindow                 *self,
+             GtkListItem              *item,
+             GtkSignalListItemFactory *factory)
+{
+  DlDownloadRow *row = DL_DOWNLOAD_ROW (gtk_list_item_get_child (item));
+  DlDownload *download = gtk_list_item_get_item (item);
+
+  dl_download_row_set_download (row, download);
+  g_hash_table_insert (self->rows, download, row);
+  check_file (row);
+  dl_download_row_set_cancel_pending (row, is_cancel_pending (self, download));
+  dl_download_row_set_show_folder (row, g_hash_table_contains (self->name_clashes, download));
+}
+
+static void
+unbind_row_cb (DlWindow                 *self,
+               GtkListItem              *item,
+               GtkSignalListItemFactory *factory)
+{
+  DlDownloadRow *row = DL_DOWNLOAD_ROW (gtk_list_item_get_child (item));
+  DlDownload *download = dl_download_row_get_download (row);
+  gboolean menu_open = dl_download_row_get_menu_open (row);
+
+  if (download != NULL && g_hash_table_lookup (self->rows, download) == row)
+    g_hash_table_remove (self->rows, download);
+  dl_download_row_set_download (row, NULL);
+
+  /* Its menu closed with it. */
+  if (menu_open)
+    row_menu_open_cb (self, NULL, row);
 }
 
 /* Enter or a double click on a finished row opens its file. A click only
  * selects: pausing, resuming and retrying stay on their buttons, Space and
  * the menu, where nobody triggers them by accident. */
 static void
-row_activated_cb (DlWindow      *self,
-                  GtkListBoxRow *row,
-                  GtkListBox    *list_box)
+row_activated_cb (DlWindow    *self,
+                  guint        position,
+                  GtkListView *list_view)
 {
+  DlDownloadRow *row;
+
   g_assert (DL_IS_WINDOW (self));
 
-  if (!DL_IS_DOWNLOAD_ROW (row))
-    return;
-
-  gtk_widget_activate_action (GTK_WIDGET (row), "row.open", NULL);
+  row = row_at (self, position);
+  if (row != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (row), "row.open", NULL);
 }
 
 static guint
@@ -640,7 +883,7 @@ set_cancel_pending (DlWindow   *self,
                     DlDownload *download,
                     gboolean    pending)
 {
-  DlDownloadRow *row = dl_window_find_row (self, download);
+  DlDownloadRow *row = g_hash_table_lookup (self->rows, download);
 
   if (row != NULL)
     dl_download_row_set_cancel_pending (row, pending);
@@ -910,7 +1153,7 @@ remember_focus_index (DlWindow   *self,
 {
   guint position = position_of (self, download);
   GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
-  DlDownloadRow *row = dl_window_find_row (self, download);
+  DlDownloadRow *row = g_hash_table_lookup (self->rows, download);
 
   if (position == G_MAXUINT || row == NULL)
     return;
@@ -1320,7 +1563,7 @@ add_revealed_cb (DlWindow    *self,
       dl_add_options_clear (self->add_options);
       if (gtk_widget_has_focus (GTK_WIDGET (self->add_view)))
         gtk_widget_grab_focus (self->last_revealed != NULL ? self->last_revealed
-                                                           : GTK_WIDGET (self->list_box));
+                                                           : GTK_WIDGET (self->list_view));
       g_clear_weak_pointer (&self->last_revealed);
     }
 }
@@ -1630,6 +1873,8 @@ dl_window_constructed (GObject *object)
 {
   DlWindow *self = (DlWindow *) object;
   g_autoptr(GtkSortListModel) sorted = NULL;
+  g_autoptr(GtkListItemFactory) factory = NULL;
+  g_autoptr(GtkNoSelection) selection = NULL;
   GtkCustomSorter *sorter;
 
   G_OBJECT_CLASS (dl_window_parent_class)->constructed (object);
@@ -1654,7 +1899,13 @@ dl_window_constructed (GObject *object)
                             G_LIST_MODEL (self->visible));
   g_signal_connect_object (self->visible, "items-changed",
                            G_CALLBACK (visible_items_changed_cb), self, G_CONNECT_SWAPPED);
-  gtk_list_box_bind_model (self->list_box, G_LIST_MODEL (self->shown), create_row_cb, self, NULL);
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect_object (factory, "setup", G_CALLBACK (setup_row_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (factory, "bind", G_CALLBACK (bind_row_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (factory, "unbind", G_CALLBACK (unbind_row_cb), self, G_CONNECT_SWAPPED);
+  gtk_list_view_set_factory (self->list_view, factory);
+  selection = gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->shown)));
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
   g_signal_connect_object (self, "notify::is-active", G_CALLBACK (is_active_cb), self,
                            G_CONNECT_SWAPPED);
 
@@ -1680,11 +1931,13 @@ dl_window_dispose (GObject *object)
   if (self->pending != NULL)
     commit_all_pending (self);
   g_clear_handle_id (&self->totals_id, g_source_remove);
+  g_clear_handle_id (&self->removal_id, g_source_remove);
+  g_clear_handle_id (&self->spare_id, g_source_remove);
 
   /* The rows hold their downloads; unbinding first lets them go with the
    * template. */
-  if (self->list_box != NULL)
-    gtk_list_box_bind_model (self->list_box, NULL, NULL, NULL, NULL);
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), DL_TYPE_WINDOW);
 
@@ -1694,6 +1947,9 @@ dl_window_dispose (GObject *object)
   g_clear_object (&self->visible);
   g_clear_object (&self->hidden_filter);
   g_clear_pointer (&self->hidden, g_hash_table_unref);
+  g_clear_pointer (&self->rows, g_hash_table_unref);
+  g_clear_pointer (&self->all_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->name_clashes, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->held_changes, g_ptr_array_unref);
   g_clear_object (&self->sorted);
@@ -1788,7 +2044,7 @@ dl_window_class_init (DlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DlWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, scroller);
-  gtk_widget_class_bind_template_child (widget_class, DlWindow, list_box);
+  gtk_widget_class_bind_template_child (widget_class, DlWindow, list_view);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, add_confirm_button);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, add_options);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, add_hint);
@@ -1831,6 +2087,9 @@ dl_window_init (DlWindow *self)
   self->settings = g_settings_new (DL_SETTINGS_SCHEMA_ID);
   self->cancellable = g_cancellable_new ();
   self->hidden = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->rows = g_hash_table_new (NULL, NULL);
+  self->all_rows = g_ptr_array_new_with_free_func (g_object_unref);
+  self->name_clashes = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->pending = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_op_free);
   self->held_changes = g_ptr_array_new_with_free_func ((GDestroyNotify) held_change_free);
   self->focus_index = -1;
@@ -1851,7 +2110,7 @@ dl_window_init (DlWindow *self)
                            G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self->add_view), key);
 
-  g_signal_connect_object (self->list_box, "row-activated", G_CALLBACK (row_activated_cb), self,
+  g_signal_connect_object (self->list_view, "activate", G_CALLBACK (row_activated_cb), self,
                            G_CONNECT_SWAPPED);
   /* "changed" covers a new page size and rows added or removed above. */
   vadjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
@@ -1976,7 +2235,11 @@ dl_window_show_error (DlWindow   *self,
  * @self: a #DlWindow
  * @download: a download of the window's manager
  *
- * Returns: (transfer none) (nullable): the row showing @download
+ * The list makes rows only for the downloads in or near its view: a
+ * download further away is scrolled into view for its row.
+ *
+ * Returns: (transfer none) (nullable): the row showing @download, or %NULL
+ *   when the list does not show it
  */
 DlDownloadRow *
 dl_window_find_row (DlWindow   *self,
@@ -1990,7 +2253,7 @@ dl_window_find_row (DlWindow   *self,
   if (position == G_MAXUINT)
     return NULL;
 
-  return DL_DOWNLOAD_ROW (gtk_list_box_get_row_at_index (self->list_box, position));
+  return row_at (self, position);
 }
 
 /* Moves the keyboard focus to the row, which also scrolls it into view;

@@ -1153,6 +1153,26 @@ part_path (DlDownload *download)
   return g_build_filename (dl_download_get_output_dir (download), name, NULL);
 }
 
+/* Where the row stands in the list: its download's place in the list
+ * view's model. */
+static int
+row_position (DlDownloadRow *row)
+{
+  GtkWidget *list = gtk_widget_get_ancestor (GTK_WIDGET (row), GTK_TYPE_LIST_VIEW);
+  GListModel *model;
+
+  g_assert_nonnull (list);
+  model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+
+      if (download == dl_download_row_get_download (row))
+        return (int) i;
+    }
+  return -1;
+}
+
 static GtkWidget *
 find_row_popover (DlDownloadRow *row)
 {
@@ -1202,7 +1222,7 @@ test_rows_keep_still (Fixture       *fixture,
                    gtk_widget_get_height (GTK_WIDGET (running_row)));
 
   /* The running row's menu is open: a new download waits to appear. */
-  index = gtk_list_box_row_get_index (GTK_LIST_BOX_ROW (running_row));
+  index = row_position (running_row);
   gtk_widget_activate_action (GTK_WIDGET (running_row), "row.menu", NULL);
   popover = find_row_popover (running_row);
   WAIT_FOR (gtk_widget_get_visible (popover));
@@ -1210,12 +1230,12 @@ test_rows_keep_still (Fixture       *fixture,
 
   add_link (fixture, later_url);
   g_assert_null (dl_window_find_row (fixture->window, find_download (fixture, later_url)));
-  g_assert_cmpint (gtk_list_box_row_get_index (GTK_LIST_BOX_ROW (running_row)), ==, index);
+  g_assert_cmpint (row_position (running_row), ==, index);
 
   gtk_popover_popdown (GTK_POPOVER (popover));
   WAIT_FOR (!dl_download_row_get_menu_open (running_row));
   g_assert_nonnull (dl_window_find_row (fixture->window, find_download (fixture, later_url)));
-  g_assert_cmpint (gtk_list_box_row_get_index (GTK_LIST_BOX_ROW (running_row)), ==, index + 1);
+  g_assert_cmpint (row_position (running_row), ==, index + 1);
 }
 
 static void
@@ -1359,12 +1379,13 @@ test_click_selects (Fixture       *fixture,
   g_autofree char *url = link_for (fixture, "click.bin?size=2m&seed=67&rate=128k");
   DlDownload *download = add_link (fixture, url);
   DlDownloadRow *row = row_for (fixture, download);
-  GtkListBox *list = GTK_LIST_BOX (gtk_widget_get_parent (GTK_WIDGET (row)));
+  GtkListView *list = GTK_LIST_VIEW (gtk_widget_get_ancestor (GTK_WIDGET (row),
+                                                             GTK_TYPE_LIST_VIEW));
 
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING);
-  g_assert_false (gtk_list_box_get_activate_on_single_click (list));
+  g_assert_false (gtk_list_view_get_single_click_activate (list));
 
-  g_signal_emit_by_name (list, "row-activated", row);
+  g_signal_emit_by_name (list, "activate", (guint) row_position (row));
   g_assert_true (dl_download_can_pause (download));
   g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DOWNLOADING);
 
@@ -1696,6 +1717,36 @@ test_row_menu_keys (Fixture       *fixture,
   g_assert_true (gtk_widget_has_focus (GTK_WIDGET (row_for (fixture, downloads[0]))));
 }
 
+/* Open File on a file deleted behind the app's back: the row says "File
+ * missing" and offers Download Again at once, without waiting for the
+ * window to be focused again. */
+static void
+test_open_missing (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *url = link_for (fixture, "gone.bin?size=4k&seed=88");
+  DlDownload *download = add_link (fixture, url);
+  DlDownloadRow *row = row_for (fixture, download);
+  g_autofree char *path = NULL;
+
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+  g_assert_false (dl_download_row_get_file_missing (row));
+  path = dl_download_dup_path (download);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+
+  /* Nothing in between: no focus change, no turn of the main loop. */
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.open", NULL);
+  g_assert_true (dl_download_row_get_file_missing (row));
+  g_assert_cmpstr (dl_download_row_get_status_text (row), ==, "File missing");
+  g_assert_true (gtk_widget_get_visible (dl_download_row_get_button (row, "redownload")));
+  g_assert_false (gtk_widget_get_visible (dl_download_row_get_button (row, "open")));
+  snap (GTK_WIDGET (fixture->window), "ui-open-missing");
+
+  /* Download Again brings it back. */
+  gtk_widget_activate (dl_download_row_get_button (row, "redownload"));
+  WAIT_FOR (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+}
+
 /* A file that cannot be opened says why, in a toast read whole. */
 static void
 test_open_errors (Fixture       *fixture,
@@ -1725,13 +1776,26 @@ test_open_errors (Fixture       *fixture,
 
 /* With history, the list is there from the first frame. */
 static void
+count_map_cb (GtkWidget *widget,
+              guint     *count)
+{
+  (*count)++;
+}
+
+/* With history, the first frames show the list: the empty page is never
+ * mapped, not even for a frame or a crossfade. */
+static void
 test_no_empty_flash (Fixture       *fixture,
                      gconstpointer  data)
 {
   g_autofree char *url = link_for (fixture, "history.bin?size=4k&seed=85");
   DlDownload *download = add_link (fixture, url);
   g_autoptr(GError) error = NULL;
+  GdkFrameClock *clock;
   GtkStack *stack;
+  gint64 first_frame;
+  guint n_empty_maps = 0;
+  guint n_list_maps = 0;
 
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
   close_app (fixture);
@@ -1747,11 +1811,28 @@ test_no_empty_flash (Fixture       *fixture,
   stack = GTK_STACK (gtk_widget_get_ancestor (find_widget (GTK_WIDGET (fixture->window),
                                                           ADW_TYPE_STATUS_PAGE),
                                               GTK_TYPE_STACK));
-  g_assert_cmpstr (dl_window_get_visible_page (fixture->window), ==, "list");
+  g_signal_connect (gtk_stack_get_child_by_name (stack, "empty"), "map",
+                    G_CALLBACK (count_map_cb), &n_empty_maps);
+  g_signal_connect (gtk_stack_get_child_by_name (stack, "list"), "map",
+                    G_CALLBACK (count_map_cb), &n_list_maps);
+
   gtk_window_present (GTK_WINDOW (fixture->window));
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (fixture->window)));
-  g_assert_false (gtk_stack_get_transition_running (stack));
-  g_assert_false (gtk_widget_get_mapped (gtk_stack_get_child_by_name (stack, "empty")));
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (fixture->window));
+  first_frame = gdk_frame_clock_get_frame_counter (clock);
+  /* A few frames drawn: a late switch of pages would have shown by now. */
+  WAIT_FOR (gdk_frame_clock_get_frame_counter (clock) >= first_frame + 3);
+
+  g_assert_cmpuint (n_empty_maps, ==, 0);
+  g_assert_cmpuint (n_list_maps, ==, 1);
+  g_assert_cmpstr (dl_window_get_visible_page (fixture->window), ==, "list");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (row_for (fixture,
+                                                             find_download (fixture, url)))));
+
+  g_signal_handlers_disconnect_by_data (gtk_stack_get_child_by_name (stack, "empty"),
+                                        &n_empty_maps);
+  g_signal_handlers_disconnect_by_data (gtk_stack_get_child_by_name (stack, "list"),
+                                        &n_list_maps);
 }
 
 /* At 360 px with a download running, nothing pushes the window wider; the
@@ -1764,6 +1845,9 @@ test_narrow (Fixture       *fixture,
                                             "?size=4m&seed=86&rate=64k");
   DlDownload *download;
   DlDownloadRow *row;
+  GtkWidget *status_line;
+  g_autoptr(GtkTooltip) tooltip = NULL;
+  gboolean has_tooltip = FALSE;
   int minimum = 0;
   int width;
 
@@ -1784,12 +1868,266 @@ test_narrow (Fixture       *fixture,
   gtk_widget_measure (GTK_WIDGET (fixture->window), GTK_ORIENTATION_HORIZONTAL, -1,
                       &minimum, NULL, NULL, NULL);
   g_assert_cmpint (minimum, <=, 360);
-  g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (find_widget (GTK_WIDGET (row),
-                                                                          GTK_TYPE_INSCRIPTION))));
+  /* The whole status line is in the tooltip. */
+  status_line = find_widget (GTK_WIDGET (row), GTK_TYPE_INSCRIPTION);
+  g_assert_true (gtk_widget_get_has_tooltip (status_line));
+  tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+  g_signal_emit_by_name (status_line, "query-tooltip", 4, 4, FALSE, tooltip, &has_tooltip);
+  g_assert_true (has_tooltip);
   snap (GTK_WIDGET (fixture->window), "ui-narrow");
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), ==, width);
 }
 
+
+/* The file name a row shows, read from its label rather than asked of the
+ * row. */
+static const char *
+shown_name (DlDownloadRow *row)
+{
+  GtkWidget *label = find_widget (GTK_WIDGET (row), GTK_TYPE_LABEL);
+
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_has_css_class (label, "heading"));
+  return gtk_label_get_text (GTK_LABEL (label));
+}
+
+typedef struct
+{
+  float       y;
+  const char *name;
+} ShownRow;
+
+static int
+compare_shown_rows (gconstpointer a,
+                    gconstpointer b)
+{
+  const ShownRow *ra = a;
+  const ShownRow *rb = b;
+
+  return ra->y < rb->y ? -1 : ra->y > rb->y;
+}
+
+/* The names on the rows that are on screen, and where. */
+static void
+collect_rows_in_view (GtkWidget *widget,
+                      GtkWidget *scroller,
+                      GArray    *shown)
+{
+  if (DL_IS_DOWNLOAD_ROW (widget))
+    {
+      graphene_rect_t bounds;
+      ShownRow row;
+
+      if (!gtk_widget_get_mapped (widget) ||
+          !gtk_widget_compute_bounds (widget, scroller, &bounds) ||
+          bounds.size.height <= 0 ||
+          bounds.origin.y + bounds.size.height <= 0 ||
+          bounds.origin.y >= gtk_widget_get_height (scroller))
+        return;
+
+      row.y = bounds.origin.y;
+      row.name = shown_name (DL_DOWNLOAD_ROW (widget));
+      g_array_append_val (shown, row);
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_rows_in_view (child, scroller, shown);
+}
+
+/* Whether the screen shows, top to bottom, a run of the list's downloads
+ * in the list's order, each once, and at least three of them; the place
+ * of the first in the list goes to @first_out. */
+static gboolean
+rows_in_view_right (GtkWidget *scroller,
+                    guint     *first_out,
+                    guint     *last_out)
+{
+  GtkWidget *list = find_widget (scroller, GTK_TYPE_LIST_VIEW);
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+  g_autoptr(GArray) shown = g_array_new (FALSE, FALSE, sizeof (ShownRow));
+  guint n_items = g_list_model_get_n_items (model);
+  guint first = G_MAXUINT;
+
+  collect_rows_in_view (scroller, scroller, shown);
+  if (shown->len < 3)
+    return FALSE;
+  g_array_sort (shown, compare_shown_rows);
+
+  for (guint i = 0; i < n_items && first == G_MAXUINT; i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+      g_autofree char *name = dl_format_display_name (download);
+
+      if (g_strcmp0 (name, g_array_index (shown, ShownRow, 0).name) == 0)
+        first = i;
+    }
+  if (first == G_MAXUINT || first + shown->len > n_items)
+    return FALSE;
+
+  for (guint i = 0; i < shown->len; i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, first + i);
+      g_autofree char *name = dl_format_display_name (download);
+
+      if (g_strcmp0 (name, g_array_index (shown, ShownRow, i).name) != 0)
+        return FALSE;
+    }
+  *first_out = first;
+  *last_out = first + shown->len - 1;
+  return TRUE;
+}
+
+/* A list longer than the window: the list view reuses its rows for other
+ * downloads as one is added above them and as it scrolls, and the rows
+ * on screen show their own downloads. */
+static void
+test_long_list (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GPtrArray) links = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *later = link_for (fixture, "later.bin?size=1k&seed=199");
+  GtkWidget *scroller;
+  GtkAdjustment *adjustment;
+  DlDownload *download;
+  guint n_links = 80;
+  guint first, last;
+  GtkWidget *list;
+
+  for (guint i = 0; i < n_links; i++)
+    g_ptr_array_add (links, g_strdup_printf ("%slong-%02u.bin?size=1k&seed=%u",
+                                             fault_server_get_uri (fixture->server), i, 100 + i));
+  g_ptr_array_add (links, NULL);
+  g_assert_cmpuint (dl_window_add_links (fixture->window, (const char **) links->pdata), ==,
+                    n_links);
+  WAIT_FOR (count_in_state (fixture, DL_DOWNLOAD_STATE_DONE) == n_links);
+
+  scroller = gtk_widget_get_ancestor (find_widget (GTK_WIDGET (fixture->window),
+                                                   GTK_TYPE_LIST_VIEW),
+                                      GTK_TYPE_SCROLLED_WINDOW);
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  WAIT_FOR (gtk_adjustment_get_upper (adjustment) > 4 * gtk_adjustment_get_page_size (adjustment));
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last));
+
+  /* Added above all the others: every row moves down by one. */
+  download = add_link (fixture, later);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last));
+  gtk_adjustment_set_value (adjustment, 0);
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last) && first == 0);
+  g_assert_cmpstr (shown_name (row_for (fixture, download)), ==, "later.bin");
+
+  /* To the middle, the end and back, as the keyboard would go. */
+  list = find_widget (scroller, GTK_TYPE_LIST_VIEW);
+  gtk_widget_activate_action (list, "list.scroll-to-item", "u", n_links / 2);
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last) &&
+            first <= n_links / 2 && n_links / 2 <= last);
+  gtk_widget_activate_action (list, "list.scroll-to-item", "u", n_links);
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last) && last == n_links);
+  snap (GTK_WIDGET (fixture->window), "ui-long-list-end");
+
+  gtk_widget_activate_action (list, "list.scroll-to-item", "u", 0);
+  WAIT_FOR (rows_in_view_right (scroller, &first, &last) && first == 0);
+}
+
+/* Opens the app as `--demo` does: a scratch folder for its files, deleted
+ * at exit with the demo's history. */
+static void
+open_demo_app (Fixture *fixture)
+{
+  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  fixture->store = dl_store_open (fixture->history, &error);
+  g_assert_no_error (error);
+  fixture->manager = dl_manager_new (fixture->store);
+  dl_manager_load (fixture->manager, TRUE, &error);
+  g_assert_no_error (error);
+
+  fixture->app = dl_application_new ();
+  g_application_set_application_id (G_APPLICATION (fixture->app), APP_ID ".TestDemo");
+  g_application_set_flags (G_APPLICATION (fixture->app), G_APPLICATION_HANDLES_COMMAND_LINE);
+  g_variant_dict_insert (options, "demo", "b", TRUE);
+  g_signal_emit_by_name (fixture->app, "handle-local-options", options, &status);
+  g_assert_cmpint (status, ==, -1);
+  g_application_register (G_APPLICATION (fixture->app), NULL, &error);
+  g_assert_no_error (error);
+  dl_application_set_manager (fixture->app, fixture->manager);
+
+  fixture->window = DL_WINDOW (dl_application_ensure_window (fixture->app));
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (fixture->window)));
+}
+
+static GtkWidget *
+find_action_row (GtkWidget  *widget,
+                 const char *title)
+{
+  if (ADW_IS_ACTION_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_action_row (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* In --demo, Preferences shows the folder the demo's files really go to,
+ * and quitting with downloads running does not promise to resume them:
+ * the demo's history and files are deleted at exit. */
+static void
+test_demo_truth (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *url = link_for (fixture, "demo.bin?size=2m&seed=89&rate=128k");
+  g_autofree char *demo_dir = NULL;
+  DlDownload *download;
+  GtkWindow *preferences;
+  GtkWidget *folder_row;
+  GtkWidget *dialog;
+  const char *body;
+
+  close_app (fixture);
+  open_demo_app (fixture);
+  demo_dir = g_strdup (dl_application_get_demo_dir (fixture->app));
+  g_assert_nonnull (demo_dir);
+  g_assert_true (g_file_test (demo_dir, G_FILE_TEST_IS_DIR));
+
+  download = add_link (fixture, url);
+  WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING);
+  g_assert_cmpstr (dl_download_get_output_dir (download), ==, demo_dir);
+
+  /* The folder that Preferences names is the demo's, not the setting's. */
+  preferences = dl_application_show_preferences (fixture->app);
+  folder_row = find_action_row (GTK_WIDGET (preferences), "Download Folder");
+  g_assert_nonnull (folder_row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (folder_row)), ==, demo_dir);
+  gtk_window_destroy (preferences);
+
+  /* Quitting says what happens: the demo's downloads do not continue. */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
+  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_assert_nonnull (strstr (body, "1 demo download is still running"));
+  g_assert_nonnull (strstr (body, "deleted when it quits"));
+  g_assert_null (strstr (body, "continue"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "quit");
+  WAIT_FOR (gtk_application_get_windows (GTK_APPLICATION (fixture->app)) == NULL);
+
+  /* And it keeps its word. */
+  close_app (fixture);
+  g_assert_false (g_file_test (demo_dir, G_FILE_TEST_EXISTS));
+}
 
 /* The download folder is made on first use, 0700; one that cannot be made
  * says why and offers another, and adding works once it is fixed. */
@@ -2122,6 +2460,9 @@ main (int   argc,
   ADD ("/downloader/app/keep-in-background", test_keep_in_background);
   ADD ("/downloader/app/close-asks-once", test_close_asks_once);
   ADD ("/downloader/row/cannot-resume", test_cannot_resume);
+  ADD ("/downloader/row/open-missing", test_open_missing);
+  ADD ("/downloader/app/demo-truth", test_demo_truth);
+  ADD ("/downloader/window/long-list", test_long_list);
   g_test_add_func ("/downloader/i18n/german", test_german);
 
   status = g_test_run ();
