@@ -17,7 +17,9 @@
 
 #include "dl-download-private.h"
 #include "dl-file-name.h"
+#include "dl-http-auth-private.h"
 #include "dl-http-private.h"
+#include "dl-request-options-private.h"
 #include "dl-segment-plan.h"
 #include "dl-segmented-fetch-private.h"
 
@@ -507,7 +509,9 @@ network_outcome (const GError *error)
   return DL_FETCH_RETRY;
 }
 
-/* Asks for the rest of the connection's range. */
+/* Asks for the rest of the connection's range, with what the first
+ * request sent: the download's own headers and cookies, and its
+ * credentials when the server asks again (a Digest nonce gone stale). */
 static DlFetchOutcome
 open_range (Connection  *conn,
             GError     **error)
@@ -516,21 +520,51 @@ open_range (Connection  *conn,
   DlSegment *segment = dl_segment_plan_get (fetch->plan, conn->index);
   gint64 start = segment->written;
   gint64 end = segment->end;
-  g_autoptr(SoupMessage) msg = _dl_http_new_request (fetch->uri, 0, NULL, NULL);
-  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  g_autoptr(DlHttpAuth) auth = _dl_http_auth_new (fetch->manager, fetch->download);
+  g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(BridgeTimeout) scope = NULL;
   g_autoptr(GInputStream) stream = NULL;
   DlFetchOutcome outcome;
 
-  soup_message_headers_set_range (headers, start, end - 1);
-  if (fetch->validator != NULL)
-    soup_message_headers_replace (headers, "If-Range", fetch->validator);
-
   scope = bridge_timeout_begin (fetch->settings->connect_timeout);
-  stream = bridge_soup_session_send (dl_manager_get_session (fetch->manager), msg,
-                                     G_PRIORITY_DEFAULT, error);
-  if (!bridge_timeout_end (g_steal_pointer (&scope), stream == NULL ? error : NULL) ||
-      stream == NULL)
+  for (;;)
+    {
+      SoupMessageHeaders *headers;
+
+      g_clear_object (&msg);
+      msg = _dl_http_new_request (fetch->uri, 0, NULL, NULL);
+      headers = soup_message_get_request_headers (msg);
+      soup_message_headers_set_range (headers, start, end - 1);
+      if (fetch->validator != NULL)
+        soup_message_headers_replace (headers, "If-Range", fetch->validator);
+      _dl_request_options_apply (fetch->download->request_options, msg, fetch->download->url);
+      _dl_http_auth_prepare (auth, msg);
+
+      stream = bridge_soup_session_send (dl_manager_get_session (fetch->manager), msg,
+                                         G_PRIORITY_DEFAULT, error);
+      if (stream == NULL)
+        {
+          bridge_timeout_end (g_steal_pointer (&scope), error);
+          return network_outcome (*error);
+        }
+
+      switch (_dl_http_auth_check (auth, msg, scope, fetch->settings->connect_timeout, error))
+        {
+        case DL_HTTP_AUTH_PASS:
+          break;
+        case DL_HTTP_AUTH_RESEND:
+          _dl_http_close_response (stream, FALSE, fetch->download->url);
+          g_clear_object (&stream);
+          continue;
+        case DL_HTTP_AUTH_FAILED:
+        default:
+          bridge_timeout_end (g_steal_pointer (&scope), NULL);
+          return g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? DL_FETCH_STOPPED
+                                                                           : DL_FETCH_FATAL;
+        }
+      break;
+    }
+  if (!bridge_timeout_end (g_steal_pointer (&scope), error))
     return network_outcome (*error);
 
   outcome = check_range_response (fetch, msg, start, end, error);

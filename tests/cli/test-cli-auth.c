@@ -305,6 +305,24 @@ test_user_option_hidden_from_ps (CliFixture    *fixture,
   g_assert_cmpint (cli_wait (process, CLI_TEST_TIMEOUT_SECONDS), ==, 0);
 }
 
+/* Fetched over several connections from a protected file: each range
+ * request gets the credentials too, and the file is whole. */
+static void
+test_ranges_authenticated (CliFixture    *fixture,
+                           gconstpointer  user_data)
+{
+  g_autofree char *u = cli_fixture_url (fixture, "r.bin?auth=digest&size=8m&seed=4&rate=4m");
+  g_autofree char *path = g_build_filename (fixture->out_dir, "r.bin", NULL);
+  g_autoptr(CliResult) result = cli_run (fixture->home, NULL, "-o", fixture->out_dir,
+                                         "--connections=4", "--per-host=4",
+                                         "--min-split-size=1M", "--user", "alice:" PASSWORD,
+                                         u, NULL);
+
+  g_assert_cmpint (result->status, ==, 0);
+  cli_assert_body (path, 4, 8 * 1024 * 1024);
+  g_assert_cmpuint (fault_server_get_max_open_connections (fixture->server), >=, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -327,6 +345,7 @@ main (int   argc,
                     test_redirect_other_host_asks);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/user-option-hidden-from-ps",
                     test_user_option_hidden_from_ps);
+  CLI_FIXTURE_TEST ("/downloader/cli/auth/ranges-authenticated", test_ranges_authenticated);
 
   return g_test_run ();
 }

@@ -577,6 +577,38 @@ test_input_read_ahead_bounded (CliFixture    *fixture,
   g_assert_nonnull (strstr (events, "\"total\":1024"));
 }
 
+/* A file fetched over several connections: every range request carries
+ * the download's own headers, as its first request did. */
+static void
+test_ranges_carry_options (CliFixture    *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(SniffProxy) sniff = sniff_proxy_new (fault_server_get_port (fixture->server));
+  g_autofree char *u = sniff_url (sniff, "split.bin?size=8m&seed=3&rate=4m");
+  g_autofree char *path = g_build_filename (fixture->out_dir, "split.bin", NULL);
+  g_autoptr(GPtrArray) heads = NULL;
+  g_autoptr(CliResult) result = NULL;
+  guint n_ranges = 0;
+
+  result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--connections=4",
+                    "--per-host=4", "--min-split-size=1M", "-H", "X-Token: t0k3n", u, NULL);
+  g_assert_cmpint (result->status, ==, 0);
+  cli_assert_body (path, 3, 8 * 1024 * 1024);
+
+  heads = sniff_proxy_dup_heads (sniff);
+  for (guint i = 0; i < heads->len; i++)
+    {
+      const char *head = g_ptr_array_index (heads, i);
+
+      if (strstr (head, "/split.bin") == NULL)
+        continue;
+      assert_contains (head, "\r\nX-Token: t0k3n");
+      if (strstr (head, "\r\nRange: ") != NULL)
+        n_ranges++;
+    }
+  g_assert_cmpuint (n_ranges, >=, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -603,6 +635,8 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/input-streamed", test_input_streamed);
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/input-read-ahead-bounded",
                     test_input_read_ahead_bounded);
+  CLI_FIXTURE_TEST ("/downloader/cli/request-options/ranges-carry-options",
+                    test_ranges_carry_options);
 
   return g_test_run ();
 }
