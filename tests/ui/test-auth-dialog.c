@@ -26,35 +26,14 @@
 #include "dl-keyring.h"
 #include "dl-screenshot.h"
 #include "fault-server.h"
+#include "ui-test-util.h"
 #include "test-keyring-daemon.h"
 
-#define WAIT_SECONDS 60
 #define PASSWORD "Pa55w0rd"
 #define REALM "Fault Server"
 
 static char *scratch_root;
 static guint scratch_cases;
-
-static gboolean
-wake_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the main context until @cond holds; the 50 ms wake-up only
- * makes sure the deadline is checked when nothing else happens. */
-#define WAIT_FOR(cond)                                                          \
-  G_STMT_START {                                                                \
-    gint64 _deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC; \
-    guint _wake = g_timeout_add (50, wake_cb, NULL);                            \
-    while (!(cond))                                                             \
-      {                                                                         \
-        if (g_get_monotonic_time () > _deadline)                                \
-          g_error ("Timed out after %d s waiting for: %s", WAIT_SECONDS, #cond); \
-        g_main_context_iteration (NULL, TRUE);                                  \
-      }                                                                         \
-    g_source_remove (_wake);                                                    \
-  } G_STMT_END
 
 /* ---- a notification server ---------------------------------------------------------- */
 
@@ -130,39 +109,6 @@ typedef struct
   gulong         toplevels_id;
 } Fixture;
 
-static DlApplication *
-new_app (DlManager *manager)
-{
-  static guint n_apps;
-  g_autofree char *id = g_strdup_printf ("io.github.libbridge.Downloader.AuthTest%u", ++n_apps);
-  g_autoptr(GError) error = NULL;
-  DlApplication *app = dl_application_new ();
-
-  g_application_set_application_id (G_APPLICATION (app), id);
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  dl_application_set_manager (app, manager);
-  return app;
-}
-
-/* What the end of g_application_run() does (see test-ui.c). */
-static void
-finish_app (DlApplication *app)
-{
-  g_autoptr(GList) windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
-  GLogLevelFlags fatal;
-
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (l->data);
-  g_signal_emit_by_name (app, "shutdown");
-  WAIT_FOR (G_OBJECT (app)->ref_count == 1);
-  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
-  g_assert_finalize_object (app);
-  g_log_set_always_fatal (fatal);
-}
-
 static void
 toplevels_changed_cb (GListModel *toplevels,
                       guint       position,
@@ -190,7 +136,7 @@ open_app (Fixture *fixture)
   fixture->manager = dl_manager_new (fixture->store);
   dl_manager_load (fixture->manager, TRUE, &error);
   g_assert_no_error (error);
-  fixture->app = new_app (fixture->manager);
+  fixture->app = ui_test_new_app (fixture->manager, "AuthTest");
   window = dl_application_ensure_window (fixture->app);
   gtk_window_present (window);
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)));
@@ -201,7 +147,7 @@ close_app (Fixture *fixture)
 {
   if (fixture->app == NULL)
     return;
-  finish_app (g_steal_pointer (&fixture->app));
+  ui_test_finish_app (g_steal_pointer (&fixture->app));
   g_assert_cmpuint (dl_manager_get_n_running (fixture->manager), ==, 0);
   g_clear_object (&fixture->manager);
   dl_store_close (fixture->store);

@@ -24,33 +24,11 @@
 #include "dl-application.h"
 #include "dl-window.h"
 #include "fault-server.h"
-
-#define WAIT_SECONDS 60
+#include "ui-test-util.h"
 
 static char *scratch_root;
 static guint scratch_cases;
 static char *flatpak_info;
-
-static gboolean
-wake_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the main context until @cond holds; a 50 ms wake-up only
- * guarantees the deadline is checked even when nothing else happens. */
-#define WAIT_FOR(cond)                                                          \
-  G_STMT_START {                                                                \
-    gint64 _deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC; \
-    guint _wake = g_timeout_add (50, wake_cb, NULL);                            \
-    while (!(cond))                                                             \
-      {                                                                         \
-        if (g_get_monotonic_time () > _deadline)                                \
-          g_error ("Timed out after %d s waiting for: %s", WAIT_SECONDS, #cond); \
-        g_main_context_iteration (NULL, TRUE);                                  \
-      }                                                                         \
-    g_source_remove (_wake);                                                    \
-  } G_STMT_END
 
 /* ---- the stand-in portal ------------------------------------------------------ */
 
@@ -300,25 +278,6 @@ find_toplevel (GType type)
   return NULL;
 }
 
-/* Non-unique, with an id of its own per case: only g_application_run()
- * takes an application off the bus again, so its path stays taken. */
-static DlApplication *
-new_app (DlManager *manager)
-{
-  static guint n_apps;
-  g_autofree char *id = g_strdup_printf ("%s.PortalTest%u", APP_ID, ++n_apps);
-  g_autoptr(GError) error = NULL;
-  DlApplication *app = dl_application_new ();
-
-  g_application_set_application_id (G_APPLICATION (app), id);
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  dl_application_set_manager (app, manager);
-  return app;
-}
-
 /* A running download in a window on screen. */
 static void
 setup (Fixture       *fixture,
@@ -345,7 +304,7 @@ setup (Fixture       *fixture,
   fixture->manager = dl_manager_new (fixture->store);
   dl_manager_load (fixture->manager, TRUE, &error);
   g_assert_no_error (error);
-  fixture->app = new_app (fixture->manager);
+  fixture->app = ui_test_new_app (fixture->manager, "PortalTest");
   fixture->window = DL_WINDOW (dl_application_ensure_window (fixture->app));
   gtk_window_present (GTK_WINDOW (fixture->window));
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (fixture->window)));

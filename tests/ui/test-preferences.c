@@ -28,33 +28,11 @@
 #include "dl-screenshot.h"
 #include "dl-window.h"
 #include "fault-server.h"
+#include "ui-test-util.h"
 #include "../app/dl-fake-network-monitor.h"
-
-#define WAIT_SECONDS 60
 
 static char *scratch_root;
 static guint scratch_cases;
-
-static gboolean
-wake_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the main context until @cond holds; the 50 ms wake-up only
- * makes sure the deadline is checked when nothing else happens. */
-#define WAIT_FOR(cond)                                                          \
-  G_STMT_START {                                                                \
-    gint64 _deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC; \
-    guint _wake = g_timeout_add (50, wake_cb, NULL);                            \
-    while (!(cond))                                                             \
-      {                                                                         \
-        if (g_get_monotonic_time () > _deadline)                                \
-          g_error ("Timed out after %d s waiting for: %s", WAIT_SECONDS, #cond); \
-        g_main_context_iteration (NULL, TRUE);                                  \
-      }                                                                         \
-    g_source_remove (_wake);                                                    \
-  } G_STMT_END
 
 typedef struct
 {
@@ -67,44 +45,6 @@ typedef struct
   DlWindow        *window;
   GSettings       *settings;
 } Fixture;
-
-/* Non-unique, with an id of its own: see test-ui.c. */
-static DlApplication *
-new_app (DlManager *manager)
-{
-  static guint n_apps;
-  g_autofree char *id = g_strdup_printf ("%s.TestPrefs%u", APP_ID, ++n_apps);
-  g_autoptr(GError) error = NULL;
-  DlApplication *app = dl_application_new ();
-
-  g_application_set_application_id (G_APPLICATION (app), id);
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  dl_application_set_manager (app, manager);
-  return app;
-}
-
-static void
-finish_app (DlApplication *app)
-{
-  g_autoptr(GList) windows = NULL;
-  GLogLevelFlags fatal;
-
-  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (l->data);
-
-  g_signal_emit_by_name (app, "shutdown");
-  WAIT_FOR (G_OBJECT (app)->ref_count == 1);
-
-  /* GIO warns that the application was never taken off D-Bus (only
-   * g_application_run() does that): not a failure here. */
-  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
-  g_assert_finalize_object (app);
-  g_log_set_always_fatal (fatal);
-}
 
 static void
 reset_settings (GSettings *settings)
@@ -160,7 +100,7 @@ setup (Fixture       *fixture,
   fixture->monitor = dl_fake_network_monitor_new (FALSE);
   fixture->manager = dl_manager_new (NULL);
   dl_manager_set_network_monitor (fixture->manager, fixture->monitor);
-  fixture->app = new_app (fixture->manager);
+  fixture->app = ui_test_new_app (fixture->manager, "TestPrefs");
   fixture->window = DL_WINDOW (dl_application_ensure_window (fixture->app));
   gtk_window_present (GTK_WINDOW (fixture->window));
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (fixture->window)));
@@ -171,7 +111,7 @@ teardown (Fixture       *fixture,
           gconstpointer  data)
 {
   fixture->window = NULL;
-  finish_app (g_steal_pointer (&fixture->app));
+  ui_test_finish_app (g_steal_pointer (&fixture->app));
   WAIT_FOR (dl_manager_get_n_running (fixture->manager) == 0);
   /* A window destroyed may still be finishing a clipboard read. */
   WAIT_FOR (G_OBJECT (fixture->manager)->ref_count == 1);
@@ -738,7 +678,7 @@ test_german (void)
   monitor = dl_fake_network_monitor_new (TRUE);
   manager = dl_manager_new (NULL);
   dl_manager_set_network_monitor (manager, monitor);
-  app = new_app (manager);
+  app = ui_test_new_app (manager, "TestPrefs");
   window = DL_WINDOW (dl_application_ensure_window (app));
   gtk_window_present (GTK_WINDOW (window));
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)));
@@ -773,7 +713,7 @@ test_german (void)
   snap (GTK_WIDGET (prefs), "prefs-preferences-de");
   gtk_window_destroy (GTK_WINDOW (prefs));
 
-  finish_app (g_steal_pointer (&app));
+  ui_test_finish_app (g_steal_pointer (&app));
 }
 
 /* The English add card at 360 px, for reviewers (German: above). */

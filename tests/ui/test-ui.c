@@ -29,8 +29,7 @@
 #include "dl-task-info.h"
 #include "dl-window.h"
 #include "fault-server.h"
-
-#define WAIT_SECONDS 60
+#include "ui-test-util.h"
 
 /* A private HOME and XDG dirs for the whole run, set before GLib caches
  * them; XDG_DATA_DIRS stays the system's (MIME database, icons, schemas),
@@ -38,27 +37,6 @@
  * folder below it for downloads and history. */
 static char *scratch_root;
 static guint scratch_cases;
-
-static gboolean
-wake_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the main context until @cond holds; a 50 ms wake-up only
- * guarantees the deadline is checked even when nothing else happens. */
-#define WAIT_FOR(cond)                                                          \
-  G_STMT_START {                                                                \
-    gint64 _deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC; \
-    guint _wake = g_timeout_add (50, wake_cb, NULL);                            \
-    while (!(cond))                                                             \
-      {                                                                         \
-        if (g_get_monotonic_time () > _deadline)                                \
-          g_error ("Timed out after %d s waiting for: %s", WAIT_SECONDS, #cond); \
-        g_main_context_iteration (NULL, TRUE);                                  \
-      }                                                                         \
-    g_source_remove (_wake);                                                    \
-  } G_STMT_END
 
 /* A stand-in for the desktop's notification server, speaking the
  * org.gtk.Notifications interface GNotification uses when its name is on
@@ -184,51 +162,6 @@ reset_settings (GSettings *settings)
     g_settings_reset (settings, keys[i]);
 }
 
-/* Non-unique, because the tests run in parallel on one session bus; and
- * each with an id of its own, because only g_application_run() takes an
- * application off the bus again (see finish_app()), so its object path
- * stays taken in this process. */
-static DlApplication *
-new_app (DlManager *manager)
-{
-  static guint n_apps;
-  g_autofree char *id = g_strdup_printf ("%s.Test%u", APP_ID, ++n_apps);
-  g_autoptr(GError) error = NULL;
-  DlApplication *app = dl_application_new ();
-
-  g_application_set_application_id (G_APPLICATION (app), id);
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  dl_application_set_manager (app, manager);
-
-  return app;
-}
-
-/* What the end of g_application_run() does: "shutdown" (the app stops the
- * downloads resumably there), after which nothing may hold the app. */
-static void
-finish_app (DlApplication *app)
-{
-  g_autoptr(GList) windows = NULL;
-  GLogLevelFlags fatal;
-
-  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (l->data);
-
-  g_signal_emit_by_name (app, "shutdown");
-  WAIT_FOR (G_OBJECT (app)->ref_count == 1);
-
-  /* GIO warns once that the application was never taken off D-Bus: only
-   * g_application_run() does that, and these tests drive the main loop
-   * themselves. That warning, and only here, is not a failure. */
-  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
-  g_assert_finalize_object (app);
-  g_log_set_always_fatal (fatal);
-}
-
 static void
 open_app (Fixture *fixture)
 {
@@ -240,7 +173,7 @@ open_app (Fixture *fixture)
   dl_manager_load (fixture->manager, TRUE, &error);
   g_assert_no_error (error);
 
-  fixture->app = new_app (fixture->manager);
+  fixture->app = ui_test_new_app (fixture->manager, "Test");
 
   fixture->window = DL_WINDOW (dl_application_ensure_window (fixture->app));
   gtk_window_present (GTK_WINDOW (fixture->window));
@@ -254,7 +187,7 @@ close_app (Fixture *fixture)
     return;
 
   fixture->window = NULL;
-  finish_app (g_steal_pointer (&fixture->app));
+  ui_test_finish_app (g_steal_pointer (&fixture->app));
 
   /* Quitting stopped every task, resumably. */
   g_assert_cmpuint (dl_manager_get_n_running (fixture->manager), ==, 0);
@@ -467,7 +400,7 @@ static void
 test_window_new_destroy (void)
 {
   g_autoptr(DlManager) manager = dl_manager_new (NULL);
-  g_autoptr(DlApplication) app = new_app (manager);
+  g_autoptr(DlApplication) app = ui_test_new_app (manager, "Test");
   DlWindow *window;
 
   window = g_object_ref (DL_WINDOW (dl_application_ensure_window (app)));
@@ -497,7 +430,7 @@ test_window_new_destroy (void)
   gtk_window_destroy (GTK_WINDOW (window));
   WAIT_FOR (G_OBJECT (window)->ref_count == 1);
   g_assert_finalize_object (window);
-  finish_app (g_steal_pointer (&app));
+  ui_test_finish_app (g_steal_pointer (&app));
 }
 
 static void
@@ -1805,7 +1738,7 @@ test_no_empty_flash (Fixture       *fixture,
   fixture->manager = dl_manager_new (fixture->store);
   dl_manager_load (fixture->manager, TRUE, &error);
   g_assert_no_error (error);
-  fixture->app = new_app (fixture->manager);
+  fixture->app = ui_test_new_app (fixture->manager, "Test");
   fixture->window = DL_WINDOW (dl_application_ensure_window (fixture->app));
 
   stack = GTK_STACK (gtk_widget_get_ancestor (find_widget (GTK_WIDGET (fixture->window),
@@ -2376,7 +2309,7 @@ test_german (void)
   g_assert_cmpstr (left, ==, "noch 2 Minuten");
 
   manager = dl_manager_new (NULL);
-  app = new_app (manager);
+  app = ui_test_new_app (manager, "Test");
 
   window = DL_WINDOW (dl_application_ensure_window (app));
   gtk_window_present (GTK_WINDOW (window));
@@ -2394,7 +2327,7 @@ test_german (void)
                       &minimum, NULL, NULL, NULL);
   g_assert_cmpint (minimum, <=, 360);
 
-  finish_app (g_steal_pointer (&app));
+  ui_test_finish_app (g_steal_pointer (&app));
 }
 
 #define ADD(path, func) \

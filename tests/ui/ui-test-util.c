@@ -1,0 +1,63 @@
+/* ui-test-util.c
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+
+#include "ui-test-util.h"
+
+gboolean
+ui_test_wake_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* An application for one test case, driven by the test's own main-loop
+ * iterations: non-unique, with an id of its own (@kind and a count), so
+ * that no case hands its command line to another's app, and with @manager
+ * as its engine. */
+DlApplication *
+ui_test_new_app (DlManager  *manager,
+                 const char *kind)
+{
+  static guint n_apps;
+  g_autofree char *id = g_strdup_printf ("%s.%s%u", APP_ID, kind, ++n_apps);
+  g_autoptr(GError) error = NULL;
+  DlApplication *app = dl_application_new ();
+
+  g_application_set_application_id (G_APPLICATION (app), id);
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  dl_application_set_manager (app, manager);
+  return app;
+}
+
+/* Closes @app's windows, shuts it down and checks that nothing else holds
+ * it. */
+void
+ui_test_finish_app (DlApplication *app)
+{
+  g_autoptr(GList) windows = NULL;
+  GLogLevelFlags fatal;
+
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (l->data);
+
+  g_signal_emit_by_name (app, "shutdown");
+  WAIT_FOR (G_OBJECT (app)->ref_count == 1);
+
+  /* GIO warns once that the application was never taken off D-Bus: only
+   * g_application_run() does that, and these tests drive the main loop
+   * themselves. That warning, and only here, is not a failure. */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  g_assert_finalize_object (app);
+  g_log_set_always_fatal (fatal);
+}

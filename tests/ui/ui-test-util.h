@@ -1,0 +1,38 @@
+/* ui-test-util.h: what the in-process UI tests share
+ *
+ * Copyright 2026 The libbridge authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "dl-application.h"
+#include "dl-manager.h"
+
+G_BEGIN_DECLS
+
+#define WAIT_SECONDS 60
+
+gboolean       ui_test_wake_cb    (gpointer       user_data);
+
+/* Iterates the main context until @cond holds; the 50 ms wake-up only
+ * makes sure the deadline is checked when nothing else happens. */
+#define WAIT_FOR(cond)                                                          \
+  G_STMT_START {                                                                \
+    gint64 _deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC; \
+    guint _wake = g_timeout_add (50, ui_test_wake_cb, NULL);                    \
+    while (!(cond))                                                             \
+      {                                                                         \
+        if (g_get_monotonic_time () > _deadline)                                \
+          g_error ("Timed out after %d s waiting for: %s", WAIT_SECONDS, #cond); \
+        g_main_context_iteration (NULL, TRUE);                                  \
+      }                                                                         \
+    g_source_remove (_wake);                                                    \
+  } G_STMT_END
+
+DlApplication *ui_test_new_app    (DlManager     *manager,
+                                   const char    *kind);
+void           ui_test_finish_app (DlApplication *app);
+
+G_END_DECLS
