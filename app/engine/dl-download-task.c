@@ -401,38 +401,45 @@ read_size (Job   *job,
 }
 
 /* Before a read of up to @count bytes: under the speed limits (all
- * downloads', this one's), waits until the limits allow them. The idle
- * timeout counts from the end of the wait. Fails only when the task is
- * cancelled. */
+ * downloads', this one's), waits until they hold the bytes, looking again
+ * after each wait as other downloads read too (see _dl_rate_limit_wait()).
+ * The idle timeout counts from the end of the wait. Fails only when the
+ * task is cancelled. */
 static gboolean
 wait_for_rate_limits (Job            *job,
                       gsize           count,
                       BridgeTimeout  *scope,
                       GError        **error)
 {
-  gint64 now = g_get_monotonic_time ();
-  gint64 global = _dl_rate_limit_take (_dl_manager_get_rate_limit (job->manager), count, now);
-  gint64 own = _dl_rate_limit_take (job->download->rate_limit, count, now);
-  double seconds = MAX (global, own) / (double) G_USEC_PER_SEC;
+  DlRateLimit *global = _dl_manager_get_rate_limit (job->manager);
+  gint64 wait;
 
-  if (seconds <= 0)
-    return TRUE;
+  while ((wait = MAX (_dl_rate_limit_wait (global, count, g_get_monotonic_time ()),
+                      _dl_rate_limit_wait (job->download->rate_limit, count,
+                                           g_get_monotonic_time ()))) > 0)
+    {
+      double seconds = wait / (double) G_USEC_PER_SEC;
 
-  bridge_timeout_reschedule (scope, bridge_loop_time (task_loop (job)) + seconds +
-                                    job->settings.idle_timeout);
-  return bridge_sleep (seconds, error);
+      bridge_timeout_reschedule (scope, bridge_loop_time (task_loop (job)) + seconds +
+                                        job->settings.idle_timeout);
+      if (!bridge_sleep (seconds, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
-/* The read took @count bytes from the limits and brought @n. */
+/* The read brought @n bytes: the limits are charged for them. */
 static void
-give_back_to_rate_limits (Job    *job,
-                          gsize   count,
-                          gssize  n)
+charge_rate_limits (Job    *job,
+                    gssize  n)
 {
-  gsize unused = count - (gsize) MAX (n, 0);
+  gint64 now;
 
-  _dl_rate_limit_give_back (_dl_manager_get_rate_limit (job->manager), unused);
-  _dl_rate_limit_give_back (job->download->rate_limit, unused);
+  if (n <= 0)
+    return;
+  now = g_get_monotonic_time ();
+  _dl_rate_limit_charge (_dl_manager_get_rate_limit (job->manager), n, now);
+  _dl_rate_limit_charge (job->download->rate_limit, n, now);
 }
 
 /* Reads the body into the partial file until the end of @stream, or until
@@ -475,7 +482,7 @@ receive_body (Job           *job,
       if (!wait_for_rate_limits (job, count, scope, error))
         return BODY_READ_FAILED;
       n = _dl_http_read_into (stream, buffer, count, error);
-      give_back_to_rate_limits (job, count, n);
+      charge_rate_limits (job, n);
       if (n == 0 && check_chunked &&
           !dl_chunked_check_end (&chunked, soup_message_metrics_get_response_body_bytes_received (metrics),
                                  error))

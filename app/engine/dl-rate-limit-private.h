@@ -15,7 +15,7 @@
 
 G_BEGIN_DECLS
 
-/* A speed limit shared by whoever takes from it (see dl-rate-limit.c). */
+/* A speed limit shared by whoever reads under it (see dl-rate-limit.c). */
 typedef struct _DlRateLimit DlRateLimit;
 
 DlRateLimit *_dl_rate_limit_new         (guint64      bytes_per_second);
@@ -25,11 +25,12 @@ void         _dl_rate_limit_set         (DlRateLimit *self,
                                          guint64      bytes_per_second,
                                          gint64       now);
 guint64      _dl_rate_limit_get         (DlRateLimit *self);
-gint64       _dl_rate_limit_take        (DlRateLimit *self,
+gint64       _dl_rate_limit_wait        (DlRateLimit *self,
                                          gsize        n_bytes,
                                          gint64       now);
-void         _dl_rate_limit_give_back   (DlRateLimit *self,
-                                         gsize        n_bytes);
+void         _dl_rate_limit_charge      (DlRateLimit *self,
+                                         gsize        n_bytes,
+                                         gint64       now);
 gsize        _dl_rate_limit_get_chunk   (DlRateLimit *self,
                                          gsize        most);
 

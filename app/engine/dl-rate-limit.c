@@ -12,21 +12,21 @@
 #include "dl-rate-limit-private.h"
 
 /* A speed limit is a token bucket: it fills at the limit, one token a
- * byte, up to BURST_USEC worth of them, and whoever is about to read takes
- * as many tokens as the read may bring. Taking more than there are leaves
- * the bucket in debt: the taker then waits until the debt is paid off
- * (with bridge_sleep(), never spinning) before it reads, and gives back
- * what the read did not use. Whoever comes next finds the debt too and
- * waits longer, so downloads that share a limit share it in turn, and
- * together never read more than the bucket held plus what the limit
- * allowed since.
+ * byte, up to BURST_USEC worth of them. Whoever is about to read waits
+ * (with bridge_sleep(), never spinning) until the bucket holds what the
+ * read may bring, looking again after the wait, and after the read pays
+ * for what it brought; a read that brings more than there were leaves the
+ * bucket in debt, which the next reader waits out. Downloads and
+ * connections that share a limit share it in turn, and together never
+ * read more than the bucket held plus what the limit allowed since, and
+ * one read each.
  *
  * A burst is what the limit lets through at once after a quiet moment:
  * small enough that no second sees much more than the limit, large
  * enough that a download does not stop and start many times a second. */
 #define BURST_USEC (G_USEC_PER_SEC / 4)
 
-/* A read takes at most this long of the limit's bytes, so that one read
+/* A read asks for at most this long of the limit's bytes, so that one read
  * does not make a debt of seconds under a low limit... */
 #define CHUNK_USEC (G_USEC_PER_SEC / 20)
 
@@ -125,51 +125,61 @@ _dl_rate_limit_get (DlRateLimit *self)
 }
 
 /**
- * _dl_rate_limit_take:
+ * _dl_rate_limit_wait:
  * @self: a limit
  * @n_bytes: the most the next read may bring
  * @now: g_get_monotonic_time()
  *
- * Takes @n_bytes from the bucket, before the read; give back what it did
- * not bring with _dl_rate_limit_give_back().
+ * How long a reader waits before a read of up to @n_bytes: until the
+ * bucket holds them (or, for a read larger than the burst, is full). The
+ * reader looks again when it wakes, as another may have read meanwhile,
+ * and pays for what the read brought with _dl_rate_limit_charge(). Paying
+ * after the read means nobody waits for bytes a read asked for and did
+ * not bring: with several readers, taking before a wait and giving back
+ * after it would make the others' waits count bytes given back later.
  *
- * Returns: how long to wait, in µs, before reading: 0 when the bucket had
- *   them, or without a limit
+ * Returns: µs to wait; 0 when the read may go now, or without a limit
  */
 gint64
-_dl_rate_limit_take (DlRateLimit *self,
+_dl_rate_limit_wait (DlRateLimit *self,
                      gsize        n_bytes,
                      gint64       now)
 {
+  double need;
+
   g_return_val_if_fail (self != NULL, 0);
 
   if (self->rate == 0)
     return 0;
 
   refill (self, now);
-  self->tokens -= (double) n_bytes;
-  if (self->tokens >= 0)
+  need = MIN ((double) n_bytes, burst (self));
+  if (self->tokens >= need)
     return 0;
-  return (gint64) (-self->tokens * G_USEC_PER_SEC / (double) self->rate) + 1;
+  return (gint64) ((need - self->tokens) * G_USEC_PER_SEC / (double) self->rate) + 1;
 }
 
 /**
- * _dl_rate_limit_give_back:
+ * _dl_rate_limit_charge:
  * @self: a limit
- * @n_bytes: bytes taken with _dl_rate_limit_take() that the read did not
- *   bring
+ * @n_bytes: bytes a read brought
+ * @now: g_get_monotonic_time()
  *
- * Returns unused bytes to the bucket, for the next reader.
+ * Pays for @n_bytes read; a debt makes the next _dl_rate_limit_wait()
+ * wait.
  */
 void
-_dl_rate_limit_give_back (DlRateLimit *self,
-                          gsize        n_bytes)
+_dl_rate_limit_charge (DlRateLimit *self,
+                       gsize        n_bytes,
+                       gint64       now)
 {
   g_return_if_fail (self != NULL);
 
   if (self->rate == 0)
     return;
-  self->tokens = MIN (self->tokens + (double) n_bytes, burst (self));
+
+  refill (self, now);
+  self->tokens -= (double) n_bytes;
 }
 
 /**

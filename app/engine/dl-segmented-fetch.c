@@ -600,8 +600,9 @@ close_response (Connection *conn,
 
 /* ---- receiving a range ---------------------------------------------------------- */
 
-/* Before a read of @count bytes: waits until the speed limits (all
- * downloads', this one's) allow them, shared by every connection. */
+/* A read of up to @count bytes under the speed limits (all downloads',
+ * this one's), shared by every connection: it waits until the limits hold
+ * the bytes, then pays for what it brings (see _dl_rate_limit_wait()). */
 static gssize
 read_limited (Connection    *conn,
               DlBuffer      *buffer,
@@ -614,12 +615,12 @@ read_limited (Connection    *conn,
   DlRateLimit *own = fetch->download->rate_limit;
   gint64 now = g_get_monotonic_time ();
   gint64 wait;
-  gsize unused;
   gssize n;
 
   count = _dl_rate_limit_get_chunk (own, _dl_rate_limit_get_chunk (global, count));
-  wait = MAX (_dl_rate_limit_take (global, count, now), _dl_rate_limit_take (own, count, now));
-  if (wait > 0)
+  /* Looked at again after each wait: another connection may have read. */
+  while ((wait = MAX (_dl_rate_limit_wait (global, count, now),
+                      _dl_rate_limit_wait (own, count, now))) > 0)
     {
       double seconds = wait / (double) G_USEC_PER_SEC;
 
@@ -627,12 +628,16 @@ read_limited (Connection    *conn,
                                         fetch->settings->idle_timeout);
       if (!bridge_sleep (seconds, error))
         return -1;
+      now = g_get_monotonic_time ();
     }
 
   n = _dl_http_read_into (conn->stream, buffer, count, error);
-  unused = count - (gsize) MAX (n, 0);
-  _dl_rate_limit_give_back (global, unused);
-  _dl_rate_limit_give_back (own, unused);
+  if (n > 0)
+    {
+      now = g_get_monotonic_time ();
+      _dl_rate_limit_charge (global, n, now);
+      _dl_rate_limit_charge (own, n, now);
+    }
   return n;
 }
 

@@ -23,10 +23,77 @@ typedef struct
   gsize  bytes;
 } Receipt;
 
-/* @n_readers readers share @limit from time 0 to @end, each taking from it
- * before a read and reading again as soon as it may (the earliest first). When @change_at is
- * reached the limit becomes @new_rate. Returns every receipt, in time
- * order, and each reader's total in @totals. */
+/* @n_readers readers share @limit from time 0 to @end as the engine's
+ * readers do: each waits until what was read before is paid for (looking
+ * again when it wakes, as another reader may have read in the meantime),
+ * then reads and pays for what the read brought. Every
+ * @short_every-th read brings half of what it asked for (a quarter when
+ * @short_every is 1). When @change_at is reached the limit becomes
+ * @new_rate. Returns every receipt, in time order, and each reader's total
+ * in @totals. */
+static GArray *
+simulate_short_reads (DlRateLimit *limit,
+                      guint        n_readers,
+                      gint64       end,
+                      gint64       change_at,
+                      guint64      new_rate,
+                      guint        short_every,
+                      guint64     *totals)
+{
+  GArray *receipts = g_array_new (FALSE, FALSE, sizeof (Receipt));
+  g_autofree gint64 *next = g_new0 (gint64, n_readers);
+  g_autofree guint64 *since = g_new0 (guint64, n_readers);  /* when each set its time */
+  guint64 n_steps = 0;
+  gboolean changed = FALSE;
+
+  for (;;)
+    {
+      guint reader = 0;
+      gint64 now;
+      Receipt receipt;
+
+      /* Equal times go first come, first served, as the loop's timers do. */
+      for (guint i = 1; i < n_readers; i++)
+        if (next[i] < next[reader] || (next[i] == next[reader] && since[i] < since[reader]))
+          reader = i;
+      now = next[reader];
+      if (now >= end)
+        break;
+
+      if (!changed && now >= change_at)
+        {
+          _dl_rate_limit_set (limit, new_rate, change_at);
+          changed = TRUE;
+        }
+
+      {
+        gint64 wait = _dl_rate_limit_wait (limit, _dl_rate_limit_get_chunk (limit, MOST_READ), now);
+
+        if (wait > 0)
+          {
+            next[reader] = now + wait;
+            since[reader] = ++n_steps;
+            continue;
+          }
+      }
+
+      /* The read takes a little time of its own, and brings less than it
+       * asked for now and then. */
+      receipt.time = now;
+      receipt.bytes = _dl_rate_limit_get_chunk (limit, MOST_READ);
+      if (short_every == 1)
+        receipt.bytes /= 4;
+      else if (receipts->len % short_every == 3)
+        receipt.bytes -= receipt.bytes / 2;
+      _dl_rate_limit_charge (limit, receipt.bytes, now);
+      g_array_append_val (receipts, receipt);
+      totals[reader] += receipt.bytes;
+      next[reader] = now + 100;
+      since[reader] = ++n_steps;
+    }
+  return receipts;
+}
+
 static GArray *
 simulate (DlRateLimit *limit,
           guint        n_readers,
@@ -35,41 +102,7 @@ simulate (DlRateLimit *limit,
           guint64      new_rate,
           guint64     *totals)
 {
-  GArray *receipts = g_array_new (FALSE, FALSE, sizeof (Receipt));
-  g_autofree gint64 *next = g_new0 (gint64, n_readers);
-  gboolean changed = FALSE;
-
-  for (;;)
-    {
-      guint reader = 0;
-      Receipt receipt;
-
-      for (guint i = 1; i < n_readers; i++)
-        if (next[i] < next[reader])
-          reader = i;
-      if (next[reader] >= end)
-        break;
-
-      if (!changed && next[reader] >= change_at)
-        {
-          _dl_rate_limit_set (limit, new_rate, change_at);
-          changed = TRUE;
-        }
-
-      /* The read happens once the limit lets it, and takes a little time
-       * of its own; now and then it brings less than it asked for. */
-      receipt.bytes = _dl_rate_limit_get_chunk (limit, MOST_READ);
-      receipt.time = next[reader] + _dl_rate_limit_take (limit, receipt.bytes, next[reader]);
-      if (receipts->len % 7 == 3)
-        {
-          _dl_rate_limit_give_back (limit, receipt.bytes / 2);
-          receipt.bytes -= receipt.bytes / 2;
-        }
-      g_array_append_val (receipts, receipt);
-      totals[reader] += receipt.bytes;
-      next[reader] = receipt.time + 100;
-    }
-  return receipts;
+  return simulate_short_reads (limit, n_readers, end, change_at, new_rate, 7, totals);
 }
 
 static guint64
@@ -174,18 +207,22 @@ test_unlimited (void)
   g_autoptr(DlRateLimit) limit = _dl_rate_limit_new (0);
 
   for (guint i = 0; i < 1000; i++)
-    g_assert_cmpint (_dl_rate_limit_take (limit, MOST_READ, i), ==, 0);
+    {
+      g_assert_cmpint (_dl_rate_limit_wait (limit, MOST_READ, i), ==, 0);
+      _dl_rate_limit_charge (limit, MOST_READ, i);
+    }
   g_assert_cmpuint (_dl_rate_limit_get_chunk (limit, MOST_READ), ==, MOST_READ);
 
   /* Lifting a limit forgives the debt made under it. */
   _dl_rate_limit_set (limit, 1000, 0);
-  g_assert_cmpint (_dl_rate_limit_take (limit, 100000, 0), >, 90 * USEC);
+  _dl_rate_limit_charge (limit, 100000, 0);
+  g_assert_cmpint (_dl_rate_limit_wait (limit, 1, 0), >, 90 * USEC);
   _dl_rate_limit_set (limit, 0, 1);
-  g_assert_cmpint (_dl_rate_limit_take (limit, MOST_READ, 2), ==, 0);
+  g_assert_cmpint (_dl_rate_limit_wait (limit, MOST_READ, 2), ==, 0);
 }
 
-/* As simulate(), for readers that each take from @global and from a limit
- * of their own (@own[i], NULL for none) before a read, as a download with
+/* As simulate(), for readers that each wait for @global and for a limit
+ * of their own (@own[i], NULL for none) before a read and pay both after it, as a download with
  * its own limit does under the global one: the read asks for what both
  * allow and waits for the later of the two. Reader 0 pauses (a stalled
  * server) from @pause_from for @pause_usec. Each reader's receipts go to
@@ -201,6 +238,8 @@ simulate_layered (DlRateLimit  *global,
 {
   GArray *receipts = g_array_new (FALSE, FALSE, sizeof (Receipt));
   g_autofree gint64 *next = g_new0 (gint64, n_readers);
+  g_autofree guint64 *since = g_new0 (guint64, n_readers);  /* when each set its time */
+  guint64 n_steps = 0;
   gboolean paused = FALSE;
 
   for (guint i = 0; i < n_readers; i++)
@@ -212,8 +251,9 @@ simulate_layered (DlRateLimit  *global,
       Receipt receipt;
       gint64 wait;
 
+      /* Equal times go first come, first served, as the loop's timers do. */
       for (guint i = 1; i < n_readers; i++)
-        if (next[i] < next[reader])
+        if (next[i] < next[reader] || (next[i] == next[reader] && since[i] < since[reader]))
           reader = i;
       if (next[reader] >= end)
         break;
@@ -228,17 +268,27 @@ simulate_layered (DlRateLimit  *global,
       receipt.bytes = _dl_rate_limit_get_chunk (global, MOST_READ);
       if (own[reader] != NULL)
         receipt.bytes = _dl_rate_limit_get_chunk (own[reader], receipt.bytes);
-      wait = _dl_rate_limit_take (global, receipt.bytes, next[reader]);
+      wait = _dl_rate_limit_wait (global, receipt.bytes, next[reader]);
       if (own[reader] != NULL)
+        wait = MAX (wait, _dl_rate_limit_wait (own[reader], receipt.bytes, next[reader]));
+      if (wait > 0)
         {
-          gint64 own_wait = _dl_rate_limit_take (own[reader], receipt.bytes, next[reader]);
-
-          wait = MAX (wait, own_wait);
+          next[reader] += wait;
+          since[reader] = ++n_steps;
+          continue;
         }
-      receipt.time = next[reader] + wait;
+
+      receipt.time = next[reader];
+      receipt.bytes = _dl_rate_limit_get_chunk (global, MOST_READ);
+      if (own[reader] != NULL)
+        receipt.bytes = _dl_rate_limit_get_chunk (own[reader], receipt.bytes);
+      _dl_rate_limit_charge (global, receipt.bytes, receipt.time);
+      if (own[reader] != NULL)
+        _dl_rate_limit_charge (own[reader], receipt.bytes, receipt.time);
       g_array_append_val (receipts, receipt);
       g_array_append_val (per_reader[reader], receipt);
       next[reader] = receipt.time + 100;
+      since[reader] = ++n_steps;
     }
   return receipts;
 }
@@ -291,6 +341,22 @@ test_after_a_pause (void)
   g_array_unref (per_reader[0]);
 }
 
+/* Several readers whose reads bring a quarter of what they ask for (a
+ * slow server, a small socket buffer) still get the whole limit between
+ * them: a reader waits only for bytes that came, never for bytes another
+ * reader asked for and did not get. */
+static void
+test_short_reads_shared (void)
+{
+  const guint64 rate = 5 * 1024 * 1024;
+  g_autoptr(DlRateLimit) limit = _dl_rate_limit_new (rate);
+  guint64 totals[4] = { 0, };
+  g_autoptr(GArray) receipts = simulate_short_reads (limit, 4, 60 * USEC, G_MAXINT64, 0, 1,
+                                                     totals);
+
+  assert_holds (receipts, rate, 0, 60 * USEC);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -304,6 +370,7 @@ main (int   argc,
   g_test_add_func ("/downloader/rate-limit/unlimited", test_unlimited);
   g_test_add_func ("/downloader/rate-limit/own-under-global", test_own_under_global);
   g_test_add_func ("/downloader/rate-limit/after-a-pause", test_after_a_pause);
+  g_test_add_func ("/downloader/rate-limit/short-reads-shared", test_short_reads_shared);
 
   return g_test_run ();
 }
