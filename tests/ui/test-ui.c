@@ -349,6 +349,10 @@ snap (GtkWidget  *widget,
   WAIT_FOR (!transition_running (widget));
   clock = gtk_widget_get_frame_clock (widget);
   frame = gdk_frame_clock_get_frame_counter (clock);
+  /* Two frames drawn from now: the first may have begun before the
+   * widget's last change. A still window draws only when asked. */
+  gtk_widget_queue_draw (widget);
+  WAIT_FOR (gdk_frame_clock_get_frame_counter (clock) > frame);
   gtk_widget_queue_draw (widget);
   WAIT_FOR (gdk_frame_clock_get_frame_counter (clock) > frame + 1);
 
