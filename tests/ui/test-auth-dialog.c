@@ -40,19 +40,6 @@ static guint scratch_cases;
 /* The app notifies when a download ends with its window in the back: a
  * stand-in for the desktop's org.gtk.Notifications on the private bus
  * takes those, so that GIO does not warn about a missing server. */
-static const char notifications_xml[] =
-  "<node>"
-  "  <interface name='org.gtk.Notifications'>"
-  "    <method name='AddNotification'>"
-  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
-  "      <arg type='a{sv}' direction='in'/>"
-  "    </method>"
-  "    <method name='RemoveNotification'>"
-  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
-  "    </method>"
-  "  </interface>"
-  "</node>";
-
 static void
 notifications_method_cb (GDBusConnection       *connection,
                          const char            *sender,
@@ -79,7 +66,7 @@ serve_notifications (void)
 
   bus = notifications_bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
-  info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  info = g_dbus_node_info_new_for_xml (ui_test_notifications_xml, &error);
   g_assert_no_error (error);
   g_dbus_connection_register_object (bus, "/org/gtk/Notifications", info->interfaces[0],
                                      &vtable, NULL, NULL, &error);

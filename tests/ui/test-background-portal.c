@@ -71,19 +71,6 @@ static const char portal_xml[] =
   "  </interface>"
   "</node>";
 
-static const char notifications_xml[] =
-  "<node>"
-  "  <interface name='org.gtk.Notifications'>"
-  "    <method name='AddNotification'>"
-  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
-  "      <arg type='a{sv}' direction='in'/>"
-  "    </method>"
-  "    <method name='RemoveNotification'>"
-  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
-  "    </method>"
-  "  </interface>"
-  "</node>";
-
 static void
 portal_method_cb (GDBusConnection       *connection,
                   const char            *sender,
@@ -185,7 +172,7 @@ fake_portal_connect (const char *address)
                                                               NULL, NULL, &error);
   g_assert_no_error (error);
 
-  info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  info = g_dbus_node_info_new_for_xml (ui_test_notifications_xml, &error);
   g_assert_no_error (error);
   portal.notifications_id = g_dbus_connection_register_object (portal.connection, "/org/gtk/Notifications",
                                                                info->interfaces[0], &vtable, NULL, NULL,

@@ -45,19 +45,6 @@ static guint scratch_cases;
 static GPtrArray *notifications;    /* GVariant (ssa{sv}) */
 static gboolean serving_notifications;
 
-static const char notifications_xml[] =
-  "<node>"
-  "  <interface name='org.gtk.Notifications'>"
-  "    <method name='AddNotification'>"
-  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
-  "      <arg type='a{sv}' direction='in'/>"
-  "    </method>"
-  "    <method name='RemoveNotification'>"
-  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
-  "    </method>"
-  "  </interface>"
-  "</node>";
-
 static void
 notifications_method_cb (GDBusConnection       *connection,
                          const char            *sender,
@@ -108,7 +95,7 @@ serve_notifications (void)
   bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   if (bus == NULL)
     return;
-  info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  info = g_dbus_node_info_new_for_xml (ui_test_notifications_xml, &error);
   g_assert_no_error (error);
   g_dbus_connection_register_object (bus, "/org/gtk/Notifications", info->interfaces[0],
                                      &vtable, NULL, NULL, &error);

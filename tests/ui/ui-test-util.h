@@ -31,6 +31,10 @@ gboolean       ui_test_wake_cb    (gpointer       user_data);
     g_source_remove (_wake);                                                    \
   } G_STMT_END
 
+/* org.gtk.Notifications, which GNotification speaks when its name is on
+ * the bus: the tests serve it to see what the app sends. */
+extern const char ui_test_notifications_xml[];
+
 DlApplication *ui_test_new_app    (DlManager     *manager,
                                    const char    *kind);
 void           ui_test_finish_app (DlApplication *app);
