@@ -19,6 +19,7 @@
 #include <libbridge.h>
 
 #include "dl-cli-input.h"
+#include "dl-url-password.h"
 
 /* Input files (-i): one URL a line, read in the run's task a chunk at a
  * time, so that each URL is queued as soon as its line is in. A pipe that
@@ -355,6 +356,22 @@ dl_cli_input_parse_line (const char        *name,
           continue;
         }
 
+      /* Only the key of an unknown key=value is repeated: its value may
+       * be a secret (user=alice:password); another URL loses its password. */
+      if (eq != NULL)
+        {
+          g_autofree char *shown = g_strdup_printf ("%.*s=…", (int) (eq - owned), owned);
+
+          g_free (g_steal_pointer (&owned));
+          owned = g_steal_pointer (&shown);
+        }
+      else
+        {
+          g_autofree char *shown = dl_url_without_password (owned);
+
+          g_free (g_steal_pointer (&owned));
+          owned = g_steal_pointer (&shown);
+        }
       g_set_error (&local_error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    /* Translators: "urls.txt:3: unexpected “foo” (a line is a URL…)";
                     * do not translate sha256=HEX, header=, user-agent=, referer=,

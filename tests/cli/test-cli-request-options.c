@@ -577,6 +577,32 @@ test_input_read_ahead_bounded (CliFixture    *fixture,
   g_assert_nonnull (strstr (events, "\"total\":1024"));
 }
 
+/* An input line with a key Downloader does not know fails alone, and the
+ * error repeats the key, not its value: a value may be a secret. */
+static void
+test_input_line_unknown_key_hidden (CliFixture    *fixture,
+                                    gconstpointer  user_data)
+{
+  g_autofree char *a = cli_fixture_url (fixture, "a.bin?size=1000&seed=9");
+  g_autofree char *b = cli_fixture_url (fixture, "b.bin?size=1000&seed=10");
+  g_autofree char *contents = g_strdup_printf ("%s user=alice:Secr3tPw\n"
+                                               "%s http://bob:Secr3tPw@127.0.0.1/z\n",
+                                               a, b);
+  g_autofree char *list = write_file (fixture, "list.txt", contents);
+  g_autoptr(CliResult) result = NULL;
+
+  result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "-i", list, NULL);
+  g_assert_cmpint (result->status, ==, 1);
+  cli_check_json (result->out, "--count", "2",
+                  "--expect", "0=failed:g-option-context-error-quark:1",
+                  "--expect", "1=failed:g-option-context-error-quark:1", NULL);
+  assert_contains (result->out, "list.txt:1: unexpected “user=…”");
+  assert_contains (result->out, "list.txt:2: unexpected “http://bob@127.0.0.1/z”");
+  g_assert_null (strstr (result->out, "Secr3tPw"));
+  g_assert_null (strstr (result->err, "Secr3tPw"));
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, 0);
+}
+
 /* A file fetched over several connections: every range request carries
  * the download's own headers, as its first request did. */
 static void
@@ -626,6 +652,8 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/input-line-options", test_input_line_options);
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/input-line-bad-option", test_input_line_bad_option);
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/input-line-limit", test_input_line_limit);
+  CLI_FIXTURE_TEST ("/downloader/cli/request-options/input-line-unknown-key-hidden",
+                    test_input_line_unknown_key_hidden);
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/resume-after-kill-same-request",
                     test_resume_after_kill_same_request);
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/history-keeps-options-not-secrets",
