@@ -412,11 +412,11 @@ wait_for_rate_limits (Job            *job,
                       GError        **error)
 {
   DlRateLimit *global = _dl_manager_get_rate_limit (job->manager);
+  gint64 now = g_get_monotonic_time ();
   gint64 wait;
 
-  while ((wait = MAX (_dl_rate_limit_wait (global, count, g_get_monotonic_time ()),
-                      _dl_rate_limit_wait (job->download->rate_limit, count,
-                                           g_get_monotonic_time ()))) > 0)
+  while ((wait = MAX (_dl_rate_limit_wait (global, count, now),
+                      _dl_rate_limit_wait (job->download->rate_limit, count, now))) > 0)
     {
       double seconds = wait / (double) G_USEC_PER_SEC;
 
@@ -424,6 +424,7 @@ wait_for_rate_limits (Job            *job,
                                         job->settings.idle_timeout);
       if (!bridge_sleep (seconds, error))
         return FALSE;
+      now = g_get_monotonic_time ();
     }
   return TRUE;
 }

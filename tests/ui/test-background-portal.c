@@ -232,24 +232,6 @@ typedef struct
   DlDownload    *download;
 } Fixture;
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 static GtkWidget *
 find_toplevel (GType type)
 {
@@ -333,7 +315,7 @@ teardown (Fixture       *fixture,
   g_clear_object (&fixture->store);
   g_clear_pointer (&fixture->server, fault_server_free);
   g_clear_object (&fixture->settings);
-  remove_tree (fixture->dir);
+  ui_test_remove_tree (fixture->dir);
   g_clear_pointer (&fixture->dir, g_free);
   g_clear_pointer (&fixture->downloads, g_free);
   g_clear_pointer (&fixture->history, g_free);
@@ -553,7 +535,7 @@ main (int   argc,
   if (session != NULL)
     g_dbus_connection_set_exit_on_close (session, FALSE);
   g_test_dbus_stop (bus);
-  remove_tree (scratch_root);
+  ui_test_remove_tree (scratch_root);
   g_free (flatpak_info);
   g_free (scratch_root);
   return status;

@@ -13,6 +13,7 @@
 #include <libsecret/secret.h>
 
 #include "test-keyring-daemon.h"
+#include "ui-test-util.h"
 
 #define SECRETS_NAME "org.freedesktop.secrets"
 #define START_TIMEOUT_SECONDS 60
@@ -135,22 +136,6 @@ test_keyring_daemon_start (void)
   return self;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        remove_tree (child);
-      }
-  g_remove (path);
-}
-
 void
 test_keyring_daemon_stop (TestKeyringDaemon *self)
 {
@@ -161,7 +146,7 @@ test_keyring_daemon_stop (TestKeyringDaemon *self)
   g_subprocess_force_exit (self->bus);
   g_subprocess_wait (self->bus, NULL, NULL);
   g_clear_object (&self->bus);
-  remove_tree (self->dir);
+  ui_test_remove_tree (self->dir);
   g_free (self->dir);
   g_free (self);
 }

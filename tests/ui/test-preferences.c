@@ -46,36 +46,6 @@ typedef struct
   GSettings       *settings;
 } Fixture;
 
-static void
-reset_settings (GSettings *settings)
-{
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_auto(GStrv) keys = NULL;
-
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  keys = g_settings_schema_list_keys (schema);
-  for (guint i = 0; keys[i] != NULL; i++)
-    g_settings_reset (settings, keys[i]);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 /* The manager follows a fake network monitor, unmetered to begin with. */
 static void
 setup (Fixture       *fixture,
@@ -88,7 +58,7 @@ setup (Fixture       *fixture,
   g_assert_cmpint (g_mkdir_with_parents (fixture->downloads, 0700), ==, 0);
 
   fixture->settings = g_settings_new (DL_SETTINGS_SCHEMA_ID);
-  reset_settings (fixture->settings);
+  ui_test_reset_settings (fixture->settings);
   g_settings_set_string (fixture->settings, "download-folder", fixture->downloads);
   /* No desktop notification server here (test-ui.c has the tests that
    * need one). */
@@ -119,7 +89,7 @@ teardown (Fixture       *fixture,
   g_assert_finalize_object (g_steal_pointer (&fixture->monitor));
   g_clear_pointer (&fixture->server, fault_server_free);
   g_clear_object (&fixture->settings);
-  remove_tree (fixture->dir);
+  ui_test_remove_tree (fixture->dir);
   g_clear_pointer (&fixture->dir, g_free);
   g_clear_pointer (&fixture->downloads, g_free);
 }
@@ -670,7 +640,7 @@ test_german (void)
   textdomain (GETTEXT_PACKAGE);
 
   settings = g_settings_new (DL_SETTINGS_SCHEMA_ID);
-  reset_settings (settings);
+  ui_test_reset_settings (settings);
   g_settings_set_int (settings, "window-width", 360);
   g_settings_set_int (settings, "window-height", 640);
 
@@ -775,7 +745,7 @@ main (int   argc,
   g_test_add_func ("/downloader/i18n/german-preferences", test_german);
 
   status = g_test_run ();
-  remove_tree (scratch_root);
+  ui_test_remove_tree (scratch_root);
   g_free (scratch_root);
   return status;
 }

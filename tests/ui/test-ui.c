@@ -138,18 +138,6 @@ typedef struct
 } Fixture;
 
 static void
-reset_settings (GSettings *settings)
-{
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_auto(GStrv) keys = NULL;
-
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  keys = g_settings_schema_list_keys (schema);
-  for (guint i = 0; keys[i] != NULL; i++)
-    g_settings_reset (settings, keys[i]);
-}
-
-static void
 open_app (Fixture *fixture)
 {
   g_autoptr(GError) error = NULL;
@@ -184,24 +172,6 @@ close_app (Fixture *fixture)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 setup (Fixture       *fixture,
        gconstpointer  data)
 {
@@ -213,7 +183,7 @@ setup (Fixture       *fixture,
   g_assert_cmpint (g_mkdir_with_parents (fixture->downloads, 0700), ==, 0);
 
   fixture->settings = g_settings_new (DL_SETTINGS_SCHEMA_ID);
-  reset_settings (fixture->settings);
+  ui_test_reset_settings (fixture->settings);
   g_settings_set_string (fixture->settings, "download-folder", fixture->downloads);
 
   fixture->server = fault_server_new_in_thread (FALSE, &error);
@@ -229,7 +199,7 @@ teardown (Fixture       *fixture,
   close_app (fixture);
   g_clear_pointer (&fixture->server, fault_server_free);
   g_clear_object (&fixture->settings);
-  remove_tree (fixture->dir);
+  ui_test_remove_tree (fixture->dir);
   g_clear_pointer (&fixture->dir, g_free);
   g_clear_pointer (&fixture->downloads, g_free);
   g_clear_pointer (&fixture->history, g_free);
@@ -2390,7 +2360,7 @@ main (int   argc,
   g_test_add_func ("/downloader/i18n/german", test_german);
 
   status = g_test_run ();
-  remove_tree (scratch_root);
+  ui_test_remove_tree (scratch_root);
   g_free (scratch_root);
   return status;
 }

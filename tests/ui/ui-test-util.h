@@ -39,4 +39,7 @@ DlApplication *ui_test_new_app    (DlManager     *manager,
                                    const char    *kind);
 void           ui_test_finish_app (DlApplication *app);
 
+void           ui_test_remove_tree    (const char *path);
+void           ui_test_reset_settings (GSettings  *settings);
+
 G_END_DECLS
