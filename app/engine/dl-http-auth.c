@@ -63,6 +63,10 @@ struct _DlHttpAuth
   char            *seen_host;
   char            *seen_realm;
   char            *seen_scheme;
+
+  /* The same for an HTTP proxy's challenge (407). */
+  gboolean         proxy_supplied;
+  char            *proxy_seen;       /* the proxy's HOST:PORT */
 };
 
 /* The authority of @uri as a URL writes it: host, and ":PORT" unless it is
@@ -120,6 +124,8 @@ forget_message (DlHttpAuth *self)
     }
   self->supplied = FALSE;
   self->supplied_own = FALSE;
+  self->proxy_supplied = FALSE;
+  g_clear_pointer (&self->proxy_seen, g_free);
   g_clear_pointer (&self->seen_host, g_free);
   g_clear_pointer (&self->seen_realm, g_free);
   g_clear_pointer (&self->seen_scheme, g_free);
@@ -184,6 +190,29 @@ _dl_http_auth_get_uri (DlHttpAuth  *self,
   return g_uri_ref (self->origin);
 }
 
+/* A proxy's challenge is answered with the credentials of the proxy's
+ * address (see dl-proxy-resolver.c), once: asked again, they were
+ * refused, and the 407 goes through to the task. */
+static gboolean
+authenticate_proxy (DlHttpAuth *self,
+                    SoupAuth   *auth)
+{
+  DlProxyResolver *resolver = _dl_manager_get_proxy_resolver (self->manager);
+  g_autofree char *user = NULL;
+  char *password = NULL;
+
+  g_free (self->proxy_seen);
+  self->proxy_seen = g_strdup (soup_auth_get_authority (auth));
+  if (self->proxy_supplied || resolver == NULL ||
+      !_dl_proxy_resolver_dup_credentials (resolver, self->proxy_seen, &user, &password))
+    return FALSE;
+
+  soup_auth_authenticate (auth, user, password);
+  dl_password_free (password);
+  self->proxy_supplied = TRUE;
+  return TRUE;
+}
+
 static gboolean
 authenticate_cb (SoupMessage *msg,
                  SoupAuth    *auth,
@@ -196,9 +225,8 @@ authenticate_cb (SoupMessage *msg,
   const char *password = NULL;
   gboolean own = FALSE;
 
-  /* A proxy's challenge is the proxy settings' business. */
   if (soup_auth_is_for_proxy (auth))
-    return FALSE;
+    return authenticate_proxy (self, auth);
 
   g_free (self->seen_host);
   self->seen_host = authority_of (uri);
@@ -320,6 +348,22 @@ _dl_http_auth_check (DlHttpAuth     *self,
   const char *refused_user = NULL;
 
   g_return_val_if_fail (msg == self->msg, DL_HTTP_AUTH_PASS);
+
+  /* Nobody to ask about a proxy: its credentials are in its address. */
+  if (soup_message_get_status (msg) == SOUP_STATUS_PROXY_UNAUTHORIZED)
+    {
+      const char *proxy = self->proxy_seen != NULL ? self->proxy_seen : "the proxy";
+
+      if (self->proxy_supplied)
+        g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_AUTH,
+                     "Proxy authentication failed: %s refused the user name or password",
+                     proxy);
+      else
+        g_set_error (error, DL_DOWNLOAD_ERROR, DL_DOWNLOAD_ERROR_AUTH,
+                     "Proxy authentication failed: %s asks for a user name and password, "
+                     "and its address has none (http://USER:PASSWORD@HOST:PORT)", proxy);
+      return DL_HTTP_AUTH_FAILED;
+    }
 
   if (soup_message_get_status (msg) != SOUP_STATUS_UNAUTHORIZED)
     {

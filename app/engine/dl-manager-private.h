@@ -16,6 +16,7 @@
 #include "dl-disk-private.h"
 #include "dl-download-private.h"
 #include "dl-manager.h"
+#include "dl-proxy-resolver-private.h"
 #include "dl-rate-limit-private.h"
 
 G_BEGIN_DECLS
@@ -65,5 +66,6 @@ gboolean  _dl_manager_wait_for_proxy_resolver (GError            **error);
 void      _dl_manager_preconnect        (DlManager          *self,
                                           GUri               *uri);
 DlCredentialProvider *_dl_manager_get_credential_provider (DlManager *self);
+DlProxyResolver      *_dl_manager_get_proxy_resolver      (DlManager *self);
 
 G_END_DECLS

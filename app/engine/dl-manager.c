@@ -82,7 +82,7 @@ struct _DlManager
   gint64             removal_since; /* start of this burst of removals, or 0 */
   DlFolders         *folders;       /* the output folders open for running downloads */
   DlRateLimit       *rate_limit;    /* shared by all downloads */
-  GProxyResolver    *proxy_resolver; /* set by hand, or NULL: the desktop's */
+  DlProxyResolver   *proxy_resolver; /* the one set by hand, or the desktop's */
   GHashTable        *preconnected;  /* "scheme://host:port" → preconnections made */
   DlCredentialProvider *credential_provider;  /* asked on a 401, or NULL */
   DlMeteredPause    *metered_pause;
@@ -414,8 +414,9 @@ ensure_session (DlManager *self)
   self->session_max_conns = total;
   if (self->tls_database != NULL)
     soup_session_set_tls_database (self->session, self->tls_database);
-  if (self->proxy_resolver != NULL)
-    soup_session_set_proxy_resolver (self->session, self->proxy_resolver);
+  if (self->proxy_resolver == NULL)
+    self->proxy_resolver = _dl_proxy_resolver_new (NULL);
+  soup_session_set_proxy_resolver (self->session, G_PROXY_RESOLVER (self->proxy_resolver));
 
   /* Bytes on disk must be the bytes on the wire: decoding would change the
    * length, break Range requests and the checksum. */
@@ -1627,6 +1628,13 @@ dl_manager_set_credential_provider (DlManager            *self,
   g_set_object (&self->credential_provider, provider);
 }
 
+/* The session's proxy resolver, which knows the proxies' credentials. */
+DlProxyResolver *
+_dl_manager_get_proxy_resolver (DlManager *self)
+{
+  return self->proxy_resolver;
+}
+
 DlCredentialProvider *
 _dl_manager_get_credential_provider (DlManager *self)
 {
@@ -2125,7 +2133,8 @@ dl_manager_set_proxy (DlManager   *self,
         return FALSE;
     }
 
-  g_set_object (&self->proxy_resolver, resolver);
+  g_clear_object (&self->proxy_resolver);
+  self->proxy_resolver = _dl_proxy_resolver_new (resolver);
   /* The session's resolver is its connections' own: a new session. */
   g_clear_object (&self->session);
   g_hash_table_remove_all (self->preconnected);

@@ -392,6 +392,7 @@ struct _SniffProxy
   GPtrArray      *ranges;
   GPtrArray      *heads;        /* each request's line and headers, CRLF-separated */
   gboolean        socks5;       /* speaks SOCKS5 to its clients before relaying */
+  char           *basic_token;  /* asks for Basic credentials (407) unless NULL */
   guint64         bytes_down;
   gint            active;       /* connections being relayed (atomic) */
 };
@@ -565,6 +566,46 @@ socks5_accept (SniffProxy *self,
   return fd_write_all (fd, (const char *) granted, sizeof granted);
 }
 
+/* With credentials required: reads the first request head of a new
+ * connection, and answers 407 (closing the connection) unless it carries
+ * them; otherwise sends it on upstream. FALSE when the connection is done. */
+static gboolean
+proxy_auth_gate (SniffProxy *self,
+                 const char *token,
+                 Relay      *relay,
+                 GString    *pending)
+{
+  static const char challenge[] =
+    "HTTP/1.1 407 Proxy Authentication Required\r\n"
+    "Proxy-Authenticate: Basic realm=\"sniff\"\r\n"
+    "Content-Length: 0\r\nConnection: close\r\n\r\n";
+  g_autofree char *expected = g_strconcat ("\r\nProxy-Authorization: Basic ",
+                                           token, "\r\n", NULL);
+  char buffer[16 * 1024];
+  const char *end;
+
+  while ((end = strstr (pending->str, "\r\n\r\n")) == NULL)
+    {
+      gssize n = fd_read (relay->client, buffer, sizeof buffer);
+
+      if (n <= 0)
+        return FALSE;
+      g_string_append_len (pending, buffer, n);
+    }
+
+  if (g_strstr_len (pending->str, end + 2 - pending->str, expected) == NULL)
+    {
+      parse_heads (self, pending);
+      fd_write_all (relay->client, challenge, sizeof challenge - 1);
+      return FALSE;
+    }
+
+  if (!fd_write_all (relay->upstream, pending->str, pending->len))
+    return FALSE;
+  parse_heads (self, pending);
+  return TRUE;
+}
+
 static gboolean
 run_cb (GThreadedSocketService *service,
         GSocketConnection      *connection,
@@ -577,9 +618,14 @@ run_cb (GThreadedSocketService *service,
   g_autoptr(GString) pending = g_string_new (NULL);
   Relay relay = { self, -1, -1 };
   char buffer[16 * 1024];
+  g_autofree char *token = NULL;
   GThread *thread;
 
   g_atomic_int_inc (&self->active);
+
+  g_mutex_lock (&self->lock);
+  token = g_strdup (self->basic_token);
+  g_mutex_unlock (&self->lock);
 
   upstream = g_socket_client_connect_to_host (client, "127.0.0.1", self->upstream_port, NULL, NULL);
   if (upstream == NULL)
@@ -590,8 +636,10 @@ run_cb (GThreadedSocketService *service,
 
   relay.client = g_socket_get_fd (g_socket_connection_get_socket (connection));
   relay.upstream = g_socket_get_fd (g_socket_connection_get_socket (upstream));
-  if (self->socks5 && !socks5_accept (self, relay.client))
+  if ((self->socks5 && !socks5_accept (self, relay.client)) ||
+      (token != NULL && !proxy_auth_gate (self, token, &relay, pending)))
     {
+      shutdown (relay.client, SHUT_RDWR);
       g_atomic_int_add (&self->active, -1);
       return TRUE;
     }
@@ -652,6 +700,18 @@ sniff_proxy_thread (gpointer data)
   return NULL;
 }
 
+guint16
+cli_closed_port (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
+
 SniffProxy *
 sniff_proxy_new (guint16 upstream_port)
 {
@@ -705,7 +765,23 @@ sniff_proxy_free (SniffProxy *self)
   g_cond_clear (&self->ready);
   g_mutex_clear (&self->lock);
   g_free (self->uri);
+  g_free (self->basic_token);
   g_free (self);
+}
+
+/* From now on, new connections must give @user and @password (Basic) on
+ * their first request, or get a 407 and are closed. */
+void
+sniff_proxy_require_credentials (SniffProxy *self,
+                                 const char *user,
+                                 const char *password)
+{
+  g_autofree char *pair = g_strconcat (user, ":", password, NULL);
+
+  g_mutex_lock (&self->lock);
+  g_free (self->basic_token);
+  self->basic_token = g_base64_encode ((const guchar *) pair, strlen (pair));
+  g_mutex_unlock (&self->lock);
 }
 
 const char *

@@ -86,6 +86,10 @@ gint64       cli_wait_for_size         (const char   *path,
 /* A TCP relay in front of the fault server that records the Range header of
  * every request and counts the bytes sent back: evidence, from the
  * server's side of the wire, that a re-run resumed instead of starting over. */
+/* A loopback port nothing listens on: a URL there is only reached through
+ * a proxy. */
+guint16      cli_closed_port            (void);
+
 typedef struct _SniffProxy SniffProxy;
 
 SniffProxy  *sniff_proxy_new            (guint16       upstream_port);
@@ -103,6 +107,9 @@ GPtrArray   *sniff_proxy_dup_ranges     (SniffProxy   *self) G_GNUC_WARN_UNUSED_
 GPtrArray   *sniff_proxy_dup_heads      (SniffProxy   *self) G_GNUC_WARN_UNUSED_RESULT;
 guint64      sniff_proxy_get_bytes_down (SniffProxy   *self);
 void         sniff_proxy_reset          (SniffProxy   *self);
+void         sniff_proxy_require_credentials (SniffProxy *self,
+                                              const char *user,
+                                              const char *password);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SniffProxy, sniff_proxy_free)
 

@@ -323,6 +323,101 @@ test_ranges_authenticated (CliFixture    *fixture,
   g_assert_cmpuint (fault_server_get_max_open_connections (fixture->server), >=, 2);
 }
 
+/* ---- an HTTP proxy that asks for credentials (407) --------------------------------------- */
+
+/* -x http://USERINFO@PROXY, for a file on a port only the proxy reaches. */
+static CliResult *
+run_through_proxy (CliFixture *fixture,
+                   SniffProxy *proxy,
+                   const char *userinfo,
+                   const char *name)
+{
+  g_autofree char *proxy_port = g_strdup (strrchr (sniff_proxy_get_uri (proxy), ':') + 1);
+  g_autofree char *proxy_url = NULL;
+  g_autofree char *u = g_strdup_printf ("http://127.0.0.1:%u/%s?size=5000&seed=21",
+                                        cli_closed_port (), name);
+
+  proxy_port[strlen (proxy_port) - 1] = '\0';
+  proxy_url = userinfo != NULL
+              ? g_strdup_printf ("http://%s@127.0.0.1:%s", userinfo, proxy_port)
+              : g_strdup_printf ("http://127.0.0.1:%s", proxy_port);
+  return cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--retries", "5",
+                  "--proxy", proxy_url, u, NULL);
+}
+
+/* The credentials in the proxy's address answer its 407, and every
+ * request still asks for the file (not for the proxy's own front page). */
+static void
+test_proxy_credentials (CliFixture    *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(SniffProxy) proxy = sniff_proxy_new (fault_server_get_port (fixture->server));
+  g_autofree char *path = g_build_filename (fixture->out_dir, "px.bin", NULL);
+  g_autoptr(CliResult) result = NULL;
+  g_autoptr(GPtrArray) heads = NULL;
+  guint authorized = 0;
+
+  sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
+  result = run_through_proxy (fixture, proxy, "alice:" PASSWORD, "px.bin");
+
+  g_assert_cmpint (result->status, ==, 0);
+  cli_assert_body (path, 21, 5000);
+  heads = sniff_proxy_dup_heads (proxy);
+  g_assert_cmpuint (heads->len, >=, 2);
+  for (guint i = 0; i < heads->len; i++)
+    {
+      const char *head = g_ptr_array_index (heads, i);
+
+      g_assert_true (g_str_has_prefix (head, "GET http://127.0.0.1:"));
+      assert_contains (head, "/px.bin?");
+      if (strstr (head, "\nProxy-Authorization: Basic ") != NULL)
+        authorized++;
+    }
+  g_assert_cmpuint (authorized, >=, 1);
+  assert_lacks (result->out, PASSWORD, "the proxy's password");
+  assert_lacks (result->err, PASSWORD, "the proxy's password");
+}
+
+/* Refused proxy credentials fail the download at once, saying so. */
+static void
+test_proxy_wrong_password (CliFixture    *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(SniffProxy) proxy = sniff_proxy_new (fault_server_get_port (fixture->server));
+  g_autoptr(CliResult) result = NULL;
+  g_autoptr(GPtrArray) heads = NULL;
+
+  sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
+  result = run_through_proxy (fixture, proxy, "alice:wrong-" PASSWORD, "pw.bin");
+
+  g_assert_cmpint (result->status, ==, 1);
+  cli_check_json (result->out, "--expect", "0=failed:dl-download-error-quark:8", NULL);
+  assert_contains (result->out, "Proxy authentication failed");
+  assert_contains (result->out, "refused the user name or password");
+  assert_lacks (result->out, PASSWORD, "the proxy's password");
+  heads = sniff_proxy_dup_heads (proxy);
+  g_assert_cmpuint (heads->len, ==, 2);
+}
+
+/* A proxy that asks, with no credentials in its address: a clear error. */
+static void
+test_proxy_no_credentials (CliFixture    *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(SniffProxy) proxy = sniff_proxy_new (fault_server_get_port (fixture->server));
+  g_autoptr(CliResult) result = NULL;
+  g_autoptr(GPtrArray) heads = NULL;
+
+  sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
+  result = run_through_proxy (fixture, proxy, NULL, "pn.bin");
+
+  g_assert_cmpint (result->status, ==, 1);
+  cli_check_json (result->out, "--expect", "0=failed:dl-download-error-quark:8", NULL);
+  assert_contains (result->out, "asks for a user name and password, and its address has none");
+  heads = sniff_proxy_dup_heads (proxy);
+  g_assert_cmpuint (heads->len, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -343,6 +438,9 @@ main (int   argc,
                     test_redirect_other_host_gets_nothing);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/redirect-other-host-asks",
                     test_redirect_other_host_asks);
+  CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-credentials", test_proxy_credentials);
+  CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-wrong-password", test_proxy_wrong_password);
+  CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-no-credentials", test_proxy_no_credentials);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/user-option-hidden-from-ps",
                     test_user_option_hidden_from_ps);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/ranges-authenticated", test_ranges_authenticated);

@@ -418,25 +418,12 @@ test_history_keeps_options_not_secrets (CliFixture    *fixture,
 
 /* ---- proxy -------------------------------------------------------------------------------- */
 
-/* A port nothing listens on: the download only works through the proxy. */
-static guint16
-closed_port (void)
-{
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr(GError) error = NULL;
-  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
-
-  g_assert_no_error (error);
-  g_socket_listener_close (listener);
-  return port;
-}
-
 static void
 test_proxy_http (CliFixture    *fixture,
                  gconstpointer  user_data)
 {
   g_autoptr(SniffProxy) proxy = sniff_proxy_new (fault_server_get_port (fixture->server));
-  guint16 port = closed_port ();
+  guint16 port = cli_closed_port ();
   g_autofree char *u = g_strdup_printf ("http://127.0.0.1:%u/p.bin?size=5000&seed=16", port);
   g_autofree char *path = g_build_filename (fixture->out_dir, "p.bin", NULL);
   g_autofree char *target = g_strdup_printf ("GET http://127.0.0.1:%u/p.bin", port);
@@ -457,7 +444,7 @@ test_proxy_socks5 (CliFixture    *fixture,
                    gconstpointer  user_data)
 {
   g_autoptr(SniffProxy) proxy = sniff_proxy_new_full (fault_server_get_port (fixture->server), TRUE);
-  guint16 port = closed_port ();
+  guint16 port = cli_closed_port ();
   g_autofree char *u = g_strdup_printf ("http://127.0.0.1:%u/s.bin?size=5000&seed=17", port);
   g_autofree char *path = g_build_filename (fixture->out_dir, "s.bin", NULL);
   g_autofree char *proxy_url = NULL;
