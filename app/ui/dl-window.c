@@ -1283,26 +1283,46 @@ find_by_url (DlWindow   *self,
   return NULL;
 }
 
+/* The links the "Download Again?" dialog asks about, with the add card's
+ * Advanced options they were given (NULL: none). */
+typedef struct
+{
+  GStrv             links;
+  DlRequestOptions *options;
+} AgainRequest;
+
+static void
+again_request_free (gpointer  data,
+                    GClosure *closure)
+{
+  AgainRequest *request = data;
+
+  g_strfreev (request->links);
+  g_clear_pointer (&request->options, dl_request_options_unref);
+  g_free (request);
+}
+
 static void
 again_response_cb (AdwMessageDialog *dialog,
                    const char       *response,
                    gpointer          user_data)
 {
   DlWindow *self = DL_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (dialog)));
-  GStrv links = user_data;
+  AgainRequest *request = user_data;
   DlDownload *last = NULL;
 
   if (g_strcmp0 (response, "again") != 0)
     return;
 
-  for (guint i = 0; links[i] != NULL; i++)
+  for (guint i = 0; request->links[i] != NULL; i++)
     {
       g_autoptr(GError) error = NULL;
-      DlDownload *download = dl_manager_add (self->manager, links[i], NULL, &error);
+      DlDownload *download = dl_manager_add_with_options (self->manager, request->links[i],
+                                                          NULL, NULL, request->options, &error);
 
       if (download == NULL)
         {
-          g_autofree char *message = describe_add_error (links[i], error);
+          g_autofree char *message = describe_add_error (request->links[i], error);
 
           dl_window_show_toast (self, message);
           continue;
@@ -1323,6 +1343,7 @@ ask_download_again (DlWindow   *self,
   AdwMessageDialog *dialog;
   DlDownload *first = find_by_url (self, g_ptr_array_index (links, 0));
   g_autofree char *name = first != NULL ? dl_format_display_name (first) : NULL;
+  AgainRequest *request = g_new0 (AgainRequest, 1);
 
   g_ptr_array_add (links, NULL);
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
@@ -1347,8 +1368,11 @@ ask_download_again (DlWindow   *self,
   adw_message_dialog_set_response_appearance (dialog, "again", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
+  request->links = (GStrv) g_ptr_array_steal (links, NULL);
+  if (self->adding_options != NULL)
+    request->options = dl_request_options_ref (self->adding_options);
   g_signal_connect_data (dialog, "response", G_CALLBACK (again_response_cb),
-                         g_ptr_array_steal (links, NULL), (GClosureNotify) (void (*) (void)) g_strfreev, 0);
+                         request, again_request_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

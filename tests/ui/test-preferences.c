@@ -597,6 +597,42 @@ test_advanced_cookies (Fixture       *fixture,
   header_server_free (server);
 }
 
+/* A link already in the list, added again with Advanced options: once
+ * "Download Again?" is answered, the second download carries them too. */
+static void
+test_advanced_download_again (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  HeaderServer *server = header_server_new ();
+  g_autofree char *url = g_strconcat (server->uri, "twice.bin", NULL);
+  DlAddOptions *options = open_add_card (fixture);
+  GtkTextView *headers = GTK_TEXT_VIEW (find_widget (GTK_WIDGET (options), GTK_TYPE_TEXT_VIEW));
+  GtkTextView *links = find_links_view (GTK_WIDGET (fixture->window));
+  AdwMessageDialog *dialog;
+
+  set_text_view (links, url);
+  set_text_view (headers, "X-Token: first\n");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add-confirm", NULL));
+  WAIT_FOR (server->n_requests == 1 && dl_manager_get_n_running (fixture->manager) == 0);
+
+  options = open_add_card (fixture);
+  headers = GTK_TEXT_VIEW (find_widget (GTK_WIDGET (options), GTK_TYPE_TEXT_VIEW));
+  links = find_links_view (GTK_WIDGET (fixture->window));
+  set_text_view (links, url);
+  set_text_view (headers, "X-Token: second\n");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add-confirm", NULL));
+  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
+  dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Download Again?");
+  respond (dialog, "again");
+
+  WAIT_FOR (server->n_requests == 2 &&
+            g_list_model_get_n_items (G_LIST_MODEL (fixture->manager)) == 2 &&
+            dl_manager_get_n_running (fixture->manager) == 0);
+  g_assert_cmpstr (soup_message_headers_get_one (server->last_headers, "X-Token"), ==, "second");
+  header_server_free (server);
+}
+
 /* ---- German ---------------------------------------------------------------------- */
 
 /* Runs in a child process: the locale is process-wide. The new controls
@@ -741,6 +777,7 @@ main (int   argc,
   ADD ("/downloader/add-card/advanced-headers", test_advanced_headers);
   ADD ("/downloader/add-card/advanced-invalid-header", test_advanced_invalid_header);
   ADD ("/downloader/add-card/advanced-cookies", test_advanced_cookies);
+  ADD ("/downloader/add-card/advanced-download-again", test_advanced_download_again);
   ADD ("/downloader/add-card/narrow", test_narrow);
   g_test_add_func ("/downloader/i18n/german-preferences", test_german);
 
