@@ -388,9 +388,16 @@ slab_new (BridgeStackPool *pool,
   if (klass->reserved_left == 0)
     {
       gsize reservation = length * SLABS_PER_RESERVATION;
+      const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK;
 
-      klass->reserved = mmap (NULL, reservation, PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+      klass->reserved = mmap (NULL, reservation, PROT_READ | PROT_WRITE, flags, -1, 0);
+      /* With strict overcommit (vm.overcommit_memory = 2) the whole range
+       * counts against the commit limit: then one slab at a time. */
+      if (klass->reserved == MAP_FAILED)
+        {
+          reservation = length;
+          klass->reserved = mmap (NULL, reservation, PROT_READ | PROT_WRITE, flags, -1, 0);
+        }
       if (klass->reserved == MAP_FAILED)
         g_error ("libbridge: cannot reserve %" G_GSIZE_FORMAT " bytes for task stacks: %s",
                  reservation, g_strerror (errno));

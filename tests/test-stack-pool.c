@@ -8,9 +8,14 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <glib.h>
+
+#if HAVE_VALGRIND
+# include <valgrind/valgrind.h>
+#endif
 
 #include "bridge-block-pool-private.h"
 #include "bridge-stack-pool-private.h"
@@ -170,6 +175,61 @@ test_guarded_while_racing (void)
   _bridge_stack_pool_free (pool);
 }
 
+/* Bytes of address space this process has mapped (VmSize). */
+static gsize
+address_space_used (void)
+{
+  g_autofree char *statm = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL));
+  return (gsize) g_ascii_strtoull (statm, NULL, 10) * sysconf (_SC_PAGESIZE);
+}
+
+/* Where the pool's usual reservation of several slabs does not fit in the
+ * address space (or, with strict overcommit, in the commit limit), stacks
+ * still come, one slab at a time. */
+static void
+test_tight_address_space (void)
+{
+  gsize size = _bridge_stack_size_default ();
+  gsize page = sysconf (_SC_PAGESIZE);
+
+#if HAVE_ASAN
+  g_test_skip ("AddressSanitizer needs a large address space");
+  return;
+#endif
+#if HAVE_VALGRIND
+  if (RUNNING_ON_VALGRIND)
+    {
+      g_test_skip ("valgrind manages the address space itself");
+      return;
+    }
+#endif
+
+  if (g_test_subprocess ())
+    {
+      BridgeStackPool *pool;
+      BridgeStack *stack;
+      /* One slab and the populating thread's stack fit; two slabs do not. */
+      struct rlimit limit;
+
+      limit.rlim_cur = limit.rlim_max = address_space_used () +
+                                        (gsize) _bridge_stack_pool_slab_capacity (size) * (size + page) +
+                                        24 * 1024 * 1024;
+      g_assert_cmpint (setrlimit (RLIMIT_AS, &limit), ==, 0);
+
+      pool = _bridge_stack_pool_new ();
+      stack = _bridge_stack_pool_acquire (pool, size);
+      stack->base[stack->size - 64] = 1;
+      _bridge_stack_pool_release (pool, stack, NULL);
+      _bridge_stack_pool_free (pool);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -180,6 +240,7 @@ main (int    argc,
                    test_next_slab_prepared_ahead);
   g_test_add_func ("/libbridge/stack-pool/nothing-ahead-for-few-tasks",
                    test_nothing_ahead_for_few_tasks);
+  g_test_add_func ("/libbridge/stack-pool/tight-address-space", test_tight_address_space);
   g_test_add_func ("/libbridge/stack-pool/guarded-while-racing", test_guarded_while_racing);
 
   return g_test_run ();
