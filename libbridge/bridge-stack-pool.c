@@ -69,15 +69,17 @@
  * with the loop's own work.
  *
  * The thread prepares the class's next slab, asked for once the loop is
- * PREPARE_START stacks into the current one, and gives up on a slab as soon
- * as the loop starts carving it: working where the loop works, the two
- * threads would fault the same pages and contend for the same page table
- * locks. So a program that never has more than PREPARE_START stacks at once
- * commits nothing ahead, and a burst at most one slab's top pages.
+ * PREPARE_START stacks into the current one: first all its guards, which
+ * are cheap and which the loop would otherwise install one system call a
+ * stack, then its top pages, which it stops faulting in as soon as the loop
+ * starts carving the slab: working where the loop works, the two threads
+ * would fault the same pages and contend for the same page table locks. So
+ * a program that never has more than PREPARE_START stacks at once commits
+ * nothing ahead, and a burst at most one slab's top pages.
  *
- * Each batch is one process_madvise() call for the guards and one for the
- * tops, which hold the process's memory map lock for reading: small
- * batches keep the loop's mmap() and brk() from waiting long for it. */
+ * Each batch is one process_madvise() call, which holds the process's
+ * memory map lock for reading: small batches keep the loop's mmap() and
+ * brk() from waiting long for it. */
 #define PREPARE_START 16
 #define PREPARE_BATCH 32
 
@@ -300,55 +302,68 @@ advise_ranges (const struct iovec *ranges,
   return done;
 }
 
-/* On the populating thread. It installs guard pages and faults top pages in
- * without writing to them, so a stack the loop's thread took in the
- * meantime is not disturbed. */
+/* On the populating thread: the guard pages of stacks [first, first +
+ * count) of a slab, including one the loop is carving (it would otherwise
+ * install each guard itself, one system call a stack). A stack the loop took
+ * in the meantime is not disturbed: only the pages below stacks change. */
 static void
-prepare_stacks (gpointer data)
+guard_stacks (gpointer data)
 {
   PrepareRequest *request = data;
   Slab *slab = request->slab;
   struct iovec guards[PREPARE_BATCH];
-  struct iovec tops[PREPARE_BATCH];
   guint claimed[PREPARE_BATCH];
-  guint n = 0;
-  guint n_guarded = 0;
+
+  for (guint first = request->first; first < request->first + request->count; first += PREPARE_BATCH)
+    {
+      guint end = MIN (first + PREPARE_BATCH, request->first + request->count);
+      guint n = 0;
+      guint n_guarded;
+
+      for (guint i = first; i < end; i++)
+        {
+          if (prepare_state_change (slab, i, PREPARE_FRESH, PREPARE_BUSY) != PREPARE_FRESH)
+            continue;
+          claimed[n] = i;
+          guards[n].iov_base = slab->stacks[i].guard;
+          guards[n].iov_len = page_size;
+          n++;
+        }
+      n_guarded = n > 0 ? advise_ranges (guards, n, MADV_GUARD_INSTALL) : 0;
+      /* Changes nothing for a stack the loop took meanwhile: it guards it. */
+      for (guint j = 0; j < n; j++)
+        prepare_state_change (slab, claimed[j], PREPARE_BUSY,
+                              j < n_guarded ? PREPARE_READY_GUARDED : PREPARE_FRESH);
+    }
+  slab_unref (slab);
+  g_free (request);
+}
+
+/* On the populating thread: faults in the top pages of stacks [first,
+ * first + count) of a slab the loop has not started on, without writing to
+ * them. Where the loop is carving already, faulting the same pages (and
+ * taking the same page table locks) would slow it down: that slab is left
+ * to it. */
+static void
+populate_tops (gpointer data)
+{
+  PrepareRequest *request = data;
+  Slab *slab = request->slab;
+  struct iovec tops[PREPARE_BATCH];
 
   g_assert (request->count <= PREPARE_BATCH);
 
-  /* Where the loop is carving already, faulting the same pages (and taking
-   * the same page table locks) would slow it down: leave that slab to it. */
-  if (g_atomic_int_get (&slab->carving))
+  if (!g_atomic_int_get (&slab->carving))
     {
-      slab_unref (slab);
-      g_free (request);
-      return;
+      for (guint j = 0; j < request->count; j++)
+        {
+          BridgeStack *stack = &slab->stacks[request->first + j];
+
+          tops[j].iov_base = stack->base + stack->size - page_size;
+          tops[j].iov_len = page_size;
+        }
+      (void) advise_ranges (tops, request->count, MADV_POPULATE_WRITE);
     }
-
-  for (guint i = request->first; i < request->first + request->count; i++)
-    {
-      BridgeStack *stack = &slab->stacks[i];
-
-      if (prepare_state_change (slab, i, PREPARE_FRESH, PREPARE_BUSY) != PREPARE_FRESH)
-        continue;
-      claimed[n] = i;
-      guards[n].iov_base = stack->guard;
-      guards[n].iov_len = page_size;
-      tops[n].iov_base = stack->base + stack->size - page_size;
-      tops[n].iov_len = page_size;
-      n++;
-    }
-
-  if (n > 0)
-    {
-      n_guarded = advise_ranges (guards, n, MADV_GUARD_INSTALL);
-      (void) advise_ranges (tops, n, MADV_POPULATE_WRITE);
-    }
-
-  /* Changes nothing for a stack the loop took meanwhile: it guards it. */
-  for (guint j = 0; j < n; j++)
-    prepare_state_change (slab, claimed[j], PREPARE_BUSY,
-                          j < n_guarded ? PREPARE_READY_GUARDED : PREPARE_FRESH);
   slab_unref (slab);
   g_free (request);
 }
@@ -428,9 +443,10 @@ slab_new (BridgeStackPool *pool,
 }
 
 static void
-request_preparation (Slab  *slab,
-                     guint  first,
-                     guint  count)
+request_preparation (BridgePopulateFunc  func,
+                     Slab               *slab,
+                     guint               first,
+                     guint               count)
 {
   PrepareRequest *request = g_new (PrepareRequest, 1);
 
@@ -438,11 +454,11 @@ request_preparation (Slab  *slab,
   request->slab = slab;
   request->first = first;
   request->count = count;
-  _bridge_populate_in_background (prepare_stacks, request);
+  _bridge_populate_in_background (func, request);
 }
 
 /* Once the loop is PREPARE_START stacks into a slab, the class's next slab
- * is reserved and all of it asked for. */
+ * is reserved and all of it asked for: its guards, then its top pages. */
 static void
 class_prepare_ahead (BridgeStackPool *pool,
                      SizeClass       *klass)
@@ -452,9 +468,12 @@ class_prepare_ahead (BridgeStackPool *pool,
   if (klass->next_slab != NULL || klass->slab_next < MIN (PREPARE_START, klass->slab->count))
     return;
 
+  /* All the guards first: they are cheap, and the loop must have each one
+   * before it hands the stack out. */
   slab = klass->next_slab = slab_new (pool, klass);
+  request_preparation (guard_stacks, slab, 0, slab->count);
   for (guint first = 0; first < slab->count; first += PREPARE_BATCH)
-    request_preparation (slab, first, MIN (PREPARE_BATCH, slab->count - first));
+    request_preparation (populate_tops, slab, first, MIN (PREPARE_BATCH, slab->count - first));
 }
 
 static BridgeStack *
