@@ -43,5 +43,6 @@ void             _bridge_stack_pool_trim         (BridgeStackPool *pool);
 gsize            _bridge_stack_size_default      (void);
 gsize            _bridge_stack_size_round        (gsize            size);
 gboolean         _bridge_stack_pool_prepares_ahead (void);
+guint            _bridge_stack_pool_slab_capacity (gsize           size);
 
 G_END_DECLS

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #if HAVE_VALGRIND
@@ -38,6 +40,11 @@
  * keeps vm.max_map_count (65530 by default) from capping the number of tasks. */
 #define SLAB_BYTES (32 * 1024 * 1024)
 
+/* Address space for this many slabs is reserved at a time: mmap() takes the
+ * process's memory map lock for writing, and so waits whenever the
+ * populating thread holds it for reading (see PREPARE_BATCH below). */
+#define SLABS_PER_RESERVATION 8
+
 /* Free stacks kept with their pages committed, per size, once the loop goes
  * idle. Releasing never makes a system call: a burst of ten thousand parked
  * tasks that finish together would otherwise pay ten thousand madvise()
@@ -49,16 +56,32 @@
 # define MADV_GUARD_INSTALL 102
 #endif
 
-/* The guard pages of fresh stacks are installed ahead of need on the block
- * pool's populating thread: madvise (MADV_GUARD_INSTALL) is a system call of
- * most of a microsecond, which the loop's thread would otherwise make for
- * every stack it carves (a burst of tasks that park carves one each). The
- * thread keeps this many stacks of each size guarded beyond the next one to
- * be carved, asked for in batches. (The top pages are not faulted in there
- * too: MADV_POPULATE_WRITE on one page costs more than the fault it saves
- * the loop, and on a busy machine the loop then waits for the CPU.) */
-#define PREPARE_AHEAD 32
-#define PREPARE_BATCH 16
+#ifndef MADV_POPULATE_WRITE
+# define MADV_POPULATE_WRITE 23   /* Linux 5.14; Debian 12's headers lack it */
+#endif
+
+/* Fresh stacks are prepared ahead of need on the block pool's populating
+ * thread: the guard page installed (madvise (MADV_GUARD_INSTALL)) and the
+ * top page, where the fiber's first frames go, faulted in
+ * (MADV_POPULATE_WRITE, which leaves the contents alone). A burst of tasks
+ * that park needs one fresh stack each, and the first touch of its top page
+ * costs the loop's thread a page fault, which on the other thread overlaps
+ * with the loop's own work.
+ *
+ * The thread prepares the class's next slab, asked for once the loop is
+ * PREPARE_START stacks into the current one: first all its guards, which
+ * are cheap and which the loop would otherwise install one system call a
+ * stack, then its top pages, which it stops faulting in as soon as the loop
+ * starts carving the slab: working where the loop works, the two threads
+ * would fault the same pages and contend for the same page table locks. So
+ * a program that never has more than PREPARE_START stacks at once commits
+ * nothing ahead, and a burst at most one slab's top pages.
+ *
+ * Each batch is one process_madvise() call, which holds the process's
+ * memory map lock for reading: small batches keep the loop's mmap() and
+ * brk() from waiting long for it. */
+#define PREPARE_START 16
+#define PREPARE_BATCH 32
 
 /* Where a slab's stacks are, two bits each in Slab.prepare_states (not in
  * BridgeStack, whose size a million parked tasks multiply): the loop's
@@ -87,6 +110,7 @@ typedef struct
   gsize        length;
   guint        count;
   BridgeStack *stacks;
+  gint         carving;         /* atomic: the loop has started on it */
   gint        *prepare_states;  /* atomic: PrepareState, STATES_PER_WORD a word */
 } Slab;
 
@@ -99,8 +123,8 @@ typedef struct
   Slab        *slab;            /* the slab being carved */
   guint        slab_next;
   Slab        *next_slab;       /* reserved early, to be prepared ahead */
-  guint        prepared_upto;   /* preparation asked for below this index,
-                                 * counting on into next_slab */
+  guint8      *reserved;        /* address space for the next slabs */
+  gsize        reserved_left;
 } SizeClass;
 
 struct _BridgeStackPool
@@ -251,26 +275,96 @@ prepare_state_change (Slab         *slab,
     }
 }
 
-/* On the populating thread. It only touches guard pages, never a stack's
- * own, so a stack the loop's thread took in the meantime is not disturbed. */
+/* Gives @advice for @n page ranges, with one process_madvise() call where
+ * the kernel takes any advice there (Linux 6.13+), else one madvise() per
+ * range. Returns how many ranges, from the first, were advised. */
+static guint
+advise_ranges (const struct iovec *ranges,
+               guint               n,
+               int                 advice)
+{
+  guint done = 0;
+
+#if defined (SYS_pidfd_open) && defined (SYS_process_madvise)
+  int pidfd = (int) syscall (SYS_pidfd_open, (pid_t) getpid (), 0);
+
+  if (pidfd >= 0)
+    {
+      glong advised = syscall (SYS_process_madvise, pidfd, ranges, (gsize) n, advice, 0);
+
+      close (pidfd);
+      if (advised >= 0)
+        return MIN (n, (gsize) advised / page_size);
+    }
+#endif
+  while (done < n && madvise (ranges[done].iov_base, ranges[done].iov_len, advice) == 0)
+    done++;
+  return done;
+}
+
+/* On the populating thread: the guard pages of stacks [first, first +
+ * count) of a slab, including one the loop is carving (it would otherwise
+ * install each guard itself, one system call a stack). A stack the loop took
+ * in the meantime is not disturbed: only the pages below stacks change. */
 static void
-prepare_stacks (gpointer data)
+guard_stacks (gpointer data)
 {
   PrepareRequest *request = data;
+  Slab *slab = request->slab;
+  struct iovec guards[PREPARE_BATCH];
+  guint claimed[PREPARE_BATCH];
 
-  for (guint i = request->first; i < request->first + request->count; i++)
+  for (guint first = request->first; first < request->first + request->count; first += PREPARE_BATCH)
     {
-      BridgeStack *stack = &request->slab->stacks[i];
-      PrepareState ready = PREPARE_FRESH;
+      guint end = MIN (first + PREPARE_BATCH, request->first + request->count);
+      guint n = 0;
+      guint n_guarded;
 
-      if (prepare_state_change (request->slab, i, PREPARE_FRESH, PREPARE_BUSY) != PREPARE_FRESH)
-        continue;
-      if (install_guard_madvise (stack))
-        ready = PREPARE_READY_GUARDED;
-      /* Changes nothing when the loop took the stack meanwhile: it guards it. */
-      prepare_state_change (request->slab, i, PREPARE_BUSY, ready);
+      for (guint i = first; i < end; i++)
+        {
+          if (prepare_state_change (slab, i, PREPARE_FRESH, PREPARE_BUSY) != PREPARE_FRESH)
+            continue;
+          claimed[n] = i;
+          guards[n].iov_base = slab->stacks[i].guard;
+          guards[n].iov_len = page_size;
+          n++;
+        }
+      n_guarded = n > 0 ? advise_ranges (guards, n, MADV_GUARD_INSTALL) : 0;
+      /* Changes nothing for a stack the loop took meanwhile: it guards it. */
+      for (guint j = 0; j < n; j++)
+        prepare_state_change (slab, claimed[j], PREPARE_BUSY,
+                              j < n_guarded ? PREPARE_READY_GUARDED : PREPARE_FRESH);
     }
-  slab_unref (request->slab);
+  slab_unref (slab);
+  g_free (request);
+}
+
+/* On the populating thread: faults in the top pages of stacks [first,
+ * first + count) of a slab the loop has not started on, without writing to
+ * them. Where the loop is carving already, faulting the same pages (and
+ * taking the same page table locks) would slow it down: that slab is left
+ * to it. */
+static void
+populate_tops (gpointer data)
+{
+  PrepareRequest *request = data;
+  Slab *slab = request->slab;
+  struct iovec tops[PREPARE_BATCH];
+
+  g_assert (request->count <= PREPARE_BATCH);
+
+  if (!g_atomic_int_get (&slab->carving))
+    {
+      for (guint j = 0; j < request->count; j++)
+        {
+          BridgeStack *stack = &slab->stacks[request->first + j];
+
+          tops[j].iov_base = stack->base + stack->size - page_size;
+          tops[j].iov_len = page_size;
+        }
+      (void) advise_ranges (tops, request->count, MADV_POPULATE_WRITE);
+    }
+  slab_unref (slab);
   g_free (request);
 }
 
@@ -288,21 +382,45 @@ _bridge_stack_pool_prepares_ahead (void)
   return g_atomic_int_get (&guard_mode) == 0;
 }
 
+/* How many stacks of @size (rounded) a slab holds, one after another. */
+guint
+_bridge_stack_pool_slab_capacity (gsize size)
+{
+  init_globals ();
+  return MAX (1, SLAB_BYTES / (size + page_size));
+}
+
 static Slab *
 slab_new (BridgeStackPool *pool,
           SizeClass       *klass)
 {
   gsize stride = klass->size + page_size;
-  guint count = MAX (1, SLAB_BYTES / stride);
+  guint count = _bridge_stack_pool_slab_capacity (klass->size);
   gsize length = stride * count;
   Slab *slab;
   guint8 *memory;
 
-  memory = mmap (NULL, length, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (memory == MAP_FAILED)
-    g_error ("libbridge: cannot reserve %" G_GSIZE_FORMAT " bytes for task stacks: %s",
-             length, g_strerror (errno));
+  if (klass->reserved_left == 0)
+    {
+      gsize reservation = length * SLABS_PER_RESERVATION;
+      const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK;
+
+      klass->reserved = mmap (NULL, reservation, PROT_READ | PROT_WRITE, flags, -1, 0);
+      /* With strict overcommit (vm.overcommit_memory = 2) the whole range
+       * counts against the commit limit: then one slab at a time. */
+      if (klass->reserved == MAP_FAILED)
+        {
+          reservation = length;
+          klass->reserved = mmap (NULL, reservation, PROT_READ | PROT_WRITE, flags, -1, 0);
+        }
+      if (klass->reserved == MAP_FAILED)
+        g_error ("libbridge: cannot reserve %" G_GSIZE_FORMAT " bytes for task stacks: %s",
+                 reservation, g_strerror (errno));
+      klass->reserved_left = reservation;
+    }
+  memory = klass->reserved;
+  klass->reserved += length;
+  klass->reserved_left -= length;
 
   slab = g_new0 (Slab, 1);
   slab->ref_count = 1;
@@ -325,9 +443,10 @@ slab_new (BridgeStackPool *pool,
 }
 
 static void
-request_preparation (Slab  *slab,
-                     guint  first,
-                     guint  count)
+request_preparation (BridgePopulateFunc  func,
+                     Slab               *slab,
+                     guint               first,
+                     guint               count)
 {
   PrepareRequest *request = g_new (PrepareRequest, 1);
 
@@ -335,37 +454,26 @@ request_preparation (Slab  *slab,
   request->slab = slab;
   request->first = first;
   request->count = count;
-  _bridge_populate_in_background (prepare_stacks, request);
+  _bridge_populate_in_background (func, request);
 }
 
-/* Keeps PREPARE_AHEAD stacks past the next one to carve asked for, reserving
- * the class's next slab when the window reaches past the current one. */
+/* Once the loop is PREPARE_START stacks into a slab, the class's next slab
+ * is reserved and all of it asked for: its guards, then its top pages. */
 static void
 class_prepare_ahead (BridgeStackPool *pool,
                      SizeClass       *klass)
 {
-  guint wanted = klass->slab_next + PREPARE_AHEAD;
-  guint count = klass->slab->count;
+  Slab *slab;
 
-  while (klass->prepared_upto < wanted)
-    {
-      Slab *slab = klass->slab;
-      guint first = klass->prepared_upto;
-      guint n;
+  if (klass->next_slab != NULL || klass->slab_next < MIN (PREPARE_START, klass->slab->count))
+    return;
 
-      if (first >= count)
-        {
-          if (klass->next_slab == NULL)
-            klass->next_slab = slab_new (pool, klass);
-          slab = klass->next_slab;
-          first -= count;
-          if (first >= count)
-            return;
-        }
-      n = MIN (PREPARE_BATCH, count - first);
-      request_preparation (slab, first, n);
-      klass->prepared_upto += n;
-    }
+  /* All the guards first: they are cheap, and the loop must have each one
+   * before it hands the stack out. */
+  slab = klass->next_slab = slab_new (pool, klass);
+  request_preparation (guard_stacks, slab, 0, slab->count);
+  for (guint first = 0; first < slab->count; first += PREPARE_BATCH)
+    request_preparation (populate_tops, slab, first, MIN (PREPARE_BATCH, slab->count - first));
 }
 
 static BridgeStack *
@@ -377,15 +485,10 @@ class_carve (BridgeStackPool *pool,
   if (klass->slab == NULL || klass->slab_next == klass->slab->count)
     {
       if (klass->next_slab != NULL)
-        {
-          klass->prepared_upto -= MIN (klass->prepared_upto, klass->slab->count);
-          klass->slab = g_steal_pointer (&klass->next_slab);
-        }
+        klass->slab = g_steal_pointer (&klass->next_slab);
       else
-        {
-          klass->slab = slab_new (pool, klass);
-          klass->prepared_upto = 0;
-        }
+        klass->slab = slab_new (pool, klass);
+      g_atomic_int_set (&klass->slab->carving, TRUE);
       klass->slab_next = 0;
     }
 
@@ -469,6 +572,13 @@ _bridge_stack_pool_free (BridgeStackPool *pool)
 
   g_ptr_array_foreach (pool->slabs, (GFunc) slab_release, NULL);
   g_ptr_array_unref (pool->slabs);
+  for (guint i = 0; i < pool->classes->len; i++)
+    {
+      SizeClass *klass = &g_array_index (pool->classes, SizeClass, i);
+
+      if (klass->reserved_left > 0)
+        munmap (klass->reserved, klass->reserved_left);
+    }
   g_array_unref (pool->classes);
   g_free (pool);
 }
