@@ -83,6 +83,7 @@ struct _DlManager
   DlFolders         *folders;       /* the output folders open for running downloads */
   DlRateLimit       *rate_limit;    /* shared by all downloads */
   GProxyResolver    *proxy_resolver; /* set by hand, or NULL: the desktop's */
+  gboolean           no_proxies;     /* connect directly, resolving nothing */
   GHashTable        *preconnected;  /* "scheme://host:port" → preconnections made */
   DlCredentialProvider *credential_provider;  /* asked on a 401, or NULL */
   DlMeteredPause    *metered_pause;
@@ -414,7 +415,9 @@ ensure_session (DlManager *self)
   self->session_max_conns = total;
   if (self->tls_database != NULL)
     soup_session_set_tls_database (self->session, self->tls_database);
-  if (self->proxy_resolver != NULL)
+  /* NULL in libsoup's terms is no proxy at all: the connections then
+   * never ask GIO for its default resolver. */
+  if (self->proxy_resolver != NULL || self->no_proxies)
     soup_session_set_proxy_resolver (self->session, self->proxy_resolver);
 
   /* Bytes on disk must be the bytes on the wire: decoding would change the
@@ -978,6 +981,11 @@ dl_manager_class_init (DlManagerClass *klass)
  * dl_manager_warm_up:
  * @n_downloads_at_once: how many downloads the process will run at once,
  *   or 0 if it cannot say
+ * @default_proxy_resolver: whether its downloads may go through a proxy
+ *   (GIO's connections then load its default resolver, whichever resolver
+ *   names their proxy); %FALSE when every manager connects directly
+ *   (dl_manager_disable_proxies()), so that the default resolver is never
+ *   loaded unless a download asks for it after all
  *
  * Starts, once per process, making what the first downloads need in the
  * background: the proxy resolver and disk threads for that many downloads
@@ -987,9 +995,10 @@ dl_manager_class_init (DlManagerClass *klass)
  * loads while it opens the history and queues the downloads.
  */
 void
-dl_manager_warm_up (guint n_downloads_at_once)
+dl_manager_warm_up (guint    n_downloads_at_once,
+                    gboolean default_proxy_resolver)
 {
-  _dl_warm_up_start (n_downloads_at_once);
+  _dl_warm_up_start (n_downloads_at_once, default_proxy_resolver);
 }
 
 /**
@@ -997,13 +1006,19 @@ dl_manager_warm_up (guint n_downloads_at_once)
  * @error: return location for a cancellation
  *
  * In a task, before its first connection: waits until the default proxy
- * resolver exists (see _dl_warm_up_wait_for_proxy_resolver()).
+ * resolver exists (see _dl_warm_up_wait_for_proxy_resolver()), unless
+ * @self connects through no proxy.
  *
  * Returns: %FALSE if the task was cancelled
  */
 gboolean
-_dl_manager_wait_for_proxy_resolver (GError **error)
+_dl_manager_wait_for_proxy_resolver (DlManager  *self,
+                                     GError    **error)
 {
+  /* GIO's connections ask for the default resolver whenever they may go
+   * through a proxy, even one that another resolver names. */
+  if (self->no_proxies)
+    return TRUE;
   return _dl_warm_up_wait_for_proxy_resolver (error);
 }
 
@@ -1040,7 +1055,7 @@ dl_manager_init (DlManager *self)
     self->output_dir = g_build_filename (g_get_home_dir (), "Downloads", NULL);
 
   ensure_session (self);
-  dl_manager_warm_up (0);
+  dl_manager_warm_up (0, TRUE);
 }
 
 /* ---- private API ------------------------------------------------------------------ */
@@ -2098,6 +2113,19 @@ _dl_manager_metered_changed (DlManager *self)
   _dl_metered_pause_update (self->metered_pause);
 }
 
+/* The session's resolver is its connections' own: a new session. */
+static void
+replace_proxy_resolver (DlManager      *self,
+                        GProxyResolver *resolver,
+                        gboolean        no_proxies)
+{
+  g_set_object (&self->proxy_resolver, resolver);
+  self->no_proxies = no_proxies;
+  g_clear_object (&self->session);
+  g_hash_table_remove_all (self->preconnected);
+  ensure_session (self);
+}
+
 /**
  * dl_manager_set_proxy:
  * @self: a #DlManager
@@ -2125,12 +2153,63 @@ dl_manager_set_proxy (DlManager   *self,
         return FALSE;
     }
 
-  g_set_object (&self->proxy_resolver, resolver);
-  /* The session's resolver is its connections' own: a new session. */
-  g_clear_object (&self->session);
-  g_hash_table_remove_all (self->preconnected);
-  ensure_session (self);
+  replace_proxy_resolver (self, resolver, FALSE);
   return TRUE;
+}
+
+/**
+ * dl_manager_set_proxy_resolver:
+ * @self: a #DlManager
+ * @resolver: (nullable): what names the proxy of each request, or %NULL
+ *   for the desktop's proxy settings
+ *
+ * Sends the requests that start from now on through the proxies @resolver
+ * names.
+ */
+void
+dl_manager_set_proxy_resolver (DlManager      *self,
+                               GProxyResolver *resolver)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (resolver == NULL || G_IS_PROXY_RESOLVER (resolver));
+
+  replace_proxy_resolver (self, resolver, FALSE);
+}
+
+/**
+ * dl_manager_disable_proxies:
+ * @self: a #DlManager
+ *
+ * Connects directly, through no proxy, for the requests that start from
+ * now on; dl_manager_set_proxy() and dl_manager_set_proxy_resolver() undo
+ * this. The connections then never load GIO's default proxy resolver
+ * (which any connection that may use a proxy does, even with a resolver of
+ * its own).
+ */
+void
+dl_manager_disable_proxies (DlManager *self)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  replace_proxy_resolver (self, NULL, TRUE);
+}
+
+/**
+ * dl_manager_normalize_proxy:
+ * @url: a proxy URL, as curl's --proxy takes it
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): @url as GIO's proxy resolvers name a proxy
+ *   (scheme, host and port), or %NULL with @error set saying why it is not
+ *   a proxy that dl_manager_set_proxy() takes
+ */
+char *
+dl_manager_normalize_proxy (const char  *url,
+                            GError     **error)
+{
+  g_return_val_if_fail (url != NULL, NULL);
+
+  return _dl_http_normalize_proxy_url (url, error);
 }
 
 /**
