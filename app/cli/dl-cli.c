@@ -29,6 +29,7 @@
 #include "dl-cli-proxy.h"
 #include "dl-download.h"
 #include "dl-file-hash.h"
+#include "dl-file-name.h"
 #include "dl-format.h"
 #include "dl-manager.h"
 #include "dl-safe-text.h"
@@ -117,6 +118,7 @@ struct _Cli
   GPtrArray    *items;          /* CliItem, in input order */
   DlRequestOptions *options;    /* --header, --user-agent, --referer, --load-cookies */
   char         *proxy;          /* --proxy, or NULL for the environment's */
+  int           output_dir_fd;  /* the output folder opened before the loop, or -1 */
   GProxyResolver *environment_proxies; /* http_proxy & co. without --proxy, or NULL
                                         * for none: no proxy at all */
   GPtrArray    *inputs;         /* DlCliInput, read as the run goes */
@@ -1132,6 +1134,8 @@ cli_main (BridgeTask *task,
 
   cli->manager = dl_manager_new (cli->store);
   dl_manager_set_output_dir (cli->manager, cli->output_dir);
+  if (cli->output_dir_fd >= 0)
+    dl_manager_keep_folder_open (cli->manager, cli->output_dir, g_steal_fd (&cli->output_dir_fd));
   if (cli->jobs > 0)
     dl_manager_set_max_concurrent (cli->manager, cli->jobs);
   if (cli->per_host > 0)
@@ -1775,6 +1779,7 @@ dl_cli_run (int    argc,
   Cli cli = { 0, };
   int status;
 
+  cli.output_dir_fd = -1;
   status = parse_options (&cli, argc, argv);
   if (status >= 0)
     goto out;
@@ -1803,6 +1808,12 @@ dl_cli_run (int    argc,
    * runs yet that it could hold up. */
   open_history (&cli);
 
+  /* The output folder too, for the same reason: the first download would
+   * wait for a disk thread to open it before sending its request. Checked
+   * already (unless --json, where each download reports a problem with
+   * it): if it cannot be opened, the downloads say why. */
+  cli.output_dir_fd = dl_file_name_open_dir (cli.output_dir, NULL);
+
   if (!bridge_run (cli_main, &cli, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
@@ -1823,6 +1834,8 @@ out:
   g_clear_error (&cli.input_failure);
   g_free (cli.proxy);
   g_clear_object (&cli.environment_proxies);
+  if (cli.output_dir_fd >= 0)
+    close (cli.output_dir_fd);
   g_free (cli.output_dir);
   return status;
 }

@@ -2127,6 +2127,36 @@ replace_proxy_resolver (DlManager      *self,
 }
 
 /**
+ * dl_manager_keep_folder_open:
+ * @self: a #DlManager
+ * @path: an output folder
+ * @fd: (transfer full): a descriptor of it, from dl_file_name_open_dir()
+ *
+ * Keeps the output folder @path open while @self lives, as @fd: the
+ * downloads into it write there, and none waits for a disk thread to open
+ * it first (the first download of a process would: a round trip that
+ * holds up its first request). A program that opened the folder before
+ * its loop ran (the CLI checks it then) hands it over this way. If the
+ * path is renamed or replaced meanwhile, the downloads still go to the
+ * folder @fd is.
+ */
+void
+dl_manager_keep_folder_open (DlManager  *self,
+                             const char *path,
+                             int         fd)
+{
+  g_autofree char *canonical = NULL;
+
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (fd >= 0);
+
+  /* Keyed as the downloads' own output folders are. */
+  canonical = g_canonicalize_filename (path, NULL);
+  _dl_folders_keep_open (self->folders, canonical, fd);
+}
+
+/**
  * dl_manager_set_proxy:
  * @self: a #DlManager
  * @url: (nullable): a proxy, http://HOST:PORT or socks5://HOST:PORT, for

@@ -73,6 +73,9 @@ gboolean     dl_manager_set_proxy            (DlManager    *self,
 void         dl_manager_set_proxy_resolver   (DlManager      *self,
                                               GProxyResolver *resolver);
 void         dl_manager_disable_proxies      (DlManager    *self);
+void         dl_manager_keep_folder_open     (DlManager    *self,
+                                              const char   *path,
+                                              int           fd);
 char        *dl_manager_normalize_proxy      (const char   *url,
                                               GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 void         dl_manager_set_tls_database     (DlManager    *self,
