@@ -26,8 +26,10 @@
 #include "dl-cli-credentials.h"
 #include "dl-cli-input.h"
 #include "dl-cli-progress.h"
+#include "dl-cli-proxy.h"
 #include "dl-download.h"
 #include "dl-file-hash.h"
+#include "dl-file-name.h"
 #include "dl-format.h"
 #include "dl-manager.h"
 #include "dl-safe-text.h"
@@ -115,7 +117,10 @@ struct _Cli
   DlCliCredentials *credentials; /* --user, or NULL */
   GPtrArray    *items;          /* CliItem, in input order */
   DlRequestOptions *options;    /* --header, --user-agent, --referer, --load-cookies */
-  char         *proxy;          /* --proxy, or NULL for the desktop's settings */
+  char         *proxy;          /* --proxy, or NULL for the environment's */
+  int           output_dir_fd;  /* the output folder opened before the loop, or -1 */
+  GProxyResolver *environment_proxies; /* http_proxy & co. without --proxy, or NULL
+                                        * for none: no proxy at all */
   GPtrArray    *inputs;         /* DlCliInput, read as the run goes */
   GHashTable   *checked_cookie_files; /* cookies= files read once to check them */
   GError       *input_failure;  /* an input file that could not be read to its end */
@@ -1129,6 +1134,8 @@ cli_main (BridgeTask *task,
 
   cli->manager = dl_manager_new (cli->store);
   dl_manager_set_output_dir (cli->manager, cli->output_dir);
+  if (cli->output_dir_fd >= 0)
+    dl_manager_keep_folder_open (cli->manager, cli->output_dir, g_steal_fd (&cli->output_dir_fd));
   if (cli->jobs > 0)
     dl_manager_set_max_concurrent (cli->manager, cli->jobs);
   if (cli->per_host > 0)
@@ -1145,6 +1152,10 @@ cli_main (BridgeTask *task,
   /* Checked when the options were parsed. */
   if (cli->proxy != NULL && !dl_manager_set_proxy (cli->manager, cli->proxy, &error))
     g_warn_if_reached ();
+  else if (cli->proxy == NULL && cli->environment_proxies != NULL)
+    dl_manager_set_proxy_resolver (cli->manager, cli->environment_proxies);
+  else if (cli->proxy == NULL)
+    dl_manager_disable_proxies (cli->manager);
   if (cli->max_retry_after > 0)
     dl_manager_set_max_retry_after (cli->manager, cli->max_retry_after);
   if (cli->max_file_size > 0)
@@ -1449,6 +1460,7 @@ parse_options (Cli   *cli,
                char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
+  g_autofree char *description = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) args = NULL;
   g_auto(GStrv) urls = NULL;
@@ -1532,7 +1544,7 @@ parse_options (Cli   *cli,
     { "proxy", 'x', 0, G_OPTION_ARG_STRING, &cli->proxy,
       /* Translators: keep http:// and socks5:// */
       N_("Connect through the proxy at URL (http://HOST:PORT or socks5://HOST:PORT) instead "
-         "of the desktop's proxy settings"), N_("URL") },
+         "of the ones the environment names (see below)"), N_("URL") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &cli->json,
       N_("Report progress as one JSON event per line on the standard output"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &cli->quiet,
@@ -1567,31 +1579,42 @@ parse_options (Cli   *cli,
                                 _("Downloads files without a window. Runs several downloads at "
                                   "once, retries\nwhat fails, and resumes an interrupted run when "
                                   "the same command runs again."));
-  g_option_context_set_description (context,
-                                    /* Translators: the end of the --help text. Do not
-                                     * translate sha256=HEX, --json, the event names
-                                     * (queued, started, progress, retrying, done, failed,
-                                     * stopped, summary) nor the keys ("event", "time",
-                                     * "index", "id", "url", path, size, sha256, domain,
-                                     * code, message): they are what the program prints */
-                                    _("Input files: one URL per line, optionally followed by "
-                                      "sha256=HEX;\nblank lines and lines starting with # are "
-                                      "skipped.\n\n"
-                                      "A line may also set its own request: header=\"Name: "
-                                      "value\" (repeatable),\nuser-agent=UA, referer=URL, "
-                                      "cookies=FILE and limit=RATE (a speed limit of\nits own). "
-                                      "Quote a value that has spaces. Headers, cookies and limits "
-                                      "are kept\nin the download history, so that a resumed "
-                                      "download sends the same\nrequest; Authorization and Cookie "
-                                      "headers are not: give them again.\n\n"
-                                      "--json events (one object per line, each with \"event\", "
-                                      "\"time\", \"index\",\n\"id\" and \"url\"): queued, started, "
-                                      "progress, retrying, done (path, size,\nsha256), failed "
-                                      "(domain, code, message), stopped, and a final summary.\n\n"
-                                      "Exit status: 0 when every download completed, 1 when any "
-                                      "failed, 2 for\nusage errors, 130 when interrupted with "
-                                      "Ctrl+C (the partial files are kept\nand the same command "
-                                      "resumes them)."));
+  description = g_strconcat (
+                             /* Translators: the end of the --help text. Do not
+                              * translate sha256=HEX, --json, the event names
+                              * (queued, started, progress, retrying, done, failed,
+                              * stopped, summary) nor the keys ("event", "time",
+                              * "index", "id", "url", path, size, sha256, domain,
+                              * code, message): they are what the program prints */
+                             _("Input files: one URL per line, optionally followed by "
+                               "sha256=HEX;\nblank lines and lines starting with # are "
+                               "skipped.\n\n"
+                               "A line may also set its own request: header=\"Name: "
+                               "value\" (repeatable),\nuser-agent=UA, referer=URL, "
+                               "cookies=FILE and limit=RATE (a speed limit of\nits own). "
+                               "Quote a value that has spaces. Headers, cookies and limits "
+                               "are kept\nin the download history, so that a resumed "
+                               "download sends the same\nrequest; Authorization and Cookie "
+                               "headers are not: give them again.\n\n"
+                               "--json events (one object per line, each with \"event\", "
+                               "\"time\", \"index\",\n\"id\" and \"url\"): queued, started, "
+                               "progress, retrying, done (path, size,\nsha256), failed "
+                               "(domain, code, message), stopped, and a final summary.\n\n"
+                               "Exit status: 0 when every download completed, 1 when any "
+                               "failed, 2 for\nusage errors, 130 when interrupted with "
+                               "Ctrl+C (the partial files are kept\nand the same command "
+                               "resumes them)."),
+                             "\n\n",
+                             /* Translators: the last paragraph of the --help text. Do not
+                              * translate http_proxy, https_proxy, all_proxy, no_proxy,
+                              * http://, https:// and --proxy */
+                             _("Proxies come from the environment, as for curl and wget, not "
+                               "from the\ndesktop's settings: http_proxy for http://, "
+                               "https_proxy for https://,\nall_proxy for both; no_proxy lists "
+                               "the hosts, domains and address ranges\nreached directly (\"*\" "
+                               "for all). --proxy overrides them."),
+                             NULL);
+  g_option_context_set_description (context, description);
 
   args = g_new0 (char *, argc + 1);
   for (int i = 0; i < argc; i++)
@@ -1653,6 +1676,11 @@ parse_options (Cli   *cli,
           prefix_option_error (&error, "--proxy");
           goto usage;
         }
+    }
+  else
+    {
+      if (!dl_cli_proxy_from_environment (&cli->environment_proxies, &error))
+        goto usage;
     }
 
   cli->items = g_ptr_array_new_with_free_func (cli_item_free);
@@ -1751,6 +1779,7 @@ dl_cli_run (int    argc,
   Cli cli = { 0, };
   int status;
 
+  cli.output_dir_fd = -1;
   status = parse_options (&cli, argc, argv);
   if (status >= 0)
     goto out;
@@ -1765,16 +1794,25 @@ dl_cli_run (int    argc,
 
   cli.start_time = g_get_monotonic_time ();
 
-  /* The proxy resolver takes milliseconds to load, and the first request
-   * waits for it: it loads while the history is opened. URLs still to
-   * come from input files count as a full set of jobs. */
+  /* The disk threads are made while the history is opened, and GIO's
+   * default proxy resolver when a proxy may be used (GIO's connections
+   * load it then, and it takes milliseconds): the first request waits for
+   * it. Without a proxy in the environment or --proxy, it is never loaded.
+   * URLs still to come from input files count as a full set of jobs. */
   dl_manager_warm_up (MIN (cli.jobs > 0 ? (guint) cli.jobs : DL_MANAGER_DEFAULT_MAX_CONCURRENT,
-                           cli.inputs->len > 0 ? G_MAXUINT : cli.items->len));
+                           cli.inputs->len > 0 ? G_MAXUINT : cli.items->len),
+                      cli.proxy != NULL || cli.environment_proxies != NULL);
 
   /* Before the loop runs, on this thread: a task would wait for a worker
    * thread to do it, which costs a turn of the scheduler, and nothing else
    * runs yet that it could hold up. */
   open_history (&cli);
+
+  /* The output folder too, for the same reason: the first download would
+   * wait for a disk thread to open it before sending its request. Checked
+   * already (unless --json, where each download reports a problem with
+   * it): if it cannot be opened, the downloads say why. */
+  cli.output_dir_fd = dl_file_name_open_dir (cli.output_dir, NULL);
 
   if (!bridge_run (cli_main, &cli, &error))
     {
@@ -1795,6 +1833,9 @@ out:
   g_clear_pointer (&cli.options, dl_request_options_unref);
   g_clear_error (&cli.input_failure);
   g_free (cli.proxy);
+  g_clear_object (&cli.environment_proxies);
+  if (cli.output_dir_fd >= 0)
+    close (cli.output_dir_fd);
   g_free (cli.output_dir);
   return status;
 }

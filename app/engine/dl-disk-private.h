@@ -145,6 +145,9 @@ void          _dl_folders_free           (DlFolders      *self);
 DlFolder     *_dl_folders_open           (DlFolders      *self,
                                           const char     *path,
                                           GError        **error);
+void          _dl_folders_keep_open      (DlFolders      *self,
+                                          const char     *path,
+                                          int             fd);
 void          _dl_folders_release        (DlFolders      *self,
                                           const char     *path,
                                           DlFolder       *folder);

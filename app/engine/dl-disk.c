@@ -1118,6 +1118,38 @@ _dl_folders_open (DlFolders   *self,
     }
 }
 
+/**
+ * _dl_folders_keep_open:
+ * @self: the open folders
+ * @path: an output folder's path
+ * @fd: (transfer full): a descriptor of that folder (dl_file_name_open_dir())
+ *
+ * Keeps the folder at @path open until @self is freed, as @fd: downloads
+ * into it then never wait for a disk thread to open it. Does nothing but
+ * close @fd if the folder is open or being opened already.
+ */
+void
+_dl_folders_keep_open (DlFolders  *self,
+                       const char *path,
+                       int         fd)
+{
+  FolderEntry *entry;
+
+  g_return_if_fail (path != NULL && fd >= 0);
+
+  if (g_hash_table_contains (self->entries, path))
+    {
+      close (fd);
+      return;
+    }
+
+  entry = g_new0 (FolderEntry, 1);
+  entry->folder = folder_new (fd);
+  /* Its own use, never released: the last download's release leaves it. */
+  entry->users = 1;
+  g_hash_table_insert (self->entries, g_strdup (path), entry);
+}
+
 /* The download is done with the folder. The last one closes it (once
  * nothing else uses its descriptor): a folder replaced meanwhile is opened
  * again for the next. */

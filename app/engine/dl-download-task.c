@@ -294,7 +294,7 @@ send_request (Job          *job,
   if (uri == NULL)
     return NULL;
 
-  if (!_dl_manager_wait_for_proxy_resolver (error))
+  if (!_dl_manager_wait_for_proxy_resolver (job->manager, error))
     {
       *outcome = OUTCOME_STOPPED;
       return NULL;

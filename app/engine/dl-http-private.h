@@ -35,6 +35,8 @@ gssize       _dl_http_read_into        (GInputStream  *stream,
                                         DlBuffer      *buffer,
                                         gsize          count,
                                         GError       **error);
+char        *_dl_http_normalize_proxy_url (const char  *url,
+                                           GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 GProxyResolver *_dl_http_new_proxy_resolver (const char  *url,
                                              GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 void         _dl_http_close_response   (GInputStream  *stream,

@@ -174,21 +174,18 @@ _dl_http_set_error (GError      **error,
 
 /* ---- the proxy ---------------------------------------------------------------------- */
 
-/* A resolver that sends every request through @url (http://HOST:PORT or
- * socks5://HOST:PORT, as curl's --proxy takes it; a bare HOST:PORT is an
- * http proxy), instead of the desktop's proxy settings. Loopback addresses
- * too: a proxy given by hand is meant for everything. NULL with @error
- * set when @url is not such a proxy. */
-GProxyResolver *
-_dl_http_new_proxy_resolver (const char  *url,
-                             GError     **error)
+/* @url as GIO's proxy resolvers name a proxy: http://HOST:PORT or
+ * socks5://HOST:PORT, as curl's --proxy takes it (a bare HOST:PORT is an
+ * http proxy, socks5h is socks5, a missing port the scheme's usual one).
+ * NULL with @error set when @url is not such a proxy. */
+char *
+_dl_http_normalize_proxy_url (const char  *url,
+                              GError     **error)
 {
   static const char * const schemes[] = { "http", "socks5", "socks5h", "socks4a", "socks4", NULL };
   g_autofree char *with_scheme = NULL;
   g_autofree char *scheme = NULL;
-  g_autofree char *proxy = NULL;
   g_autoptr(GUri) uri = NULL;
-  const char *ignore_none[] = { NULL };
 
   if (strstr (url, "://") == NULL)
     url = with_scheme = g_strconcat ("http://", url, NULL);
@@ -222,10 +219,25 @@ _dl_http_new_proxy_resolver (const char  *url,
       scheme = g_strdup ("socks5");
     }
 
-  proxy = g_uri_join (G_URI_FLAGS_NONE, scheme, g_uri_get_userinfo (uri), g_uri_get_host (uri),
-                      g_uri_get_port (uri) > 0 ? g_uri_get_port (uri)
-                                               : g_str_equal (scheme, "http") ? 80 : 1080,
-                      "", NULL, NULL);
+  return g_uri_join (G_URI_FLAGS_NONE, scheme, g_uri_get_userinfo (uri), g_uri_get_host (uri),
+                     g_uri_get_port (uri) > 0 ? g_uri_get_port (uri)
+                                              : g_str_equal (scheme, "http") ? 80 : 1080,
+                     "", NULL, NULL);
+}
+
+/* A resolver that sends every request through @url (see
+ * _dl_http_normalize_proxy_url()), instead of the desktop's proxy
+ * settings. Loopback addresses too: a proxy given by hand is meant for
+ * everything. NULL with @error set when @url is not a proxy. */
+GProxyResolver *
+_dl_http_new_proxy_resolver (const char  *url,
+                             GError     **error)
+{
+  g_autofree char *proxy = _dl_http_normalize_proxy_url (url, error);
+  const char *ignore_none[] = { NULL };
+
+  if (proxy == NULL)
+    return NULL;
   return g_simple_proxy_resolver_new (proxy, (char **) ignore_none);
 }
 

@@ -62,7 +62,8 @@ gboolean  _dl_manager_is_host_wanted     (DlManager          *self,
                                           DlDownload         *download);
 DlFolders *_dl_manager_get_folders      (DlManager          *self);
 DlRateLimit *_dl_manager_get_rate_limit (DlManager          *self);
-gboolean  _dl_manager_wait_for_proxy_resolver (GError            **error);
+gboolean  _dl_manager_wait_for_proxy_resolver (DlManager         *self,
+                                               GError           **error);
 void      _dl_manager_preconnect        (DlManager          *self,
                                           GUri               *uri);
 DlCredentialProvider *_dl_manager_get_credential_provider (DlManager *self);

@@ -82,7 +82,8 @@ struct _DlManager
   gint64             removal_since; /* start of this burst of removals, or 0 */
   DlFolders         *folders;       /* the output folders open for running downloads */
   DlRateLimit       *rate_limit;    /* shared by all downloads */
-  DlProxyResolver   *proxy_resolver; /* the one set by hand, or the desktop's */
+  DlProxyResolver   *proxy_resolver; /* wraps the one set by hand, or the desktop's */
+  gboolean           no_proxies;     /* connect directly, resolving nothing */
   GHashTable        *preconnected;  /* "scheme://host:port" → preconnections made */
   DlCredentialProvider *credential_provider;  /* asked on a 401, or NULL */
   DlMeteredPause    *metered_pause;
@@ -414,9 +415,16 @@ ensure_session (DlManager *self)
   self->session_max_conns = total;
   if (self->tls_database != NULL)
     soup_session_set_tls_database (self->session, self->tls_database);
-  if (self->proxy_resolver == NULL)
-    self->proxy_resolver = _dl_proxy_resolver_new (NULL);
-  soup_session_set_proxy_resolver (self->session, G_PROXY_RESOLVER (self->proxy_resolver));
+  /* NULL in libsoup's terms is no proxy at all: the connections then
+   * never ask GIO for its default resolver. */
+  if (self->no_proxies)
+    soup_session_set_proxy_resolver (self->session, NULL);
+  else
+    {
+      if (self->proxy_resolver == NULL)
+        self->proxy_resolver = _dl_proxy_resolver_new (NULL);
+      soup_session_set_proxy_resolver (self->session, G_PROXY_RESOLVER (self->proxy_resolver));
+    }
 
   /* Bytes on disk must be the bytes on the wire: decoding would change the
    * length, break Range requests and the checksum. */
@@ -979,6 +987,11 @@ dl_manager_class_init (DlManagerClass *klass)
  * dl_manager_warm_up:
  * @n_downloads_at_once: how many downloads the process will run at once,
  *   or 0 if it cannot say
+ * @default_proxy_resolver: whether its downloads may go through a proxy
+ *   (GIO's connections then load its default resolver, whichever resolver
+ *   names their proxy); %FALSE when every manager connects directly
+ *   (dl_manager_disable_proxies()), so that the default resolver is never
+ *   loaded unless a download asks for it after all
  *
  * Starts, once per process, making what the first downloads need in the
  * background: the proxy resolver and disk threads for that many downloads
@@ -988,9 +1001,10 @@ dl_manager_class_init (DlManagerClass *klass)
  * loads while it opens the history and queues the downloads.
  */
 void
-dl_manager_warm_up (guint n_downloads_at_once)
+dl_manager_warm_up (guint    n_downloads_at_once,
+                    gboolean default_proxy_resolver)
 {
-  _dl_warm_up_start (n_downloads_at_once);
+  _dl_warm_up_start (n_downloads_at_once, default_proxy_resolver);
 }
 
 /**
@@ -998,13 +1012,19 @@ dl_manager_warm_up (guint n_downloads_at_once)
  * @error: return location for a cancellation
  *
  * In a task, before its first connection: waits until the default proxy
- * resolver exists (see _dl_warm_up_wait_for_proxy_resolver()).
+ * resolver exists (see _dl_warm_up_wait_for_proxy_resolver()), unless
+ * @self connects through no proxy.
  *
  * Returns: %FALSE if the task was cancelled
  */
 gboolean
-_dl_manager_wait_for_proxy_resolver (GError **error)
+_dl_manager_wait_for_proxy_resolver (DlManager  *self,
+                                     GError    **error)
 {
+  /* GIO's connections ask for the default resolver whenever they may go
+   * through a proxy, even one that another resolver names. */
+  if (self->no_proxies)
+    return TRUE;
   return _dl_warm_up_wait_for_proxy_resolver (error);
 }
 
@@ -1041,7 +1061,7 @@ dl_manager_init (DlManager *self)
     self->output_dir = g_build_filename (g_get_home_dir (), "Downloads", NULL);
 
   ensure_session (self);
-  dl_manager_warm_up (0);
+  dl_manager_warm_up (0, TRUE);
 }
 
 /* ---- private API ------------------------------------------------------------------ */
@@ -2106,6 +2126,51 @@ _dl_manager_metered_changed (DlManager *self)
   _dl_metered_pause_update (self->metered_pause);
 }
 
+/* The session's resolver is its connections' own: a new session. */
+static void
+replace_proxy_resolver (DlManager      *self,
+                        GProxyResolver *resolver,
+                        gboolean        no_proxies)
+{
+  g_clear_object (&self->proxy_resolver);
+  if (!no_proxies)
+    self->proxy_resolver = _dl_proxy_resolver_new (resolver);
+  self->no_proxies = no_proxies;
+  g_clear_object (&self->session);
+  g_hash_table_remove_all (self->preconnected);
+  ensure_session (self);
+}
+
+/**
+ * dl_manager_keep_folder_open:
+ * @self: a #DlManager
+ * @path: an output folder
+ * @fd: (transfer full): a descriptor of it, from dl_file_name_open_dir()
+ *
+ * Keeps the output folder @path open while @self lives, as @fd: the
+ * downloads into it write there, and none waits for a disk thread to open
+ * it first (the first download of a process would: a round trip that
+ * holds up its first request). A program that opened the folder before
+ * its loop ran (the CLI checks it then) hands it over this way. If the
+ * path is renamed or replaced meanwhile, the downloads still go to the
+ * folder @fd is.
+ */
+void
+dl_manager_keep_folder_open (DlManager  *self,
+                             const char *path,
+                             int         fd)
+{
+  g_autofree char *canonical = NULL;
+
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (fd >= 0);
+
+  /* Keyed as the downloads' own output folders are. */
+  canonical = g_canonicalize_filename (path, NULL);
+  _dl_folders_keep_open (self->folders, canonical, fd);
+}
+
 /**
  * dl_manager_set_proxy:
  * @self: a #DlManager
@@ -2133,13 +2198,63 @@ dl_manager_set_proxy (DlManager   *self,
         return FALSE;
     }
 
-  g_clear_object (&self->proxy_resolver);
-  self->proxy_resolver = _dl_proxy_resolver_new (resolver);
-  /* The session's resolver is its connections' own: a new session. */
-  g_clear_object (&self->session);
-  g_hash_table_remove_all (self->preconnected);
-  ensure_session (self);
+  replace_proxy_resolver (self, resolver, FALSE);
   return TRUE;
+}
+
+/**
+ * dl_manager_set_proxy_resolver:
+ * @self: a #DlManager
+ * @resolver: (nullable): what names the proxy of each request, or %NULL
+ *   for the desktop's proxy settings
+ *
+ * Sends the requests that start from now on through the proxies @resolver
+ * names.
+ */
+void
+dl_manager_set_proxy_resolver (DlManager      *self,
+                               GProxyResolver *resolver)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (resolver == NULL || G_IS_PROXY_RESOLVER (resolver));
+
+  replace_proxy_resolver (self, resolver, FALSE);
+}
+
+/**
+ * dl_manager_disable_proxies:
+ * @self: a #DlManager
+ *
+ * Connects directly, through no proxy, for the requests that start from
+ * now on; dl_manager_set_proxy() and dl_manager_set_proxy_resolver() undo
+ * this. The connections then never load GIO's default proxy resolver
+ * (which any connection that may use a proxy does, even with a resolver of
+ * its own).
+ */
+void
+dl_manager_disable_proxies (DlManager *self)
+{
+  g_return_if_fail (DL_IS_MANAGER (self));
+
+  replace_proxy_resolver (self, NULL, TRUE);
+}
+
+/**
+ * dl_manager_normalize_proxy:
+ * @url: a proxy URL, as curl's --proxy takes it
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): @url as GIO's proxy resolvers name a proxy
+ *   (scheme, host and port), or %NULL with @error set saying why it is not
+ *   a proxy that dl_manager_set_proxy() takes
+ */
+char *
+dl_manager_normalize_proxy (const char  *url,
+                            GError     **error)
+{
+  g_return_val_if_fail (url != NULL, NULL);
+
+  return _dl_http_normalize_proxy_url (url, error);
 }
 
 /**

@@ -34,7 +34,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (DlManager, dl_manager, DL, MANAGER, GObject)
 
-void         dl_manager_warm_up              (guint         n_downloads_at_once);
+void         dl_manager_warm_up              (guint         n_downloads_at_once,
+                                              gboolean      default_proxy_resolver);
 
 DlManager   *dl_manager_new                  (DlStore      *store) G_GNUC_WARN_UNUSED_RESULT;
 gboolean     dl_manager_load                 (DlManager    *self,
@@ -69,6 +70,14 @@ gboolean     dl_manager_check_proxy          (const char   *url,
 gboolean     dl_manager_set_proxy            (DlManager    *self,
                                               const char   *url,
                                               GError      **error);
+void         dl_manager_set_proxy_resolver   (DlManager      *self,
+                                              GProxyResolver *resolver);
+void         dl_manager_disable_proxies      (DlManager    *self);
+void         dl_manager_keep_folder_open     (DlManager    *self,
+                                              const char   *path,
+                                              int           fd);
+char        *dl_manager_normalize_proxy      (const char   *url,
+                                              GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 void         dl_manager_set_tls_database     (DlManager    *self,
                                               GTlsDatabase *database);
 void         dl_manager_set_credential_provider (DlManager            *self,

@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 
 /* What the first downloads of a process need, made ready in the background
  * (see dl-warm-up.c). */
-void      _dl_warm_up_start                  (guint    n_downloads_at_once);
+void      _dl_warm_up_start                  (guint    n_downloads_at_once,
+                                              gboolean with_proxy_resolver);
 gboolean  _dl_warm_up_wait_for_proxy_resolver (GError **error);
 
 G_END_DECLS

@@ -44,6 +44,7 @@
 static guint   disk_threads;      /* set before the warm-up thread starts */
 
 static GMutex  proxy_lock;
+static gboolean proxy_wanted;     /* its making started, under proxy_lock */
 static gboolean proxy_ready;      /* under proxy_lock */
 static GSList *proxy_waiters;     /* BridgeFuture, under proxy_lock */
 
@@ -57,7 +58,7 @@ proxy_waiter_wake (gpointer data)
     bridge_future_set_boolean (waiter, TRUE, NULL);
 }
 
-/* On the warm-up thread: the resolver exists; wakes the tasks waiting for
+/* On the thread that made it: the resolver exists; wakes the tasks waiting for
  * it, each on its own loop. */
 static void
 proxy_resolver_made (void)
@@ -116,13 +117,31 @@ first_lookup (GProxyResolver *resolver)
   g_main_context_unref (context);
 }
 
-static gpointer
-warm_up_thread (gpointer data)
+/* Makes the default resolver and sets up its lookups (on a warm-up
+ * thread). */
+static void
+make_proxy_resolver (void)
 {
   GProxyResolver *resolver = g_proxy_resolver_get_default ();
 
   proxy_resolver_made ();
   first_lookup (resolver);
+}
+
+static gpointer
+proxy_warm_up_thread (gpointer data)
+{
+  make_proxy_resolver ();
+  return NULL;
+}
+
+static gpointer
+warm_up_thread (gpointer data)
+{
+  gboolean with_proxy_resolver = GPOINTER_TO_INT (data);
+
+  if (with_proxy_resolver)
+    make_proxy_resolver ();
 
   /* The first request is on its way by now: the disk threads are made
    * while its response comes, not while the resolver loads or the request
@@ -165,14 +184,20 @@ ensure_shared_types (void)
  * _dl_warm_up_start:
  * @n_downloads_at_once: how many downloads the process will run at once,
  *   or 0 if it cannot say
+ * @with_proxy_resolver: whether to make GIO's default proxy resolver too
  *
  * Starts the warm-up, once per process; later calls do nothing. A command
  * that fetches one file needs a couple of disk threads, not the dozens
  * that twenty downloads keep busy: making those would only compete with
- * its request for the processors.
+ * its request for the processors. A process whose downloads all connect
+ * through no proxy never needs the default resolver, whose modules
+ * (libproxy and the C++ runtime it links, GSettings and D-Bus for the
+ * desktop's settings) take longer to load than the rest of the start: it
+ * is made only if a download asks for it after all.
  */
 void
-_dl_warm_up_start (guint n_downloads_at_once)
+_dl_warm_up_start (guint    n_downloads_at_once,
+                   gboolean with_proxy_resolver)
 {
   static gsize started;
 
@@ -184,7 +209,14 @@ _dl_warm_up_start (guint n_downloads_at_once)
       else
         disk_threads = CLAMP (n_downloads_at_once * DISK_THREADS_PER_DOWNLOAD_FIFTHS / 5,
                               DISK_THREADS_MIN, DISK_THREADS_DEFAULT);
-      g_thread_unref (g_thread_new ("dl-warm-up", warm_up_thread, NULL));
+      if (with_proxy_resolver)
+        {
+          g_mutex_lock (&proxy_lock);
+          proxy_wanted = TRUE;
+          g_mutex_unlock (&proxy_lock);
+        }
+      g_thread_unref (g_thread_new ("dl-warm-up", warm_up_thread,
+                                    GINT_TO_POINTER (with_proxy_resolver)));
       g_once_init_leave (&started, 1);
     }
 }
@@ -194,11 +226,12 @@ _dl_warm_up_start (guint n_downloads_at_once)
  * @error: return location for a cancellation
  *
  * In a task, before its first connection: waits until the default proxy
- * resolver exists, starting the warm-up if nobody did. Made on the loop
- * thread (by the first connection) or waited for there (in a g_once while
- * the warm-up thread makes it), it would stall the loop for milliseconds;
- * this only holds up the task, which the warm-up thread wakes as soon as
- * the resolver is there.
+ * resolver exists, starting the warm-up if nobody did, and the resolver's
+ * making if the warm-up left it out. Made on the loop thread (by the first
+ * connection) or waited for there (in a g_once while the warm-up thread
+ * makes it), it would stall the loop for milliseconds; this only holds up
+ * the task, which the thread that makes it wakes as soon as the resolver
+ * is there.
  *
  * Returns: %FALSE if the task was cancelled
  */
@@ -206,18 +239,25 @@ gboolean
 _dl_warm_up_wait_for_proxy_resolver (GError **error)
 {
   g_autoptr(BridgeFuture) waiter = NULL;
+  gboolean make_it = FALSE;
+
+  /* Registers the types the resolver's thread meets before it starts. */
+  _dl_warm_up_start (0, TRUE);
 
   g_mutex_lock (&proxy_lock);
   if (!proxy_ready)
     {
       waiter = bridge_future_new ();
       proxy_waiters = g_slist_prepend (proxy_waiters, bridge_future_ref (waiter));
+      make_it = !proxy_wanted;
+      proxy_wanted = TRUE;
     }
   g_mutex_unlock (&proxy_lock);
 
   if (waiter == NULL)
     return TRUE;
 
-  _dl_warm_up_start (0);
+  if (make_it)
+    g_thread_unref (g_thread_new ("dl-proxy-warm-up", proxy_warm_up_thread, NULL));
   return bridge_await (waiter, error);
 }

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "dl-file-name.h"
 #include "dl-test-util.h"
 
 /* The download coroutine against the fault server, one rule per test. Every
@@ -507,6 +508,37 @@ test_never_overwrites (DlFixture     *fixture,
   assert_contents (fixture->out_dir, "race.bin", "precious");
 }
 
+/* A folder the program opened itself and handed over is where the
+ * downloads into its path go, even once that path names another folder:
+ * no download opens it again. */
+static void
+test_kept_folder (DlFixture     *fixture,
+                  gconstpointer  user_data)
+{
+  g_autofree char *kept = g_build_filename (fixture->out_dir, "kept", NULL);
+  g_autofree char *moved = g_build_filename (fixture->out_dir, "moved", NULL);
+  g_autofree char *in_moved = g_build_filename (moved, "k.bin", NULL);
+  g_autofree char *in_kept = g_build_filename (kept, "k.bin", NULL);
+  g_autofree char *url = dl_fixture_url (fixture, "k.bin?size=3k&seed=8");
+  g_autoptr(GError) error = NULL;
+  DlDownload *download;
+  int fd;
+
+  g_assert_cmpint (g_mkdir (kept, 0700), ==, 0);
+  fd = dl_file_name_open_dir (kept, &error);
+  g_assert_no_error (error);
+  dl_manager_keep_folder_open (fixture->manager, kept, fd);
+  g_assert_cmpint (g_rename (kept, moved), ==, 0);
+  g_assert_cmpint (g_mkdir (kept, 0700), ==, 0);
+
+  download = dl_manager_add_with_options (fixture->manager, url, kept, NULL, NULL, &error);
+  g_assert_no_error (error);
+  dl_wait_finished (download);
+  g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DONE);
+  g_assert_true (g_file_test (in_moved, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (in_kept, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_missing_folder (DlFixture     *fixture,
                      gconstpointer  user_data)
@@ -837,6 +869,7 @@ main (int   argc,
 
   DL_TEST ("/downloader/download/plain", test_plain);
   DL_TEST ("/downloader/download/empty", test_empty);
+  DL_TEST ("/downloader/download/kept-folder", test_kept_folder);
   DL_TEST ("/downloader/download/checksum", test_checksum);
   DL_TEST ("/downloader/download/pause-resume", test_pause_resume);
   DL_TEST ("/downloader/download/retry/503", test_retry_503);

@@ -52,6 +52,11 @@ build_argv (const char * const *args)
   return (GStrv) g_ptr_array_free (argv, FALSE);
 }
 
+static const char * const proxy_variables[] = {
+  "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+  "no_proxy", "NO_PROXY",
+};
+
 /* G_TEST_OPTION_ISOLATE_DIRS points the environment at /dev/null and only
  * GLib's own idea of the dirs at the test case's folders: hand those to the
  * CLI, so that it gets the case's own history. */
@@ -64,6 +69,10 @@ cli_launcher_set_env (GSubprocessLauncher *launcher)
   g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", g_get_user_state_dir (), TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", g_get_user_runtime_dir (), TRUE);
+  /* The CLI takes its proxies from these: the machine's must not send the
+   * tests' requests for 127.0.0.1 elsewhere. */
+  for (guint i = 0; i < G_N_ELEMENTS (proxy_variables); i++)
+    g_subprocess_launcher_unsetenv (launcher, proxy_variables[i]);
 }
 
 static int
@@ -116,6 +125,15 @@ cli_runv (const char          *cwd,
           const char          *stdin_data,
           const char * const  *args)
 {
+  return cli_runv_env (cwd, stdin_data, NULL, args);
+}
+
+CliResult *
+cli_runv_env (const char          *cwd,
+              const char          *stdin_data,
+              const char * const  *env,
+              const char * const  *args)
+{
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GMainContext) context = g_main_context_new ();
@@ -133,6 +151,13 @@ cli_runv (const char          *cwd,
                                         G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   cli_launcher_set_env (launcher);
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) name_value = g_strsplit (env[i], "=", 2);
+
+      g_assert_nonnull (name_value[1]);
+      g_subprocess_launcher_setenv (launcher, name_value[0], name_value[1], TRUE);
+    }
   if (cwd != NULL)
     g_subprocess_launcher_set_cwd (launcher, cwd);
 

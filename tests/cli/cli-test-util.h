@@ -44,6 +44,12 @@ CliResult  *cli_run                    (const char   *cwd,
 CliResult  *cli_runv                   (const char   *cwd,
                                         const char   *stdin_data,
                                         const char * const *args) G_GNUC_WARN_UNUSED_RESULT;
+/* The same with @env ("NAME=value", NULL-terminated) added to the
+ * environment. */
+CliResult  *cli_runv_env               (const char   *cwd,
+                                        const char   *stdin_data,
+                                        const char * const *env,
+                                        const char * const *args) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Starts it without waiting; stdout and stderr go to the files
  * @out_path and @err_path (or are discarded when NULL), so that a long run

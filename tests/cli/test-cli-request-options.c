@@ -464,6 +464,187 @@ test_proxy_socks5 (CliFixture    *fixture,
   g_assert_cmpstr (g_ptr_array_index (heads, 0), ==, connect);
 }
 
+/* ---- proxies from the environment ---------------------------------------------------------- */
+
+/* `bridge-downloader --headless ARGS…` with @env added to its environment. */
+static CliResult *
+run_with_env (CliFixture          *fixture,
+              const char * const  *env,
+              const char          *first_arg,
+              ...) G_GNUC_NULL_TERMINATED;
+
+static CliResult *
+run_with_env (CliFixture          *fixture,
+              const char * const  *env,
+              const char          *first_arg,
+              ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  return cli_runv_env (fixture->home, NULL, env, (const char * const *) args->pdata);
+}
+
+static guint
+count_heads (SniffProxy *proxy)
+{
+  g_autoptr(GPtrArray) heads = sniff_proxy_dup_heads (proxy);
+
+  return heads->len;
+}
+
+/* http_proxy sends http:// URLs through that proxy, as curl does. */
+static void
+test_proxy_environment_http (CliFixture    *fixture,
+                             gconstpointer  user_data)
+{
+  g_autoptr(SniffProxy) proxy = sniff_proxy_new (fault_server_get_port (fixture->server));
+  guint16 port = cli_closed_port ();
+  g_autofree char *u = g_strdup_printf ("http://127.0.0.1:%u/e.bin?size=5000&seed=20", port);
+  g_autofree char *path = g_build_filename (fixture->out_dir, "e.bin", NULL);
+  g_autofree char *target = g_strdup_printf ("GET http://127.0.0.1:%u/e.bin", port);
+  g_autofree char *variable = g_strconcat ("http_proxy=", sniff_proxy_get_uri (proxy), NULL);
+  const char *env[] = { variable, NULL };
+  g_autoptr(CliResult) result = NULL;
+  g_autofree char *head = NULL;
+
+  result = run_with_env (fixture, env, "-o", fixture->out_dir, u, NULL);
+  g_assert_cmpint (result->status, ==, 0);
+  cli_assert_body (path, 20, 5000);
+  head = find_head (proxy, "/e.bin");
+  g_assert_true (g_str_has_prefix (head, target));
+}
+
+/* all_proxy is the proxy of every scheme without one of its own; a socks5
+ * one is asked to connect to the URL's host. */
+static void
+test_proxy_environment_all (CliFixture    *fixture,
+                            gconstpointer  user_data)
+{
+  g_autoptr(SniffProxy) proxy = sniff_proxy_new_full (fault_server_get_port (fixture->server), TRUE);
+  guint16 port = cli_closed_port ();
+  g_autofree char *u = g_strdup_printf ("http://127.0.0.1:%u/a.bin?size=5000&seed=21", port);
+  g_autofree char *path = g_build_filename (fixture->out_dir, "a.bin", NULL);
+  g_autofree char *connect = g_strdup_printf ("SOCKS5 127.0.0.1:%u", port);
+  g_autofree char *variable = NULL;
+  g_autoptr(GPtrArray) heads = NULL;
+  g_autoptr(CliResult) result = NULL;
+  const char *env[] = { NULL, NULL };
+
+  variable = g_strdup_printf ("all_proxy=socks5://127.0.0.1:%s",
+                              strrchr (sniff_proxy_get_uri (proxy), ':') + 1);
+  /* The trailing slash of the relay's URI. */
+  variable[strlen (variable) - 1] = '\0';
+  env[0] = variable;
+  result = run_with_env (fixture, env, "-o", fixture->out_dir, u, NULL);
+  g_assert_cmpint (result->status, ==, 0);
+  cli_assert_body (path, 21, 5000);
+  heads = sniff_proxy_dup_heads (proxy);
+  g_assert_cmpuint (heads->len, >=, 1);
+  g_assert_cmpstr (g_ptr_array_index (heads, 0), ==, connect);
+}
+
+/* A host that no_proxy lists is reached directly. */
+static void
+test_proxy_environment_no_proxy (CliFixture    *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autoptr(SniffProxy) proxy = sniff_proxy_new (fault_server_get_port (fixture->server));
+  g_autofree char *u = cli_fixture_url (fixture, "n.bin?size=5000&seed=22");
+  g_autofree char *path = g_build_filename (fixture->out_dir, "n.bin", NULL);
+  g_autofree char *variable = g_strconcat ("http_proxy=", sniff_proxy_get_uri (proxy), NULL);
+  const char *env[] = { variable, "no_proxy=localhost, 127.0.0.1", NULL };
+  g_autoptr(CliResult) result = NULL;
+
+  result = run_with_env (fixture, env, "-o", fixture->out_dir, u, NULL);
+  g_assert_cmpint (result->status, ==, 0);
+  cli_assert_body (path, 22, 5000);
+  g_assert_cmpuint (count_heads (proxy), ==, 0);
+}
+
+/* HTTP_PROXY in upper case is what a web server sets from a request's
+ * "Proxy:" header for a CGI program: ignored, as curl ignores it. */
+static void
+test_proxy_environment_upper_case_http_ignored (CliFixture    *fixture,
+                                                gconstpointer  user_data)
+{
+  g_autoptr(SniffProxy) proxy = sniff_proxy_new (fault_server_get_port (fixture->server));
+  g_autofree char *u = cli_fixture_url (fixture, "u.bin?size=5000&seed=23");
+  g_autofree char *path = g_build_filename (fixture->out_dir, "u.bin", NULL);
+  g_autofree char *variable = g_strconcat ("HTTP_PROXY=", sniff_proxy_get_uri (proxy), NULL);
+  const char *env[] = { variable, NULL };
+  g_autoptr(CliResult) result = NULL;
+
+  result = run_with_env (fixture, env, "-o", fixture->out_dir, u, NULL);
+  g_assert_cmpint (result->status, ==, 0);
+  cli_assert_body (path, 23, 5000);
+  g_assert_cmpuint (count_heads (proxy), ==, 0);
+}
+
+/* --proxy wins over the environment's proxies. */
+static void
+test_proxy_option_over_environment (CliFixture    *fixture,
+                                    gconstpointer  user_data)
+{
+  g_autoptr(SniffProxy) proxy = sniff_proxy_new (fault_server_get_port (fixture->server));
+  guint16 port = cli_closed_port ();
+  g_autofree char *u = g_strdup_printf ("http://127.0.0.1:%u/o.bin?size=5000&seed=24", port);
+  g_autofree char *path = g_build_filename (fixture->out_dir, "o.bin", NULL);
+  g_autofree char *variable = g_strdup_printf ("http_proxy=http://127.0.0.1:%u", cli_closed_port ());
+  const char *env[] = { variable, NULL };
+  g_autoptr(CliResult) result = NULL;
+  g_autofree char *head = NULL;
+
+  result = run_with_env (fixture, env, "-o", fixture->out_dir, "--proxy",
+                         sniff_proxy_get_uri (proxy), u, NULL);
+  g_assert_cmpint (result->status, ==, 0);
+  cli_assert_body (path, 24, 5000);
+  head = find_head (proxy, "/o.bin");
+  g_assert_nonnull (head);
+}
+
+/* A proxy variable that names no proxy is a usage error naming it,
+ * before anything is downloaded. */
+static void
+test_proxy_environment_bad (CliFixture    *fixture,
+                            gconstpointer  user_data)
+{
+  g_autofree char *u = cli_fixture_url (fixture, "b.bin?size=5000&seed=25");
+  const char *env[] = { "https_proxy=ftp://127.0.0.1:21", NULL };
+  g_autoptr(CliResult) result = NULL;
+
+  result = run_with_env (fixture, env, "-o", fixture->out_dir, u, NULL);
+  g_assert_cmpint (result->status, ==, 2);
+  assert_contains (result->err, "https_proxy: the proxy scheme “ftp” is not supported");
+  g_assert_cmpuint (fault_server_get_request_count (fixture->server, NULL), ==, 0);
+}
+
+/* Without a proxy in the environment the downloads connect directly and
+ * GIO's default proxy resolver is never loaded (its modules and the
+ * desktop's settings cost more than the rest of the start). GIO prints its
+ * resolvers' list when it loads one with GIO_USE_PROXY_RESOLVER=help. */
+static void
+test_proxy_none_loads_no_resolver (CliFixture    *fixture,
+                                   gconstpointer  user_data)
+{
+  g_autofree char *u = cli_fixture_url (fixture, "d.bin?size=5000&seed=26");
+  g_autofree char *path = g_build_filename (fixture->out_dir, "d.bin", NULL);
+  const char *env[] = { "GIO_USE_PROXY_RESOLVER=help", NULL };
+  g_autoptr(CliResult) result = NULL;
+
+  result = run_with_env (fixture, env, "--quiet", "-o", fixture->out_dir, u, NULL);
+  g_assert_cmpint (result->status, ==, 0);
+  cli_assert_body (path, 26, 5000);
+  assert_lacks (result->out, "GIO_USE_PROXY_RESOLVER");
+  assert_lacks (result->err, "GIO_USE_PROXY_RESOLVER");
+}
+
 /* ---- streaming input ------------------------------------------------------------------- */
 
 /* -i from a pipe that stays open: the first URL is downloaded while the
@@ -647,6 +828,20 @@ main (int   argc,
                     test_history_keeps_options_not_secrets);
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/proxy-http", test_proxy_http);
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/proxy-socks5", test_proxy_socks5);
+  CLI_FIXTURE_TEST ("/downloader/cli/request-options/proxy-environment-http",
+                    test_proxy_environment_http);
+  CLI_FIXTURE_TEST ("/downloader/cli/request-options/proxy-environment-all",
+                    test_proxy_environment_all);
+  CLI_FIXTURE_TEST ("/downloader/cli/request-options/proxy-environment-no-proxy",
+                    test_proxy_environment_no_proxy);
+  CLI_FIXTURE_TEST ("/downloader/cli/request-options/proxy-environment-upper-case-http-ignored",
+                    test_proxy_environment_upper_case_http_ignored);
+  CLI_FIXTURE_TEST ("/downloader/cli/request-options/proxy-option-over-environment",
+                    test_proxy_option_over_environment);
+  CLI_FIXTURE_TEST ("/downloader/cli/request-options/proxy-environment-bad",
+                    test_proxy_environment_bad);
+  CLI_FIXTURE_TEST ("/downloader/cli/request-options/proxy-none-loads-no-resolver",
+                    test_proxy_none_loads_no_resolver);
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/input-streamed", test_input_streamed);
   CLI_FIXTURE_TEST ("/downloader/cli/request-options/input-read-ahead-bounded",
                     test_input_read_ahead_bounded);
