@@ -23,7 +23,11 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
+#include <QImage>
+#include <QPainter>
 #include <QPushButton>
+#include <QStandardItemModel>
+#include <QTableWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -31,6 +35,7 @@
 
 #include "fetch-window.h"
 #include "libbridge-qt.h"
+#include "progress-delegate.h"
 #include "stall-meter.h"
 
 #define SELF_TEST_TIMEOUT 60.0
@@ -116,10 +121,47 @@ static const Sample samples[] = {
   { "truncated.bin?size=100k&drop_after=50000", -1 },
 };
 
+/* A progress cell is repainted only when its bar would look different:
+ * paint the window's progress cell at every value, and check that
+ * looksSame() holds exactly when two neighbouring values paint the same
+ * pixels (never a change left unpainted, never a repaint for nothing). */
+static void
+check_progress_bars (FetchWindow *window)
+{
+  auto *table = window->findChild<QTableWidget *> ();
+  auto *delegate = dynamic_cast<ProgressDelegate *> (table->itemDelegateForColumn (1));
+  QStandardItemModel model (1, 1);
+  QStyleOptionViewItem option;
+  QImage previous;
+
+  option.initFrom (table->viewport ());
+  option.rect = QRect (QPoint (0, 0), table->visualRect (table->model ()->index (0, 1)).size ());
+  for (int value = 0; value <= ProgressDelegate::Maximum; value++)
+    {
+      QImage image (option.rect.size (), QImage::Format_ARGB32);
+
+      image.fill (Qt::white);
+      model.setData (model.index (0, 0), value, Qt::UserRole);
+      {
+        QPainter painter (&image);
+        delegate->paint (&painter, option, model.index (0, 0));
+      }
+      if (value > 0 && delegate->looksSame (value - 1, value) != (image == previous))
+        {
+          check (false, QStringLiteral ("the bars at %1 and %2 per mille %3").arg (value - 1).arg (value)
+                          .arg (image == previous ? QStringLiteral ("look the same") : QStringLiteral ("differ")));
+          return;
+        }
+      previous = image;
+    }
+}
+
 static void
 self_test (FetchWindow *window, const FaultServerProcess *server)
 {
   int n_samples = G_N_ELEMENTS (samples);
+
+  check_progress_bars (window);
 
   /* Fetch All: every row ends, each as it should. */
   window->fetchAllButton ()->click ();

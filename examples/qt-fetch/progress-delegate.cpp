@@ -29,5 +29,21 @@ ProgressDelegate::paint (QPainter                   *painter,
   bar.textVisible = value >= 0;
   bar.text = QStringLiteral ("%1%").arg (value / 10);
   bar.textAlignment = Qt::AlignCenter;
+  /* The style fills its contents rectangle in proportion to the value,
+   * in whole pixels. */
+  m_contents_width = QApplication::style ()->subElementRect (QStyle::SE_ProgressBarContents, &bar).width ();
   QApplication::style ()->drawControl (QStyle::CE_ProgressBar, &bar, painter);
+}
+
+bool
+ProgressDelegate::looksSame (int a,
+                             int b) const
+{
+  if (a == b)
+    return true;
+  /* The style draws a sliver for any progress above zero. */
+  if (a <= 0 || b <= 0 || m_contents_width <= 0)
+    return false;
+  return a / 10 == b / 10 &&
+         (qint64) a * m_contents_width / Maximum == (qint64) b * m_contents_width / Maximum;
 }

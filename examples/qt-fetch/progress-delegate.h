@@ -13,7 +13,9 @@
  * as a progress bar. A delegate rather than a QProgressBar per row: a
  * QProgressBar repaints at once on every setValue() that shows, while a
  * changed item only marks its cell dirty, and the view paints all dirty
- * cells once per frame. */
+ * cells once per frame. It also says which changes would show: a bar a
+ * few hundred pixels wide moves by a pixel every few per mille, and the
+ * percentage it prints changes every ten. */
 class ProgressDelegate final : public QStyledItemDelegate
 {
 public:
@@ -24,4 +26,11 @@ public:
   void paint (QPainter                   *painter,
               const QStyleOptionViewItem &option,
               const QModelIndex          &index) const override;
+
+  /* Whether bars showing @a and @b paint the same pixels: the same text
+   * and a fill as wide, at the width the bars were last painted. */
+  bool looksSame (int a, int b) const;
+
+private:
+  mutable int m_contents_width = 0;   /* 0: not painted yet */
 };
