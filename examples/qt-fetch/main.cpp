@@ -12,8 +12,8 @@
  * and queues sample URLs on it. --self-test clicks through the window
  * (Fetch All, then Cancel on stalled downloads) and checks every row: this
  * is how the test suite runs it. --measure is bench/run qt-stall: N
- * rate-limited downloads at once, then S seconds of the stall meter,
- * written to FILE as JSON.
+ * rate-limited downloads at once, then S seconds of the stall meter and of
+ * the bytes received, written to FILE as JSON.
  *
  * Copyright 2026 The libbridge authors
  *
@@ -228,17 +228,27 @@ measure (FetchWindow *window, const FaultServerProcess *server, int n, double se
       return false;
     }
 
+  /* How much arrived while measuring: a loop that kept the window
+   * responsive by falling behind the downloads would show here. */
+  auto total_received = [window, n] () {
+    qint64 total = 0;
+    for (int i = 0; i < n; i++)
+      total += window->rowReceived (i);
+    return total;
+  };
+  qint64 received_before = total_received ();
   window->stallMeter ()->reset ();
   Bridge::sleep (seconds);
+  double received_mib_per_s = (total_received () - received_before) / (1024.0 * 1024.0) / seconds;
   int active = window->runningCount ();
   StallMeter *meter = window->stallMeter ();
   QString json = QStringLiteral ("{\"value\": %1, \"unit\": \"ms\", \"worst_stall_ms\": %1, \"p99_stall_ms\": %2, "
                                  "\"probes\": %3, \"frames\": %4, \"active_downloads\": %5, \"dispatcher\": \"%6\", "
-                                 "\"worst_busy_stall_ms\": %7}\n")
+                                 "\"worst_busy_stall_ms\": %7, \"received_mib_per_s\": %8}\n")
                    .arg (meter->worstStallMs ()).arg (meter->p99StallMs ()).arg (meter->samples ())
                    .arg (meter->frames ()).arg (active)
                    .arg (Bridge::QtLoop::current ()->drivesContext () ? QStringLiteral ("unix") : QStringLiteral ("glib"))
-                   .arg (meter->worstBusyStallMs ());
+                   .arg (meter->worstBusyStallMs ()).arg (received_mib_per_s, 0, 'f', 1);
   QFile file (result);
   if (!file.open (QIODevice::WriteOnly) || file.write (json.toUtf8 ()) < 0)
     return false;
