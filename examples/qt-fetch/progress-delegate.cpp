@@ -13,12 +13,11 @@
 
 static QStyleOptionProgressBar
 bar_option (const QStyleOptionViewItem &option,
-            const QRect                &cell,
             int                         value)
 {
   QStyleOptionProgressBar bar;
 
-  bar.rect = cell.adjusted (2, 2, -2, -2);
+  bar.rect = option.rect.adjusted (2, 2, -2, -2);
   bar.state = option.state | QStyle::State_Horizontal;
   bar.direction = option.direction;
   bar.fontMetrics = option.fontMetrics;
@@ -53,10 +52,10 @@ look_of (int value,
 /* The bar, through the style. */
 void
 ProgressDelegate::paint_bar (QPainter                   *painter,
-                              const QStyleOptionViewItem &option,
-                              int                         value) const
+                             const QStyleOptionViewItem &option,
+                             int                         value) const
 {
-  QStyleOptionProgressBar bar = bar_option (option, option.rect, value);
+  QStyleOptionProgressBar bar = bar_option (option, value);
 
   QApplication::style ()->drawControl (QStyle::CE_ProgressBar, &bar, painter);
 }
@@ -67,7 +66,7 @@ ProgressDelegate::paint (QPainter                   *painter,
                          const QModelIndex          &index) const
 {
   int value = index.data (Qt::UserRole).toInt ();
-  QStyleOptionProgressBar bar = bar_option (option, option.rect, value);
+  QStyleOptionProgressBar bar = bar_option (option, value);
 
   m_contents_width = QApplication::style ()->subElementRect (QStyle::SE_ProgressBarContents, &bar).width ();
   if (!m_cache_enabled || option.palette.base ().style () != Qt::SolidPattern)
