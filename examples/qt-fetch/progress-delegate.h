@@ -20,10 +20,9 @@
  * percentage it prints changes every ten.
  *
  * The style's bar (a rounded frame, a gradient, its text drawn twice) costs
- * about a hundred times more than copying its pixels, and the downloads of a
- * burst of data move together, so the rows show the same few bars: each
- * cell as the view would paint it is kept as an image, keyed by everything
- * that shapes it. */
+ * far more than copying its pixels, and the downloads of a burst of data
+ * move together, so the rows show the same few bars: each cell as the view
+ * would paint it is kept as an image, keyed by everything that shapes it. */
 class ProgressDelegate final : public QStyledItemDelegate
 {
 public:
