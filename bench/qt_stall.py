@@ -20,10 +20,14 @@ the lateness of a 1 ms precise QTimer for 10 s. Prints one JSON object:
     {"value": worst stall of both runs in ms, "unit": "ms",
      "glib_worst_stall_ms": …, "unix_worst_stall_ms": …,
      "glib_p99_stall_ms": …, "unix_p99_stall_ms": …,
+     "glib_received_mib_per_s": …, "unix_received_mib_per_s": …,
      "worst_busy_stall_ms": …, "active_downloads": 200, "load": [1, 5, 15 min]}
 
 "worst_busy_stall_ms" leaves out the part of each stall during which the
 demo's thread did not run at all because other processes had the CPU.
+"received_mib_per_s" is what the 200 downloads received together while the
+meter ran (the fault server sends each at most 512 KiB/s): responsiveness
+bought by falling behind the downloads would show there.
 """
 
 import argparse
@@ -106,7 +110,7 @@ def main():
     runs = {name: run_demo(args.build_dir, name) for name in DISPATCHERS}
     line = {"value": max(r["worst_stall_ms"] for r in runs.values()), "unit": "ms"}
     for name, figures in runs.items():
-        for key in ("worst_stall_ms", "p99_stall_ms", "worst_busy_stall_ms", "frames"):
+        for key in ("worst_stall_ms", "p99_stall_ms", "worst_busy_stall_ms", "frames", "received_mib_per_s"):
             line[f"{name}_{key}"] = figures[key]
     line["worst_busy_stall_ms"] = max(r["worst_busy_stall_ms"] for r in runs.values())
     line["active_downloads"] = min(r["active_downloads"] for r in runs.values())

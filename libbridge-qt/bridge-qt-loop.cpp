@@ -30,6 +30,14 @@ dispatcher_is_glib (QAbstractEventDispatcher *dispatcher)
   return dispatcher != nullptr && dispatcher->inherits ("QEventDispatcherGlib");
 }
 
+/* At most this many ready fds are handed to GLib in one pass of Qt's loop.
+ * GLib dispatches every source whose fd is ready, with no budget: after a
+ * burst (many sockets receiving at once, or a thread that was not scheduled
+ * for a while) one pass would run all of their callbacks before Qt's timers
+ * and painting get a turn. The fds held back are still ready, so Qt's next
+ * poll() returns at once and the next pass takes them. */
+#define READY_FDS_PER_PASS 16
+
 /* The notifiers of one fd, made on first use and then only enabled or
  * disabled: creating a QSocketNotifier registers it with the dispatcher. */
 struct FdWatch
@@ -53,6 +61,7 @@ struct QtLoop::Driver
   QMetaObject::Connection  awake;
   bool                     prepared = false;
   bool                     iterated_since_awake = false;
+  int                      last_handed_fd = -1;   /* where the next pass starts */
 
   Driver (QtLoop *owner_, GMainContext *context_)
     : owner (owner_), context (context_), fds (64)
@@ -194,6 +203,33 @@ struct QtLoop::Driver
       timer.start (timeout);
   }
 
+  /* Keeps READY_FDS_PER_PASS of the ready fds and clears the others, to
+   * GLib as if they were not ready yet. The fds kept are the next ones after
+   * those handed over last time (the list is sorted by fd), so that every
+   * ready fd gets its turn within a few passes. */
+  void
+  hold_back_ready_fds ()
+  {
+    int start = 0, handed = 0;
+
+    while (start < n_fds && fds[start].fd <= last_handed_fd)
+      start++;
+    for (int k = 0; k < n_fds; k++)
+      {
+        GPollFD &pollfd = fds[(start + k) % n_fds];
+
+        if (pollfd.revents == 0)
+          continue;
+        if (handed < READY_FDS_PER_PASS)
+          {
+            handed++;
+            last_handed_fd = pollfd.fd;
+          }
+        else
+          pollfd.revents = 0;
+      }
+  }
+
   /* A notifier or the timer fired: learn every fd's state without waiting,
    * let GLib check and dispatch, then bring the notifiers up to date at
    * once (a source may have closed its fd). The timeout is left to the
@@ -217,6 +253,9 @@ struct QtLoop::Driver
     do
       ready = ::poll (reinterpret_cast<struct pollfd *> (fds.data ()), (nfds_t) n_fds, 0);
     while (ready < 0 && errno == EINTR);
+
+    if (ready > READY_FDS_PER_PASS)
+      hold_back_ready_fds ();
 
     prepared = false;
     if (g_main_context_check (context, max_priority, fds.data (), n_fds))

@@ -28,7 +28,9 @@ namespace Bridge {
  * (QT_NO_GLIB=1, a Qt built without GLib) it drives the context itself: it
  * asks GLib which file descriptors and which timeout the context waits for,
  * watches them with one QSocketNotifier each and a precise QTimer, and runs
- * GLib's check and dispatch when one of them fires. It updates the notifiers
+ * GLib's check and dispatch when one of them fires, handing GLib a bounded
+ * share of the ready descriptors per pass of Qt's loop so that Qt's own
+ * timers and painting run between shares. It updates the notifiers
  * after every dispatch and prepares again each time Qt is about to sleep, so
  * work queued from Qt code is never left waiting, and an idle application
  * sleeps in Qt's poll().

@@ -52,7 +52,8 @@ FetchWindow::FetchWindow (QWidget *parent)
   m_table->setTextElideMode (Qt::ElideMiddle);
   m_table->setEditTriggers (QAbstractItemView::NoEditTriggers);
   m_table->setSelectionBehavior (QAbstractItemView::SelectRows);
-  m_table->setItemDelegateForColumn (COLUMN_PROGRESS, new ProgressDelegate (m_table));
+  m_progress_delegate = new ProgressDelegate (m_table);
+  m_table->setItemDelegateForColumn (COLUMN_PROGRESS, m_progress_delegate);
   layout->addWidget (m_table, 1);
 
   auto *buttons = new QHBoxLayout ();
@@ -134,8 +135,10 @@ FetchWindow::set_row_progress (int index, int per_mille)
 {
   Row &row = m_rows[index];
 
-  /* Only a change the bar can show marks the cell dirty. */
-  if (row.per_mille != per_mille)
+  /* Only a change the bar can show marks the cell dirty: the downloads of
+   * a burst of data all move at once, and every cell repainted is a
+   * progress bar drawn by the style. */
+  if (!m_progress_delegate->looksSame (row.per_mille, per_mille))
     {
       row.per_mille = per_mille;
       row.progress->setData (Qt::UserRole, per_mille);

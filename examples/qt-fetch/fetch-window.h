@@ -18,6 +18,7 @@ class QLineEdit;
 class QPushButton;
 class QTableWidget;
 class QTableWidgetItem;
+class ProgressDelegate;
 class StallMeter;
 
 /* A list of URLs, each with its progress bar and status; Fetch All runs one
@@ -52,7 +53,7 @@ private:
   {
     QString           url;
     QTableWidgetItem *progress = nullptr;
-    int               per_mille = 0;
+    int               per_mille = 0;   /* what the bar shows */
     QTableWidgetItem *status = nullptr;
     RowState          state = RowState::Queued;
     qint64            received = 0;
@@ -69,6 +70,7 @@ private:
   SoupSession        *m_session = nullptr;
   QLineEdit          *m_url_entry = nullptr;
   QTableWidget       *m_table = nullptr;
+  ProgressDelegate   *m_progress_delegate = nullptr;
   QPushButton        *m_fetch_all = nullptr;
   QPushButton        *m_cancel = nullptr;
   QLabel             *m_summary = nullptr;

@@ -12,8 +12,8 @@
  * and queues sample URLs on it. --self-test clicks through the window
  * (Fetch All, then Cancel on stalled downloads) and checks every row: this
  * is how the test suite runs it. --measure is bench/run qt-stall: N
- * rate-limited downloads at once, then S seconds of the stall meter,
- * written to FILE as JSON.
+ * rate-limited downloads at once, then S seconds of the stall meter and of
+ * the bytes received, written to FILE as JSON.
  *
  * Copyright 2026 The libbridge authors
  *
@@ -23,7 +23,9 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
+#include <QImage>
 #include <QPushButton>
+#include <QTableWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -31,6 +33,7 @@
 
 #include "fetch-window.h"
 #include "libbridge-qt.h"
+#include "progress-delegate.h"
 #include "stall-meter.h"
 
 #define SELF_TEST_TIMEOUT 60.0
@@ -116,10 +119,55 @@ static const Sample samples[] = {
   { "truncated.bin?size=100k&drop_after=50000", -1 },
 };
 
+/* The progress column, painted by the window's own table at every value
+ * of row 0: a cell is repainted only when its bar would look different
+ * (looksSame() holds exactly when neighbouring values paint the same pixels:
+ * never a change left unpainted, never a repaint for nothing), and the
+ * delegate's kept images paint exactly what the style paints. */
+static void
+check_progress_bars (FetchWindow *window)
+{
+  auto *table = window->findChild<QTableWidget *> ();
+  auto *delegate = dynamic_cast<ProgressDelegate *> (table->itemDelegateForColumn (1));
+  QTableWidgetItem *item = table->item (0, 1);
+  QVariant saved = item->data (Qt::UserRole);
+  QImage previous;
+
+  auto grab_cell = [table, item] () {
+    return table->viewport ()->grab (table->visualItemRect (item)).toImage ();
+  };
+  for (int value = 0; value <= ProgressDelegate::Maximum; value++)
+    {
+      item->setData (Qt::UserRole, value);
+      delegate->setCacheEnabled (false);
+      QImage direct = grab_cell ();
+      delegate->setCacheEnabled (true);
+      QImage kept = grab_cell ();
+      /* Again, now from the image kept by the first paint. */
+      QImage kept_again = grab_cell ();
+
+      if (kept != direct || kept_again != direct)
+        {
+          check (false, QStringLiteral ("the kept image of the bar at %1 per mille differs from the style's").arg (value));
+          break;
+        }
+      if (value > 0 && delegate->looksSame (value - 1, value) != (direct == previous))
+        {
+          check (false, QStringLiteral ("the bars at %1 and %2 per mille %3").arg (value - 1).arg (value)
+                          .arg (direct == previous ? QStringLiteral ("look the same") : QStringLiteral ("differ")));
+          break;
+        }
+      previous = direct;
+    }
+  item->setData (Qt::UserRole, saved);
+}
+
 static void
 self_test (FetchWindow *window, const FaultServerProcess *server)
 {
   int n_samples = G_N_ELEMENTS (samples);
+
+  check_progress_bars (window);
 
   /* Fetch All: every row ends, each as it should. */
   window->fetchAllButton ()->click ();
@@ -186,17 +234,27 @@ measure (FetchWindow *window, const FaultServerProcess *server, int n, double se
       return false;
     }
 
+  /* How much arrived while measuring: a loop that kept the window
+   * responsive by falling behind the downloads would show here. */
+  auto total_received = [window, n] () {
+    qint64 total = 0;
+    for (int i = 0; i < n; i++)
+      total += window->rowReceived (i);
+    return total;
+  };
+  qint64 received_before = total_received ();
   window->stallMeter ()->reset ();
   Bridge::sleep (seconds);
+  double received_mib_per_s = (total_received () - received_before) / (1024.0 * 1024.0) / seconds;
   int active = window->runningCount ();
   StallMeter *meter = window->stallMeter ();
   QString json = QStringLiteral ("{\"value\": %1, \"unit\": \"ms\", \"worst_stall_ms\": %1, \"p99_stall_ms\": %2, "
                                  "\"probes\": %3, \"frames\": %4, \"active_downloads\": %5, \"dispatcher\": \"%6\", "
-                                 "\"worst_busy_stall_ms\": %7}\n")
+                                 "\"worst_busy_stall_ms\": %7, \"received_mib_per_s\": %8}\n")
                    .arg (meter->worstStallMs ()).arg (meter->p99StallMs ()).arg (meter->samples ())
                    .arg (meter->frames ()).arg (active)
                    .arg (Bridge::QtLoop::current ()->drivesContext () ? QStringLiteral ("unix") : QStringLiteral ("glib"))
-                   .arg (meter->worstBusyStallMs ());
+                   .arg (meter->worstBusyStallMs ()).arg (received_mib_per_s, 0, 'f', 1);
   QFile file (result);
   if (!file.open (QIODevice::WriteOnly) || file.write (json.toUtf8 ()) < 0)
     return false;

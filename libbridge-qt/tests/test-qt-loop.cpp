@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <QAbstractEventDispatcher>
 #include <QApplication>
 #include <QDialog>
 #include <QElapsedTimer>
@@ -14,6 +15,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -226,6 +228,99 @@ test_one_dispatch_per_pass (void)
   close (fds[1]);
 }
 
+/* A GLib source on a pipe that stays readable: dispatched whenever the
+ * context's poll() result says so. */
+struct ReadySource
+{
+  GSource  base;
+  int     *dispatches;
+  int     *in_this_pass;
+};
+
+static gboolean
+ready_source_dispatch (GSource *source,
+                       GSourceFunc,
+                       gpointer)
+{
+  ReadySource *ready = reinterpret_cast<ReadySource *> (source);
+
+  (*ready->dispatches)++;
+  (*ready->in_this_pass)++;
+  return G_SOURCE_CONTINUE;
+}
+
+#define N_READY_SOURCES 100
+/* The most ready fds the driver hands GLib in one pass of Qt's loop. */
+#define READY_FDS_PER_PASS 16
+
+/* Many fds ready at once (sockets receiving together, or a thread back from
+ * a while without the CPU): one pass of Qt's loop dispatches a bounded
+ * share of their sources, so Qt's timers and painting run between shares,
+ * and the next passes take the others in turn, none left behind. GLib's
+ * dispatcher iterates the context itself and dispatches them all. */
+static void
+test_ready_fds_per_pass (void)
+{
+  static GSourceFuncs funcs = { nullptr, nullptr, ready_source_dispatch, nullptr, nullptr, nullptr };
+  int dispatches[N_READY_SOURCES] = { 0 };
+  int fds[N_READY_SOURCES][2];
+  GSource *sources[N_READY_SOURCES];
+  int in_this_pass = 0, most_in_a_pass = 0, ticks = 0;
+  QTimer tick;
+
+  if (!main_qt_loop->drivesContext ())
+    {
+      g_test_skip ("GLib's dispatcher iterates the context itself");
+      return;
+    }
+
+  for (int i = 0; i < N_READY_SOURCES; i++)
+    {
+      g_assert_cmpint (pipe (fds[i]), ==, 0);
+      /* Never read: readable for good. */
+      g_assert_cmpint (write (fds[i][1], "x", 1), ==, 1);
+      sources[i] = g_source_new (&funcs, sizeof (ReadySource));
+      reinterpret_cast<ReadySource *> (sources[i])->dispatches = &dispatches[i];
+      reinterpret_cast<ReadySource *> (sources[i])->in_this_pass = &in_this_pass;
+      g_source_add_unix_fd (sources[i], fds[i][0], G_IO_IN);
+      g_source_attach (sources[i], main_qt_loop->context ());
+    }
+
+  /* awake starts each pass of Qt's loop. */
+  QMetaObject::Connection awake = QObject::connect (QAbstractEventDispatcher::instance (),
+                                                    &QAbstractEventDispatcher::awake,
+                                                    [&in_this_pass, &most_in_a_pass] () {
+    most_in_a_pass = std::max (most_in_a_pass, in_this_pass);
+    in_this_pass = 0;
+  });
+  tick.setTimerType (Qt::PreciseTimer);
+  QObject::connect (&tick, &QTimer::timeout, [&ticks] () { ticks++; });
+  tick.start (0);
+  /* Enough passes for every source to have had several turns. */
+  g_assert_true (run_qt_until ([&ticks] () { return ticks >= 4 * N_READY_SOURCES / READY_FDS_PER_PASS + 4; }));
+  tick.stop ();
+  QObject::disconnect (awake);
+  most_in_a_pass = std::max (most_in_a_pass, in_this_pass);
+
+  int fewest = *std::min_element (dispatches, dispatches + N_READY_SOURCES);
+  int most = *std::max_element (dispatches, dispatches + N_READY_SOURCES);
+  g_test_message ("%d passes, at most %d dispatches in one, %d to %d dispatches per source",
+                  ticks, most_in_a_pass, fewest, most);
+  g_assert_cmpint (most_in_a_pass, >, 0);
+  g_assert_cmpint (most_in_a_pass, <=, READY_FDS_PER_PASS);
+  /* Round robin: each source gets its turn, no source gets two more. */
+  g_assert_cmpint (fewest, >=, 2);
+  g_assert_cmpint (most - fewest, <=, 1);
+
+  for (int i = 0; i < N_READY_SOURCES; i++)
+    {
+      g_source_destroy (sources[i]);
+      g_source_unref (sources[i]);
+      close (fds[i][0]);
+      close (fds[i][1]);
+    }
+}
+
 /* Sockets: a libsoup download awaited in a task (GIO's sources, their fds). */
 static void
 test_gio_in_task (void)
@@ -414,6 +509,7 @@ main (int   argc,
   g_test_add_func ("/libbridge/qt/loop/threadsafe-wakeup", test_threadsafe_wakeup);
   g_test_add_func ("/libbridge/qt/loop/idle-cpu", test_idle_cpu);
   g_test_add_func ("/libbridge/qt/loop/one-dispatch-per-pass", test_one_dispatch_per_pass);
+  g_test_add_func ("/libbridge/qt/loop/ready-fds-per-pass", test_ready_fds_per_pass);
   g_test_add_func ("/libbridge/qt/loop/gio-in-task", test_gio_in_task);
   g_test_add_func ("/libbridge/qt/loop/nested-dialog-in-task", test_nested_dialog_in_task);
   g_test_add_func ("/libbridge/qt/loop/nested-loop-in-slot", test_nested_loop_in_slot);
