@@ -79,7 +79,6 @@ struct _DlManager
   GSource           *trim;          /* frees the task buffers once idle a while */
   GSource           *removal;       /* takes removed downloads out of the list */
   guint              n_removing;    /* removed downloads still in the list */
-  gint64             removal_since; /* start of this burst of removals, or 0 */
   DlFolders         *folders;       /* the output folders open for running downloads */
   DlRateLimit       *rate_limit;    /* shared by all downloads */
   DlProxyResolver   *proxy_resolver; /* wraps the one set by hand, or the desktop's */
@@ -127,11 +126,10 @@ static GParamSpec *properties [N_PROPS];
  * most ten per second each, and one wake-up per tick however many run. */
 #define TICK_INTERVAL_MS 100
 
-/* A row that leaves the list costs whoever shows the list work of its own
- * (GTK's list box: about a row's worth of widgets, actions and signals).
- * Removals in one burst (Remove Finished on a thousand rows) go out at
- * once until they have taken this long in a main loop iteration; the rest
- * leave in the iterations after, this long each. */
+/* A change of the list costs whoever shows it work of its own. After the
+ * first removal of a burst (Remove Finished on a thousand rows), the others
+ * leave in the iterations that follow, a run of neighbours per change, for
+ * at most this long in each. */
 #define REMOVAL_BUDGET_USEC 1500
 
 /* The buffers the tasks keep for reuse are freed after this long without a
@@ -1076,25 +1074,40 @@ _dl_manager_get_settings (DlManager         *self,
 }
 
 /* Takes removed downloads out of the list, from the end (a removal moves
- * only what comes after it), one row per change, until @deadline. */
+ * only what comes after it), a run of neighbours per change, until
+ * @deadline. One change for a run: those who show the list (a sorted,
+ * filtered copy of it) pay for each change about as much as for the whole
+ * list, so a thousand single changes cost a thousand times one. */
 static void
 take_out_removed (DlManager *self,
                   gint64     deadline)
 {
-  for (guint i = self->downloads->len; i > 0 && self->n_removing > 0; i--)
+  guint i = self->downloads->len;
+
+  while (i > 0 && self->n_removing > 0)
     {
-      DlDownload *download = g_ptr_array_index (self->downloads, i - 1);
+      g_autoptr(GPtrArray) run = NULL;
+      guint end;
 
-      if (!download->removed)
-        continue;
+      while (i > 0 && !((DlDownload *) g_ptr_array_index (self->downloads, i - 1))->removed)
+        i--;
+      end = i;
+      while (i > 0 && ((DlDownload *) g_ptr_array_index (self->downloads, i - 1))->removed)
+        i--;
+      if (end == i)
+        break;
 
-      g_object_ref (download);
-      g_ptr_array_remove_index (self->downloads, i - 1);
-      self->n_removing--;
-      g_list_model_items_changed (G_LIST_MODEL (self), i - 1, 1, 0);
+      /* Held until the change is out: the list's free function drops the
+       * list's own references. */
+      run = g_ptr_array_new_full (end - i, g_object_unref);
+      for (guint j = i; j < end; j++)
+        g_ptr_array_add (run, g_object_ref (g_ptr_array_index (self->downloads, j)));
+      g_ptr_array_remove_range (self->downloads, i, end - i);
+      self->n_removing -= run->len;
+      g_list_model_items_changed (G_LIST_MODEL (self), i, run->len, 0);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-      _dl_download_detach (download);
-      g_object_unref (download);
+      for (guint j = 0; j < run->len; j++)
+        _dl_download_detach (g_ptr_array_index (run, j));
 
       if (g_get_monotonic_time () >= deadline)
         break;
@@ -1107,7 +1120,6 @@ removal_cb (gpointer user_data)
   DlManager *self = user_data;
   gint64 now = g_get_monotonic_time ();
 
-  self->removal_since = 0;
   take_out_removed (self, now + REMOVAL_BUDGET_USEC);
   if (self->n_removing > 0)
     return G_SOURCE_CONTINUE;
@@ -1116,9 +1128,9 @@ removal_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Once the iteration that removed downloads is over, the next burst starts
- * with a budget of its own, and those left in the list go out. After the
- * frame is drawn: the rows go while the window stays smooth. */
+/* Once the iteration that removed downloads is over, those left in the list
+ * go out, a budget's worth per iteration. After the frame is drawn: the rows
+ * go while the window stays smooth. */
 static void
 ensure_removal_source (DlManager *self)
 {
@@ -1148,11 +1160,12 @@ _dl_manager_forget (DlManager  *self,
   if (self->store != NULL && download->id != 0)
     dl_store_queue_remove (self->store, download->id);
 
+  /* One removal leaves at once. Those that follow it in the same burst
+   * leave together once the burst is over: taken out one by one, each would
+   * cost the views of the list a pass over the whole of it. */
   self->n_removing++;
-  if (self->removal_since == 0)
-    self->removal_since = g_get_monotonic_time ();
-  if (g_get_monotonic_time () - self->removal_since < REMOVAL_BUDGET_USEC)
-    take_out_removed (self, self->removal_since + REMOVAL_BUDGET_USEC);
+  if (self->removal == NULL)
+    take_out_removed (self, g_get_monotonic_time () + REMOVAL_BUDGET_USEC);
   ensure_removal_source (self);
 }
 

@@ -54,6 +54,8 @@ struct _DlDownloadRow
 
   /* Progress notified and not shown yet. */
   guint            progress_dirty : 1;
+  /* Some other change not shown yet: the list keeps the row hidden. */
+  guint            update_dirty : 1;
   /* The row menu is open: the window keeps the list still meanwhile. */
   guint            menu_open : 1;
   /* Cancelled, and the partial file kept while the user may still undo. */
@@ -128,6 +130,17 @@ cannot_resume (DlDownload *download)
 {
   return dl_download_get_range_support (download) == DL_RANGE_SUPPORT_NO &&
          dl_download_state_is_active (dl_download_get_state (download));
+}
+
+/* Whether the row waits to be mapped to show anything: its window is on
+ * screen, but the list keeps the row hidden, beyond the rows it shows. */
+static gboolean
+is_held_hidden (DlDownloadRow *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return root != NULL && gtk_widget_get_mapped (GTK_WIDGET (root)) &&
+         !gtk_widget_get_mapped (GTK_WIDGET (self));
 }
 
 /* "example.com", or "example.com — ~/Downloads/Work" when another row has
@@ -304,6 +317,8 @@ update (DlDownloadRow *self)
   gboolean missing;
   const char *resume_label;
 
+  self->update_dirty = FALSE;
+
   if (g_strcmp0 (title, self->title) != 0)
     {
       g_free (self->title);
@@ -382,6 +397,18 @@ update (DlDownloadRow *self)
     g_clear_handle_id (&self->countdown_id, g_source_remove);
 }
 
+/* A row the list keeps hidden waits until it is mapped: cancelling or
+ * finishing a few hundred downloads at once would otherwise lay out every
+ * row the list holds, seen or not, in one frame. */
+static void
+queue_update (DlDownloadRow *self)
+{
+  if (is_held_hidden (self))
+    self->update_dirty = TRUE;
+  else
+    update (self);
+}
+
 static gboolean
 countdown_cb (gpointer user_data)
 {
@@ -390,11 +417,11 @@ countdown_cb (gpointer user_data)
   if (dl_download_get_state (self->download) != DL_DOWNLOAD_STATE_RETRYING)
     {
       self->countdown_id = 0;
-      update (self);
+      queue_update (self);
       return G_SOURCE_REMOVE;
     }
 
-  update (self);
+  queue_update (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -438,11 +465,19 @@ progress_tick_cb (GtkWidget     *widget,
  * three properties per tick, all in the same dispatch, and each new text
  * and fraction has to be laid out and drawn. So the row shows its progress
  * once per frame, in the frame's update phase, and not at all while it is
- * scrolled out of view: the window calls dl_download_row_sync_view() when
- * the view moves. */
+ * out of view: the list keeps about 200 rows bound, most of them hidden,
+ * and those catch up when they are mapped (dl_download_row_map()); those
+ * scrolled out of view but still mapped catch up when the window calls
+ * dl_download_row_sync_view() as the view moves. */
 static void
 queue_progress (DlDownloadRow *self)
 {
+  if (is_held_hidden (self))
+    {
+      self->progress_dirty = TRUE;
+      return;
+    }
+
   /* Not shown (or in no window, as in the tests): no frames to wait for. */
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
@@ -476,7 +511,7 @@ download_notify_cb (DlDownloadRow *self,
         queue_progress (self);
     }
   else
-    update (self);
+    queue_update (self);
 }
 
 /* ---- actions ----------------------------------------------------------------- */
@@ -912,6 +947,23 @@ dl_download_row_snapshot (GtkWidget   *widget,
   GTK_WIDGET_CLASS (dl_download_row_parent_class)->snapshot (widget, snapshot);
 }
 
+/* A row the list kept hidden shows what happened meanwhile before it is
+ * drawn. */
+static void
+dl_download_row_map (GtkWidget *widget)
+{
+  DlDownloadRow *self = (DlDownloadRow *) widget;
+
+  GTK_WIDGET_CLASS (dl_download_row_parent_class)->map (widget);
+
+  if (self->download == NULL)
+    return;
+  if (self->update_dirty)
+    update (self);
+  else if (self->progress_dirty)
+    update_progress (self);
+}
+
 /* ---- GObject ----------------------------------------------------------------- */
 
 static void
@@ -962,6 +1014,7 @@ unbind (DlDownloadRow *self)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->progress_tick_id);
   self->progress_tick_id = 0;
   self->progress_dirty = FALSE;
+  self->update_dirty = FALSE;
   self->cancel_pending = FALSE;
   self->file_missing = FALSE;
   self->show_folder = FALSE;
@@ -1045,6 +1098,7 @@ dl_download_row_class_init (DlDownloadRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   widget_class->snapshot = dl_download_row_snapshot;
+  widget_class->map = dl_download_row_map;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "downloadrow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -1174,7 +1228,7 @@ dl_download_row_set_download (DlDownloadRow *self,
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.remove", TRUE);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.toggle", TRUE);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.menu", TRUE);
-      update (self);
+      queue_update (self);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_DOWNLOAD]);
 }
@@ -1214,7 +1268,7 @@ dl_download_row_refresh (DlDownloadRow *self)
 {
   g_return_if_fail (DL_IS_DOWNLOAD_ROW (self));
 
-  update (self);
+  queue_update (self);
 }
 
 /**
@@ -1305,7 +1359,7 @@ dl_download_row_set_cancel_pending (DlDownloadRow *self,
   if (self->cancel_pending == !!pending)
     return;
   self->cancel_pending = !!pending;
-  update (self);
+  queue_update (self);
 }
 
 /**
@@ -1322,7 +1376,7 @@ dl_download_row_set_file_missing (DlDownloadRow *self,
   if (self->file_missing == !!missing)
     return;
   self->file_missing = !!missing;
-  update (self);
+  queue_update (self);
 }
 
 gboolean
@@ -1347,7 +1401,10 @@ dl_download_row_set_show_folder (DlDownloadRow *self,
   if (self->show_folder == !!show)
     return;
   self->show_folder = !!show;
-  update_host (self);
+  if (is_held_hidden (self))
+    self->update_dirty = TRUE;
+  else
+    update_host (self);
 }
 
 const char *

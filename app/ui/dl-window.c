@@ -20,9 +20,12 @@
 #include "dl-format.h"
 #include "dl-window.h"
 
-/* Totals in the header are recomputed at most this often; downloads notify
- * up to ten times a second each, and the header needs no more. */
-#define TOTALS_INTERVAL_MS 200
+/* Totals in the header are recomputed this long after a change. Downloads
+ * notify at each 100 ms tick of the engine, and the header needs no more
+ * than every other one; a delay that is not a whole number of ticks keeps
+ * the header's work (the totals, and the window's layout for the new
+ * subtitle) out of the main loop iteration that runs the tick. */
+#define TOTALS_INTERVAL_MS 150
 
 /* Rows kept for reuse: enough for those that Remove Finished moves
  * through the list's range between two frames. */

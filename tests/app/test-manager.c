@@ -481,6 +481,55 @@ test_remove_and_cancel_many (DlFixture     *fixture,
                   worst / 1000.0, samples->len);
 }
 
+typedef struct
+{
+  guint n_changes;
+  guint n_removed;
+} ChangeCount;
+
+static void
+count_changes_cb (GListModel  *model,
+                  guint        position,
+                  guint        removed,
+                  guint        added,
+                  ChangeCount *count)
+{
+  count->n_changes++;
+  count->n_removed += removed;
+}
+
+/* Remove Finished on a long history: the first removal leaves the list at
+ * once, the others together once the burst is over. Whoever shows the list
+ * (the window's sorted, filtered copy of it) pays for each change about as
+ * much as for the whole list. */
+static void
+test_remove_burst (DlFixture     *fixture,
+                   gconstpointer  user_data)
+{
+  GListModel *model = G_LIST_MODEL (fixture->manager);
+  g_autoptr(GPtrArray) downloads = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  ChangeCount count = { 0, 0 };
+
+  add_finished_records (fixture);
+  g_assert_true (dl_manager_load (fixture->manager, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, N_FINISHED);
+  for (guint i = 0; i < N_FINISHED; i++)
+    g_ptr_array_add (downloads, g_list_model_get_item (model, i));
+
+  g_signal_connect (model, "items-changed", G_CALLBACK (count_changes_cb), &count);
+  for (guint i = 0; i < downloads->len; i++)
+    dl_download_remove (g_ptr_array_index (downloads, i));
+  g_assert_cmpuint (count.n_changes, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, N_FINISHED - 1);
+
+  test_run_until (NULL, g_list_model_get_n_items (model) == 0, TEST_TIMEOUT_SECONDS);
+  g_assert_cmpuint (count.n_changes, ==, 2);
+  g_assert_cmpuint (count.n_removed, ==, N_FINISHED);
+  g_signal_handlers_disconnect_by_func (model, count_changes_cb, &count);
+}
+
 static void
 running_changed_cb (DlDownload *download,
                     GParamSpec *pspec,
@@ -574,6 +623,7 @@ main (int   argc,
   DL_TEST ("/downloader/manager/history", test_history);
   DL_TEST ("/downloader/manager/gzip-raw", test_gzip_raw);
   DL_TEST ("/downloader/manager/remove-and-cancel-many", test_remove_and_cancel_many);
+  DL_TEST ("/downloader/manager/remove-burst", test_remove_burst);
   DL_TEST ("/downloader/download/running", test_running_property);
   DL_TEST ("/downloader/manager/disk-threads-named", test_disk_threads_named);
 

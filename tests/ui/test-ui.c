@@ -1926,6 +1926,87 @@ test_long_list (Fixture       *fixture,
   WAIT_FOR (rows_in_view_right (scroller, &first, &last) && first == 0);
 }
 
+/* A row that the list holds for a download but keeps hidden, below the
+ * rows on screen. */
+static DlDownloadRow *
+find_hidden_row (GtkWidget *widget)
+{
+  if (DL_IS_DOWNLOAD_ROW (widget))
+    return dl_download_row_get_download (DL_DOWNLOAD_ROW (widget)) != NULL &&
+           !gtk_widget_get_mapped (widget) ? DL_DOWNLOAD_ROW (widget) : NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      DlDownloadRow *row = find_hidden_row (child);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+/* The list holds rows for many more downloads than it shows. Those it
+ * keeps hidden do no work while their downloads change (a few hundred of
+ * them laid out in one frame was the window's longest stall), and show the
+ * download as it is once they come into view. */
+static void
+test_hidden_rows_wait (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) links = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *shown_before = NULL;
+  DlDownloadRow *row;
+  DlDownload *download;
+  GtkWidget *list;
+  GListModel *model;
+  guint n_links = 40;
+  guint position;
+
+  dl_manager_set_max_concurrent (fixture->manager, n_links);
+  dl_manager_set_max_per_host (fixture->manager, n_links);
+  for (guint i = 0; i < n_links; i++)
+    g_ptr_array_add (links, g_strdup_printf ("%shidden-%02u.bin?size=64m&rate=64k&seed=%u",
+                                             fault_server_get_uri (fixture->server), i, 300 + i));
+  g_ptr_array_add (links, NULL);
+  g_assert_cmpuint (dl_window_add_links (fixture->window, (const char **) links->pdata), ==,
+                    n_links);
+  WAIT_FOR (count_in_state (fixture, DL_DOWNLOAD_STATE_DOWNLOADING) == n_links);
+
+  list = find_widget (GTK_WIDGET (fixture->window), GTK_TYPE_LIST_VIEW);
+  WAIT_FOR ((row = find_hidden_row (list)) != NULL);
+  download = g_object_ref (dl_download_row_get_download (row));
+  shown_before = g_strdup (dl_download_row_get_status_text (row));
+
+  /* Paused while out of sight: the row waits. */
+  dl_download_pause (download);
+  WAIT_FOR (dl_download_can_resume (download));
+  g_assert_true (dl_download_row_get_download (row) == download);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (row)));
+  g_assert_cmpstr (dl_download_row_get_status_text (row), ==, shown_before);
+
+  /* Nothing about the download changes any more: what the row shows once
+   * in view, it learnt as it came into view. */
+  model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+  for (position = 0; position < g_list_model_get_n_items (model); position++)
+    {
+      g_autoptr(DlDownload) item = g_list_model_get_item (model, position);
+
+      if (item == download)
+        break;
+    }
+  gtk_widget_activate_action (list, "list.scroll-to-item", "u", position);
+  WAIT_FOR ((row = dl_window_find_row (fixture->window, download)) != NULL &&
+            gtk_widget_get_mapped (GTK_WIDGET (row)));
+  g_assert_true (g_str_has_prefix (dl_download_row_get_status_text (row), "Paused"));
+  g_assert_true (gtk_widget_get_visible (dl_download_row_get_button (row, "resume")));
+  g_assert_false (gtk_widget_get_visible (dl_download_row_get_button (row, "pause")));
+  snap (GTK_WIDGET (fixture->window), "ui-hidden-row-in-view");
+
+  g_object_unref (download);
+}
+
 /* Opens the app as `--demo` does: a scratch folder for its files, deleted
  * at exit with the demo's history. */
 static void
@@ -2357,6 +2438,7 @@ main (int   argc,
   ADD ("/downloader/row/open-missing", test_open_missing);
   ADD ("/downloader/app/demo-truth", test_demo_truth);
   ADD ("/downloader/window/long-list", test_long_list);
+  ADD ("/downloader/window/hidden-rows-wait", test_hidden_rows_wait);
   g_test_add_func ("/downloader/i18n/german", test_german);
 
   status = g_test_run ();
