@@ -571,22 +571,29 @@ bits_for (guint64 value)
 }
 
 /* Whether a large share of the heap is due: then timers_collect_many() does
- * better than a pop each. A due leaf means every timer above it is due too,
- * so a quarter of a sample of the leaves being due means many timers are. */
+ * better than a pop each. Entries sampled evenly over the whole array stand
+ * for the heap as a whole, whatever its shape; a sample of the leaves alone
+ * does not, since leaves hold the later timers: with two thirds of a heap
+ * built from timers in random order due, fewer than a quarter of its leaves
+ * were, and the loop popped tens of thousands one by one. A pop costs a walk
+ * down the heap, about as much as a pass over a tenth of it, so an eighth
+ * of the sample being due is enough. */
+#define TIMERS_SAMPLE     32
+#define TIMERS_SAMPLE_DUE 4
+
 static gboolean
 timers_many_due (BridgeLoop *loop,
                  gint64      now)
 {
   guint n = loop->n_timers;
-  guint first_leaf = n / 2;
-  guint stride = (n - first_leaf) / 32;
+  guint stride = n / TIMERS_SAMPLE;
   guint due = 0;
 
   if (n < TIMERS_MANY || loop->timers[0].when > now)
     return FALSE;
-  for (guint i = 0; i < 32; i++)
-    due += loop->timers[first_leaf + i * stride].when <= now;
-  return due >= 8;
+  for (guint i = 0; i < TIMERS_SAMPLE; i++)
+    due += loop->timers[i * stride + stride / 2].when <= now;
+  return due >= TIMERS_SAMPLE_DUE;
 }
 
 /* One pass of a least-significant-digit radix sort from @from into @to, by
