@@ -258,6 +258,9 @@ ring_push (BridgeLoop      *loop,
   loop->ring_count++;
 }
 
+/* How far ahead the dispatch fetches the objects of ready items. */
+#define READY_PREFETCH_AHEAD 4
+
 static inline BridgeReadyItem
 ring_pop (BridgeLoop *loop)
 {
@@ -1002,8 +1005,15 @@ loop_source_dispatch (GSource     *source,
 
       while (n > 0 && !loop->closed)
         {
-          BridgeReadyItem item = ring_pop (loop);
+          BridgeReadyItem item;
 
+          /* The object of an item a few places on (a task, a timer's
+           * handle), while this one runs: in a burst each was last touched
+           * long ago, and its cache miss was a large part of its step. */
+          if (loop->ring_count > READY_PREFETCH_AHEAD)
+            __builtin_prefetch (loop->ring[(loop->ring_head + READY_PREFETCH_AHEAD) &
+                                           loop->ring_mask].a, 1);
+          item = ring_pop (loop);
           n--;
           items++;
           if (G_UNLIKELY (loop->debug))
