@@ -831,6 +831,12 @@ static void
 timers_collect (BridgeLoop *loop,
                 gint64      now)
 {
+  /* Once per iteration of the dispatch: with no timer at all (a ping-pong
+   * between tasks), not even a call. An empty heap has nothing cancelled
+   * in it to prune. */
+  if (loop->n_timers == 0)
+    return;
+
   timers_prune (loop);
 
   if (timers_many_due (loop, now))
