@@ -94,6 +94,14 @@ typedef struct
   BridgeHandle *handle;
 } SortedTimer;
 
+/* The same, when both relative keys fit in 64 bits side by side (due time
+ * above, sequence below): one key to sort by, in two thirds of the memory. */
+typedef struct
+{
+  guint64       key;
+  BridgeHandle *handle;
+} KeyedTimer;
+
 typedef struct
 {
   GSource     source;
@@ -124,8 +132,8 @@ struct _BridgeLoop
   guint                   timers_allocated;
   guint                   n_cancelled_timers;
   guint64                 timer_sequence;
-  SortedTimer            *timers_scratch;   /* see timers_collect_many() */
-  guint                   timers_scratch_allocated;
+  gpointer                timers_scratch;   /* see timers_collect_many() */
+  guint                   timers_scratch_allocated;   /* in SortedTimer pairs */
 
   /* What other threads write on every call_soon_threadsafe(), on a cache
    * line of its own: the inbox (a lock-free stack that the loop takes
@@ -745,10 +753,74 @@ radix_pass (const SortedTimer *from,
 #undef DIGIT
 }
 
+static void
+radix_pass_keyed (const KeyedTimer *from,
+                  KeyedTimer       *to,
+                  guint             n,
+                  guint             shift)
+{
+  guint counts[1 << RADIX_BITS] = { 0 };
+  guint position = 0;
+
+#define DIGIT(t) ((guint) (((t).key >> shift) & ((1 << RADIX_BITS) - 1)))
+  for (guint i = 0; i < n; i++)
+    counts[DIGIT (from[i])]++;
+  for (guint d = 0; d < (1 << RADIX_BITS); d++)
+    {
+      guint count = counts[d];
+
+      counts[d] = position;
+      position += count;
+    }
+  for (guint i = 0; i < n; i++)
+    to[counts[DIGIT (from[i])]++] = from[i];
+#undef DIGIT
+}
+
+/* Sorts the @n due timers at @timers by one key made of both (see
+ * KeyedTimer) and queues them; @scratch holds 2 × @n of them. A heap of
+ * timers set within a few seconds of each other needs about 30 bits: three
+ * passes, where sorting by the two keys one after the other took four. */
+static void
+timers_queue_keyed (BridgeLoop       *loop,
+                    const TimerEntry *timers,
+                    guint             n,
+                    gint64            min_when,
+                    guint64           min_sequence,
+                    guint             key_bits,
+                    guint             sequence_bits,
+                    KeyedTimer       *scratch)
+{
+  KeyedTimer *from = scratch;
+  KeyedTimer *to = scratch + n;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 when = (guint64) (timers[i].when - min_when);
+      guint64 sequence = timers[i].sequence - min_sequence;
+
+      from[i].key = sequence_bits < 64 ? (when << sequence_bits) | sequence : sequence;
+      from[i].handle = timers[i].handle;
+    }
+
+  for (guint shift = 0; shift < key_bits; shift += RADIX_BITS)
+    {
+      KeyedTimer *swap = from;
+
+      radix_pass_keyed (from, to, n, shift);
+      from = to;
+      to = swap;
+    }
+
+  for (guint i = 0; i < n; i++)
+    ring_push (loop, timer_run, from[i].handle, loop);
+}
+
 /* Moves every due timer to the ready queue in (when, sequence) order at once:
  * the due ones are split from the rest in one pass over the heap, sorted by
- * a radix sort (by sequence, then stably by due time), and the rest made a
- * heap again. Popping them one by one costs a walk from the top of the heap
+ * a radix sort (by one key made of both, see timers_queue_keyed(), or where
+ * they do not fit in one, by sequence, then stably by due time), and the
+ * rest made a heap again. Popping them one by one costs a walk from the top of the heap
  * to a leaf each, every level of it a cache miss once the heap is large;
  * this reads the heap in order. */
 static void
@@ -790,8 +862,16 @@ timers_collect_many (BridgeLoop *loop,
       loop->timers_scratch_allocated = 2 * n_due;
       loop->timers_scratch = g_new (SortedTimer, loop->timers_scratch_allocated);
     }
+
+  if (when_bits + sequence_bits <= 64)
+    {
+      timers_queue_keyed (loop, &timers[kept], n_due, min_when, min_sequence,
+                          when_bits + sequence_bits, sequence_bits, loop->timers_scratch);
+      goto rebuild;
+    }
+
   from = loop->timers_scratch;
-  to = loop->timers_scratch + n_due;
+  to = (SortedTimer *) loop->timers_scratch + n_due;
   for (guint i = 0; i < n_due; i++)
     {
       const TimerEntry *entry = &timers[kept + i];
@@ -821,6 +901,7 @@ timers_collect_many (BridgeLoop *loop,
   for (guint i = 0; i < n_due; i++)
     ring_push (loop, timer_run, from[i].handle, loop);
 
+rebuild:
   loop->n_timers = kept;
   for (guint i = kept / 2 + 1; i > 0; i--)
     if (i - 1 < kept)

@@ -453,10 +453,11 @@ test_call_later_random_order (LoopFixture   *fixture,
  * 20,000 timers, two thirds of them already due (at times drawn from 50
  * values, so most share their due time with others) and the rest due later,
  * a random third cancelled. Each group must run in due-time order and,
- * among equals, in the order they were scheduled. */
+ * among equals, in the order they were scheduled. With @long_ago, half of
+ * the due ones were due that many seconds earlier than the others. */
 static void
-test_call_at_many_due_at_once (LoopFixture   *fixture,
-                               gconstpointer  user_data)
+check_many_due_at_once (LoopFixture *fixture,
+                        double       long_ago)
 {
   const guint n = 20000;
   RandomTimers state = { g_array_new (FALSE, FALSE, sizeof (guint)) };
@@ -470,6 +471,8 @@ test_call_at_many_due_at_once (LoopFixture   *fixture,
       RandomTimer *timer = g_new (RandomTimer, 1);
       double base = g_test_rand_int_range (0, 3) < 2 ? now - 0.02 : now + 0.02;
 
+      if (base < now && long_ago > 0 && g_test_rand_bit ())
+        base -= long_ago;
       timer->state = &state;
       timer->index = i;
       when[i] = base + g_test_rand_int_range (0, 50) * 0.0002;
@@ -493,6 +496,23 @@ test_call_at_many_due_at_once (LoopFixture   *fixture,
     g_assert_cmpuint (g_array_index (state.fired, guint, i), ==, g_array_index (expected, guint, i));
 
   g_array_unref (state.fired);
+}
+
+static void
+test_call_at_many_due_at_once (LoopFixture   *fixture,
+                               gconstpointer  user_data)
+{
+  check_many_due_at_once (fixture, 0);
+}
+
+/* The same with due times 30 years apart: more than fits beside the
+ * sequence numbers in the one 64-bit key that such a burst is usually
+ * sorted by, so they are sorted by each in turn. */
+static void
+test_call_at_many_due_decades_apart (LoopFixture   *fixture,
+                                     gconstpointer  user_data)
+{
+  check_many_due_at_once (fixture, 30 * 365.25 * 24 * 3600);
 }
 
 static void
@@ -1201,6 +1221,7 @@ main (int   argc,
   LOOP_TEST ("/libbridge/loop/call-later/random-order", test_call_later_random_order);
   LOOP_TEST ("/libbridge/loop/handle/cancel", test_handle_cancel);
   LOOP_TEST ("/libbridge/loop/call-at/many-due-at-once", test_call_at_many_due_at_once);
+  LOOP_TEST ("/libbridge/loop/call-at/many-due-decades-apart", test_call_at_many_due_decades_apart);
   LOOP_TEST ("/libbridge/loop/handle/cancel-many-timers", test_handle_cancel_many_timers);
   LOOP_TEST ("/libbridge/loop/handle/cancelled-timers-released", test_handle_cancelled_timers_released);
   LOOP_TEST ("/libbridge/loop/run/nested-refused", test_run_nested_refused);
