@@ -385,7 +385,7 @@ ring_push (BridgeLoop      *loop,
 }
 
 /* How far ahead the dispatch fetches the objects of ready items. */
-#define READY_PREFETCH_AHEAD 4
+#define READY_PREFETCH_AHEAD 12
 
 static inline BridgeReadyItem
 ring_pop (BridgeLoop *loop)
