@@ -332,6 +332,35 @@ must_not_run_cb (gpointer user_data)
   g_error ("a cancelled callback ran");
 }
 
+/* call_later() may read the time more cheaply than bridge_loop_time() does,
+ * but a timer must never be due before its delay has passed on the loop's
+ * clock, nor later than a moment after, and timers with equal delays keep
+ * the order they were scheduled in. 100,000 calls, with busy stretches of
+ * varying length between them. */
+static void
+test_call_later_never_before_the_clock (LoopFixture   *fixture,
+                                        gconstpointer  user_data)
+{
+  double previous = 0;
+
+  for (guint i = 0; i < 100000; i++)
+    {
+      double before = bridge_loop_time (fixture->loop);
+      BridgeHandle *handle = bridge_loop_call_later (fixture->loop, 0, must_not_run_cb, NULL, NULL);
+      double after = bridge_loop_time (fixture->loop);
+      double when = bridge_handle_get_when (handle);
+
+      bridge_handle_cancel (handle);
+      g_assert_cmpfloat (when, >=, before);
+      g_assert_cmpfloat (when, <=, after + 0.0001);
+      g_assert_cmpfloat (when, >=, previous);
+      previous = when;
+
+      for (volatile guint spin = 0; spin < (i % 97) * 50; spin++)
+        ;
+    }
+}
+
 static void
 test_handle_cancel (LoopFixture   *fixture,
                     gconstpointer  user_data)
@@ -1218,6 +1247,7 @@ main (int   argc,
   LOOP_TEST ("/libbridge/loop/dispatch/bounded", test_dispatch_bounded);
   LOOP_TEST ("/libbridge/loop/call-later/order", test_call_later_order);
   LOOP_TEST ("/libbridge/loop/call-later/zero-delay", test_call_later_zero);
+  LOOP_TEST ("/libbridge/loop/call-later/never-before-the-clock", test_call_later_never_before_the_clock);
   LOOP_TEST ("/libbridge/loop/call-later/random-order", test_call_later_random_order);
   LOOP_TEST ("/libbridge/loop/handle/cancel", test_handle_cancel);
   LOOP_TEST ("/libbridge/loop/call-at/many-due-at-once", test_call_at_many_due_at_once);
