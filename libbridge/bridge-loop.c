@@ -589,7 +589,8 @@ heap_sift_down (BridgeLoop *loop,
 
 static void
 heap_push (BridgeLoop   *loop,
-           BridgeHandle *handle)
+           BridgeHandle *handle,
+           gint64        when)
 {
   TimerEntry *entry;
 
@@ -600,8 +601,8 @@ heap_push (BridgeLoop   *loop,
     }
   handle->in_heap = TRUE;
   entry = &loop->timers[loop->n_timers++];
-  entry->when = handle->when;
-  entry->sequence = handle->sequence;
+  entry->when = when;
+  entry->sequence = loop->timer_sequence++;
   entry->handle = handle;
   heap_sift_up_to (loop, loop->n_timers - 1, 0);
 }
@@ -2197,10 +2198,8 @@ bridge_loop_call_at (BridgeLoop     *loop,
     return NULL;
 
   handle = _bridge_handle_new (loop, callback, user_data, destroy);
-  handle->when = (gint64) (when * G_USEC_PER_SEC);
   handle->when_seconds = when;
-  handle->sequence = loop->timer_sequence++;
-  heap_push (loop, handle);
+  heap_push (loop, handle, (gint64) (when * G_USEC_PER_SEC));
 
   if (dispatching_loop != loop && loop->n_timers > 0 && loop->timers[0].handle == handle)
     g_main_context_wakeup (loop->context);
