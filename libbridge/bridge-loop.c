@@ -112,8 +112,6 @@ typedef struct
   BridgeLoop *loop;   /* borrowed: the loop destroys the source first */
 } LoopSource;
 
-typedef struct _RingRange RingRange;
-
 struct _BridgeLoop
 {
   GObject                 parent_instance;
@@ -124,7 +122,6 @@ struct _BridgeLoop
 
   /* Ready queue: a ring buffer whose capacity is a power of two. */
   BridgeReadyItem        *ring;
-  RingRange              *ring_range;   /* where a large ring lives, see ring_grow() */
   guint                   ring_mask;
   guint                   ring_head;
   guint                   ring_count;
@@ -203,119 +200,12 @@ static GHashTable *registry;   /* GMainContext → BridgeLoop (strong) */
 
 /* ---- ready queue -------------------------------------------------------- */
 
-/* Rings from this size on live in a range of address space reserved for
- * them (RING_RESERVED_BYTES, committed only as it is used) and grow in
- * place: the items already queued stay where they are, and the part the
- * ring grows into is faulted in on the populating thread (see
- * _bridge_populate_in_background()) while the loop's thread fills the part
- * before it. A burst of spawned tasks grows the ring to megabytes, and the
- * loop's thread faulting each of its pages in was a tenth of a cold spawn.
- * Where the range cannot be reserved, or is outgrown, the ring moves to a
- * mapping of its own and grows with mremap(), which moves its pages
- * instead of copying them. */
+/* Rings from this size on live in their own mapping and grow with
+ * mremap(): the pages already filled move instead of being copied into
+ * fresh ones, each faulted in again (a burst of spawned tasks grows the
+ * ring to megabytes: a copy of everything at every doubling, and twice the
+ * page faults). */
 #define RING_MAPPED_MIN_BYTES (64 * 1024)
-#define RING_RESERVED_BYTES   ((gsize) 768 << 20)   /* 2^25 items */
-
-#ifndef MADV_POPULATE_WRITE
-# define MADV_POPULATE_WRITE 23                     /* Linux 5.14 */
-#endif
-
-/* The reserved range outlives the loop while population requests for it are
- * queued: each holds a reference. */
-struct _RingRange
-{
-  gint    ref_count;
-  guint8 *base;
-};
-
-static void
-ring_range_unref (RingRange *range)
-{
-  if (g_atomic_int_dec_and_test (&range->ref_count))
-    {
-      munmap (range->base, RING_RESERVED_BYTES);
-      g_free (range);
-    }
-}
-
-typedef struct
-{
-  RingRange *range;
-  gsize      offset;
-  gsize      length;
-} RingPopulation;
-
-static void
-ring_populate (gpointer data)
-{
-  RingPopulation *population = data;
-
-  (void) madvise (population->range->base + population->offset, population->length,
-                  MADV_POPULATE_WRITE);
-  ring_range_unref (population->range);
-  g_free (population);
-}
-
-static void
-ring_request_population (RingRange *range,
-                         gsize      offset,
-                         gsize      length)
-{
-  RingPopulation *population = g_new (RingPopulation, 1);
-
-  g_atomic_int_inc (&range->ref_count);
-  population->range = range;
-  population->offset = offset;
-  population->length = length;
-  _bridge_populate_in_background (ring_populate, population);
-}
-
-static RingRange *
-ring_range_reserve (void)
-{
-  guint8 *base = mmap (NULL, RING_RESERVED_BYTES, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  RingRange *range;
-
-  if (base == MAP_FAILED)
-    return NULL;
-  range = g_new (RingRange, 1);
-  range->ref_count = 1;
-  range->base = base;
-  return range;
-}
-
-static void
-ring_free (BridgeLoop *loop)
-{
-  if (loop->ring_range != NULL)
-    g_clear_pointer (&loop->ring_range, ring_range_unref);
-  else if (loop->ring_mapped)
-    munmap (loop->ring, (loop->ring_mask + 1) * sizeof (BridgeReadyItem));
-  else
-    g_free (loop->ring);
-  loop->ring = NULL;
-}
-
-/* A mapping of its own for a ring of @old_bytes growing to @new_bytes. */
-static BridgeReadyItem *
-ring_remap (BridgeLoop *loop,
-            gsize       old_bytes,
-            gsize       new_bytes)
-{
-  BridgeReadyItem *ring;
-
-  if (loop->ring_mapped && loop->ring_range == NULL)
-    return mremap (loop->ring, old_bytes, new_bytes, MREMAP_MAYMOVE);
-
-  ring = mmap (NULL, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (ring != MAP_FAILED)
-    {
-      memcpy (ring, loop->ring, old_bytes);
-      ring_free (loop);
-    }
-  return ring;
-}
 
 static void
 ring_grow (BridgeLoop *loop)
@@ -336,29 +226,21 @@ ring_grow (BridgeLoop *loop)
     }
   else
     {
-      RingRange *range = NULL;
-
-      if (!loop->ring_mapped && new_bytes <= RING_RESERVED_BYTES)
-        range = ring_range_reserve ();
-
-      if (range != NULL)
-        {
-          memcpy (range->base, loop->ring, old_bytes);
-          g_free (loop->ring);
-          ring = (BridgeReadyItem *) range->base;
-          loop->ring_range = range;
-        }
-      else if (loop->ring_range != NULL && new_bytes <= RING_RESERVED_BYTES)
-        ring = loop->ring;
+      if (loop->ring_mapped)
+        ring = mremap (loop->ring, old_bytes, new_bytes, MREMAP_MAYMOVE);
       else
-        ring = ring_remap (loop, old_bytes, new_bytes);
-
+        {
+          ring = mmap (NULL, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+          if (ring != MAP_FAILED)
+            {
+              memcpy (ring, loop->ring, old_bytes);
+              g_free (loop->ring);
+            }
+        }
       if (ring == MAP_FAILED)
         g_error ("Cannot grow the ready queue of the loop to %" G_GSIZE_FORMAT " bytes: %s",
                  new_bytes, g_strerror (errno));
       loop->ring_mapped = TRUE;
-      if (loop->ring_range != NULL)
-        ring_request_population (loop->ring_range, old_bytes, new_bytes - old_bytes);
 
       /* The ring was full: its items run from ring_head to the end, then
        * wrap to the start. The wrapped part moves behind the old end, so
@@ -1331,7 +1213,10 @@ bridge_loop_finalize (GObject *object)
 
   g_clear_pointer (&loop->stack_pool, _bridge_stack_pool_free);
   g_clear_pointer (&loop->block_pool, _bridge_block_pool_free);
-  ring_free (loop);
+  if (loop->ring_mapped)
+    munmap (loop->ring, (loop->ring_mask + 1) * sizeof (BridgeReadyItem));
+  else
+    g_free (loop->ring);
   g_free (loop->timers);
   g_free (loop->timers_scratch);
   g_clear_pointer (&loop->context, g_main_context_unref);
