@@ -31,6 +31,9 @@
 
 G_DEFINE_BOXED_TYPE (BridgeHandle, bridge_handle, bridge_handle_ref, bridge_handle_unref)
 
+/* One cache line (see the structure). */
+G_STATIC_ASSERT (GLIB_SIZEOF_VOID_P != 8 || sizeof (BridgeHandle) == 64);
+
 BridgeHandle *
 _bridge_handle_new (BridgeLoop     *loop,
                     BridgeCallback  callback,
@@ -55,12 +58,10 @@ _bridge_handle_new (BridgeLoop     *loop,
   handle->state = BRIDGE_HANDLE_SCHEDULED;
   handle->loop = loop;
   handle->callback = callback;
-  handle->callback_for_reports = callback;
   handle->user_data = user_data;
   handle->destroy = destroy;
-  handle->when = 0;
   handle->when_seconds = 0;
-  handle->sequence = 0;
+  handle->inbox_next = NULL;
   handle->in_heap = FALSE;
   return handle;
 }
@@ -70,7 +71,6 @@ release_data (BridgeHandle *handle)
 {
   GDestroyNotify destroy = g_steal_pointer (&handle->destroy);
 
-  handle->callback = NULL;
   if (destroy != NULL)
     destroy (g_steal_pointer (&handle->user_data));
 }
@@ -113,12 +113,12 @@ describe_handle (BridgeHandle *handle)
   const char *function = NULL;
   g_autofree char *callback = NULL;
 
-  if (dladdr ((gpointer) handle->callback_for_reports, &info) != 0)
+  if (dladdr ((gpointer) handle->callback, &info) != 0)
     function = info.dli_sname;
 
   callback = function != NULL ?
                               g_strdup_printf ("%s()", function) :
-                              g_strdup_printf ("callback %p", (gpointer) handle->callback_for_reports);
+                              g_strdup_printf ("callback %p", (gpointer) handle->callback);
 
   return g_strdup_printf ("the handle of %s%s%s%s", callback,
                           task != NULL ? " (in task “" : "",

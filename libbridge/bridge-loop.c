@@ -14,6 +14,10 @@
 #include <sys/mman.h>
 #include <gio/gio.h>
 
+#if HAVE_VALGRIND
+# include <valgrind/valgrind.h>
+#endif
+
 #include "bridge-block-pool-private.h"
 #include "bridge-error.h"
 #include "bridge-future-private.h"
@@ -94,6 +98,14 @@ typedef struct
   BridgeHandle *handle;
 } SortedTimer;
 
+/* The same, when both relative keys fit in 64 bits side by side (due time
+ * above, sequence below): one key to sort by, in two thirds of the memory. */
+typedef struct
+{
+  guint64       key;
+  BridgeHandle *handle;
+} KeyedTimer;
+
 typedef struct
 {
   GSource     source;
@@ -121,8 +133,8 @@ struct _BridgeLoop
   guint                   timers_allocated;
   guint                   n_cancelled_timers;
   guint64                 timer_sequence;
-  SortedTimer            *timers_scratch;   /* see timers_collect_many() */
-  guint                   timers_scratch_allocated;
+  gpointer                timers_scratch;   /* see timers_collect_many() */
+  guint                   timers_scratch_allocated;   /* in SortedTimer pairs */
 
   /* What other threads write on every call_soon_threadsafe(), on a cache
    * line of its own: the inbox (a lock-free stack that the loop takes
@@ -257,6 +269,9 @@ ring_push (BridgeLoop      *loop,
   item->b = b;
   loop->ring_count++;
 }
+
+/* How far ahead the dispatch fetches the objects of ready items. */
+#define READY_PREFETCH_AHEAD 12
 
 static inline BridgeReadyItem
 ring_pop (BridgeLoop *loop)
@@ -456,7 +471,8 @@ heap_sift_down (BridgeLoop *loop,
 
 static void
 heap_push (BridgeLoop   *loop,
-           BridgeHandle *handle)
+           BridgeHandle *handle,
+           gint64        when)
 {
   TimerEntry *entry;
 
@@ -467,8 +483,8 @@ heap_push (BridgeLoop   *loop,
     }
   handle->in_heap = TRUE;
   entry = &loop->timers[loop->n_timers++];
-  entry->when = handle->when;
-  entry->sequence = handle->sequence;
+  entry->when = when;
+  entry->sequence = loop->timer_sequence++;
   entry->handle = handle;
   heap_sift_up_to (loop, loop->n_timers - 1, 0);
 }
@@ -571,22 +587,29 @@ bits_for (guint64 value)
 }
 
 /* Whether a large share of the heap is due: then timers_collect_many() does
- * better than a pop each. A due leaf means every timer above it is due too,
- * so a quarter of a sample of the leaves being due means many timers are. */
+ * better than a pop each. Entries sampled evenly over the whole array stand
+ * for the heap as a whole, whatever its shape; a sample of the leaves alone
+ * does not, since leaves hold the later timers: with two thirds of a heap
+ * built from timers in random order due, fewer than a quarter of its leaves
+ * were, and the loop popped tens of thousands one by one. A pop costs a walk
+ * down the heap, about as much as a pass over a tenth of it, so an eighth
+ * of the sample being due is enough. */
+#define TIMERS_SAMPLE     32
+#define TIMERS_SAMPLE_DUE 4
+
 static gboolean
 timers_many_due (BridgeLoop *loop,
                  gint64      now)
 {
   guint n = loop->n_timers;
-  guint first_leaf = n / 2;
-  guint stride = (n - first_leaf) / 32;
+  guint stride = n / TIMERS_SAMPLE;
   guint due = 0;
 
   if (n < TIMERS_MANY || loop->timers[0].when > now)
     return FALSE;
-  for (guint i = 0; i < 32; i++)
-    due += loop->timers[first_leaf + i * stride].when <= now;
-  return due >= 8;
+  for (guint i = 0; i < TIMERS_SAMPLE; i++)
+    due += loop->timers[i * stride + stride / 2].when <= now;
+  return due >= TIMERS_SAMPLE_DUE;
 }
 
 /* One pass of a least-significant-digit radix sort from @from into @to, by
@@ -617,10 +640,74 @@ radix_pass (const SortedTimer *from,
 #undef DIGIT
 }
 
+static void
+radix_pass_keyed (const KeyedTimer *from,
+                  KeyedTimer       *to,
+                  guint             n,
+                  guint             shift)
+{
+  guint counts[1 << RADIX_BITS] = { 0 };
+  guint position = 0;
+
+#define DIGIT(t) ((guint) (((t).key >> shift) & ((1 << RADIX_BITS) - 1)))
+  for (guint i = 0; i < n; i++)
+    counts[DIGIT (from[i])]++;
+  for (guint d = 0; d < (1 << RADIX_BITS); d++)
+    {
+      guint count = counts[d];
+
+      counts[d] = position;
+      position += count;
+    }
+  for (guint i = 0; i < n; i++)
+    to[counts[DIGIT (from[i])]++] = from[i];
+#undef DIGIT
+}
+
+/* Sorts the @n due timers at @timers by one key made of both (see
+ * KeyedTimer) and queues them; @scratch holds 2 × @n of them. A heap of
+ * timers set within a few seconds of each other needs about 30 bits: three
+ * passes, where sorting by the two keys one after the other took four. */
+static void
+timers_queue_keyed (BridgeLoop       *loop,
+                    const TimerEntry *timers,
+                    guint             n,
+                    gint64            min_when,
+                    guint64           min_sequence,
+                    guint             key_bits,
+                    guint             sequence_bits,
+                    KeyedTimer       *scratch)
+{
+  KeyedTimer *from = scratch;
+  KeyedTimer *to = scratch + n;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 when = (guint64) (timers[i].when - min_when);
+      guint64 sequence = timers[i].sequence - min_sequence;
+
+      from[i].key = sequence_bits < 64 ? (when << sequence_bits) | sequence : sequence;
+      from[i].handle = timers[i].handle;
+    }
+
+  for (guint shift = 0; shift < key_bits; shift += RADIX_BITS)
+    {
+      KeyedTimer *swap = from;
+
+      radix_pass_keyed (from, to, n, shift);
+      from = to;
+      to = swap;
+    }
+
+  for (guint i = 0; i < n; i++)
+    ring_push (loop, timer_run, from[i].handle, loop);
+}
+
 /* Moves every due timer to the ready queue in (when, sequence) order at once:
  * the due ones are split from the rest in one pass over the heap, sorted by
- * a radix sort (by sequence, then stably by due time), and the rest made a
- * heap again. Popping them one by one costs a walk from the top of the heap
+ * a radix sort (by one key made of both, see timers_queue_keyed(), or where
+ * they do not fit in one, by sequence, then stably by due time), and the
+ * rest made a heap again. Popping them one by one costs a walk from the top of the heap
  * to a leaf each, every level of it a cache miss once the heap is large;
  * this reads the heap in order. */
 static void
@@ -662,8 +749,16 @@ timers_collect_many (BridgeLoop *loop,
       loop->timers_scratch_allocated = 2 * n_due;
       loop->timers_scratch = g_new (SortedTimer, loop->timers_scratch_allocated);
     }
+
+  if (when_bits + sequence_bits <= 64)
+    {
+      timers_queue_keyed (loop, &timers[kept], n_due, min_when, min_sequence,
+                          when_bits + sequence_bits, sequence_bits, loop->timers_scratch);
+      goto rebuild;
+    }
+
   from = loop->timers_scratch;
-  to = loop->timers_scratch + n_due;
+  to = (SortedTimer *) loop->timers_scratch + n_due;
   for (guint i = 0; i < n_due; i++)
     {
       const TimerEntry *entry = &timers[kept + i];
@@ -693,6 +788,7 @@ timers_collect_many (BridgeLoop *loop,
   for (guint i = 0; i < n_due; i++)
     ring_push (loop, timer_run, from[i].handle, loop);
 
+rebuild:
   loop->n_timers = kept;
   for (guint i = kept / 2 + 1; i > 0; i--)
     if (i - 1 < kept)
@@ -703,6 +799,12 @@ static void
 timers_collect (BridgeLoop *loop,
                 gint64      now)
 {
+  /* Once per iteration of the dispatch: with no timer at all (a ping-pong
+   * between tasks), not even a call. An empty heap has nothing cancelled
+   * in it to prune. */
+  if (loop->n_timers == 0)
+    return;
+
   timers_prune (loop);
 
   if (timers_many_due (loop, now))
@@ -995,8 +1097,15 @@ loop_source_dispatch (GSource     *source,
 
       while (n > 0 && !loop->closed)
         {
-          BridgeReadyItem item = ring_pop (loop);
+          BridgeReadyItem item;
 
+          /* The object of an item a few places on (a task, a timer's
+           * handle), while this one runs: in a burst each was last touched
+           * long ago, and its cache miss was a large part of its step. */
+          if (loop->ring_count > READY_PREFETCH_AHEAD)
+            __builtin_prefetch (loop->ring[(loop->ring_head + READY_PREFETCH_AHEAD) &
+                                           loop->ring_mask].a, 1);
+          item = ring_pop (loop);
           n--;
           items++;
           if (G_UNLIKELY (loop->debug))
@@ -1781,6 +1890,114 @@ bridge_loop_time (BridgeLoop *loop)
   return g_get_monotonic_time () / (double) G_USEC_PER_SEC;
 }
 
+/* ---- the clock of call_later() --------------------------------------------- */
+
+/* call_later() needs the time now, and reading the monotonic clock
+ * (clock_gettime() through the vDSO) cost 50 ns on a virtual machine, more
+ * than the rest of scheduling a timer: a burst of 100k timers spent 5 ms of
+ * its 6 ms reading it. Where the kernel keeps time with the TSC (so that it
+ * is steady and the same on every CPU), call_later() reads the TSC instead
+ * (about 12 ns there) and adds the time since this thread last read the
+ * clock, converted at a rate measured against the clock and rounded up:
+ * the result is never earlier than the clock would have said, so a timer
+ * may fall due a few microseconds late, never early, and the times given
+ * out never go backwards. The clock is read again once its last reading
+ * is CLOCK_ESTIMATE_MAX_USEC old, and the rate measured over a longer
+ * time each time. */
+#define CLOCK_ESTIMATE_MAX_USEC 1000
+#define CLOCK_CALIBRATION_USEC  200   /* the shortest time the rate is measured over */
+#define CLOCK_RATE_MARGIN       1.001
+
+#if defined (__x86_64__)
+# include <x86intrin.h>
+
+typedef struct
+{
+  guint64 tsc;    /* read just before usec */
+  gint64  usec;
+} ClockReading;
+
+static BRIDGE_THREAD_LOCAL ClockReading clock_first;
+static BRIDGE_THREAD_LOCAL ClockReading clock_last;
+static BRIDGE_THREAD_LOCAL double clock_usec_per_tick;   /* an upper bound; 0: not yet */
+static BRIDGE_THREAD_LOCAL guint64 clock_max_ticks;
+static BRIDGE_THREAD_LOCAL gint64 clock_given;           /* the latest time handed out */
+
+static gboolean
+clock_has_tsc (void)
+{
+  static gsize checked;
+  static gboolean has_tsc;
+
+  if (g_once_init_enter (&checked))
+    {
+      g_autofree char *source = NULL;
+
+      /* Under valgrind the TSC drifts from the clock by a fraction of a
+       * percent: read the clock there. */
+      has_tsc = g_file_get_contents ("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+                                     &source, NULL, NULL) &&
+                g_str_equal (g_strstrip (source), "tsc");
+# if HAVE_VALGRIND
+      if (RUNNING_ON_VALGRIND)
+        has_tsc = FALSE;
+# endif
+      g_once_init_leave (&checked, 1);
+    }
+  return has_tsc;
+}
+
+static gint64
+clock_read (guint64 tsc)
+{
+  gint64 usec = g_get_monotonic_time ();
+
+  if (clock_first.tsc == 0)
+    clock_first = (ClockReading) { tsc, usec };
+  else if (usec - clock_first.usec >= CLOCK_CALIBRATION_USEC && tsc > clock_first.tsc)
+    {
+      gint64 window = usec - clock_first.usec;
+
+      /* Each reading is truncated to a microsecond, and the TSC is read
+       * just before it: two microseconds more make the rate an upper bound
+       * over the window. NTP may speed the monotonic clock up by 500 ppm
+       * afterwards: twice that more keeps it one. */
+      clock_usec_per_tick = (window + 2) / (double) (tsc - clock_first.tsc) * CLOCK_RATE_MARGIN;
+      clock_max_ticks = (guint64) (MIN (window, CLOCK_ESTIMATE_MAX_USEC) / clock_usec_per_tick);
+    }
+  clock_last = (ClockReading) { tsc, usec };
+  return usec;
+}
+
+/* Microseconds on the g_get_monotonic_time() clock, no earlier than it. */
+static gint64
+clock_now_not_early (void)
+{
+  guint64 tsc, ticks;
+  gint64 now;
+
+  if (!clock_has_tsc ())
+    return g_get_monotonic_time ();
+
+  tsc = __rdtsc ();
+  ticks = tsc - clock_last.tsc;
+  if (clock_usec_per_tick > 0 && ticks < clock_max_ticks)
+    /* The last reading was truncated: one microsecond more. */
+    now = clock_last.usec + 1 + (gint64) (ticks * clock_usec_per_tick + 1);
+  else
+    now = clock_read (tsc);
+
+  clock_given = MAX (clock_given, now);
+  return clock_given;
+}
+#else
+static gint64
+clock_now_not_early (void)
+{
+  return g_get_monotonic_time ();
+}
+#endif
+
 /* ---- scheduling ------------------------------------------------------------ */
 
 static gboolean
@@ -1866,10 +2083,8 @@ bridge_loop_call_at (BridgeLoop     *loop,
     return NULL;
 
   handle = _bridge_handle_new (loop, callback, user_data, destroy);
-  handle->when = (gint64) (when * G_USEC_PER_SEC);
   handle->when_seconds = when;
-  handle->sequence = loop->timer_sequence++;
-  heap_push (loop, handle);
+  heap_push (loop, handle, (gint64) (when * G_USEC_PER_SEC));
 
   if (dispatching_loop != loop && loop->n_timers > 0 && loop->timers[0].handle == handle)
     g_main_context_wakeup (loop->context);
@@ -1902,8 +2117,9 @@ bridge_loop_call_later (BridgeLoop     *loop,
 {
   g_return_val_if_fail (BRIDGE_IS_LOOP (loop), NULL);
 
-  return bridge_loop_call_at (loop, bridge_loop_time (loop) + MAX (delay, 0), callback,
-                              user_data, destroy);
+  return bridge_loop_call_at (loop, clock_now_not_early () / (double) G_USEC_PER_SEC +
+                                    MAX (delay, 0),
+                              callback, user_data, destroy);
 }
 
 /**

@@ -332,6 +332,35 @@ must_not_run_cb (gpointer user_data)
   g_error ("a cancelled callback ran");
 }
 
+/* call_later() may read the time more cheaply than bridge_loop_time() does,
+ * but a timer must never be due before its delay has passed on the loop's
+ * clock, nor later than a moment after, and timers with equal delays keep
+ * the order they were scheduled in. 100,000 calls, with busy stretches of
+ * varying length between them. */
+static void
+test_call_later_never_before_the_clock (LoopFixture   *fixture,
+                                        gconstpointer  user_data)
+{
+  double previous = 0;
+
+  for (guint i = 0; i < 100000; i++)
+    {
+      double before = bridge_loop_time (fixture->loop);
+      BridgeHandle *handle = bridge_loop_call_later (fixture->loop, 0, must_not_run_cb, NULL, NULL);
+      double after = bridge_loop_time (fixture->loop);
+      double when = bridge_handle_get_when (handle);
+
+      bridge_handle_cancel (handle);
+      g_assert_cmpfloat (when, >=, before);
+      g_assert_cmpfloat (when, <=, after + 0.0001);
+      g_assert_cmpfloat (when, >=, previous);
+      previous = when;
+
+      for (volatile guint spin = 0; spin < (i % 97) * 50; spin++)
+        ;
+    }
+}
+
 static void
 test_handle_cancel (LoopFixture   *fixture,
                     gconstpointer  user_data)
@@ -453,10 +482,11 @@ test_call_later_random_order (LoopFixture   *fixture,
  * 20,000 timers, two thirds of them already due (at times drawn from 50
  * values, so most share their due time with others) and the rest due later,
  * a random third cancelled. Each group must run in due-time order and,
- * among equals, in the order they were scheduled. */
+ * among equals, in the order they were scheduled. With @long_ago, half of
+ * the due ones were due that many seconds earlier than the others. */
 static void
-test_call_at_many_due_at_once (LoopFixture   *fixture,
-                               gconstpointer  user_data)
+check_many_due_at_once (LoopFixture *fixture,
+                        double       long_ago)
 {
   const guint n = 20000;
   RandomTimers state = { g_array_new (FALSE, FALSE, sizeof (guint)) };
@@ -470,6 +500,8 @@ test_call_at_many_due_at_once (LoopFixture   *fixture,
       RandomTimer *timer = g_new (RandomTimer, 1);
       double base = g_test_rand_int_range (0, 3) < 2 ? now - 0.02 : now + 0.02;
 
+      if (base < now && long_ago > 0 && g_test_rand_bit ())
+        base -= long_ago;
       timer->state = &state;
       timer->index = i;
       when[i] = base + g_test_rand_int_range (0, 50) * 0.0002;
@@ -493,6 +525,23 @@ test_call_at_many_due_at_once (LoopFixture   *fixture,
     g_assert_cmpuint (g_array_index (state.fired, guint, i), ==, g_array_index (expected, guint, i));
 
   g_array_unref (state.fired);
+}
+
+static void
+test_call_at_many_due_at_once (LoopFixture   *fixture,
+                               gconstpointer  user_data)
+{
+  check_many_due_at_once (fixture, 0);
+}
+
+/* The same with due times 30 years apart: more than fits beside the
+ * sequence numbers in the one 64-bit key that such a burst is usually
+ * sorted by, so they are sorted by each in turn. */
+static void
+test_call_at_many_due_decades_apart (LoopFixture   *fixture,
+                                     gconstpointer  user_data)
+{
+  check_many_due_at_once (fixture, 30 * 365.25 * 24 * 3600);
 }
 
 static void
@@ -1198,9 +1247,11 @@ main (int   argc,
   LOOP_TEST ("/libbridge/loop/dispatch/bounded", test_dispatch_bounded);
   LOOP_TEST ("/libbridge/loop/call-later/order", test_call_later_order);
   LOOP_TEST ("/libbridge/loop/call-later/zero-delay", test_call_later_zero);
+  LOOP_TEST ("/libbridge/loop/call-later/never-before-the-clock", test_call_later_never_before_the_clock);
   LOOP_TEST ("/libbridge/loop/call-later/random-order", test_call_later_random_order);
   LOOP_TEST ("/libbridge/loop/handle/cancel", test_handle_cancel);
   LOOP_TEST ("/libbridge/loop/call-at/many-due-at-once", test_call_at_many_due_at_once);
+  LOOP_TEST ("/libbridge/loop/call-at/many-due-decades-apart", test_call_at_many_due_decades_apart);
   LOOP_TEST ("/libbridge/loop/handle/cancel-many-timers", test_handle_cancel_many_timers);
   LOOP_TEST ("/libbridge/loop/handle/cancelled-timers-released", test_handle_cancelled_timers_released);
   LOOP_TEST ("/libbridge/loop/run/nested-refused", test_run_nested_refused);
