@@ -173,34 +173,6 @@ teardown (Fixture       *fixture,
   g_free (fixture->dir);
 }
 
-/* With DL_TEST_SCREENSHOTS=DIR, a picture of @widget for reviewers. */
-static void
-snap (GtkWidget  *widget,
-      const char *name)
-{
-  const char *dir = g_getenv ("DL_TEST_SCREENSHOTS");
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
-  GdkFrameClock *clock;
-  gint64 frame;
-
-  if (dir == NULL)
-    return;
-
-  WAIT_FOR (gtk_widget_get_mapped (widget));
-  clock = gtk_widget_get_frame_clock (widget);
-  frame = gdk_frame_clock_get_frame_counter (clock);
-  gtk_widget_queue_draw (widget);
-  WAIT_FOR (gdk_frame_clock_get_frame_counter (clock) > frame + 1);
-
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-  dl_screenshot_save (widget, path, &error);
-  g_assert_no_error (error);
-  g_test_message ("saved %s", path);
-}
-
 static DlAuthDialog *
 find_dialog (void)
 {
@@ -340,7 +312,7 @@ test_sign_in_and_remember (Fixture       *fixture,
   gtk_editable_set_text (dl_auth_dialog_get_user_entry (dialog), "alice");
   gtk_editable_set_text (dl_auth_dialog_get_password_entry (dialog), PASSWORD);
   gtk_check_button_set_active (dl_auth_dialog_get_remember_check (dialog), TRUE);
-  snap (GTK_WIDGET (dialog), "auth-dialog");
+  ui_test_snap (GTK_WIDGET (dialog), "auth-dialog");
   answer (dialog, "alice", PASSWORD, TRUE);
 
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
@@ -480,7 +452,7 @@ test_german (Fixture       *fixture,
                    "Anmeldung erforderlich");
   gtk_editable_set_text (dl_auth_dialog_get_user_entry (dialog), "alice");
   gtk_editable_set_text (dl_auth_dialog_get_password_entry (dialog), PASSWORD);
-  snap (GTK_WIDGET (dialog), "auth-dialog-de");
+  ui_test_snap (GTK_WIDGET (dialog), "auth-dialog-de");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), DL_AUTH_DIALOG_RESPONSE_CANCEL);
   WAIT_FOR (find_dialog () == NULL);
 }

@@ -232,21 +232,6 @@ typedef struct
   DlDownload    *download;
 } Fixture;
 
-static GtkWidget *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
-        return window;
-    }
-  return NULL;
-}
-
 /* A running download in a window on screen. */
 static void
 setup (Fixture       *fixture,
@@ -331,7 +316,7 @@ close_to_background (Fixture *fixture)
   GtkWidget *dialog;
 
   gtk_window_close (GTK_WINDOW (fixture->window));
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Keep Downloading?");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "background");
   gtk_window_destroy (GTK_WINDOW (dialog));
@@ -377,12 +362,12 @@ assert_refused (Fixture    *fixture,
   /* Details tells why. */
   g_assert_cmpstr (adw_toast_get_button_label (toast), ==, "_Details");
   g_signal_emit_by_name (toast, "button-clicked");
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   g_assert_true (g_str_has_prefix (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), details));
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   g_assert_false (dl_application_get_in_background (fixture->app));
-  g_assert_true (find_toplevel (DL_TYPE_WINDOW) == GTK_WIDGET (fixture->window));
+  g_assert_true (ui_test_find_toplevel (DL_TYPE_WINDOW) == GTK_WIDGET (fixture->window));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (fixture->window)));
   g_assert_true (dl_download_state_is_active (dl_download_get_state (fixture->download)));
   g_assert_cmpuint (portal.n_notifications, ==, 0);
@@ -447,7 +432,7 @@ test_granted (Fixture       *fixture,
   close_to_background (fixture);
   WAIT_FOR (dl_application_get_in_background (fixture->app));
   assert_request_options ();
-  WAIT_FOR (find_toplevel (DL_TYPE_WINDOW) == NULL);
+  WAIT_FOR (ui_test_find_toplevel (DL_TYPE_WINDOW) == NULL);
   fixture->window = NULL;
   WAIT_FOR (portal.n_notifications > 0);
   g_assert_cmpstr (portal.last_notification_id, ==, "background");
@@ -464,7 +449,7 @@ test_outside_sandbox (Fixture       *fixture,
   close_to_background (fixture);
   WAIT_FOR (dl_application_get_in_background (fixture->app));
   g_assert_cmpuint (portal.n_requests, ==, 0);
-  WAIT_FOR (find_toplevel (DL_TYPE_WINDOW) == NULL);
+  WAIT_FOR (ui_test_find_toplevel (DL_TYPE_WINDOW) == NULL);
   fixture->window = NULL;
 }
 

@@ -113,100 +113,6 @@ add_link (Fixture    *fixture,
   g_assert_not_reached ();
 }
 
-static GtkWidget *
-find_widget (GtkWidget *widget,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
-        return window;
-    }
-  return NULL;
-}
-
-static gboolean
-transition_running (GtkWidget *widget)
-{
-  if (GTK_IS_STACK (widget) && gtk_stack_get_transition_running (GTK_STACK (widget)))
-    return TRUE;
-  if (GTK_IS_REVEALER (widget) &&
-      gtk_revealer_get_child_revealed (GTK_REVEALER (widget)) != gtk_revealer_get_reveal_child (GTK_REVEALER (widget)))
-    return TRUE;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (transition_running (child))
-      return TRUE;
-  return FALSE;
-}
-
-/* Keeps frames coming while a screenshot waits for them: a window with
- * nothing moving in it draws no new frame by itself. */
-static gboolean
-keep_drawing_cb (GtkWidget     *widget,
-                 GdkFrameClock *clock,
-                 gpointer       user_data)
-{
-  gtk_widget_queue_draw (widget);
-  return G_SOURCE_CONTINUE;
-}
-
-/* With DL_TEST_SCREENSHOTS=DIR the tests save pictures of what they show,
- * for reviewers; without it they write nothing. */
-static void
-snap (GtkWidget  *widget,
-      const char *name)
-{
-  const char *dir = g_getenv ("DL_TEST_SCREENSHOTS");
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
-  GdkFrameClock *clock;
-  gint64 frame;
-  guint tick;
-
-  if (dir == NULL)
-    return;
-
-  WAIT_FOR (gtk_widget_get_mapped (widget));
-  WAIT_FOR (!transition_running (widget));
-  clock = gtk_widget_get_frame_clock (widget);
-  frame = gdk_frame_clock_get_frame_counter (clock);
-  tick = gtk_widget_add_tick_callback (widget, keep_drawing_cb, NULL, NULL);
-  WAIT_FOR (gdk_frame_clock_get_frame_counter (clock) > frame + 1);
-  gtk_widget_remove_tick_callback (widget, tick);
-
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-  dl_screenshot_save (widget, path, &error);
-  g_assert_no_error (error);
-  g_test_message ("saved %s", path);
-}
-
 static DlPreferencesWindow *
 show_preferences (Fixture *fixture)
 {
@@ -246,7 +152,7 @@ test_rate_limit (Fixture       *fixture,
   dl_limit_entry_set_amount (entry, 64, 1);
   g_assert_cmpuint (dl_manager_get_rate_limit (fixture->manager), ==, 64000);
   g_assert_cmpuint (g_settings_get_uint64 (fixture->settings, "rate-limit"), ==, 64000);
-  snap (GTK_WIDGET (prefs), "prefs-preferences");
+  ui_test_snap (GTK_WIDGET (prefs), "prefs-preferences");
 
   dl_limit_entry_set_amount (entry, 2, 2);
   g_assert_cmpuint (dl_manager_get_rate_limit (fixture->manager), ==, 2000000);
@@ -325,8 +231,8 @@ open_limit_dialog (Fixture       *fixture,
                    DlDownloadRow *row)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.limit-speed", NULL));
-  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
-  return ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  WAIT_FOR (ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
+  return ADW_MESSAGE_DIALOG (ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
 }
 
 /* Row menu → Limit Speed…: the dialog sets the download's own limit while
@@ -343,34 +249,34 @@ test_limit_speed_dialog (Fixture       *fixture,
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING);
 
   dialog = open_limit_dialog (fixture, row);
-  entry = DL_LIMIT_ENTRY (find_widget (GTK_WIDGET (dialog), DL_TYPE_LIMIT_ENTRY));
+  entry = DL_LIMIT_ENTRY (ui_test_find_widget (GTK_WIDGET (dialog), DL_TYPE_LIMIT_ENTRY));
   g_assert_nonnull (entry);
   g_assert_cmpuint (dl_limit_entry_get_value (entry), ==, 0);
   dl_limit_entry_set_amount (entry, 100, 1);
-  snap (GTK_WIDGET (dialog), "prefs-limit-dialog");
+  ui_test_snap (GTK_WIDGET (dialog), "prefs-limit-dialog");
   respond (dialog, "set");
-  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL);
+  WAIT_FOR (ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL);
 
   g_assert_cmpuint (dl_download_get_rate_limit (download), ==, 100000);
   g_assert_cmpint (dl_download_get_state (download), ==, DL_DOWNLOAD_STATE_DOWNLOADING);
   /* g_format_size() keeps number and unit together with a no-break space. */
   WAIT_FOR (strstr (dl_download_row_get_status_text (row), "(max 100.0\u00a0kB/s)") != NULL);
-  snap (GTK_WIDGET (fixture->window), "prefs-row-limited");
+  ui_test_snap (GTK_WIDGET (fixture->window), "prefs-row-limited");
 
   /* Cancel leaves it as it is; the dialog shows the limit set. */
   dialog = open_limit_dialog (fixture, row);
-  entry = DL_LIMIT_ENTRY (find_widget (GTK_WIDGET (dialog), DL_TYPE_LIMIT_ENTRY));
+  entry = DL_LIMIT_ENTRY (ui_test_find_widget (GTK_WIDGET (dialog), DL_TYPE_LIMIT_ENTRY));
   g_assert_cmpuint (dl_limit_entry_get_value (entry), ==, 100000);
   dl_limit_entry_set_amount (entry, 1, 2);
   respond (dialog, "cancel");
-  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL);
+  WAIT_FOR (ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL);
   g_assert_cmpuint (dl_download_get_rate_limit (download), ==, 100000);
 
   dialog = open_limit_dialog (fixture, row);
-  entry = DL_LIMIT_ENTRY (find_widget (GTK_WIDGET (dialog), DL_TYPE_LIMIT_ENTRY));
+  entry = DL_LIMIT_ENTRY (ui_test_find_widget (GTK_WIDGET (dialog), DL_TYPE_LIMIT_ENTRY));
   dl_limit_entry_set_amount (entry, 1, 0);
   respond (dialog, "set");
-  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL);
+  WAIT_FOR (ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL);
   g_assert_cmpuint (dl_download_get_rate_limit (download), ==, 0);
   WAIT_FOR (strstr (dl_download_row_get_status_text (row), "max") == NULL);
 }
@@ -395,7 +301,7 @@ test_metered_download_anyway (Fixture       *fixture,
   WAIT_FOR (gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button));
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==, "row.download-anyway");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "Download Anyway");
-  snap (GTK_WIDGET (fixture->window), "prefs-row-metered");
+  ui_test_snap (GTK_WIDGET (fixture->window), "prefs-row-metered");
 
   gtk_widget_activate (button);
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DONE);
@@ -494,9 +400,9 @@ open_add_card (Fixture *fixture)
   DlAddOptions *options;
 
   dl_window_set_add_open (fixture->window, TRUE);
-  options = DL_ADD_OPTIONS (find_widget (GTK_WIDGET (fixture->window), DL_TYPE_ADD_OPTIONS));
+  options = DL_ADD_OPTIONS (ui_test_find_widget (GTK_WIDGET (fixture->window), DL_TYPE_ADD_OPTIONS));
   g_assert_nonnull (options);
-  gtk_expander_set_expanded (GTK_EXPANDER (find_widget (GTK_WIDGET (options), GTK_TYPE_EXPANDER)), TRUE);
+  gtk_expander_set_expanded (GTK_EXPANDER (ui_test_find_widget (GTK_WIDGET (options), GTK_TYPE_EXPANDER)), TRUE);
   return options;
 }
 
@@ -510,14 +416,14 @@ test_advanced_headers (Fixture       *fixture,
   g_autofree char *url = g_strconcat (server->uri, "with-headers.bin", NULL);
   g_autofree char *referer = g_strconcat (server->uri, "page.html", NULL);
   DlAddOptions *options = open_add_card (fixture);
-  GtkTextView *headers = GTK_TEXT_VIEW (find_widget (GTK_WIDGET (options), GTK_TYPE_TEXT_VIEW));
-  GtkEditable *referer_entry = GTK_EDITABLE (find_widget (GTK_WIDGET (options), GTK_TYPE_ENTRY));
+  GtkTextView *headers = GTK_TEXT_VIEW (ui_test_find_widget (GTK_WIDGET (options), GTK_TYPE_TEXT_VIEW));
+  GtkEditable *referer_entry = GTK_EDITABLE (ui_test_find_widget (GTK_WIDGET (options), GTK_TYPE_ENTRY));
   GtkTextView *links = find_links_view (GTK_WIDGET (fixture->window));
 
   set_text_view (links, url);
   set_text_view (headers, "X-Token: secret-42\n\nAccept-Language:  de, en;q=0.5\n");
   gtk_editable_set_text (referer_entry, referer);
-  snap (GTK_WIDGET (fixture->window), "prefs-add-advanced");
+  ui_test_snap (GTK_WIDGET (fixture->window), "prefs-add-advanced");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add-confirm", NULL));
   g_assert_null (dl_add_options_get_error (options));
@@ -542,7 +448,7 @@ test_advanced_invalid_header (Fixture       *fixture,
   HeaderServer *server = header_server_new ();
   g_autofree char *url = g_strconcat (server->uri, "bad-header.bin", NULL);
   DlAddOptions *options = open_add_card (fixture);
-  GtkTextView *headers = GTK_TEXT_VIEW (find_widget (GTK_WIDGET (options), GTK_TYPE_TEXT_VIEW));
+  GtkTextView *headers = GTK_TEXT_VIEW (ui_test_find_widget (GTK_WIDGET (options), GTK_TYPE_TEXT_VIEW));
   GtkTextView *links = find_links_view (GTK_WIDGET (fixture->window));
 
   set_text_view (links, url);
@@ -551,7 +457,7 @@ test_advanced_invalid_header (Fixture       *fixture,
   g_assert_cmpstr (dl_add_options_get_error (options), ==, "Line 2: write a header as “Name: value”");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->manager)), ==, 0);
   g_assert_true (dl_window_get_add_open (fixture->window));
-  snap (GTK_WIDGET (fixture->window), "prefs-add-error");
+  ui_test_snap (GTK_WIDGET (fixture->window), "prefs-add-error");
 
   /* Headers the engine sets itself are refused the same way. */
   set_text_view (headers, "Range: bytes=0-10\n");
@@ -606,7 +512,7 @@ test_advanced_download_again (Fixture       *fixture,
   HeaderServer *server = header_server_new ();
   g_autofree char *url = g_strconcat (server->uri, "twice.bin", NULL);
   DlAddOptions *options = open_add_card (fixture);
-  GtkTextView *headers = GTK_TEXT_VIEW (find_widget (GTK_WIDGET (options), GTK_TYPE_TEXT_VIEW));
+  GtkTextView *headers = GTK_TEXT_VIEW (ui_test_find_widget (GTK_WIDGET (options), GTK_TYPE_TEXT_VIEW));
   GtkTextView *links = find_links_view (GTK_WIDGET (fixture->window));
   AdwMessageDialog *dialog;
 
@@ -616,13 +522,13 @@ test_advanced_download_again (Fixture       *fixture,
   WAIT_FOR (server->n_requests == 1 && dl_manager_get_n_running (fixture->manager) == 0);
 
   options = open_add_card (fixture);
-  headers = GTK_TEXT_VIEW (find_widget (GTK_WIDGET (options), GTK_TYPE_TEXT_VIEW));
+  headers = GTK_TEXT_VIEW (ui_test_find_widget (GTK_WIDGET (options), GTK_TYPE_TEXT_VIEW));
   links = find_links_view (GTK_WIDGET (fixture->window));
   set_text_view (links, url);
   set_text_view (headers, "X-Token: second\n");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add-confirm", NULL));
-  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
-  dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  WAIT_FOR (ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
+  dialog = ADW_MESSAGE_DIALOG (ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Download Again?");
   respond (dialog, "again");
 
@@ -694,29 +600,29 @@ test_german (void)
   g_object_unref (download);
   row = dl_window_find_row (window, download);
   WAIT_FOR (g_str_has_prefix (dl_download_row_get_status_text (row), "Angehalten: getaktete Verbindung"));
-  snap (GTK_WIDGET (window), "prefs-row-metered-360-de");
+  ui_test_snap (GTK_WIDGET (window), "prefs-row-metered-360-de");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.limit-speed", NULL));
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "Geschwindigkeit begrenzen");
   WAIT_FOR (gtk_widget_get_width (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog))) > 0);
-  snap (dialog, "prefs-limit-dialog-de");
+  ui_test_snap (dialog, "prefs-limit-dialog-de");
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   dl_window_set_add_open (window, TRUE);
-  options = DL_ADD_OPTIONS (find_widget (GTK_WIDGET (window), DL_TYPE_ADD_OPTIONS));
-  expander = find_widget (GTK_WIDGET (options), GTK_TYPE_EXPANDER);
+  options = DL_ADD_OPTIONS (ui_test_find_widget (GTK_WIDGET (window), DL_TYPE_ADD_OPTIONS));
+  expander = ui_test_find_widget (GTK_WIDGET (options), GTK_TYPE_EXPANDER);
   g_assert_cmpstr (gtk_expander_get_label (GTK_EXPANDER (expander)), ==, "_Erweitert");
   gtk_expander_set_expanded (GTK_EXPANDER (expander), TRUE);
   gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1,
                       &minimum, NULL, NULL, NULL);
   g_assert_cmpint (minimum, <=, 360);
-  snap (GTK_WIDGET (window), "prefs-add-advanced-360-de");
+  ui_test_snap (GTK_WIDGET (window), "prefs-add-advanced-360-de");
 
   prefs = DL_PREFERENCES_WINDOW (dl_application_show_preferences (app));
   gtk_window_set_default_size (GTK_WINDOW (prefs), 600, 1000);
-  snap (GTK_WIDGET (prefs), "prefs-preferences-de");
+  ui_test_snap (GTK_WIDGET (prefs), "prefs-preferences-de");
   gtk_window_destroy (GTK_WINDOW (prefs));
 
   ui_test_finish_app (g_steal_pointer (&app));
@@ -735,7 +641,7 @@ test_narrow (Fixture       *fixture,
                       &minimum, NULL, NULL, NULL);
   g_assert_cmpint (minimum, <=, 360);
   WAIT_FOR (gtk_widget_get_width (GTK_WIDGET (fixture->window)) <= 360);
-  snap (GTK_WIDGET (fixture->window), "prefs-add-advanced-360");
+  ui_test_snap (GTK_WIDGET (fixture->window), "prefs-add-advanced-360");
 }
 
 #define ADD(path, func) \

@@ -271,90 +271,7 @@ assert_file (DlDownload *download,
   g_assert_cmpstr (actual, ==, expected);
 }
 
-static gboolean
-transition_running (GtkWidget *widget)
-{
-  if (GTK_IS_STACK (widget) && gtk_stack_get_transition_running (GTK_STACK (widget)))
-    return TRUE;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (transition_running (child))
-      return TRUE;
-  return FALSE;
-}
-
-/* With DL_TEST_SCREENSHOTS=DIR the tests save pictures of what they show,
- * for reviewers; without it they write nothing. */
-static void
-snap (GtkWidget  *widget,
-      const char *name)
-{
-  const char *dir = g_getenv ("DL_TEST_SCREENSHOTS");
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
-  GdkFrameClock *clock;
-  gint64 frame;
-
-  if (dir == NULL)
-    return;
-
-  WAIT_FOR (gtk_widget_get_mapped (widget));
-  /* A picture of a crossfade shows two pages at once. */
-  WAIT_FOR (!transition_running (widget));
-  clock = gtk_widget_get_frame_clock (widget);
-  frame = gdk_frame_clock_get_frame_counter (clock);
-  /* Two frames drawn from now: the first may have begun before the
-   * widget's last change. A still window draws only when asked. */
-  gtk_widget_queue_draw (widget);
-  WAIT_FOR (gdk_frame_clock_get_frame_counter (clock) > frame);
-  gtk_widget_queue_draw (widget);
-  WAIT_FOR (gdk_frame_clock_get_frame_counter (clock) > frame + 1);
-
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-  dl_screenshot_save (widget, path, &error);
-  g_assert_no_error (error);
-  g_test_message ("saved %s", path);
-}
-
-static GtkWidget *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
-        return window;
-    }
-  return NULL;
-}
-
 /* ---- tests ------------------------------------------------------------------- */
-
-static GtkWidget *
-find_widget (GtkWidget *widget,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 
 static void
@@ -371,20 +288,20 @@ test_window_new_destroy (void)
   /* A newcomer sees what to do. */
   g_assert_cmpstr (dl_window_get_visible_page (window), ==, "empty");
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Downloader");
-  snap (GTK_WIDGET (window), "empty");
+  ui_test_snap (GTK_WIDGET (window), "empty");
 
   if (g_getenv ("DL_TEST_SCREENSHOTS") != NULL)
     {
       GtkWidget *other;
 
       g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
-      other = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
-      snap (other, "about");
+      other = ui_test_find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+      ui_test_snap (other, "about");
       gtk_window_destroy (GTK_WINDOW (other));
 
       g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
-      other = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
-      snap (other, "shortcuts");
+      other = ui_test_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+      ui_test_snap (other, "shortcuts");
       gtk_window_destroy (GTK_WINDOW (other));
     }
 
@@ -460,7 +377,7 @@ test_add_three (Fixture       *fixture,
       g_assert_false (gtk_widget_get_visible (dl_download_row_get_button (row, "pause")));
     }
 
-  snap (GTK_WIDGET (fixture->window), "list");
+  ui_test_snap (GTK_WIDGET (fixture->window), "list");
 }
 
 static void
@@ -547,7 +464,7 @@ test_preferences_live (Fixture       *fixture,
   retries = dl_preferences_window_get_spin (prefs, "max-retries");
   idle = dl_preferences_window_get_spin (prefs, "idle-timeout");
 
-  snap (GTK_WIDGET (prefs), "preferences");
+  ui_test_snap (GTK_WIDGET (prefs), "preferences");
 
   /* The controls show the settings… */
   g_assert_cmpint (gtk_spin_button_get_value_as_int (concurrent), ==, 4);
@@ -671,8 +588,8 @@ test_quit_resumes (Fixture       *fixture,
 
   /* Ctrl+Q with a download running asks first… */
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
-  snap (GTK_WIDGET (fixture->window), "quit");
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  ui_test_snap (GTK_WIDGET (fixture->window), "quit");
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
                             "1 download is still running"));
 
@@ -886,7 +803,7 @@ test_inspector (Fixture       *fixture,
   g_test_message ("worst stall: %" G_GINT64_FORMAT " µs", dl_stall_probe_get_worst (probe));
   g_assert_cmpint (dl_stall_probe_get_worst (probe), <, 5 * G_USEC_PER_SEC);
   dl_inspector_window_refresh (inspector);
-  snap (GTK_WIDGET (inspector), "inspector");
+  ui_test_snap (GTK_WIDGET (inspector), "inspector");
 
   gtk_window_destroy (GTK_WINDOW (inspector));
 }
@@ -931,8 +848,8 @@ test_many (Fixture       *fixture,
                   "%" G_GUINT64_FORMAT " probe samples",
                   dl_stall_probe_get_worst (probe), dl_stall_probe_get_n_samples (probe));
   dl_inspector_window_refresh (inspector);
-  snap (GTK_WIDGET (inspector), "inspector-200");
-  snap (GTK_WIDGET (fixture->window), "window-200");
+  ui_test_snap (GTK_WIDGET (inspector), "inspector-200");
+  ui_test_snap (GTK_WIDGET (fixture->window), "window-200");
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.pause-all", NULL);
   WAIT_FOR (dl_manager_get_n_running (fixture->manager) == 0);
@@ -965,7 +882,7 @@ test_clipboard (Fixture       *fixture,
   g_autofree char *second = link_for (fixture, "pasted.bin?size=8k&seed=32");
   g_autofree char *prose = NULL;
   GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->window));
-  GtkTextView *view = GTK_TEXT_VIEW (find_widget (GTK_WIDGET (fixture->window), GTK_TYPE_TEXT_VIEW));
+  GtkTextView *view = GTK_TEXT_VIEW (ui_test_find_widget (GTK_WIDGET (fixture->window), GTK_TYPE_TEXT_VIEW));
 
   g_assert_nonnull (view);
 
@@ -975,7 +892,7 @@ test_clipboard (Fixture       *fixture,
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add", NULL);
   g_assert_true (dl_window_get_add_open (fixture->window));
   WAIT_FOR (text_is (view, first));
-  snap (GTK_WIDGET (fixture->window), "add");
+  ui_test_snap (GTK_WIDGET (fixture->window), "add");
 
   /* Enter adds them and closes the field. */
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add-confirm", NULL);
@@ -1070,7 +987,7 @@ row_position (DlDownloadRow *row)
 static GtkWidget *
 find_row_popover (DlDownloadRow *row)
 {
-  GtkWidget *popover = find_widget (GTK_WIDGET (row), GTK_TYPE_POPOVER_MENU);
+  GtkWidget *popover = ui_test_find_widget (GTK_WIDGET (row), GTK_TYPE_POPOVER_MENU);
 
   g_assert_nonnull (popover);
   return popover;
@@ -1102,7 +1019,7 @@ test_rows_keep_still (Fixture       *fixture,
   WAIT_FOR (dl_download_get_state (running) == DL_DOWNLOAD_STATE_DOWNLOADING &&
             dl_download_get_state (failed) == DL_DOWNLOAD_STATE_FAILED &&
             dl_download_get_state (done) == DL_DOWNLOAD_STATE_DONE);
-  snap (GTK_WIDGET (fixture->window), "ui-rows-states");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-rows-states");
   WAIT_FOR (gtk_widget_get_height (GTK_WIDGET (failed_row)) > 0 &&
             gtk_widget_get_height (GTK_WIDGET (done_row)) > 0 &&
             gtk_widget_get_height (GTK_WIDGET (running_row)) > 0);
@@ -1205,7 +1122,7 @@ test_cancel_undo (Fixture       *fixture,
   WAIT_FOR (g_strcmp0 (dl_window_get_subtitle (fixture->window), "All finished") == 0);
   kept = dl_download_get_bytes_received (download);
   g_assert_cmpint (kept, >, 0);
-  snap (GTK_WIDGET (fixture->window), "ui-cancel-undo");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-cancel-undo");
 
   /* Undo: it carries on from where it was, and finishes whole. */
   undo_last_toast (fixture);
@@ -1312,7 +1229,7 @@ test_file_missing (Fixture       *fixture,
   g_assert_cmpstr (dl_download_row_get_status_text (row), ==, "File missing");
   g_assert_true (gtk_widget_get_visible (dl_download_row_get_button (row, "redownload")));
   g_assert_false (gtk_widget_get_visible (dl_download_row_get_button (row, "open")));
-  snap (GTK_WIDGET (fixture->window), "ui-file-missing");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-file-missing");
 
   old_id = dl_download_get_id (download);
   gtk_widget_activate (dl_download_row_get_button (row, "redownload"));
@@ -1363,7 +1280,7 @@ test_subtitle_states (Fixture       *fixture,
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.pause-all", NULL);
   WAIT_FOR (g_strcmp0 (dl_window_get_subtitle (fixture->window), "3 paused") == 0);
-  snap (GTK_WIDGET (fixture->window), "ui-subtitle-paused");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-subtitle-paused");
 
   for (guint i = 0; i < 3; i++)
     dl_download_cancel (downloads[i]);
@@ -1417,7 +1334,7 @@ action_sensitive (Fixture    *fixture,
 
   if (widget == NULL)
     {
-      menu = GTK_MENU_BUTTON (find_widget (GTK_WIDGET (fixture->window), GTK_TYPE_MENU_BUTTON));
+      menu = GTK_MENU_BUTTON (ui_test_find_widget (GTK_WIDGET (fixture->window), GTK_TYPE_MENU_BUTTON));
       gtk_menu_button_popup (menu);
       WAIT_FOR ((widget = find_actionable (GTK_WIDGET (fixture->window), action_name)) != NULL &&
                 gtk_widget_get_mapped (widget));
@@ -1443,14 +1360,14 @@ test_disabled_actions (Fixture       *fixture,
   g_assert_false (action_sensitive (fixture, "Remove Finished"));
 
   dl_window_set_add_open (fixture->window, TRUE);
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (find_widget (GTK_WIDGET (fixture->window),
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ui_test_find_widget (GTK_WIDGET (fixture->window),
                                                                   GTK_TYPE_TEXT_VIEW)));
   WAIT_FOR (!action_sensitive (fixture, "win.add-confirm"));
   gtk_text_buffer_set_text (buffer, "just words", -1);
   g_assert_false (action_sensitive (fixture, "win.add-confirm"));
   gtk_text_buffer_set_text (buffer, url, -1);
   g_assert_true (action_sensitive (fixture, "win.add-confirm"));
-  snap (GTK_WIDGET (fixture->window), "ui-add-card");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-add-card");
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.add-confirm", NULL);
   download = find_download (fixture, url);
   g_assert_nonnull (download);
@@ -1489,10 +1406,10 @@ test_visible_states (Fixture       *fixture,
 
   /* The same link again: asked, not saved as "twin (1).bin". */
   g_assert_cmpuint (dl_window_add_links (fixture->window, links), ==, 0);
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "Download Again?");
-  snap (dialog, "ui-download-again");
+  ui_test_snap (dialog, "ui-download-again");
   respond (dialog, "cancel");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->manager)), ==, 1);
 
@@ -1500,7 +1417,7 @@ test_visible_states (Fixture       *fixture,
   g_assert_cmpint (g_mkdir_with_parents (other, 0700), ==, 0);
   g_settings_set_string (fixture->settings, "download-folder", other);
   g_assert_cmpuint (dl_window_add_links (fixture->window, links), ==, 0);
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   respond (dialog, "again");
   WAIT_FOR (g_list_model_get_n_items (G_LIST_MODEL (fixture->manager)) == 2);
   for (guint i = 0; i < 2; i++)
@@ -1513,7 +1430,7 @@ test_visible_states (Fixture       *fixture,
   WAIT_FOR (dl_download_get_state (second) == DL_DOWNLOAD_STATE_DONE);
   WAIT_FOR (strstr (dl_download_row_get_host_text (row_for (fixture, second)), "other") != NULL);
   g_assert_nonnull (strstr (dl_download_row_get_host_text (row), "downloads"));
-  snap (GTK_WIDGET (fixture->window), "ui-same-name");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-same-name");
 }
 
 static gboolean
@@ -1600,7 +1517,7 @@ test_row_menu_keys (Fixture       *fixture,
   WAIT_FOR (gtk_widget_get_visible (popover));
   g_assert_true (has_label (popover, "Delete"));
   g_assert_false (has_label (popover, "KP Delete"));
-  snap (GTK_WIDGET (fixture->window), "ui-row-menu");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-row-menu");
   gtk_popover_popdown (GTK_POPOVER (popover));
   WAIT_FOR (!dl_download_row_get_menu_open (rows[1]));
 
@@ -1634,7 +1551,7 @@ test_open_missing (Fixture       *fixture,
   g_assert_cmpstr (dl_download_row_get_status_text (row), ==, "File missing");
   g_assert_true (gtk_widget_get_visible (dl_download_row_get_button (row, "redownload")));
   g_assert_false (gtk_widget_get_visible (dl_download_row_get_button (row, "open")));
-  snap (GTK_WIDGET (fixture->window), "ui-open-missing");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-open-missing");
 
   /* Download Again brings it back. */
   gtk_widget_activate (dl_download_row_get_button (row, "redownload"));
@@ -1665,7 +1582,7 @@ test_open_errors (Fixture       *fixture,
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (title)), ==, "“opened.bin” is no longer there");
   g_assert_true (gtk_label_get_wrap (GTK_LABEL (title)));
   g_assert_cmpint (gtk_label_get_ellipsize (GTK_LABEL (title)), ==, PANGO_ELLIPSIZE_NONE);
-  snap (GTK_WIDGET (fixture->window), "ui-open-error");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-open-error");
 }
 
 /* With history, the list is there from the first frame. */
@@ -1702,7 +1619,7 @@ test_no_empty_flash (Fixture       *fixture,
   fixture->app = ui_test_new_app (fixture->manager, "Test");
   fixture->window = DL_WINDOW (dl_application_ensure_window (fixture->app));
 
-  stack = GTK_STACK (gtk_widget_get_ancestor (find_widget (GTK_WIDGET (fixture->window),
+  stack = GTK_STACK (gtk_widget_get_ancestor (ui_test_find_widget (GTK_WIDGET (fixture->window),
                                                           ADW_TYPE_STATUS_PAGE),
                                               GTK_TYPE_STACK));
   g_signal_connect (gtk_stack_get_child_by_name (stack, "empty"), "map",
@@ -1763,12 +1680,12 @@ test_narrow (Fixture       *fixture,
                       &minimum, NULL, NULL, NULL);
   g_assert_cmpint (minimum, <=, 360);
   /* The whole status line is in the tooltip. */
-  status_line = find_widget (GTK_WIDGET (row), GTK_TYPE_INSCRIPTION);
+  status_line = ui_test_find_widget (GTK_WIDGET (row), GTK_TYPE_INSCRIPTION);
   g_assert_true (gtk_widget_get_has_tooltip (status_line));
   tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
   g_signal_emit_by_name (status_line, "query-tooltip", 4, 4, FALSE, tooltip, &has_tooltip);
   g_assert_true (has_tooltip);
-  snap (GTK_WIDGET (fixture->window), "ui-narrow");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-narrow");
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), ==, width);
 }
 
@@ -1778,7 +1695,7 @@ test_narrow (Fixture       *fixture,
 static const char *
 shown_name (DlDownloadRow *row)
 {
-  GtkWidget *label = find_widget (GTK_WIDGET (row), GTK_TYPE_LABEL);
+  GtkWidget *label = ui_test_find_widget (GTK_WIDGET (row), GTK_TYPE_LABEL);
 
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_has_css_class (label, "heading"));
@@ -1839,7 +1756,7 @@ rows_in_view_right (GtkWidget *scroller,
                     guint     *first_out,
                     guint     *last_out)
 {
-  GtkWidget *list = find_widget (scroller, GTK_TYPE_LIST_VIEW);
+  GtkWidget *list = ui_test_find_widget (scroller, GTK_TYPE_LIST_VIEW);
   GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
   g_autoptr(GArray) shown = g_array_new (FALSE, FALSE, sizeof (ShownRow));
   guint n_items = g_list_model_get_n_items (model);
@@ -1898,7 +1815,7 @@ test_long_list (Fixture       *fixture,
                     n_links);
   WAIT_FOR (count_in_state (fixture, DL_DOWNLOAD_STATE_DONE) == n_links);
 
-  scroller = gtk_widget_get_ancestor (find_widget (GTK_WIDGET (fixture->window),
+  scroller = gtk_widget_get_ancestor (ui_test_find_widget (GTK_WIDGET (fixture->window),
                                                    GTK_TYPE_LIST_VIEW),
                                       GTK_TYPE_SCROLLED_WINDOW);
   adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
@@ -1914,13 +1831,13 @@ test_long_list (Fixture       *fixture,
   g_assert_cmpstr (shown_name (row_for (fixture, download)), ==, "later.bin");
 
   /* To the middle, the end and back, as the keyboard would go. */
-  list = find_widget (scroller, GTK_TYPE_LIST_VIEW);
+  list = ui_test_find_widget (scroller, GTK_TYPE_LIST_VIEW);
   gtk_widget_activate_action (list, "list.scroll-to-item", "u", n_links / 2);
   WAIT_FOR (rows_in_view_right (scroller, &first, &last) &&
             first <= n_links / 2 && n_links / 2 <= last);
   gtk_widget_activate_action (list, "list.scroll-to-item", "u", n_links);
   WAIT_FOR (rows_in_view_right (scroller, &first, &last) && last == n_links);
-  snap (GTK_WIDGET (fixture->window), "ui-long-list-end");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-long-list-end");
 
   gtk_widget_activate_action (list, "list.scroll-to-item", "u", 0);
   WAIT_FOR (rows_in_view_right (scroller, &first, &last) && first == 0);
@@ -1974,7 +1891,7 @@ test_hidden_rows_wait (Fixture       *fixture,
                     n_links);
   WAIT_FOR (count_in_state (fixture, DL_DOWNLOAD_STATE_DOWNLOADING) == n_links);
 
-  list = find_widget (GTK_WIDGET (fixture->window), GTK_TYPE_LIST_VIEW);
+  list = ui_test_find_widget (GTK_WIDGET (fixture->window), GTK_TYPE_LIST_VIEW);
   WAIT_FOR ((row = find_hidden_row (list)) != NULL);
   download = g_object_ref (dl_download_row_get_download (row));
   shown_before = g_strdup (dl_download_row_get_status_text (row));
@@ -2002,7 +1919,7 @@ test_hidden_rows_wait (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (dl_download_row_get_status_text (row), "Paused"));
   g_assert_true (gtk_widget_get_visible (dl_download_row_get_button (row, "resume")));
   g_assert_false (gtk_widget_get_visible (dl_download_row_get_button (row, "pause")));
-  snap (GTK_WIDGET (fixture->window), "ui-hidden-row-in-view");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-hidden-row-in-view");
 
   g_object_unref (download);
 }
@@ -2091,7 +2008,7 @@ test_demo_truth (Fixture       *fixture,
 
   /* Quitting says what happens: the demo's downloads do not continue. */
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
   g_assert_nonnull (strstr (body, "1 demo download is still running"));
   g_assert_nonnull (strstr (body, "deleted when it quits"));
@@ -2136,7 +2053,7 @@ test_downloads_folder (Fixture       *fixture,
   title = adw_toast_get_custom_title (toast);
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (title)), "Not a directory"));
   g_assert_cmpstr (adw_toast_get_action_name (toast), ==, "app.preferences");
-  snap (GTK_WIDGET (fixture->window), "ui-folder-error");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-folder-error");
 
   /* Fixed: it works. */
   g_assert_cmpint (g_unlink (blocker), ==, 0);
@@ -2161,14 +2078,14 @@ test_keep_in_background (Fixture       *fixture,
 
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING);
   gtk_window_close (GTK_WINDOW (fixture->window));
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "Keep Downloading?");
   g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "quit"));
   respond (dialog, "background");
 
   WAIT_FOR (dl_application_get_in_background (fixture->app));
-  WAIT_FOR (find_toplevel (DL_TYPE_WINDOW) == NULL);
+  WAIT_FOR (ui_test_find_toplevel (DL_TYPE_WINDOW) == NULL);
   fixture->window = NULL;
   g_assert_true (dl_download_state_is_active (dl_download_get_state (download)));
 
@@ -2194,7 +2111,7 @@ test_keep_in_background (Fixture       *fixture,
 
   /* Show: the window is back, and the app no longer holds itself. */
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "show-window", NULL);
-  WAIT_FOR ((fixture->window = DL_WINDOW (find_toplevel (DL_TYPE_WINDOW))) != NULL);
+  WAIT_FOR ((fixture->window = DL_WINDOW (ui_test_find_toplevel (DL_TYPE_WINDOW))) != NULL);
   g_assert_false (dl_application_get_in_background (fixture->app));
   g_assert_nonnull (dl_window_find_row (fixture->window, download));
 }
@@ -2242,22 +2159,22 @@ test_close_asks_once (Fixture       *fixture,
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING);
   gtk_window_close (GTK_WINDOW (fixture->window));
   gtk_window_close (GTK_WINDOW (fixture->window));
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   gtk_window_close (GTK_WINDOW (fixture->window));
   g_assert_cmpuint (count_toplevels (ADW_TYPE_MESSAGE_DIALOG), ==, 1);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "Keep Downloading?");
   respond (dialog, "cancel");
-  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL && !closing ());
+  WAIT_FOR (ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL && !closing ());
 
   /* Asked again: the first close is over, and the window stayed. */
   gtk_window_close (GTK_WINDOW (fixture->window));
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
-  g_assert_true (find_toplevel (DL_TYPE_WINDOW) == GTK_WIDGET (fixture->window));
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  g_assert_true (ui_test_find_toplevel (DL_TYPE_WINDOW) == GTK_WIDGET (fixture->window));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (fixture->window)));
   g_assert_true (dl_download_state_is_active (dl_download_get_state (download)));
   respond (dialog, "cancel");
-  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL && !closing ());
+  WAIT_FOR (ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL && !closing ());
   g_assert_true (dl_download_state_is_active (dl_download_get_state (download)));
 }
 
@@ -2283,11 +2200,11 @@ test_cannot_resume (Fixture       *fixture,
   g_assert_cmpstr (dl_download_row_get_host_text (row), ==,
                    "Cannot resume: pausing restarts from the beginning");
   g_assert_null (strstr (dl_download_row_get_host_text (row_for (fixture, ranged)), "Cannot"));
-  snap (GTK_WIDGET (fixture->window), "ui-cannot-resume");
+  ui_test_snap (GTK_WIDGET (fixture->window), "ui-cannot-resume");
 
   /* Pause asks; keeping it downloading loses nothing. */
   gtk_widget_activate_action (GTK_WIDGET (row), "row.pause", NULL);
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "Pause and Start Over?");
   respond (dialog, "cancel");
@@ -2295,7 +2212,7 @@ test_cannot_resume (Fixture       *fixture,
 
   /* Space asks too; Pause Anyway pauses. */
   gtk_widget_activate_action (GTK_WIDGET (row), "row.toggle", NULL);
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   respond (dialog, "pause");
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_PAUSED);
 
@@ -2304,7 +2221,7 @@ test_cannot_resume (Fixture       *fixture,
   dl_download_resume (download);
   WAIT_FOR (dl_download_get_state (download) == DL_DOWNLOAD_STATE_DOWNLOADING);
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
-  WAIT_FOR ((dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  WAIT_FOR ((dialog = ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
                             "1 of them cannot be resumed by its server"));
   respond (dialog, "cancel");
@@ -2358,10 +2275,10 @@ test_german (void)
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)));
 
   /* The empty page, from the .ui template. */
-  status = find_widget (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE);
+  status = ui_test_find_widget (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE);
   g_assert_nonnull (status);
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "Keine Downloads");
-  snap (GTK_WIDGET (window), "empty-de");
+  ui_test_snap (GTK_WIDGET (window), "empty-de");
 
   /* Nothing in German makes the window wider than 360 px: the add card's
    * hint beside its buttons did (rows are checked by /downloader/window/narrow). */

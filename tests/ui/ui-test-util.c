@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
+#include "dl-screenshot.h"
 #include "ui-test-util.h"
 
 const char ui_test_notifications_xml[] =
@@ -108,4 +109,106 @@ ui_test_reset_settings (GSettings *settings)
   keys = g_settings_schema_list_keys (schema);
   for (guint i = 0; keys[i] != NULL; i++)
     g_settings_reset (settings, keys[i]);
+}
+
+/* The first widget of @type in the tree under @root (itself included),
+ * depth first; NULL when there is none. */
+GtkWidget *
+ui_test_find_widget (GtkWidget *root,
+                     GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ui_test_find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The first open toplevel window of @type, or NULL. */
+GtkWidget *
+ui_test_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        return window;
+    }
+  return NULL;
+}
+
+/* A stack crossfading or a revealer sliding: a picture now would show
+ * two states at once. */
+static gboolean
+transition_running (GtkWidget *widget)
+{
+  if (GTK_IS_STACK (widget) && gtk_stack_get_transition_running (GTK_STACK (widget)))
+    return TRUE;
+  if (GTK_IS_REVEALER (widget) &&
+      gtk_revealer_get_child_revealed (GTK_REVEALER (widget)) !=
+      gtk_revealer_get_reveal_child (GTK_REVEALER (widget)))
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (transition_running (child))
+      return TRUE;
+  return FALSE;
+}
+
+/* Keeps frames coming while a screenshot waits for them: a window with
+ * nothing moving in it draws no new frame by itself. */
+static gboolean
+keep_drawing_cb (GtkWidget     *widget,
+                 GdkFrameClock *clock,
+                 gpointer       user_data)
+{
+  gtk_widget_queue_draw (widget);
+  return G_SOURCE_CONTINUE;
+}
+
+/* With DL_TEST_SCREENSHOTS=DIR the tests save pictures of what they show,
+ * for reviewers, as DIR/@name.png; without it they write nothing. Two
+ * frames are drawn first: the first may have begun before the widget's
+ * last change. */
+void
+ui_test_snap (GtkWidget  *widget,
+              const char *name)
+{
+  const char *dir = g_getenv ("DL_TEST_SCREENSHOTS");
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  GdkFrameClock *clock;
+  gint64 frame;
+  guint tick;
+
+  if (dir == NULL)
+    return;
+
+  WAIT_FOR (gtk_widget_get_mapped (widget));
+  WAIT_FOR (!transition_running (widget));
+  clock = gtk_widget_get_frame_clock (widget);
+  frame = gdk_frame_clock_get_frame_counter (clock);
+  tick = gtk_widget_add_tick_callback (widget, keep_drawing_cb, NULL, NULL);
+  WAIT_FOR (gdk_frame_clock_get_frame_counter (clock) > frame + 1);
+  gtk_widget_remove_tick_callback (widget, tick);
+
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  dl_screenshot_save (widget, path, &error);
+  g_assert_no_error (error);
+  g_test_message ("saved %s", path);
 }

@@ -7,6 +7,8 @@
 
 #pragma once
 
+#include <gtk/gtk.h>
+
 #include "dl-application.h"
 #include "dl-manager.h"
 
@@ -41,5 +43,11 @@ void           ui_test_finish_app (DlApplication *app);
 
 void           ui_test_remove_tree    (const char *path);
 void           ui_test_reset_settings (GSettings  *settings);
+
+GtkWidget     *ui_test_find_widget    (GtkWidget  *root,
+                                       GType       type);
+GtkWidget     *ui_test_find_toplevel  (GType       type);
+void           ui_test_snap           (GtkWidget  *widget,
+                                       const char *name);
 
 G_END_DECLS
