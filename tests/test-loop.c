@@ -434,20 +434,17 @@ compare_scheduled (gconstpointer a,
   return i < j ? -1 : (i > j);
 }
 
-/* The heap against a plain sort: 5,000 timers at random times drawn from
- * only 50 distinct values (so most share their due time with others), a
- * random third of them cancelled, must run in due-time order and, among
- * equals, in the order they were scheduled. */
+/* Schedules a timer at each of the @n times in @when, cancels a random
+ * third of them, and checks that the others run in due-time order and,
+ * among equals, in the order they were scheduled. */
 static void
-test_call_later_random_order (LoopFixture   *fixture,
-                              gconstpointer  user_data)
+check_random_timers (LoopFixture  *fixture,
+                     const double *when,
+                     guint         n)
 {
-  const guint n = 5000;
   RandomTimers state = { g_array_new (FALSE, FALSE, sizeof (guint)) };
   g_autoptr(GArray) expected = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autofree double *when = g_new (double, n);
   g_autoptr(GPtrArray) handles = g_ptr_array_new_with_free_func ((GDestroyNotify) bridge_handle_unref);
-  double base = bridge_loop_time (fixture->loop) + 0.01;
 
   for (guint i = 0; i < n; i++)
     {
@@ -455,7 +452,6 @@ test_call_later_random_order (LoopFixture   *fixture,
 
       timer->state = &state;
       timer->index = i;
-      when[i] = base + g_test_rand_int_range (0, 50) * 0.0002;
       g_ptr_array_add (handles, bridge_handle_ref (bridge_loop_call_at (fixture->loop, when[i],
                                                                         random_timer_cb, timer,
                                                                         g_free)));
@@ -468,7 +464,7 @@ test_call_later_random_order (LoopFixture   *fixture,
       else
         g_array_append_val (expected, i);
     }
-  g_array_sort_with_data (expected, compare_scheduled, when);
+  g_array_sort_with_data (expected, compare_scheduled, (gpointer) when);
 
   test_run_until (fixture->context, state.fired->len == expected->len, TEST_TIMEOUT_SECONDS);
   g_assert_cmpuint (state.fired->len, ==, expected->len);
@@ -478,53 +474,44 @@ test_call_later_random_order (LoopFixture   *fixture,
   g_array_unref (state.fired);
 }
 
+/* The heap against a plain sort: 5,000 timers at random times drawn from
+ * only 50 distinct values (so most share their due time with others), a
+ * random third of them cancelled. */
+static void
+test_call_later_random_order (LoopFixture   *fixture,
+                              gconstpointer  user_data)
+{
+  const guint n = 5000;
+  g_autofree double *when = g_new (double, n);
+  double base = bridge_loop_time (fixture->loop) + 0.01;
+
+  for (guint i = 0; i < n; i++)
+    when[i] = base + g_test_rand_int_range (0, 50) * 0.0002;
+  check_random_timers (fixture, when, n);
+}
+
 /* Many timers due at once, as when the loop's thread was busy for a while:
  * 20,000 timers, two thirds of them already due (at times drawn from 50
  * values, so most share their due time with others) and the rest due later,
- * a random third cancelled. Each group must run in due-time order and,
- * among equals, in the order they were scheduled. With @long_ago, half of
- * the due ones were due that many seconds earlier than the others. */
+ * a random third cancelled. With @long_ago, half of the due ones were due
+ * that many seconds earlier than the others. */
 static void
 check_many_due_at_once (LoopFixture *fixture,
                         double       long_ago)
 {
   const guint n = 20000;
-  RandomTimers state = { g_array_new (FALSE, FALSE, sizeof (guint)) };
-  g_autoptr(GArray) expected = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autofree double *when = g_new (double, n);
-  g_autoptr(GPtrArray) handles = g_ptr_array_new_with_free_func ((GDestroyNotify) bridge_handle_unref);
   double now = bridge_loop_time (fixture->loop);
 
   for (guint i = 0; i < n; i++)
     {
-      RandomTimer *timer = g_new (RandomTimer, 1);
       double base = g_test_rand_int_range (0, 3) < 2 ? now - 0.02 : now + 0.02;
 
       if (base < now && long_ago > 0 && g_test_rand_bit ())
         base -= long_ago;
-      timer->state = &state;
-      timer->index = i;
       when[i] = base + g_test_rand_int_range (0, 50) * 0.0002;
-      g_ptr_array_add (handles, bridge_handle_ref (bridge_loop_call_at (fixture->loop, when[i],
-                                                                        random_timer_cb, timer,
-                                                                        g_free)));
     }
-
-  for (guint i = 0; i < n; i++)
-    {
-      if (g_test_rand_int_range (0, 3) == 0)
-        bridge_handle_cancel (g_ptr_array_index (handles, i));
-      else
-        g_array_append_val (expected, i);
-    }
-  g_array_sort_with_data (expected, compare_scheduled, when);
-
-  test_run_until (fixture->context, state.fired->len == expected->len, TEST_TIMEOUT_SECONDS);
-  g_assert_cmpuint (state.fired->len, ==, expected->len);
-  for (guint i = 0; i < expected->len; i++)
-    g_assert_cmpuint (g_array_index (state.fired, guint, i), ==, g_array_index (expected, guint, i));
-
-  g_array_unref (state.fired);
+  check_random_timers (fixture, when, n);
 }
 
 static void
