@@ -411,6 +411,7 @@ struct _SniffProxy
   GSocketService *service;
   guint16         upstream_port;
   char           *uri;
+  guint16         port;
 
   GMutex          lock;
   GCond           ready;
@@ -711,8 +712,8 @@ sniff_proxy_thread (gpointer data)
   g_socket_service_start (self->service);
 
   g_mutex_lock (&self->lock);
-  self->uri = g_strdup_printf ("http://127.0.0.1:%u/",
-                               g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)));
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  self->uri = g_strdup_printf ("http://127.0.0.1:%u/", self->port);
   g_cond_signal (&self->ready);
   g_mutex_unlock (&self->lock);
 
@@ -813,6 +814,12 @@ const char *
 sniff_proxy_get_uri (SniffProxy *self)
 {
   return self->uri;
+}
+
+guint16
+sniff_proxy_get_port (SniffProxy *self)
+{
+  return self->port;
 }
 
 GPtrArray *

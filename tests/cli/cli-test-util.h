@@ -105,6 +105,8 @@ SniffProxy  *sniff_proxy_new_full       (guint16       upstream_port,
                                          gboolean      socks5);
 void         sniff_proxy_free           (SniffProxy   *self);
 const char  *sniff_proxy_get_uri        (SniffProxy   *self);
+/* Its port on 127.0.0.1, for a proxy URL of another scheme or with user info. */
+guint16      sniff_proxy_get_port       (SniffProxy   *self);
 /* The Range header of each request so far, in order ("" when there was
  * none). */
 GPtrArray   *sniff_proxy_dup_ranges     (SniffProxy   *self) G_GNUC_WARN_UNUSED_RESULT;

@@ -332,15 +332,14 @@ run_through_proxy (CliFixture *fixture,
                    const char *userinfo,
                    const char *name)
 {
-  g_autofree char *proxy_port = g_strdup (strrchr (sniff_proxy_get_uri (proxy), ':') + 1);
+  guint16 proxy_port = sniff_proxy_get_port (proxy);
   g_autofree char *proxy_url = NULL;
   g_autofree char *u = g_strdup_printf ("http://127.0.0.1:%u/%s?size=5000&seed=21",
                                         cli_closed_port (), name);
 
-  proxy_port[strlen (proxy_port) - 1] = '\0';
   proxy_url = userinfo != NULL
-              ? g_strdup_printf ("http://%s@127.0.0.1:%s", userinfo, proxy_port)
-              : g_strdup_printf ("http://127.0.0.1:%s", proxy_port);
+              ? g_strdup_printf ("http://%s@127.0.0.1:%u", userinfo, proxy_port)
+              : g_strdup_printf ("http://127.0.0.1:%u", proxy_port);
   return cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--retries", "5",
                   "--proxy", proxy_url, u, NULL);
 }

@@ -452,10 +452,7 @@ test_proxy_socks5 (CliFixture    *fixture,
   g_autoptr(GPtrArray) heads = NULL;
   g_autoptr(CliResult) result = NULL;
 
-  proxy_url = g_strdup_printf ("socks5://127.0.0.1:%s",
-                               strrchr (sniff_proxy_get_uri (proxy), ':') + 1);
-  /* The trailing slash of the relay's URI. */
-  proxy_url[strlen (proxy_url) - 1] = '\0';
+  proxy_url = g_strdup_printf ("socks5://127.0.0.1:%u", sniff_proxy_get_port (proxy));
   result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--proxy", proxy_url, u, NULL);
   g_assert_cmpint (result->status, ==, 0);
   cli_assert_body (path, 17, 5000);
@@ -537,10 +534,7 @@ test_proxy_environment_all (CliFixture    *fixture,
   g_autoptr(CliResult) result = NULL;
   const char *env[] = { NULL, NULL };
 
-  variable = g_strdup_printf ("all_proxy=socks5://127.0.0.1:%s",
-                              strrchr (sniff_proxy_get_uri (proxy), ':') + 1);
-  /* The trailing slash of the relay's URI. */
-  variable[strlen (variable) - 1] = '\0';
+  variable = g_strdup_printf ("all_proxy=socks5://127.0.0.1:%u", sniff_proxy_get_port (proxy));
   env[0] = variable;
   result = run_with_env (fixture, env, "-o", fixture->out_dir, u, NULL);
   g_assert_cmpint (result->status, ==, 0);
