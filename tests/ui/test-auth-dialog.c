@@ -422,26 +422,10 @@ static void
 test_german (Fixture       *fixture,
              gconstpointer  data)
 {
-  const char *localedir = g_getenv ("DL_TEST_LOCALEDIR");
   DlAuthDialog *dialog;
 
-  if (localedir == NULL)
-    {
-      g_test_skip ("DL_TEST_LOCALEDIR is not set");
-      return;
-    }
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-
-  g_setenv ("LANGUAGE", "de", TRUE);
-  setlocale (LC_ALL, "C.UTF-8");
-  bindtextdomain (GETTEXT_PACKAGE, localedir);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  if (!ui_test_run_in_german (120))
+    return;
 
   /* The app was opened before the switch: open a new one. */
   close_app (fixture);

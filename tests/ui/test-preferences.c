@@ -547,7 +547,6 @@ test_advanced_download_again (Fixture       *fixture,
 static void
 test_german (void)
 {
-  const char *localedir = g_getenv ("DL_TEST_LOCALEDIR");
   g_autoptr(DlManager) manager = NULL;
   g_autoptr(DlApplication) app = NULL;
   g_autoptr(GSettings) settings = NULL;
@@ -562,24 +561,8 @@ test_german (void)
   GtkWidget *expander;
   int minimum = 0;
 
-  if (localedir == NULL)
-    {
-      g_test_skip ("DL_TEST_LOCALEDIR is not set");
-      return;
-    }
-
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-
-  g_setenv ("LANGUAGE", "de", TRUE);
-  setlocale (LC_ALL, "C.UTF-8");
-  bindtextdomain (GETTEXT_PACKAGE, localedir);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  if (!ui_test_run_in_german (120))
+    return;
 
   settings = g_settings_new (DL_SETTINGS_SCHEMA_ID);
   ui_test_reset_settings (settings);

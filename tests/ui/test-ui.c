@@ -2235,7 +2235,6 @@ test_cannot_resume (Fixture       *fixture,
 static void
 test_german (void)
 {
-  const char *localedir = g_getenv ("DL_TEST_LOCALEDIR");
   g_autoptr(DlManager) manager = NULL;
   g_autoptr(DlApplication) app = NULL;
   g_autoptr(GError) error = NULL;
@@ -2244,25 +2243,8 @@ test_german (void)
   GtkWidget *status;
   int minimum = 0;
 
-  if (localedir == NULL)
-    {
-      g_test_skip ("DL_TEST_LOCALEDIR is not set");
-      return;
-    }
-
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-
-  /* LANGUAGE is ignored in the C locale; C.UTF-8 is always there. */
-  g_setenv ("LANGUAGE", "de", TRUE);
-  setlocale (LC_ALL, "C.UTF-8");
-  bindtextdomain (GETTEXT_PACKAGE, localedir);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  if (!ui_test_run_in_german (60))
+    return;
 
   left = dl_format_time_left (120);
   g_assert_cmpstr (left, ==, "noch 2 Minuten");

@@ -7,7 +7,9 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <locale.h>
 #include <gtk/gtk.h>
 
 #include "dl-screenshot.h"
@@ -211,4 +213,37 @@ ui_test_snap (GtkWidget  *widget,
   dl_screenshot_save (widget, path, &error);
   g_assert_no_error (error);
   g_test_message ("saved %s", path);
+}
+
+/* For a test that checks the German translation: the locale is
+ * process-wide, so the test runs again in a child process. Returns TRUE in
+ * that child, now speaking German (from the catalogues DL_TEST_LOCALEDIR
+ * names); FALSE in the parent, once the child passed within
+ * @timeout_seconds, or when DL_TEST_LOCALEDIR is not set (the test is then
+ * skipped). */
+gboolean
+ui_test_run_in_german (guint timeout_seconds)
+{
+  const char *localedir = g_getenv ("DL_TEST_LOCALEDIR");
+
+  if (localedir == NULL)
+    {
+      g_test_skip ("DL_TEST_LOCALEDIR is not set");
+      return FALSE;
+    }
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, timeout_seconds * G_USEC_PER_SEC,
+                              G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return FALSE;
+    }
+
+  /* LANGUAGE is ignored in the C locale; C.UTF-8 is always there. */
+  g_setenv ("LANGUAGE", "de", TRUE);
+  setlocale (LC_ALL, "C.UTF-8");
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  return TRUE;
 }

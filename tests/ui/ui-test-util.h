@@ -44,6 +44,8 @@ void           ui_test_finish_app (DlApplication *app);
 void           ui_test_remove_tree    (const char *path);
 void           ui_test_reset_settings (GSettings  *settings);
 
+gboolean       ui_test_run_in_german  (guint       timeout_seconds);
+
 GtkWidget     *ui_test_find_widget    (GtkWidget  *root,
                                        GType       type);
 GtkWidget     *ui_test_find_toplevel  (GType       type);
