@@ -58,15 +58,14 @@ get_base (DlProxyResolver *self)
   return self->base != NULL ? self->base : g_proxy_resolver_get_default ();
 }
 
+/* The proxy's HOST:PORT as SoupAuth's authority writes it: the host bare,
+ * even an IPv6 address, and the port always. */
 static char *
 authority_of (GUri *uri)
 {
-  const char *host = g_uri_get_host (uri);
   int port = g_uri_get_port (uri);
 
-  if (port < 0)
-    port = 80;
-  return g_strdup_printf (strchr (host, ':') != NULL ? "[%s]:%d" : "%s:%d", host, port);
+  return g_strdup_printf ("%s:%d", g_uri_get_host (uri), port > 0 ? port : 80);
 }
 
 /* Takes the credentials out of each HTTP proxy in @proxies (in place). */

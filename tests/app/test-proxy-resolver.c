@@ -70,7 +70,7 @@ test_async_lookup_kept_apart (void)
 
   g_assert_no_error (error);
   g_assert_cmpstr (proxies[0], ==, "http://[::1]:8080");
-  g_assert_true (_dl_proxy_resolver_dup_credentials (resolver, "[::1]:8080", &user, &password));
+  g_assert_true (_dl_proxy_resolver_dup_credentials (resolver, "::1:8080", &user, &password));
   g_assert_cmpstr (user, ==, "bob");
   g_assert_cmpstr (password, ==, "pw");
 }

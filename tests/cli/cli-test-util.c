@@ -418,6 +418,7 @@ struct _SniffProxy
   GPtrArray      *ranges;
   GPtrArray      *heads;        /* each request's line and headers, CRLF-separated */
   gboolean        socks5;       /* speaks SOCKS5 to its clients before relaying */
+  gboolean        ipv6;         /* listens on ::1 instead of 127.0.0.1 */
   char           *basic_token;  /* asks for Basic credentials (407) unless NULL */
   guint64         bytes_down;
   gint            active;       /* connections being relayed (atomic) */
@@ -695,7 +696,8 @@ static gpointer
 sniff_proxy_thread (gpointer data)
 {
   SniffProxy *self = data;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GInetAddress) loopback =
+    g_inet_address_new_loopback (self->ipv6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   g_autoptr(GSocketAddress) effective = NULL;
   g_autoptr(GError) error = NULL;
@@ -713,7 +715,8 @@ sniff_proxy_thread (gpointer data)
 
   g_mutex_lock (&self->lock);
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  self->uri = g_strdup_printf ("http://127.0.0.1:%u/", self->port);
+  self->uri = g_strdup_printf (self->ipv6 ? "http://[::1]:%u/" : "http://127.0.0.1:%u/",
+                               self->port);
   g_cond_signal (&self->ready);
   g_mutex_unlock (&self->lock);
 
@@ -738,19 +741,15 @@ cli_closed_port (void)
   return port;
 }
 
-SniffProxy *
-sniff_proxy_new (guint16 upstream_port)
-{
-  return sniff_proxy_new_full (upstream_port, FALSE);
-}
-
-SniffProxy *
-sniff_proxy_new_full (guint16  upstream_port,
-                      gboolean socks5)
+static SniffProxy *
+sniff_proxy_start (guint16  upstream_port,
+                   gboolean socks5,
+                   gboolean ipv6)
 {
   SniffProxy *self = g_new0 (SniffProxy, 1);
 
   self->socks5 = socks5;
+  self->ipv6 = ipv6;
   self->heads = g_ptr_array_new_with_free_func (g_free);
 
   g_mutex_init (&self->lock);
@@ -765,6 +764,25 @@ sniff_proxy_new_full (guint16  upstream_port,
     g_cond_wait (&self->ready, &self->lock);
   g_mutex_unlock (&self->lock);
   return self;
+}
+
+SniffProxy *
+sniff_proxy_new (guint16 upstream_port)
+{
+  return sniff_proxy_start (upstream_port, FALSE, FALSE);
+}
+
+SniffProxy *
+sniff_proxy_new_full (guint16  upstream_port,
+                      gboolean socks5)
+{
+  return sniff_proxy_start (upstream_port, socks5, FALSE);
+}
+
+SniffProxy *
+sniff_proxy_new_ipv6 (guint16 upstream_port)
+{
+  return sniff_proxy_start (upstream_port, FALSE, TRUE);
 }
 
 void

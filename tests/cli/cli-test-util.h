@@ -103,9 +103,12 @@ SniffProxy  *sniff_proxy_new            (guint16       upstream_port);
  * every connection goes to @upstream_port. */
 SniffProxy  *sniff_proxy_new_full       (guint16       upstream_port,
                                          gboolean      socks5);
+/* An HTTP proxy listening on ::1. */
+SniffProxy  *sniff_proxy_new_ipv6       (guint16       upstream_port);
 void         sniff_proxy_free           (SniffProxy   *self);
 const char  *sniff_proxy_get_uri        (SniffProxy   *self);
-/* Its port on 127.0.0.1, for a proxy URL of another scheme or with user info. */
+/* Its port (on 127.0.0.1, or ::1), for a proxy URL of another scheme or
+ * with user info. */
 guint16      sniff_proxy_get_port       (SniffProxy   *self);
 /* The Range header of each request so far, in order ("" when there was
  * none). */

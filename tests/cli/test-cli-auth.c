@@ -329,6 +329,7 @@ test_ranges_authenticated (CliFixture    *fixture,
 static CliResult *
 run_through_proxy (CliFixture *fixture,
                    SniffProxy *proxy,
+                   const char *host,
                    const char *userinfo,
                    const char *name)
 {
@@ -338,8 +339,8 @@ run_through_proxy (CliFixture *fixture,
                                         cli_closed_port (), name);
 
   proxy_url = userinfo != NULL
-              ? g_strdup_printf ("http://%s@127.0.0.1:%u", userinfo, proxy_port)
-              : g_strdup_printf ("http://127.0.0.1:%u", proxy_port);
+              ? g_strdup_printf ("http://%s@%s:%u", userinfo, host, proxy_port)
+              : g_strdup_printf ("http://%s:%u", host, proxy_port);
   return cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--retries", "5",
                   "--proxy", proxy_url, u, NULL);
 }
@@ -357,7 +358,7 @@ test_proxy_credentials (CliFixture    *fixture,
   guint authorized = 0;
 
   sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
-  result = run_through_proxy (fixture, proxy, "alice:" PASSWORD, "px.bin");
+  result = run_through_proxy (fixture, proxy, "127.0.0.1", "alice:" PASSWORD, "px.bin");
 
   g_assert_cmpint (result->status, ==, 0);
   cli_assert_body (path, 21, 5000);
@@ -377,6 +378,40 @@ test_proxy_credentials (CliFixture    *fixture,
   assert_lacks (result->err, PASSWORD, "the proxy's password");
 }
 
+/* The same through a proxy at an IPv6 address, whose authority libsoup
+ * writes without brackets. */
+static gboolean
+ipv6_loopback_available (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+
+  return socket != NULL && g_socket_bind (socket, address, FALSE, NULL);
+}
+
+static void
+test_proxy_credentials_ipv6 (CliFixture    *fixture,
+                             gconstpointer  user_data)
+{
+  g_autoptr(SniffProxy) proxy = NULL;
+  g_autofree char *path = g_build_filename (fixture->out_dir, "p6.bin", NULL);
+  g_autoptr(CliResult) result = NULL;
+
+  if (!ipv6_loopback_available ())
+    {
+      g_test_skip ("this machine has no IPv6 loopback address");
+      return;
+    }
+  proxy = sniff_proxy_new_ipv6 (fault_server_get_port (fixture->server));
+  sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
+  result = run_through_proxy (fixture, proxy, "[::1]", "alice:" PASSWORD, "p6.bin");
+
+  g_assert_cmpint (result->status, ==, 0);
+  cli_assert_body (path, 21, 5000);
+}
+
 /* Refused proxy credentials fail the download at once, saying so. */
 static void
 test_proxy_wrong_password (CliFixture    *fixture,
@@ -387,7 +422,7 @@ test_proxy_wrong_password (CliFixture    *fixture,
   g_autoptr(GPtrArray) heads = NULL;
 
   sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
-  result = run_through_proxy (fixture, proxy, "alice:wrong-" PASSWORD, "pw.bin");
+  result = run_through_proxy (fixture, proxy, "127.0.0.1", "alice:wrong-" PASSWORD, "pw.bin");
 
   g_assert_cmpint (result->status, ==, 1);
   cli_check_json (result->out, "--expect", "0=failed:dl-download-error-quark:8", NULL);
@@ -408,7 +443,7 @@ test_proxy_no_credentials (CliFixture    *fixture,
   g_autoptr(GPtrArray) heads = NULL;
 
   sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
-  result = run_through_proxy (fixture, proxy, NULL, "pn.bin");
+  result = run_through_proxy (fixture, proxy, "127.0.0.1", NULL, "pn.bin");
 
   g_assert_cmpint (result->status, ==, 1);
   cli_check_json (result->out, "--expect", "0=failed:dl-download-error-quark:8", NULL);
@@ -438,6 +473,7 @@ main (int   argc,
   CLI_FIXTURE_TEST ("/downloader/cli/auth/redirect-other-host-asks",
                     test_redirect_other_host_asks);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-credentials", test_proxy_credentials);
+  CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-credentials-ipv6", test_proxy_credentials_ipv6);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-wrong-password", test_proxy_wrong_password);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-no-credentials", test_proxy_no_credentials);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/user-option-hidden-from-ps",
