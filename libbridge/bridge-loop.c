@@ -66,6 +66,13 @@
 #define CLOCK_STRIDE_MAX      64
 #define CLOCK_INTERVAL_USEC   100
 
+/* A dispatch that finds its budget spent in its first iteration (its
+ * thread was preempted, or the items are slow) still runs this many items
+ * of it, so that the loop makes progress whatever the budget says. Few:
+ * items that take tens of microseconds each (tasks cleaning up after a
+ * cancellation) must not hold the thread for milliseconds. */
+#define MIN_ITEMS_PER_DISPATCH 16
+
 /* An entry of the inbox is an InboxNode, or a handle of
  * call_soon_threadsafe() (its address with INBOX_HANDLE_TAG set) linked
  * through the handle itself: a burst of calls from other threads then
@@ -1123,7 +1130,7 @@ loop_source_dispatch (GSource     *source,
                * of items), even when a preempted thread finds its budget
                * spent at once. */
               if (now - start >= DISPATCH_BUDGET_USEC && !loop->stopping &&
-                  (iterations > 0 || items >= CLOCK_STRIDE_MAX))
+                  (iterations > 0 || items >= MIN_ITEMS_PER_DISPATCH))
                 {
                   loop->iteration_left = n;
                   goto out_of_budget;

@@ -266,6 +266,42 @@ test_dispatch_bounded (LoopFixture   *fixture,
   test_run_until (fixture->context, data.spins == 1, TEST_TIMEOUT_SECONDS);
 }
 
+#define SLOW_ITEMS      200
+#define SLOW_ITEM_USEC  300
+
+static void
+slow_item_cb (gpointer user_data)
+{
+  guint *ran = user_data;
+  gint64 until = g_get_monotonic_time () + SLOW_ITEM_USEC;
+
+  /* Work that takes a while (a task cleaning up), not a wait. */
+  while (g_get_monotonic_time () < until)
+    ;
+  (*ran)++;
+}
+
+static void
+test_dispatch_bounded_slow_items (LoopFixture   *fixture,
+                                  gconstpointer  user_data)
+{
+  guint ran = 0;
+
+  /* Two hundred items ready in one iteration, each taking 0.3 ms: one
+   * dispatch must not run 60 ms of them, nor anything near the 64 that a
+   * fast item's clock stride would allow; a few more than the minimum pass
+   * before the clock is read again. */
+  for (guint i = 0; i < SLOW_ITEMS; i++)
+    bridge_loop_call_soon (fixture->loop, slow_item_cb, &ran, NULL);
+  g_main_context_iteration (fixture->context, FALSE);
+  g_test_message ("%u of %u slow items in the first dispatch", ran, SLOW_ITEMS);
+  g_assert_cmpuint (ran, >=, 1);
+  g_assert_cmpuint (ran, <=, 24);
+
+  /* The rest in the dispatches that follow, in order. */
+  test_run_until (fixture->context, ran == SLOW_ITEMS, TEST_TIMEOUT_SECONDS);
+}
+
 /* ---- timers ------------------------------------------------------------------- */
 
 static void
@@ -1232,6 +1268,7 @@ main (int   argc,
   LOOP_TEST ("/libbridge/loop/call-soon/next-iteration", test_call_soon_next_iteration);
   LOOP_TEST ("/libbridge/loop/stop/current-batch", test_stop_runs_current_batch);
   LOOP_TEST ("/libbridge/loop/dispatch/bounded", test_dispatch_bounded);
+  LOOP_TEST ("/libbridge/loop/dispatch/bounded-slow-items", test_dispatch_bounded_slow_items);
   LOOP_TEST ("/libbridge/loop/call-later/order", test_call_later_order);
   LOOP_TEST ("/libbridge/loop/call-later/zero-delay", test_call_later_zero);
   LOOP_TEST ("/libbridge/loop/call-later/never-before-the-clock", test_call_later_never_before_the_clock);
