@@ -1581,7 +1581,10 @@ dl_download_cancel (DlDownload *self)
   if (self->task != NULL)
     {
       self->stop_reason = DL_STOP_CANCEL;
-      bridge_task_cancel (self->task, "Cancelled");
+      if (self->manager != NULL)
+        _dl_manager_stop_task (self->manager, self);
+      else
+        bridge_task_cancel (self->task, "Cancelled");
       return;
     }
 
@@ -1611,7 +1614,7 @@ dl_download_remove (DlDownload *self)
   if (self->task != NULL && !dl_download_is_finished (self))
     {
       self->stop_reason = DL_STOP_REMOVE;
-      bridge_task_cancel (self->task, "Removed");
+      _dl_manager_stop_task (self->manager, self);
       return;
     }
 

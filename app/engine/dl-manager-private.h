@@ -40,6 +40,8 @@ typedef struct
 void      _dl_manager_start              (DlManager          *self,
                                           DlDownload         *download);
 void      _dl_manager_metered_changed    (DlManager          *self);
+void      _dl_manager_stop_task          (DlManager          *self,
+                                          DlDownload         *download);
 void      _dl_manager_forget             (DlManager          *self,
                                           DlDownload         *download);
 void      _dl_manager_get_settings       (DlManager          *self,

@@ -79,6 +79,9 @@ struct _DlManager
   GSource           *trim;          /* frees the task buffers once idle a while */
   GSource           *removal;       /* takes removed downloads out of the list */
   guint              n_removing;    /* removed downloads still in the list */
+  GPtrArray         *leaving;       /* out of the list, released a budget's worth at a time */
+  GQueue             stopping;      /* StopRequest: tasks to cancel, STOP_BATCH per iteration */
+  GSource           *stop_source;
   DlFolders         *folders;       /* the output folders open for running downloads */
   DlRateLimit       *rate_limit;    /* shared by all downloads */
   DlProxyResolver   *proxy_resolver; /* wraps the one set by hand, or the desktop's */
@@ -93,6 +96,20 @@ struct _DlManager
   guint              max_per_host;
   DlManagerSettings  settings;
 };
+
+typedef struct
+{
+  DlDownload *download;
+  BridgeTask *task;       /* the task to stop: the download may have another by then */
+} StopRequest;
+
+static void
+stop_request_free (StopRequest *request)
+{
+  g_object_unref (request->download);
+  bridge_task_unref (request->task);
+  g_free (request);
+}
 
 enum {
   PROP_0,
@@ -131,6 +148,15 @@ static GParamSpec *properties [N_PROPS];
  * leave in the iterations that follow, a run of neighbours per change, for
  * at most this long in each. */
 #define REMOVAL_BUDGET_USEC 1500
+/* Downloads let go of between two looks at the clock. */
+#define RELEASE_STRIDE 16
+
+/* A task's cancellation costs the loop thread work in the iterations after
+ * it: each operation the task waits for ends through a callback of its own,
+ * all of them in the one iteration that follows, and the task then cleans
+ * up. Cancel on a few hundred downloads at once is done this many per
+ * iteration, so that no iteration grows long (see _dl_manager_stop_task()). */
+#define STOP_BATCH 16
 
 /* The buffers the tasks keep for reuse are freed after this long without a
  * running download. */
@@ -610,6 +636,13 @@ dl_manager_dispose (GObject *object)
       g_clear_pointer (&self->removal, g_source_unref);
     }
   self->n_removing = 0;
+  g_clear_pointer (&self->leaving, g_ptr_array_unref);
+  if (self->stop_source != NULL)
+    {
+      g_source_destroy (self->stop_source);
+      g_clear_pointer (&self->stop_source, g_source_unref);
+    }
+  g_queue_clear_full (&self->stopping, (GDestroyNotify) stop_request_free);
 
   /* Lets go of the monitor (the system's is shared). */
   _dl_metered_pause_set_monitor (self->metered_pause, NULL);
@@ -1097,8 +1130,10 @@ take_out_removed (DlManager *self,
       if (end == i)
         break;
 
-      /* Held until the change is out: the list's free function drops the
-       * list's own references. */
+      /* Held until the change is out, and after it until release_leaving()
+       * gets to them: the list's free function drops the list's own
+       * references, and letting go of a thousand downloads (their signal
+       * handlers, their texts) takes as long again as the change. */
       run = g_ptr_array_new_full (end - i, g_object_unref);
       for (guint j = i; j < end; j++)
         g_ptr_array_add (run, g_object_ref (g_ptr_array_index (self->downloads, j)));
@@ -1106,12 +1141,32 @@ take_out_removed (DlManager *self,
       self->n_removing -= run->len;
       g_list_model_items_changed (G_LIST_MODEL (self), i, run->len, 0);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+      if (self->leaving == NULL)
+        self->leaving = g_ptr_array_new_with_free_func (g_object_unref);
       for (guint j = 0; j < run->len; j++)
         _dl_download_detach (g_ptr_array_index (run, j));
+      g_ptr_array_extend_and_steal (self->leaving, g_steal_pointer (&run));
 
       if (g_get_monotonic_time () >= deadline)
         break;
     }
+}
+
+/* Lets go of the downloads taken out of the list, from the last, until
+ * @deadline (looked at every RELEASE_STRIDE). */
+static void
+release_leaving (DlManager *self,
+                 gint64     deadline)
+{
+  while (self->leaving != NULL && self->leaving->len > 0)
+    {
+      guint n = MIN (self->leaving->len, RELEASE_STRIDE);
+
+      g_ptr_array_remove_range (self->leaving, self->leaving->len - n, n);
+      if (g_get_monotonic_time () >= deadline)
+        return;
+    }
+  g_clear_pointer (&self->leaving, g_ptr_array_unref);
 }
 
 static gboolean
@@ -1119,9 +1174,13 @@ removal_cb (gpointer user_data)
 {
   DlManager *self = user_data;
   gint64 now = g_get_monotonic_time ();
+  gint64 deadline = now + REMOVAL_BUDGET_USEC;
 
-  take_out_removed (self, now + REMOVAL_BUDGET_USEC);
-  if (self->n_removing > 0)
+  /* The list first: that is what the user is waiting to see. */
+  take_out_removed (self, deadline);
+  if (self->n_removing == 0 && g_get_monotonic_time () < deadline)
+    release_leaving (self, deadline);
+  if (self->n_removing > 0 || self->leaving != NULL)
     return G_SOURCE_CONTINUE;
 
   g_clear_pointer (&self->removal, g_source_unref);
@@ -1167,6 +1226,68 @@ _dl_manager_forget (DlManager  *self,
   if (self->removal == NULL)
     take_out_removed (self, g_get_monotonic_time () + REMOVAL_BUDGET_USEC);
   ensure_removal_source (self);
+}
+
+static void
+stop_now (DlDownload *download)
+{
+  bridge_task_cancel (download->task,
+                      download->stop_reason == DL_STOP_REMOVE ? "Removed" : "Cancelled");
+}
+
+static gboolean
+stop_source_cb (gpointer user_data)
+{
+  DlManager *self = user_data;
+
+  for (guint i = 0; i < STOP_BATCH && !g_queue_is_empty (&self->stopping); i++)
+    {
+      StopRequest *request = g_queue_pop_head (&self->stopping);
+
+      /* Ended by itself since, or started again: nothing to stop. */
+      if (request->download->task == request->task && !dl_download_is_finished (request->download))
+        stop_now (request->download);
+      stop_request_free (request);
+    }
+  if (!g_queue_is_empty (&self->stopping))
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&self->stop_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * _dl_manager_stop_task:
+ * @self: the download's manager
+ * @download: a download whose task runs, its stop_reason set (cancel or remove)
+ *
+ * Cancels the task of @download: the first of a burst at once, those that
+ * follow it in the same iteration STOP_BATCH per iteration after it.
+ */
+void
+_dl_manager_stop_task (DlManager  *self,
+                       DlDownload *download)
+{
+  StopRequest *request;
+
+  g_return_if_fail (DL_IS_MANAGER (self));
+  g_return_if_fail (download->task != NULL);
+
+  if (self->stop_source == NULL)
+    {
+      stop_now (download);
+      self->stop_source = g_idle_source_new ();
+      g_source_set_priority (self->stop_source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (self->stop_source, stop_source_cb, self, NULL);
+      g_source_set_static_name (self->stop_source, "[dl] stop cancelled tasks");
+      g_source_attach (self->stop_source, bridge_loop_get_context (self->loop));
+      return;
+    }
+
+  request = g_new (StopRequest, 1);
+  request->download = g_object_ref (download);
+  request->task = bridge_task_ref (download->task);
+  g_queue_push_tail (&self->stopping, request);
 }
 
 static void

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "dl-download-private.h"
 #include "dl-stall-probe.h"
 #include "dl-test-util.h"
 
@@ -481,6 +482,77 @@ test_remove_and_cancel_many (DlFixture     *fixture,
                   worst / 1000.0, samples->len);
 }
 
+#define N_CANCELLED 40
+
+static guint
+count_stopping (DlManager *manager)
+{
+  GListModel *model = G_LIST_MODEL (manager);
+  guint count = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+
+      count += download->task != NULL && bridge_task_get_cancelling (download->task) > 0;
+    }
+  return count;
+}
+
+typedef struct
+{
+  DlManager *manager;
+  guint      stopping_at_once;
+  gboolean   done;
+} CancelAll;
+
+static gboolean
+cancel_all_cb (gpointer user_data)
+{
+  CancelAll *all = user_data;
+  GListModel *model = G_LIST_MODEL (all->manager);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(DlDownload) download = g_list_model_get_item (model, i);
+
+      dl_download_cancel (download);
+    }
+  all->stopping_at_once = count_stopping (all->manager);
+  all->done = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancel on many running downloads at once: the first task is cancelled
+ * at once, the others a few per iteration after it. Cancelled together,
+ * their operations would all end, and their tasks clean up, in the one
+ * iteration that follows. */
+static void
+test_cancel_many_spread (DlFixture     *fixture,
+                         gconstpointer  user_data)
+{
+  CancelAll all = { fixture->manager, 0, FALSE };
+
+  dl_manager_set_max_concurrent (fixture->manager, N_CANCELLED);
+  dl_manager_set_max_per_host (fixture->manager, N_CANCELLED);
+  for (guint i = 0; i < N_CANCELLED; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("cancelled-%03u.bin?size=64m&rate=64k&seed=%u", i, i);
+
+      dl_fixture_add (fixture, path, NULL);
+    }
+  test_run_until (NULL, count_state (fixture->manager, DL_DOWNLOAD_STATE_DOWNLOADING) == N_CANCELLED,
+                  TEST_TIMEOUT_SECONDS);
+
+  g_idle_add (cancel_all_cb, &all);
+  test_run_until (NULL, all.done, TEST_TIMEOUT_SECONDS);
+  g_assert_cmpuint (all.stopping_at_once, ==, 1);
+
+  test_run_until (NULL, count_state (fixture->manager, DL_DOWNLOAD_STATE_CANCELLED) == N_CANCELLED,
+                  TEST_TIMEOUT_SECONDS);
+  test_run_until (NULL, dl_count_files (fixture->out_dir) == 0, TEST_TIMEOUT_SECONDS);
+}
+
 typedef struct
 {
   guint n_changes;
@@ -496,6 +568,15 @@ count_changes_cb (GListModel  *model,
 {
   count->n_changes++;
   count->n_removed += removed;
+}
+
+static gboolean
+only_referenced_here (GPtrArray *objects)
+{
+  for (guint i = 0; i < objects->len; i++)
+    if (g_atomic_int_get (&G_OBJECT (g_ptr_array_index (objects, i))->ref_count) != 1)
+      return FALSE;
+  return TRUE;
 }
 
 /* Remove Finished on a long history: the first removal leaves the list at
@@ -528,6 +609,10 @@ test_remove_burst (DlFixture     *fixture,
   g_assert_cmpuint (count.n_changes, ==, 2);
   g_assert_cmpuint (count.n_removed, ==, N_FINISHED);
   g_signal_handlers_disconnect_by_func (model, count_changes_cb, &count);
+
+  /* The manager lets go of each of them, a few per iteration after the
+   * change: only this test's references remain. */
+  test_run_until (NULL, only_referenced_here (downloads), TEST_TIMEOUT_SECONDS);
 }
 
 static void
@@ -623,6 +708,7 @@ main (int   argc,
   DL_TEST ("/downloader/manager/history", test_history);
   DL_TEST ("/downloader/manager/gzip-raw", test_gzip_raw);
   DL_TEST ("/downloader/manager/remove-and-cancel-many", test_remove_and_cancel_many);
+  DL_TEST ("/downloader/manager/cancel-many-spread", test_cancel_many_spread);
   DL_TEST ("/downloader/manager/remove-burst", test_remove_burst);
   DL_TEST ("/downloader/download/running", test_running_property);
   DL_TEST ("/downloader/manager/disk-threads-named", test_disk_threads_named);
