@@ -593,21 +593,25 @@ socks5_accept (SniffProxy *self,
   return fd_write_all (fd, (const char *) granted, sizeof granted);
 }
 
-/* With credentials required: reads the first request head of a new
- * connection, and answers 407 (closing the connection) unless it carries
- * them; otherwise sends it on upstream. FALSE when the connection is done. */
+/* Reads the first request head of a new connection into @pending. With
+ * credentials required (@token), answers 407 (closing the connection)
+ * unless the head carries them. A CONNECT is answered at once and opens a
+ * tunnel (*tunnel set): what follows goes to the upstream port unread.
+ * Any other request is sent on upstream. FALSE when the connection is
+ * done. */
 static gboolean
-proxy_auth_gate (SniffProxy *self,
-                 const char *token,
-                 Relay      *relay,
-                 GString    *pending)
+proxy_first_request (SniffProxy *self,
+                     const char *token,
+                     Relay      *relay,
+                     GString    *pending,
+                     gboolean   *tunnel)
 {
   static const char challenge[] =
     "HTTP/1.1 407 Proxy Authentication Required\r\n"
     "Proxy-Authenticate: Basic realm=\"sniff\"\r\n"
     "Content-Length: 0\r\nConnection: close\r\n\r\n";
-  g_autofree char *expected = g_strconcat ("\r\nProxy-Authorization: Basic ",
-                                           token, "\r\n", NULL);
+  static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+  g_autofree char *expected = NULL;
   char buffer[16 * 1024];
   const char *end;
 
@@ -620,11 +624,24 @@ proxy_auth_gate (SniffProxy *self,
       g_string_append_len (pending, buffer, n);
     }
 
-  if (g_strstr_len (pending->str, end + 2 - pending->str, expected) == NULL)
+  if (token != NULL)
     {
+      expected = g_strconcat ("\r\nProxy-Authorization: Basic ", token, "\r\n", NULL);
+      if (g_strstr_len (pending->str, end + 2 - pending->str, expected) == NULL)
+        {
+          parse_heads (self, pending);
+          fd_write_all (relay->client, challenge, sizeof challenge - 1);
+          return FALSE;
+        }
+    }
+
+  if (g_str_has_prefix (pending->str, "CONNECT "))
+    {
+      /* A client sends nothing more until it has the answer. */
       parse_heads (self, pending);
-      fd_write_all (relay->client, challenge, sizeof challenge - 1);
-      return FALSE;
+      g_string_truncate (pending, 0);
+      *tunnel = TRUE;
+      return fd_write_all (relay->client, established, sizeof established - 1);
     }
 
   if (!fd_write_all (relay->upstream, pending->str, pending->len))
@@ -644,6 +661,7 @@ run_cb (GThreadedSocketService *service,
   g_autoptr(GSocketConnection) upstream = NULL;
   g_autoptr(GString) pending = g_string_new (NULL);
   Relay relay = { self, -1, -1 };
+  gboolean tunnel = FALSE;
   char buffer[16 * 1024];
   g_autofree char *token = NULL;
   GThread *thread;
@@ -663,8 +681,8 @@ run_cb (GThreadedSocketService *service,
 
   relay.client = g_socket_get_fd (g_socket_connection_get_socket (connection));
   relay.upstream = g_socket_get_fd (g_socket_connection_get_socket (upstream));
-  if ((self->socks5 && !socks5_accept (self, relay.client)) ||
-      (token != NULL && !proxy_auth_gate (self, token, &relay, pending)))
+  if (self->socks5 ? !socks5_accept (self, relay.client)
+                   : !proxy_first_request (self, token, &relay, pending, &tunnel))
     {
       shutdown (relay.client, SHUT_RDWR);
       g_atomic_int_add (&self->active, -1);
@@ -673,13 +691,16 @@ run_cb (GThreadedSocketService *service,
   thread = g_thread_new ("sniff-down", relay_down, &relay);
 
   /* Client → server: GET requests have no body, so the stream is request
-   * heads back to back. */
+   * heads back to back; in a tunnel (and after a SOCKS5 handshake, as
+   * before), whatever the client sends. */
   for (;;)
     {
       gssize n = fd_read (relay.client, buffer, sizeof buffer);
 
       if (n <= 0 || !fd_write_all (relay.upstream, buffer, n))
         break;
+      if (tunnel)
+        continue;
       g_string_append_len (pending, buffer, n);
       parse_heads (self, pending);
     }

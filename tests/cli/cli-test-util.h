@@ -91,7 +91,9 @@ gint64       cli_wait_for_size         (const char   *path,
 
 /* A TCP relay in front of the fault server that records the Range header of
  * every request and counts the bytes sent back: evidence, from the
- * server's side of the wire, that a re-run resumed instead of starting over. */
+ * server's side of the wire, that a re-run resumed instead of starting over.
+ * As an HTTP proxy it also answers a CONNECT (an https URL) with a tunnel to
+ * the fault server, whatever address the CONNECT names. */
 /* A loopback port nothing listens on: a URL there is only reached through
  * a proxy. */
 guint16      cli_closed_port            (void);

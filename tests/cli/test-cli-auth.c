@@ -433,6 +433,82 @@ test_proxy_wrong_password (CliFixture    *fixture,
   g_assert_cmpuint (heads->len, ==, 2);
 }
 
+/* An https URL goes through an HTTP proxy as a CONNECT tunnel: the
+ * credentials in the proxy's address answer the proxy's 407 to the
+ * CONNECT, and only then does TLS start, end to end with the server. The
+ * CLI trusts the system's certificate authorities only, so the test
+ * server's certificate ends the download, with a TLS error: the proxy got
+ * past, and said nothing it should not. */
+static void
+test_proxy_credentials_connect (CliFixture    *fixture,
+                                gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FaultServer) tls_server = fault_server_new_in_thread (TRUE, &error);
+  g_autoptr(SniffProxy) proxy = NULL;
+  g_autoptr(CliResult) result = NULL;
+  g_autoptr(GPtrArray) heads = NULL;
+  g_autofree char *connect_line = NULL;
+  g_autofree char *proxy_url = NULL;
+  g_autofree char *u = NULL;
+  guint16 origin_port = cli_closed_port ();
+
+  g_assert_no_error (error);
+  proxy = sniff_proxy_new (fault_server_get_port (tls_server));
+  sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
+  proxy_url = g_strdup_printf ("http://alice:" PASSWORD "@127.0.0.1:%u", sniff_proxy_get_port (proxy));
+  u = g_strdup_printf ("https://127.0.0.1:%u/pc.bin?size=5000&seed=21", origin_port);
+  result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--retries", "0",
+                    "--proxy", proxy_url, u, NULL);
+
+  /* Asked once without credentials, then with them; never a GET to the
+   * proxy, which sees nothing of the request inside the tunnel. */
+  heads = sniff_proxy_dup_heads (proxy);
+  g_assert_cmpuint (heads->len, ==, 2);
+  connect_line = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\n", origin_port);
+  for (guint i = 0; i < heads->len; i++)
+    g_assert_true (g_str_has_prefix (g_ptr_array_index (heads, i), connect_line));
+  g_assert_null (strstr (g_ptr_array_index (heads, 0), "\nProxy-Authorization:"));
+  assert_contains (g_ptr_array_index (heads, 1), "\nProxy-Authorization: Basic ");
+
+  g_assert_cmpint (result->status, ==, 1);
+  assert_contains (result->out, "certificate");
+  assert_lacks (result->out, "Proxy authentication", "a proxy authentication error");
+  assert_lacks (result->out, PASSWORD, "the proxy's password");
+  assert_lacks (result->err, PASSWORD, "the proxy's password");
+}
+
+/* Refused credentials on a CONNECT fail the download at once, saying so,
+ * as for a plain request. */
+static void
+test_proxy_wrong_password_connect (CliFixture    *fixture,
+                                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FaultServer) tls_server = fault_server_new_in_thread (TRUE, &error);
+  g_autoptr(SniffProxy) proxy = NULL;
+  g_autoptr(CliResult) result = NULL;
+  g_autoptr(GPtrArray) heads = NULL;
+  g_autofree char *proxy_url = NULL;
+  g_autofree char *u = NULL;
+
+  g_assert_no_error (error);
+  proxy = sniff_proxy_new (fault_server_get_port (tls_server));
+  sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
+  proxy_url = g_strdup_printf ("http://alice:wrong-" PASSWORD "@127.0.0.1:%u",
+                               sniff_proxy_get_port (proxy));
+  u = g_strdup_printf ("https://127.0.0.1:%u/pw.bin?size=5000", cli_closed_port ());
+  result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--retries", "5",
+                    "--proxy", proxy_url, u, NULL);
+
+  g_assert_cmpint (result->status, ==, 1);
+  cli_check_json (result->out, "--expect", "0=failed:dl-download-error-quark:8", NULL);
+  assert_contains (result->out, "Proxy authentication failed");
+  assert_lacks (result->out, PASSWORD, "the proxy's password");
+  heads = sniff_proxy_dup_heads (proxy);
+  g_assert_cmpuint (heads->len, ==, 2);
+}
+
 /* A proxy that asks, with no credentials in its address: a clear error. */
 static void
 test_proxy_no_credentials (CliFixture    *fixture,
@@ -474,6 +550,9 @@ main (int   argc,
                     test_redirect_other_host_asks);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-credentials", test_proxy_credentials);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-credentials-ipv6", test_proxy_credentials_ipv6);
+  CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-credentials-connect", test_proxy_credentials_connect);
+  CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-wrong-password-connect",
+                    test_proxy_wrong_password_connect);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-wrong-password", test_proxy_wrong_password);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/proxy-no-credentials", test_proxy_no_credentials);
   CLI_FIXTURE_TEST ("/downloader/cli/auth/user-option-hidden-from-ps",
