@@ -433,6 +433,34 @@ test_proxy_wrong_password (CliFixture    *fixture,
   g_assert_cmpuint (heads->len, ==, 2);
 }
 
+/* Runs the CLI on https://127.0.0.1:ORIGIN_PORT/NAME through an HTTP proxy
+ * that asks for alice's @password, in front of the TLS fault server. The
+ * proxy's request heads go to @heads. */
+static CliResult *
+run_https_through_proxy (CliFixture  *fixture,
+                         const char  *password,
+                         const char  *name,
+                         guint16      origin_port,
+                         GPtrArray  **heads)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FaultServer) tls_server = fault_server_new_in_thread (TRUE, &error);
+  g_autoptr(SniffProxy) proxy = NULL;
+  g_autofree char *proxy_url = NULL;
+  g_autofree char *u = NULL;
+  CliResult *result;
+
+  g_assert_no_error (error);
+  proxy = sniff_proxy_new (fault_server_get_port (tls_server));
+  sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
+  proxy_url = g_strdup_printf ("http://alice:%s@127.0.0.1:%u", password, sniff_proxy_get_port (proxy));
+  u = g_strdup_printf ("https://127.0.0.1:%u/%s?size=5000&seed=21", origin_port, name);
+  result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--retries", "5",
+                    "--proxy", proxy_url, u, NULL);
+  *heads = sniff_proxy_dup_heads (proxy);
+  return result;
+}
+
 /* An https URL goes through an HTTP proxy as a CONNECT tunnel: the
  * credentials in the proxy's address answer the proxy's 407 to the
  * CONNECT, and only then does TLS start, end to end with the server. The
@@ -443,29 +471,15 @@ static void
 test_proxy_credentials_connect (CliFixture    *fixture,
                                 gconstpointer  user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(FaultServer) tls_server = fault_server_new_in_thread (TRUE, &error);
-  g_autoptr(SniffProxy) proxy = NULL;
-  g_autoptr(CliResult) result = NULL;
-  g_autoptr(GPtrArray) heads = NULL;
-  g_autofree char *connect_line = NULL;
-  g_autofree char *proxy_url = NULL;
-  g_autofree char *u = NULL;
   guint16 origin_port = cli_closed_port ();
-
-  g_assert_no_error (error);
-  proxy = sniff_proxy_new (fault_server_get_port (tls_server));
-  sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
-  proxy_url = g_strdup_printf ("http://alice:" PASSWORD "@127.0.0.1:%u", sniff_proxy_get_port (proxy));
-  u = g_strdup_printf ("https://127.0.0.1:%u/pc.bin?size=5000&seed=21", origin_port);
-  result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--retries", "0",
-                    "--proxy", proxy_url, u, NULL);
+  g_autofree char *connect_line = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\n", origin_port);
+  g_autoptr(GPtrArray) heads = NULL;
+  g_autoptr(CliResult) result = run_https_through_proxy (fixture, PASSWORD, "pc.bin",
+                                                         origin_port, &heads);
 
   /* Asked once without credentials, then with them; never a GET to the
    * proxy, which sees nothing of the request inside the tunnel. */
-  heads = sniff_proxy_dup_heads (proxy);
   g_assert_cmpuint (heads->len, ==, 2);
-  connect_line = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\n", origin_port);
   for (guint i = 0; i < heads->len; i++)
     g_assert_true (g_str_has_prefix (g_ptr_array_index (heads, i), connect_line));
   g_assert_null (strstr (g_ptr_array_index (heads, 0), "\nProxy-Authorization:"));
@@ -484,28 +498,14 @@ static void
 test_proxy_wrong_password_connect (CliFixture    *fixture,
                                    gconstpointer  user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(FaultServer) tls_server = fault_server_new_in_thread (TRUE, &error);
-  g_autoptr(SniffProxy) proxy = NULL;
-  g_autoptr(CliResult) result = NULL;
   g_autoptr(GPtrArray) heads = NULL;
-  g_autofree char *proxy_url = NULL;
-  g_autofree char *u = NULL;
-
-  g_assert_no_error (error);
-  proxy = sniff_proxy_new (fault_server_get_port (tls_server));
-  sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
-  proxy_url = g_strdup_printf ("http://alice:wrong-" PASSWORD "@127.0.0.1:%u",
-                               sniff_proxy_get_port (proxy));
-  u = g_strdup_printf ("https://127.0.0.1:%u/pw.bin?size=5000", cli_closed_port ());
-  result = cli_run (fixture->home, NULL, "-o", fixture->out_dir, "--json", "--retries", "5",
-                    "--proxy", proxy_url, u, NULL);
+  g_autoptr(CliResult) result = run_https_through_proxy (fixture, "wrong-" PASSWORD, "pw.bin",
+                                                         cli_closed_port (), &heads);
 
   g_assert_cmpint (result->status, ==, 1);
   cli_check_json (result->out, "--expect", "0=failed:dl-download-error-quark:8", NULL);
   assert_contains (result->out, "Proxy authentication failed");
   assert_lacks (result->out, PASSWORD, "the proxy's password");
-  heads = sniff_proxy_dup_heads (proxy);
   g_assert_cmpuint (heads->len, ==, 2);
 }
 
