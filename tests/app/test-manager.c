@@ -406,6 +406,24 @@ count_state (DlManager       *manager,
   return count;
 }
 
+/* Starts @n downloads that run for minutes (64 MiB at 64 KiB/s), all at
+ * once, and waits until every one of them is downloading. */
+static void
+start_slow_downloads (DlFixture *fixture,
+                      guint      n)
+{
+  dl_manager_set_max_concurrent (fixture->manager, n);
+  dl_manager_set_max_per_host (fixture->manager, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("running-%03u.bin?size=64m&rate=64k&seed=%u", i, i);
+
+      dl_fixture_add (fixture, path, NULL);
+    }
+  test_run_until (NULL, count_state (fixture->manager, DL_DOWNLOAD_STATE_DOWNLOADING) == n,
+                  TEST_TIMEOUT_SECONDS);
+}
+
 /* The window's Remove Finished, then Cancel on each running download. */
 static gboolean
 clean_up_cb (gpointer user_data)
@@ -443,16 +461,7 @@ test_remove_and_cancel_many (DlFixture     *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (count_state (fixture->manager, DL_DOWNLOAD_STATE_DONE), ==, N_FINISHED);
 
-  dl_manager_set_max_concurrent (fixture->manager, N_RUNNING);
-  dl_manager_set_max_per_host (fixture->manager, N_RUNNING);
-  for (guint i = 0; i < N_RUNNING; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("running-%03u.bin?size=64m&rate=64k&seed=%u", i, i);
-
-      dl_fixture_add (fixture, path, NULL);
-    }
-  test_run_until (NULL, count_state (fixture->manager, DL_DOWNLOAD_STATE_DOWNLOADING) == N_RUNNING,
-                  TEST_TIMEOUT_SECONDS);
+  start_slow_downloads (fixture, N_RUNNING);
   /* Every partial file is there to be removed. */
   test_run_until (NULL, dl_count_files (fixture->out_dir) == N_RUNNING, TEST_TIMEOUT_SECONDS);
 
@@ -533,16 +542,7 @@ test_cancel_many_spread (DlFixture     *fixture,
 {
   CancelAll all = { fixture->manager, 0, FALSE };
 
-  dl_manager_set_max_concurrent (fixture->manager, N_CANCELLED);
-  dl_manager_set_max_per_host (fixture->manager, N_CANCELLED);
-  for (guint i = 0; i < N_CANCELLED; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("cancelled-%03u.bin?size=64m&rate=64k&seed=%u", i, i);
-
-      dl_fixture_add (fixture, path, NULL);
-    }
-  test_run_until (NULL, count_state (fixture->manager, DL_DOWNLOAD_STATE_DOWNLOADING) == N_CANCELLED,
-                  TEST_TIMEOUT_SECONDS);
+  start_slow_downloads (fixture, N_CANCELLED);
 
   g_idle_add (cancel_all_cb, &all);
   test_run_until (NULL, all.done, TEST_TIMEOUT_SECONDS);
