@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dl-download-row.h"
+#include "dl-progress-bar.h"
 #include "dl-speed-limit-dialog.h"
 #include "dl-format.h"
 
@@ -31,7 +32,7 @@ struct _DlDownloadRow
   GtkImage        *icon;
   GtkLabel        *name_label;
   GtkLabel        *host_label;
-  GtkProgressBar  *progress_bar;
+  DlProgressBar   *progress_bar;
   GtkInscription  *status_label;
   GtkWidget       *pause_button;
   GtkWidget       *resume_button;
@@ -50,7 +51,6 @@ struct _DlDownloadRow
   guint            countdown_id;
   /* Shows the progress at the next frame (see queue_progress()). */
   guint            progress_tick_id;
-  guint            percent;
 
   /* Progress notified and not shown yet. */
   guint            progress_dirty : 1;
@@ -207,10 +207,8 @@ update_progress (DlDownloadRow *self)
   gint64 bytes = dl_download_get_bytes_received (download);
   gint64 total = dl_download_get_total_bytes (download);
   g_autofree char *status = NULL;
-  g_autofree char *percent = NULL;
   double fraction = 0.0;
   double shown;
-  guint whole;
   int width;
 
   self->progress_dirty = FALSE;
@@ -243,29 +241,15 @@ update_progress (DlDownloadRow *self)
   else if (state == DL_DOWNLOAD_STATE_VERIFYING)
     fraction = 1.0;
 
-  /* A new fraction lays the bar out again, and with it the window (which
-   * on X11 also asks the server where the window is): only when the fill
-   * grows by a pixel or more, or reaches an end. */
+  /* A new fraction redraws the bar (dl-progress-bar.c): only when the fill
+   * grows by a pixel or more, reaches an end, or passes a whole percent,
+   * which is what screen readers hear. */
   width = gtk_widget_get_width (GTK_WIDGET (self->progress_bar));
-  shown = gtk_progress_bar_get_fraction (self->progress_bar);
+  shown = dl_progress_bar_get_fraction (self->progress_bar);
   if (fraction != shown &&
-      (width <= 0 || fraction == 0.0 || fraction == 1.0 || fabs (fraction - shown) * width >= 1.0))
-    gtk_progress_bar_set_fraction (self->progress_bar, fraction);
-
-  /* Screen readers hear whole percents, not every byte. */
-  whole = (guint) (fraction * 100.0);
-  if (whole != self->percent)
-    {
-      self->percent = whole;
-      /* Translators: the accessible value of a progress bar */
-      percent = g_strdup_printf (_("%u percent"), whole);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
-                                      GTK_ACCESSIBLE_PROPERTY_VALUE_MIN, 0.0,
-                                      GTK_ACCESSIBLE_PROPERTY_VALUE_MAX, 100.0,
-                                      GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, (double) whole,
-                                      GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, percent,
-                                      -1);
-    }
+      (width <= 0 || fraction == 0.0 || fraction == 1.0 || fabs (fraction - shown) * width >= 1.0 ||
+       (guint) (fraction * 100.0) != (guint) (shown * 100.0)))
+    dl_progress_bar_set_fraction (self->progress_bar, fraction);
 }
 
 /* The tooltip is asked for when the pointer rests on the line, rather
@@ -1018,7 +1002,6 @@ unbind (DlDownloadRow *self)
   self->cancel_pending = FALSE;
   self->file_missing = FALSE;
   self->show_folder = FALSE;
-  self->percent = G_MAXUINT;
   g_clear_object (&self->download);
 }
 
@@ -1121,6 +1104,7 @@ dl_download_row_class_init (DlDownloadRowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (DL_TYPE_PROGRESS_BAR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/libbridge/Downloader/ui/dl-download-row.ui");
   gtk_widget_class_bind_template_child (widget_class, DlDownloadRow, icon);
@@ -1179,8 +1163,6 @@ dl_download_row_init (DlDownloadRow *self)
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_focus_on_click (GTK_WIDGET (self), TRUE);
   gtk_menu_button_set_create_popup_func (self->menu_button, create_menu_cb, self, NULL);
-
-  self->percent = G_MAXUINT;
 }
 
 /**

@@ -18,6 +18,7 @@
 #include "dl-application.h"
 #include "dl-download-row.h"
 #include "dl-format.h"
+#include "dl-progress-bar.h"
 #include "dl-window.h"
 
 /* Totals in the header are recomputed this long after a change. Downloads
@@ -48,9 +49,9 @@ struct _DlWindow
   /* Template Widgets */
   AdwToastOverlay      *toast_overlay;
   GtkToggleButton      *add_button;
-  AdwWindowTitle       *window_title;
+  GtkInscription       *subtitle_inscription;
   GtkOverlay           *content_overlay;
-  GtkProgressBar       *total_progress;
+  DlProgressBar        *total_progress;
   GtkRevealer          *drop_revealer;
   GtkRevealer          *add_revealer;
   GtkLabel             *add_placeholder;
@@ -341,12 +342,21 @@ update_totals_cb (gpointer user_data)
     {
       g_free (self->subtitle);
       self->subtitle = g_steal_pointer (&subtitle);
-      adw_window_title_set_subtitle (self->window_title, self->subtitle);
+      /* An inscription's size does not follow its text: a new text only
+       * redraws it. A label's new text would lay out the whole window again
+       * several times a second, and on X11 each such layout asks the X
+       * server, over several round trips, where the window and its monitor
+       * are, while the main loop waits. */
+      gtk_inscription_set_text (self->subtitle_inscription, self->subtitle);
+      gtk_widget_set_visible (GTK_WIDGET (self->subtitle_inscription), *self->subtitle != '\0');
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->subtitle_inscription),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, self->subtitle,
+                                      -1);
     }
 
   gtk_widget_set_visible (GTK_WIDGET (self->total_progress), n_downloading + n_queued > 0 && total > 0);
   if (total > 0)
-    gtk_progress_bar_set_fraction (self->total_progress, (double) received / (double) total);
+    dl_progress_bar_set_fraction (self->total_progress, (double) received / (double) total);
 
   /* Menu entries that would do nothing are greyed out. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pause-all", n_pausable > 0);
@@ -2057,11 +2067,12 @@ dl_window_class_init (DlWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (DL_TYPE_ADD_OPTIONS);
+  g_type_ensure (DL_TYPE_PROGRESS_BAR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/libbridge/Downloader/ui/dl-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DlWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, add_button);
-  gtk_widget_class_bind_template_child (widget_class, DlWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, DlWindow, subtitle_inscription);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, content_overlay);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, total_progress);
   gtk_widget_class_bind_template_child (widget_class, DlWindow, drop_revealer);
