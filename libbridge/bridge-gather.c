@@ -310,6 +310,8 @@ bridge_gather (BridgeFuture **futures,
     }
 
   self->children = g_ptr_array_ref (children);
+  /* Filled in place below, one reference at a time. */
+  g_ptr_array_set_size (children, n_futures);
 
   /* One pass over the children: a reference each, and a callback on each
    * pending one; the callbacks keep the gather alive until the last one ran
@@ -324,7 +326,7 @@ bridge_gather (BridgeFuture **futures,
       if (i + GATHER_PREFETCH_AHEAD < n_futures)
         gather_prefetch_child (futures[i + GATHER_PREFETCH_AHEAD]);
 
-      g_ptr_array_add (children, bridge_future_ref (child));
+      children->pdata[i] = bridge_future_ref (child);
       if (_bridge_future_is_pending (child))
         {
           if (self->n_callbacks++ == 0)
