@@ -267,6 +267,8 @@ fiber_switch_to (void       **save_sp,
 
 #else /* BRIDGE_FIBER_UCONTEXT */
 
+void _bridge_fiber_main (BridgeFiber *fiber) G_GNUC_NORETURN;
+
 static void
 fiber_ucontext_entry (unsigned int high,
                       unsigned int low)
