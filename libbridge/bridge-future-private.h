@@ -124,7 +124,8 @@ guint     _bridge_future_remove_callback    (BridgeFuture            *future,
 void      _bridge_future_release_callbacks  (BridgeFuture            *future);
 gboolean  _bridge_future_add_waker          (BridgeFuture            *future,
                                              BridgeReadyFunc          waker,
-                                             gpointer                 data);
+                                             gpointer                 data,
+                                             GDestroyNotify           destroy);
 gboolean  _bridge_future_remove_waker       (BridgeFuture            *future,
                                              BridgeReadyFunc          waker,
                                              gpointer                 data);

@@ -626,7 +626,9 @@ schedule_callbacks (BridgeFuture *future)
       BridgeReadyFunc waker = future->first_callback.waker;
       gpointer data = future->first_callback.data;
 
+      /* Queued: from now on the waker releases its data itself. */
       future->first_callback.func = NULL;
+      future->first_callback.destroy = NULL;
       future->first_is_waker = FALSE;
       _bridge_loop_push_ready (future->loop, waker, data, future);
       return;
@@ -1531,14 +1533,24 @@ _bridge_future_remove_callback (BridgeFuture         *future,
  * called as @waker (@data, @future) when @future completes. A future whose
  * only callback is a waker puts it straight on the ready queue instead of
  * queueing its callbacks, so completing it takes no reference and no extra
- * step: this is how a task parked in bridge_await() is resumed. The future
- * may be gone by the time @waker runs; @waker must not touch it then.
+ * step: this is how a task parked in bridge_await() is resumed, and how a
+ * gather hears from its children. The future may be gone by the time @waker
+ * runs, unless @data keeps it alive; @waker must not touch it then.
+ *
+ * @destroy, if set, releases @data when the waker is dropped without being
+ * called (the future is freed, or abandoned by a closing loop) or removed.
+ * A waker that is called releases @data itself: a ready-queue entry has no
+ * room for a destroy notify. It is also called, once more, when the loop
+ * closes with it queued (see drop_queued_work() in bridge-loop.c): it must
+ * then only release.
+ *
  * Returns FALSE when @future is done or already has callbacks: add a normal
  * callback then. */
 gboolean
 _bridge_future_add_waker (BridgeFuture    *future,
                           BridgeReadyFunc  waker,
-                          gpointer         data)
+                          gpointer         data,
+                          GDestroyNotify   destroy)
 {
   if (future->state != BRIDGE_FUTURE_PENDING || future->first_callback.func != NULL ||
       (future->more_callbacks != NULL && future->more_callbacks->len > 0))
@@ -1546,7 +1558,7 @@ _bridge_future_add_waker (BridgeFuture    *future,
 
   future->first_callback.waker = waker;
   future->first_callback.data = data;
-  future->first_callback.destroy = NULL;
+  future->first_callback.destroy = destroy;
   future->first_is_waker = TRUE;
   return TRUE;
 }
@@ -1557,12 +1569,18 @@ _bridge_future_remove_waker (BridgeFuture    *future,
                              BridgeReadyFunc  waker,
                              gpointer         data)
 {
+  GDestroyNotify destroy;
+
   if (!future->first_is_waker || future->first_callback.waker != waker ||
       future->first_callback.data != data)
     return FALSE;
 
+  destroy = future->first_callback.destroy;
   future->first_callback.func = NULL;
+  future->first_callback.destroy = NULL;
   future->first_is_waker = FALSE;
+  if (destroy != NULL)
+    destroy (data);
 
   /* Keep the inline slot filled first, so callbacks keep their order. */
   if (future->more_callbacks != NULL && future->more_callbacks->len > 0)

@@ -1161,7 +1161,7 @@ task_park (BridgeTask    *task,
        * list keeps the task alive; an abandoned task removes its callback.
        * Four atomic operations per await were a large part of a ping-pong. */
       task->awaiting = future;
-      if (future->loop != loop || !_bridge_future_add_waker (future, task_waker, task))
+      if (future->loop != loop || !_bridge_future_add_waker (future, task_waker, task, NULL))
         bridge_future_add_done_callback (future, task_wake_cb, task, NULL);
     }
   else

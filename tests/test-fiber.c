@@ -425,6 +425,85 @@ test_fpu_control_words (void)
   g_assert_true (bridge_loop_close (loop, NULL));
 }
 
+/* A task that changes its control words and ends without putting them back,
+ * without ever suspending: its last switch, back to the scheduler, must
+ * still give the scheduler its own words. */
+static void
+rounding_left_set_task (BridgeTask *task,
+                        gpointer    user_data)
+{
+  int *mode = user_data;
+
+  g_assert_cmpint (fesetround (*mode), ==, 0);
+}
+
+static gboolean
+skip_under_valgrind (void)
+{
+#if HAVE_VALGRIND
+  if (RUNNING_ON_VALGRIND)
+    {
+      /* valgrind emulates only round-to-nearest for SSE. */
+      g_test_skip ("valgrind does not emulate SSE rounding modes");
+      return TRUE;
+    }
+#endif
+  return FALSE;
+}
+
+static void
+test_fpu_control_words_at_end (void)
+{
+  g_autoptr(BridgeLoop) loop = bridge_loop_new (NULL);
+  int mode = FE_UPWARD;
+  g_autoptr(BridgeTask) task = NULL;
+
+  if (skip_under_valgrind ())
+    {
+      g_assert_true (bridge_loop_close (loop, NULL));
+      return;
+    }
+
+  g_assert_cmpint (fegetround (), ==, FE_TONEAREST);
+  task = bridge_spawn_full (loop, NULL, BRIDGE_STACK_SIZE_DEFAULT, rounding_left_set_task, &mode, NULL);
+  g_assert_true (bridge_loop_run_until_complete (loop, BRIDGE_FUTURE (task), NULL));
+  g_assert_cmpint (fegetround (), ==, FE_TONEAREST);
+  g_assert_true (bridge_loop_close (loop, NULL));
+}
+
+static void
+record_rounding_task (BridgeTask *task,
+                      gpointer    user_data)
+{
+  int *seen = user_data;
+
+  *seen = fegetround ();
+}
+
+/* A new task starts with the control words its scheduler has when the task
+ * first runs. */
+static void
+test_fpu_control_words_inherited (void)
+{
+  g_autoptr(BridgeLoop) loop = bridge_loop_new (NULL);
+  int seen = -1;
+  g_autoptr(BridgeTask) task = NULL;
+
+  if (skip_under_valgrind ())
+    {
+      g_assert_true (bridge_loop_close (loop, NULL));
+      return;
+    }
+
+  task = bridge_spawn_full (loop, NULL, BRIDGE_STACK_SIZE_DEFAULT, record_rounding_task, &seen, NULL);
+  g_assert_cmpint (fesetround (FE_TOWARDZERO), ==, 0);
+  g_assert_true (bridge_loop_run_until_complete (loop, BRIDGE_FUTURE (task), NULL));
+  g_assert_cmpint (fegetround (), ==, FE_TOWARDZERO);
+  fesetround (FE_TONEAREST);
+  g_assert_cmpint (seen, ==, FE_TOWARDZERO);
+  g_assert_true (bridge_loop_close (loop, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -442,6 +521,9 @@ main (int   argc,
   g_test_add_func ("/libbridge/fiber/stack/many-sequential", test_many_sequential);
   g_test_add_func ("/libbridge/fiber/switch/registers", test_registers_preserved);
   g_test_add_func ("/libbridge/fiber/switch/fpu-control-words", test_fpu_control_words);
+  g_test_add_func ("/libbridge/fiber/switch/fpu-control-words-at-end", test_fpu_control_words_at_end);
+  g_test_add_func ("/libbridge/fiber/switch/fpu-control-words-inherited",
+                   test_fpu_control_words_inherited);
 
   return g_test_run ();
 }

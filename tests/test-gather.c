@@ -522,6 +522,167 @@ test_gather_pending_at_close (LoopFixture   *fixture,
   bridge_future_unref (never);
 }
 
+/* ---- a sibling that fails after the gather did, held by nothing else ------ */
+
+/* Two children that fail in the same iteration, and the test lets go of
+ * both at once: after the first error failed the gather, the gather alone
+ * keeps the second child until it has looked at its error, so the error is
+ * marked as retrieved instead of being reported when the child is freed. */
+static void
+sibling_unheld_main (BridgeTask *task,
+                     gpointer    user_data)
+{
+  ChildSpec first = { .delay = -1, .value = 1, .error_code = G_IO_ERROR_NOT_FOUND };
+  ChildSpec second = { .delay = -1, .value = 2, .error_code = G_IO_ERROR_PERMISSION_DENIED };
+  BridgeFuture *children[] = { BRIDGE_FUTURE (spawn_child (&first)),
+                               BRIDGE_FUTURE (spawn_child (&second)) };
+  g_autoptr(BridgeFuture) gather = bridge_gather (children, G_N_ELEMENTS (children), FALSE);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (children); i++)
+    bridge_future_unref (children[i]);
+
+  g_assert_false (bridge_await (gather, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_true (first.finished);
+  g_assert_true (second.finished);
+}
+
+static void
+test_gather_sibling_unheld (LoopFixture   *fixture,
+                            gconstpointer  data)
+{
+  ExceptionLog exceptions = { 0 };
+
+  bridge_loop_set_exception_handler (fixture->loop, exception_log_handler, &exceptions, NULL);
+  fixture_run_ok (fixture, sibling_unheld_main, NULL);
+  g_assert_cmpuint (exceptions.count, ==, 0);
+  bridge_loop_set_exception_handler (fixture->loop, NULL, NULL, NULL);
+  exception_log_clear (&exceptions);
+}
+
+/* ---- a failed gather lets go of its children ------------------------------- */
+
+static void
+flag_released (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+ignore_done_cb (BridgeFuture *future,
+                gpointer      user_data)
+{
+}
+
+/* Once the gather failed and no child needs it any more, it drops its
+ * references: a plain future that nobody will complete, and that nobody
+ * else holds, is freed then, while the gather itself is still around. */
+static void
+lets_go_main (BridgeTask *task,
+              gpointer    user_data)
+{
+  ChildSpec failing = { .delay = -1, .value = 1, .error_code = G_IO_ERROR_NOT_FOUND };
+  BridgeFuture *never = bridge_future_new ();
+  g_autoptr(BridgeTask) child = spawn_child (&failing);
+  BridgeFuture *children[] = { never, BRIDGE_FUTURE (child) };
+  g_autoptr(BridgeFuture) gather = bridge_gather (children, G_N_ELEMENTS (children), FALSE);
+  g_autoptr(GError) error = NULL;
+  gboolean released = FALSE;
+
+  bridge_future_add_done_callback (never, ignore_done_cb, &released, flag_released);
+  bridge_future_unref (never);
+
+  g_assert_false (bridge_await (gather, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_true (released);
+}
+
+static void
+test_gather_lets_go (LoopFixture   *fixture,
+                     gconstpointer  data)
+{
+  fixture_run_ok (fixture, lets_go_main, NULL);
+}
+
+/* ---- callbacks added to a child after the gather run after the gather's ----- */
+
+static void
+record_gather_done_cb (BridgeFuture *future,
+                       gpointer      user_data)
+{
+  BridgeFuture **gather = user_data;
+
+  /* The gather heard from this child first, and completed. */
+  g_assert_true (bridge_future_is_done (*gather));
+  *gather = NULL;
+}
+
+static void
+callback_order_main (BridgeTask *task,
+                     gpointer    user_data)
+{
+  ChildSpec spec = { .delay = -1, .value = 7 };
+  g_autoptr(BridgeTask) child = spawn_child (&spec);
+  BridgeFuture *children[] = { BRIDGE_FUTURE (child) };
+  g_autoptr(BridgeFuture) gather = bridge_gather (children, 1, FALSE);
+  BridgeFuture *seen = gather;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bridge_future_add_done_callback (BRIDGE_FUTURE (child), record_gather_done_cb, &seen, NULL);
+  results = bridge_await_pointer (gather, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (child_int64 (results, 0), ==, 7);
+  /* The child's own callbacks ran before the gather's awaiter resumed. */
+  g_assert_null (seen);
+}
+
+static void
+test_gather_callback_order (LoopFixture   *fixture,
+                            gconstpointer  data)
+{
+  fixture_run_ok (fixture, callback_order_main, NULL);
+}
+
+/* ---- a child done, but its gather not told, when the loop closes ------------ */
+
+static void
+return_at_once (BridgeTask *task,
+                gpointer    user_data)
+{
+}
+
+static void
+stop_cb (gpointer user_data)
+{
+  bridge_loop_stop (user_data);
+}
+
+/* The child ends in the loop's last iteration; the gather would have heard
+ * in the next one, which never comes. Closing the loop releases what the
+ * queued call holds, without completing the gather. */
+static void
+test_gather_finished_at_close (LoopFixture   *fixture,
+                               gconstpointer  data)
+{
+  BridgeTask *child = bridge_spawn_full (fixture->loop, NULL, BRIDGE_STACK_SIZE_DEFAULT,
+                                         return_at_once, NULL, NULL);
+  BridgeFuture *children[] = { BRIDGE_FUTURE (child) };
+  BridgeFuture *gather = bridge_gather (children, 1, FALSE);
+
+  /* The child runs in the same iteration as this stop, before it. */
+  bridge_loop_call_soon (fixture->loop, stop_cb, fixture->loop, NULL);
+  g_assert_true (bridge_loop_run_forever (fixture->loop, NULL));
+  g_assert_true (bridge_future_is_done (BRIDGE_FUTURE (child)));
+  g_assert_false (bridge_future_is_done (gather));
+
+  g_assert_true (bridge_loop_close (fixture->loop, NULL));
+  g_assert_false (bridge_future_is_done (gather));
+  bridge_future_unref (gather);
+  bridge_task_unref (child);
+}
+
 /* ---- 10,000 tasks ------------------------------------------------------------------------------ */
 
 #define N_MANY 10000
@@ -596,6 +757,10 @@ main (int   argc,
   LOOP_TEST ("/libbridge/gather/cancel-while-finishing", test_gather_cancel_while_finishing);
   LOOP_TEST ("/libbridge/gather/duplicates", test_gather_duplicates);
   LOOP_TEST ("/libbridge/gather/pending-at-loop-close", test_gather_pending_at_close);
+  LOOP_TEST ("/libbridge/gather/sibling-error-unheld", test_gather_sibling_unheld);
+  LOOP_TEST ("/libbridge/gather/failed-lets-go-of-children", test_gather_lets_go);
+  LOOP_TEST ("/libbridge/gather/callbacks-after-the-gathers", test_gather_callback_order);
+  LOOP_TEST ("/libbridge/gather/child-finished-at-loop-close", test_gather_finished_at_close);
   LOOP_TEST ("/libbridge/gather/many", test_gather_many);
 
   return g_test_run ();

@@ -112,18 +112,21 @@ sync_join_cancelled (BridgeTask *task)
 /* ---- did the current task suspend? ------------------------------------------ */
 
 /* A probe is a callback queued on the loop: if it has run, the task gave
- * the loop a turn (it suspended); if not, it ran straight through. */
+ * the loop a turn (it suspended); if not, it ran straight through. The
+ * callback may run after the task has ended, when the task's stack is gone
+ * or holds another task's frames: what it counts lives on the heap, shared
+ * between the probe and the callback. */
 typedef struct
 {
-  guint ran;
+  guint *ran;
 } SyncProbe;
 
 static inline void
 sync_probe_cb (gpointer user_data)
 {
-  SyncProbe *probe = user_data;
+  guint *ran = user_data;
 
-  probe->ran++;
+  (*ran)++;
 }
 
 static inline void
@@ -132,14 +135,21 @@ sync_probe_arm (SyncProbe *probe)
   BridgeTask *task = bridge_task_get_current ();
 
   g_assert_nonnull (task);
-  probe->ran = 0;
-  bridge_loop_call_soon (bridge_future_get_loop (BRIDGE_FUTURE (task)), sync_probe_cb, probe, NULL);
+  probe->ran = g_rc_box_new0 (guint);
+  bridge_loop_call_soon (bridge_future_get_loop (BRIDGE_FUTURE (task)), sync_probe_cb,
+                         g_rc_box_acquire (probe->ran), g_rc_box_release);
 }
 
+/* Reads the probe once: it is spent afterwards (arm it again to reuse it). */
 static inline gboolean
 sync_probe_suspended (SyncProbe *probe)
 {
-  return probe->ran > 0;
+  gboolean suspended;
+
+  g_assert_nonnull (probe->ran);
+  suspended = *probe->ran > 0;
+  g_clear_pointer (&probe->ran, g_rc_box_release);
+  return suspended;
 }
 
 /* ---- order logs ----------------------------------------------------------------- */
