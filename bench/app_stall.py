@@ -31,7 +31,9 @@ Finished and Cancel on every running download, and its value is the worst
 main-loop stall while the rows go and the downloads stop; "removed" and
 "cancelled" say that they did. The figures are wall-clock ones: on a
 machine that other work keeps busy they include the time the app waited for
-a CPU, which "worst_busy_stall_ms" leaves out; "load" is the load average
+a CPU, which "worst_busy_stall_ms" leaves out; "floor_worst_stall_ms" is
+how late a program that only sleeps 1 ms at a time woke in the same span,
+beside the app (bench/timer_floor.py); "load" is the load average
 when the run started.
 
 Every run gets its own HOME and XDG folders in a temporary folder, settings
@@ -46,6 +48,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+
+from timer_floor import TimerFloor
 
 WORKLOADS = ("app-stall", "app-remove-stall")
 
@@ -106,6 +110,7 @@ def run_app(build_dir, workload):
     env = isolated_env(build_dir, scratch, result, workload)
     command = ["dbus-run-session", "--", "xvfb-run", "-a", "-s", SCREEN, program]
     load = os.getloadavg()
+    floor = TimerFloor(build_dir)
     # A session of its own, so that a run that hangs is stopped with
     # everything it started (Xvfb, the bus, the fault server) by its id.
     process = subprocess.Popen(command, env=env, cwd=scratch, stdout=subprocess.PIPE,
@@ -123,6 +128,8 @@ def run_app(build_dir, workload):
         except OSError:
             text = None
         shutil.rmtree(scratch, ignore_errors=True)
+        if process.returncode != 0 or text is None:
+            floor.kill()
 
     log = output.decode(errors="replace").strip()
     if process.returncode != 0 or text is None:
@@ -137,6 +144,7 @@ def run_app(build_dir, workload):
                                            figures.get("cancelled") != DOWNLOADS):
         raise RuntimeError(f"removed {figures.get('removed')} of {FINISHED} finished rows and "
                            f"cancelled {figures.get('cancelled')} of {DOWNLOADS} downloads")
+    figures.update(floor.stop(figures["measured_from_us"], figures["measured_until_us"]))
     figures["load"] = [round(value, 2) for value in load]
     return figures
 

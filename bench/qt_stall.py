@@ -25,6 +25,9 @@ the lateness of a 1 ms precise QTimer for 10 s. Prints one JSON object:
 
 "worst_busy_stall_ms" leaves out the part of each stall during which the
 demo's thread did not run at all because other processes had the CPU.
+"floor_worst_stall_ms" is how late a program that only sleeps 1 ms at a
+time woke in the same span, beside the demo (bench/timer_floor.py): the
+machine's own floor at that moment.
 "received_mib_per_s" is what the 200 downloads received together while the
 meter ran (the fault server sends each at most 512 KiB/s): responsiveness
 bought by falling behind the downloads would show there.
@@ -38,6 +41,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+
+from timer_floor import TimerFloor
 
 WORKLOADS = ("qt-stall",)
 
@@ -65,6 +70,7 @@ def run_demo(build_dir, dispatcher):
     env.update(DISPATCHERS[dispatcher])
     command = [program, "--fault-server", server, "--measure", str(DOWNLOADS),
                "--seconds", str(SECONDS), "--result", result]
+    floor = TimerFloor(build_dir)
     # A session of its own, so that a run that hangs is stopped together
     # with the fault server it started.
     process = subprocess.Popen(command, env=env, cwd=scratch, stdout=subprocess.PIPE,
@@ -82,11 +88,14 @@ def run_demo(build_dir, dispatcher):
         except OSError:
             text = None
         shutil.rmtree(scratch, ignore_errors=True)
+        if process.returncode != 0 or text is None:
+            floor.kill()
 
     log = output.decode(errors="replace").strip()
     if process.returncode != 0 or text is None:
         raise RuntimeError(f"{dispatcher}: exit status {process.returncode}: {log[-500:]}")
     figures = json.loads(text)
+    figures.update(floor.stop(figures["measured_from_us"], figures["measured_until_us"]))
     if figures.get("active_downloads", 0) < DOWNLOADS:
         raise RuntimeError(f"{dispatcher}: only {figures.get('active_downloads')} of "
                            f"{DOWNLOADS} downloads ran at once")
@@ -110,9 +119,11 @@ def main():
     runs = {name: run_demo(args.build_dir, name) for name in DISPATCHERS}
     line = {"value": max(r["worst_stall_ms"] for r in runs.values()), "unit": "ms"}
     for name, figures in runs.items():
-        for key in ("worst_stall_ms", "p99_stall_ms", "worst_busy_stall_ms", "frames", "received_mib_per_s"):
+        for key in ("worst_stall_ms", "p99_stall_ms", "worst_busy_stall_ms", "frames", "received_mib_per_s",
+                    "floor_worst_stall_ms"):
             line[f"{name}_{key}"] = figures[key]
     line["worst_busy_stall_ms"] = max(r["worst_busy_stall_ms"] for r in runs.values())
+    line["floor_worst_stall_ms"] = max(r["floor_worst_stall_ms"] for r in runs.values())
     line["active_downloads"] = min(r["active_downloads"] for r in runs.values())
     line["load"] = [round(value, 2) for value in load]
     print(json.dumps(line))

@@ -282,6 +282,10 @@ write_result (DlMeasure  *self,
       g_string_append_printf (json, "\"cancelled\": %u, ",
                               count_in_state (self, DL_DOWNLOAD_STATE_CANCELLED));
     }
+  /* CLOCK_MONOTONIC, as g_get_monotonic_time(): bench/app_stall.py keeps the
+   * machine's own wake-up lateness (bench-timer-floor) of this span. */
+  g_string_append_printf (json, "\"measured_from_us\": %" G_GINT64_FORMAT ", ", self->measuring_since);
+  g_string_append_printf (json, "\"measured_until_us\": %" G_GINT64_FORMAT ", ", span_end);
   g_string_append_printf (json, "\"measured_s\": %s, ",
                           g_ascii_formatd (buf, sizeof buf, "%.3f",
                                            (span_end - self->measuring_since) / (double) G_USEC_PER_SEC));

@@ -244,17 +244,23 @@ measure (FetchWindow *window, const FaultServerProcess *server, int n, double se
   };
   qint64 received_before = total_received ();
   window->stallMeter ()->reset ();
+  /* CLOCK_MONOTONIC: bench/qt_stall.py keeps the machine's own wake-up
+   * lateness (bench-timer-floor) of this span. */
+  qint64 measured_from_us = g_get_monotonic_time ();
   Bridge::sleep (seconds);
+  qint64 measured_until_us = g_get_monotonic_time ();
   double received_mib_per_s = (total_received () - received_before) / (1024.0 * 1024.0) / seconds;
   int active = window->runningCount ();
   StallMeter *meter = window->stallMeter ();
   QString json = QStringLiteral ("{\"value\": %1, \"unit\": \"ms\", \"worst_stall_ms\": %1, \"p99_stall_ms\": %2, "
                                  "\"probes\": %3, \"frames\": %4, \"active_downloads\": %5, \"dispatcher\": \"%6\", "
-                                 "\"worst_busy_stall_ms\": %7, \"received_mib_per_s\": %8}\n")
+                                 "\"worst_busy_stall_ms\": %7, \"received_mib_per_s\": %8, "
+                                 "\"measured_from_us\": %9, \"measured_until_us\": %10}\n")
                    .arg (meter->worstStallMs ()).arg (meter->p99StallMs ()).arg (meter->samples ())
                    .arg (meter->frames ()).arg (active)
                    .arg (Bridge::QtLoop::current ()->drivesContext () ? QStringLiteral ("unix") : QStringLiteral ("glib"))
-                   .arg (meter->worstBusyStallMs ()).arg (received_mib_per_s, 0, 'f', 1);
+                   .arg (meter->worstBusyStallMs ()).arg (received_mib_per_s, 0, 'f', 1)
+                   .arg (measured_from_us).arg (measured_until_us);
   QFile file (result);
   if (!file.open (QIODevice::WriteOnly) || file.write (json.toUtf8 ()) < 0)
     return false;
