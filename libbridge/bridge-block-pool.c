@@ -116,10 +116,10 @@ region_unref (Region *region)
 }
 
 /* The populating thread: one per process, started with the first job (a
- * program with few tasks never has one). Its jobs only fault pages in; they never write to them, so
- * memory that the loop's thread reached first is not disturbed. (A child
- * process made by fork() has no such thread: its jobs just wait, and its
- * loops fault their pages in themselves.) */
+ * program with few tasks never has one). Its jobs only fault pages in;
+ * they never write to them, so memory that the loop's thread reached first
+ * is not disturbed. (A child process made by fork() has no such thread:
+ * its jobs just wait, and its loops fault their pages in themselves.) */
 static gpointer
 populate_thread (gpointer data)
 {
