@@ -44,5 +44,6 @@ typedef void (*BridgePopulateFunc) (gpointer data);
 
 void             _bridge_populate_in_background (BridgePopulateFunc func,
                                                  gpointer           data);
+gboolean         _bridge_populating_thread_started (void);
 
 G_END_DECLS

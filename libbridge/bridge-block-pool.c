@@ -28,6 +28,14 @@
  * the loop is idle and the topmost chunks hold no live block: after a burst,
  * not piecemeal.
  *
+ * A loop that never has many futures, tasks or handles alive at once (a
+ * command that fetches a file has a few dozen) gets nothing faulted in
+ * ahead and no populating thread: a chunk faulted in ahead is megabytes
+ * of pages to clear, which on a machine with few processors competes with
+ * the program's own start. Population starts once one class has handed out
+ * POPULATE_START_BYTES of fresh blocks; then the chunks already taken are
+ * faulted in, and the next one ahead.
+ *
  * A chunk is the size of a transparent huge page and aligned to one, and the
  * populating thread asks for huge pages (MADV_HUGEPAGE) on each chunk just
  * before it populates it: one huge page costs far less to commit than its
@@ -41,6 +49,7 @@
 #define KEEP_CHUNKS    2                  /* kept committed: a loop's usual needs */
 #define TRIM_MIN_SPAN  2                  /* chunks: smaller spans are not worth a trim */
 #define POPULATE_AHEAD 1                  /* chunks faulted in beyond the one in use */
+#define POPULATE_START_BYTES ((gsize) 64 << 10) /* fresh blocks of one class before any */
 
 #ifndef MADV_POPULATE_WRITE
 # define MADV_POPULATE_WRITE 23           /* Linux 5.14 */
@@ -59,7 +68,8 @@ typedef struct
   Block  *remote;      /* atomic: given back on other threads */
   guint8 *bump;        /* the unused rest of this class's current chunk */
   guint8 *bump_end;
-  guint8 *bump_half;   /* past it, the next chunk is populated (then NULL) */
+  guint8 *bump_half;   /* past it, the next chunk is populated (then NULL); before
+                        * population starts, past it population starts */
 } BlockClass;
 
 /* The reserved range outlives the pool while population requests for it are
@@ -75,6 +85,7 @@ struct _BridgeBlockPool
   Region     *region;
   guint       next_chunk;        /* chunks below are taken by a class */
   guint       populated_chunk;   /* population was requested for chunks below */
+  gboolean    populating;        /* once a class used POPULATE_START_BYTES */
   BlockClass  classes[BRIDGE_BLOCK_POOL_N_CLASSES];
   guint8      chunk_class[N_CHUNKS];
   guint32     live[N_CHUNKS];    /* blocks handed out and not given back, per chunk */
@@ -104,11 +115,11 @@ region_unref (Region *region)
     }
 }
 
-/* The populating thread: one per process, started with the first pool or
- * the first job. Its jobs only fault pages in; they never write to them, so
- * memory that the loop's thread reached first is not disturbed. (A child
- * process made by fork() has no such thread: its jobs just wait, and its
- * loops fault their pages in themselves.) */
+/* The populating thread: one per process, started with the first job (a
+ * program with few tasks never has one). Its jobs only fault pages in;
+ * they never write to them, so memory that the loop's thread reached first
+ * is not disturbed. (A child process made by fork() has no such thread:
+ * its jobs just wait, and its loops fault their pages in themselves.) */
 static gpointer
 populate_thread (gpointer data)
 {
@@ -133,6 +144,13 @@ populate_thread_start (void)
       g_thread_unref (g_thread_new ("bridge-populate", populate_thread, NULL));
       g_once_init_leave (&started, 1);
     }
+}
+
+/* Whether the populating thread was started in this process. */
+gboolean
+_bridge_populating_thread_started (void)
+{
+  return g_atomic_pointer_get (&populate_queue) != NULL;
 }
 
 /**
@@ -173,7 +191,7 @@ request_population (BridgeBlockPool *pool,
 {
   PopulateRequest *request;
 
-  if (chunk >= N_CHUNKS || chunk < pool->populated_chunk)
+  if (!pool->populating || chunk >= N_CHUNKS || chunk < pool->populated_chunk)
     return;
 
   request = g_new (PopulateRequest, 1);
@@ -257,8 +275,6 @@ _bridge_block_pool_new (const gsize sizes[BRIDGE_BLOCK_POOL_N_CLASSES])
   if (base == NULL)
     return NULL;
 
-  populate_thread_start ();
-
   pool = g_new0 (BridgeBlockPool, 1);
   pool->region = g_new (Region, 1);
   pool->region->ref_count = 1;
@@ -266,8 +282,7 @@ _bridge_block_pool_new (const gsize sizes[BRIDGE_BLOCK_POOL_N_CLASSES])
   for (guint i = 0; i < BRIDGE_BLOCK_POOL_N_CLASSES; i++)
     pool->classes[i].size = (sizes[i] + 15) & ~(gsize) 15;
 
-  for (guint i = 0; i <= POPULATE_AHEAD; i++)
-    request_population (pool, i);
+  /* Nothing is faulted in ahead yet: see start_population(). */
   return pool;
 }
 
@@ -326,7 +341,7 @@ take_chunk (BridgeBlockPool *pool,
   pool->chunk_class[chunk] = size_class;
   klass->bump = pool->region->base + chunk * CHUNK_SIZE;
   klass->bump_end = klass->bump + CHUNK_SIZE;
-  klass->bump_half = klass->bump + CHUNK_SIZE / 2;
+  klass->bump_half = klass->bump + (pool->populating ? CHUNK_SIZE / 2 : POPULATE_START_BYTES);
 
   /* Normally asked for already (see populate_ahead()). */
   request_population (pool, chunk);
@@ -344,6 +359,33 @@ populate_ahead (BridgeBlockPool *pool,
   klass->bump_half = NULL;
   for (guint i = 0; i < POPULATE_AHEAD; i++)
     request_population (pool, pool->next_chunk + i);
+}
+
+/* The first time a class has handed out POPULATE_START_BYTES of fresh
+ * blocks: the loop has many things alive at once, and may well be at the
+ * start of a burst. The chunks the classes are carving are faulted in (the
+ * pages the loop touched already cost the populating thread little), then
+ * the next one; each class then asks for more half way through its chunk,
+ * as usual. */
+static void
+start_population (BridgeBlockPool *pool,
+                  BlockClass      *klass)
+{
+  pool->populating = TRUE;
+  for (guint chunk = 0; chunk < pool->next_chunk; chunk++)
+    request_population (pool, chunk);
+
+  for (guint i = 0; i < BRIDGE_BLOCK_POOL_N_CLASSES; i++)
+    {
+      BlockClass *other = &pool->classes[i];
+      guint8 *half;
+
+      if (other == klass || other->bump_half == NULL)
+        continue;
+      half = other->bump_end - CHUNK_SIZE / 2;
+      other->bump_half = other->bump < half ? half : NULL;
+    }
+  populate_ahead (pool, klass);
 }
 
 /**
@@ -381,7 +423,12 @@ _bridge_block_pool_alloc (BridgeBlockPool *pool,
       block = (Block *) klass->bump;
       klass->bump += klass->size;
       if (G_UNLIKELY (klass->bump_half != NULL && klass->bump >= klass->bump_half))
-        populate_ahead (pool, klass);
+        {
+          if (G_LIKELY (pool->populating))
+            populate_ahead (pool, klass);
+          else
+            start_population (pool, klass);
+        }
     }
 
   pool->live[chunk_of (pool, block)]++;

@@ -47,6 +47,12 @@
  * `If-Range` catches a file that was restarted since). `FULL` would cost an
  * fsync of the WAL per progress update for nothing.
  *
+ * The WAL and its index (the `-wal` and `-shm` files) stay beside the
+ * database between runs, the WAL emptied by the last connection to close
+ * (after its checkpoint): making them anew and removing them again, each
+ * time a program opens and closes the history, cost more than the rest of
+ * opening it.
+ *
  * ## Threads
  *
  * SQLite is never used on the caller's thread: a writer thread of the
@@ -167,6 +173,7 @@ struct _DlStore
   sqlite3_stmt *insert_range;
   sqlite3_stmt *lookup_ranges;
   sqlite3_stmt *list_ranges;
+  GError       *writer_error;    /* the writer's statements could not be prepared */
 
   GThread      *writer;
   GThread      *checkpointer;
@@ -975,17 +982,41 @@ use_reserved_ids (DlStore *self,
   g_mutex_unlock (&self->queue_lock);
 }
 
-/* Opens the database: everything dl_store_open() does but starting the
- * threads. Runs on a worker thread when the caller is a task. */
-/* The statements the writer thread runs, prepared once. */
+/* The statements opening runs (a transaction that reserves ids and reads
+ * every download), prepared by open_database(). */
 static gboolean
-prepare_statements (DlStore  *self,
-                    GError  **error)
+prepare_open_statements (DlStore  *self,
+                         GError  **error)
 {
   return prepare (self, "BEGIN IMMEDIATE", &self->begin, error) &&
          prepare (self, "COMMIT", &self->commit, error) &&
          prepare (self, "ROLLBACK", &self->rollback, error) &&
          prepare (self,
+                  "SELECT max ((SELECT coalesce (max (seq), 0) FROM sqlite_sequence "
+                  "WHERE name = 'downloads'), (SELECT coalesce (max (id), 0) FROM downloads)), "
+                  "(SELECT count (*) FROM sqlite_sequence WHERE name = 'downloads')",
+                  &self->get_sequence, error) &&
+         prepare (self, "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'downloads'",
+                  &self->set_sequence, error) &&
+         prepare (self, "INSERT INTO sqlite_sequence (name, seq) VALUES ('downloads', ?1)",
+                  &self->new_sequence, error) &&
+         prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads ORDER BY id",
+                  &self->list, error) &&
+         prepare (self,
+                  "SELECT download_id, range_start, range_end, durable FROM download_ranges "
+                  "ORDER BY download_id, range_start",
+                  &self->list_ranges, error);
+}
+
+/* The rest of the statements, which only the writer thread runs: it
+ * prepares them once it has committed the open's transaction, rather than
+ * the caller waiting for them while it opens the store (a program that
+ * starts, about to add its first downloads). */
+static gboolean
+prepare_writer_statements (DlStore  *self,
+                           GError  **error)
+{
+  return prepare (self,
                   "INSERT INTO downloads (url, output_dir, file_name, state, bytes_received, "
                   "resume_offset, total_bytes, etag, last_modified, sha256, error_message, "
                   "attempts, created_at, finished_at, request_headers, cookies, cookies_file, "
@@ -1002,15 +1033,6 @@ prepare_statements (DlStore  *self,
                   "?17, ?18, ?19)",
                   &self->insert_with_id, error) &&
          prepare (self,
-                  "SELECT max ((SELECT coalesce (max (seq), 0) FROM sqlite_sequence "
-                  "WHERE name = 'downloads'), (SELECT coalesce (max (id), 0) FROM downloads)), "
-                  "(SELECT count (*) FROM sqlite_sequence WHERE name = 'downloads')",
-                  &self->get_sequence, error) &&
-         prepare (self, "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'downloads'",
-                  &self->set_sequence, error) &&
-         prepare (self, "INSERT INTO sqlite_sequence (name, seq) VALUES ('downloads', ?1)",
-                  &self->new_sequence, error) &&
-         prepare (self,
                   "UPDATE downloads SET url = ?1, output_dir = ?2, file_name = ?3, state = ?4, "
                   "bytes_received = ?5, resume_offset = ?6, total_bytes = ?7, etag = ?8, "
                   "last_modified = ?9, sha256 = ?10, error_message = ?11, attempts = ?12, "
@@ -1023,8 +1045,6 @@ prepare_statements (DlStore  *self,
          prepare (self, "DELETE FROM downloads WHERE id = ?1", &self->remove, error) &&
          prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads WHERE id = ?1",
                   &self->lookup, error) &&
-         prepare (self, "SELECT " SELECT_COLUMNS " FROM downloads ORDER BY id",
-                  &self->list, error) &&
          prepare (self, "DELETE FROM download_ranges WHERE download_id = ?1",
                   &self->remove_ranges, error) &&
          prepare (self,
@@ -1034,11 +1054,7 @@ prepare_statements (DlStore  *self,
          prepare (self,
                   "SELECT download_id, range_start, range_end, durable FROM download_ranges "
                   "WHERE download_id = ?1 ORDER BY range_start",
-                  &self->lookup_ranges, error) &&
-         prepare (self,
-                  "SELECT download_id, range_start, range_end, durable FROM download_ranges "
-                  "ORDER BY download_id, range_start",
-                  &self->list_ranges, error);
+                  &self->lookup_ranges, error);
 }
 
 /* The checkpointer thread's own connection. */
@@ -1099,6 +1115,8 @@ make_private (const char  *path,
   return TRUE;
 }
 
+/* Opens the database: everything dl_store_open() does but starting the
+ * threads. Runs on a worker thread when the caller is a task. */
 static gboolean
 open_database (DlStore  *self,
                GError  **error)
@@ -1140,9 +1158,17 @@ open_database (DlStore  *self,
   if (!migrate (self, error))
     return FALSE;
 
+  /* Only now that the file is known to be ours: another program's WAL
+   * files are left as that program wants them. */
+  {
+    int persist = 1;
+
+    sqlite3_file_control (self->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  }
+
   sqlite3_wal_hook (self->db, wal_hook_cb, self);
 
-  if (!prepare_statements (self, error))
+  if (!prepare_open_statements (self, error))
     return FALSE;
 
   /* Ids for the first downloads added, so that even the first does not
@@ -1181,7 +1207,7 @@ open_database (DlStore  *self,
 }
 
 /* Stops the threads and closes the database. The last connection to close
- * checkpoints and removes the WAL, which syncs: this runs on a worker
+ * checkpoints and empties the WAL, which syncs: this runs on a worker
  * thread when the caller is a task. */
 static gboolean
 close_database (DlStore  *self,
@@ -1225,7 +1251,14 @@ close_database (DlStore  *self,
   g_clear_pointer (&self->lookup_ranges, sqlite3_finalize);
   g_clear_pointer (&self->list_ranges, sqlite3_finalize);
   g_clear_pointer (&self->checkpoint_db, sqlite3_close_v2);
+  /* If this is the last connection, its checkpoint is complete and the
+   * WAL, which stays (see open_database()), is cut to nothing, not left at
+   * its largest. Only here: during the run, a WAL that restarts is reused
+   * as it is. */
+  if (self->db != NULL)
+    sqlite3_exec (self->db, "PRAGMA journal_size_limit = 0", NULL, NULL, NULL);
   g_clear_pointer (&self->db, sqlite3_close_v2);
+  g_clear_error (&self->writer_error);
   return TRUE;
 }
 
@@ -1671,6 +1704,8 @@ writer_thread (gpointer data)
   gint64 last_commit = 0;
 
   commit_reservation (self);
+  if (!prepare_writer_statements (self, &self->writer_error))
+    g_debug ("Cannot write to “%s”: %s", self->path, self->writer_error->message);
 
   g_mutex_lock (&self->queue_lock);
 
@@ -1728,6 +1763,15 @@ writer_thread (gpointer data)
       self->urgent_since = 0;
       g_mutex_unlock (&self->queue_lock);
 
+      /* Without its statements, every write and call fails with the
+       * reason, which never happens with a database that opened. */
+      if (G_UNLIKELY (self->writer_error != NULL))
+        {
+          g_clear_pointer (&batch, g_hash_table_unref);
+          if (request != NULL)
+            request->error = g_error_copy (self->writer_error);
+        }
+
       /* The queued writes first: a call sees them, and is not overtaken by
        * them. */
       if (batch != NULL)
@@ -1735,7 +1779,7 @@ writer_thread (gpointer data)
           write_batch (self, batch);
           last_commit = g_get_monotonic_time ();
         }
-      if (request != NULL)
+      if (request != NULL && request->error == NULL)
         execute_request (self, request);
 
       if (request != NULL)

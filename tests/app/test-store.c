@@ -175,6 +175,49 @@ test_reopen (void)
   assert_records_equal (record, loaded);
 }
 
+/* The WAL and its index stay beside the history between runs, the WAL
+ * empty once the last connection closed: the next run opens the same
+ * files instead of making them anew, and finds everything. */
+static void
+test_wal_files_kept_empty (void)
+{
+  g_autofree char *path = store_path ();
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autoptr(DlStore) store = NULL;
+  g_autoptr(DlStoreRecord) first = sample_record ();
+  g_autoptr(DlStoreRecord) second = sample_record ();
+  g_autoptr(DlStoreRecord) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  GStatBuf wal_before, shm_before, wal_after, shm_after;
+
+  store = dl_store_open (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (dl_store_insert (store, first, &error));
+  dl_store_close (store);
+  g_clear_object (&store);
+
+  g_assert_cmpint (g_stat (wal, &wal_before), ==, 0);
+  g_assert_cmpint (wal_before.st_size, ==, 0);
+  g_assert_cmpint (wal_before.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (shm, &shm_before), ==, 0);
+  g_assert_cmpint (shm_before.st_mode & 0777, ==, 0600);
+
+  store = dl_store_open (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (dl_store_insert (store, second, &error));
+  loaded = dl_store_lookup (store, first->id, &error);
+  g_assert_no_error (error);
+  assert_records_equal (first, loaded);
+  dl_store_close (store);
+
+  g_assert_cmpint (g_stat (wal, &wal_after), ==, 0);
+  g_assert_cmpint (wal_after.st_size, ==, 0);
+  g_assert_cmpuint (wal_after.st_ino, ==, wal_before.st_ino);
+  g_assert_cmpint (g_stat (shm, &shm_after), ==, 0);
+  g_assert_cmpuint (shm_after.st_ino, ==, shm_before.st_ino);
+}
+
 static void
 test_committed_without_close (void)
 {
@@ -662,6 +705,7 @@ main (int   argc,
   g_test_add_func ("/downloader/store/update", test_update);
   g_test_add_func ("/downloader/store/reopen", test_reopen);
   g_test_add_func ("/downloader/store/committed-without-close", test_committed_without_close);
+  g_test_add_func ("/downloader/store/wal-files-kept-empty", test_wal_files_kept_empty);
   g_test_add_func ("/downloader/store/history", test_history);
   g_test_add_func ("/downloader/store/corrupt", test_corrupt);
   g_test_add_func ("/downloader/store/newer-schema", test_newer_schema);
