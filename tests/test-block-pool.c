@@ -13,6 +13,7 @@
 #include <libbridge.h>
 
 #include "bridge-block-pool-private.h"
+#include "test-pagemap.h"
 
 /* A pool's first class takes the first chunk, whose first block is the
  * chunk's start; the next chunk follows it. */
@@ -20,21 +21,6 @@
 #define BLOCK_SIZE 256
 
 static const gsize sizes[BRIDGE_BLOCK_POOL_N_CLASSES] = { BLOCK_SIZE, 96, 64 };
-
-/* Whether @page is present: bit 63 of its entry in /proc/self/pagemap. */
-static gboolean
-page_is_present (const guint8 *page)
-{
-  gsize page_size = sysconf (_SC_PAGESIZE);
-  guint64 entry = 0;
-  int fd = open ("/proc/self/pagemap", O_RDONLY);
-
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (pread (fd, &entry, sizeof entry,
-                          (off_t) ((gsize) page / page_size * sizeof entry)), ==, sizeof entry);
-  close (fd);
-  return (entry >> 63) & 1;
-}
 
 /* Pools work here: not under AddressSanitizer or valgrind, and the kernel
  * populates memory on request. */

@@ -19,37 +19,7 @@
 
 #include "bridge-block-pool-private.h"
 #include "bridge-stack-pool-private.h"
-
-/* Whether @page is present: bit 63 of its entry in /proc/self/pagemap. */
-static gboolean
-page_is_present (const guint8 *page)
-{
-  gsize page_size = sysconf (_SC_PAGESIZE);
-  guint64 entry = 0;
-  int fd = open ("/proc/self/pagemap", O_RDONLY);
-
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (pread (fd, &entry, sizeof entry,
-                          (off_t) ((gsize) page / page_size * sizeof entry)), ==, sizeof entry);
-  close (fd);
-  return (entry >> 63) & 1;
-}
-
-/* Whether the kernel reports a guard marker on @page: bit 58 of its entry
- * in /proc/self/pagemap (PM_GUARD_REGION, Linux 6.14). */
-static gboolean
-page_is_guard (const guint8 *page)
-{
-  gsize page_size = sysconf (_SC_PAGESIZE);
-  guint64 entry = 0;
-  int fd = open ("/proc/self/pagemap", O_RDONLY);
-
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (pread (fd, &entry, sizeof entry,
-                          (off_t) ((gsize) page / page_size * sizeof entry)), ==, sizeof entry);
-  close (fd);
-  return (entry >> 58) & 1;
-}
+#include "test-pagemap.h"
 
 /* Once the loop has taken half of a slab's stacks, the populating thread
  * installs the guard page and faults in the top page (where a fiber's first
