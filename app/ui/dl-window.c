@@ -349,9 +349,6 @@ update_totals_cb (gpointer user_data)
        * are, while the main loop waits. */
       gtk_inscription_set_text (self->subtitle_inscription, self->subtitle);
       gtk_widget_set_visible (GTK_WIDGET (self->subtitle_inscription), *self->subtitle != '\0');
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->subtitle_inscription),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, self->subtitle,
-                                      -1);
     }
 
   gtk_widget_set_visible (GTK_WIDGET (self->total_progress), n_downloading + n_queued > 0 && total > 0);
