@@ -412,6 +412,18 @@ test_proxy_credentials_ipv6 (CliFixture    *fixture,
   cli_assert_body (path, 21, 5000);
 }
 
+/* The download failed at once on the proxy's refusal, said so, and did not
+ * show the password. */
+static void
+assert_proxy_refused (CliResult *result)
+{
+  g_assert_cmpint (result->status, ==, 1);
+  cli_check_json (result->out, "--expect", "0=failed:dl-download-error-quark:8", NULL);
+  assert_contains (result->out, "Proxy authentication failed");
+  assert_contains (result->out, "refused the user name or password");
+  assert_lacks (result->out, PASSWORD, "the proxy's password");
+}
+
 /* Refused proxy credentials fail the download at once, saying so. */
 static void
 test_proxy_wrong_password (CliFixture    *fixture,
@@ -424,11 +436,7 @@ test_proxy_wrong_password (CliFixture    *fixture,
   sniff_proxy_require_credentials (proxy, "alice", PASSWORD);
   result = run_through_proxy (fixture, proxy, "127.0.0.1", "alice:wrong-" PASSWORD, "pw.bin");
 
-  g_assert_cmpint (result->status, ==, 1);
-  cli_check_json (result->out, "--expect", "0=failed:dl-download-error-quark:8", NULL);
-  assert_contains (result->out, "Proxy authentication failed");
-  assert_contains (result->out, "refused the user name or password");
-  assert_lacks (result->out, PASSWORD, "the proxy's password");
+  assert_proxy_refused (result);
   heads = sniff_proxy_dup_heads (proxy);
   g_assert_cmpuint (heads->len, ==, 2);
 }
@@ -502,10 +510,7 @@ test_proxy_wrong_password_connect (CliFixture    *fixture,
   g_autoptr(CliResult) result = run_https_through_proxy (fixture, "wrong-" PASSWORD, "pw.bin",
                                                          cli_closed_port (), &heads);
 
-  g_assert_cmpint (result->status, ==, 1);
-  cli_check_json (result->out, "--expect", "0=failed:dl-download-error-quark:8", NULL);
-  assert_contains (result->out, "Proxy authentication failed");
-  assert_lacks (result->out, PASSWORD, "the proxy's password");
+  assert_proxy_refused (result);
   g_assert_cmpuint (heads->len, ==, 2);
 }
 
