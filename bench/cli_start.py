@@ -43,27 +43,34 @@ BODY = b"0123456789abcdef" * 64
 TIMEOUT = 30
 
 
+def serve_one_request(listener, start):
+    """Accepts one connection, reads a request head and answers it; returns
+    the seconds from @start until its first byte arrived."""
+    connection, _ = listener.accept()
+    with connection:
+        connection.settimeout(TIMEOUT)
+        request = connection.recv(65536)
+        elapsed = time.monotonic() - start
+        if not request:
+            raise RuntimeError("the client closed without a request")
+        while b"\r\n\r\n" not in request:
+            more = connection.recv(65536)
+            if not more:
+                break
+            request += more
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                           b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(BODY)
+                           + BODY)
+    return elapsed
+
+
 def one_start(command, listener, env):
     """Spawns @command; returns the seconds until the first request byte."""
     start = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env=env)
     try:
-        connection, _ = listener.accept()
-        with connection:
-            connection.settimeout(TIMEOUT)
-            request = connection.recv(65536)
-            elapsed = time.monotonic() - start
-            if not request:
-                raise RuntimeError(f"{command[0]} closed without a request")
-            while b"\r\n\r\n" not in request:
-                more = connection.recv(65536)
-                if not more:
-                    break
-                request += more
-            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                               b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(BODY)
-                               + BODY)
+        elapsed = serve_one_request(listener, start)
         _, stderr = process.communicate(timeout=TIMEOUT)
     except BaseException:
         process.kill()
@@ -97,17 +104,7 @@ def count_dsos(command, listener, env):
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env=env)
     try:
-        connection, _ = listener.accept()
-        with connection:
-            connection.settimeout(TIMEOUT)
-            request = b""
-            while b"\r\n\r\n" not in request:
-                more = connection.recv(65536)
-                if not more:
-                    break
-                request += more
-            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-                               % len(BODY) + BODY)
+        serve_one_request(listener, time.monotonic())
         _, stderr = process.communicate(timeout=TIMEOUT)
     except BaseException:
         process.kill()
